@@ -1,0 +1,348 @@
+//! The rate-limit budget model: per host and credential, fed by every
+//! response, answering "how many requests now, and when the next one".
+//!
+//! Two sources are combined. The server's own word (limit, remaining,
+//! reset, Retry-After, `RateLimit-Policy`) is authoritative but coarse —
+//! reset times come in whole seconds. Our own record of when each response
+//! came back (a sliding log) is precise, and with a known limit and window
+//! tells exactly when the oldest request leaves the window. A request that
+//! came back at `t` reached the server no later than `t`, so waiting until
+//! `t + window` is always enough for it to have left the server's window.
+//!
+//! The model is plain data with `Instant`s passed in: no clock, no IO, so
+//! `send --paginate` and the TUI's budget panel share it and tests drive it.
+
+use crate::decode::RateLimit;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Slack added to computed send times, for clock granularity on both ends.
+const MARGIN: Duration = Duration::from_millis(15);
+/// Entries kept per key for the sparkline and forecasts.
+const HISTORY: usize = 120;
+
+/// What a budget is counted per: a host and a credential fingerprint (or
+/// none, for the unauthenticated per-IP budget).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BudgetKey {
+    /// The host, lower case, with port.
+    pub host: String,
+    /// A short fingerprint of the credential, never the credential itself.
+    pub credential: Option<String>,
+}
+
+impl BudgetKey {
+    /// The key for a request: its host and a fingerprint of its
+    /// credential headers (Authorization, x-token, API-key headers).
+    pub fn for_request(req: &crate::model::Request) -> BudgetKey {
+        let host = req
+            .url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .map(|u| {
+                let h = u.host_str().unwrap_or("").to_ascii_lowercase();
+                match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h,
+                }
+            })
+            .unwrap_or_default();
+        let secret: Vec<&str> = ["authorization", "x-token", "x-api-key", "api-key"]
+            .iter()
+            .filter_map(|h| req.headers.get(h))
+            .collect();
+        let credential = (!secret.is_empty()).then(|| fingerprint(&secret.join("\n")));
+        BudgetKey { host, credential }
+    }
+}
+
+/// FNV-1a: enough to tell credentials apart without keeping them.
+fn fingerprint(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// What the model knows about one budget.
+#[derive(Debug, Clone, Default)]
+struct KeyState {
+    /// When each response came back, oldest first (pruned to the window).
+    log: VecDeque<Instant>,
+    limit: Option<u64>,
+    window: Option<Duration>,
+    /// The server's remaining count and when it was reported.
+    remaining: Option<(u64, Instant)>,
+    /// When the server said the window resets.
+    reset_at: Option<Instant>,
+    /// Do not send before this (Retry-After).
+    retry_until: Option<Instant>,
+    /// (when, remaining) of recent responses, for the sparkline.
+    history: VecDeque<(Instant, u64)>,
+    /// 429s seen.
+    rejected: u64,
+}
+
+/// A read-only view of one budget, for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetView {
+    /// Requests per window, when known.
+    pub limit: Option<u64>,
+    /// Requests left now (the server's count, less what was sent since).
+    pub remaining: Option<u64>,
+    /// The window, when known.
+    pub window: Option<Duration>,
+    /// Time until the server's reset.
+    pub reset_in: Option<Duration>,
+    /// Time until Retry-After allows a request.
+    pub retry_in: Option<Duration>,
+    /// Time until the next request may be sent (zero: now).
+    pub next_in: Duration,
+    /// Remaining after each recent response, oldest first.
+    pub history: Vec<u64>,
+    /// At the recent pace, when the budget runs out (`None`: it will not,
+    /// or too little is known).
+    pub empty_in: Option<Duration>,
+    /// 429s received.
+    pub rejected: u64,
+}
+
+/// Budgets for every host and credential seen.
+#[derive(Debug, Default)]
+pub struct Budget {
+    keys: HashMap<BudgetKey, KeyState>,
+}
+
+/// Fallbacks for what a response does not say: the documented policy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Documented {
+    /// Requests per window.
+    pub limit: Option<u64>,
+    /// Window length.
+    pub window: Option<Duration>,
+}
+
+impl Budget {
+    /// Records a response that came back at `received`, with its decoded
+    /// rate-limit state (measured from `rl.observed_at`) and HTTP status.
+    pub fn record(
+        &mut self,
+        key: &BudgetKey,
+        received: Instant,
+        status: Option<u16>,
+        rl: Option<&RateLimit>,
+        documented: Documented,
+    ) {
+        let st = self.keys.entry(key.clone()).or_default();
+        let rejected = status == Some(429);
+        if rejected {
+            st.rejected += 1;
+        } else {
+            // A rejected request is not counted by the server (the demo's
+            // and most sliding-log limiters'); an allowed one is.
+            st.log.push_back(received);
+        }
+        if let Some(l) = rl.and_then(|r| r.limit).or(documented.limit) {
+            st.limit = Some(l);
+        }
+        if let Some(w) = rl
+            .and_then(|r| r.window_s)
+            .map(Duration::from_secs)
+            .or(documented.window)
+        {
+            st.window = Some(w);
+        }
+        let remaining = rl.and_then(|r| {
+            r.remaining
+                .or_else(|| Some(r.limit?.saturating_sub(r.used?)))
+        });
+        if let Some(rem) = remaining {
+            st.remaining = Some((rem, received));
+            st.history.push_back((received, rem));
+            while st.history.len() > HISTORY {
+                st.history.pop_front();
+            }
+        } else if rejected {
+            st.remaining = Some((0, received));
+        }
+        let observed = rl.and_then(|r| r.observed_at);
+        st.reset_at = rl.and_then(|r| r.reset_at).map(|at| {
+            let secs = (at - observed.unwrap_or(at)).max(0) as u64;
+            received + Duration::from_secs(secs)
+        });
+        st.retry_until = rl
+            .and_then(|r| r.retry_after_s)
+            .map(|s| received + Duration::from_secs(s));
+        if rejected && st.retry_until.is_none() {
+            // No word on when: back off one second.
+            st.retry_until = Some(received + Duration::from_secs(1));
+        }
+        if let Some(w) = st.window {
+            while st
+                .log
+                .front()
+                .is_some_and(|t| received.duration_since(*t) > w)
+            {
+                st.log.pop_front();
+            }
+        } else {
+            while st.log.len() > 10_000 {
+                st.log.pop_front();
+            }
+        }
+    }
+
+    /// When the next request on `key` may be sent without a 429.
+    pub fn next_send_at(&self, key: &BudgetKey, now: Instant) -> Instant {
+        let Some(st) = self.keys.get(key) else {
+            return now;
+        };
+        let mut at = now;
+        if let Some(r) = st.retry_until {
+            at = at.max(r);
+        }
+        // Our own log against the known limit and window.
+        let by_log = match (st.limit, st.window) {
+            (Some(limit), Some(window)) if limit > 0 => {
+                let in_window: Vec<Instant> = st
+                    .log
+                    .iter()
+                    .copied()
+                    .filter(|t| now.duration_since(*t) < window + MARGIN)
+                    .collect();
+                let n = in_window.len() as u64;
+                (n >= limit).then(|| in_window[(n - limit) as usize] + window + MARGIN)
+            }
+            _ => None,
+        };
+        if let Some(t) = by_log {
+            at = at.max(t);
+        }
+        // The server says nothing is left, and our log cannot say when a
+        // slot frees (other clients share the budget): wait for its reset.
+        if let Some((0, when)) = st.remaining {
+            let sent_since = st.log.iter().filter(|t| **t > when).count();
+            if sent_since == 0 && by_log.is_none() {
+                let fallback = st
+                    .reset_at
+                    .or(st.window.map(|w| when + w))
+                    .unwrap_or(when + Duration::from_secs(1));
+                at = at.max(fallback + MARGIN);
+            }
+        }
+        at
+    }
+
+    /// A view of one budget at `now`.
+    pub fn view(&self, key: &BudgetKey, now: Instant) -> Option<BudgetView> {
+        let st = self.keys.get(key)?;
+        let remaining = st.remaining.map(|(rem, when)| {
+            let sent_since = st.log.iter().filter(|t| **t > when).count() as u64;
+            rem.saturating_sub(sent_since)
+        });
+        let history: Vec<u64> = st.history.iter().map(|(_, r)| *r).collect();
+        let empty_in = match (remaining, st.history.front(), st.history.back()) {
+            (Some(rem), Some((t0, r0)), Some((t1, r1))) if r0 > r1 && t1 > t0 => {
+                let per_sec = (r0 - r1) as f64 / t1.duration_since(*t0).as_secs_f64();
+                (per_sec > 0.0).then(|| Duration::from_secs_f64(rem as f64 / per_sec))
+            }
+            _ => None,
+        };
+        Some(BudgetView {
+            limit: st.limit,
+            remaining,
+            window: st.window,
+            reset_in: st.reset_at.map(|r| r.saturating_duration_since(now)),
+            retry_in: st
+                .retry_until
+                .map(|r| r.saturating_duration_since(now))
+                .filter(|d| !d.is_zero()),
+            next_in: self.next_send_at(key, now).saturating_duration_since(now),
+            history,
+            empty_in,
+            rejected: st.rejected,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> BudgetKey {
+        BudgetKey {
+            host: "h".into(),
+            credential: None,
+        }
+    }
+
+    fn rl(limit: u64, remaining: u64, window_s: u64) -> RateLimit {
+        RateLimit {
+            limit: Some(limit),
+            remaining: Some(remaining),
+            window_s: Some(window_s),
+            ..RateLimit::default()
+        }
+    }
+
+    #[test]
+    fn sliding_log_frees_the_oldest_slot() {
+        let mut b = Budget::default();
+        let t0 = Instant::now();
+        for i in 0..3u64 {
+            let t = t0 + Duration::from_millis(100 * i);
+            b.record(
+                &key(),
+                t,
+                Some(200),
+                Some(&rl(3, 2 - i, 2)),
+                Documented::default(),
+            );
+        }
+        let now = t0 + Duration::from_millis(300);
+        let next = b.next_send_at(&key(), now);
+        assert_eq!(next, t0 + Duration::from_secs(2) + MARGIN);
+    }
+
+    #[test]
+    fn remaining_above_zero_sends_now() {
+        let mut b = Budget::default();
+        let t0 = Instant::now();
+        b.record(
+            &key(),
+            t0,
+            Some(200),
+            Some(&rl(300, 10, 300)),
+            Documented::default(),
+        );
+        assert_eq!(b.next_send_at(&key(), t0), t0);
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        let mut b = Budget::default();
+        let t0 = Instant::now();
+        let r = RateLimit {
+            retry_after_s: Some(3),
+            ..RateLimit::default()
+        };
+        b.record(&key(), t0, Some(429), Some(&r), Documented::default());
+        assert_eq!(b.next_send_at(&key(), t0), t0 + Duration::from_secs(3));
+        assert_eq!(b.view(&key(), t0).unwrap().rejected, 1);
+    }
+
+    #[test]
+    fn limit_and_used_give_remaining() {
+        let mut b = Budget::default();
+        let t0 = Instant::now();
+        let r = RateLimit {
+            limit: Some(100),
+            used: Some(40),
+            ..RateLimit::default()
+        };
+        b.record(&key(), t0, Some(200), Some(&r), Documented::default());
+        assert_eq!(b.view(&key(), t0).unwrap().remaining, Some(60));
+    }
+}

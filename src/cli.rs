@@ -1,0 +1,138 @@
+//! The command line (public contract: `shared/design.md`).
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+
+/// A terminal API explorer and debugger: decodes error envelopes,
+/// pagination and rate-limit budgets, and says what to do next.
+#[derive(Debug, Parser)]
+#[command(
+    name = "apiscope",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  apiscope decode response.txt            diagnose a `curl -i` capture\n  apiscope decode ticket.har --format markdown\n  curl -si https://api.example.com/v1/x | apiscope decode\n  apiscope decode body.json --status 429 -H 'Retry-After: 30'"
+)]
+pub struct Cli {
+    /// Start the built-in demo API on 127.0.0.1 and open the TUI on it.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Colour theme for the TUI.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// `[METHOD] URL [ITEM…]` to open the TUI with, sent at once.
+    #[arg(value_name = "REQUEST", trailing_var_arg = true)]
+    pub request: Vec<String>,
+
+    /// A headless command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a raw HTTP response (`curl -i` / `curl -v`), a HAR file, a
+    /// session, or a bare JSON body.
+    Decode(DecodeArgs),
+    /// Send one request (or every page) and diagnose the response.
+    Send(SendArgs),
+    /// Open a session, HAR, raw response or curl command in the TUI.
+    Open {
+        /// The file.
+        file: String,
+    },
+    /// Replay the exchanges of a file headless.
+    Replay {
+        /// A session, HAR, raw response or curl command file.
+        file: String,
+        /// Re-send the requests.
+        #[arg(long)]
+        live: bool,
+        /// Do not ask before sending (with --live).
+        #[arg(long, requires = "live")]
+        yes: bool,
+        /// Exit 1 when a live response differs from the recorded one.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the demo API alone on 127.0.0.1.
+    DemoServer {
+        /// Port to listen on (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Replace every documented rate-limit window with LIMIT requests per
+        /// SECONDS (and announce it in RateLimit-Policy), e.g. 20/2.
+        #[arg(long, value_name = "LIMIT/SECONDS")]
+        rate: Option<crate::demo::Rate>,
+    },
+}
+
+/// `apiscope decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The input file, or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Decode as this dialect instead of detecting it.
+    #[arg(long, value_name = "ID")]
+    pub dialect: Option<String>,
+
+    /// For a bare body: its HTTP status.
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub status: Option<u16>,
+
+    /// For a bare body: a response header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+}
+
+/// `apiscope send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// `[METHOD] URL [ITEM…]`.
+    #[arg(value_name = "REQUEST", required = true, num_args = 1..)]
+    pub request: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Follow every page.
+    #[arg(long)]
+    pub paginate: bool,
+
+    /// Stop after this many pages (with --paginate).
+    #[arg(long, default_value_t = 1000, requires = "paginate")]
+    pub max_pages: u32,
+
+    /// Decode as this dialect instead of detecting it.
+    #[arg(long, value_name = "ID")]
+    pub dialect: Option<String>,
+
+    /// Basic auth, `USER:PASSWORD`.
+    #[arg(short = 'a', long, value_name = "USER:PASSWORD")]
+    pub auth: Option<String>,
+
+    /// Bearer token (sent as `Authorization: Bearer TOKEN`).
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+
+    /// Seconds allowed per request.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// Redirects to follow (0: none); credentials never follow to another host.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_redirects: usize,
+
+    /// Accept invalid TLS certificates.
+    #[arg(long)]
+    pub insecure: bool,
+}

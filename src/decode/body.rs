@@ -1,0 +1,370 @@
+//! Reading a response body into something the decoders can query.
+//!
+//! Bodies are evidence, so nothing is refused here: a BOM is stripped and
+//! noted, invalid UTF-8 is noted and read lossily, truncated JSON is closed
+//! and noted, HTML and XML error pages are reduced to the few elements that
+//! carry a message (`<title>`, `<Code>`, `<Message>`, `<RequestId>`).
+
+use super::json::Json;
+use crate::model::Headers;
+
+/// What the body turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No bytes at all.
+    Empty,
+    /// JSON (possibly repaired; see the notes).
+    Json,
+    /// An XML document.
+    Xml,
+    /// An HTML page.
+    Html,
+    /// Anything else.
+    Other,
+}
+
+/// A body prepared for decoding.
+#[derive(Debug, Clone)]
+pub struct BodyView {
+    /// What kind of body it is.
+    pub kind: BodyKind,
+    /// The queryable tree: the JSON skeleton, or a small tree made from an
+    /// XML or HTML error page.
+    pub tree: Option<Json>,
+    /// What a reader should know about the body.
+    pub notes: Vec<String>,
+}
+
+/// Prepares a body for decoding.
+pub fn read(headers: &Headers, body: &[u8]) -> BodyView {
+    let mut notes = Vec::new();
+    let content_type = headers
+        .get("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut bytes = body;
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        notes.push("The body starts with a UTF-8 byte order mark (BOM); it was skipped".into());
+        bytes = rest;
+    }
+    let trimmed = trim_ascii_start(bytes);
+    if trimmed.is_empty() {
+        return BodyView {
+            kind: BodyKind::Empty,
+            tree: None,
+            notes,
+        };
+    }
+    let utf8_error = std::str::from_utf8(bytes).err();
+    if let Some(e) = &utf8_error {
+        notes.push(format!(
+            "The body is not valid UTF-8 (first bad byte at offset {}); it was read with replacement characters",
+            e.valid_up_to()
+        ));
+    }
+    let claims_json = content_type.contains("json");
+    let first = trimmed[0];
+    if first == b'{' || first == b'[' || (claims_json && !matches!(first, b'<')) {
+        let lossy;
+        let input: &[u8] = if utf8_error.is_some() {
+            lossy = String::from_utf8_lossy(bytes).into_owned().into_bytes();
+            &lossy
+        } else {
+            bytes
+        };
+        match Json::parse(input) {
+            Ok(tree) => {
+                if !claims_json && !content_type.is_empty() {
+                    notes.push(format!(
+                        "The body is JSON but Content-Type says {}",
+                        content_type.trim()
+                    ));
+                }
+                return BodyView {
+                    kind: BodyKind::Json,
+                    tree: Some(tree),
+                    notes,
+                };
+            }
+            Err(problem) => {
+                if problem.truncated {
+                    let repaired = close_truncated(input).and_then(|t| Json::parse(&t).ok());
+                    notes.push(format!(
+                        "The body is truncated JSON ({}); {}",
+                        problem.message,
+                        if repaired.is_some() {
+                            "what was there was decoded"
+                        } else {
+                            "it could not be decoded"
+                        }
+                    ));
+                    return BodyView {
+                        kind: BodyKind::Json,
+                        tree: repaired,
+                        notes,
+                    };
+                }
+                notes.push(format!("The body is not valid JSON: {}", problem.message));
+                return BodyView {
+                    kind: BodyKind::Other,
+                    tree: None,
+                    notes,
+                };
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(trimmed);
+    let head: String = text
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if head.starts_with("<!doctype html") || head.contains("<html") {
+        if claims_json {
+            notes.push(
+                "The body is an HTML page although Content-Type says JSON: a proxy, gateway or load balancer probably answered instead of the API"
+                    .into(),
+            );
+        }
+        let tree = element_text(&text, "title").map(|t| {
+            Json::Object(vec![(
+                "html".into(),
+                Json::Object(vec![("title".into(), Json::String(collapse_ws(&t)))]),
+            )])
+        });
+        return BodyView {
+            kind: BodyKind::Html,
+            tree,
+            notes,
+        };
+    }
+    if first == b'<' {
+        return BodyView {
+            kind: BodyKind::Xml,
+            tree: xml_error_tree(&text),
+            notes,
+        };
+    }
+    if claims_json {
+        notes.push("Content-Type says JSON but the body is not JSON".into());
+    }
+    BodyView {
+        kind: BodyKind::Other,
+        tree: None,
+        notes,
+    }
+}
+
+fn trim_ascii_start(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[start..]
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Closes every string, array and object left open by a truncated body, and
+/// drops a dangling `,` / `:` / partial literal, so the part that arrived can
+/// be decoded. Returns `None` when the text cannot be closed sensibly.
+pub fn close_truncated(input: &[u8]) -> Option<Vec<u8>> {
+    let mut stack: Vec<u8> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    // Position after the last complete value or container opening, where
+    // the text can be cut safely.
+    let mut safe_cut = 0usize;
+    let mut safe_stack_len = 0usize;
+    for (i, &c) in input.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                stack.push(if c == b'{' { b'}' } else { b']' });
+                safe_cut = i + 1;
+                safe_stack_len = stack.len();
+            }
+            b'}' | b']' => {
+                stack.pop()?;
+                safe_cut = i + 1;
+                safe_stack_len = stack.len();
+            }
+            b',' => {
+                safe_cut = i;
+                safe_stack_len = stack.len();
+            }
+            _ => {}
+        }
+    }
+    if stack.is_empty() {
+        return None;
+    }
+    // Try the longest candidate first: close the open string where it is,
+    // then fall back to the last safe cut.
+    let mut candidates = Vec::new();
+    if in_string && !escaped {
+        let mut t = input.to_vec();
+        t.push(b'"');
+        t.extend(stack.iter().rev());
+        candidates.push(t);
+    }
+    let mut t = input[..safe_cut].to_vec();
+    while matches!(t.last(), Some(b' ' | b'\n' | b'\r' | b'\t' | b',')) {
+        t.pop();
+    }
+    t.extend(stack[..safe_stack_len].iter().rev());
+    candidates.push(t);
+    candidates
+        .into_iter()
+        .find(|c| serde_json::from_slice::<serde::de::IgnoredAny>(c).is_ok())
+}
+
+/// The text inside the first `<name>…</name>` element (case-insensitive),
+/// with entities decoded.
+fn element_text(text: &str, name: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(&open) {
+        let start = from + pos;
+        let after = start + open.len();
+        // `<title>` or `<title attr…>`, not `<titles>`.
+        match lower.as_bytes().get(after) {
+            Some(b'>') | Some(b' ') | Some(b'\t') | Some(b'\n') => {}
+            _ => {
+                from = after;
+                continue;
+            }
+        }
+        let content_start = after + lower[after..].find('>')? + 1;
+        let close = format!("</{name}>");
+        let content_end = content_start + lower[content_start..].find(&close)?;
+        return Some(decode_entities(text[content_start..content_end].trim()));
+    }
+    None
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A tree `{"Error":{"Code","Message","RequestId"}}` from an XML error
+/// document (AWS S3, the AWS query APIs and many SOAP-era services use these
+/// element names), with `{"xml_root": name}` for detection.
+fn xml_error_tree(text: &str) -> Option<Json> {
+    let mut body = text.trim_start();
+    if body.starts_with("<?xml") {
+        body = &body[body.find("?>")? + 2..];
+        body = body.trim_start();
+    }
+    let root: String = body
+        .strip_prefix('<')?
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        .collect();
+    if root.is_empty() {
+        return None;
+    }
+    let mut error = Vec::new();
+    for (key, names) in [
+        ("Code", &["Code"][..]),
+        ("Message", &["Message"][..]),
+        ("RequestId", &["RequestId", "RequestID"][..]),
+    ] {
+        if let Some(v) = names.iter().find_map(|n| element_text(text, n)) {
+            error.push((key.to_owned(), Json::String(v)));
+        }
+    }
+    let mut members = vec![("xml_root".to_owned(), Json::String(root))];
+    if !error.is_empty() {
+        members.push(("Error".to_owned(), Json::Object(error)));
+    }
+    Some(Json::Object(members))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(ct: &str) -> Headers {
+        let mut h = Headers::new();
+        h.push("Content-Type", ct);
+        h
+    }
+
+    #[test]
+    fn truncated_json_keeps_what_arrived() {
+        let v = read(
+            &h("application/json"),
+            br#"{"error":{"code":"RATE_LIMITED","message":"Too many req"#,
+        );
+        let tree = v.tree.unwrap();
+        assert_eq!(
+            tree.pointer("/error/code").unwrap().as_str(),
+            Some("RATE_LIMITED")
+        );
+        assert!(v.notes[0].contains("truncated"));
+    }
+
+    #[test]
+    fn html_gateway_page_gives_its_title() {
+        let v = read(
+            &h("application/json"),
+            b"<html><head><title>502 Bad Gateway</title></head></html>",
+        );
+        assert_eq!(v.kind, BodyKind::Html);
+        assert_eq!(
+            v.tree.unwrap().pointer("/html/title").unwrap().as_str(),
+            Some("502 Bad Gateway")
+        );
+        assert!(v.notes[0].contains("HTML"));
+    }
+
+    #[test]
+    fn aws_xml_error() {
+        let v = read(
+            &h("application/xml"),
+            b"<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>The key &amp; more</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>",
+        );
+        let t = v.tree.unwrap();
+        assert_eq!(
+            t.pointer("/Error/Code").unwrap().as_str(),
+            Some("NoSuchKey")
+        );
+        assert_eq!(
+            t.pointer("/Error/Message").unwrap().as_str(),
+            Some("The key & more")
+        );
+    }
+
+    #[test]
+    fn bom_and_bad_utf8_are_noted_not_fatal() {
+        let v = read(
+            &h("application/json"),
+            b"\xEF\xBB\xBF{\"errors\":[\"caf\xE9\"]}",
+        );
+        assert_eq!(v.kind, BodyKind::Json);
+        assert_eq!(v.notes.len(), 2);
+    }
+}

@@ -1,0 +1,388 @@
+//! Everything that understands a response: bytes and headers in, a
+//! [`Diagnosis`] out. Pure and synchronous; the CLI, the TUI, replay and the
+//! reports only render what this produces.
+
+pub mod body;
+pub mod detect;
+pub mod error;
+pub mod findings;
+pub mod json;
+pub mod pagination;
+pub mod profile;
+pub mod ratelimit;
+pub mod troubleshoot;
+
+use crate::model::Exchange;
+use json::Json;
+pub use profile::{Profile, Profiles};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+/// The decoded error of a response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ErrorInfo {
+    /// The machine-readable code; numeric codes as decimal strings.
+    pub code: Option<String>,
+    /// The main human-readable message.
+    pub message: Option<String>,
+    /// The request id, from the body or a request-id header.
+    pub request_id: Option<String>,
+    /// Field name → message, in document order.
+    #[serde(serialize_with = "ordered_map")]
+    pub fields: Vec<(String, String)>,
+    /// Every human-readable message.
+    pub messages: Vec<String>,
+}
+
+/// Where a response sits in a paginated collection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Pagination {
+    /// The current page number.
+    pub page: Option<i64>,
+    /// Items per page.
+    pub page_size: Option<i64>,
+    /// Items in the whole collection.
+    pub total_items: Option<i64>,
+    /// Pages in the whole collection.
+    pub page_count: Option<i64>,
+    /// Whether another page follows.
+    pub has_more: Option<bool>,
+    /// The absolute URL of the next page.
+    pub next: Option<String>,
+    /// Items on this page (not part of the JSON contract).
+    #[serde(skip)]
+    pub items: Option<usize>,
+    /// The cursor for the next page, when the API uses cursors.
+    #[serde(skip)]
+    pub cursor: Option<String>,
+}
+
+/// The rate-limit state read from the response headers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: Option<u64>,
+    /// Requests left in the window.
+    pub remaining: Option<u64>,
+    /// Requests used in the window.
+    pub used: Option<u64>,
+    /// When the window resets, Unix seconds.
+    pub reset_at: Option<i64>,
+    /// Seconds to wait before retrying.
+    pub retry_after_s: Option<u64>,
+    /// The window length in seconds.
+    pub window_s: Option<u64>,
+    /// The response's `Date` (or the decode time), Unix seconds: what
+    /// `reset_at` and `retry_after_s` are measured from (not in the JSON).
+    #[serde(skip)]
+    pub observed_at: Option<i64>,
+    /// The documented policy that applies, e.g. "unauthenticated: 60 / 300 s"
+    /// (not in the JSON).
+    #[serde(skip)]
+    pub policy: Option<String>,
+}
+
+/// The full diagnosis of one response. Serialises to exactly the public
+/// diagnosis JSON of `design.md`; the fields marked `skip` are for the
+/// human-readable reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Diagnosis {
+    /// The HTTP status, when known.
+    pub status: Option<u16>,
+    /// The request URL, when known.
+    pub url: Option<String>,
+    /// The dialect id of the profile that decoded the response.
+    pub dialect: String,
+    /// The decoded error, `None` for a success.
+    pub error: Option<ErrorInfo>,
+    /// The pagination state, `None` when the response is not a page.
+    pub pagination: Option<Pagination>,
+    /// The rate-limit state, `None` when no rate-limit header is present.
+    pub rate_limit: Option<RateLimit>,
+    /// What to do, most specific first.
+    pub troubleshooting: Vec<String>,
+    /// What was noticed about the request.
+    pub findings: Vec<String>,
+    /// The request method, when known.
+    #[serde(skip)]
+    pub method: Option<String>,
+    /// The reason phrase of the status line.
+    #[serde(skip)]
+    pub reason: Option<String>,
+    /// The dialect's human name.
+    #[serde(skip)]
+    pub dialect_name: String,
+    /// Notes on the body (BOM, truncation, decoding).
+    #[serde(skip)]
+    pub notes: Vec<String>,
+    /// The vendor's description of the error code.
+    #[serde(skip)]
+    pub code_description: Option<String>,
+}
+
+impl Diagnosis {
+    /// Whether this response counts as an error (HTTP 4xx/5xx, or an error
+    /// decoded from the body): what makes `send` and `decode` exit 1.
+    pub fn is_error(&self) -> bool {
+        self.error.is_some() || self.status.is_some_and(|s| s >= 400)
+    }
+}
+
+/// Choices that change how a response is decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Decode with this dialect instead of detecting one.
+    pub dialect: Option<String>,
+    /// "Now" in Unix seconds, for relative times when the response has no
+    /// `Date` header. `None` reads the clock.
+    pub now: Option<i64>,
+}
+
+/// A problem with the options themselves.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// `--dialect` named no known profile.
+    #[error("unknown dialect '{0}' (known: {1})")]
+    UnknownDialect(String, String),
+}
+
+/// Checks that a dialect id exists, so a bad `--dialect` fails before any
+/// input is read.
+pub fn check_dialect(profiles: &Profiles, id: &str) -> Result<(), DecodeError> {
+    if profiles.get(id).is_some() {
+        Ok(())
+    } else {
+        Err(DecodeError::UnknownDialect(
+            id.to_owned(),
+            profiles.ids().join(", "),
+        ))
+    }
+}
+
+/// Decodes one exchange.
+pub fn diagnose(exchange: &Exchange, profiles: &Profiles, options: &Options) -> Diagnosis {
+    if let Some(failure) = &exchange.failure {
+        return network_failure(exchange, failure, profiles, options);
+    }
+    let response = &exchange.response;
+    let view = body::read(&response.headers, &response.body);
+    let tree = view.tree.as_ref();
+    let profile = options
+        .dialect
+        .as_deref()
+        .and_then(|id| profiles.get(id))
+        .unwrap_or_else(|| detect::detect(exchange, tree, profiles));
+
+    let status = response
+        .status
+        .or_else(|| error::body_status(profile, tree));
+    let now = options.now.unwrap_or_else(unix_now);
+
+    let error = error::extract(profile, exchange, status, tree);
+    let is_error = error.is_some() || status.is_some_and(|s| s >= 400);
+    let rate_limit = ratelimit::read(&response.headers, profile, exchange, now);
+    let pagination = if is_error {
+        None
+    } else {
+        pagination::read(profile, exchange, tree)
+    };
+
+    let message = error.as_ref().and_then(|e| e.message.clone());
+    let code_entry = error
+        .as_ref()
+        .and_then(|e| e.code.as_deref())
+        .and_then(|c| profile.code(c));
+
+    let mut diagnosis = Diagnosis {
+        status,
+        url: exchange.url().map(str::to_owned),
+        dialect: profile.id.clone(),
+        error,
+        pagination,
+        rate_limit,
+        troubleshooting: Vec::new(),
+        findings: Vec::new(),
+        method: exchange.request.as_ref().map(|r| r.method.clone()),
+        reason: response.reason.clone(),
+        dialect_name: profile.name.clone(),
+        notes: response.notes.iter().cloned().chain(view.notes).collect(),
+        code_description: code_entry
+            .map(|c| c.description.clone())
+            .filter(|d| !d.is_empty() && !same_words(Some(d), message.as_deref())),
+    };
+    if diagnosis.is_error() {
+        diagnosis.troubleshooting =
+            troubleshoot::steps(profile, profiles.generic(), &diagnosis, now);
+    }
+    diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);
+    diagnosis
+}
+
+/// The machine-readable code of a network failure kind.
+pub fn failure_code(kind: &str) -> &'static str {
+    match kind {
+        "dns" => "DNS_ERROR",
+        "refused" => "CONNECTION_REFUSED",
+        "tls" => "TLS_ERROR",
+        "timeout" => "TIMEOUT",
+        "reset" => "CONNECTION_RESET",
+        "redirect" => "TOO_MANY_REDIRECTS",
+        _ => "NETWORK_ERROR",
+    }
+}
+
+/// No response arrived: the error is the failure itself, with the generic
+/// profile's steps for it.
+fn network_failure(
+    exchange: &Exchange,
+    failure: &crate::model::Failure,
+    profiles: &Profiles,
+    options: &Options,
+) -> Diagnosis {
+    let generic = profiles.generic();
+    let code = failure_code(&failure.kind);
+    let mut d = Diagnosis {
+        status: None,
+        url: exchange.url().map(str::to_owned),
+        dialect: generic.id.clone(),
+        error: Some(ErrorInfo {
+            code: Some(code.to_owned()),
+            message: Some(failure.message.clone()),
+            request_id: None,
+            fields: Vec::new(),
+            messages: vec![failure.message.clone()],
+        }),
+        method: exchange.request.as_ref().map(|r| r.method.clone()),
+        reason: Some("no response".into()),
+        dialect_name: generic.name.clone(),
+        code_description: generic
+            .code(code)
+            .map(|c| c.description.clone())
+            .filter(|d| !d.is_empty()),
+        ..Diagnosis::default()
+    };
+    d.troubleshooting =
+        troubleshoot::steps(generic, generic, &d, options.now.unwrap_or_else(unix_now));
+    d
+}
+
+/// Decodes every exchange of an input, in order.
+///
+/// Within one input, a host keeps its dialect: when some responses from a
+/// host were recognised (say, its errors) and others were not (its success
+/// bodies often carry no signature), the unrecognised ones are decoded with
+/// the host's dialect, so a HAR tells one consistent story. A dialect forced
+/// in `options` wins over this.
+pub fn diagnose_all(
+    exchanges: &[Exchange],
+    profiles: &Profiles,
+    options: &Options,
+) -> Vec<Diagnosis> {
+    let mut out: Vec<Diagnosis> = exchanges
+        .iter()
+        .map(|e| diagnose(e, profiles, options))
+        .collect();
+    if options.dialect.is_some() {
+        return out;
+    }
+    let mut by_host: std::collections::HashMap<String, Option<String>> = Default::default();
+    for (e, d) in exchanges.iter().zip(&out) {
+        if d.dialect == profile::GENERIC {
+            continue;
+        }
+        if let Some(h) = host_of(e) {
+            let seen = by_host.entry(h).or_insert_with(|| Some(d.dialect.clone()));
+            if seen.as_deref() != Some(d.dialect.as_str()) {
+                // Two dialects on one host: no single answer, leave it.
+                *seen = None;
+            }
+        }
+    }
+    for (e, d) in exchanges.iter().zip(out.iter_mut()) {
+        if d.dialect != profile::GENERIC {
+            continue;
+        }
+        if let Some(Some(dialect)) = host_of(e).and_then(|h| by_host.get(&h)) {
+            let forced = Options {
+                dialect: Some(dialect.clone()),
+                now: options.now,
+            };
+            *d = diagnose(e, profiles, &forced);
+        }
+    }
+    out
+}
+
+fn host_of(e: &Exchange) -> Option<String> {
+    url::Url::parse(e.url()?)
+        .ok()?
+        .host_str()
+        .map(str::to_ascii_lowercase)
+}
+
+/// Whether two texts say the same thing, ignoring case and punctuation.
+fn same_words(a: Option<&str>, b: Option<&str>) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    matches!((a, b), (Some(a), Some(b)) if norm(a) == norm(b))
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Reads the first pointer of a list that reaches a usable value. A pointer
+/// may end in `#type` to accept only that JSON type; `@status` is handled by
+/// the callers that accept it.
+pub(crate) fn first<'a>(tree: Option<&'a Json>, pointers: &[String]) -> Option<&'a Json> {
+    let tree = tree?;
+    pointers.iter().find_map(|p| lookup(tree, p))
+}
+
+/// One pointer, with its optional `#type` filter; null counts as absent.
+pub(crate) fn lookup<'a>(tree: &'a Json, pointer: &str) -> Option<&'a Json> {
+    let (path, ty) = split_type(pointer);
+    if path.starts_with('@') {
+        return None;
+    }
+    let value = tree.pointer(path)?;
+    if matches!(value, Json::Null) {
+        return None;
+    }
+    match ty {
+        Some(ty) if !value.has_type(ty) => None,
+        _ => Some(value),
+    }
+}
+
+/// Every value a wildcard pointer reaches, with the `#type` filter applied.
+pub(crate) fn lookup_all<'a>(tree: &'a Json, pointer: &str) -> Vec<&'a Json> {
+    let (path, ty) = split_type(pointer);
+    tree.pointer_all(path)
+        .into_iter()
+        .filter(|v| !matches!(v, Json::Null))
+        .filter(|v| ty.is_none_or(|t| v.has_type(t)))
+        .collect()
+}
+
+fn split_type(pointer: &str) -> (&str, Option<&str>) {
+    match pointer.rsplit_once('#') {
+        Some((path, ty)) if !ty.contains('/') => (path, Some(ty)),
+        _ => (pointer, None),
+    }
+}
+
+fn ordered_map<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}

@@ -1,0 +1,541 @@
+//! Profiles: what apiscope knows about one API format, as data.
+//!
+//! A profile says how to recognise a body of that format, where the code,
+//! message, request id and field errors live, the code table with the
+//! vendor's troubleshooting, the pagination fields, the rate-limit policy and
+//! the auth scheme. The built-in profiles are TOML files compiled into the
+//! binary; a user drops files of the same format into
+//! `<config dir>/profiles/` to add formats or override a built-in by id.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The built-in profiles, in the order of `include_str!`; sorted by priority
+/// when loaded.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("envelope.toml", include_str!("profiles/envelope.toml")),
+    ("coded.toml", include_str!("profiles/coded.toml")),
+    (
+        "errors-array.toml",
+        include_str!("profiles/errors-array.toml"),
+    ),
+    ("ittybit.toml", include_str!("profiles/ittybit.toml")),
+    ("aptly.toml", include_str!("profiles/aptly.toml")),
+    ("problem.toml", include_str!("profiles/problem.toml")),
+    ("jsonapi.toml", include_str!("profiles/jsonapi.toml")),
+    ("graphql.toml", include_str!("profiles/graphql.toml")),
+    ("generic.toml", include_str!("profiles/generic.toml")),
+];
+
+/// The id of the fallback profile used when nothing else matches.
+pub const GENERIC: &str = "generic";
+
+/// One API format.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The dialect id printed in diagnoses (`envelope`, `coded`, …).
+    pub id: String,
+    /// A human name.
+    pub name: String,
+    /// One line on what the format looks like.
+    #[serde(default)]
+    pub description: String,
+    /// Hosts (exact, or a suffix after a dot) that select this profile.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Lower is tried first.
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Body/header signatures; any one matching selects the profile.
+    #[serde(default)]
+    pub detect: Vec<Signature>,
+    /// Where the error parts live.
+    #[serde(default)]
+    pub error: ErrorSpec,
+    /// Where the pagination parts live.
+    #[serde(default)]
+    pub pagination: PaginationSpec,
+    /// The documented rate-limit policy.
+    #[serde(default)]
+    pub rate_limit: RateLimitSpec,
+    /// The documented auth scheme.
+    #[serde(default)]
+    pub auth: Option<AuthSpec>,
+    /// Documented constraints on query parameters, checked as findings.
+    #[serde(default)]
+    pub query_rules: Vec<QueryRule>,
+    /// Troubleshooting steps by HTTP status (`"401"`) or class (`"4xx"`).
+    #[serde(default)]
+    pub status: BTreeMap<String, StepGroup>,
+    /// The documented error codes.
+    #[serde(default)]
+    pub codes: Vec<CodeEntry>,
+}
+
+fn default_priority() -> i32 {
+    100
+}
+
+/// A way to recognise the format.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// Every one must hold.
+    #[serde(default)]
+    pub all: Vec<Condition>,
+    /// At least one must hold, when non-empty.
+    #[serde(default)]
+    pub any: Vec<Condition>,
+    /// None may hold.
+    #[serde(default)]
+    pub none: Vec<Condition>,
+}
+
+/// One test on a response.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Condition {
+    /// A JSON pointer (optionally `#type`) reaches a non-null value.
+    Pointer {
+        /// The pointer, e.g. `/error/code#string`.
+        pointer: String,
+    },
+    /// The extracted code is in this profile's code table.
+    KnownCode {
+        /// Must be `true`.
+        known_code: bool,
+    },
+    /// A response header is present (and contains a substring).
+    Header {
+        /// Header name, case-insensitive.
+        header: String,
+        /// Substring of the value, case-insensitive.
+        #[serde(default)]
+        contains: Option<String>,
+    },
+    /// The body is an object with no keys but these.
+    OnlyKeys {
+        /// The allowed top-level keys.
+        only_keys: Vec<String>,
+    },
+    /// The body is XML with this root element (AWS-style errors).
+    XmlRoot {
+        /// The element name.
+        xml_root: String,
+    },
+}
+
+/// Where an error's parts live. Each field is a list of pointers tried in
+/// order; `@status` stands for the HTTP status.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    /// The machine-readable code.
+    #[serde(default)]
+    pub code: Vec<String>,
+    /// The main human-readable message.
+    #[serde(default)]
+    pub message: Vec<String>,
+    /// Every human-readable message (wildcards allowed).
+    #[serde(default)]
+    pub messages: Vec<String>,
+    /// The request id in the body.
+    #[serde(default)]
+    pub request_id: Vec<String>,
+    /// The HTTP status repeated in the body (used when the status line is
+    /// unknown).
+    #[serde(default)]
+    pub status: Vec<String>,
+    /// Field-level errors.
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    /// Codes that mean success (coded: `"0"`).
+    #[serde(default)]
+    pub success_codes: Vec<String>,
+    /// Code values that mean "no code" (problem details' `about:blank`).
+    #[serde(default)]
+    pub ignore_codes: Vec<String>,
+    /// When this holds, a body is an error even with a 2xx status (GraphQL
+    /// `errors` in a 200). Without it, a 2xx is an error when a code is read
+    /// from the body and is not a success code.
+    #[serde(default)]
+    pub present: Option<Signature>,
+}
+
+/// Where field errors live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum FieldSpec {
+    /// An object mapping field name to message (or to a list of messages).
+    Object {
+        /// Pointer to the object.
+        object: String,
+    },
+    /// An array of error objects, each naming a field and a message.
+    Each {
+        /// Pointer to the array.
+        each: String,
+        /// Pointers (relative to the element) to the field name; a JSON
+        /// pointer value such as `/data/attributes/name` or `#/age` is cut
+        /// to its last segment; an array path is joined with dots.
+        name: Vec<String>,
+        /// Pointers (relative to the element) to the message.
+        message: Vec<String>,
+    },
+}
+
+/// Where pagination lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationSpec {
+    /// Current page number.
+    #[serde(default)]
+    pub page: Vec<String>,
+    /// Page size.
+    #[serde(default)]
+    pub page_size: Vec<String>,
+    /// Total item count.
+    #[serde(default)]
+    pub total_items: Vec<String>,
+    /// Page count.
+    #[serde(default)]
+    pub page_count: Vec<String>,
+    /// Whether more pages follow.
+    #[serde(default)]
+    pub has_more: Vec<String>,
+    /// The next page's URL, path or cursor.
+    #[serde(default)]
+    pub next: Vec<String>,
+    /// Query parameter that carries a cursor from `next` (when `next` is
+    /// not a URL).
+    #[serde(default)]
+    pub cursor_param: Option<String>,
+    /// The items of this page; `#array` alone means the body itself.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// Query parameter for the page number.
+    #[serde(default)]
+    pub page_param: Option<String>,
+    /// Query parameter for the page size.
+    #[serde(default)]
+    pub size_param: Option<String>,
+    /// Query parameter for the page size when called `limit`.
+    #[serde(default)]
+    pub limit_param: Option<String>,
+    /// The number of the first page.
+    #[serde(default)]
+    pub first_page: Option<i64>,
+    /// Header saying whether more results follow.
+    #[serde(default)]
+    pub has_more_header: Option<String>,
+    /// Header giving the page size applied.
+    #[serde(default)]
+    pub limit_header: Option<String>,
+}
+
+/// The documented rate-limit policy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    /// The window length in seconds, when documented.
+    #[serde(default)]
+    pub window_s: Option<u64>,
+    /// How `X-RateLimit-Reset` is meant: `unix`, `delta` or `auto`.
+    #[serde(default)]
+    pub reset: Option<String>,
+    /// The header names the vendor documents (informational).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// The documented budgets.
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+}
+
+/// One documented budget, e.g. 300 requests / 300 s per token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// A name (`authenticated`).
+    pub name: String,
+    /// What the budget is counted per: `token` or `ip`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Requests per window.
+    pub limit: u64,
+    /// Window length in seconds.
+    pub window_s: u64,
+}
+
+/// The documented auth scheme.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSpec {
+    /// The header carrying the credential.
+    pub header: String,
+    /// The scheme word before the token (`Bearer`), if any.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// The documented token prefix (`imb_pat_`), if any.
+    #[serde(default)]
+    pub token_prefix: Option<String>,
+    /// Where the user finds the credential in the vendor's UI.
+    #[serde(default)]
+    pub where_to_find: Option<String>,
+    /// The credential is per resource (aptly: one key per `board`).
+    #[serde(default)]
+    pub per_resource: Option<String>,
+    /// A note on the scheme.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A documented constraint on a query parameter.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRule {
+    /// Parameter name.
+    pub name: String,
+    /// Must be an integer.
+    #[serde(default)]
+    pub integer: bool,
+    /// Smallest allowed value.
+    #[serde(default)]
+    pub min: Option<i64>,
+    /// Largest allowed value.
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// Allowed values.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// The vendor's wording of the rule.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Troubleshooting steps for a status or status class.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepGroup {
+    /// Steps, most specific first.
+    #[serde(default)]
+    pub steps: Vec<String>,
+}
+
+/// One documented error code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    /// The code as text (`RATE_LIMITED`, `"5000"`, `"401"`).
+    pub code: String,
+    /// The HTTP status the vendor pairs it with.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The vendor's description.
+    #[serde(default)]
+    pub description: String,
+    /// Steps specific to this code, most specific first.
+    #[serde(default)]
+    pub steps: Vec<String>,
+}
+
+impl Profile {
+    /// The code table entry for a code, if documented.
+    pub fn code(&self, code: &str) -> Option<&CodeEntry> {
+        self.codes.iter().find(|c| c.code == code)
+    }
+
+    /// Steps for an HTTP status: the exact status first, else its class.
+    pub fn status_steps(&self, status: u16) -> &[String] {
+        if let Some(g) = self.status.get(&status.to_string()) {
+            return &g.steps;
+        }
+        let class = format!("{}xx", status / 100);
+        self.status
+            .get(&class)
+            .map(|g| g.steps.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Whether a host name selects this profile.
+    pub fn matches_host(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.hosts.iter().any(|h| {
+            let h = h.to_ascii_lowercase();
+            host == h || host.ends_with(&format!(".{h}"))
+        })
+    }
+}
+
+/// A problem with a profile file.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid profile.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// toml's message, naming the line and the key.
+        message: String,
+    },
+}
+
+/// The set of profiles in effect.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    list: Vec<Profile>,
+}
+
+impl Profiles {
+    /// The compiled-in profiles only.
+    pub fn built_in() -> Profiles {
+        let list = BUILT_IN
+            .iter()
+            .map(|(name, text)| match toml::from_str::<Profile>(text) {
+                Ok(p) => p,
+                // The built-ins are tested; a broken one is a build defect.
+                Err(e) => panic!("built-in profile {name} is invalid: {e}"),
+            })
+            .collect();
+        let mut p = Profiles { list };
+        p.sort();
+        p
+    }
+
+    /// The built-ins plus every `*.toml` in `dir` (a profile with a built-in
+    /// id replaces it). A missing directory is not an error; a bad file is
+    /// skipped and reported, so one typo does not stop a support engineer.
+    pub fn with_dir(dir: &Path) -> (Profiles, Vec<ProfileError>) {
+        let mut profiles = Profiles::built_in();
+        let mut problems = Vec::new();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (profiles, problems),
+            Err(source) => {
+                problems.push(ProfileError::Io {
+                    path: dir.to_owned(),
+                    source,
+                });
+                return (profiles, problems);
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let loaded = std::fs::read_to_string(&path)
+                .map_err(|source| ProfileError::Io {
+                    path: path.clone(),
+                    source,
+                })
+                .and_then(|text| {
+                    parse_profile(&text).map_err(|message| ProfileError::Invalid {
+                        path: path.clone(),
+                        message,
+                    })
+                });
+            match loaded {
+                Ok(profile) => profiles.add(profile),
+                Err(e) => problems.push(e),
+            }
+        }
+        (profiles, problems)
+    }
+
+    /// The built-ins plus the user's profiles from the platform config
+    /// directory (`~/.config/apiscope/profiles` on Linux, or
+    /// `$APISCOPE_CONFIG_DIR/profiles`), with the files that were skipped.
+    pub fn load_default() -> (Profiles, Vec<ProfileError>) {
+        match user_profile_dir() {
+            Some(dir) => Profiles::with_dir(&dir),
+            None => (Profiles::built_in(), Vec::new()),
+        }
+    }
+
+    /// Adds a profile, replacing one with the same id.
+    pub fn add(&mut self, profile: Profile) {
+        self.list.retain(|p| p.id != profile.id);
+        self.list.push(profile);
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        // Stable: equal priorities keep their order, generic stays last.
+        self.list.sort_by_key(|p| (p.id == GENERIC, p.priority));
+    }
+
+    /// Profiles in detection order.
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.list.iter()
+    }
+
+    /// A profile by id.
+    pub fn get(&self, id: &str) -> Option<&Profile> {
+        self.list.iter().find(|p| p.id == id)
+    }
+
+    /// The fallback profile.
+    pub fn generic(&self) -> &Profile {
+        self.get(GENERIC)
+            .or_else(|| self.list.last())
+            .expect("the built-in generic profile is always present")
+    }
+
+    /// Every profile id, in detection order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.list.iter().map(|p| p.id.as_str()).collect()
+    }
+}
+
+/// Parses one profile file's text; the error names the line and key.
+pub fn parse_profile(text: &str) -> Result<Profile, String> {
+    toml::from_str::<Profile>(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let msg = e.message().trim().to_owned();
+        match line {
+            Some(l) => format!("line {l}: {msg}"),
+            None => msg,
+        }
+    })
+}
+
+/// Where user profiles live, from the `directories` crate.
+pub fn user_profile_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("APISCOPE_CONFIG_DIR") {
+        return Some(PathBuf::from(dir).join("profiles"));
+    }
+    directories::ProjectDirs::from("", "", "apiscope").map(|d| d.config_dir().join("profiles"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_load_and_generic_is_last() {
+        let p = Profiles::built_in();
+        assert_eq!(p.ids().last(), Some(&GENERIC));
+        for id in ["envelope", "aptly", "coded", "ittybit", "errors-array"] {
+            assert!(p.get(id).is_some(), "{id} missing");
+        }
+    }
+
+    #[test]
+    fn a_bad_profile_names_the_line() {
+        let err = parse_profile("id = \"x\"\nname = \"y\"\npriority = \"high\"\n").unwrap_err();
+        assert!(err.starts_with("line 3:"), "{err}");
+    }
+}

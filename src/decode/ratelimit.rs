@@ -1,0 +1,341 @@
+//! The rate-limit state a response announces, from every common spelling:
+//! `X-RateLimit-*` (GitHub, Discord, most APIs), `X-Rate-Limit-*` (Twitter),
+//! IETF `RateLimit` / `RateLimit-Policy` (structured, and the older
+//! `limit=, remaining=, reset=` form), `RateLimit-*`, Shopify's call limit
+//! (`32/40`), and `Retry-After` as seconds or HTTP-date.
+
+use super::RateLimit;
+use super::profile::Profile;
+use crate::model::{Exchange, Headers};
+
+/// Values below this are seconds-from-now, not Unix time (design.md).
+const DELTA_BELOW: f64 = 1e9;
+/// Values above this are Unix milliseconds.
+const MILLIS_ABOVE: f64 = 1e12;
+
+/// Reads the rate-limit state, or `None` when no rate-limit header is there.
+pub fn read(
+    headers: &Headers,
+    profile: &Profile,
+    exchange: &Exchange,
+    now: i64,
+) -> Option<RateLimit> {
+    let observed = headers
+        .get("date")
+        .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(now);
+
+    let structured = headers.get("ratelimit").map(parse_params);
+    let policy = headers.get("ratelimit-policy").map(parse_params);
+    let shopify = headers
+        .get("x-shopify-shop-api-call-limit")
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(u, l)| Some((u.trim().parse::<u64>().ok()?, l.trim().parse::<u64>().ok()?)));
+
+    let limit = first_u64(
+        headers,
+        &["x-ratelimit-limit", "x-rate-limit-limit", "ratelimit-limit"],
+    )
+    .or_else(|| structured.as_ref().and_then(|p| p.get_u64(&["limit", "l"])))
+    .or_else(|| policy.as_ref().and_then(|p| p.get_u64(&["q", "limit"])))
+    .or_else(|| {
+        // Older drafts: `RateLimit-Policy: 100;w=60` (the quota comes first).
+        headers
+            .get("ratelimit-policy")
+            .and_then(|v| v.split([';', ',']).next())
+            .and_then(|q| q.trim().parse::<u64>().ok())
+    })
+    .or(shopify.map(|(_, l)| l));
+    let remaining = first_u64(
+        headers,
+        &[
+            "x-ratelimit-remaining",
+            "x-rate-limit-remaining",
+            "ratelimit-remaining",
+        ],
+    )
+    .or_else(|| {
+        structured
+            .as_ref()
+            .and_then(|p| p.get_u64(&["remaining", "r"]))
+    });
+    let used = first_u64(
+        headers,
+        &["x-ratelimit-used", "x-rate-limit-used", "ratelimit-used"],
+    )
+    .or(shopify.map(|(u, _)| u));
+
+    let force_delta = profile.rate_limit.reset.as_deref() == Some("delta");
+    let reset_at = headers
+        .get("x-ratelimit-reset")
+        .or_else(|| headers.get("x-rate-limit-reset"))
+        .and_then(|v| reset_value(v, observed, force_delta))
+        .or_else(|| {
+            // IETF fields are always seconds from now.
+            headers
+                .get("ratelimit-reset")
+                .and_then(first_number)
+                .or_else(|| structured.as_ref().and_then(|p| p.get_f64(&["reset", "t"])))
+                .or_else(|| {
+                    headers
+                        .get("x-ratelimit-reset-after")
+                        .and_then(first_number)
+                })
+                .map(|d| observed + d.max(0.0).ceil() as i64)
+        });
+
+    let retry_after_s = ["retry-after", "x-ratelimit-retry-after", "x-retry-after"]
+        .iter()
+        .find_map(|h| headers.get(h))
+        .and_then(|v| retry_after(v, observed));
+
+    let window_s = policy
+        .as_ref()
+        .and_then(|p| p.get_u64(&["w", "window"]))
+        .or_else(|| {
+            // Older drafts: `RateLimit-Limit: 100, 100;w=60`.
+            headers
+                .get("ratelimit-limit")
+                .or_else(|| headers.get("x-ratelimit-limit"))
+                .filter(|v| v.contains("w="))
+                .map(parse_params)
+                .and_then(|p| p.get_u64(&["w"]))
+        })
+        .or_else(|| {
+            headers
+                .get("x-ratelimit-window")
+                .and_then(first_number)
+                .map(|f| f as u64)
+        });
+
+    if limit.is_none()
+        && remaining.is_none()
+        && used.is_none()
+        && reset_at.is_none()
+        && retry_after_s.is_none()
+        && window_s.is_none()
+    {
+        return None;
+    }
+    let applicable = applicable_policy(profile, exchange, limit);
+    Some(RateLimit {
+        limit,
+        remaining,
+        used,
+        reset_at,
+        retry_after_s,
+        window_s: window_s
+            .or(applicable.map(|p| p.window_s))
+            .or(profile.rate_limit.window_s),
+        observed_at: Some(observed),
+        policy: applicable.map(|p| {
+            format!(
+                "{}: {} requests / {} per {}",
+                p.name,
+                p.limit,
+                human_window(p.window_s),
+                match p.key.as_deref() {
+                    Some("ip") => "IP address",
+                    Some(k) => k,
+                    None => "client",
+                }
+            )
+        }),
+    })
+}
+
+/// The documented budget that applies: the one whose limit the server
+/// announced, else the one for the request's credential (token or IP).
+pub fn applicable_policy<'p>(
+    profile: &'p Profile,
+    exchange: &Exchange,
+    limit: Option<u64>,
+) -> Option<&'p super::profile::Policy> {
+    let policies = &profile.rate_limit.policies;
+    if let Some(l) = limit
+        && let Some(p) = policies.iter().find(|p| p.limit == l)
+    {
+        return Some(p);
+    }
+    let authenticated = exchange.request.as_ref().map(|r| {
+        let header = profile
+            .auth
+            .as_ref()
+            .map(|a| a.header.as_str())
+            .unwrap_or("authorization");
+        r.headers.contains(header)
+    });
+    match authenticated {
+        Some(true) => policies
+            .iter()
+            .find(|p| p.key.as_deref() == Some("token"))
+            .or(policies.first()),
+        Some(false) => policies
+            .iter()
+            .find(|p| p.key.as_deref() == Some("ip"))
+            .or(policies.first()),
+        None => policies.first().filter(|_| policies.len() == 1),
+    }
+}
+
+/// "300 s" → "5 minutes" style wording for policies.
+pub fn human_window(s: u64) -> String {
+    match s {
+        60 => "minute".into(),
+        s if s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+fn first_u64(headers: &Headers, names: &[&str]) -> Option<u64> {
+    names
+        .iter()
+        .find_map(|n| headers.get(n))
+        .and_then(first_number)
+        .filter(|f| *f >= 0.0)
+        .map(|f| f as u64)
+}
+
+/// The first number in a header value: `100`, `100, 100;w=60`, `4.5`.
+fn first_number(v: &str) -> Option<f64> {
+    let t = v.trim();
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(t.len());
+    t[..end].parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// `X-RateLimit-Reset`: Unix seconds, Unix milliseconds, seconds from the
+/// response's `Date` (below 10^9), or an HTTP-date.
+fn reset_value(v: &str, observed: i64, force_delta: bool) -> Option<i64> {
+    if let Some(n) = first_number(v) {
+        if n < 0.0 {
+            return None;
+        }
+        return Some(if force_delta || n < DELTA_BELOW {
+            observed + n.ceil() as i64
+        } else if n > MILLIS_ABOVE {
+            (n / 1000.0).ceil() as i64
+        } else {
+            n.ceil() as i64
+        });
+    }
+    http_date(v)
+}
+
+/// `Retry-After`: seconds, or an HTTP-date measured from `Date` (else now).
+fn retry_after(v: &str, observed: i64) -> Option<u64> {
+    if let Some(n) = first_number(v) {
+        return (n >= 0.0).then(|| n.ceil() as u64);
+    }
+    http_date(v).map(|at| (at - observed).max(0) as u64)
+}
+
+fn http_date(v: &str) -> Option<i64> {
+    httpdate::parse_http_date(v.trim())
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs() as i64)
+}
+
+/// `key=value` parameters of a structured or list header, across every
+/// item: `"default";r=50;t=30` and `limit=100, remaining=50, reset=30`.
+struct Params(Vec<(String, String)>);
+
+fn parse_params(v: &str) -> Params {
+    Params(
+        v.split([',', ';'])
+            .filter_map(|part| part.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.trim().to_ascii_lowercase(),
+                    v.trim().trim_matches('"').to_owned(),
+                )
+            })
+            .collect(),
+    )
+}
+
+impl Params {
+    fn get_f64(&self, keys: &[&str]) -> Option<f64> {
+        keys.iter().find_map(|k| {
+            self.0
+                .iter()
+                .find(|(name, _)| name == k)
+                .and_then(|(_, v)| first_number(v))
+        })
+    }
+    fn get_u64(&self, keys: &[&str]) -> Option<u64> {
+        self.get_f64(keys).filter(|f| *f >= 0.0).map(|f| f as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Profiles;
+
+    fn rl(pairs: &[(&str, &str)]) -> Option<RateLimit> {
+        let mut h = Headers::new();
+        for (k, v) in pairs {
+            h.push(*k, *v);
+        }
+        let p = Profiles::built_in();
+        read(&h, p.generic(), &Exchange::default(), 1_767_225_000)
+    }
+
+    #[test]
+    fn reset_delta_is_measured_from_date() {
+        let r = rl(&[
+            ("Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+            ("X-RateLimit-Reset", "30"),
+        ])
+        .unwrap();
+        assert_eq!(r.reset_at, Some(1_767_225_600 + 30));
+    }
+
+    #[test]
+    fn retry_after_http_date() {
+        let r = rl(&[
+            ("Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+            ("Retry-After", "Thu, 01 Jan 2026 00:01:30 GMT"),
+        ])
+        .unwrap();
+        assert_eq!(r.retry_after_s, Some(90));
+    }
+
+    #[test]
+    fn ietf_structured_fields() {
+        let r = rl(&[
+            ("RateLimit", "\"default\";r=50;t=30"),
+            ("RateLimit-Policy", "\"default\";q=100;w=60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (r.limit, r.remaining, r.window_s),
+            (Some(100), Some(50), Some(60))
+        );
+        assert_eq!(r.reset_at, Some(1_767_225_030));
+    }
+
+    #[test]
+    fn old_draft_policy_gives_the_quota() {
+        let r = rl(&[("RateLimit-Policy", "20;w=2")]).unwrap();
+        assert_eq!((r.limit, r.window_s), (Some(20), Some(2)));
+    }
+
+    #[test]
+    fn shopify_call_limit() {
+        let r = rl(&[("X-Shopify-Shop-Api-Call-Limit", "32/40")]).unwrap();
+        assert_eq!((r.used, r.limit), (Some(32), Some(40)));
+    }
+
+    #[test]
+    fn no_headers_no_rate_limit() {
+        assert!(rl(&[("Content-Type", "application/json")]).is_none());
+    }
+}

@@ -1,0 +1,247 @@
+//! The request-item grammar of HTTPie and xh, so muscle memory carries over:
+//!
+//! | item | meaning |
+//! |---|---|
+//! | `Name:value` | header (`Name:` alone sends it empty) |
+//! | `key==value` | query parameter |
+//! | `key=value` | JSON string field |
+//! | `key:=json` | raw JSON field (`key:=@file.json` from a file) |
+//! | `key=@file` | JSON string field from a file |
+//! | `@file` | the whole body from a file |
+//!
+//! The separator that comes first in the item wins (`a:b=c` is a header
+//! `a` with value `b=c`); at the same place the longer one wins.
+
+use crate::model::{Headers, Request};
+
+/// A parsed `[METHOD] URL [ITEM…]` command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSpec {
+    /// The method (default GET, or POST when there is a body).
+    pub method: String,
+    /// The URL with query items applied.
+    pub url: String,
+    /// Headers, in order.
+    pub headers: Headers,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RequestSpec {
+    /// The model request.
+    pub fn to_request(&self) -> Request {
+        Request {
+            method: self.method.clone(),
+            url: Some(self.url.clone()),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// Why a request line could not be understood; names the item.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ItemError {
+    /// No URL was given.
+    #[error("no URL given; usage: [METHOD] URL [ITEM…]")]
+    NoUrl,
+    /// The URL does not parse.
+    #[error("bad URL '{0}': {1}")]
+    BadUrl(String, String),
+    /// An item is none of the known forms.
+    #[error("item '{0}' is not Name:value, key==value, key=value, key:=json or @file")]
+    Unknown(String),
+    /// A `:=` value is not JSON.
+    #[error("item '{0}': the value after := is not valid JSON ({1})")]
+    BadJson(String, String),
+    /// A file could not be read.
+    #[error("item '{0}': cannot read {1}: {2}")]
+    File(String, String, String),
+    /// Both fields and a file body.
+    #[error("item '{0}': a body from @file cannot be combined with JSON fields")]
+    MixedBody(String),
+}
+
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Parses `[METHOD] URL [ITEM…]`.
+pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
+    let mut it = args.iter().peekable();
+    let mut method = None;
+    if let Some(first) = it.peek()
+        && METHODS.contains(&first.to_ascii_uppercase().as_str())
+        && args.len() > 1
+    {
+        method = Some(first.to_ascii_uppercase());
+        it.next();
+    }
+    let url_arg = it.next().ok_or(ItemError::NoUrl)?;
+    let mut url = url::Url::parse(&normalise_url(url_arg))
+        .map_err(|e| ItemError::BadUrl(url_arg.clone(), e.to_string()))?;
+    let mut headers = Headers::new();
+    let mut fields = serde_json::Map::new();
+    let mut file_body: Option<Vec<u8>> = None;
+    let mut query: Vec<(String, String)> = Vec::new();
+
+    for item in it {
+        if let Some(path) = item.strip_prefix('@') {
+            if !fields.is_empty() {
+                return Err(ItemError::MixedBody(item.clone()));
+            }
+            file_body = Some(read(item, path)?);
+            continue;
+        }
+        match split(item) {
+            Some((k, Sep::Header, v)) => headers.push(k, v.trim_start()),
+            Some((k, Sep::Query, v)) => query.push((k.to_owned(), v.to_owned())),
+            Some((k, Sep::Field, v)) => {
+                let value = match v.strip_prefix('@') {
+                    Some(path) => String::from_utf8_lossy(&read(item, path)?).into_owned(),
+                    None => v.to_owned(),
+                };
+                fields.insert(k.to_owned(), serde_json::Value::String(value));
+            }
+            Some((k, Sep::RawJson, v)) => {
+                let text = match v.strip_prefix('@') {
+                    Some(path) => String::from_utf8_lossy(&read(item, path)?).into_owned(),
+                    None => v.to_owned(),
+                };
+                let value: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| ItemError::BadJson(item.clone(), e.to_string()))?;
+                fields.insert(k.to_owned(), value);
+            }
+            None => return Err(ItemError::Unknown(item.clone())),
+        }
+        if file_body.is_some() && !fields.is_empty() {
+            return Err(ItemError::MixedBody(item.clone()));
+        }
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&query);
+    }
+    let body = if !fields.is_empty() {
+        if !headers.contains("content-type") {
+            headers.push("Content-Type", "application/json");
+        }
+        if !headers.contains("accept") {
+            headers.push("Accept", "application/json, */*;q=0.5");
+        }
+        serde_json::to_vec(&serde_json::Value::Object(fields)).unwrap_or_default()
+    } else {
+        file_body.unwrap_or_default()
+    };
+    let method = method.unwrap_or_else(|| if body.is_empty() { "GET" } else { "POST" }.to_owned());
+    Ok(RequestSpec {
+        method,
+        url: url.to_string(),
+        headers,
+        body,
+    })
+}
+
+/// `:3000/x` → `http://localhost:3000/x`; `example.com` → `http://example.com`.
+fn normalise_url(u: &str) -> String {
+    if u.contains("://") {
+        u.to_owned()
+    } else if let Some(rest) = u.strip_prefix(':') {
+        format!("http://localhost:{rest}")
+    } else {
+        format!("http://{u}")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sep {
+    Header,
+    Query,
+    Field,
+    RawJson,
+}
+
+fn split(item: &str) -> Option<(&str, Sep, &str)> {
+    let b = item.as_bytes();
+    for i in 1..b.len() {
+        let rest = &item[i..];
+        let found = if rest.starts_with(":=") {
+            Some((Sep::RawJson, 2))
+        } else if rest.starts_with("==") {
+            Some((Sep::Query, 2))
+        } else if rest.starts_with('=') {
+            Some((Sep::Field, 1))
+        } else if rest.starts_with(':') {
+            Some((Sep::Header, 1))
+        } else {
+            None
+        };
+        if let Some((sep, len)) = found {
+            return Some((&item[..i], sep, &item[i + len..]));
+        }
+    }
+    None
+}
+
+fn read(item: &str, path: &str) -> Result<Vec<u8>, ItemError> {
+    std::fs::read(path)
+        .map_err(|e| ItemError::File(item.to_owned(), path.to_owned(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> RequestSpec {
+        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn items_as_httpie() {
+        let r = p(&[
+            "https://api.example.com/v1/boards",
+            "Authorization:Bearer imb_pat_FAKE",
+            "limit==20",
+            "name=Roadmap",
+            "public:=true",
+            "tags:=[\"a\"]",
+        ]);
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.url, "https://api.example.com/v1/boards?limit=20");
+        assert_eq!(r.headers.get("authorization"), Some("Bearer imb_pat_FAKE"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"name": "Roadmap", "public": true, "tags": ["a"]})
+        );
+        assert_eq!(r.headers.get("content-type"), Some("application/json"));
+    }
+
+    #[test]
+    fn method_and_short_urls() {
+        let r = p(&["delete", ":8080/x"]);
+        assert_eq!(r.method, "DELETE");
+        assert_eq!(r.url, "http://localhost:8080/x");
+        assert_eq!(p(&["example.com"]).url, "http://example.com/");
+    }
+
+    #[test]
+    fn first_separator_wins() {
+        let r = p(&["http://a.example", "X-A:b=c"]);
+        assert_eq!(r.headers.get("x-a"), Some("b=c"));
+        assert!(r.body.is_empty());
+    }
+
+    #[test]
+    fn bad_items_name_themselves() {
+        let e = parse(&["http://a.example".into(), "nonsense".into()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "item 'nonsense' is not Name:value, key==value, key=value, key:=json or @file"
+        );
+        let e = parse(&["http://a.example".into(), "a:={".into()]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("item 'a:={': the value after := is not valid JSON")
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The HTTP client: one reqwest client (rustls, connection pool) reused for
+//! every request, turning each request into an [`Exchange`] — a network
+//! failure included, so it can be diagnosed like any response.
+
+pub mod items;
+pub mod paginate;
+
+use crate::model::{Exchange, Failure, Headers, Request, Response, Timing};
+use std::time::{Duration, Instant};
+
+/// Headers that carry credentials; dropped when a redirect leaves the host.
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-token",
+    "x-api-key",
+    "api-key",
+];
+
+/// How requests are sent.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Total time allowed per request.
+    pub timeout: Duration,
+    /// Accept invalid TLS certificates (`--insecure`).
+    pub insecure: bool,
+    /// Redirects to follow (0: none).
+    pub max_redirects: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            insecure: false,
+            max_redirects: 10,
+        }
+    }
+}
+
+/// A client setup problem.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// The one HTTP client of a run.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: reqwest::Client,
+    options: ClientOptions,
+}
+
+impl Client {
+    /// Builds the client. Proxies come from the environment (`HTTP_PROXY`,
+    /// `HTTPS_PROXY`, `NO_PROXY`), as reqwest reads them.
+    pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
+        let inner = reqwest::Client::builder()
+            .user_agent(concat!("apiscope/", env!("CARGO_PKG_VERSION")))
+            // Redirects are followed here, so credentials can be dropped
+            // when the host changes (reqwest keeps custom ones like x-token).
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.timeout)
+            .danger_accept_invalid_certs(options.insecure)
+            .build()
+            .map_err(|e| ClientError(e.to_string()))?;
+        Ok(Client { inner, options })
+    }
+
+    /// Sends a request, following redirects, and returns the exchange.
+    /// Never fails: a request that gets no response carries a [`Failure`].
+    pub async fn send(&self, request: &Request) -> Exchange {
+        let started = Instant::now();
+        let started_wall = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let mut current = request.clone();
+        let mut notes = Vec::new();
+        for hop in 0..=self.options.max_redirects {
+            let result = self.send_once(&current).await;
+            let mut response = match result {
+                Ok(r) => r,
+                Err(failure) => {
+                    return Exchange {
+                        request: Some(current),
+                        response: Response {
+                            notes,
+                            ..Response::default()
+                        },
+                        timing: timing(started, &started_wall),
+                        failure: Some(failure),
+                    };
+                }
+            };
+            let status = response.status.unwrap_or(0);
+            let location = response.headers.get("location").map(str::to_owned);
+            let follow =
+                matches!(status, 301 | 302 | 303 | 307 | 308) && self.options.max_redirects > 0;
+            if let (true, Some(loc)) = (follow, location) {
+                if hop == self.options.max_redirects {
+                    return Exchange {
+                        request: Some(current),
+                        response: Response::default(),
+                        timing: timing(started, &started_wall),
+                        failure: Some(Failure {
+                            kind: "redirect".into(),
+                            message: format!("more than {} redirects", self.options.max_redirects),
+                        }),
+                    };
+                }
+                if let Some(next) = redirect(&current, status, &loc) {
+                    notes.push(format!(
+                        "Redirected: {status} {} → {}",
+                        current.url.as_deref().unwrap_or(""),
+                        next.url.as_deref().unwrap_or("")
+                    ));
+                    if next.headers.len() < current.headers.len() {
+                        notes.push(
+                            "Credentials were not forwarded: the redirect goes to another host"
+                                .into(),
+                        );
+                    }
+                    current = next;
+                    continue;
+                }
+            }
+            notes.append(&mut response.notes);
+            response.notes = notes;
+            return Exchange {
+                request: Some(current),
+                response,
+                timing: timing(started, &started_wall),
+                failure: None,
+            };
+        }
+        unreachable!("the loop returns on its last hop")
+    }
+
+    async fn send_once(&self, req: &Request) -> Result<Response, Failure> {
+        let url = req.url.as_deref().unwrap_or("");
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| Failure {
+            kind: "other".into(),
+            message: format!("invalid method '{}'", req.method),
+        })?;
+        let mut builder = self.inner.request(method, url);
+        for (k, v) in req.headers.iter() {
+            builder = builder.header(k, v);
+        }
+        if !req.body.is_empty() {
+            builder = builder.body(req.body.clone());
+        }
+        let resp = builder.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let reason = resp.status().canonical_reason().map(str::to_owned);
+        let version = format!("{:?}", resp.version());
+        let mut headers = Headers::new();
+        for (k, v) in resp.headers() {
+            headers.push(
+                k.as_str(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            );
+        }
+        let mut notes = Vec::new();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                notes.push(format!("The body could not be read completely: {e}"));
+                Vec::new()
+            }
+        };
+        Ok(Response {
+            status: Some(status),
+            reason,
+            version: Some(version),
+            headers,
+            body,
+            notes,
+        })
+    }
+}
+
+fn timing(started: Instant, wall: &str) -> Timing {
+    Timing {
+        started: Some(wall.to_owned()),
+        total_ms: Some(started.elapsed().as_secs_f64() * 1e3),
+    }
+}
+
+/// The request to send after a redirect, or `None` when the Location is
+/// unusable. 303 (and 301/302 after a POST) become GET without a body;
+/// credentials are dropped when the host changes.
+fn redirect(current: &Request, status: u16, location: &str) -> Option<Request> {
+    let base = url::Url::parse(current.url.as_deref()?).ok()?;
+    let next = base.join(location).ok()?;
+    let mut req = current.clone();
+    if status == 303 || (matches!(status, 301 | 302) && req.method == "POST") {
+        req.method = "GET".into();
+        req.body.clear();
+        req.headers.remove("content-type");
+        req.headers.remove("content-length");
+    }
+    if next.host_str() != base.host_str()
+        || next.port_or_known_default() != base.port_or_known_default()
+    {
+        for h in CREDENTIAL_HEADERS {
+            req.headers.remove(h);
+        }
+    }
+    req.url = Some(next.to_string());
+    Some(req)
+}
+
+/// Names the kind of a failed request from reqwest's error and its causes.
+fn classify(e: reqwest::Error) -> Failure {
+    let mut chain = Vec::new();
+    let mut io_kind = None;
+    let mut src: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            io_kind = Some(io.kind());
+        }
+        src = s.source();
+    }
+    let text = chain.join(": ").to_ascii_lowercase();
+    let kind = if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+        "timeout"
+    } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused)
+        || text.contains("connection refused")
+    {
+        "refused"
+    } else if text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+    {
+        "dns"
+    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        "tls"
+    } else if matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+        )
+    ) || text.contains("connection reset")
+        || text.contains("connection closed")
+    {
+        "reset"
+    } else {
+        "other"
+    };
+    // The innermost causes say the most; keep the message to one line.
+    let mut parts: Vec<String> = Vec::new();
+    for c in chain {
+        if !parts.iter().any(|p| p.contains(&c)) {
+            parts.retain(|p| !c.contains(p.as_str()));
+            parts.push(c);
+        }
+    }
+    Failure {
+        kind: kind.into(),
+        message: parts.join(": "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_stay_on_their_host() {
+        let mut headers = Headers::new();
+        headers.push("Authorization", "Bearer FAKE");
+        headers.push("x-token", "FAKE");
+        headers.push("Accept", "*/*");
+        let req = Request {
+            method: "GET".into(),
+            url: Some("https://a.example/x".into()),
+            headers,
+            body: Vec::new(),
+        };
+        let same = redirect(&req, 302, "/y").unwrap();
+        assert_eq!(same.headers.len(), 3);
+        let other = redirect(&req, 302, "https://b.example/y").unwrap();
+        assert_eq!(other.headers.len(), 1);
+        assert_eq!(other.url.as_deref(), Some("https://b.example/y"));
+    }
+}

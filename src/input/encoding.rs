@@ -1,0 +1,242 @@
+//! Undoing transfer and content codings left in a capture: chunked framing,
+//! gzip, deflate (zlib or raw) and brotli. A body that claims a coding but
+//! is not in it (HAR tools usually store the decoded text) is kept as it is;
+//! one that is in it but cannot be decoded is kept and reported, never
+//! mis-parsed as JSON.
+
+use crate::model::Response;
+use std::io::Read;
+
+/// Bodies are decompressed up to this size; a bigger result is a
+/// decompression bomb in a ticket attachment, not an API response.
+const MAX_DECODED: u64 = 1 << 30;
+
+/// Removes chunked framing and content codings from a response body in
+/// place, adding a note for anything a reader should know.
+pub fn normalise(resp: &mut Response) {
+    let chunked = resp
+        .headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if (chunked || looks_chunked(&resp.body))
+        && let Some(body) = dechunk(&resp.body)
+    {
+        resp.body = body;
+        resp.notes
+            .push("Chunked transfer framing was left in the capture; it was removed".into());
+    }
+
+    let Some(coding) = resp
+        .headers
+        .get("content-encoding")
+        .map(|c| c.trim().to_ascii_lowercase())
+    else {
+        return;
+    };
+    if resp.body.is_empty() {
+        return;
+    }
+    // Several codings apply in order; undo them last to first.
+    let codings: Vec<String> = coding
+        .split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect();
+    for c in codings.iter().rev() {
+        match decode(c, &resp.body) {
+            Decoded::Done(body) => resp.body = body,
+            Decoded::AlreadyPlain => break,
+            Decoded::Failed(why) => {
+                resp.notes.push(format!(
+                    "The body is {c}-encoded (Content-Encoding: {coding}) and could not be decoded: {why}"
+                ));
+                break;
+            }
+            Decoded::Unsupported => {
+                resp.notes.push(format!(
+                    "The body uses Content-Encoding {c}, which apiscope cannot decode; it is shown as received"
+                ));
+                break;
+            }
+        }
+    }
+}
+
+enum Decoded {
+    Done(Vec<u8>),
+    AlreadyPlain,
+    Failed(String),
+    Unsupported,
+}
+
+fn decode(coding: &str, body: &[u8]) -> Decoded {
+    match coding {
+        "gzip" | "x-gzip" => {
+            if !body.starts_with(&[0x1f, 0x8b]) {
+                return plain_or_fail(body, "no gzip header");
+            }
+            read_all(flate2::read::MultiGzDecoder::new(body))
+        }
+        "deflate" => {
+            // zlib-wrapped (the standard) or raw deflate (what some servers send).
+            if body.len() >= 2
+                && body[0] & 0x0f == 8
+                && u16::from_be_bytes([body[0], body[1]]).is_multiple_of(31)
+            {
+                read_all(flate2::read::ZlibDecoder::new(body))
+            } else if looks_plain(body) {
+                Decoded::AlreadyPlain
+            } else {
+                read_all(flate2::read::DeflateDecoder::new(body))
+            }
+        }
+        "br" => {
+            if looks_plain(body) {
+                // Brotli has no magic number; text that already reads as
+                // JSON/HTML was stored decoded (as HAR exporters do).
+                return Decoded::AlreadyPlain;
+            }
+            read_all(brotli_decompressor::Decompressor::new(body, 4096))
+        }
+        _ => {
+            if looks_plain(body) {
+                Decoded::AlreadyPlain
+            } else {
+                Decoded::Unsupported
+            }
+        }
+    }
+}
+
+fn plain_or_fail(body: &[u8], why: &str) -> Decoded {
+    if looks_plain(body) {
+        Decoded::AlreadyPlain
+    } else {
+        Decoded::Failed(why.into())
+    }
+}
+
+fn read_all(reader: impl Read) -> Decoded {
+    let mut out = Vec::new();
+    match reader.take(MAX_DECODED).read_to_end(&mut out) {
+        Ok(_) => Decoded::Done(out),
+        Err(e) => Decoded::Failed(e.to_string()),
+    }
+}
+
+/// Whether bytes already read as text a decoder would understand (JSON,
+/// markup, or printable UTF-8).
+fn looks_plain(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512)];
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // A multi-byte character cut at the 512-byte mark.
+        Err(e) if e.valid_up_to() + 4 >= head.len() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with(['{', '[', '<', '"'])
+        || (!t.is_empty() && t.chars().all(|c| !c.is_control() || c.is_whitespace()))
+}
+
+/// Whether a body starts like chunked framing: a hex size line.
+fn looks_chunked(body: &[u8]) -> bool {
+    let Some(eol) = body.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = body[..eol].strip_suffix(b"\r").unwrap_or(&body[..eol]);
+    let size = line.split(|&b| b == b';').next().unwrap_or(line);
+    !size.is_empty()
+        && size.len() <= 8
+        && size.iter().all(u8::is_ascii_hexdigit)
+        && body.len() > eol + 1
+        && matches!(body[eol + 1], b'{' | b'[' | b'<')
+}
+
+/// Removes chunked framing; `None` when the body is not validly framed
+/// (then it is left as it is).
+pub fn dechunk(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    loop {
+        let eol = rest.iter().position(|&b| b == b'\n')?;
+        let line = rest[..eol].strip_suffix(b"\r").unwrap_or(&rest[..eol]);
+        let size_hex = line.split(|&b| b == b';').next()?;
+        let size_str = std::str::from_utf8(size_hex).ok()?.trim();
+        if size_str.is_empty() {
+            return None;
+        }
+        let size = usize::from_str_radix(size_str, 16).ok()?;
+        rest = &rest[eol + 1..];
+        if size == 0 {
+            return Some(out);
+        }
+        if rest.len() < size {
+            // Truncated capture: keep what arrived.
+            out.extend_from_slice(rest);
+            return Some(out);
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size..];
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .or_else(|| rest.strip_prefix(b"\n"))
+            .unwrap_or(rest);
+        if rest.is_empty() {
+            return Some(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Headers;
+    use std::io::Write;
+
+    fn resp(enc: &str, body: Vec<u8>) -> Response {
+        let mut headers = Headers::new();
+        headers.push("Content-Encoding", enc);
+        Response {
+            status: Some(200),
+            headers,
+            body,
+            ..Response::default()
+        }
+    }
+
+    #[test]
+    fn gzip_is_decoded() {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b"{\"a\":1}").unwrap();
+        let mut r = resp("gzip", e.finish().unwrap());
+        normalise(&mut r);
+        assert_eq!(r.body, b"{\"a\":1}");
+        assert!(r.notes.is_empty());
+    }
+
+    #[test]
+    fn already_decoded_text_is_kept() {
+        let mut r = resp("br", b"{\"a\":1}".to_vec());
+        normalise(&mut r);
+        assert_eq!(r.body, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn broken_gzip_is_reported() {
+        let mut r = resp("gzip", vec![0x1f, 0x8b, 8, 0, 1, 2, 3]);
+        normalise(&mut r);
+        assert!(r.notes[0].contains("could not be decoded"), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn chunked_framing_is_removed() {
+        assert_eq!(
+            dechunk(b"7\r\n{\"a\":1}\r\n0\r\n\r\n").unwrap(),
+            b"{\"a\":1}"
+        );
+        assert_eq!(dechunk(b"nothex\r\n"), None);
+    }
+}

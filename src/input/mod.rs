@@ -1,0 +1,181 @@
+//! Readers that turn what a user hands apiscope into exchanges: a raw HTTP
+//! response (`curl -i` / `curl -v`), a HAR 1.2 file, an apiscope session, or
+//! a bare JSON body with its status and headers given as flags.
+
+pub mod encoding;
+pub mod har;
+pub mod raw_http;
+pub mod session;
+
+use crate::model::{Exchange, Headers, Response};
+use std::path::Path;
+
+/// Why an input could not be read as any HTTP response. Each message names
+/// the source and, where it can, the line and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("{file}: {error}")]
+    Io {
+        /// The path.
+        file: String,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// Nothing in it.
+    #[error("{file}: empty input; expected a raw HTTP response, a HAR file or a session")]
+    Empty {
+        /// The path, or `-`.
+        file: String,
+    },
+    /// Not an HTTP response.
+    #[error(
+        "{file}: line {line}: not an HTTP response (found '{found}'); expected a status line such as 'HTTP/1.1 200 OK'"
+    )]
+    NotHttp {
+        /// The path.
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// The start of what was found.
+        found: String,
+    },
+    /// A file that starts like HAR but is not valid HAR.
+    #[error("{file}: not a valid HAR 1.2 file: {message}")]
+    Har {
+        /// The path.
+        file: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A file that starts like a session but is not a valid one.
+    #[error("{file}: not a valid apiscope session: {message}")]
+    Session {
+        /// The path.
+        file: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A curl command rather than a response.
+    #[error(
+        "{file}: this is a curl command, not a response; decode reads what the server answered (curl -i output, a HAR file or a session)"
+    )]
+    CurlCommand {
+        /// The path.
+        file: String,
+    },
+    /// A malformed `-H` flag.
+    #[error("bad header '{0}': expected 'Name: value'")]
+    BadHeader(String),
+}
+
+/// What a bare body (no status line) is given from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct BareBody {
+    /// `--status`.
+    pub status: Option<u16>,
+    /// `-H 'Name: value'`.
+    pub headers: Headers,
+}
+
+/// Parses `Name: value` flags into headers.
+pub fn parse_header_flags(flags: &[String]) -> Result<Headers, InputError> {
+    let mut h = Headers::new();
+    for f in flags {
+        match f.split_once(':') {
+            Some((n, v)) if !n.trim().is_empty() && !n.contains(char::is_whitespace) => {
+                h.push(n.trim(), v.trim())
+            }
+            _ => return Err(InputError::BadHeader(f.clone())),
+        }
+    }
+    Ok(h)
+}
+
+/// Reads a file (or standard input for `-`).
+pub fn read_path(path: &str, bare: &BareBody) -> Result<Vec<Exchange>, InputError> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|error| {
+            InputError::Io {
+                file: "<stdin>".into(),
+                error,
+            }
+        })?;
+        buf
+    } else {
+        std::fs::read(Path::new(path)).map_err(|error| InputError::Io {
+            file: path.to_owned(),
+            error,
+        })?
+    };
+    let source = if path == "-" { "<stdin>" } else { path };
+    read_bytes(&bytes, source, bare)
+}
+
+/// Reads exchanges from bytes, recognising the input by its content.
+pub fn read_bytes(
+    bytes: &[u8],
+    source: &str,
+    bare: &BareBody,
+) -> Result<Vec<Exchange>, InputError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = body.iter().position(|c| !c.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Err(InputError::Empty {
+            file: source.to_owned(),
+        });
+    };
+    let trimmed = &body[start..];
+    if har::sniff(trimmed) {
+        return har::read(trimmed, source);
+    }
+    if session::sniff(trimmed) {
+        return session::read(trimmed, source);
+    }
+    if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
+        return Ok(vec![bare_exchange(bytes, bare)]);
+    }
+    if raw_http::sniff(bytes) {
+        return raw_http::read(bytes, source).map(|e| vec![e]);
+    }
+    if trimmed.starts_with(b"curl ") || trimmed.starts_with(b"curl\t") {
+        return Err(InputError::CurlCommand {
+            file: source.to_owned(),
+        });
+    }
+    if bare.status.is_some() {
+        // The user said what it is: a non-JSON body with its status.
+        return Ok(vec![bare_exchange(bytes, bare)]);
+    }
+    let line = 1 + bytes[..bytes.len() - trimmed.len()]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or(trimmed);
+    Err(InputError::NotHttp {
+        file: source.to_owned(),
+        line,
+        found: String::from_utf8_lossy(first_line)
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .take(60)
+            .collect(),
+    })
+}
+
+fn bare_exchange(bytes: &[u8], bare: &BareBody) -> Exchange {
+    let mut response = Response {
+        status: bare.status,
+        headers: bare.headers.clone(),
+        body: bytes.to_vec(),
+        ..Response::default()
+    };
+    encoding::normalise(&mut response);
+    Exchange {
+        request: None,
+        response,
+        timing: Default::default(),
+        failure: None,
+    }
+}

@@ -1,0 +1,21 @@
+//! apiscope: a terminal API explorer and debugger.
+//!
+//! The library holds everything the binary, the tests and the benchmarks
+//! share. One way through the code:
+//!
+//! ```text
+//! input (HAR | curl -i | curl -v | session | bare body)
+//!     → model::Exchange
+//!     → decode::diagnose(&Exchange, &Profiles, &Options) -> Diagnosis   (pure)
+//!     → report::{text, json, markdown}
+//! ```
+
+pub mod budget;
+pub mod cli;
+pub mod decode;
+pub mod demo;
+pub mod http;
+pub mod input;
+pub mod model;
+pub mod report;
+pub mod tui;

@@ -1,0 +1,383 @@
+//! The `apiscope` binary: parse the command line, run one command, turn
+//! errors into one line and an exit code (0 success, 1 an error response,
+//! 2 bad usage or unreadable input).
+
+use apiscope::budget::Budget;
+use apiscope::cli::{Cli, Command, DecodeArgs, SendArgs};
+use apiscope::decode::{self, Diagnosis, Options, Profiles};
+use apiscope::http::{self, paginate};
+use apiscope::input::{self, BareBody};
+use apiscope::report::{self, Format};
+use base64::Engine as _;
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("apiscope: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Some(Command::Decode(args)) => decode_cmd(args),
+        Some(Command::Send(args)) => runtime()?.block_on(send_cmd(args)),
+        Some(Command::DemoServer { port, rate }) => runtime()?.block_on(demo_server(port, rate)),
+        Some(Command::Open { .. }) => Err(not_yet("open")),
+        Some(Command::Replay { .. }) => Err(not_yet("replay")),
+        None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn not_yet(what: &str) -> String {
+    format!(
+        "{what} is not yet available in this build; the TUI, `decode`, `send` and `demo-server` are"
+    )
+}
+
+async fn tui_cmd(
+    demo: bool,
+    theme: Option<String>,
+    request: Vec<String>,
+) -> Result<ExitCode, String> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err("the interactive TUI needs a terminal; for scripts use `apiscope send` or `apiscope decode`".into());
+    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = apiscope::tui::theme::Theme::load(theme.as_deref().unwrap_or("dark"), color)?;
+    let profiles = std::sync::Arc::new(load_profiles());
+    let client = http::Client::new(http::ClientOptions::default()).map_err(|e| e.to_string())?;
+    let mut server = None;
+    let (entries, send_first, banner) = if demo {
+        let s = apiscope::demo::start(None, apiscope::demo::DemoConfig::default())
+            .await
+            .map_err(|e| format!("--demo: cannot start the demo API on 127.0.0.1: {e}"))?;
+        let base = s.base_url();
+        server = Some(s);
+        (
+            apiscope::tui::demo_entries(&base),
+            false,
+            Some(format!("demo API on {base} · Enter sends · ? keys")),
+        )
+    } else if request.is_empty() {
+        (Vec::new(), false, None)
+    } else {
+        // Check it parses now: a typo is a usage error, not a TUI state.
+        http::items::parse(&request).map_err(|e| e.to_string())?;
+        let line = request
+            .iter()
+            .map(|w| apiscope::tui::input::quote(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        (vec![(line, None)], true, None)
+    };
+    let result = apiscope::tui::run(apiscope::tui::Launch {
+        entries,
+        send_first,
+        banner,
+        theme,
+        client,
+        profiles,
+    })
+    .await;
+    if let Some(s) = server {
+        s.stop().await;
+    }
+    result.map(|_| ExitCode::SUCCESS)
+}
+
+fn load_profiles() -> Profiles {
+    let (profiles, problems) = Profiles::load_default();
+    for p in problems {
+        eprintln!("apiscope: warning: skipped profile {p}");
+    }
+    profiles
+}
+
+fn decode_cmd(args: DecodeArgs) -> Result<ExitCode, String> {
+    let profiles = load_profiles();
+    if let Some(d) = &args.dialect {
+        decode::check_dialect(&profiles, d).map_err(|e| e.to_string())?;
+    }
+    let path = match args.file.as_deref() {
+        Some(p) => p,
+        None if std::io::stdin().is_terminal() => {
+            return Err(
+                "decode: no input; give a FILE, or pipe a response in (curl -si URL | apiscope decode)"
+                    .into(),
+            );
+        }
+        None => "-",
+    };
+    let bare = BareBody {
+        status: args.status,
+        headers: input::parse_header_flags(&args.headers).map_err(|e| e.to_string())?,
+    };
+    let exchanges = input::read_path(path, &bare).map_err(|e| e.to_string())?;
+    let options = Options {
+        dialect: args.dialect,
+        now: None,
+    };
+    let diagnoses = decode::diagnose_all(&exchanges, &profiles, &options);
+    emit(args.format, &diagnoses)?;
+    Ok(exit_for(&diagnoses))
+}
+
+fn exit_for(diagnoses: &[Diagnosis]) -> ExitCode {
+    if diagnoses.iter().any(Diagnosis::is_error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
+    let profiles = load_profiles();
+    if let Some(d) = &args.dialect {
+        decode::check_dialect(&profiles, d).map_err(|e| e.to_string())?;
+    }
+    let spec = http::items::parse(&args.request).map_err(|e| e.to_string())?;
+    let mut request = spec.to_request();
+    if let Some(token) = &args.bearer {
+        request.headers.remove("authorization");
+        request
+            .headers
+            .push("Authorization", format!("Bearer {token}"));
+    } else if let Some(auth) = &args.auth {
+        let creds = if auth.contains(':') {
+            auth.clone()
+        } else {
+            format!("{auth}:")
+        };
+        request.headers.remove("authorization");
+        request.headers.push(
+            "Authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(creds)
+            ),
+        );
+    }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(format!(
+            "--timeout {}: must be a positive number of seconds",
+            args.timeout
+        ));
+    }
+    let client = http::Client::new(http::ClientOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        insecure: args.insecure,
+        max_redirects: args.max_redirects,
+    })
+    .map_err(|e| e.to_string())?;
+    let options = Options {
+        dialect: args.dialect.clone(),
+        now: None,
+    };
+
+    if !args.paginate {
+        let progress = spinner(&format!(
+            "{} {}",
+            request.method,
+            request.url.as_deref().unwrap_or("")
+        ));
+        let exchange = client.send(&request).await;
+        progress.finish_and_clear();
+        let d = decode::diagnose(&exchange, &profiles, &options);
+        emit(args.format, std::slice::from_ref(&d))?;
+        return Ok(exit_for(&[d]));
+    }
+
+    let mut budget = Budget::default();
+    let bar = page_bar(args.max_pages);
+    let mut any_error = false;
+    let mut write_error = None;
+    let color = args.format == Format::Text && use_color();
+    let mut first = true;
+    let mut items = 0u64;
+    let mut last_status = String::new();
+    let started = std::time::Instant::now();
+    let summary = paginate::run(
+        &client,
+        &profiles,
+        request,
+        &mut budget,
+        &paginate::PaginateOptions {
+            max_pages: args.max_pages,
+            decode: options,
+            ..Default::default()
+        },
+        |event| match event {
+            paginate::Event::Page {
+                number,
+                diagnosis,
+                budget,
+                ..
+            } => {
+                any_error |= diagnosis.is_error();
+                let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
+                if args.format != Format::Json {
+                    let sep = if first { "" } else { "\n" };
+                    text = format!("{sep}── page {number} ──\n{text}");
+                }
+                first = false;
+                bar.suspend(|| {
+                    if let Err(e) = write_out(&text) {
+                        write_error.get_or_insert(e);
+                    }
+                });
+                bar.set_position(u64::from(number));
+                items += diagnosis
+                    .pagination
+                    .as_ref()
+                    .and_then(|p| p.items)
+                    .unwrap_or(0) as u64;
+                let mut parts = vec![format!("{items} items")];
+                if let Some(b) = budget {
+                    match (b.remaining, b.limit) {
+                        (Some(r), Some(l)) => parts.push(format!("budget {r}/{l}")),
+                        (Some(r), None) => parts.push(format!("budget {r} left")),
+                        _ => {}
+                    }
+                }
+                if let Some(count) = diagnosis.pagination.as_ref().and_then(|p| p.page_count) {
+                    let count = count.min(i64::from(args.max_pages)).max(1) as u64;
+                    bar.set_length(count);
+                    let done = u64::from(number);
+                    if done < count {
+                        let per_page = started.elapsed().as_secs_f64() / done as f64;
+                        parts.push(format!("ETA {:.0} s", per_page * (count - done) as f64));
+                    }
+                }
+                last_status = parts.join(" · ");
+                bar.set_message(last_status.clone());
+            }
+            paginate::Event::Waiting { duration, .. } => {
+                if duration > Duration::from_millis(200) {
+                    bar.set_message(format!(
+                        "{last_status} · pacing: next request in {:.1} s",
+                        duration.as_secs_f64()
+                    ));
+                }
+            }
+            paginate::Event::Rejected { number, retry_in } => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "apiscope: page {number}: 429 Too Many Requests; retrying in {:.1} s",
+                        retry_in.as_secs_f64()
+                    )
+                });
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    let stop = match &summary.stop {
+        paginate::Stop::LastPage => "last page reached".to_owned(),
+        paginate::Stop::MaxPages => format!("stopped at --max-pages {}", args.max_pages),
+        paginate::Stop::Error => "stopped at an error response".to_owned(),
+        paginate::Stop::Loop(u) => format!("stopped: the next page ({u}) was already fetched"),
+        paginate::Stop::RetriesExhausted => "stopped: 429s kept coming".to_owned(),
+    };
+    eprintln!(
+        "apiscope: {} pages, {} items, {} × 429, {:.1} s; {stop}",
+        summary.pages,
+        summary.items,
+        summary.rejected,
+        summary.elapsed.as_secs_f64()
+    );
+    Ok(
+        if any_error || summary.stop == paginate::Stop::RetriesExhausted {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.set_message(what.to_owned());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+fn page_bar(max: u32) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(u64::from(max)),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} page {pos}/{len} · {elapsed} · {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+async fn demo_server(
+    port: Option<u16>,
+    rate: Option<apiscope::demo::Rate>,
+) -> Result<ExitCode, String> {
+    let server = apiscope::demo::start(port, apiscope::demo::DemoConfig { rate })
+        .await
+        .map_err(|e| {
+            format!(
+                "demo-server: cannot listen on 127.0.0.1:{}: {e}",
+                port.unwrap_or(0)
+            )
+        })?;
+    write_out(&format!(
+        "apiscope demo API on {} (GET / lists the routes and demo tokens; Ctrl-C stops)\n",
+        server.base_url()
+    ))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = server.wait() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_out(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // `apiscope decode big.har | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("writing the report: {e}")),
+    }
+}
+
+fn emit(format: Format, diagnoses: &[Diagnosis]) -> Result<(), String> {
+    let color = format == Format::Text && use_color();
+    write_out(&report::render(format, diagnoses, color))
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}

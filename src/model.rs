@@ -1,0 +1,175 @@
+//! Plain data for one HTTP exchange: what was asked, what came back, and when.
+//!
+//! Every input (the HTTP client, a HAR file, a `curl -i` capture, a session)
+//! is turned into these types, and everything that understands a response
+//! (`decode`) reads only these types. They carry no behaviour beyond lookups.
+
+use serde::{Deserialize, Serialize};
+
+/// An ordered list of header fields. Order and duplicates are kept, because a
+/// capture is evidence: `Set-Cookie` twice, or two `Link` headers, matter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Headers(pub Vec<(String, String)>);
+
+impl Headers {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Appends a field, keeping any earlier one of the same name.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.0.push((name.into(), value.into()));
+    }
+
+    /// The first value of a header, matched case-insensitively.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a header is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Removes every field of that name.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// Iterates over (name, value) pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The request half of an exchange, when it is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The absolute URL, when known.
+    pub url: Option<String>,
+    /// Request headers as sent.
+    pub headers: Headers,
+    /// The request body, if any.
+    #[serde(default, with = "body_serde")]
+    pub body: Vec<u8>,
+}
+
+/// The response half of an exchange.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// The HTTP status, when known (a bare JSON body given without `--status`
+    /// has none).
+    pub status: Option<u16>,
+    /// The reason phrase from the status line, if one was given.
+    pub reason: Option<String>,
+    /// `HTTP/1.1`, `HTTP/2`, … when known.
+    pub version: Option<String>,
+    /// Response headers as received.
+    pub headers: Headers,
+    /// The body after transfer and content decoding (chunked, gzip, …).
+    #[serde(default, with = "body_serde")]
+    pub body: Vec<u8>,
+    /// What happened to the body on the way in, when it matters to a reader:
+    /// "gzip body could not be decoded", "chunked framing removed", ….
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// When an exchange happened and how long it took.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// When the request started, as RFC 3339 text (as HAR gives it).
+    pub started: Option<String>,
+    /// Total time in milliseconds.
+    pub total_ms: Option<f64>,
+}
+
+/// Why no response arrived at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// What kind of failure: `dns`, `refused`, `tls`, `timeout`, `reset`,
+    /// `redirect`, `other`.
+    pub kind: String,
+    /// The client's message.
+    pub message: String,
+}
+
+/// One request and its response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// The request, when the input holds it (HAR, session, `send`, `curl -v`).
+    pub request: Option<Request>,
+    /// The response (empty, with no status, when `failure` is set).
+    pub response: Response,
+    /// Timing, when known.
+    #[serde(default)]
+    pub timing: Timing,
+    /// The network failure, when no response arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+impl Exchange {
+    /// The request URL, when known.
+    pub fn url(&self) -> Option<&str> {
+        self.request.as_ref().and_then(|r| r.url.as_deref())
+    }
+}
+
+/// Bodies are bytes; in JSON they are written as UTF-8 text when they are
+/// valid UTF-8 and as `{"base64": "..."}` otherwise, so sessions stay readable.
+mod body_serde {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Base64 { base64: String },
+    }
+
+    pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => Repr::Text(text.to_owned()).serialize(s),
+            Err(_) => Repr::Base64 {
+                base64: base64::engine::general_purpose::STANDARD.encode(body),
+            }
+            .serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Text(t) => Ok(t.into_bytes()),
+            Repr::Base64 { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64.as_bytes())
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Renderers of diagnoses: `text` for a person at a terminal, `json` for
+//! scripts (the public JSON Lines contract), `markdown` for a ticket reply.
+//! They only render; everything they show was decided in `decode`.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::decode::Diagnosis;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable, for a terminal.
+    Text,
+    /// One JSON object per response (JSON Lines).
+    Json,
+    /// A Markdown report to paste into a ticket.
+    Markdown,
+}
+
+/// Renders diagnoses in a format. `color` applies to `text` only.
+pub fn render(format: Format, diagnoses: &[Diagnosis], color: bool) -> String {
+    match format {
+        Format::Text => text::render(diagnoses, color),
+        Format::Json => json::render(diagnoses),
+        Format::Markdown => markdown::render(diagnoses),
+    }
+}
+
+/// Makes text from a response safe to print: control characters (an
+/// escape sequence in a body must show as text, never act on the terminal)
+/// become visible `\x1b`-style escapes. Newlines and tabs are kept only when
+/// `multiline`.
+pub fn sanitize(s: &str, multiline: bool) -> String {
+    if !s.chars().any(|c| c.is_control()) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' if multiline => out.push(c),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `Thu, 01 Jan 2026 00:00:00 GMT` for a Unix time.
+pub fn http_date(unix: i64) -> String {
+    if unix < 0 {
+        return unix.to_string();
+    }
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix as u64))
+}
+
+/// A one-line summary of a page: "page 2 of 5 · 20 per page · 95 items".
+pub fn pagination_summary(p: &crate::decode::Pagination) -> String {
+    let mut parts = Vec::new();
+    match (p.page, p.page_count) {
+        (Some(page), Some(count)) => parts.push(format!("page {page} of {count}")),
+        (Some(page), None) => parts.push(format!("page {page}")),
+        (None, Some(count)) => parts.push(format!("{count} pages")),
+        (None, None) => {}
+    }
+    if let Some(n) = p.items {
+        parts.push(format!("{n} items on this page"));
+    }
+    if let Some(s) = p.page_size {
+        parts.push(format!("{s} per page"));
+    }
+    if let Some(t) = p.total_items {
+        parts.push(format!("{t} items in all"));
+    }
+    match p.has_more {
+        Some(true) => parts.push("more pages follow".into()),
+        Some(false) => parts.push("last page".into()),
+        None => {}
+    }
+    if parts.is_empty() {
+        "a page of a collection".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// A one-line summary of the rate-limit state.
+pub fn rate_limit_summary(r: &crate::decode::RateLimit) -> String {
+    let mut parts = Vec::new();
+    match (r.remaining, r.limit) {
+        (Some(rem), Some(lim)) => parts.push(format!("{rem} of {lim} requests left")),
+        (Some(rem), None) => parts.push(format!("{rem} requests left")),
+        (None, Some(lim)) => parts.push(format!("limit {lim}")),
+        (None, None) => {}
+    }
+    if let Some(u) = r.used {
+        parts.push(format!("{u} used"));
+    }
+    if let Some(w) = r.window_s {
+        parts.push(format!("window {w} s"));
+    }
+    if let Some(at) = r.reset_at {
+        let from = r.observed_at.unwrap_or(at);
+        parts.push(format!(
+            "resets {} (in {} s)",
+            http_date(at),
+            (at - from).max(0)
+        ));
+    }
+    if let Some(s) = r.retry_after_s {
+        parts.push(format!("retry after {s} s"));
+    }
+    parts.join(" · ")
+}
+
+/// `GET https://…` or the URL alone, or `None`.
+pub fn request_line(d: &Diagnosis) -> Option<String> {
+    match (&d.method, &d.url) {
+        (Some(m), Some(u)) => Some(format!("{m} {u}")),
+        (None, Some(u)) => Some(u.clone()),
+        _ => None,
+    }
+}
+
+/// `429 Too Many Requests`, or `status unknown`.
+pub fn status_line(d: &Diagnosis) -> String {
+    match (d.status, &d.reason) {
+        (Some(s), Some(r)) => format!("{s} {r}"),
+        (Some(s), None) => match canonical_reason(s) {
+            Some(r) => format!("{s} {r}"),
+            None => s.to_string(),
+        },
+        (None, _) => "status unknown".into(),
+    }
+}
+
+fn canonical_reason(s: u16) -> Option<&'static str> {
+    Some(match s {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_run() {
+        assert_eq!(sanitize("a\x1b[31mred", false), "a\\x1b[31mred");
+        assert_eq!(sanitize("a\nb", false), "a b");
+        assert_eq!(sanitize("a\nb", true), "a\nb");
+    }
+}

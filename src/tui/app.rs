@@ -1,0 +1,820 @@
+//! The TUI's state and the only place it changes: `update(Msg) -> Vec<Cmd>`.
+//!
+//! Terminal input, HTTP results and timers arrive as [`Msg`]; side effects
+//! (send, cancel, copy, wake-ups) leave as [`Cmd`] for the event loop to
+//! run. Nothing here touches the terminal, the network or the clock — time
+//! comes in with the messages — so behaviour is tested by feeding messages.
+
+use super::body::BodyDoc;
+use super::input::{LineInput, quote, shell_words};
+use crate::budget::{Budget, BudgetKey, Documented};
+use crate::decode::{Diagnosis, Profiles, ratelimit};
+use crate::http::items;
+use crate::model::{Exchange, Request};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The request list.
+    List,
+    /// The request line editor.
+    Editor,
+    /// The response panes.
+    Response,
+}
+
+/// The response tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Everything decoded, at a glance.
+    Overview,
+    /// The pretty-printed body.
+    Body,
+    /// Response headers.
+    Headers,
+    /// The raw response as received.
+    Raw,
+}
+
+impl Tab {
+    /// All tabs in order.
+    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Body, Tab::Headers, Tab::Raw];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Body => "Body",
+            Tab::Headers => "Headers",
+            Tab::Raw => "Raw",
+        }
+    }
+}
+
+/// One request of the session, with its last response.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The request line, `[METHOD] URL [ITEM…]`.
+    pub line: String,
+    /// A short label for the list (the demo names its requests).
+    pub label: Option<String>,
+    /// The last exchange.
+    pub exchange: Option<Exchange>,
+    /// Its diagnosis.
+    pub diagnosis: Option<Diagnosis>,
+    /// The body, prepared for viewing.
+    pub body: Option<BodyDoc>,
+}
+
+impl Entry {
+    /// An entry with no response yet.
+    pub fn new(line: &str, label: Option<&str>) -> Entry {
+        Entry {
+            line: line.to_owned(),
+            label: label.map(str::to_owned),
+            exchange: None,
+            diagnosis: None,
+            body: None,
+        }
+    }
+}
+
+/// Why a send is waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitReason {
+    /// Retry-After / the rate-limit reset.
+    Retry,
+    /// Pacing the next page within the budget.
+    Pacing,
+}
+
+/// A send scheduled for later.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// When.
+    pub at: Instant,
+    /// The entry to send.
+    pub entry: usize,
+    /// Why it waits.
+    pub reason: WaitReason,
+}
+
+/// A request on the wire.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    /// Matches the response message.
+    pub id: u64,
+    /// The entry it belongs to.
+    pub entry: usize,
+    /// When it left.
+    pub started: Instant,
+    /// Its budget key.
+    pub key: BudgetKey,
+}
+
+/// An active body search.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// What is being typed or was searched.
+    pub query: String,
+    /// Whether the query is being typed.
+    pub typing: bool,
+    /// Source offsets of the matches.
+    pub matches: Vec<usize>,
+    /// The current match.
+    pub current: usize,
+}
+
+/// Input to `update`.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse event.
+    Mouse(MouseEvent),
+    /// Pasted text.
+    Paste(String),
+    /// The terminal was resized.
+    Resize,
+    /// Time passed (countdowns, spinner, scheduled sends).
+    Tick(Instant),
+    /// A response (or failure) arrived, already decoded off the UI task.
+    Response {
+        /// The in-flight id.
+        id: u64,
+        /// The exchange.
+        exchange: Box<Exchange>,
+        /// Its diagnosis.
+        diagnosis: Box<Diagnosis>,
+        /// When it arrived.
+        at: Instant,
+    },
+}
+
+/// Output of `update`: work for the event loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    /// Send a request; answer with `Msg::Response { id, .. }`.
+    Send {
+        /// The id to answer with.
+        id: u64,
+        /// The request.
+        request: Request,
+    },
+    /// Abort the request with this id.
+    Cancel(u64),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Deliver a `Tick` at this time.
+    WakeAt(Instant),
+}
+
+/// The whole state of the TUI.
+pub struct App {
+    /// The session's requests.
+    pub entries: Vec<Entry>,
+    /// The selected entry.
+    pub selected: usize,
+    /// The request line editor (of the selected entry).
+    pub editor: LineInput,
+    /// Which pane has the keyboard.
+    pub focus: Focus,
+    /// The response tab.
+    pub tab: Tab,
+    /// Scroll offset of the current tab's content.
+    pub scroll: usize,
+    /// Lines the response area showed at the last draw (for paging keys).
+    pub page_height: usize,
+    /// The request on the wire.
+    pub in_flight: Option<InFlight>,
+    /// A send waiting for its time.
+    pub scheduled: Option<Scheduled>,
+    /// `A`: keep following next pages until the last (or Esc).
+    pub paging_all: bool,
+    /// The rate-limit budget of every host and credential.
+    pub budget: Budget,
+    /// The decoding profiles.
+    pub profiles: Arc<Profiles>,
+    /// The help overlay.
+    pub show_help: bool,
+    /// A transient message for the status line.
+    pub flash: Option<String>,
+    /// The body search.
+    pub search: Option<Search>,
+    /// A banner (the demo server's address).
+    pub banner: Option<String>,
+    /// "Now", as of the last message.
+    pub now: Instant,
+    /// Set when the user quits.
+    pub quit: bool,
+    next_id: u64,
+}
+
+impl App {
+    /// A new app on these request lines.
+    pub fn new(entries: Vec<Entry>, profiles: Arc<Profiles>, now: Instant) -> App {
+        let entries = if entries.is_empty() {
+            vec![Entry::new("GET https://", None)]
+        } else {
+            entries
+        };
+        let editor = LineInput::new(&entries[0].line);
+        let focus = if entries.len() == 1 && entries[0].line == "GET https://" {
+            Focus::Editor
+        } else {
+            Focus::List
+        };
+        App {
+            entries,
+            selected: 0,
+            editor,
+            focus,
+            tab: Tab::Overview,
+            scroll: 0,
+            page_height: 20,
+            in_flight: None,
+            scheduled: None,
+            paging_all: false,
+            budget: Budget::default(),
+            profiles,
+            show_help: false,
+            flash: None,
+            search: None,
+            banner: None,
+            now,
+            quit: false,
+            next_id: 1,
+        }
+    }
+
+    /// The selected entry.
+    pub fn current(&self) -> &Entry {
+        &self.entries[self.selected]
+    }
+
+    /// The budget view for the selected entry's host and credential.
+    pub fn budget_view(&self) -> Option<crate::budget::BudgetView> {
+        let req = self.current().exchange.as_ref()?.request.as_ref()?;
+        self.budget.view(&BudgetKey::for_request(req), self.now)
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Tick(now) => {
+                self.now = now;
+                self.run_scheduled()
+            }
+            Msg::Resize => Vec::new(),
+            Msg::Paste(text) => {
+                if self.focus == Focus::Editor {
+                    self.editor.insert(&text);
+                } else if let Some(s) = self.search.as_mut().filter(|s| s.typing) {
+                    s.query.push_str(&text);
+                }
+                Vec::new()
+            }
+            Msg::Mouse(m) => {
+                match m.kind {
+                    MouseEventKind::ScrollDown => self.scroll_by(3),
+                    MouseEventKind::ScrollUp => self.scroll_by(-3),
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Msg::Key(key) => self.key(key),
+            Msg::Response {
+                id,
+                exchange,
+                diagnosis,
+                at,
+            } => self.response(id, *exchange, *diagnosis, at),
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return self.cancel_all();
+        }
+        self.flash = None;
+        if self.show_help {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+            ) {
+                self.show_help = false;
+            }
+            return Vec::new();
+        }
+        if let Some(s) = self.search.as_mut()
+            && s.typing
+        {
+            match key.code {
+                KeyCode::Esc => self.search = None,
+                KeyCode::Enter => {
+                    s.typing = false;
+                    self.run_search();
+                }
+                KeyCode::Backspace => {
+                    s.query.pop();
+                }
+                KeyCode::Char(c) if !ctrl => s.query.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if self.focus == Focus::Editor {
+            return self.editor_key(key, ctrl);
+        }
+        match key.code {
+            KeyCode::Char('q') => {
+                self.quit = true;
+                return self.cancel_all();
+            }
+            KeyCode::Char('?') => self.show_help = true,
+            KeyCode::Esc => return self.cancel_all(),
+            KeyCode::Tab => self.cycle_focus(1),
+            KeyCode::BackTab => self.cycle_focus(-1),
+            KeyCode::Char('e') | KeyCode::Char('i') => self.focus = Focus::Editor,
+            KeyCode::Enter | KeyCode::Char('s') => return self.send_selected(),
+            KeyCode::Char('x') if ctrl => return self.cancel_all(),
+            KeyCode::Char('p') => return self.next_page(false),
+            KeyCode::Char('A') => return self.next_page(true),
+            KeyCode::Char('r') => return self.retry_after(),
+            KeyCode::Char('c') => return self.copy_curl(),
+            KeyCode::Char('y') => return self.copy_body(),
+            KeyCode::Char('Y') => return self.copy_diagnosis(),
+            KeyCode::Char('/') => {
+                self.tab = Tab::Body;
+                self.focus = Focus::Response;
+                self.search = Some(Search {
+                    typing: true,
+                    ..Search::default()
+                });
+            }
+            KeyCode::Char('n') if self.search.is_some() => self.step_match(1),
+            KeyCode::Char('N') if self.search.is_some() => self.step_match(-1),
+            KeyCode::Char(c @ '1'..='4') => {
+                self.tab = Tab::ALL[(c as u8 - b'1') as usize];
+                self.scroll = 0;
+            }
+            KeyCode::Left | KeyCode::Char('h') if self.focus == Focus::Response => {
+                self.step_tab(-1)
+            }
+            KeyCode::Right | KeyCode::Char('l') if self.focus == Focus::Response => {
+                self.step_tab(1)
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.down(1),
+            KeyCode::Up | KeyCode::Char('k') => self.down(-1),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll_by(self.page_height as isize),
+            KeyCode::PageUp => self.scroll_by(-(self.page_height as isize)),
+            KeyCode::Char('d') if ctrl => self.scroll_by(self.page_height as isize / 2),
+            KeyCode::Char('u') if ctrl => self.scroll_by(-(self.page_height as isize / 2)),
+            KeyCode::Char('g') | KeyCode::Home => self.scroll = 0,
+            KeyCode::Char('G') | KeyCode::End => self.scroll_to_end(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn editor_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        match key.code {
+            KeyCode::Enter => return self.send_selected(),
+            KeyCode::Esc | KeyCode::Tab => {
+                self.focus = Focus::Response;
+            }
+            KeyCode::BackTab => self.focus = Focus::List,
+            KeyCode::Backspace if key.modifiers.contains(KeyModifiers::ALT) => {
+                self.editor.delete_word()
+            }
+            KeyCode::Backspace => self.editor.backspace(),
+            KeyCode::Delete => self.editor.delete(),
+            KeyCode::Left => self.editor.move_by(-1),
+            KeyCode::Right => self.editor.move_by(1),
+            KeyCode::Home => self.editor.home(false),
+            KeyCode::End => self.editor.home(true),
+            KeyCode::Char('a') if ctrl => self.editor.home(false),
+            KeyCode::Char('e') if ctrl => self.editor.home(true),
+            KeyCode::Char('w') if ctrl => self.editor.delete_word(),
+            KeyCode::Char('u') if ctrl => self.editor.clear(),
+            KeyCode::Char('z') if ctrl => self.editor.undo(),
+            KeyCode::Char(c) if !ctrl => self.editor.insert(&c.to_string()),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn cycle_focus(&mut self, step: i32) {
+        let order = [Focus::List, Focus::Editor, Focus::Response];
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as i32;
+        self.focus = order[(i + step).rem_euclid(3) as usize];
+    }
+
+    fn step_tab(&mut self, step: i32) {
+        let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0) as i32;
+        self.tab = Tab::ALL[(i + step).rem_euclid(4) as usize];
+        self.scroll = 0;
+    }
+
+    fn down(&mut self, step: isize) {
+        if self.focus == Focus::List {
+            let n = self.entries.len() as isize;
+            let next = (self.selected as isize + step).clamp(0, n - 1) as usize;
+            self.select(next);
+        } else {
+            self.scroll_by(step);
+        }
+    }
+
+    /// Selects an entry: its line goes into the editor.
+    pub fn select(&mut self, i: usize) {
+        if i < self.entries.len() && i != self.selected {
+            self.selected = i;
+            self.editor = LineInput::new(&self.entries[i].line);
+            self.scroll = 0;
+            self.search = None;
+        }
+    }
+
+    fn scroll_by(&mut self, delta: isize) {
+        self.scroll = (self.scroll as isize + delta).max(0) as usize;
+    }
+
+    fn scroll_to_end(&mut self) {
+        if self.tab == Tab::Body
+            && let Some(doc) = self.entries[self.selected].body.as_mut()
+        {
+            doc.ensure_lines(usize::MAX);
+            self.scroll = doc.known_lines().0.saturating_sub(self.page_height);
+        } else {
+            self.scroll = usize::MAX / 2;
+        }
+    }
+
+    fn run_search(&mut self) {
+        let Some(s) = self.search.as_mut() else {
+            return;
+        };
+        let Some(doc) = self.entries[self.selected].body.as_mut() else {
+            self.flash = Some("No body to search".into());
+            return;
+        };
+        s.matches = doc.find_all(&s.query, 100_000);
+        s.current = 0;
+        if s.matches.is_empty() {
+            self.flash = Some(format!("Not found: {}", s.query));
+        }
+        self.show_match();
+    }
+
+    fn step_match(&mut self, step: isize) {
+        if let Some(s) = self.search.as_mut()
+            && !s.matches.is_empty()
+        {
+            let n = s.matches.len() as isize;
+            s.current = (s.current as isize + step).rem_euclid(n) as usize;
+        }
+        self.show_match();
+    }
+
+    fn show_match(&mut self) {
+        let Some(s) = &self.search else { return };
+        let Some(&offset) = s.matches.get(s.current) else {
+            return;
+        };
+        let (current, total) = (s.current + 1, s.matches.len());
+        if let Some(doc) = self.entries[self.selected].body.as_mut() {
+            doc.ensure_offset(offset);
+            let line = doc.line_of_offset(offset);
+            self.scroll = line.saturating_sub(self.page_height / 3);
+            self.flash = Some(format!("match {current} of {total}"));
+        }
+    }
+
+    /// Parses the editor's line into a request, or says why not.
+    fn parse_line(line: &str) -> Result<Request, String> {
+        let words = shell_words(line)?;
+        let words: Vec<String> = match words.first() {
+            Some(w) if w == "http" || w == "https" || w == "xh" => words[1..].to_vec(),
+            _ => words,
+        };
+        items::parse(&words)
+            .map(|s| s.to_request())
+            .map_err(|e| e.to_string())
+    }
+
+    fn send_selected(&mut self) -> Vec<Cmd> {
+        let line = self.editor.text().to_owned();
+        let request = match App::parse_line(&line) {
+            Ok(r) => r,
+            Err(e) => {
+                self.flash = Some(e);
+                return Vec::new();
+            }
+        };
+        if self.entries[self.selected].line != line {
+            if self.entries[self.selected].exchange.is_some() {
+                // Keep the old exchange in the history: a new entry.
+                let mut e = Entry::new(&line, None);
+                e.label = None;
+                self.entries.push(e);
+                self.selected = self.entries.len() - 1;
+            } else {
+                self.entries[self.selected].line = line;
+            }
+        }
+        self.paging_all = false;
+        self.scheduled = None;
+        let mut cmds = self.cancel_in_flight();
+        cmds.extend(self.start_send(self.selected, request));
+        self.focus = Focus::Response;
+        cmds
+    }
+
+    fn start_send(&mut self, entry: usize, request: Request) -> Vec<Cmd> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight = Some(InFlight {
+            id,
+            entry,
+            started: self.now,
+            key: BudgetKey::for_request(&request),
+        });
+        vec![Cmd::Send { id, request }]
+    }
+
+    fn cancel_in_flight(&mut self) -> Vec<Cmd> {
+        match self.in_flight.take() {
+            Some(f) => vec![Cmd::Cancel(f.id)],
+            None => Vec::new(),
+        }
+    }
+
+    fn cancel_all(&mut self) -> Vec<Cmd> {
+        let had = self.in_flight.is_some() || self.scheduled.is_some() || self.paging_all;
+        self.scheduled = None;
+        self.paging_all = false;
+        self.search = None;
+        let cmds = self.cancel_in_flight();
+        if had {
+            self.flash = Some("Cancelled".into());
+        }
+        cmds
+    }
+
+    fn response(
+        &mut self,
+        id: u64,
+        exchange: Exchange,
+        diagnosis: Diagnosis,
+        at: Instant,
+    ) -> Vec<Cmd> {
+        self.now = at;
+        let Some(flight) = self.in_flight.take_if(|f| f.id == id) else {
+            // A cancelled request's late answer.
+            return Vec::new();
+        };
+        let documented = documented(&self.profiles, &exchange, &diagnosis);
+        self.budget.record(
+            &flight.key,
+            at,
+            diagnosis.status,
+            diagnosis.rate_limit.as_ref(),
+            documented,
+        );
+        let next = diagnosis.pagination.as_ref().and_then(|p| p.next.clone());
+        let e = &mut self.entries[flight.entry];
+        e.body = Some(BodyDoc::new(exchange.response.body.clone()));
+        e.exchange = Some(exchange);
+        e.diagnosis = Some(diagnosis);
+        if flight.entry == self.selected {
+            self.scroll = 0;
+            self.search = None;
+        }
+        if self.paging_all {
+            if self.entries[flight.entry]
+                .diagnosis
+                .as_ref()
+                .is_some_and(|d| d.status == Some(429))
+            {
+                // Wait out the 429 and retry the same page.
+                return self.schedule(flight.entry, WaitReason::Pacing);
+            }
+            match next {
+                Some(_)
+                    if !self.entries[flight.entry]
+                        .diagnosis
+                        .as_ref()
+                        .is_some_and(Diagnosis::is_error) =>
+                {
+                    return self.next_page(true);
+                }
+                _ => {
+                    self.paging_all = false;
+                    self.flash = Some("All pages fetched".into());
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Queues `entry` to be sent when the budget allows.
+    fn schedule(&mut self, entry: usize, reason: WaitReason) -> Vec<Cmd> {
+        let Ok(req) = App::parse_line(&self.entries[entry].line) else {
+            return Vec::new();
+        };
+        let at = self
+            .budget
+            .next_send_at(&BudgetKey::for_request(&req), self.now);
+        self.scheduled = Some(Scheduled { at, entry, reason });
+        if at <= self.now {
+            self.run_scheduled()
+        } else {
+            vec![Cmd::WakeAt(at)]
+        }
+    }
+
+    fn run_scheduled(&mut self) -> Vec<Cmd> {
+        match &self.scheduled {
+            Some(s) if s.at <= self.now && self.in_flight.is_none() => {
+                let entry = s.entry;
+                self.scheduled = None;
+                match App::parse_line(&self.entries[entry].line) {
+                    Ok(req) => self.start_send(entry, req),
+                    Err(e) => {
+                        self.flash = Some(e);
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `p` / `A`: the next page of the selected response, as a new entry,
+    /// sent when the budget allows.
+    fn next_page(&mut self, all: bool) -> Vec<Cmd> {
+        let source = if all && self.paging_all {
+            self.entries.len() - 1
+        } else {
+            self.selected
+        };
+        let Some(next) = self.entries[source]
+            .diagnosis
+            .as_ref()
+            .and_then(|d| d.pagination.as_ref())
+            .and_then(|p| p.next.clone())
+        else {
+            self.paging_all = false;
+            self.flash = Some("No next page".into());
+            return Vec::new();
+        };
+        let line = next_page_line(&self.entries[source].line, &next);
+        let label = self.entries[source].label.clone();
+        self.entries.push(Entry::new(&line, label.as_deref()));
+        let i = self.entries.len() - 1;
+        self.selected = i;
+        self.editor = LineInput::new(&line);
+        self.scroll = 0;
+        self.paging_all = all;
+        self.schedule(i, WaitReason::Pacing)
+    }
+
+    /// `r`: resend the selected request once Retry-After (or the reset)
+    /// has passed; the countdown shows, Esc cancels.
+    fn retry_after(&mut self) -> Vec<Cmd> {
+        if self.current().exchange.is_none() {
+            self.flash = Some("Nothing to retry yet".into());
+            return Vec::new();
+        }
+        self.schedule(self.selected, WaitReason::Retry)
+    }
+
+    fn copy_curl(&mut self) -> Vec<Cmd> {
+        match App::parse_line(self.editor.text()) {
+            Ok(req) => {
+                self.flash = Some("Copied as curl".into());
+                vec![Cmd::Copy(curl_command(&req))]
+            }
+            Err(e) => {
+                self.flash = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn copy_body(&mut self) -> Vec<Cmd> {
+        let text = self
+            .current()
+            .exchange
+            .as_ref()
+            .map(|e| String::from_utf8_lossy(&e.response.body).into_owned());
+        match text {
+            Some(t) => {
+                self.flash = Some("Copied the body".into());
+                vec![Cmd::Copy(t)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn copy_diagnosis(&mut self) -> Vec<Cmd> {
+        let text = self
+            .current()
+            .diagnosis
+            .as_ref()
+            .map(|d| crate::report::markdown::render(std::slice::from_ref(d)));
+        match text {
+            Some(t) => {
+                self.flash = Some("Copied the diagnosis (Markdown)".into());
+                vec![Cmd::Copy(t)]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The documented policy for the budget model's fallbacks.
+fn documented(profiles: &Profiles, exchange: &Exchange, d: &Diagnosis) -> Documented {
+    let profile = profiles.get(&d.dialect);
+    let policy = profile.and_then(|p| {
+        ratelimit::applicable_policy(p, exchange, d.rate_limit.as_ref().and_then(|r| r.limit))
+    });
+    Documented {
+        limit: policy.map(|p| p.limit),
+        window: policy
+            .map(|p| p.window_s)
+            .or(profile.and_then(|p| p.rate_limit.window_s))
+            .map(Duration::from_secs),
+    }
+}
+
+/// The request line for the next page: same method and items, new URL
+/// (query items are dropped: the next URL already carries them).
+pub fn next_page_line(line: &str, next: &str) -> String {
+    let Ok(words) = shell_words(line) else {
+        return format!("GET {}", quote(next));
+    };
+    let mut out = Vec::new();
+    let mut url_done = false;
+    for (i, w) in words.iter().enumerate() {
+        let is_method = i == 0 && w.chars().all(|c| c.is_ascii_alphabetic()) && words.len() > 1;
+        if is_method {
+            out.push(w.clone());
+        } else if !url_done {
+            out.push(quote(next));
+            url_done = true;
+        } else if !w.contains("==") || w.find(':').is_some_and(|c| Some(c) < w.find("==")) {
+            out.push(quote(w));
+        }
+    }
+    out.join(" ")
+}
+
+/// A curl command for a request, with shell quoting.
+pub fn curl_command(req: &Request) -> String {
+    let mut parts = vec!["curl".to_owned(), "-i".to_owned()];
+    if req.method != "GET" {
+        parts.push(format!("-X {}", req.method));
+    }
+    for (k, v) in req.headers.iter() {
+        parts.push(format!("-H {}", quote(&format!("{k}: {v}"))));
+    }
+    if !req.body.is_empty() {
+        parts.push(format!(
+            "--data-raw {}",
+            quote(&String::from_utf8_lossy(&req.body))
+        ));
+    }
+    parts.push(quote(req.url.as_deref().unwrap_or("")));
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_page_keeps_method_and_headers() {
+        assert_eq!(
+            next_page_line(
+                "GET :80/v1/boards limit==10 'Authorization:Bearer imb_pat_x'",
+                "http://localhost:80/v1/boards?limit=10&page=2"
+            ),
+            "GET http://localhost:80/v1/boards?limit=10&page=2 'Authorization:Bearer imb_pat_x'"
+        );
+    }
+
+    #[test]
+    fn curl_is_quoted() {
+        let req = App::parse_line("POST :80/x name=a 'X-A:it'\\''s'").unwrap();
+        let c = curl_command(&req);
+        assert!(c.starts_with("curl -i -X POST -H 'X-A: it'\\''s'"), "{c}");
+        assert!(c.ends_with("http://localhost/x"), "{c}");
+    }
+}

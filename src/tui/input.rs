@@ -1,0 +1,242 @@
+//! The request line editor: one line holding `[METHOD] URL [ITEM…]` in the
+//! HTTPie grammar (quotes as in a shell), with the usual editing keys and
+//! an undo stack.
+
+/// A single-line text editor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LineInput {
+    text: String,
+    /// Cursor position in characters.
+    cursor: usize,
+    undo: Vec<(String, usize)>,
+}
+
+impl LineInput {
+    /// An editor holding `text`, cursor at the end.
+    pub fn new(text: &str) -> LineInput {
+        LineInput {
+            text: text.to_owned(),
+            cursor: text.chars().count(),
+            undo: Vec::new(),
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The cursor position in characters.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    fn byte(&self, char_idx: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(char_idx)
+            .map_or(self.text.len(), |(b, _)| b)
+    }
+
+    fn save(&mut self) {
+        self.undo.push((self.text.clone(), self.cursor));
+        if self.undo.len() > 200 {
+            self.undo.remove(0);
+        }
+    }
+
+    /// Inserts text at the cursor (control characters dropped).
+    pub fn insert(&mut self, s: &str) {
+        let clean: String = s
+            .chars()
+            .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+            .filter(|c| !c.is_control())
+            .collect();
+        if clean.is_empty() {
+            return;
+        }
+        self.save();
+        let at = self.byte(self.cursor);
+        self.text.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
+    }
+
+    /// Deletes the character before the cursor.
+    pub fn backspace(&mut self) {
+        if self.cursor == 0 {
+            return;
+        }
+        self.save();
+        let at = self.byte(self.cursor - 1);
+        self.text.remove(at);
+        self.cursor -= 1;
+    }
+
+    /// Deletes the character under the cursor.
+    pub fn delete(&mut self) {
+        if self.cursor >= self.text.chars().count() {
+            return;
+        }
+        self.save();
+        let at = self.byte(self.cursor);
+        self.text.remove(at);
+    }
+
+    /// Deletes the word before the cursor (Ctrl-W).
+    pub fn delete_word(&mut self) {
+        if self.cursor == 0 {
+            return;
+        }
+        self.save();
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor;
+        while i > 0 && chars[i - 1] == ' ' {
+            i -= 1;
+        }
+        while i > 0 && chars[i - 1] != ' ' {
+            i -= 1;
+        }
+        let (a, b) = (self.byte(i), self.byte(self.cursor));
+        self.text.replace_range(a..b, "");
+        self.cursor = i;
+    }
+
+    /// Clears the line (Ctrl-U).
+    pub fn clear(&mut self) {
+        self.save();
+        self.text.clear();
+        self.cursor = 0;
+    }
+
+    /// Moves the cursor by `delta` characters.
+    pub fn move_by(&mut self, delta: isize) {
+        let len = self.text.chars().count() as isize;
+        self.cursor = (self.cursor as isize + delta).clamp(0, len) as usize;
+    }
+
+    /// Moves to the start or the end.
+    pub fn home(&mut self, end: bool) {
+        self.cursor = if end { self.text.chars().count() } else { 0 };
+    }
+
+    /// Undoes the last edit.
+    pub fn undo(&mut self) {
+        if let Some((t, c)) = self.undo.pop() {
+            self.text = t;
+            self.cursor = c;
+        }
+    }
+}
+
+/// Splits a line into words as a POSIX shell would for quoting: `'…'`
+/// literal, `"…"` with `\"` and `\\`, backslash escapes outside quotes.
+pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => cur.push(ch),
+                        None => return Err("unterminated ' quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '\\' | '$' | '`')) => cur.push(e),
+                            Some(e) => {
+                                cur.push('\\');
+                                cur.push(e);
+                            }
+                            None => return Err("unterminated \" quote".into()),
+                        },
+                        Some(ch) => cur.push(ch),
+                        None => return Err("unterminated \" quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Quotes a word for the request line when it needs it.
+pub fn quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,?&%+~#[]{}".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editing_and_undo() {
+        let mut l = LineInput::new("GET :80/x");
+        l.insert("y");
+        assert_eq!(l.text(), "GET :80/xy");
+        l.move_by(-10);
+        l.insert("é");
+        l.backspace();
+        assert_eq!(l.text(), "GET :80/xy");
+        l.delete_word(); // at the start: nothing to delete, nothing to undo
+        l.undo();
+        assert_eq!(l.text(), "éGET :80/xy");
+        l.undo();
+        l.undo();
+        assert_eq!(l.text(), "GET :80/x");
+    }
+
+    #[test]
+    fn words_and_quotes() {
+        assert_eq!(
+            shell_words(r#"POST :80/x 'Authorization:Bearer a b' name="x \"y\"" a\ b"#).unwrap(),
+            [
+                "POST",
+                ":80/x",
+                "Authorization:Bearer a b",
+                "name=x \"y\"",
+                "a b"
+            ]
+        );
+        assert!(shell_words("a 'b").is_err());
+        assert_eq!(quote("Authorization:Bearer x"), "'Authorization:Bearer x'");
+        assert_eq!(quote("limit==20"), "limit==20");
+    }
+}

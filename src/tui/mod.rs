@@ -1,0 +1,287 @@
+//! The interactive terminal UI.
+//!
+//! One channel carries every [`app::Msg`] (keys from a reader thread,
+//! responses from send tasks, wake-ups from timers); the loop drains all
+//! pending messages, runs the resulting [`app::Cmd`]s, and draws once if
+//! anything changed. Sends run on tokio tasks and are decoded there, so the
+//! UI never waits on the network or on a big body.
+
+pub mod app;
+pub mod body;
+pub mod input;
+pub mod theme;
+pub mod view;
+
+use crate::decode::{self, Profiles};
+use crate::http::Client;
+use app::{App, Cmd, Entry, Msg};
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::{execute, terminal};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How the TUI starts.
+pub struct Launch {
+    /// The session's requests: (request line, label).
+    pub entries: Vec<(String, Option<String>)>,
+    /// Send the first request at once.
+    pub send_first: bool,
+    /// A banner for the title bar.
+    pub banner: Option<String>,
+    /// The theme.
+    pub theme: theme::Theme,
+    /// The HTTP client.
+    pub client: Client,
+    /// The decoding profiles.
+    pub profiles: Arc<Profiles>,
+}
+
+/// The demo session's requests against a demo server at `base`: every
+/// format, its errors and its pages.
+pub fn demo_entries(base: &str) -> Vec<(String, Option<String>)> {
+    let e = |line: String, label: &str| (line, Some(label.to_owned()));
+    vec![
+        e(
+            format!("GET {base}/envelope/v1/boards limit==5 'Authorization:Bearer imb_pat_demo'"),
+            "envelope: boards",
+        ),
+        e(
+            format!(
+                "GET {base}/envelope/v1/boards limit==500 sort==name 'Authorization:Bearer imb_pat_demo'"
+            ),
+            "envelope: bad query",
+        ),
+        e(
+            format!("GET {base}/envelope/v1/boards 'Authorization:imb_pat_demo'"),
+            "envelope: no Bearer",
+        ),
+        e(
+            format!("POST {base}/envelope/v1/boards name= 'Authorization:Bearer imb_pat_demo'"),
+            "envelope: bad body",
+        ),
+        e(
+            format!("GET {base}/aptly/api/boards/b1/cards"),
+            "aptly: no x-token",
+        ),
+        e(
+            format!("GET {base}/aptly/api/boards/b1/cards x-token:aptly_demo_key_b2"),
+            "aptly: other board's key",
+        ),
+        e(
+            format!("GET {base}/aptly/api/boards/b1/cards x-token:aptly_demo_key_b1"),
+            "aptly: cards",
+        ),
+        e(
+            format!(
+                "GET {base}/coded/v1/projects page_size==5 'Authorization:Bearer coded_demo_token'"
+            ),
+            "coded: projects",
+        ),
+        e(
+            format!("GET {base}/coded/v1/projects/nope 'Authorization:Bearer coded_demo_token'"),
+            "coded: not found",
+        ),
+        e(
+            format!("GET {base}/coded/v1/projects Authorization:coded_demo_token"),
+            "coded: bad auth header",
+        ),
+        e(
+            format!("GET {base}/ittybit/tasks limit==5 'Authorization:Bearer ittybit_demo_key'"),
+            "ittybit: tasks",
+        ),
+        e(
+            format!("GET {base}/ittybit/tasks 'Authorization:Bearer ittybit_demo_unpaid'"),
+            "ittybit: payment",
+        ),
+        e(
+            format!(
+                "GET {base}/errors-array/v1/contacts per_page==5 'Authorization:Bearer errors_array_demo_key'"
+            ),
+            "errors-array: contacts",
+        ),
+        e(
+            format!(
+                "POST {base}/errors-array/v1/contacts email=nope 'Authorization:Bearer errors_array_demo_key'"
+            ),
+            "errors-array: invalid",
+        ),
+        e(
+            format!("GET {base}/errors-array/v1/contacts"),
+            "errors-array: no key",
+        ),
+    ]
+}
+
+/// Restores the terminal: raw mode off, main screen, cursor shown.
+fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        event::DisableMouseCapture,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+}
+
+/// Runs the TUI until the user quits.
+pub async fn run(launch: Launch) -> Result<(), String> {
+    // Restore the terminal on a panic too, before the message prints.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        hook(info);
+    }));
+    let mut terminal = ratatui::init();
+    let _ = execute!(
+        std::io::stdout(),
+        event::EnableMouseCapture,
+        event::EnableBracketedPaste
+    );
+    let result = event_loop(&mut terminal, launch).await;
+    restore();
+    result
+}
+
+async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> Result<(), String> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    // Terminal input on its own thread: crossterm's read blocks.
+    let input_tx = tx.clone();
+    std::thread::spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Ok(Event::Mouse(m)) => Msg::Mouse(m),
+                Ok(Event::Paste(p)) => Msg::Paste(p),
+                Ok(Event::Resize(..)) => Msg::Resize,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if input_tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    // A tick while something moves on screen (spinner, countdowns).
+    let tick_tx = tx.clone();
+    tokio::spawn(async move {
+        let mut iv = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            iv.tick().await;
+            if tick_tx.send(Msg::Tick(Instant::now())).is_err() {
+                break;
+            }
+        }
+    });
+
+    let entries = launch
+        .entries
+        .iter()
+        .map(|(l, label)| Entry::new(l, label.as_deref()))
+        .collect();
+    let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
+    app.banner = launch.banner.clone();
+    let theme = launch.theme;
+    let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
+    let mut pending: Vec<Cmd> = Vec::new();
+    if launch.send_first {
+        pending.extend(app.update(Msg::Key(event::KeyEvent::from(event::KeyCode::Enter))));
+    }
+    let mut dirty = true;
+    loop {
+        for cmd in pending.drain(..) {
+            run_cmd(cmd, &launch.client, &launch.profiles, &tx, &mut tasks);
+        }
+        if app.quit {
+            break;
+        }
+        if dirty {
+            terminal
+                .draw(|f| view::render(&mut app, &theme, f))
+                .map_err(|e| format!("drawing the screen: {e}"))?;
+            dirty = false;
+        }
+        let Some(first) = rx.recv().await else { break };
+        // Coalesce a burst (key repeat, paste, many ticks) into one draw.
+        let mut batch = vec![first];
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+        }
+        for msg in batch {
+            let animating = app.in_flight.is_some()
+                || app.scheduled.is_some()
+                || app.budget_view().is_some_and(|b| {
+                    b.retry_in.is_some() || b.reset_in.is_some_and(|r| !r.is_zero())
+                });
+            let is_tick = matches!(msg, Msg::Tick(_));
+            if let Msg::Response { id, .. } = &msg {
+                tasks.remove(id);
+            }
+            pending.extend(app.update(msg));
+            dirty |= !is_tick || animating;
+        }
+    }
+    for (_, t) in tasks {
+        t.abort();
+    }
+    Ok(())
+}
+
+fn run_cmd(
+    cmd: Cmd,
+    client: &Client,
+    profiles: &Arc<Profiles>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    tasks: &mut HashMap<u64, tokio::task::AbortHandle>,
+) {
+    match cmd {
+        Cmd::Send { id, request } => {
+            let client = client.clone();
+            let profiles = profiles.clone();
+            let tx = tx.clone();
+            let handle = tokio::spawn(async move {
+                let exchange = client.send(&request).await;
+                // Decoding a big body is real work: keep it off the UI.
+                let (exchange, diagnosis) = tokio::task::spawn_blocking(move || {
+                    let d = decode::diagnose(&exchange, &profiles, &decode::Options::default());
+                    (exchange, d)
+                })
+                .await
+                .unwrap_or_else(|e| panic!("decode task failed: {e}"));
+                let _ = tx.send(Msg::Response {
+                    id,
+                    exchange: Box::new(exchange),
+                    diagnosis: Box::new(diagnosis),
+                    at: Instant::now(),
+                });
+            });
+            tasks.insert(id, handle.abort_handle());
+        }
+        Cmd::Cancel(id) => {
+            if let Some(t) = tasks.remove(&id) {
+                t.abort();
+            }
+        }
+        Cmd::Copy(text) => osc52(&text),
+        Cmd::WakeAt(at) => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                let _ = tx.send(Msg::Tick(Instant::now()));
+            });
+        }
+    }
+}
+
+/// Puts text on the clipboard with OSC 52 (works over SSH and in tmux with
+/// `set -g set-clipboard on`).
+fn osc52(text: &str) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
+}

@@ -1,0 +1,881 @@
+//! Drawing: `render(&mut App, &mut Frame)` reads the state and draws it. The
+//! only writes are to view caches (how far the body index reaches, how tall
+//! the response area was), never to what the user sees as state.
+
+use super::app::{App, Focus, Tab, WaitReason};
+use super::body::Tok;
+use super::theme::Theme;
+use crate::budget::BudgetView;
+use crate::decode::Diagnosis;
+use crate::report::{pagination_summary, sanitize, status_line};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Sparkline, Tabs, Wrap};
+use std::time::Duration;
+
+const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Draws the whole screen.
+pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
+    let area = f.area();
+    let [title, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    title_bar(app, theme, f, title);
+    let show_list = area.width >= 100;
+    let (list_area, right) = if show_list {
+        let [l, r] = Layout::horizontal([Constraint::Length(30), Constraint::Min(40)]).areas(main);
+        (Some(l), r)
+    } else {
+        (None, main)
+    };
+    if let Some(l) = list_area {
+        request_list(app, theme, f, l);
+    }
+    let [editor, response] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(right);
+    request_editor(app, theme, f, editor);
+    response_pane(app, theme, f, response);
+    status_bar(app, theme, f, status);
+    if app.show_help {
+        help(theme, f, area);
+    }
+}
+
+fn block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                theme.border_focus
+            } else {
+                theme.accent
+            },
+        ))
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
+}
+
+fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::styled(
+        " apiscope ",
+        theme.accent.add_modifier(Modifier::REVERSED),
+    )];
+    if let Some(b) = &app.banner {
+        spans.push(Span::styled(format!(" {b} "), theme.dim));
+    }
+    if let Some(flight) = &app.in_flight {
+        let elapsed = app.now.saturating_duration_since(flight.started);
+        let frame = (elapsed.as_millis() / 100) as usize % SPINNER.len();
+        spans.push(Span::styled(
+            format!(
+                " {} sending… {:.1} s (Esc cancels) ",
+                SPINNER[frame],
+                elapsed.as_secs_f64()
+            ),
+            theme.accent,
+        ));
+    } else if let Some(s) = &app.scheduled {
+        let wait = s.at.saturating_duration_since(app.now);
+        let why = match s.reason {
+            WaitReason::Retry => "retry after Retry-After",
+            WaitReason::Pacing => "next page within the budget",
+        };
+        spans.push(Span::styled(
+            format!(" ⏳ {why} in {:.1} s (Esc cancels) ", wait.as_secs_f64()),
+            theme.client_error,
+        ));
+    }
+    if app.paging_all {
+        spans.push(Span::styled(" all pages… ", theme.accent));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::List;
+    let title = format!("Requests ({})", app.entries.len());
+    let b = block(&title, focused, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let height = inner.height as usize;
+    let start = app.selected.saturating_sub(height.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, e) in app.entries.iter().enumerate().skip(start).take(height) {
+        let (badge, style) = match &e.diagnosis {
+            Some(d) => (
+                d.status.map_or("ERR".to_owned(), |s| s.to_string()),
+                theme.status(d.status, d.is_error()),
+            ),
+            None if app.in_flight.as_ref().is_some_and(|f| f.entry == i) => {
+                ("…".into(), theme.accent)
+            }
+            None => ("   ".into(), theme.dim),
+        };
+        let label = e.label.clone().unwrap_or_else(|| short_line(&e.line));
+        let code = e
+            .diagnosis
+            .as_ref()
+            .and_then(|d| d.error.as_ref())
+            .and_then(|er| er.code.clone())
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        let width = inner.width as usize;
+        let text = truncate(
+            &sanitize(&format!("{label}{code}"), false),
+            width.saturating_sub(6),
+        );
+        let marker = if i == app.selected { "›" } else { " " };
+        let mut line = Line::from(vec![
+            Span::styled(marker, theme.accent),
+            Span::styled(format!("{badge:>3} "), style),
+            Span::styled(text, theme.text),
+        ]);
+        if i == app.selected {
+            line = line.style(theme.selected);
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `GET /v1/boards?limit=5` from a request line.
+fn short_line(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (method, url) = match words.as_slice() {
+        [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (*m, *u),
+        [u, ..] => ("GET", *u),
+        [] => ("", ""),
+    };
+    let path = url::Url::parse(url.trim_matches('\''))
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_else(|_| url.to_owned());
+    format!("{method} {path}")
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn request_editor(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::Editor;
+    let b = block(
+        "Request  [METHOD] URL [Name:value key==value key=value key:=json]",
+        focused,
+        theme,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let text = app.editor.text();
+    let cursor = app.editor.cursor();
+    let width = inner.width.max(1) as usize;
+    // Keep the cursor visible on a long line.
+    let start = cursor.saturating_sub(width.saturating_sub(2));
+    let visible: String = text.chars().skip(start).take(width).collect();
+    f.render_widget(
+        Paragraph::new(Span::styled(sanitize(&visible, false), theme.text)),
+        inner,
+    );
+    if focused {
+        f.set_cursor_position((inner.x + (cursor - start) as u16, inner.y));
+    }
+}
+
+fn response_pane(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::Response;
+    let b = Block::bordered().border_style(if focused {
+        theme.border_focus
+    } else {
+        theme.border
+    });
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [tabs_area, content] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let titles: Vec<Line> = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line::from(format!("{} {}", i + 1, t.title())))
+        .collect();
+    let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
+    let mut tab_line = vec![];
+    let tabs = Tabs::new(titles)
+        .select(selected)
+        .style(theme.dim)
+        .highlight_style(theme.accent.add_modifier(Modifier::UNDERLINED))
+        .divider(" ");
+    let tabs_width = 41u16;
+    let [t_area, s_area] =
+        Layout::horizontal([Constraint::Length(tabs_width), Constraint::Min(0)]).areas(tabs_area);
+    f.render_widget(tabs, t_area);
+    if let Some(d) = &app.current().diagnosis {
+        let ex = app.current().exchange.as_ref();
+        let ms = ex
+            .and_then(|e| e.timing.total_ms)
+            .map(|t| format!(" · {t:.0} ms"))
+            .unwrap_or_default();
+        let size = ex
+            .map(|e| format!(" · {}", human_bytes(e.response.body.len())))
+            .unwrap_or_default();
+        let status = format!("HTTP {}", sanitize(&status_line(d), false));
+        let rest = format!("  {}{ms}{size}", d.dialect);
+        let room = s_area.width as usize;
+        // Shorten rather than overlap the tabs on a narrow terminal.
+        let (status, rest) = if status.chars().count() + rest.chars().count() < room {
+            (status, rest)
+        } else if status.chars().count() < room {
+            (status, String::new())
+        } else {
+            (
+                truncate(&d.status.map_or("—".into(), |s| s.to_string()), room),
+                String::new(),
+            )
+        };
+        tab_line.push(Span::styled(status, theme.status(d.status, d.is_error())));
+        tab_line.push(Span::styled(rest, theme.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(tab_line)).right_aligned(), s_area);
+    app.page_height = content.height as usize;
+    if app.current().diagnosis.is_none() {
+        let msg = if app.in_flight.is_some() {
+            "Waiting for the response…"
+        } else {
+            "No response yet. Press Enter to send the request (e edits it, ? lists every key)."
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, theme.dim)).wrap(Wrap { trim: true }),
+            content,
+        );
+        return;
+    }
+    match app.tab {
+        Tab::Overview => overview(app, theme, f, content),
+        Tab::Body => body(app, theme, f, content),
+        Tab::Headers => headers(app, theme, f, content),
+        Tab::Raw => raw(app, theme, f, content),
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let preview = body_preview(app, theme, area.height as usize);
+    let Some(d) = app.current().diagnosis.as_ref() else {
+        return;
+    };
+    let budget = app.budget_view();
+    let wide = area.width >= 100;
+    if wide {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(area);
+        let mut text = diagnosis_text(d, theme);
+        text.extend(preview);
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
+            left,
+        );
+        let budget_h = if d.rate_limit.is_some() { 11 } else { 3 };
+        let [b_area, p_area] =
+            Layout::vertical([Constraint::Length(budget_h), Constraint::Min(3)]).areas(right);
+        budget_panel(d, budget.as_ref(), theme, f, b_area);
+        pagination_panel(d, theme, f, p_area);
+    } else {
+        let mut text = Text::default();
+        text.extend(budget_lines(d, budget.as_ref(), theme));
+        if let Some(p) = &d.pagination {
+            text.push_line(Line::from(vec![
+                Span::styled("Pagination  ", theme.accent),
+                Span::styled(pagination_summary(p), theme.text),
+            ]));
+        }
+        text.push_line(Line::default());
+        text.extend(diagnosis_text(d, theme));
+        text.extend(preview);
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
+            area,
+        );
+    }
+}
+
+/// For a success, the first lines of the pretty body under the summary.
+fn body_preview(app: &mut App, theme: &Theme, lines: usize) -> Vec<Line<'static>> {
+    let is_success = app
+        .current()
+        .diagnosis
+        .as_ref()
+        .is_some_and(|d| !d.is_error());
+    let Some(doc) = app.entries[app.selected]
+        .body
+        .as_mut()
+        .filter(|_| is_success)
+    else {
+        return Vec::new();
+    };
+    if doc.bytes().is_empty() {
+        return Vec::new();
+    }
+    doc.ensure_lines(lines);
+    let (known, complete) = doc.known_lines();
+    let mut out = vec![
+        Line::default(),
+        Line::from(Span::styled("Body (2 shows all of it)", theme.accent)),
+    ];
+    for i in 0..known.min(lines) {
+        let mut spans = vec![Span::raw("  ")];
+        spans.extend(
+            doc.line(i)
+                .into_iter()
+                .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
+        );
+        out.push(Line::from(spans));
+    }
+    if !complete || known > lines {
+        out.push(Line::from(Span::styled("  …", theme.dim)));
+    }
+    out
+}
+
+fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
+    let s = |t: &str| sanitize(t, false);
+    let mut text = Text::default();
+    let label = |l: &str| Span::styled(format!("{l:<12}"), theme.accent);
+    match &d.error {
+        Some(e) => {
+            let code = e.code.as_deref().map(s).unwrap_or_else(|| "—".into());
+            text.push_line(Line::from(vec![
+                label("Error"),
+                Span::styled(code, theme.status(d.status, true)),
+                Span::styled(format!("  ({})", d.dialect_name), theme.dim),
+            ]));
+            if let Some(m) = &e.message {
+                text.push_line(Line::from(vec![
+                    label("Message"),
+                    Span::styled(s(m), theme.text),
+                ]));
+            }
+            if let Some(desc) = &d.code_description {
+                text.push_line(Line::from(vec![
+                    label(""),
+                    Span::styled(s(desc), theme.dim),
+                ]));
+            }
+            for m in e.messages.iter().filter(|m| Some(*m) != e.message.as_ref()) {
+                text.push_line(Line::from(vec![
+                    label(""),
+                    Span::styled(format!("• {}", s(m)), theme.text),
+                ]));
+            }
+            if let Some(id) = &e.request_id {
+                text.push_line(Line::from(vec![
+                    label("Request id"),
+                    Span::styled(s(id), theme.text),
+                ]));
+            }
+            if !e.fields.is_empty() {
+                let w = e
+                    .fields
+                    .iter()
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(30);
+                text.push_line(Line::from(vec![
+                    label("Fields"),
+                    Span::styled(format!("{:<w$}  Problem", "Field"), theme.dim),
+                ]));
+                for (k, v) in &e.fields {
+                    text.push_line(Line::from(vec![
+                        label(""),
+                        Span::styled(format!("{:<w$}", truncate(&s(k), w)), theme.key),
+                        Span::raw("  "),
+                        Span::styled(s(v), theme.text),
+                    ]));
+                }
+            }
+        }
+        None => {
+            text.push_line(Line::from(vec![
+                label("Result"),
+                Span::styled("success", theme.ok),
+                Span::styled(format!("  ({})", d.dialect_name), theme.dim),
+            ]));
+        }
+    }
+    if !d.troubleshooting.is_empty() {
+        text.push_line(Line::default());
+        text.push_line(Line::from(Span::styled("Troubleshooting", theme.accent)));
+        for (i, t) in d.troubleshooting.iter().enumerate() {
+            text.push_line(Line::from(vec![
+                Span::styled(format!(" {:>2}. ", i + 1), theme.dim),
+                Span::styled(s(t), theme.text),
+            ]));
+        }
+    }
+    if !d.findings.is_empty() {
+        text.push_line(Line::default());
+        text.push_line(Line::from(Span::styled(
+            "Findings about the request",
+            theme.accent,
+        )));
+        for t in &d.findings {
+            text.push_line(Line::from(vec![
+                Span::styled("  ! ", theme.client_error),
+                Span::styled(s(t), theme.text),
+            ]));
+        }
+    }
+    if !d.notes.is_empty() {
+        text.push_line(Line::default());
+        text.push_line(Line::from(Span::styled(
+            "Notes on the response",
+            theme.accent,
+        )));
+        for t in &d.notes {
+            text.push_line(Line::from(vec![
+                Span::styled("  • ", theme.dim),
+                Span::styled(s(t), theme.dim),
+            ]));
+        }
+    }
+    text
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 90.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
+fn budget_lines<'a>(d: &Diagnosis, b: Option<&BudgetView>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let label = |l: &str| Span::styled(format!("{l:<12}"), theme.accent);
+    let Some(rl) = &d.rate_limit else {
+        lines.push(Line::from(vec![
+            label("Budget"),
+            Span::styled("no rate-limit headers in this response", theme.dim),
+        ]));
+        return lines;
+    };
+    let remaining = b.and_then(|b| b.remaining).or(rl.remaining);
+    let limit = b.and_then(|b| b.limit).or(rl.limit);
+    let left = match (remaining, limit) {
+        (Some(r), Some(l)) => format!("{r} of {l} left"),
+        (Some(r), None) => format!("{r} left"),
+        (None, Some(l)) => format!("limit {l}"),
+        (None, None) => "unknown".into(),
+    };
+    let style = match (remaining, limit) {
+        (Some(0), _) => theme.gauge_empty,
+        (Some(r), Some(l)) if l > 0 && r * 4 < l => theme.gauge_low,
+        _ => theme.gauge_ok,
+    };
+    let mut spans = vec![
+        label("Budget"),
+        Span::styled(left, style.add_modifier(Modifier::BOLD)),
+    ];
+    if let Some(w) = rl.window_s {
+        spans.push(Span::styled(format!(" per {w} s"), theme.dim));
+    }
+    lines.push(Line::from(spans));
+    if let Some(b) = b {
+        if let Some(r) = b.retry_in {
+            lines.push(Line::from(vec![
+                label("Retry-After"),
+                Span::styled(format!("wait {}", secs(r)), theme.client_error),
+            ]));
+        }
+        if let Some(r) = b.reset_in {
+            lines.push(Line::from(vec![
+                label("Resets in"),
+                Span::styled(secs(r), theme.text),
+            ]));
+        }
+        if let Some(e) = b.empty_in {
+            lines.push(Line::from(vec![
+                label("Forecast"),
+                Span::styled(format!("at this pace, empty in {}", secs(e)), theme.text),
+            ]));
+        }
+    } else if let Some(r) = rl.retry_after_s {
+        lines.push(Line::from(vec![
+            label("Retry-After"),
+            Span::styled(format!("{r} s"), theme.client_error),
+        ]));
+    }
+    if let Some(p) = &rl.policy {
+        lines.push(Line::from(vec![
+            label("Documented"),
+            Span::styled(sanitize(p, false), theme.dim),
+        ]));
+    }
+    lines
+}
+
+fn budget_panel(d: &Diagnosis, b: Option<&BudgetView>, theme: &Theme, f: &mut Frame, area: Rect) {
+    let blk = block("Rate-limit budget", false, theme);
+    let inner = blk.inner(area);
+    f.render_widget(blk, area);
+    if d.rate_limit.is_none() {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "No rate-limit headers in this response",
+                theme.dim,
+            )),
+            inner,
+        );
+        return;
+    }
+    let [gauge_area, text_area, spark_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(2),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let rl = d.rate_limit.as_ref();
+    let remaining = b.and_then(|b| b.remaining).or(rl.and_then(|r| r.remaining));
+    let limit = b.and_then(|b| b.limit).or(rl.and_then(|r| r.limit));
+    if let (Some(r), Some(l)) = (remaining, limit)
+        && l > 0
+    {
+        let ratio = (r as f64 / l as f64).clamp(0.0, 1.0);
+        let style = if r == 0 {
+            theme.gauge_empty
+        } else if r * 4 < l {
+            theme.gauge_low
+        } else {
+            theme.gauge_ok
+        };
+        f.render_widget(
+            Gauge::default()
+                .gauge_style(style)
+                .ratio(ratio)
+                .label(format!("{r}/{l}")),
+            gauge_area,
+        );
+    }
+    f.render_widget(
+        Paragraph::new(budget_lines(d, b, theme)).wrap(Wrap { trim: true }),
+        text_area,
+    );
+    if let Some(b) = b
+        && b.history.len() > 1
+    {
+        f.render_widget(
+            Sparkline::default()
+                .data(b.history.iter().copied())
+                .max(
+                    limit
+                        .unwrap_or(0)
+                        .max(*b.history.iter().max().unwrap_or(&1)),
+                )
+                .style(theme.gauge_ok),
+            spark_area,
+        );
+    }
+}
+
+fn pagination_panel(d: &Diagnosis, theme: &Theme, f: &mut Frame, area: Rect) {
+    let blk = block("Pagination", false, theme);
+    let inner = blk.inner(area);
+    f.render_widget(blk, area);
+    let Some(p) = &d.pagination else {
+        let msg = if d.is_error() {
+            "—"
+        } else {
+            "Not a page of a collection"
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), inner);
+        return;
+    };
+    let mut lines = vec![Line::from(Span::styled(pagination_summary(p), theme.text))];
+    if let Some(n) = &p.next {
+        lines.push(Line::from(vec![
+            Span::styled("next ", theme.accent),
+            Span::styled(sanitize(n, false), theme.dim),
+        ]));
+        lines.push(Line::from(Span::styled(
+            "p: next page · A: all pages (paced)",
+            theme.dim,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+fn tok_style(t: Tok, theme: &Theme) -> Style {
+    match t {
+        Tok::Key => theme.key,
+        Tok::Str => theme.string,
+        Tok::Num => theme.number,
+        Tok::Lit => theme.literal,
+        Tok::Punct => theme.punct,
+        Tok::Plain => theme.text,
+    }
+}
+
+fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let height = area.height as usize;
+    let scroll = app.scroll;
+    let search_line = app
+        .search
+        .as_ref()
+        .and_then(|s| s.matches.get(s.current).copied());
+    let search_typing = app
+        .search
+        .as_ref()
+        .filter(|s| s.typing)
+        .map(|s| s.query.clone());
+    let Some(doc) = app.entries[app.selected].body.as_mut() else {
+        return;
+    };
+    if doc.bytes().is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("(no body)", theme.dim)), area);
+        return;
+    }
+    doc.ensure_lines(scroll + height + 1);
+    let (known, complete) = doc.known_lines();
+    let scroll = scroll.min(known.saturating_sub(1));
+    app.scroll = scroll;
+    let match_line = search_line.map(|off| {
+        doc.ensure_offset(off);
+        doc.line_of_offset(off)
+    });
+    let gutter = 7usize;
+    let mut lines = Vec::with_capacity(height);
+    for i in scroll..(scroll + height).min(known) {
+        let mut spans = vec![Span::styled(format!("{:>5}  ", i + 1), theme.dim)];
+        spans.extend(
+            doc.line(i)
+                .into_iter()
+                .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
+        );
+        let mut line = Line::from(spans);
+        if Some(i) == match_line {
+            line = line.style(theme.selected);
+        }
+        lines.push(line);
+    }
+    let _ = gutter;
+    f.render_widget(Paragraph::new(lines), area);
+    let info = match search_typing {
+        Some(q) => format!(" /{q}▏ "),
+        None => format!(" {} lines{} ", known, if complete { "" } else { "+" }),
+    };
+    let w = info.chars().count() as u16;
+    if area.width > w + 2 {
+        let r = Rect::new(
+            area.x + area.width - w - 1,
+            area.y + area.height.saturating_sub(1),
+            w,
+            1,
+        );
+        f.render_widget(Paragraph::new(Span::styled(info, theme.accent)), r);
+    }
+}
+
+fn headers(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(ex) = &app.current().exchange else {
+        return;
+    };
+    let mut text = Text::default();
+    let w = ex
+        .response
+        .headers
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .chain(
+            ex.request
+                .iter()
+                .flat_map(|r| r.headers.iter().map(|(k, _)| k.chars().count())),
+        )
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    text.push_line(Line::from(Span::styled("Response headers", theme.accent)));
+    for (k, v) in ex.response.headers.iter() {
+        text.push_line(Line::from(vec![
+            Span::styled(format!("  {:<w$}  ", sanitize(k, false)), theme.key),
+            Span::styled(sanitize(v, false), theme.text),
+        ]));
+    }
+    if let Some(r) = &ex.request {
+        text.push_line(Line::default());
+        text.push_line(Line::from(Span::styled(
+            format!(
+                "Request: {} {}",
+                r.method,
+                sanitize(r.url.as_deref().unwrap_or(""), false)
+            ),
+            theme.accent,
+        )));
+        for (k, v) in r.headers.iter() {
+            text.push_line(Line::from(vec![
+                Span::styled(format!("  {:<w$}  ", sanitize(k, false)), theme.key),
+                Span::styled(sanitize(v, false), theme.text),
+            ]));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(text).scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
+
+fn raw(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(ex) = &app.current().exchange else {
+        return;
+    };
+    let mut lines = Vec::new();
+    if let Some(fail) = &ex.failure {
+        lines.push(Line::from(Span::styled(
+            format!("No response: {}", sanitize(&fail.message, false)),
+            theme.server_error,
+        )));
+    } else {
+        let r = &ex.response;
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} {} {}",
+                r.version.as_deref().unwrap_or("HTTP/1.1"),
+                r.status.map(|s| s.to_string()).unwrap_or_default(),
+                r.reason.as_deref().unwrap_or("")
+            ),
+            theme.accent,
+        )));
+        for (k, v) in r.headers.iter() {
+            lines.push(Line::from(Span::styled(
+                sanitize(&format!("{k}: {v}"), false),
+                theme.text,
+            )));
+        }
+        lines.push(Line::default());
+        // Only what can be seen: raw lines up to the bottom of the screen.
+        let want = app.scroll + area.height as usize;
+        for l in r.body.split(|b| *b == b'\n').take(want) {
+            let cut = &l[..l.len().min(4096)];
+            lines.push(Line::from(Span::styled(
+                sanitize(&String::from_utf8_lossy(cut), false),
+                theme.text,
+            )));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines).scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
+
+fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let keys = match (app.focus, app.tab) {
+        _ if app.search.as_ref().is_some_and(|s| s.typing) => {
+            "type to search · Enter find · Esc cancel"
+        }
+        (Focus::Editor, _) => {
+            "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo"
+        }
+        (Focus::List, _) => {
+            "↑/↓ j/k select · Enter send · e edit · Tab next pane · ? help · q quit"
+        }
+        (Focus::Response, Tab::Body) => {
+            "j/k PgUp/PgDn g/G scroll · / search · n/N match · 1-4 tabs · y copy body · ? help"
+        }
+        (Focus::Response, _) => {
+            "j/k scroll · 1-4 tabs · p next page · A all pages · r retry · c copy curl · Y copy report · ? help"
+        }
+    };
+    let mut spans = Vec::new();
+    if let Some(m) = &app.flash {
+        spans.push(Span::styled(
+            format!(" {} ", sanitize(m, false)),
+            theme.accent.add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(keys, theme.dim));
+    f.render_widget(Line::from(spans), area);
+}
+
+/// Every key, for the `?` overlay.
+pub const HELP: &[(&str, &str)] = &[
+    ("Tab / Shift-Tab", "next / previous pane"),
+    ("e, i", "edit the request line"),
+    ("Enter, s", "send the request"),
+    ("Esc, Ctrl-X", "cancel the request, the countdown or paging"),
+    ("↑/↓, j/k", "select a request · scroll"),
+    ("PgUp/PgDn, Space", "scroll a page"),
+    ("Ctrl-D / Ctrl-U", "scroll half a page"),
+    ("g / G", "top / bottom"),
+    ("1 2 3 4, h/l", "Overview · Body · Headers · Raw"),
+    ("/", "search the body; n / N next / previous match"),
+    ("p", "fetch the next page (paced by the budget)"),
+    ("A", "fetch all pages (paced; Esc stops)"),
+    ("r", "resend after Retry-After (countdown; Esc cancels)"),
+    ("c", "copy the request as curl"),
+    ("y / Y", "copy the body / the diagnosis as Markdown"),
+    ("?", "this help"),
+    ("q, Ctrl-C", "quit"),
+    ("", ""),
+    ("Request line", "[METHOD] URL [ITEM…] as in HTTPie:"),
+    ("", "Name:value header · key==value query"),
+    ("", "key=value JSON string · key:=json raw JSON"),
+    (
+        "Editing",
+        "←/→ Home/End · Ctrl-A/E · Ctrl-W · Ctrl-U · Ctrl-Z undo",
+    ),
+];
+
+fn help(theme: &Theme, f: &mut Frame, area: Rect) {
+    let w = 74.min(area.width.saturating_sub(2));
+    let h = (HELP.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, r);
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<18}"), theme.key),
+                Span::styled(*v, theme.text),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(block("Keys (Esc or ? closes)", true, theme)),
+        r,
+    );
+}

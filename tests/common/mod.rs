@@ -1,0 +1,144 @@
+//! Helpers shared by the integration tests: run the real binary.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// What a run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON Lines of stdout, parsed.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+}
+
+/// Runs `apiscope ARGS` with `stdin` piped in, with an empty config dir so
+/// the user's own profiles never change a test.
+pub fn apiscope(args: &[&str], stdin: &[u8]) -> Run {
+    let config = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .args(args)
+        .env("APISCOPE_CONFIG_DIR", config.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run apiscope");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        // The binary may exit before reading everything (bad usage).
+        let _ = input.write_all(stdin);
+    }
+    let out = child.wait_with_output().expect("wait for apiscope");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Decodes `input` from stdin as JSON and returns the single diagnosis.
+pub fn decode_one(input: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["decode", "-", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = apiscope(&args, input.as_bytes());
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    let mut lines = run.json_lines();
+    assert_eq!(lines.len(), 1, "one diagnosis expected: {}", run.stdout);
+    (run.code, lines.remove(0))
+}
+
+/// A raw `curl -i` style response.
+pub fn raw(status: u16, headers: &[(&str, &str)], body: &str) -> String {
+    let mut s = format!("HTTP/1.1 {status} X\r\n");
+    for (k, v) in headers {
+        s.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.push_str("\r\n");
+    s.push_str(body);
+    s
+}
+
+/// A HAR 1.2 document from (method, url, request headers, request body,
+/// status, response headers, response body) entries.
+pub fn har(entries: &[HarEntry]) -> String {
+    let list: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let hdrs = |h: &[(String, String)]| {
+                h.iter()
+                    .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+                    .collect::<Vec<_>>()
+            };
+            let mut request = serde_json::json!({
+                "method": e.method, "url": e.url, "httpVersion": "HTTP/1.1",
+                "headers": hdrs(&e.req_headers), "queryString": [], "cookies": [],
+                "headersSize": -1, "bodySize": e.req_body.len()
+            });
+            if !e.req_body.is_empty() {
+                request["postData"] = serde_json::json!({"mimeType": "application/json", "text": e.req_body});
+            }
+            serde_json::json!({
+                "startedDateTime": "2026-01-01T00:00:00.000Z", "time": 10,
+                "request": request,
+                "response": {
+                    "status": e.status, "statusText": "", "httpVersion": "HTTP/1.1",
+                    "headers": hdrs(&e.resp_headers), "cookies": [],
+                    "content": {"size": e.resp_body.len(), "mimeType": "application/json", "text": e.resp_body},
+                    "redirectURL": "", "headersSize": -1, "bodySize": e.resp_body.len()
+                },
+                "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
+            })
+        })
+        .collect();
+    serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": list}})
+        .to_string()
+}
+
+/// One HAR entry.
+#[derive(Clone, Default)]
+pub struct HarEntry {
+    pub method: String,
+    pub url: String,
+    pub req_headers: Vec<(String, String)>,
+    pub req_body: String,
+    pub status: u16,
+    pub resp_headers: Vec<(String, String)>,
+    pub resp_body: String,
+}
+
+impl HarEntry {
+    pub fn get(url: &str, status: u16, body: &str) -> HarEntry {
+        HarEntry {
+            method: "GET".into(),
+            url: url.into(),
+            status,
+            resp_headers: vec![("Content-Type".into(), "application/json".into())],
+            resp_body: body.into(),
+            ..HarEntry::default()
+        }
+    }
+    pub fn req_header(mut self, n: &str, v: &str) -> Self {
+        self.req_headers.push((n.into(), v.into()));
+        self
+    }
+    pub fn resp_header(mut self, n: &str, v: &str) -> Self {
+        self.resp_headers.push((n.into(), v.into()));
+        self
+    }
+}

@@ -1,0 +1,336 @@
+//! The generic recognisers (problem details, JSON:API, GraphQL, common
+//! public-API shapes) and rate-limit header spellings, through the binary.
+
+mod common;
+use common::{HarEntry, apiscope, decode_one, har, raw};
+use serde_json::{Value, json};
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+#[test]
+fn google_style_error_is_not_envelope() {
+    let body = r#"{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}"#;
+    let (_, d) = decode_one(&raw(403, &[JSON, ("X-Request-Id", "abc-123")], body), &[]);
+    assert_eq!(d["dialect"], "generic");
+    assert_eq!(d["error"]["code"], "PERMISSION_DENIED");
+    assert_eq!(d["error"]["message"], "The caller does not have permission");
+    assert_eq!(d["error"]["request_id"], "abc-123");
+}
+
+#[test]
+fn common_public_shapes() {
+    let cases: &[(u16, &str, &str, &str)] = &[
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"Bad code"}"#,
+            "invalid_grant",
+            "Bad code",
+        ),
+        (
+            401,
+            r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+            "invalid_api_key",
+            "Incorrect API key",
+        ),
+        (
+            404,
+            r#"{"message":"Not Found","documentation_url":"https://docs.example.com"}"#,
+            "",
+            "Not Found",
+        ),
+        (
+            400,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#,
+            "ResourceNotFoundException",
+            "Requested resource not found",
+        ),
+    ];
+    for (status, body, code, message) in cases {
+        let (_, d) = decode_one(&raw(*status, &[JSON], body), &[]);
+        assert_eq!(d["dialect"], "generic", "{body}");
+        if code.is_empty() {
+            assert_eq!(d["error"]["code"], Value::Null, "{body}");
+        } else {
+            assert_eq!(d["error"]["code"], *code, "{body}");
+        }
+        assert_eq!(d["error"]["message"], *message, "{body}");
+    }
+}
+
+#[test]
+fn aws_xml_error() {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>";
+    let (_, d) = decode_one(&raw(404, &[("Content-Type", "application/xml")], body), &[]);
+    assert_eq!(d["error"]["code"], "NoSuchKey");
+    assert_eq!(d["error"]["message"], "The specified key does not exist.");
+    assert_eq!(d["error"]["request_id"], "4442587FB7D0A2F9");
+}
+
+#[test]
+fn problem_details() {
+    let body = r#"{"type":"https://example.com/probs/out-of-credit","title":"You do not have enough credit.","status":403,"detail":"Your current balance is 30, but that costs 50.","instance":"/account/12345/msgs/abc"}"#;
+    let (_, d) = decode_one(
+        &raw(403, &[("Content-Type", "application/problem+json")], body),
+        &[],
+    );
+    assert_eq!(d["dialect"], "problem");
+    assert_eq!(
+        d["error"]["code"],
+        "https://example.com/probs/out-of-credit"
+    );
+    assert_eq!(
+        d["error"]["message"],
+        "Your current balance is 30, but that costs 50."
+    );
+    assert_eq!(
+        d["error"]["messages"],
+        json!([
+            "Your current balance is 30, but that costs 50.",
+            "You do not have enough credit."
+        ])
+    );
+    let body = r#"{"type":"about:blank","title":"Bad Request","status":400,"invalid-params":[{"name":"age","reason":"must be a positive integer"}]}"#;
+    let (_, d) = decode_one(
+        &raw(400, &[("Content-Type", "application/problem+json")], body),
+        &[],
+    );
+    assert_eq!(d["error"]["code"], Value::Null, "about:blank is no code");
+    assert_eq!(
+        d["error"]["fields"],
+        json!({"age": "must be a positive integer"})
+    );
+}
+
+#[test]
+fn jsonapi_errors() {
+    let body = r#"{"errors":[{"status":"422","code":"blank","source":{"pointer":"/data/attributes/firstName"},"title":"Invalid Attribute","detail":"First name must contain at least two characters."},{"status":"422","source":{"pointer":"/data/attributes/password"},"detail":"Password too short."}]}"#;
+    let (_, d) = decode_one(
+        &raw(422, &[("Content-Type", "application/vnd.api+json")], body),
+        &[],
+    );
+    assert_eq!(d["dialect"], "jsonapi");
+    assert_eq!(d["error"]["code"], "blank");
+    assert_eq!(
+        d["error"]["fields"],
+        json!({"firstName": "First name must contain at least two characters.", "password": "Password too short."})
+    );
+    assert_eq!(d["error"]["messages"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn graphql_errors_in_a_200_exit_1() {
+    let body = r#"{"data":{"user":null},"errors":[{"message":"Not authorised","path":["user","email"],"extensions":{"code":"FORBIDDEN"}},{"message":"Second"}]}"#;
+    let (exit, d) = decode_one(&raw(200, &[JSON], body), &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(d["dialect"], "graphql");
+    assert_eq!(d["error"]["code"], "FORBIDDEN");
+    assert_eq!(d["error"]["messages"], json!(["Not authorised", "Second"]));
+    assert_eq!(
+        d["error"]["fields"],
+        json!({"user.email": "Not authorised"})
+    );
+    // Without errors it is a success.
+    let (exit, d) = decode_one(&raw(200, &[JSON], r#"{"data":{"user":{"id":1}}}"#), &[]);
+    assert_eq!(exit, 0);
+    assert_eq!(d["error"], Value::Null);
+}
+
+#[test]
+fn rate_limit_spellings() {
+    let date = ("Date", "Thu, 01 Jan 2026 00:00:00 GMT");
+    let cases: Vec<(Vec<(&str, &str)>, Value)> = vec![
+        // GitHub
+        (
+            vec![
+                date,
+                ("x-ratelimit-limit", "5000"),
+                ("x-ratelimit-remaining", "4990"),
+                ("x-ratelimit-used", "10"),
+                ("x-ratelimit-reset", "1767229200"),
+            ],
+            json!({"limit": 5000, "remaining": 4990, "used": 10, "reset_at": 1767229200, "retry_after_s": null, "window_s": null}),
+        ),
+        // Twitter
+        (
+            vec![
+                date,
+                ("x-rate-limit-limit", "900"),
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", "1767226500"),
+            ],
+            json!({"limit": 900, "remaining": 0, "used": null, "reset_at": 1767226500, "retry_after_s": null, "window_s": null}),
+        ),
+        // Reset as seconds from the Date header (Reddit style)
+        (
+            vec![
+                date,
+                ("X-Ratelimit-Used", "3"),
+                ("X-Ratelimit-Remaining", "97"),
+                ("X-Ratelimit-Reset", "420"),
+            ],
+            json!({"limit": null, "remaining": 97, "used": 3, "reset_at": 1767225600 + 420, "retry_after_s": null, "window_s": null}),
+        ),
+        // IETF draft fields
+        (
+            vec![
+                date,
+                ("RateLimit-Limit", "100"),
+                ("RateLimit-Remaining", "40"),
+                ("RateLimit-Reset", "20"),
+                ("RateLimit-Policy", "100;w=60"),
+            ],
+            json!({"limit": 100, "remaining": 40, "used": null, "reset_at": 1767225620, "retry_after_s": null, "window_s": 60}),
+        ),
+        // Retry-After as an HTTP-date, measured from Date
+        (
+            vec![date, ("Retry-After", "Thu, 01 Jan 2026 00:02:00 GMT")],
+            json!({"limit": null, "remaining": null, "used": null, "reset_at": null, "retry_after_s": 120, "window_s": null}),
+        ),
+        // Discord: fractional reset, reset-after
+        (
+            vec![
+                date,
+                ("X-RateLimit-Limit", "5"),
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", "1767225601.250"),
+            ],
+            json!({"limit": 5, "remaining": 0, "used": null, "reset_at": 1767225602, "retry_after_s": null, "window_s": null}),
+        ),
+    ];
+    for (headers, expected) in cases {
+        let (_, d) = decode_one(&raw(200, &headers, ""), &[]);
+        assert_eq!(d["rate_limit"], expected, "{headers:?}");
+    }
+}
+
+#[test]
+fn link_header_relative_targets_resolve_against_the_request() {
+    let e = HarEntry::get("https://api.github.com/repos/o/r/issues?per_page=2", 200, "[{},{}]")
+        .resp_header("Link", r#"<https://api.github.com/repositories/1/issues?per_page=2&page=2>; rel="next", <https://api.github.com/repositories/1/issues?per_page=2&page=7>; rel="last""#);
+    let e2 = HarEntry::get(
+        "https://api.example.com/v2/things?cursor=a",
+        200,
+        r#"{"items":[]}"#,
+    )
+    .resp_header("Link", "<?cursor=b>; rel=next");
+    let run = apiscope(
+        &["decode", "-", "--format", "json"],
+        har(&[e, e2]).as_bytes(),
+    );
+    let l = run.json_lines();
+    assert_eq!(
+        l[0]["pagination"]["next"],
+        "https://api.github.com/repositories/1/issues?per_page=2&page=2"
+    );
+    assert_eq!(l[0]["pagination"]["page_count"], 7);
+    assert_eq!(
+        l[1]["pagination"]["next"],
+        "https://api.example.com/v2/things?cursor=b"
+    );
+    // Without a request URL a relative link cannot be made absolute.
+    let (_, d) = decode_one(
+        &raw(200, &[("Link", "</p?page=2>; rel=\"next\"")], "[]"),
+        &[],
+    );
+    assert_eq!(d["pagination"]["next"], Value::Null);
+    assert_eq!(d["pagination"]["has_more"], true);
+}
+
+#[test]
+fn har_prints_one_line_per_entry_and_markdown_summarises() {
+    let entries: Vec<HarEntry> = (0..40)
+        .map(|i| {
+            if i % 10 == 9 {
+                HarEntry::get(
+                    "https://api.example.com/v1/b",
+                    429,
+                    r#"{"error":"Too many requests"}"#,
+                )
+            } else {
+                HarEntry::get("https://api.example.com/v1/b", 200, "{}")
+            }
+        })
+        .collect();
+    let input = har(&entries);
+    let run = apiscope(&["decode", "-", "--format", "json"], input.as_bytes());
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json_lines().len(), 40);
+    let md = apiscope(&["decode", "-", "--format", "markdown"], input.as_bytes());
+    assert!(
+        md.stdout
+            .starts_with("## apiscope diagnosis: 40 responses, 4 failed"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("**Troubleshooting**"));
+}
+
+#[test]
+fn curl_verbose_transcript_gives_url_and_findings() {
+    let input = "* Connected to api.example.com (1.2.3.4) port 443\n* ALPN: server accepted h2\n> GET /v1/boards HTTP/2\n> Host: api.example.com\n> Accept: */*\n> \n< HTTP/2 401 \n< content-type: application/json\n< x-ratelimit-limit: 60\n< \n{\"error\":{\"code\":\"UNAUTHENTICATED\",\"message\":\"No token provided.\",\"status\":401,\"requestId\":\"req_1\",\"details\":null}}\n* Connection #0 to host api.example.com left intact\n";
+    let (exit, d) = decode_one(input, &[]);
+    assert_eq!(exit, 1);
+    assert_eq!(d["url"], "https://api.example.com/v1/boards");
+    assert_eq!(d["error"]["code"], "UNAUTHENTICATED");
+    assert!(
+        d["findings"]
+            .to_string()
+            .contains("no Authorization header"),
+        "{}",
+        d["findings"]
+    );
+}
+
+#[test]
+fn user_profiles_teach_a_new_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    std::fs::write(
+        profiles.join("acme.toml"),
+        r#"
+id = "acme"
+name = "ACME API"
+priority = 5
+[[detect]]
+all = [{ pointer = "/fault/faultcode#string" }]
+[error]
+code = ["/fault/faultcode"]
+message = ["/fault/reason"]
+[[codes]]
+code = "ACME-42"
+status = 409
+description = "Widget already exists"
+steps = ["Pick another widget name"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(profiles.join("broken.toml"), "id = \"x\"\nname = 3\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .args(["decode", "-", "--format", "json"])
+        .env("APISCOPE_CONFIG_DIR", dir.path())
+        .stdin(
+            std::fs::File::open({
+                let p = dir.path().join("r.txt");
+                std::fs::write(
+                    &p,
+                    raw(
+                        409,
+                        &[JSON],
+                        r#"{"fault":{"faultcode":"ACME-42","reason":"exists"}}"#,
+                    ),
+                )
+                .unwrap();
+                p
+            })
+            .unwrap(),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.toml: line 2"), "{stderr}");
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["dialect"], "acme");
+    assert_eq!(d["error"]["code"], "ACME-42");
+    assert_eq!(d["troubleshooting"][0], "Pick another widget name");
+}

@@ -1,0 +1,129 @@
+//! Property tests: the parsers take arbitrary bytes without panicking, and
+//! what they accept decodes to a diagnosis whose JSON keeps the contract.
+
+use apiscope::decode::{self, Options, Profiles, pagination::parse_link_header};
+use apiscope::input::{self, BareBody};
+use proptest::prelude::*;
+
+fn check_all(bytes: &[u8]) {
+    let profiles = Profiles::built_in();
+    let options = Options {
+        dialect: None,
+        now: Some(1_767_225_600),
+    };
+    if let Ok(exchanges) = input::read_bytes(bytes, "prop", &BareBody::default()) {
+        for d in decode::diagnose_all(&exchanges, &profiles, &options) {
+            let v: serde_json::Value = serde_json::to_value(&d).unwrap();
+            assert!(v["troubleshooting"].is_array());
+            assert!(v["findings"].is_array());
+            let _ = apiscope::report::render(
+                apiscope::report::Format::Text,
+                std::slice::from_ref(&d),
+                false,
+            );
+            let _ = apiscope::report::render(apiscope::report::Format::Markdown, &[d], false);
+        }
+    }
+}
+
+/// Bytes that look a bit like HTTP: a status line, headers and a body made
+/// of JSON-ish fragments, so the fuzzing reaches past the first check.
+fn http_like() -> impl Strategy<Value = Vec<u8>> {
+    let status = prop_oneof![
+        Just(200u16),
+        Just(204),
+        Just(400),
+        Just(401),
+        Just(404),
+        Just(429),
+        Just(500),
+        100u16..600
+    ];
+    let header = prop_oneof![
+        Just("Content-Type: application/json".to_owned()),
+        Just("Content-Encoding: gzip".to_owned()),
+        Just("Content-Encoding: br".to_owned()),
+        Just("Transfer-Encoding: chunked".to_owned()),
+        Just("Link: <?page=2>; rel=\"next\"".to_owned()),
+        "[A-Za-z-]{1,12}: [ -~]{0,20}".prop_map(|s| s),
+        "(X-RateLimit-(Limit|Remaining|Reset)|Retry-After|RateLimit|RateLimit-Policy|Date): [ -~]{0,24}".prop_map(|s| s),
+    ];
+    let fragment = prop_oneof![
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("[".to_owned()),
+        Just("]".to_owned()),
+        Just("\"error\":".to_owned()),
+        Just("\"errors\":".to_owned()),
+        Just("\"code\":".to_owned()),
+        Just("\"message\":".to_owned()),
+        Just("\"kind\":".to_owned()),
+        Just("\"data\":".to_owned()),
+        Just("\"pagination\":".to_owned()),
+        Just("\"page_count\":".to_owned()),
+        Just(",".to_owned()),
+        Just("\"x\"".to_owned()),
+        Just("5000".to_owned()),
+        Just("null".to_owned()),
+        Just("\\u00".to_owned()),
+        "[ -~]{0,8}".prop_map(|s| s),
+    ];
+    (
+        status,
+        prop::collection::vec(header, 0..6),
+        prop::collection::vec(fragment, 0..30),
+        any::<bool>(),
+    )
+        .prop_map(|(status, headers, body, crlf)| {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut s = format!("HTTP/1.1 {status} X{nl}");
+            for h in headers {
+                s.push_str(&h);
+                s.push_str(nl);
+            }
+            s.push_str(nl);
+            s.push_str(&body.concat());
+            s.into_bytes()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        check_all(&bytes);
+    }
+
+    #[test]
+    fn http_like_inputs_never_panic(bytes in http_like()) {
+        check_all(&bytes);
+    }
+
+    #[test]
+    fn json_bodies_never_panic(body in "[{}\\[\\]\",:a-z0-9 \\\\]{0,200}") {
+        check_all(body.as_bytes());
+        let mut har = br#"{"log":{"entries":[{"request":{"method":"GET","url":"https://a.example/?page=2"},"response":{"status":200,"content":{"text":"#.to_vec();
+        har.extend_from_slice(serde_json::to_string(&body).unwrap().as_bytes());
+        har.extend_from_slice(b"}}}]}}");
+        check_all(&har);
+    }
+
+    #[test]
+    fn link_headers_never_panic(v in "[<>;,=\" a-z/:?.&]{0,120}") {
+        for l in parse_link_header(&v) {
+            prop_assert!(!l.target.contains('>'));
+        }
+    }
+
+    #[test]
+    fn truncating_a_valid_error_still_decodes(cut in 0usize..140) {
+        let body = r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429,"requestId":"req_x9y8z7w6v5u4t3s2","details":null}}"#;
+        let input = format!("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n\r\n{}", &body[..cut.min(body.len())]);
+        let profiles = Profiles::built_in();
+        let ex = input::read_bytes(input.as_bytes(), "prop", &BareBody::default()).unwrap();
+        let d = decode::diagnose(&ex[0], &profiles, &Options::default());
+        prop_assert_eq!(d.status, Some(429));
+        prop_assert!(d.is_error());
+    }
+}

@@ -1,0 +1,325 @@
+//! TUI views rendered on ratatui's TestBackend and compared with reviewed
+//! snapshots (insta), plus behaviour driven through `App::update`.
+
+use apiscope::decode::{self, Options, Profiles};
+use apiscope::input::{self, BareBody};
+use apiscope::tui::app::{App, Cmd, Entry, Msg, Tab};
+use apiscope::tui::theme::Theme;
+use apiscope::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const DATE: &str = "Thu, 01 Jan 2026 00:00:00 GMT";
+const NOW: i64 = 1_767_225_600;
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+/// An app with one entry whose request got `raw` as its response.
+fn app_with(line: &str, raw: &str) -> App {
+    let profiles = Arc::new(Profiles::built_in());
+    let t0 = Instant::now();
+    let mut app = App::new(
+        vec![Entry::new(line, Some("demo request"))],
+        profiles.clone(),
+        t0,
+    );
+    let cmds = app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send { id, request }) = cmds.into_iter().next() else {
+        panic!("Enter did not send");
+    };
+    respond(&mut app, id, request, raw, t0);
+    app
+}
+
+fn respond(app: &mut App, id: u64, request: apiscope::model::Request, raw: &str, at: Instant) {
+    let mut ex = input::read_bytes(raw.as_bytes(), "fixture", &BareBody::default())
+        .unwrap()
+        .remove(0);
+    ex.request = Some(request);
+    let d = decode::diagnose(
+        &ex,
+        &app.profiles,
+        &Options {
+            dialect: None,
+            now: Some(NOW),
+        },
+    );
+    app.update(Msg::Response {
+        id,
+        exchange: Box::new(ex),
+        diagnosis: Box::new(d),
+        at,
+    });
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    let theme = Theme::load("dark", false).unwrap();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::render(app, &theme, f)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn raw(status: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut s = format!("HTTP/1.1 {status}\r\nDate: {DATE}\r\nContent-Type: application/json\r\n");
+    for (k, v) in headers {
+        s.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.push_str("\r\n");
+    s.push_str(body);
+    s
+}
+
+#[test]
+fn envelope_error_view() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards limit==500 sort==name 'Authorization:Bearer imb_pat_FAKE'",
+        &raw(
+            "400 Bad Request",
+            &[
+                ("X-RateLimit-Limit", "300"),
+                ("X-RateLimit-Remaining", "287"),
+                ("X-RateLimit-Reset", "1767225780"),
+            ],
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400,"requestId":"req_a1b2c3d4e5f6a7b8","details":{"fields":{"limit":"Must be an integer between 1 and 100","sort":"Invalid sort field. Allowed: createdAt, updatedAt"}}}}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn aptly_error_view() {
+    let mut app = app_with(
+        "GET https://app.getaptly.com/api/boards/b42/cards",
+        &raw("401 Unauthorized", &[], r#"{"error":"Unauthorized"}"#),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn coded_error_view() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/projects/nope 'Authorization:Bearer FAKE_TOKEN_123'",
+        &raw(
+            "404 Not Found",
+            &[],
+            r#"{"code":5000,"message":"Project not found"}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn ittybit_error_view() {
+    let mut app = app_with(
+        "GET https://api.ittybit.com/tasks 'Authorization:Bearer FAKE_KEY'",
+        &raw(
+            "402 Payment Required",
+            &[],
+            r#"{"kind":"payment_required","message":"A payment issue exists on the account"}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn errors_array_error_view() {
+    let mut app = app_with(
+        "POST https://api.example.com/v1/contacts email=nope 'Authorization:Bearer FAKE'",
+        &raw(
+            "422 Unprocessable Entity",
+            &[],
+            r#"{"errors":["Name can't be blank","Email is invalid"]}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn success_page_with_pagination() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/projects page==2 'Authorization:Bearer FAKE'",
+        &raw(
+            "200 OK",
+            &[],
+            r#"{"code":0,"message":"OK","data":[{"id":1},{"id":2}],"pagination":{"page_size":20,"page":2,"total_items":95}}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+fn budget_app(remaining: &str, retry: Option<&str>) -> App {
+    let mut headers = vec![
+        ("X-RateLimit-Limit", "300"),
+        ("X-RateLimit-Remaining", remaining),
+        ("X-RateLimit-Reset", "1767225630"),
+    ];
+    let (status, body) = match retry {
+        Some(r) => {
+            headers.push(("Retry-After", r));
+            (
+                "429 Too Many Requests",
+                r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429,"requestId":"req_x9y8z7w6v5u4t3s2","details":null}}"#,
+            )
+        }
+        None => ("200 OK", r#"{"data":[]}"#),
+    };
+    app_with(
+        "GET https://api.example.com/v1/boards 'Authorization:Bearer imb_pat_FAKE'",
+        &raw(status, &headers, body),
+    )
+}
+
+#[test]
+fn budget_full() {
+    insta::assert_snapshot!(draw(&mut budget_app("300", None), 160, 45));
+}
+
+#[test]
+fn budget_low() {
+    insta::assert_snapshot!(draw(&mut budget_app("12", None), 160, 45));
+}
+
+#[test]
+fn budget_exhausted_with_retry_after() {
+    insta::assert_snapshot!(draw(&mut budget_app("0", Some("30")), 160, 45));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = budget_app("12", None);
+    app.update(key(KeyCode::Char('?')));
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+}
+
+#[test]
+fn narrow_terminal() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards 'Authorization:Bearer imb_pat_FAKE'",
+        &raw(
+            "429 Too Many Requests",
+            &[
+                ("X-RateLimit-Limit", "60"),
+                ("X-RateLimit-Remaining", "0"),
+                ("Retry-After", "30"),
+            ],
+            r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429,"requestId":"req_x9y8z7w6v5u4t3s2","details":null}}"#,
+        ),
+    );
+    insta::assert_snapshot!(draw(&mut app, 80, 24));
+    // Every tab at every small size draws without panicking.
+    for tab in ["1", "2", "3", "4"] {
+        app.update(key(KeyCode::Char(tab.chars().next().unwrap())));
+        for (w, h) in [(80, 24), (40, 10), (20, 6), (1, 1)] {
+            draw(&mut app, w, h);
+        }
+    }
+}
+
+#[test]
+fn body_tab_search_and_escape_sequences() {
+    let mut app = app_with(
+        "GET https://api.example.com/x",
+        // A raw ESC byte in the body (what a hostile server could send).
+        &raw(
+            "200 OK",
+            &[],
+            "{\"a\":\"\x1b[2Jwipe\",\"needle\":1,\"b\":[1,2,3]}",
+        ),
+    );
+    app.update(key(KeyCode::Char('2')));
+    assert_eq!(app.tab, Tab::Body);
+    let screen = draw(&mut app, 100, 20);
+    assert!(screen.contains("\\x1b[2Jwipe"), "{screen}");
+    assert!(!screen.contains('\x1b'));
+    app.update(key(KeyCode::Char('/')));
+    for c in "needle".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.search.as_ref().unwrap().matches.len(), 1);
+    assert_eq!(app.flash.as_deref(), Some("match 1 of 1"));
+}
+
+#[test]
+fn retry_after_counts_down_and_esc_cancels() {
+    let mut app = budget_app("0", Some("30"));
+    let t0 = app.now;
+    let cmds = app.update(key(KeyCode::Char('r')));
+    assert!(matches!(cmds.as_slice(), [Cmd::WakeAt(at)] if *at >= t0 + Duration::from_secs(30)));
+    assert!(app.scheduled.is_some());
+    let screen = draw(&mut app, 160, 45);
+    assert!(
+        screen.contains("retry after Retry-After in 30.0 s"),
+        "{screen}"
+    );
+    // Ticks before the time send nothing; Esc cancels.
+    assert!(
+        app.update(Msg::Tick(t0 + Duration::from_secs(5)))
+            .is_empty()
+    );
+    app.update(key(KeyCode::Esc));
+    assert!(app.scheduled.is_none());
+    assert!(
+        app.update(Msg::Tick(t0 + Duration::from_secs(31)))
+            .is_empty()
+    );
+}
+
+#[test]
+fn next_page_is_a_new_entry_and_cancel_ignores_late_answers() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/projects page==2 'Authorization:Bearer FAKE'",
+        &raw(
+            "200 OK",
+            &[],
+            r#"{"code":0,"message":"OK","data":[],"pagination":{"page_size":20,"page":2,"total_items":95}}"#,
+        ),
+    );
+    let cmds = app.update(key(KeyCode::Char('p')));
+    let Some(Cmd::Send { id, request }) = cmds.into_iter().next() else {
+        panic!("p did not send")
+    };
+    assert_eq!(
+        request.url.as_deref(),
+        Some("https://api.example.com/v1/projects?page=3")
+    );
+    assert_eq!(request.headers.get("authorization"), Some("Bearer FAKE"));
+    assert_eq!(app.entries.len(), 2);
+    assert_eq!(app.selected, 1);
+    // Esc cancels; the late response is dropped.
+    assert_eq!(app.update(key(KeyCode::Esc)), vec![Cmd::Cancel(id)]);
+    let now = app.now;
+    respond(&mut app, id, request, &raw("200 OK", &[], "{}"), now);
+    assert!(app.entries[1].diagnosis.is_none());
+}
+
+#[test]
+fn editor_sends_what_was_typed_and_reports_bad_lines() {
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(Vec::new(), profiles, Instant::now());
+    // An empty app starts in the editor.
+    for c in "oops 'unterminated".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    for c in "POST :8080/x a=1".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [Cmd::Send { request, .. }] => {
+            assert_eq!(request.method, "POST");
+            assert_eq!(request.url.as_deref(), Some("http://localhost:8080/x"));
+            assert_eq!(request.body, br#"{"a":"1"}"#);
+        }
+        other => panic!("{other:?}"),
+    }
+}
