@@ -2,45 +2,12 @@
 //! free 127.0.0.1 port): every documented error code of every format, each
 //! pagination style, and pagination under a tight rate limit.
 
+mod common;
+
+use common::Demo;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A demo server child process, killed when dropped.
-struct Demo {
-    child: Child,
-    base: String,
-}
-
-impl Demo {
-    fn start(extra: &[&str]) -> Demo {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
-            .arg("demo-server")
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start demo-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the demo-server banner");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in banner: {line}"))
-            .to_owned();
-        Demo { child, base }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Out {
     code: i32,

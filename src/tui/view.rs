@@ -306,16 +306,25 @@ fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         budget_panel(d, budget.as_ref(), theme, f, b_area);
         pagination_panel(d, theme, f, p_area);
     } else {
-        let mut text = Text::default();
-        text.extend(budget_lines(d, budget.as_ref(), theme));
+        // One column: an error comes first, then the budget and the page.
+        let mut state = Text::default();
+        state.extend(budget_lines(d, budget.as_ref(), theme));
         if let Some(p) = &d.pagination {
-            text.push_line(Line::from(vec![
+            state.push_line(Line::from(vec![
                 Span::styled("Pagination  ", theme.accent),
                 Span::styled(pagination_summary(p), theme.text),
             ]));
         }
-        text.push_line(Line::default());
-        text.extend(diagnosis_text(d, theme));
+        let mut text = Text::default();
+        if d.error.is_some() {
+            text.extend(diagnosis_text(d, theme));
+            text.push_line(Line::default());
+            text.extend(state);
+        } else {
+            text.extend(state);
+            text.push_line(Line::default());
+            text.extend(diagnosis_text(d, theme));
+        }
         text.extend(preview);
         f.render_widget(
             Paragraph::new(text)
@@ -822,8 +831,43 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         ));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(keys, theme.dim));
+    let room = (area.width as usize).saturating_sub(spans.iter().map(Span::width).sum());
+    spans.push(Span::styled(fit_keys(keys, room), theme.dim));
     f.render_widget(Line::from(spans), area);
+}
+
+/// The key hints that fit in `room` columns, whole hints only, keeping
+/// `? help` last so the way to every key is always on screen.
+fn fit_keys(keys: &str, room: usize) -> String {
+    let width = |s: &str| Span::raw(s).width();
+    if width(keys) <= room {
+        return keys.to_owned();
+    }
+    let parts: Vec<&str> = keys.split(" · ").collect();
+    let help = parts.iter().find(|p| p.ends_with("help")).copied();
+    let mut out = String::new();
+    let reserve = help.map_or(0, |h| width(h) + 3);
+    for p in parts.iter().filter(|p| Some(**p) != help) {
+        let add = if out.is_empty() {
+            width(p)
+        } else {
+            width(p) + 3
+        };
+        if width(&out) + add + reserve > room {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str(" · ");
+        }
+        out.push_str(p);
+    }
+    if let Some(h) = help {
+        if !out.is_empty() {
+            out.push_str(" · ");
+        }
+        out.push_str(h);
+    }
+    out
 }
 
 /// Every key, for the `?` overlay.

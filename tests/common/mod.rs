@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};
 
 /// What a run of the binary produced.
@@ -140,5 +140,40 @@ impl HarEntry {
     pub fn resp_header(mut self, n: &str, v: &str) -> Self {
         self.resp_headers.push((n.into(), v.into()));
         self
+    }
+}
+
+/// A demo server child process, killed when dropped.
+pub struct Demo {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Demo {
+    pub fn start(extra: &[&str]) -> Demo {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+            .arg("demo-server")
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start demo-server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the demo-server banner");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in banner: {line}"))
+            .to_owned();
+        Demo { child, base }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

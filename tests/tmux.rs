@@ -1,0 +1,198 @@
+//! End to end, as a person would use it: the real binary in a real terminal
+//! (tmux), keys typed, the screen read back. Skipped, with a message, only
+//! where tmux is not installed (`.ci/run` installs it).
+
+mod common;
+
+use common::Demo;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A tmux server of its own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+    _config: tempfile::TempDir,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl Tmux {
+    /// Starts `apiscope ARGS` in a `width`×`height` pane, or `None` when
+    /// tmux is absent.
+    fn start(args: &[&str], width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipping: tmux is not installed (apt-get install -y tmux)");
+            return None;
+        }
+        let config = tempfile::tempdir().expect("temp dir");
+        let socket = format!(
+            "apiscope-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut cmd = vec![env!("CARGO_BIN_EXE_apiscope").to_owned()];
+        cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        let t = Tmux {
+            socket,
+            _config: config,
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let env = format!("APISCOPE_CONFIG_DIR={}", t._config.path().display());
+        let mut full = vec![
+            "new-session",
+            "-d",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-s",
+            "t",
+            "-e",
+            &env,
+            "-e",
+            "TERM=xterm-256color",
+        ];
+        full.extend(cmd.iter().map(String::as_str));
+        let out = t.tmux(&full);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Presses keys by tmux name (`Enter`, `C-u`, `q`…).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// Waits (at most 10 s) until the screen holds every one of `needles`.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {needles:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Leaves any overlay or editor with Esc, then quits with `q`. (Esc and
+    /// `q` sent together would read as Alt-q.)
+    fn quit(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        self.keys(&["q"]);
+        self.wait_exit();
+    }
+
+    /// Waits (at most 5 s) for the program to exit, which ends the session.
+    fn wait_exit(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.tmux(&["has-session", "-t", "t"]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "apiscope did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn type_a_request_send_it_and_read_the_error_and_budget() {
+    let demo = Demo::start(&[]);
+    let Some(t) = Tmux::start(&[], 160, 45) else {
+        return;
+    };
+    // An empty TUI opens with the request line focused.
+    t.wait_for(&["Requests", "GET https://"]);
+    t.keys(&["C-u"]);
+    t.type_text(&format!(
+        "GET {}/envelope/v1/boards Authorization:imb_pat_demo",
+        demo.base
+    ));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&["HTTP 401", "UNAUTHENTICATED", "Rate-limit budget"]);
+    for needle in [
+        "envelope",
+        "No token provided or token format invalid.",
+        "Request id  req_demo",
+        "59 of 60 left per 300 s",
+        "Troubleshooting",
+        "lacks the 'Bearer ' prefix",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "no {needle:?} on screen:\n{screen}"
+        );
+    }
+
+    // Edit and resend: the budget goes down, the error goes away.
+    t.keys(&["e", "C-u"]);
+    t.type_text(&format!(
+        "GET {}/envelope/v1/boards 'Authorization:Bearer imb_pat_demo'",
+        demo.base
+    ));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&["HTTP 200", "Pagination"]);
+    assert!(!screen.contains("UNAUTHENTICATED"), "{screen}");
+
+    t.quit();
+}
+
+#[test]
+fn demo_on_a_narrow_terminal_sends_and_shows_help() {
+    let Some(t) = Tmux::start(&["--demo"], 80, 24) else {
+        return;
+    };
+    // Too narrow for the request list: the request line and banner show.
+    t.wait_for(&[
+        "demo API on http://127.0.0.1:",
+        "/envelope/v1/boards limit==5",
+    ]);
+    // The second demo request asks for limit=500: a validation error.
+    t.keys(&["j", "Enter"]);
+    let screen = t.wait_for(&["HTTP 400", "INVALID_QUERY_PARAMETER"]);
+    assert!(
+        screen.contains("limit  Must be an integer between 1 and 100"),
+        "{screen}"
+    );
+    t.keys(&["?"]);
+    t.wait_for(&["Keys"]);
+    t.quit();
+}
