@@ -323,3 +323,54 @@ fn editor_sends_what_was_typed_and_reports_bad_lines() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn mouse_clicks_select_requests_tabs_and_the_editor() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(
+        vec![
+            Entry::new("GET https://a.example/1", Some("first")),
+            Entry::new("GET https://a.example/2", Some("second")),
+        ],
+        profiles,
+        Instant::now(),
+    );
+    let screen = draw(&mut app, 160, 45);
+    let row_of = |needle: &str| {
+        screen
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} on screen:\n{screen}")) as u16
+    };
+    // The list: click the second request.
+    app.update(click(5, row_of("second")));
+    assert_eq!(app.selected, 1);
+    assert_eq!(app.editor.text(), "GET https://a.example/2");
+    // The tab row: click "3 Headers".
+    let tabs = row_of("1 Overview");
+    let col = screen
+        .lines()
+        .nth(tabs as usize)
+        .unwrap()
+        .find("3 Headers")
+        .unwrap();
+    let col = screen.lines().nth(tabs as usize).unwrap()[..col]
+        .chars()
+        .count() as u16;
+    app.update(click(col + 2, tabs));
+    assert_eq!(app.tab, Tab::Headers);
+    // The request line: focus it, cursor where clicked.
+    let line = row_of("GET https://a.example/1");
+    app.update(click(31 + 4, line));
+    assert_eq!(app.focus, apiscope::tui::app::Focus::Editor);
+    assert_eq!(app.editor.cursor(), 4);
+}

@@ -11,7 +11,10 @@ use crate::budget::{Budget, BudgetKey, Documented};
 use crate::decode::{Diagnosis, Profiles, ratelimit};
 use crate::http::items;
 use crate::model::{Exchange, Request};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,6 +83,69 @@ impl Entry {
             body: None,
         }
     }
+}
+
+impl Entry {
+    /// The body's view index with the bytes it indexes.
+    pub fn body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
+        match (self.body.as_mut(), self.exchange.as_ref()) {
+            (Some(d), Some(e)) => Some((d, &e.response.body)),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces every `{{env.NAME}}` in a word with that environment variable,
+/// so a saved request line names the secret instead of holding it.
+pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let var = after[..end].trim();
+        match var.strip_prefix("env.") {
+            Some(name) if !name.is_empty() => match lookup(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    return Err(format!(
+                        "{{{{env.{name}}}}}: the environment variable {name} is not set"
+                    ));
+                }
+            },
+            _ => {
+                return Err(format!(
+                    "{{{{{var}}}}}: unknown variable; use {{{{env.NAME}}}} for an environment variable"
+                ));
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Where the panes were drawn (inner areas, without borders).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    /// The request list, when shown.
+    pub list: Option<Rect>,
+    /// The first entry shown in the list.
+    pub list_start: usize,
+    /// The request line.
+    pub editor: Rect,
+    /// The first character of the request line shown.
+    pub editor_start: usize,
+    /// The tab titles: (x start, x end) of each tab on the tab row.
+    pub tabs: [(u16, u16); 4],
+    /// The tab row.
+    pub tab_row: Rect,
+    /// The response content.
+    pub response: Rect,
 }
 
 /// Why a send is waiting.
@@ -188,6 +254,8 @@ pub struct App {
     pub scroll: usize,
     /// Lines the response area showed at the last draw (for paging keys).
     pub page_height: usize,
+    /// Where the last draw put each pane, for mouse clicks.
+    pub areas: Areas,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -235,6 +303,7 @@ impl App {
             tab: Tab::Overview,
             scroll: 0,
             page_height: 20,
+            areas: Areas::default(),
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -277,14 +346,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Mouse(m) => {
-                match m.kind {
-                    MouseEventKind::ScrollDown => self.scroll_by(3),
-                    MouseEventKind::ScrollUp => self.scroll_by(-3),
-                    _ => {}
-                }
-                Vec::new()
-            }
+            Msg::Mouse(m) => self.mouse(m),
             Msg::Key(key) => self.key(key),
             Msg::Response {
                 id,
@@ -293,6 +355,54 @@ impl App {
                 at,
             } => self.response(id, *exchange, *diagnosis, at),
         }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
+        let at = Position::new(m.column, m.row);
+        let a = self.areas;
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let step = if m.kind == MouseEventKind::ScrollDown {
+                    1
+                } else {
+                    -1
+                };
+                if a.list.is_some_and(|l| l.contains(at)) {
+                    let n = self.entries.len() as isize;
+                    let next = (self.selected as isize + step).clamp(0, n - 1) as usize;
+                    self.select(next);
+                } else {
+                    self.scroll_by(3 * step);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) if !self.show_help => {
+                if let Some(l) = a.list.filter(|l| l.contains(at)) {
+                    self.focus = Focus::List;
+                    let i = a.list_start + (m.row - l.y) as usize;
+                    if i < self.entries.len() {
+                        self.select(i);
+                    }
+                } else if a.editor.contains(at) {
+                    self.focus = Focus::Editor;
+                    let col = (m.column - a.editor.x) as usize;
+                    self.editor.set_cursor(a.editor_start + col);
+                } else if a.tab_row.contains(at) {
+                    self.focus = Focus::Response;
+                    if let Some(i) = a
+                        .tabs
+                        .iter()
+                        .position(|(x0, x1)| (*x0..*x1).contains(&m.column))
+                    {
+                        self.tab = Tab::ALL[i];
+                        self.scroll = 0;
+                    }
+                } else if a.response.contains(at) {
+                    self.focus = Focus::Response;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
@@ -447,9 +557,9 @@ impl App {
 
     fn scroll_to_end(&mut self) {
         if self.tab == Tab::Body
-            && let Some(doc) = self.entries[self.selected].body.as_mut()
+            && let Some((doc, bytes)) = self.entries[self.selected].body_mut()
         {
-            doc.ensure_lines(usize::MAX);
+            doc.ensure_lines(bytes, usize::MAX);
             self.scroll = doc.known_lines().0.saturating_sub(self.page_height);
         } else {
             self.scroll = usize::MAX / 2;
@@ -460,11 +570,11 @@ impl App {
         let Some(s) = self.search.as_mut() else {
             return;
         };
-        let Some(doc) = self.entries[self.selected].body.as_mut() else {
+        let Some((_, bytes)) = self.entries[self.selected].body_mut() else {
             self.flash = Some("No body to search".into());
             return;
         };
-        s.matches = doc.find_all(&s.query, 100_000);
+        s.matches = BodyDoc::find_all(bytes, &s.query, 100_000);
         s.current = 0;
         if s.matches.is_empty() {
             self.flash = Some(format!("Not found: {}", s.query));
@@ -488,8 +598,8 @@ impl App {
             return;
         };
         let (current, total) = (s.current + 1, s.matches.len());
-        if let Some(doc) = self.entries[self.selected].body.as_mut() {
-            doc.ensure_offset(offset);
+        if let Some((doc, bytes)) = self.entries[self.selected].body_mut() {
+            doc.ensure_offset(bytes, offset);
             let line = doc.line_of_offset(offset);
             self.scroll = line.saturating_sub(self.page_height / 3);
             self.flash = Some(format!("match {current} of {total}"));
@@ -503,6 +613,10 @@ impl App {
             Some(w) if w == "http" || w == "https" || w == "xh" => words[1..].to_vec(),
             _ => words,
         };
+        let words = words
+            .iter()
+            .map(|w| expand_env(w, |name| std::env::var(name).ok()))
+            .collect::<Result<Vec<_>, _>>()?;
         items::parse(&words)
             .map(|s| s.to_request())
             .map_err(|e| e.to_string())
@@ -589,7 +703,7 @@ impl App {
         );
         let next = diagnosis.pagination.as_ref().and_then(|p| p.next.clone());
         let e = &mut self.entries[flight.entry];
-        e.body = Some(BodyDoc::new(exchange.response.body.clone()));
+        e.body = Some(BodyDoc::new(&exchange.response.body));
         e.exchange = Some(exchange);
         e.diagnosis = Some(diagnosis);
         if flight.entry == self.selected {
@@ -807,6 +921,30 @@ mod tests {
                 "http://localhost:80/v1/boards?limit=10&page=2"
             ),
             "GET http://localhost:80/v1/boards?limit=10&page=2 'Authorization:Bearer imb_pat_x'"
+        );
+    }
+
+    #[test]
+    fn env_variables_expand() {
+        let look = |n: &str| (n == "TOKEN").then(|| "imb_pat_x".to_owned());
+        assert_eq!(
+            expand_env("Authorization:Bearer {{env.TOKEN}}", look).unwrap(),
+            "Authorization:Bearer imb_pat_x"
+        );
+        assert_eq!(
+            expand_env("{{ env.TOKEN }}{{env.TOKEN}}", look).unwrap(),
+            "imb_pat_ximb_pat_x"
+        );
+        assert_eq!(expand_env("a{{b", look).unwrap(), "a{{b");
+        assert!(
+            expand_env("{{env.NOPE}}", look)
+                .unwrap_err()
+                .contains("NOPE is not set")
+        );
+        assert!(
+            expand_env("{{x}}", look)
+                .unwrap_err()
+                .contains("unknown variable")
         );
     }
 

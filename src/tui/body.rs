@@ -29,10 +29,11 @@ pub enum Tok {
 /// Characters of one line shown at most (a 1 MB string is cut for display).
 const MAX_LINE: usize = 4096;
 
-/// A body prepared for viewing.
+/// A body prepared for viewing: only the line index. The bytes stay in the
+/// exchange (never copied) and are passed to each call, so a 20 MB body
+/// costs 20 MB plus the index of the lines seen so far.
 #[derive(Debug, Clone)]
 pub struct BodyDoc {
-    bytes: Vec<u8>,
     json: bool,
     /// (source offset, depth) of each line start found so far.
     starts: Vec<(usize, u32)>,
@@ -42,7 +43,7 @@ pub struct BodyDoc {
 
 impl BodyDoc {
     /// A document for a body; JSON when it starts like JSON.
-    pub fn new(bytes: Vec<u8>) -> BodyDoc {
+    pub fn new(bytes: &[u8]) -> BodyDoc {
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
         let json = matches!(first, Some(b'{' | b'['));
         let start = if json {
@@ -55,15 +56,9 @@ impl BodyDoc {
         };
         BodyDoc {
             complete: bytes.is_empty(),
-            bytes,
             json,
             starts: vec![(start, 0)],
         }
-    }
-
-    /// The raw bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
     }
 
     /// Whether the body is shown as JSON.
@@ -77,16 +72,16 @@ impl BodyDoc {
     }
 
     /// Extends the index to at least `n` lines (or the end).
-    pub fn ensure_lines(&mut self, n: usize) {
+    pub fn ensure_lines(&mut self, bytes: &[u8], n: usize) {
         while !self.complete && self.starts.len() < n {
-            self.index_next();
+            self.index_next(bytes);
         }
     }
 
     /// Extends the index until it covers source byte `offset`.
-    pub fn ensure_offset(&mut self, offset: usize) {
+    pub fn ensure_offset(&mut self, bytes: &[u8], offset: usize) {
         while !self.complete && self.starts.last().is_some_and(|(o, _)| *o <= offset) {
-            self.index_next();
+            self.index_next(bytes);
         }
     }
 
@@ -98,20 +93,20 @@ impl BodyDoc {
         }
     }
 
-    fn index_next(&mut self) {
+    fn index_next(&mut self, bytes: &[u8]) {
         let Some(&(off, depth)) = self.starts.last() else {
             self.complete = true;
             return;
         };
         let (next, next_depth) = if self.json {
-            scan_json_line(&self.bytes, off, depth, None)
+            scan_json_line(bytes, off, depth, None)
         } else {
-            match memchr(b'\n', &self.bytes[off.min(self.bytes.len())..]) {
+            match memchr(b'\n', &bytes[off.min(bytes.len())..]) {
                 Some(i) => (off + i + 1, 0),
-                None => (self.bytes.len(), 0),
+                None => (bytes.len(), 0),
             }
         };
-        if next >= self.bytes.len() || next <= off {
+        if next >= bytes.len() || next <= off {
             self.complete = true;
         } else {
             self.starts.push((next, next_depth));
@@ -119,17 +114,18 @@ impl BodyDoc {
     }
 
     /// The tokens of line `i` (after `ensure_lines(i + 1)`), sanitised.
-    pub fn line(&self, i: usize) -> Vec<(Tok, String)> {
+    pub fn line(&self, bytes: &[u8], i: usize) -> Vec<(Tok, String)> {
         let Some(&(off, depth)) = self.starts.get(i) else {
             return Vec::new();
         };
         if self.json {
             let mut toks = Vec::new();
-            scan_json_line(&self.bytes, off, depth, Some(&mut toks));
+            scan_json_line(bytes, off, depth, Some(&mut toks));
             toks
         } else {
-            let end = memchr(b'\n', &self.bytes[off..]).map_or(self.bytes.len(), |e| off + e);
-            let slice = &self.bytes[off..end.min(off + MAX_LINE)];
+            let off = off.min(bytes.len());
+            let end = memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |e| off + e);
+            let slice = &bytes[off..end.min(off + MAX_LINE)];
             let text = String::from_utf8_lossy(slice);
             vec![(
                 Tok::Plain,
@@ -140,11 +136,10 @@ impl BodyDoc {
 
     /// Source offsets of every occurrence of `needle` (case-insensitive
     /// ASCII), at most `limit`.
-    pub fn find_all(&self, needle: &str, limit: usize) -> Vec<usize> {
+    pub fn find_all(hay: &[u8], needle: &str, limit: usize) -> Vec<usize> {
         if needle.is_empty() {
             return Vec::new();
         }
-        let hay = &self.bytes;
         let lower: Vec<u8> = needle.bytes().map(|b| b.to_ascii_lowercase()).collect();
         let first = lower[0];
         let mut out = Vec::new();
@@ -302,18 +297,18 @@ fn scan_json_line(
 mod tests {
     use super::*;
 
-    fn render(doc: &mut BodyDoc) -> Vec<String> {
-        doc.ensure_lines(usize::MAX);
+    fn render(b: &[u8]) -> Vec<String> {
+        let mut doc = BodyDoc::new(b);
+        doc.ensure_lines(b, usize::MAX);
         (0..doc.known_lines().0)
-            .map(|i| doc.line(i).into_iter().map(|(_, s)| s).collect())
+            .map(|i| doc.line(b, i).into_iter().map(|(_, s)| s).collect())
             .collect()
     }
 
     #[test]
     fn pretty_prints_lazily() {
-        let mut doc = BodyDoc::new(br#"{"a":[1,2,{}],"b":{"c":null,"d":"x,y"},"e":[]}"#.to_vec());
         assert_eq!(
-            render(&mut doc),
+            render(br#"{"a":[1,2,{}],"b":{"c":null,"d":"x,y"},"e":[]}"#),
             [
                 "{",
                 "  \"a\": [",
@@ -333,29 +328,32 @@ mod tests {
 
     #[test]
     fn tokens_are_typed_and_sanitised() {
-        let mut doc = BodyDoc::new(b"{\"k\":\"\x1b[31m\",\"n\":-1.5,\"t\":true}".to_vec());
-        doc.ensure_lines(3);
-        let l = doc.line(1);
+        let b = b"{\"k\":\"\x1b[31m\",\"n\":-1.5,\"t\":true}";
+        let mut doc = BodyDoc::new(b);
+        doc.ensure_lines(b, 3);
+        let l = doc.line(b, 1);
         assert_eq!(l[1].0, Tok::Key);
         assert_eq!(l[3].0, Tok::Str);
         assert!(l[3].1.contains("\\x1b"));
-        assert_eq!(doc.line(2)[3].0, Tok::Num);
+        assert_eq!(doc.line(b, 2)[3].0, Tok::Num);
     }
 
     #[test]
     fn truncated_and_text_bodies_never_fail() {
-        let mut doc = BodyDoc::new(br#"{"a":[1,2,{"b":"unterminated"#.to_vec());
-        assert!(render(&mut doc).len() >= 3);
-        let mut doc = BodyDoc::new(b"<html>\n<title>x</title>\n".to_vec());
-        assert_eq!(render(&mut doc), ["<html>", "<title>x</title>"]);
+        assert!(render(br#"{"a":[1,2,{"b":"unterminated"#).len() >= 3);
+        assert_eq!(
+            render(b"<html>\n<title>x</title>\n"),
+            ["<html>", "<title>x</title>"]
+        );
     }
 
     #[test]
     fn search_maps_to_lines() {
-        let mut doc = BodyDoc::new(br#"{"a":1,"needle":2,"c":"NEEDLE"}"#.to_vec());
-        let hits = doc.find_all("needle", 10);
+        let b = br#"{"a":1,"needle":2,"c":"NEEDLE"}"#;
+        let mut doc = BodyDoc::new(b);
+        let hits = BodyDoc::find_all(b, "needle", 10);
         assert_eq!(hits.len(), 2);
-        doc.ensure_offset(hits[1]);
+        doc.ensure_offset(b, hits[1]);
         assert_eq!(doc.line_of_offset(hits[1]), 3);
     }
 }

@@ -114,6 +114,11 @@ impl LineInput {
         self.cursor = (self.cursor as isize + delta).clamp(0, len) as usize;
     }
 
+    /// Puts the cursor at character `at` (clamped to the text).
+    pub fn set_cursor(&mut self, at: usize) {
+        self.cursor = at.min(self.text.chars().count());
+    }
+
     /// Moves to the start or the end.
     pub fn home(&mut self, end: bool) {
         self.cursor = if end { self.text.chars().count() } else { 0 };

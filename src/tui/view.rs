@@ -42,8 +42,47 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     request_editor(app, theme, f, editor);
     response_pane(app, theme, f, response);
     status_bar(app, theme, f, status);
+    record_areas(app, list_area, editor, response);
     if app.show_help {
         help(theme, f, area);
+    }
+}
+
+/// Remembers where the panes are, so a click can find what it hit.
+fn record_areas(app: &mut App, list: Option<Rect>, editor: Rect, response: Rect) {
+    let inner = |r: Rect| Block::bordered().inner(r);
+    let list = list.map(inner);
+    let editor = inner(editor);
+    let response = inner(response);
+    let a = &mut app.areas;
+    a.list = list;
+    a.list_start = list.map_or(0, |l| {
+        app.selected
+            .saturating_sub((l.height as usize).saturating_sub(1))
+    });
+    a.editor = editor;
+    a.editor_start = app
+        .editor
+        .cursor()
+        .saturating_sub((editor.width.max(1) as usize).saturating_sub(2));
+    a.tab_row = Rect::new(
+        response.x,
+        response.y,
+        response.width,
+        1.min(response.height),
+    );
+    a.response = Rect::new(
+        response.x,
+        response.y + 1,
+        response.width,
+        response.height.saturating_sub(1),
+    );
+    // Tabs draw " title " with a one-column divider.
+    let mut x = response.x;
+    for (i, t) in Tab::ALL.iter().enumerate() {
+        let w = format!("{} {}", i + 1, t.title()).chars().count() as u16 + 2;
+        a.tabs[i] = (x, x + w);
+        x += w + 1;
     }
 }
 
@@ -342,17 +381,13 @@ fn body_preview(app: &mut App, theme: &Theme, lines: usize) -> Vec<Line<'static>
         .diagnosis
         .as_ref()
         .is_some_and(|d| !d.is_error());
-    let Some(doc) = app.entries[app.selected]
-        .body
-        .as_mut()
-        .filter(|_| is_success)
-    else {
+    let Some((doc, bytes)) = app.entries[app.selected].body_mut().filter(|_| is_success) else {
         return Vec::new();
     };
-    if doc.bytes().is_empty() {
+    if bytes.is_empty() {
         return Vec::new();
     }
-    doc.ensure_lines(lines);
+    doc.ensure_lines(bytes, lines);
     let (known, complete) = doc.known_lines();
     let mut out = vec![
         Line::default(),
@@ -361,7 +396,7 @@ fn body_preview(app: &mut App, theme: &Theme, lines: usize) -> Vec<Line<'static>
     for i in 0..known.min(lines) {
         let mut spans = vec![Span::raw("  ")];
         spans.extend(
-            doc.line(i)
+            doc.line(bytes, i)
                 .into_iter()
                 .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
         );
@@ -665,27 +700,25 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         .as_ref()
         .filter(|s| s.typing)
         .map(|s| s.query.clone());
-    let Some(doc) = app.entries[app.selected].body.as_mut() else {
+    let Some((doc, bytes)) = app.entries[app.selected].body_mut() else {
         return;
     };
-    if doc.bytes().is_empty() {
+    if bytes.is_empty() {
         f.render_widget(Paragraph::new(Span::styled("(no body)", theme.dim)), area);
         return;
     }
-    doc.ensure_lines(scroll + height + 1);
+    doc.ensure_lines(bytes, scroll + height + 1);
     let (known, complete) = doc.known_lines();
     let scroll = scroll.min(known.saturating_sub(1));
-    app.scroll = scroll;
     let match_line = search_line.map(|off| {
-        doc.ensure_offset(off);
+        doc.ensure_offset(bytes, off);
         doc.line_of_offset(off)
     });
-    let gutter = 7usize;
     let mut lines = Vec::with_capacity(height);
     for i in scroll..(scroll + height).min(known) {
         let mut spans = vec![Span::styled(format!("{:>5}  ", i + 1), theme.dim)];
         spans.extend(
-            doc.line(i)
+            doc.line(bytes, i)
                 .into_iter()
                 .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
         );
@@ -695,7 +728,7 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         }
         lines.push(line);
     }
-    let _ = gutter;
+    app.scroll = scroll;
     f.render_widget(Paragraph::new(lines), area);
     let info = match search_typing {
         Some(q) => format!(" /{q}▏ "),

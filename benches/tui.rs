@@ -1,0 +1,282 @@
+//! TUI speed and memory: `cargo bench --bench tui`.
+//!
+//! 1. Start-up to first frame: the real release binary in a pseudo-terminal
+//!    (util-linux `script`), timed from spawn until its first frame's text
+//!    arrives on the terminal; the same pseudo-terminal set-up running
+//!    `printf` instead is timed too and subtracted.
+//! 2. A 20 MB JSON body: from the response's arrival (decode, then the first
+//!    frame drawn on a 160×45 TestBackend), page-down frames on the Body tab,
+//!    the jump to the last line, and the peak heap (a counting allocator)
+//!    relative to the body's size.
+
+use apiscope::decode::{self, Options, Profiles};
+use apiscope::model::{Exchange, Headers, Request, Response};
+use apiscope::tui::app::{App, Cmd, Entry, Msg};
+use apiscope::tui::theme::Theme;
+use apiscope::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        CURRENT.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new > l.size() {
+                let now = CURRENT.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(l.size() - new, Ordering::Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const MB: f64 = 1024.0 * 1024.0;
+
+fn main() {
+    startup();
+    large_body();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Time from spawning `command` in a 160×45 pseudo-terminal until `marker`
+/// shows in its output.
+fn time_to_marker(command: &str, marker: &[u8]) -> Option<Duration> {
+    let t0 = Instant::now();
+    let mut child = Command::new("script")
+        .args([
+            "-qfec",
+            &format!("stty rows 45 cols 160; exec {command}"),
+            "/dev/null",
+        ])
+        .env(
+            "APISCOPE_CONFIG_DIR",
+            std::env::temp_dir().join("apiscope-bench-empty"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut out = child.stdout.take()?;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut found = None;
+    let deadline = t0 + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let n = out.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(marker.len()).any(|w| w == marker) {
+            found = Some(t0.elapsed());
+            break;
+        }
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"q");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    found
+}
+
+fn startup() {
+    let bin = env!("CARGO_BIN_EXE_apiscope");
+    if Command::new("script").arg("--version").output().is_err() {
+        println!("startup: skipped (util-linux `script` not installed)");
+        return;
+    }
+    let runs = 30;
+    let mut app = Vec::new();
+    let mut base = Vec::new();
+    for _ in 0..runs {
+        // The status line is the last thing the first frame writes.
+        if let Some(d) = time_to_marker(bin, b"Ctrl-Z undo") {
+            app.push(d);
+        }
+        if let Some(d) = time_to_marker("printf 'Ctrl-Z undo'", b"Ctrl-Z undo") {
+            base.push(d);
+        }
+    }
+    if app.is_empty() || base.is_empty() {
+        println!("startup: no measurement (the first frame never showed)");
+        return;
+    }
+    let (a, b) = (median(app), median(base));
+    println!(
+        "startup to first frame (160x45, median of {runs}): {:.1} ms; pty + shell set-up alone {:.1} ms; apiscope's own {:.1} ms",
+        a.as_secs_f64() * 1e3,
+        b.as_secs_f64() * 1e3,
+        a.saturating_sub(b).as_secs_f64() * 1e3
+    );
+}
+
+/// A 20 MB JSON body shaped like a real API's list response.
+fn body_20mb() -> Vec<u8> {
+    let mut s = String::with_capacity(21 << 20);
+    s.push_str("{\"data\":[");
+    let mut i = 0u64;
+    while s.len() < 20 << 20 {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!(
+            "{{\"id\":\"brd_{i:08}\",\"name\":\"Board number {i}\",\"archived\":{},\"members\":[{},{}],\"createdAt\":\"2026-01-01T00:00:{:02}Z\",\"owner\":{{\"id\":{},\"email\":\"user{i}@example.com\"}}}}",
+            i.is_multiple_of(7),
+            i % 100,
+            i % 37,
+            i % 60,
+            i * 31 % 1000
+        ));
+        i += 1;
+    }
+    s.push_str("],\"meta\":{\"page\":1,\"page_size\":");
+    s.push_str(&i.to_string());
+    s.push_str("}}");
+    s.into_bytes()
+}
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn large_body() {
+    let theme = Theme::load("dark", true).expect("dark theme");
+    let profiles = Arc::new(Profiles::built_in());
+    let body = body_20mb();
+    let size = body.len();
+    let mut headers = Headers::new();
+    headers.push("Content-Type", "application/json");
+    let exchange = Exchange {
+        request: Some(Request {
+            method: "GET".into(),
+            url: Some("https://api.example.com/v1/boards".into()),
+            headers: Headers::new(),
+            body: Vec::new(),
+        }),
+        response: Response {
+            version: Some("HTTP/1.1".into()),
+            status: Some(200),
+            reason: Some("OK".into()),
+            headers,
+            body,
+            notes: Vec::new(),
+        },
+        timing: Default::default(),
+        failure: None,
+    };
+    let mut app = App::new(
+        vec![Entry::new("GET https://api.example.com/v1/boards", None)],
+        profiles.clone(),
+        Instant::now(),
+    );
+    let Some(Cmd::Send { id, .. }) = app.update(key(KeyCode::Enter)).into_iter().next() else {
+        panic!("Enter did not send");
+    };
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("test backend");
+
+    let before = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let arrived = Instant::now();
+    // What the send task does off the UI thread.
+    let d = decode::diagnose(&exchange, &profiles, &Options::default());
+    let decoded = arrived.elapsed();
+    app.update(Msg::Response {
+        id,
+        exchange: Box::new(exchange),
+        diagnosis: Box::new(d),
+        at: Instant::now(),
+    });
+    term.draw(|f| view::render(&mut app, &theme, f))
+        .expect("draw");
+    let first = arrived.elapsed();
+    app.update(key(KeyCode::Char('2')));
+    let t = Instant::now();
+    term.draw(|f| view::render(&mut app, &theme, f))
+        .expect("draw");
+    let body_tab = t.elapsed();
+
+    let pages = 300;
+    let mut frames = Vec::with_capacity(pages);
+    for _ in 0..pages {
+        let t = Instant::now();
+        app.update(key(KeyCode::PageDown));
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        frames.push(t.elapsed());
+    }
+    let t = Instant::now();
+    app.update(key(KeyCode::Char('G')));
+    term.draw(|f| view::render(&mut app, &theme, f))
+        .expect("draw");
+    let to_end = t.elapsed();
+    let mut tail = Vec::with_capacity(pages);
+    for _ in 0..pages {
+        let t = Instant::now();
+        app.update(key(KeyCode::PageUp));
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        tail.push(t.elapsed());
+    }
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let total_peak = PEAK.load(Ordering::Relaxed);
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let worst = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    println!(
+        "20 MB JSON body ({:.1} MB): decode {:.1} ms; first frame {:.1} ms after arrival (decode included); Body tab first frame {:.2} ms",
+        size as f64 / MB,
+        ms(decoded),
+        ms(first),
+        ms(body_tab)
+    );
+    println!(
+        "  page-down x{pages}: median {:.2} ms, worst {:.2} ms a frame; G (index all lines) {:.0} ms; page-up near the end: median {:.2} ms, worst {:.2} ms",
+        ms(median(frames.clone())),
+        ms(worst(&frames)),
+        ms(to_end),
+        ms(median(tail.clone())),
+        ms(worst(&tail))
+    );
+    println!(
+        "  heap: peak {:.1} MB above the body already held ({:.2}x the body); whole process heap peak {:.1} MB = {:.2}x the body",
+        peak as f64 / MB,
+        peak as f64 / size as f64,
+        total_peak as f64 / MB,
+        total_peak as f64 / size as f64
+    );
+}
