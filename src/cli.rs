@@ -38,25 +38,19 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Send one request (or every page) and diagnose the response.
     Send(SendArgs),
-    /// Open a session, HAR, raw response or curl command in the TUI.
+    /// Open a session, HAR, raw response or curl command in the TUI,
+    /// offline, with the first failed exchange selected.
     Open {
-        /// The file.
+        /// The file, or the name of a saved session.
         file: String,
+        /// Colour theme.
+        #[arg(long, value_name = "NAME")]
+        theme: Option<String>,
     },
-    /// Replay the exchanges of a file headless.
-    Replay {
-        /// A session, HAR, raw response or curl command file.
-        file: String,
-        /// Re-send the requests.
-        #[arg(long)]
-        live: bool,
-        /// Do not ask before sending (with --live).
-        #[arg(long, requires = "live")]
-        yes: bool,
-        /// Exit 1 when a live response differs from the recorded one.
-        #[arg(long)]
-        check: bool,
-    },
+    /// Replay the exchanges of a file headless: a session, HAR, raw response
+    /// or curl command file. Offline it prints the recorded diagnoses;
+    /// `--live` re-sends the requests.
+    Replay(ReplayArgs),
     /// Run the demo API alone on 127.0.0.1.
     DemoServer {
         /// Port to listen on (default: a free one).
@@ -135,4 +129,47 @@ pub struct SendArgs {
     /// Accept invalid TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+
+    /// Also save the exchange(s) as an apiscope session: a path, or a name
+    /// for the sessions directory. Credentials are redacted.
+    #[arg(long, value_name = "FILE|NAME")]
+    pub save: Option<String>,
+
+    /// With --save: keep credentials (Authorization, x-token, cookies,
+    /// tokens in URLs) instead of redacting them.
+    #[arg(long, requires = "save")]
+    pub keep_secrets: bool,
+}
+
+/// `apiscope replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A session, HAR, raw response or curl command file (or a saved
+    /// session's name).
+    pub file: String,
+
+    /// Re-send the requests (asks first, listing the hosts).
+    #[arg(long)]
+    pub live: bool,
+
+    /// Do not ask before sending (with --live or --check).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Re-send and compare: a table of recorded vs live status, dialect and
+    /// error code; exit 1 on any difference. Implies --live.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Decode as this dialect instead of detecting it.
+    #[arg(long, value_name = "ID")]
+    pub dialect: Option<String>,
+
+    /// Seconds allowed per request (with --live).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
 }

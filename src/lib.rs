@@ -17,5 +17,7 @@ pub mod demo;
 pub mod http;
 pub mod input;
 pub mod model;
+pub mod redact;
 pub mod report;
+pub mod store;
 pub mod tui;

@@ -3,7 +3,7 @@
 //! 2 bad usage or unreadable input).
 
 use apiscope::budget::Budget;
-use apiscope::cli::{Cli, Command, DecodeArgs, SendArgs};
+use apiscope::cli::{Cli, Command, DecodeArgs, ReplayArgs, SendArgs};
 use apiscope::decode::{self, Diagnosis, Options, Profiles};
 use apiscope::http::{self, paginate};
 use apiscope::input::{self, BareBody};
@@ -31,7 +31,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Command::Send(args)) => runtime()?.block_on(send_cmd(args)),
         Some(Command::DemoServer { port, rate }) => runtime()?.block_on(demo_server(port, rate)),
         Some(Command::Open { .. }) => Err(not_yet("open")),
-        Some(Command::Replay { .. }) => Err(not_yet("replay")),
+        Some(Command::Replay(args)) => runtime()?.block_on(replay_cmd(args)),
         None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request)),
     }
 }
@@ -199,6 +199,14 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
         let exchange = client.send(&request).await;
         progress.finish_and_clear();
         let d = decode::diagnose(&exchange, &profiles, &options);
+        if let Some(target) = &args.save {
+            save_session(
+                target,
+                std::slice::from_ref(&exchange),
+                &profiles,
+                args.keep_secrets,
+            )?;
+        }
         emit(args.format, std::slice::from_ref(&d))?;
         return Ok(exit_for(&[d]));
     }
@@ -211,6 +219,7 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
     let mut first = true;
     let mut items = 0u64;
     let mut last_status = String::new();
+    let mut saved = Vec::new();
     let started = std::time::Instant::now();
     let summary = paginate::run(
         &client,
@@ -225,10 +234,13 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
         |event| match event {
             paginate::Event::Page {
                 number,
+                exchange,
                 diagnosis,
                 budget,
-                ..
             } => {
+                if args.save.is_some() {
+                    saved.push(exchange.clone());
+                }
                 any_error |= diagnosis.is_error();
                 let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
                 if args.format != Format::Json {
@@ -290,6 +302,9 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
     if let Some(e) = write_error {
         return Err(e);
     }
+    if let Some(target) = &args.save {
+        save_session(target, &saved, &profiles, args.keep_secrets)?;
+    }
     let stop = match &summary.stop {
         paginate::Stop::LastPage => "last page reached".to_owned(),
         paginate::Stop::MaxPages => format!("stopped at --max-pages {}", args.max_pages),
@@ -311,6 +326,303 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
             ExitCode::SUCCESS
         },
     )
+}
+
+/// Status, dialect and error code: what `replay --check` compares.
+fn outcome(d: &Diagnosis) -> (Option<u16>, String, Option<String>) {
+    (
+        d.status,
+        d.dialect.clone(),
+        d.error.as_ref().and_then(|e| e.code.clone()),
+    )
+}
+
+fn outcome_text(o: &(Option<u16>, String, Option<String>)) -> String {
+    format!(
+        "{} {} {}",
+        o.0.map_or("—".to_owned(), |s| s.to_string()),
+        o.1,
+        o.2.as_deref().unwrap_or("—")
+    )
+}
+
+async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
+    let profiles = load_profiles();
+    if let Some(d) = &args.dialect {
+        decode::check_dialect(&profiles, d).map_err(|e| e.to_string())?;
+    }
+    let path = apiscope::store::resolve(&args.file);
+    let path = path.to_string_lossy();
+    let exchanges = input::read_any(&path).map_err(|e| e.to_string())?;
+    let options = Options {
+        dialect: args.dialect.clone(),
+        now: None,
+    };
+    let live = args.live || args.check;
+    if !live {
+        let (recorded, unsent): (Vec<_>, Vec<_>) =
+            exchanges.into_iter().partition(|e| e.has_response());
+        if recorded.is_empty() {
+            return Err(format!(
+                "{path}: holds {} request(s) but no recorded response; `apiscope replay {path} --live` sends them",
+                unsent.len()
+            ));
+        }
+        if !unsent.is_empty() {
+            eprintln!(
+                "apiscope: {} request(s) without a recorded response skipped; --live sends them",
+                unsent.len()
+            );
+        }
+        let diagnoses = decode::diagnose_all(&recorded, &profiles, &options);
+        emit(args.format, &diagnoses)?;
+        return Ok(exit_for(&diagnoses));
+    }
+
+    // Live: every exchange with a request URL is re-sent, in order.
+    let exchanges: Vec<_> = exchanges
+        .into_iter()
+        .filter(|e| e.url().is_some_and(|u| !u.is_empty()))
+        .collect();
+    if exchanges.is_empty() {
+        return Err(format!("{path}: no request with a URL to send"));
+    }
+    let mut hosts: Vec<String> = Vec::new();
+    for e in &exchanges {
+        let host = e
+            .url()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| {
+                u.host_str().map(|h| {
+                    format!(
+                        "{h}{}",
+                        u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                    )
+                })
+            })
+            .unwrap_or_else(|| e.url().unwrap_or("").to_owned());
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(format!(
+                "replay --live would send {} request(s) to {}; pass --yes to send without asking",
+                exchanges.len(),
+                hosts.join(", ")
+            ));
+        }
+        eprint!(
+            "apiscope: send {} request(s) to {}? [y/N] ",
+            exchanges.len(),
+            hosts.join(", ")
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err("replay: nothing sent".into());
+        }
+    }
+    if exchanges.iter().any(|e| {
+        e.request.as_ref().is_some_and(|r| {
+            r.headers
+                .iter()
+                .any(|(_, v)| v.contains(apiscope::redact::MARK))
+                || r.url
+                    .as_deref()
+                    .is_some_and(|u| u.contains(apiscope::redact::MARK))
+        })
+    }) {
+        eprintln!(
+            "apiscope: warning: some requests hold redacted credentials ({}); expect the server to refuse them",
+            apiscope::redact::MARK
+        );
+    }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(format!(
+            "--timeout {}: must be a positive number of seconds",
+            args.timeout
+        ));
+    }
+    let client = http::Client::new(http::ClientOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let mut budget = Budget::default();
+    let mut sent = Vec::with_capacity(exchanges.len());
+    let progress = page_bar(exchanges.len() as u32);
+    for (i, e) in exchanges.iter().enumerate() {
+        let Some(request) = e.request.as_ref() else {
+            continue;
+        };
+        let key = apiscope::budget::BudgetKey::for_request(request);
+        // Paced by the same budget model as --paginate: no self-made 429s.
+        let at = budget.next_send_at(&key, std::time::Instant::now());
+        tokio::time::sleep_until(at.into()).await;
+        progress.set_message(format!(
+            "{} {}",
+            request.method,
+            request.url.as_deref().unwrap_or("")
+        ));
+        let live = client.send(request).await;
+        let d = decode::diagnose(&live, &profiles, &options);
+        budget.record(
+            &key,
+            std::time::Instant::now(),
+            d.status,
+            d.rate_limit.as_ref(),
+            paginate::documented(&profiles, &live, &d),
+        );
+        progress.set_position(i as u64 + 1);
+        sent.push(live);
+    }
+    progress.finish_and_clear();
+    let live_diagnoses = decode::diagnose_all(&sent, &profiles, &options);
+    if !args.check {
+        emit(args.format, &live_diagnoses)?;
+        return Ok(exit_for(&live_diagnoses));
+    }
+
+    let recorded: Vec<Option<Diagnosis>> = {
+        let with: Vec<_> = exchanges
+            .iter()
+            .filter(|e| e.has_response())
+            .cloned()
+            .collect();
+        let mut ds = decode::diagnose_all(&with, &profiles, &options).into_iter();
+        exchanges
+            .iter()
+            .map(|e| if e.has_response() { ds.next() } else { None })
+            .collect()
+    };
+    let mut differ = 0;
+    let mut rows = Vec::new();
+    for (i, (rec, live)) in recorded.iter().zip(&live_diagnoses).enumerate() {
+        let l = outcome(live);
+        let r = rec.as_ref().map(outcome);
+        let same = r.as_ref() == Some(&l);
+        if !same {
+            differ += 1;
+        }
+        rows.push((i + 1, live, r, l, same));
+    }
+    let mut out = String::new();
+    match args.format {
+        Format::Json => {
+            for (n, live, r, l, same) in &rows {
+                let side = |o: &(Option<u16>, String, Option<String>)| serde_json::json!({"status": o.0, "dialect": o.1, "code": o.2});
+                let line = serde_json::json!({
+                    "index": n,
+                    "method": live.method,
+                    "url": live.url,
+                    "recorded": r.as_ref().map(side),
+                    "live": side(l),
+                    "same": same,
+                });
+                out.push_str(&line.to_string());
+                out.push('\n');
+            }
+        }
+        Format::Text | Format::Markdown => {
+            let cells: Vec<[String; 5]> = rows
+                .iter()
+                .map(|(n, live, r, l, same)| {
+                    let what = format!(
+                        "{} {}",
+                        live.method.as_deref().unwrap_or("GET"),
+                        live.url.as_deref().unwrap_or("")
+                    );
+                    [
+                        n.to_string(),
+                        report::sanitize(&what, false),
+                        r.as_ref().map_or("(not recorded)".into(), outcome_text),
+                        outcome_text(l),
+                        if *same {
+                            "same".into()
+                        } else {
+                            "DIFFERENT".into()
+                        },
+                    ]
+                })
+                .collect();
+            let head = ["#", "request", "recorded", "live", ""];
+            if args.format == Format::Markdown {
+                out.push_str("| # | request | recorded | live | |\n|---|---|---|---|---|\n");
+                for c in &cells {
+                    out.push_str(&format!("| {} |\n", c.join(" | ").replace('\n', " ")));
+                }
+            } else {
+                let width = |i: usize| {
+                    cells
+                        .iter()
+                        .map(|c| c[i].chars().count())
+                        .chain([head[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                };
+                let w: Vec<usize> = (0..5).map(width).collect();
+                let line = |c: &[String]| {
+                    let mut s = String::new();
+                    for (i, cell) in c.iter().enumerate() {
+                        let pad = w[i].saturating_sub(cell.chars().count());
+                        s.push_str(cell);
+                        if i + 1 < c.len() {
+                            s.push_str(&" ".repeat(pad + 2));
+                        }
+                    }
+                    s.trim_end().to_owned() + "\n"
+                };
+                out.push_str(&line(&head.map(String::from)));
+                for c in &cells {
+                    out.push_str(&line(c));
+                }
+            }
+            out.push_str(&format!(
+                "\n{} of {} exchanges differ in status, dialect or error code\n",
+                differ,
+                rows.len()
+            ));
+        }
+    }
+    write_out(&out)?;
+    Ok(if differ > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes exchanges as a session at `target`: a path (ends in `.json` or
+/// names a directory part), else a name in the sessions directory.
+fn save_session(
+    target: &str,
+    exchanges: &[apiscope::model::Exchange],
+    profiles: &Profiles,
+    keep_secrets: bool,
+) -> Result<(), String> {
+    let path = if target.ends_with(".json") || target.contains(std::path::MAIN_SEPARATOR) {
+        std::path::PathBuf::from(target)
+    } else {
+        apiscope::store::sessions_dir()
+            .ok_or("--save: no user data directory on this system; give a path")?
+            .join(format!("{target}.json"))
+    };
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let text = input::session::to_json(name.as_deref(), exchanges, profiles, keep_secrets);
+    apiscope::store::write_atomic(&path, text.as_bytes())?;
+    eprintln!(
+        "apiscope: saved {} exchange(s) to {}{}",
+        exchanges.len(),
+        path.display(),
+        if keep_secrets {
+            " (credentials kept)"
+        } else {
+            " (credentials redacted)"
+        }
+    );
+    Ok(())
 }
 
 fn spinner(what: &str) -> indicatif::ProgressBar {

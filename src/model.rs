@@ -135,6 +135,17 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// Whether a response (or a network failure) was recorded; a request
+    /// imported from a curl command has none until it is sent.
+    pub fn has_response(&self) -> bool {
+        let r = &self.response;
+        self.failure.is_some()
+            || r.status.is_some()
+            || !r.headers.is_empty()
+            || !r.body.is_empty()
+            || !r.notes.is_empty()
+    }
+
     /// The request URL, when known.
     pub fn url(&self) -> Option<&str> {
         self.request.as_ref().and_then(|r| r.url.as_deref())

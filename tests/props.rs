@@ -110,6 +110,14 @@ proptest! {
     }
 
     #[test]
+    fn curl_commands_never_panic(
+        args in prop::collection::vec("[-a-zA-Z0-9 '\"$\\\\\n:=@&;|#^xu{}é]{0,12}", 0..12)
+    ) {
+        let text = format!("curl {}", args.join(" "));
+        let _ = apiscope::input::curl::parse_all(&text);
+    }
+
+    #[test]
     fn link_headers_never_panic(v in "[<>;,=\" a-z/:?.&]{0,120}") {
         for l in parse_link_header(&v) {
             prop_assert!(!l.target.contains('>'));

@@ -8,6 +8,7 @@
 //! | `key:=json` | raw JSON field (`key:=@file.json` from a file) |
 //! | `key=@file` | JSON string field from a file |
 //! | `@file` | the whole body from a file |
+//! | `--raw=TEXT` | the whole body, as given (what [`to_line`] writes for a non-JSON body) |
 //!
 //! The separator that comes first in the item wins (`a:b=c` is a header
 //! `a` with value `b=c`); at the same place the longer one wins.
@@ -86,6 +87,13 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
     let mut query: Vec<(String, String)> = Vec::new();
 
     for item in it {
+        if let Some(text) = item.strip_prefix("--raw=") {
+            if !fields.is_empty() || file_body.is_some() {
+                return Err(ItemError::MixedBody(item.clone()));
+            }
+            file_body = Some(text.as_bytes().to_vec());
+            continue;
+        }
         if let Some(path) = item.strip_prefix('@') {
             if !fields.is_empty() {
                 return Err(ItemError::MixedBody(item.clone()));
@@ -141,6 +149,47 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
     })
 }
 
+/// The request as `[METHOD] URL [ITEM…]` words that [`parse`] reads back:
+/// headers as `Name:value`, a JSON object body as `key:=json` fields, any
+/// other body as `--raw=TEXT`. HTTP/2 pseudo-headers, `Host` and
+/// `Content-Length` are left out (the client sets them).
+pub fn to_words(req: &Request) -> Vec<String> {
+    let mut words = vec![
+        req.method.clone(),
+        req.url
+            .clone()
+            .unwrap_or_else(|| "http://localhost/".into()),
+    ];
+    for (k, v) in req.headers.iter() {
+        if k.starts_with(':')
+            || k.eq_ignore_ascii_case("host")
+            || k.eq_ignore_ascii_case("content-length")
+        {
+            continue;
+        }
+        words.push(format!("{k}:{v}"));
+    }
+    if req.body.is_empty() {
+        return words;
+    }
+    // A JSON object whose keys read back as fields: `key:=json` each.
+    let fields = serde_json::from_slice::<serde_json::Value>(&req.body)
+        .ok()
+        .and_then(|v| match v {
+            serde_json::Value::Object(m) if !m.is_empty() => Some(m),
+            _ => None,
+        })
+        .filter(|m| {
+            m.keys()
+                .all(|k| !k.is_empty() && !k.starts_with('@') && !k.contains([':', '=']))
+        });
+    match fields {
+        Some(m) => words.extend(m.into_iter().map(|(k, v)| format!("{k}:={v}"))),
+        None => words.push(format!("--raw={}", String::from_utf8_lossy(&req.body))),
+    }
+    words
+}
+
 /// `:3000/x` → `http://localhost:3000/x`; `example.com` → `http://example.com`.
 fn normalise_url(u: &str) -> String {
     if u.contains("://") {
@@ -193,6 +242,39 @@ mod tests {
 
     fn p(args: &[&str]) -> RequestSpec {
         parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn requests_read_back_from_their_words() {
+        let mut headers = Headers::new();
+        headers.push(":authority", "api.example.com");
+        headers.push("Authorization", "Bearer a:=b");
+        headers.push("Content-Type", "application/json");
+        for body in [
+            &br#"{"name":"x","n":[1,{"a":null}]}"#[..],
+            b"a=1&b=2",
+            b"[1,2]",
+            br#"{"a:b":1}"#,
+            b"",
+        ] {
+            let req = Request {
+                method: "PATCH".into(),
+                url: Some("https://api.example.com/v1/x?q=1".into()),
+                headers: headers.clone(),
+                body: body.to_vec(),
+            };
+            let back = parse(&to_words(&req)).unwrap();
+            assert_eq!(back.method, "PATCH");
+            assert_eq!(back.url, "https://api.example.com/v1/x?q=1");
+            assert_eq!(back.headers.get("authorization"), Some("Bearer a:=b"));
+            assert!(!back.headers.contains(":authority"));
+            let same = serde_json::from_slice::<serde_json::Value>(&back.body).ok()
+                == serde_json::from_slice::<serde_json::Value>(body).ok();
+            assert!(
+                same && (body.starts_with(b"{") || back.body == body),
+                "{body:?}"
+            );
+        }
     }
 
     #[test]

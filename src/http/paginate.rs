@@ -191,7 +191,7 @@ pub async fn run(
 }
 
 /// The documented policy for the budget model's fallbacks.
-fn documented(profiles: &Profiles, exchange: &Exchange, d: &Diagnosis) -> Documented {
+pub fn documented(profiles: &Profiles, exchange: &Exchange, d: &Diagnosis) -> Documented {
     let profile = profiles.get(&d.dialect);
     let policy = profile.and_then(|p| {
         ratelimit::applicable_policy(p, exchange, d.rate_limit.as_ref().and_then(|r| r.limit))

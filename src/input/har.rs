@@ -180,3 +180,98 @@ fn exchange(e: Entry) -> Exchange {
         failure: None,
     }
 }
+
+/// A HAR 1.2 document for `exchanges` (as `creator` apiscope), secrets
+/// redacted unless `keep_secrets`. Bodies that are not UTF-8 are written
+/// base64, as HAR allows.
+pub fn to_json(exchanges: &[Exchange], keep_secrets: bool) -> String {
+    use serde_json::{Value, json};
+    let nv = |h: &Headers| -> Value {
+        Value::Array(
+            h.iter()
+                .map(|(n, v)| json!({"name": n, "value": v}))
+                .collect(),
+        )
+    };
+    let query = |url: &str| -> Value {
+        url::Url::parse(url).map_or(Value::Array(Vec::new()), |u| {
+            Value::Array(
+                u.query_pairs()
+                    .map(|(n, v)| json!({"name": n, "value": v}))
+                    .collect(),
+            )
+        })
+    };
+    let entries: Vec<Value> = exchanges
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if !keep_secrets {
+                crate::redact::exchange(&mut e);
+            }
+            let req = e.request.clone().unwrap_or_default();
+            let url = req.url.clone().unwrap_or_default();
+            let mut request = json!({
+                "method": if req.method.is_empty() { "GET" } else { req.method.as_str() },
+                "url": url,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": nv(&req.headers),
+                "queryString": query(&url),
+                "headersSize": -1,
+                "bodySize": req.body.len(),
+            });
+            if !req.body.is_empty() {
+                request["postData"] = json!({
+                    "mimeType": req.headers.get("content-type").unwrap_or(""),
+                    "text": String::from_utf8_lossy(&req.body),
+                });
+            }
+            let r = &e.response;
+            let mut content = json!({
+                "size": r.body.len(),
+                "mimeType": r.headers.get("content-type").unwrap_or(""),
+            });
+            match std::str::from_utf8(&r.body) {
+                Ok(t) => content["text"] = Value::String(t.to_owned()),
+                Err(_) => {
+                    content["text"] =
+                        Value::String(base64::engine::general_purpose::STANDARD.encode(&r.body));
+                    content["encoding"] = Value::String("base64".into());
+                }
+            }
+            let mut entry = json!({
+                "startedDateTime": e.timing.started.clone().unwrap_or_else(crate::report::now_rfc3339),
+                "time": e.timing.total_ms.unwrap_or(0.0),
+                "request": request,
+                "response": {
+                    "status": r.status.unwrap_or(0),
+                    "statusText": r.reason.clone().unwrap_or_default(),
+                    "httpVersion": r.version.clone().unwrap_or_else(|| "HTTP/1.1".into()),
+                    "cookies": [],
+                    "headers": nv(&r.headers),
+                    "content": content,
+                    "redirectURL": r.headers.get("location").unwrap_or(""),
+                    "headersSize": -1,
+                    "bodySize": r.body.len(),
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": e.timing.total_ms.unwrap_or(0.0), "receive": 0},
+            });
+            if let Some(f) = &e.failure {
+                entry["_error"] = Value::String(format!("{}: {}", f.kind, f.message));
+            }
+            entry
+        })
+        .collect();
+    let doc = json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "apiscope", "version": env!("CARGO_PKG_VERSION")},
+            "entries": entries,
+        }
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -2,6 +2,7 @@
 //! response (`curl -i` / `curl -v`), a HAR 1.2 file, an apiscope session, or
 //! a bare JSON body with its status and headers given as flags.
 
+pub mod curl;
 pub mod encoding;
 pub mod har;
 pub mod raw_http;
@@ -58,11 +59,19 @@ pub enum InputError {
     },
     /// A curl command rather than a response.
     #[error(
-        "{file}: this is a curl command, not a response; decode reads what the server answered (curl -i output, a HAR file or a session)"
+        "{file}: this is a curl command, not a response; decode reads what the server answered (curl -i output, a HAR file or a session); `apiscope replay {file} --live` sends it, `apiscope open {file}` opens it"
     )]
     CurlCommand {
         /// The path.
         file: String,
+    },
+    /// A curl command that could not be read.
+    #[error("{file}: {error}")]
+    Curl {
+        /// The path.
+        file: String,
+        /// What is wrong, with its line.
+        error: curl::CurlError,
     },
     /// A malformed `-H` flag.
     #[error("bad header '{0}': expected 'Name: value'")]
@@ -92,9 +101,32 @@ pub fn parse_header_flags(flags: &[String]) -> Result<Headers, InputError> {
     Ok(h)
 }
 
-/// Reads a file (or standard input for `-`).
-pub fn read_path(path: &str, bare: &BareBody) -> Result<Vec<Exchange>, InputError> {
-    let bytes = if path == "-" {
+/// Reads anything `open` and `replay` take: a session, a HAR file, a raw
+/// response, or a file of curl commands (whose exchanges hold only the
+/// request until they are sent; see [`Exchange::has_response`]).
+pub fn read_any(path: &str) -> Result<Vec<Exchange>, InputError> {
+    let bytes = read_file(path)?;
+    let source = if path == "-" { "<stdin>" } else { path };
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if curl::sniff(body) {
+        let text = String::from_utf8_lossy(body);
+        let requests = curl::parse_all(&text).map_err(|error| InputError::Curl {
+            file: source.to_owned(),
+            error,
+        })?;
+        return Ok(requests
+            .into_iter()
+            .map(|r| Exchange {
+                request: Some(r),
+                ..Exchange::default()
+            })
+            .collect());
+    }
+    read_bytes(&bytes, source, &BareBody::default())
+}
+
+fn read_file(path: &str) -> Result<Vec<u8>, InputError> {
+    if path == "-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|error| {
             InputError::Io {
@@ -102,13 +134,18 @@ pub fn read_path(path: &str, bare: &BareBody) -> Result<Vec<Exchange>, InputErro
                 error,
             }
         })?;
-        buf
+        Ok(buf)
     } else {
         std::fs::read(Path::new(path)).map_err(|error| InputError::Io {
             file: path.to_owned(),
             error,
-        })?
-    };
+        })
+    }
+}
+
+/// Reads a file (or standard input for `-`).
+pub fn read_path(path: &str, bare: &BareBody) -> Result<Vec<Exchange>, InputError> {
+    let bytes = read_file(path)?;
     let source = if path == "-" { "<stdin>" } else { path };
     read_bytes(&bytes, source, bare)
 }
@@ -139,7 +176,7 @@ pub fn read_bytes(
     if raw_http::sniff(bytes) {
         return raw_http::read(bytes, source).map(|e| vec![e]);
     }
-    if trimmed.starts_with(b"curl ") || trimmed.starts_with(b"curl\t") {
+    if curl::sniff(trimmed) {
         return Err(InputError::CurlCommand {
             file: source.to_owned(),
         });

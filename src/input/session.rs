@@ -23,8 +23,48 @@ pub struct Session {
     /// A name for the session.
     #[serde(default)]
     pub name: Option<String>,
+    /// When it was written (RFC 3339), informative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_at: Option<String>,
+    /// Whether credentials were redacted when it was written.
+    #[serde(default)]
+    pub redacted: bool,
     /// The exchanges, in order.
     pub exchanges: Vec<Exchange>,
+    /// The diagnosis of each exchange as the contract's JSON, for readers
+    /// of the file (jq, a ticket system); apiscope recomputes them on open.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnoses: Vec<serde_json::Value>,
+}
+
+/// The session document for `exchanges`: secrets redacted unless
+/// `keep_secrets`, with the diagnoses of the (redacted) exchanges.
+pub fn to_json(
+    name: Option<&str>,
+    exchanges: &[Exchange],
+    profiles: &crate::decode::Profiles,
+    keep_secrets: bool,
+) -> String {
+    let mut exchanges = exchanges.to_vec();
+    if !keep_secrets {
+        exchanges.iter_mut().for_each(crate::redact::exchange);
+    }
+    let diagnoses =
+        crate::decode::diagnose_all(&exchanges, profiles, &crate::decode::Options::default())
+            .iter()
+            .map(|d| serde_json::to_value(d).unwrap_or_default())
+            .collect();
+    let session = Session {
+        apiscope_session: VERSION,
+        name: name.map(str::to_owned),
+        saved_at: Some(crate::report::now_rfc3339()),
+        redacted: !keep_secrets,
+        exchanges,
+        diagnoses,
+    };
+    let mut text = serde_json::to_string_pretty(&session).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Whether a JSON document looks like a session (its first key is

@@ -1,0 +1,81 @@
+//! Where apiscope keeps the user's files (the platform directories from
+//! `directories`), and how it writes them: atomically, so a crash or a full
+//! disk never leaves half a file where a good one was.
+
+use std::path::{Path, PathBuf};
+
+/// The user data directory (sessions, history): `$APISCOPE_DATA_DIR` when
+/// set, else the platform's (e.g. `~/.local/share/apiscope`).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("APISCOPE_DATA_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "apiscope").map(|d| d.data_dir().to_path_buf())
+}
+
+/// Where named sessions are saved.
+pub fn sessions_dir() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("sessions"))
+}
+
+/// A path as given, or else the named session in the sessions directory
+/// (`name` or `name.json`).
+pub fn resolve(name_or_path: &str) -> PathBuf {
+    let p = PathBuf::from(name_or_path);
+    if p.exists() || name_or_path == "-" || name_or_path.contains(std::path::MAIN_SEPARATOR) {
+        return p;
+    }
+    if let Some(dir) = sessions_dir() {
+        for candidate in [
+            dir.join(name_or_path),
+            dir.join(format!("{name_or_path}.json")),
+        ] {
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    p
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename: readers see the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("{}: cannot create a temporary file: {e}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/s.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("sub")).unwrap().count(),
+            1
+        );
+        // The parent is a file: a clear error, and the file is untouched.
+        let err = write_atomic(&p.join("x"), b"x");
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+    }
+}
