@@ -30,9 +30,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Command::Decode(args)) => decode_cmd(args),
         Some(Command::Send(args)) => runtime()?.block_on(send_cmd(args)),
         Some(Command::DemoServer { port, rate }) => runtime()?.block_on(demo_server(port, rate)),
-        Some(Command::Open { .. }) => Err(not_yet("open")),
+        Some(Command::Open { file, theme }) => {
+            runtime()?.block_on(tui_cmd(false, theme.or(cli.theme), Vec::new(), Some(file)))
+        }
         Some(Command::Replay(args)) => runtime()?.block_on(replay_cmd(args)),
-        None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request)),
+        None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request, None)),
     }
 }
 
@@ -44,19 +46,31 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-fn not_yet(what: &str) -> String {
-    format!(
-        "{what} is not yet available in this build; the TUI, `decode`, `send` and `demo-server` are"
-    )
-}
-
 async fn tui_cmd(
     demo: bool,
     theme: Option<String>,
     request: Vec<String>,
+    open: Option<String>,
 ) -> Result<ExitCode, String> {
+    // Read the file first: a bad file is a one-line error, not a TUI state.
+    let (recorded, session_name, open_banner) = match &open {
+        Some(file) => {
+            let path = apiscope::store::resolve(file);
+            let path = path.to_string_lossy().into_owned();
+            let exchanges = input::read_any(&path).map_err(|e| e.to_string())?;
+            let name = std::path::Path::new(&path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned());
+            let banner = format!("{path} · {} exchanges · offline", exchanges.len());
+            (exchanges, name, Some(banner))
+        }
+        None => (Vec::new(), None, None),
+    };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err("the interactive TUI needs a terminal; for scripts use `apiscope send` or `apiscope decode`".into());
+        return Err(match open {
+            Some(f) => format!("the interactive TUI needs a terminal; for scripts use `apiscope replay {f}`"),
+            None => "the interactive TUI needs a terminal; for scripts use `apiscope send` or `apiscope decode`".into(),
+        });
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let theme = apiscope::tui::theme::Theme::load(theme.as_deref().unwrap_or("dark"), color)?;
@@ -75,7 +89,7 @@ async fn tui_cmd(
             Some(format!("demo API on {base} · Enter sends · ? keys")),
         )
     } else if request.is_empty() {
-        (Vec::new(), false, None)
+        (Vec::new(), false, open_banner)
     } else {
         // Check it parses now: a typo is a usage error, not a TUI state.
         http::items::parse(&request).map_err(|e| e.to_string())?;
@@ -93,6 +107,8 @@ async fn tui_cmd(
         theme,
         client,
         profiles,
+        recorded,
+        session_name,
     })
     .await;
     if let Some(s) = server {

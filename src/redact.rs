@@ -74,7 +74,8 @@ const SECRET_FIELDS: &[&str] = &[
     "passwd",
 ];
 
-fn is_secret_param(name: &str) -> bool {
+/// Whether a query parameter's value is a secret.
+pub fn is_secret_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     SECRET_PARAMS.contains(&n.as_str()) || is_secret_field(&n)
 }
@@ -107,6 +108,12 @@ pub fn request(r: &mut Request) {
     if let Some(b) = body(&r.body) {
         r.body = b;
     }
+}
+
+/// Whether a header's value is a credential or a cookie.
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_HEADERS.contains(&lower.as_str()) || COOKIE_HEADERS.contains(&lower.as_str())
 }
 
 /// Redacts credential headers and cookies.

@@ -170,7 +170,9 @@ fn type_a_request_send_it_and_read_the_error_and_budget() {
     ));
     t.keys(&["Enter"]);
     let screen = t.wait_for(&["HTTP 200", "Pagination"]);
-    assert!(!screen.contains("UNAUTHENTICATED"), "{screen}");
+    assert!(!screen.contains("Error       UNAUTHENTICATED"), "{screen}");
+    // The first exchange stays in the run's history, with its code.
+    assert!(screen.contains("401 UNAUTHENTICATED envelope"), "{screen}");
 
     t.quit();
 }
@@ -194,5 +196,42 @@ fn demo_on_a_narrow_terminal_sends_and_shows_help() {
     );
     t.keys(&["?"]);
     t.wait_for(&["Keys"]);
+    t.quit();
+}
+
+#[test]
+fn open_a_ticket_har_shows_the_first_failure() {
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ticket.har");
+    let Some(t) = Tmux::start(&["open", har], 160, 45) else {
+        return;
+    };
+    // Offline, the first failed exchange is selected and decoded.
+    let screen = t.wait_for(&["16 exchanges, 12 failed", "HTTP 400 Bad Request"]);
+    for needle in [
+        "INVALID_QUERY_PARAMETER",
+        "limit  Must be an integer between 1 and 100",
+        "Request id  req_a1b2c3d4e5f6a7b8",
+        // The list tells the ticket's story: status, code, format.
+        "429 RATE_LIMITED envelope",
+        "404 5000 coded",
+        "422 errors-array",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "no {needle:?} on screen:\n{screen}"
+        );
+    }
+    // To the list, down one: the 429 with its Retry-After.
+    t.keys(&["Tab"]);
+    std::thread::sleep(Duration::from_millis(100));
+    t.keys(&["j"]);
+    t.wait_for(&["HTTP 429", "RATE_LIMITED", "Retry-After"]);
+    // Back to the 400, whose request carries the customer's token; masked
+    // for screen sharing, it is gone.
+    t.keys(&["k"]);
+    t.wait_for(&["imb_pat_DEMO_FAKE_TOKEN"]);
+    t.keys(&["m"]);
+    let screen = t.wait_for(&["Credentials masked", "imb_pat_REDACTED"]);
+    assert!(!screen.contains("DEMO_FAKE"), "{screen}");
     t.quit();
 }

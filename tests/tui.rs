@@ -370,7 +370,41 @@ fn mouse_clicks_select_requests_tabs_and_the_editor() {
     assert_eq!(app.tab, Tab::Headers);
     // The request line: focus it, cursor where clicked.
     let line = row_of("GET https://a.example/1");
-    app.update(click(31 + 4, line));
+    let text = screen.lines().nth(line as usize).unwrap();
+    let start = text[..text.find("GET https://a.example/1").unwrap()]
+        .chars()
+        .count() as u16
+        - 1; // the leading quote of TestBackend's Display
+    app.update(click(start + 4, line));
     assert_eq!(app.focus, apiscope::tui::app::Focus::Editor);
     assert_eq!(app.editor.cursor(), 4);
+}
+
+#[test]
+fn save_is_redacted_and_mask_hides_credentials_on_screen() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards 'Authorization:Bearer imb_pat_SECRET1'",
+        &raw(
+            "401 Unauthorized",
+            &[],
+            r#"{"error":{"code":"UNAUTHENTICATED","message":"No token provided or token format invalid.","status":401}}"#,
+        ),
+    );
+    app.update(key(KeyCode::Tab)); // leave the editor
+    let cmds = app.update(key(KeyCode::Char('S')));
+    let Some(Cmd::Save { session, har, .. }) = cmds.into_iter().next() else {
+        panic!("S did not save");
+    };
+    for text in [&session, &har] {
+        assert!(!text.contains("imb_pat_SECRET1"), "{text}");
+        assert!(text.contains("imb_pat_REDACTED"));
+    }
+    assert!(session.contains("\"apiscope_session\": 1"));
+
+    app.update(key(KeyCode::Char('3')));
+    assert!(draw(&mut app, 160, 45).contains("imb_pat_SECRET1"));
+    app.update(key(KeyCode::Char('m')));
+    let screen = draw(&mut app, 160, 45);
+    assert!(!screen.contains("imb_pat_SECRET1"), "{screen}");
+    assert!(screen.contains("Credentials masked on screen"));
 }

@@ -86,6 +86,31 @@ impl Entry {
 }
 
 impl Entry {
+    /// An entry for a recorded exchange (from a session, HAR, capture or
+    /// curl command): its request as a request line, its response decoded.
+    pub fn recorded(exchange: Exchange, diagnosis: Option<Diagnosis>) -> Entry {
+        let line = match &exchange.request {
+            Some(r) => items::to_words(r)
+                .iter()
+                .map(|w| quote(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => "GET https://".to_owned(),
+        };
+        let (exchange, diagnosis) = if exchange.has_response() {
+            (Some(exchange), diagnosis)
+        } else {
+            (None, None)
+        };
+        Entry {
+            line,
+            label: None,
+            body: exchange.as_ref().map(|e| BodyDoc::new(&e.response.body)),
+            exchange,
+            diagnosis,
+        }
+    }
+
     /// The body's view index with the bytes it indexes.
     pub fn body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
         match (self.body.as_mut(), self.exchange.as_ref()) {
@@ -93,6 +118,38 @@ impl Entry {
             _ => None,
         }
     }
+}
+
+/// A request line with its credentials masked, for the screen (`m`):
+/// secret header items and tokens in URLs. A line that does not split is
+/// shown as is.
+pub fn mask_line(line: &str) -> String {
+    let Ok(words) = shell_words(line) else {
+        return line.to_owned();
+    };
+    words
+        .iter()
+        .map(|w| {
+            let masked = if w.starts_with("http://") || w.starts_with("https://") {
+                crate::redact::url(w)
+            } else if let Some((n, v)) = w.split_once("==") {
+                if crate::redact::is_secret_param(n) && !v.is_empty() {
+                    format!("{n}=={}", crate::redact::MARK)
+                } else {
+                    w.clone()
+                }
+            } else {
+                match w.split_once(':') {
+                    Some((n, v)) if crate::redact::is_secret_header(n) && !v.starts_with('=') => {
+                        format!("{n}:{}", crate::redact::credential(v))
+                    }
+                    _ => w.clone(),
+                }
+            };
+            quote(&masked)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Replaces every `{{env.NAME}}` in a word with that environment variable,
@@ -218,6 +275,8 @@ pub enum Msg {
         /// When it arrived.
         at: Instant,
     },
+    /// A save finished: what to tell the user, or why it failed.
+    Saved(Result<String, String>),
 }
 
 /// Output of `update`: work for the event loop.
@@ -236,6 +295,16 @@ pub enum Cmd {
     Copy(String),
     /// Deliver a `Tick` at this time.
     WakeAt(Instant),
+    /// Write the session (and a HAR of it) under this name in the user's
+    /// sessions directory; answer with `Msg::Saved`.
+    Save {
+        /// The session's name (the file stem).
+        name: String,
+        /// The session document.
+        session: String,
+        /// The same exchanges as HAR 1.2.
+        har: String,
+    },
 }
 
 /// The whole state of the TUI.
@@ -256,6 +325,10 @@ pub struct App {
     pub page_height: usize,
     /// Where the last draw put each pane, for mouse clicks.
     pub areas: Areas,
+    /// The session's name, for saving (`S`).
+    pub session_name: Option<String>,
+    /// Mask credentials on screen (`m`), for screen sharing.
+    pub mask: bool,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -304,6 +377,8 @@ impl App {
             scroll: 0,
             page_height: 20,
             areas: Areas::default(),
+            session_name: None,
+            mask: false,
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -348,6 +423,13 @@ impl App {
             }
             Msg::Mouse(m) => self.mouse(m),
             Msg::Key(key) => self.key(key),
+            Msg::Saved(result) => {
+                self.flash = Some(match result {
+                    Ok(m) => m,
+                    Err(e) => format!("Not saved: {e}"),
+                });
+                Vec::new()
+            }
             Msg::Response {
                 id,
                 exchange,
@@ -459,6 +541,18 @@ impl App {
             KeyCode::Char('c') => return self.copy_curl(),
             KeyCode::Char('y') => return self.copy_body(),
             KeyCode::Char('Y') => return self.copy_diagnosis(),
+            KeyCode::Char('S') => return self.save(),
+            KeyCode::Char('m') => {
+                self.mask = !self.mask;
+                self.flash = Some(
+                    if self.mask {
+                        "Credentials masked on screen"
+                    } else {
+                        "Credentials shown"
+                    }
+                    .into(),
+                );
+            }
             KeyCode::Char('/') => {
                 self.tab = Tab::Body;
                 self.focus = Focus::Response;
@@ -539,6 +633,40 @@ impl App {
         } else {
             self.scroll_by(step);
         }
+    }
+
+    /// After opening a file: selects the first failed exchange at or after
+    /// `from` (else the first one), with the response in focus.
+    pub fn open_first_failure(&mut self, from: usize) {
+        let failed = (from..self.entries.len()).find(|&i| {
+            self.entries[i]
+                .diagnosis
+                .as_ref()
+                .is_some_and(Diagnosis::is_error)
+        });
+        let i = failed
+            .unwrap_or(from)
+            .min(self.entries.len().saturating_sub(1));
+        self.selected = usize::MAX;
+        self.select(i);
+        self.focus = if self.entries[i].exchange.is_some() {
+            Focus::Response
+        } else {
+            Focus::List
+        };
+        let total = self.entries.len() - from;
+        let errors = (from..self.entries.len())
+            .filter(|&i| {
+                self.entries[i]
+                    .diagnosis
+                    .as_ref()
+                    .is_some_and(Diagnosis::is_error)
+            })
+            .count();
+        self.flash = Some(match failed {
+            Some(_) => format!("{total} exchanges, {errors} failed; showing the first failure"),
+            None => format!("{total} exchanges, none failed"),
+        });
     }
 
     /// Selects an entry: its line goes into the editor.
@@ -837,6 +965,27 @@ impl App {
         }
     }
 
+    /// The session as files: every entry that has a response, redacted.
+    fn save(&mut self) -> Vec<Cmd> {
+        let exchanges: Vec<Exchange> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.exchange.clone())
+            .collect();
+        if exchanges.is_empty() {
+            self.flash = Some("Nothing to save yet: send a request first".into());
+            return Vec::new();
+        }
+        let name = self.session_name.clone().unwrap_or_else(|| {
+            format!("session-{}", crate::report::now_rfc3339().replace(':', ""))
+        });
+        self.session_name = Some(name.clone());
+        let session =
+            crate::input::session::to_json(Some(&name), &exchanges, &self.profiles, false);
+        let har = crate::input::har::to_json(&exchanges, false);
+        vec![Cmd::Save { name, session, har }]
+    }
+
     fn copy_diagnosis(&mut self) -> Vec<Cmd> {
         let text = self
             .current()
@@ -921,6 +1070,16 @@ mod tests {
                 "http://localhost:80/v1/boards?limit=10&page=2"
             ),
             "GET http://localhost:80/v1/boards?limit=10&page=2 'Authorization:Bearer imb_pat_x'"
+        );
+    }
+
+    #[test]
+    fn masked_lines_hide_credentials() {
+        assert_eq!(
+            mask_line(
+                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1"
+            ),
+            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED"
         );
     }
 

@@ -37,6 +37,10 @@ pub struct Launch {
     pub client: Client,
     /// The decoding profiles.
     pub profiles: Arc<Profiles>,
+    /// Recorded exchanges to open (`apiscope open`), after `entries`.
+    pub recorded: Vec<crate::model::Exchange>,
+    /// The session's name, for saving.
+    pub session_name: Option<String>,
 }
 
 /// The demo session's requests against a demo server at `base`: every
@@ -177,13 +181,27 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
         }
     });
 
-    let entries = launch
+    let mut entries: Vec<Entry> = launch
         .entries
         .iter()
         .map(|(l, label)| Entry::new(l, label.as_deref()))
         .collect();
+    let diagnoses = decode::diagnose_all(
+        &launch.recorded,
+        &launch.profiles,
+        &decode::Options::default(),
+    );
+    let first_recorded = entries.len();
+    for (ex, d) in launch.recorded.iter().cloned().zip(diagnoses) {
+        // An exchange without a response (a curl command) gets none.
+        entries.push(Entry::recorded(ex, Some(d)));
+    }
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
+    app.session_name = launch.session_name.clone();
+    if !launch.recorded.is_empty() {
+        app.open_first_failure(first_recorded);
+    }
     let theme = launch.theme;
     let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
     let mut pending: Vec<Cmd> = Vec::new();
@@ -266,6 +284,22 @@ fn run_cmd(
             }
         }
         Cmd::Copy(text) => osc52(&text),
+        Cmd::Save { name, session, har } => {
+            let result = crate::store::sessions_dir()
+                .ok_or_else(|| "no user data directory on this system".to_owned())
+                .and_then(|dir| {
+                    let s = dir.join(format!("{name}.json"));
+                    let h = dir.join(format!("{name}.har"));
+                    crate::store::write_atomic(&s, session.as_bytes())?;
+                    crate::store::write_atomic(&h, har.as_bytes())?;
+                    Ok(format!(
+                        "Saved {} and {} (credentials redacted)",
+                        s.display(),
+                        h.display()
+                    ))
+                });
+            let _ = tx.send(Msg::Saved(result));
+        }
         Cmd::WakeAt(at) => {
             let tx = tx.clone();
             tokio::spawn(async move {

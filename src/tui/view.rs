@@ -29,7 +29,9 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     title_bar(app, theme, f, title);
     let show_list = area.width >= 100;
     let (list_area, right) = if show_list {
-        let [l, r] = Layout::horizontal([Constraint::Length(30), Constraint::Min(40)]).areas(main);
+        let list_width = if area.width >= 150 { 42 } else { 30 };
+        let [l, r] =
+            Layout::horizontal([Constraint::Length(list_width), Constraint::Min(40)]).areas(main);
         (Some(l), r)
     } else {
         (None, main)
@@ -159,24 +161,51 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             }
             None => ("   ".into(), theme.dim),
         };
-        let label = e.label.clone().unwrap_or_else(|| short_line(&e.line));
-        let code = e
-            .diagnosis
-            .as_ref()
-            .and_then(|d| d.error.as_ref())
-            .and_then(|er| er.code.clone())
-            .map(|c| format!(" {c}"))
-            .unwrap_or_default();
+        let label = e.label.clone().unwrap_or_else(|| {
+            if app.mask {
+                short_line(&crate::tui::app::mask_line(&e.line))
+            } else {
+                short_line(&e.line)
+            }
+        });
         let width = inner.width as usize;
+        // What a support engineer scans for: the code and the format first.
+        let (code, dialect) = match &e.diagnosis {
+            Some(d) => (
+                d.error
+                    .as_ref()
+                    .and_then(|er| er.code.clone())
+                    // aptly/errors-array codes are the status: said once.
+                    .filter(|c| d.status.is_none_or(|s| s.to_string() != *c))
+                    .map(|c| format!("{c} "))
+                    .unwrap_or_default(),
+                if d.dialect == "generic" || e.label.is_some() {
+                    String::new()
+                } else {
+                    format!("{} ", d.dialect)
+                },
+            ),
+            None => (String::new(), String::new()),
+        };
         let text = truncate(
-            &sanitize(&format!("{label}{code}"), false),
-            width.saturating_sub(6),
+            &sanitize(&format!("{code}{dialect}{label}"), false),
+            width.saturating_sub(5),
         );
+        let code_len = text.chars().count().min(code.chars().count());
+        let dialect_len = text
+            .chars()
+            .count()
+            .saturating_sub(code_len)
+            .min(dialect.chars().count());
+        let (code_part, rest) = split_chars(&text, code_len);
+        let (dialect_part, label_part) = split_chars(&rest, dialect_len);
         let marker = if i == app.selected { "›" } else { " " };
         let mut line = Line::from(vec![
             Span::styled(marker, theme.accent),
             Span::styled(format!("{badge:>3} "), style),
-            Span::styled(text, theme.text),
+            Span::styled(code_part, style),
+            Span::styled(dialect_part, theme.dim),
+            Span::styled(label_part, theme.text),
         ]);
         if i == app.selected {
             line = line.style(theme.selected);
@@ -184,6 +213,12 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The first `n` characters and the rest.
+fn split_chars(s: &str, n: usize) -> (String, String) {
+    let at = s.char_indices().nth(n).map_or(s.len(), |(b, _)| b);
+    (s[..at].to_owned(), s[at..].to_owned())
 }
 
 /// `GET /v1/boards?limit=5` from a request line.
@@ -222,8 +257,15 @@ fn request_editor(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     );
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let text = app.editor.text();
-    let cursor = app.editor.cursor();
+    // Masked while not being edited: the cursor needs the real text.
+    let masked;
+    let text = if app.mask && !focused {
+        masked = crate::tui::app::mask_line(app.editor.text());
+        masked.as_str()
+    } else {
+        app.editor.text()
+    };
+    let cursor = app.editor.cursor().min(text.chars().count());
     let width = inner.width.max(1) as usize;
     // Keep the cursor visible on a long line.
     let start = cursor.saturating_sub(width.saturating_sub(2));
@@ -750,28 +792,39 @@ fn headers(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let Some(ex) = &app.current().exchange else {
         return;
     };
+    // Masked (`m`): header values and URL through the redactor.
+    let mut resp_headers = ex.response.headers.clone();
+    let mut req = ex.request.as_ref().map(|r| crate::model::Request {
+        method: r.method.clone(),
+        url: r.url.clone(),
+        headers: r.headers.clone(),
+        body: Vec::new(),
+    });
+    if app.mask {
+        crate::redact::headers(&mut resp_headers);
+        if let Some(r) = req.as_mut() {
+            crate::redact::request(r);
+        }
+    }
     let mut text = Text::default();
-    let w = ex
-        .response
-        .headers
+    let w = resp_headers
         .iter()
         .map(|(k, _)| k.chars().count())
         .chain(
-            ex.request
-                .iter()
+            req.iter()
                 .flat_map(|r| r.headers.iter().map(|(k, _)| k.chars().count())),
         )
         .max()
         .unwrap_or(0)
         .min(40);
     text.push_line(Line::from(Span::styled("Response headers", theme.accent)));
-    for (k, v) in ex.response.headers.iter() {
+    for (k, v) in resp_headers.iter() {
         text.push_line(Line::from(vec![
             Span::styled(format!("  {:<w$}  ", sanitize(k, false)), theme.key),
             Span::styled(sanitize(v, false), theme.text),
         ]));
     }
-    if let Some(r) = &ex.request {
+    if let Some(r) = &req {
         text.push_line(Line::default());
         text.push_line(Line::from(Span::styled(
             format!(
@@ -920,6 +973,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "resend after Retry-After (countdown; Esc cancels)"),
     ("c", "copy the request as curl"),
     ("y / Y", "copy the body / the diagnosis as Markdown"),
+    ("S", "save the session and a HAR (redacted)"),
+    ("m", "mask credentials on screen (screen sharing)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
     ("", ""),
