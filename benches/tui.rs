@@ -85,6 +85,10 @@ fn time_to_marker(command: &str, marker: &[u8]) -> Option<Duration> {
             "APISCOPE_CONFIG_DIR",
             std::env::temp_dir().join("apiscope-bench-empty"),
         )
+        .env(
+            "APISCOPE_DATA_DIR",
+            std::env::temp_dir().join("apiscope-bench-empty"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

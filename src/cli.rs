@@ -51,6 +51,8 @@ pub enum Command {
     /// or curl command file. Offline it prints the recorded diagnoses;
     /// `--live` re-sends the requests.
     Replay(ReplayArgs),
+    /// Search the history of sent exchanges (newest first).
+    History(HistoryArgs),
     /// Run the demo API alone on 127.0.0.1.
     DemoServer {
         /// Port to listen on (default: a free one).
@@ -172,4 +174,25 @@ pub struct ReplayArgs {
     /// Seconds allowed per request (with --live).
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
+}
+
+/// `apiscope history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Filters: `host:H`, `status:429` or `status:4xx`, `dialect:D`,
+    /// `code:C`, and words the URL must contain.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+
+    /// At most this many rows.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+
+    /// Print the full diagnosis of one exchange instead (by id).
+    #[arg(long, value_name = "ID", conflicts_with = "query")]
+    pub show: Option<i64>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }

@@ -14,6 +14,7 @@ pub mod budget;
 pub mod cli;
 pub mod decode;
 pub mod demo;
+pub mod history;
 pub mod http;
 pub mod input;
 pub mod model;

@@ -3,7 +3,7 @@
 //! 2 bad usage or unreadable input).
 
 use apiscope::budget::Budget;
-use apiscope::cli::{Cli, Command, DecodeArgs, ReplayArgs, SendArgs};
+use apiscope::cli::{Cli, Command, DecodeArgs, HistoryArgs, ReplayArgs, SendArgs};
 use apiscope::decode::{self, Diagnosis, Options, Profiles};
 use apiscope::http::{self, paginate};
 use apiscope::input::{self, BareBody};
@@ -34,6 +34,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             runtime()?.block_on(tui_cmd(false, theme.or(cli.theme), Vec::new(), Some(file)))
         }
         Some(Command::Replay(args)) => runtime()?.block_on(replay_cmd(args)),
+        Some(Command::History(args)) => history_cmd(args),
         None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request, None)),
     }
 }
@@ -109,12 +110,28 @@ async fn tui_cmd(
         profiles,
         recorded,
         session_name,
+        history: open_history().map(|h| std::sync::Arc::new(std::sync::Mutex::new(h))),
     })
     .await;
     if let Some(s) = server {
         s.stop().await;
     }
     result.map(|_| ExitCode::SUCCESS)
+}
+
+/// The history database, unless `APISCOPE_HISTORY=off`; a history that
+/// cannot be opened is a warning, never a failure.
+fn open_history() -> Option<apiscope::history::History> {
+    if std::env::var("APISCOPE_HISTORY").is_ok_and(|v| v == "off" || v == "0") {
+        return None;
+    }
+    match apiscope::history::History::open_default() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!("apiscope: warning: history not kept: {e}");
+            None
+        }
+    }
 }
 
 fn load_profiles() -> Profiles {
@@ -215,6 +232,9 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
         let exchange = client.send(&request).await;
         progress.finish_and_clear();
         let d = decode::diagnose(&exchange, &profiles, &options);
+        if let Some(h) = open_history() {
+            let _ = h.record(&exchange, &d, "send", None);
+        }
         if let Some(target) = &args.save {
             save_session(
                 target,
@@ -236,6 +256,7 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
     let mut items = 0u64;
     let mut last_status = String::new();
     let mut saved = Vec::new();
+    let history = open_history();
     let started = std::time::Instant::now();
     let summary = paginate::run(
         &client,
@@ -256,6 +277,9 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
             } => {
                 if args.save.is_some() {
                     saved.push(exchange.clone());
+                }
+                if let Some(h) = &history {
+                    let _ = h.record(exchange, diagnosis, "send", None);
                 }
                 any_error |= diagnosis.is_error();
                 let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
@@ -342,6 +366,54 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
             ExitCode::SUCCESS
         },
     )
+}
+
+fn history_cmd(args: HistoryArgs) -> Result<ExitCode, String> {
+    let h = apiscope::history::History::open_default()?;
+    if let Some(id) = args.show {
+        let (exchange, _) = h
+            .get(id)?
+            .ok_or_else(|| format!("history: no exchange {id}"))?;
+        let d = decode::diagnose(&exchange, &load_profiles(), &Options::default());
+        emit(args.format, std::slice::from_ref(&d))?;
+        return Ok(exit_for(&[d]));
+    }
+    let q = apiscope::history::Query::parse(&args.query.join(" "))?;
+    let rows = h.search(&q, args.limit)?;
+    let mut out = String::new();
+    for r in &rows {
+        if args.format == Format::Json {
+            let v = serde_json::json!({
+                "id": r.id,
+                "at": report::rfc3339(r.at_ms / 1000),
+                "source": r.source,
+                "method": r.method,
+                "url": r.url,
+                "status": r.status,
+                "dialect": r.dialect,
+                "code": r.code,
+                "message": r.message,
+            });
+            out.push_str(&v.to_string());
+            out.push('\n');
+        } else {
+            out.push_str(&format!(
+                "{:>6}  {}  {:>3}  {:<12}  {:<22}  {} {}\n",
+                r.id,
+                report::rfc3339(r.at_ms / 1000),
+                r.status.map_or("—".into(), |s| s.to_string()),
+                r.dialect,
+                report::sanitize(r.code.as_deref().unwrap_or("—"), false),
+                r.method,
+                report::sanitize(&r.url, false)
+            ));
+        }
+    }
+    if rows.is_empty() && args.format != Format::Json {
+        out.push_str("no exchange in the history matches\n");
+    }
+    write_out(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Status, dialect and error code: what `replay --check` compares.

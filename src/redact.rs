@@ -131,7 +131,8 @@ pub fn headers(h: &mut Headers) {
 /// `Bearer imb_pat_abc` → `Bearer imb_pat_REDACTED`; `Basic dXNlcjpw` →
 /// `Basic REDACTED`.
 pub fn credential(value: &str) -> String {
-    if value.contains(MARK) {
+    // A `{{env.NAME}}` placeholder names a secret without holding it.
+    if value.contains(MARK) || value.contains("{{") {
         return value.to_owned();
     }
     let v = value.trim();
@@ -289,6 +290,7 @@ mod tests {
         assert_eq!(credential("sk_test_FAKE"), "sk_test_REDACTED");
         assert_eq!(credential("verylongvendorname_x_secret"), "REDACTED");
         assert_eq!(credential("Bearer REDACTED"), "Bearer REDACTED");
+        assert_eq!(credential("Bearer {{env.TOKEN}}"), "Bearer {{env.TOKEN}}");
     }
 
     #[test]

@@ -309,6 +309,7 @@ steps = ["Pick another widget name"]
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
         .args(["decode", "-", "--format", "json"])
         .env("APISCOPE_CONFIG_DIR", dir.path())
+        .env("APISCOPE_DATA_DIR", dir.path())
         .stdin(
             std::fs::File::open({
                 let p = dir.path().join("r.txt");

@@ -22,6 +22,7 @@ fn send(args: &[&str]) -> Out {
         .args(args)
         .args(["--format", "json", "--timeout", "10"])
         .env("APISCOPE_CONFIG_DIR", config.path())
+        .env("APISCOPE_DATA_DIR", config.path())
         .output()
         .expect("run apiscope send");
     let stdout = String::from_utf8_lossy(&out.stdout);

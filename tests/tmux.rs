@@ -39,6 +39,7 @@ impl Tmux {
         };
         let (w, h) = (width.to_string(), height.to_string());
         let env = format!("APISCOPE_CONFIG_DIR={}", t._config.path().display());
+        let data = format!("APISCOPE_DATA_DIR={}", t._config.path().display());
         let mut full = vec![
             "new-session",
             "-d",
@@ -50,6 +51,8 @@ impl Tmux {
             "t",
             "-e",
             &env,
+            "-e",
+            &data,
             "-e",
             "TERM=xterm-256color",
         ];

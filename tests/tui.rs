@@ -29,7 +29,7 @@ fn app_with(line: &str, raw: &str) -> App {
         t0,
     );
     let cmds = app.update(key(KeyCode::Enter));
-    let Some(Cmd::Send { id, request }) = cmds.into_iter().next() else {
+    let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
         panic!("Enter did not send");
     };
     respond(&mut app, id, request, raw, t0);
@@ -281,7 +281,7 @@ fn next_page_is_a_new_entry_and_cancel_ignores_late_answers() {
         ),
     );
     let cmds = app.update(key(KeyCode::Char('p')));
-    let Some(Cmd::Send { id, request }) = cmds.into_iter().next() else {
+    let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
         panic!("p did not send")
     };
     assert_eq!(
@@ -407,4 +407,98 @@ fn save_is_redacted_and_mask_hides_credentials_on_screen() {
     let screen = draw(&mut app, 160, 45);
     assert!(!screen.contains("imb_pat_SECRET1"), "{screen}");
     assert!(screen.contains("Credentials masked on screen"));
+}
+
+/// Two exchanges of one app: a success, then an error after editing.
+fn two_exchange_app() -> App {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards 'Authorization:Bearer imb_pat_FAKE'",
+        &raw(
+            "200 OK",
+            &[("X-Request-Id", "req_1")],
+            r#"{"data":[{"id":"brd_1"},{"id":"brd_2"}]}"#,
+        ),
+    );
+    app.update(key(KeyCode::Char('e')));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(Msg::Paste(
+        "GET https://api.example.com/v1/boards limit==500 'Authorization:Bearer imb_pat_FAKE'"
+            .into(),
+    ));
+    let cmds = app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
+        panic!("Enter did not send");
+    };
+    respond(
+        &mut app,
+        id,
+        request,
+        &raw(
+            "400 Bad Request",
+            &[("X-Request-Id", "req_2")],
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400,"details":{"fields":{"limit":"Must be an integer between 1 and 100"}}}}"#,
+        ),
+        Instant::now(),
+    );
+    app
+}
+
+#[test]
+fn diff_of_two_exchanges() {
+    let mut app = two_exchange_app();
+    assert_eq!(app.entries.len(), 2);
+    app.update(key(KeyCode::Tab)); // response → list
+    app.update(key(KeyCode::Char('k')));
+    app.update(key(KeyCode::Char('d')));
+    assert!(app.flash.as_deref().unwrap().contains("Marked #1"));
+    app.update(key(KeyCode::Char('j')));
+    app.update(key(KeyCode::Char('d')));
+    let d = app.diff.as_ref().expect("a diff");
+    let text: Vec<&str> = d.lines.iter().map(|(_, s)| s.as_str()).collect();
+    for want in [
+        "- status      200",
+        "+ status      400",
+        "+ code        INVALID_QUERY_PARAMETER",
+        "- x-request-id: req_1",
+        "+ x-request-id: req_2",
+    ] {
+        assert!(text.contains(&want), "no {want:?} in {text:#?}");
+    }
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+    app.update(key(KeyCode::Esc));
+    assert!(app.diff.is_none());
+}
+
+#[test]
+fn history_overlay_searches_and_opens() {
+    use apiscope::history::Row;
+    let mut app = two_exchange_app();
+    app.update(key(KeyCode::Tab));
+    let cmds = app.update(key(KeyCode::Char('H')));
+    assert_eq!(cmds, [Cmd::HistorySearch(String::new())]);
+    let cmds = app.update(key(KeyCode::Char('4')));
+    assert_eq!(cmds, [Cmd::HistorySearch("4".into())]);
+    let row = |id, status, code: Option<&str>| Row {
+        id,
+        at_ms: 1_767_225_600_000,
+        source: "send".into(),
+        method: "GET".into(),
+        url: "https://api.example.com/v1/boards".into(),
+        status: Some(status),
+        dialect: "envelope".into(),
+        code: code.map(str::to_owned),
+        message: None,
+    };
+    app.update(Msg::HistoryRows(Ok(vec![
+        row(7, 429, Some("RATE_LIMITED")),
+        row(6, 400, Some("INVALID_QUERY_PARAMETER")),
+    ])));
+    app.update(key(KeyCode::Down));
+    insta::assert_snapshot!(draw(&mut app, 160, 45));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(cmds, [Cmd::HistoryLoad(6)]);
+    assert!(app.history.is_none());
 }

@@ -186,6 +186,30 @@ pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
     Ok(out)
 }
 
+/// The history overlay (`H`): a query and the newest matching exchanges.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// The query as typed (`host:… status:4xx code:… words`).
+    pub query: LineInput,
+    /// The rows of the last search.
+    pub rows: Vec<crate::history::Row>,
+    /// The highlighted row.
+    pub selected: usize,
+    /// Why the last search failed.
+    pub error: Option<String>,
+}
+
+/// The diff overlay (`d` twice).
+#[derive(Debug, Clone)]
+pub struct DiffView {
+    /// What is compared.
+    pub title: String,
+    /// The lines.
+    pub lines: Vec<(super::diff::Kind, String)>,
+    /// First line shown.
+    pub scroll: usize,
+}
+
 /// Where the panes were drawn (inner areas, without borders).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Areas {
@@ -277,7 +301,15 @@ pub enum Msg {
     },
     /// A save finished: what to tell the user, or why it failed.
     Saved(Result<String, String>),
+    /// History search results.
+    HistoryRows(Result<Vec<crate::history::Row>, String>),
+    /// A history exchange, decoded, with the request line it was sent from.
+    HistoryLoaded(Result<Loaded, String>),
 }
+
+/// An exchange loaded from the history, decoded, with the request line it
+/// was sent from.
+pub type Loaded = (Box<Exchange>, Box<Diagnosis>, Option<String>);
 
 /// Output of `update`: work for the event loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,6 +320,8 @@ pub enum Cmd {
         id: u64,
         /// The request.
         request: Request,
+        /// The request line it came from, as typed (kept in the history).
+        line: String,
     },
     /// Abort the request with this id.
     Cancel(u64),
@@ -295,6 +329,10 @@ pub enum Cmd {
     Copy(String),
     /// Deliver a `Tick` at this time.
     WakeAt(Instant),
+    /// Search the history; answer with `Msg::HistoryRows`.
+    HistorySearch(String),
+    /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
+    HistoryLoad(i64),
     /// Write the session (and a HAR of it) under this name in the user's
     /// sessions directory; answer with `Msg::Saved`.
     Save {
@@ -329,6 +367,12 @@ pub struct App {
     pub session_name: Option<String>,
     /// Mask credentials on screen (`m`), for screen sharing.
     pub mask: bool,
+    /// The history overlay, when open.
+    pub history: Option<HistoryView>,
+    /// The entry marked as the first side of a diff.
+    pub diff_base: Option<usize>,
+    /// The diff overlay, when open.
+    pub diff: Option<DiffView>,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -379,6 +423,9 @@ impl App {
             areas: Areas::default(),
             session_name: None,
             mask: false,
+            history: None,
+            diff_base: None,
+            diff: None,
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -423,6 +470,40 @@ impl App {
             }
             Msg::Mouse(m) => self.mouse(m),
             Msg::Key(key) => self.key(key),
+            Msg::HistoryRows(result) => {
+                if let Some(h) = self.history.as_mut() {
+                    match result {
+                        Ok(rows) => {
+                            h.rows = rows;
+                            h.error = None;
+                        }
+                        Err(e) => h.error = Some(e),
+                    }
+                    h.selected = h.selected.min(h.rows.len().saturating_sub(1));
+                }
+                Vec::new()
+            }
+            Msg::HistoryLoaded(result) => {
+                match result {
+                    Ok((exchange, diagnosis, line)) => {
+                        let mut e = Entry::recorded(*exchange, Some(*diagnosis));
+                        if let Some(l) = line {
+                            e.line = l;
+                        }
+                        e.label = None;
+                        self.entries.push(e);
+                        let i = self.entries.len() - 1;
+                        self.select(i);
+                        self.focus = Focus::Response;
+                        self.flash = Some(
+                            "From the history: Enter resends, e edits, d marks it for a diff"
+                                .into(),
+                        );
+                    }
+                    Err(e) => self.flash = Some(e),
+                }
+                Vec::new()
+            }
             Msg::Saved(result) => {
                 self.flash = Some(match result {
                     Ok(m) => m,
@@ -503,6 +584,12 @@ impl App {
             }
             return Vec::new();
         }
+        if self.diff.is_some() {
+            return self.diff_key(key);
+        }
+        if self.history.is_some() {
+            return self.history_key(key, ctrl);
+        }
         if let Some(s) = self.search.as_mut()
             && s.typing
         {
@@ -542,6 +629,11 @@ impl App {
             KeyCode::Char('y') => return self.copy_body(),
             KeyCode::Char('Y') => return self.copy_diagnosis(),
             KeyCode::Char('S') => return self.save(),
+            KeyCode::Char('H') => {
+                self.history = Some(HistoryView::default());
+                return vec![Cmd::HistorySearch(String::new())];
+            }
+            KeyCode::Char('d') if !ctrl => self.mark_or_diff(),
             KeyCode::Char('m') => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -787,7 +879,8 @@ impl App {
             started: self.now,
             key: BudgetKey::for_request(&request),
         });
-        vec![Cmd::Send { id, request }]
+        let line = self.entries[entry].line.clone();
+        vec![Cmd::Send { id, request, line }]
     }
 
     fn cancel_in_flight(&mut self) -> Vec<Cmd> {
@@ -962,6 +1055,94 @@ impl App {
                 vec![Cmd::Copy(t)]
             }
             None => Vec::new(),
+        }
+    }
+
+    fn history_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        let Some(h) = self.history.as_mut() else {
+            return Vec::new();
+        };
+        let before = h.query.text().to_owned();
+        match key.code {
+            KeyCode::Esc => {
+                self.history = None;
+                return Vec::new();
+            }
+            KeyCode::Enter => {
+                let id = h.rows.get(h.selected).map(|r| r.id);
+                self.history = None;
+                return id.map(Cmd::HistoryLoad).into_iter().collect();
+            }
+            KeyCode::Down => h.selected = (h.selected + 1).min(h.rows.len().saturating_sub(1)),
+            KeyCode::Up => h.selected = h.selected.saturating_sub(1),
+            KeyCode::PageDown => h.selected = (h.selected + 10).min(h.rows.len().saturating_sub(1)),
+            KeyCode::PageUp => h.selected = h.selected.saturating_sub(10),
+            KeyCode::Backspace => h.query.backspace(),
+            KeyCode::Left => h.query.move_by(-1),
+            KeyCode::Right => h.query.move_by(1),
+            KeyCode::Char('u') if ctrl => h.query.clear(),
+            KeyCode::Char('w') if ctrl => h.query.delete_word(),
+            KeyCode::Char(c) if !ctrl => h.query.insert(&c.to_string()),
+            _ => {}
+        }
+        if h.query.text() != before {
+            h.selected = 0;
+            return vec![Cmd::HistorySearch(h.query.text().to_owned())];
+        }
+        Vec::new()
+    }
+
+    fn diff_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let page = self.page_height.max(1);
+        if let Some(d) = self.diff.as_mut() {
+            let max = d.lines.len().saturating_sub(1);
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('d') => self.diff = None,
+                KeyCode::Down | KeyCode::Char('j') => d.scroll = (d.scroll + 1).min(max),
+                KeyCode::Up | KeyCode::Char('k') => d.scroll = d.scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => d.scroll = (d.scroll + page).min(max),
+                KeyCode::PageUp => d.scroll = d.scroll.saturating_sub(page),
+                KeyCode::Char('g') | KeyCode::Home => d.scroll = 0,
+                KeyCode::Char('G') | KeyCode::End => d.scroll = max,
+                _ => {}
+            }
+        }
+        Vec::new()
+    }
+
+    /// `d`: marks this exchange as the first side of a diff, or diffs the
+    /// marked one against this one.
+    fn mark_or_diff(&mut self) {
+        let cur = self.selected;
+        let has = |e: &Entry| e.exchange.is_some() && e.diagnosis.is_some();
+        if !has(&self.entries[cur]) {
+            self.flash = Some("No response to compare yet: send it first".into());
+            return;
+        }
+        match self
+            .diff_base
+            .filter(|&b| b != cur && b < self.entries.len() && has(&self.entries[b]))
+        {
+            None => {
+                self.diff_base = Some(cur);
+                self.flash = Some(format!(
+                    "Marked #{} for a diff: select another exchange and press d",
+                    cur + 1
+                ));
+            }
+            Some(base) => {
+                let (a, b) = (&self.entries[base], &self.entries[cur]);
+                if let (Some(ea), Some(da), Some(eb), Some(db)) =
+                    (&a.exchange, &a.diagnosis, &b.exchange, &b.diagnosis)
+                {
+                    self.diff = Some(DiffView {
+                        title: format!("Diff: #{} → #{}", base + 1, cur + 1),
+                        lines: super::diff::diff((ea, da), (eb, db)),
+                        scroll: 0,
+                    });
+                }
+                self.diff_base = None;
+            }
         }
     }
 

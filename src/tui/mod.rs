@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod body;
+pub mod diff;
 pub mod input;
 pub mod theme;
 pub mod view;
@@ -41,6 +42,8 @@ pub struct Launch {
     pub recorded: Vec<crate::model::Exchange>,
     /// The session's name, for saving.
     pub session_name: Option<String>,
+    /// Where sent exchanges are kept, when it could be opened.
+    pub history: Option<Arc<std::sync::Mutex<crate::history::History>>>,
 }
 
 /// The demo session's requests against a demo server at `base`: every
@@ -211,7 +214,14 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     let mut dirty = true;
     loop {
         for cmd in pending.drain(..) {
-            run_cmd(cmd, &launch.client, &launch.profiles, &tx, &mut tasks);
+            run_cmd(
+                cmd,
+                &launch.client,
+                &launch.profiles,
+                &launch.history,
+                &tx,
+                &mut tasks,
+            );
         }
         if app.quit {
             break;
@@ -252,19 +262,29 @@ fn run_cmd(
     cmd: Cmd,
     client: &Client,
     profiles: &Arc<Profiles>,
+    history: &Option<Arc<std::sync::Mutex<crate::history::History>>>,
     tx: &mpsc::UnboundedSender<Msg>,
     tasks: &mut HashMap<u64, tokio::task::AbortHandle>,
 ) {
     match cmd {
-        Cmd::Send { id, request } => {
+        Cmd::Send { id, request, line } => {
             let client = client.clone();
             let profiles = profiles.clone();
+            let history = history.clone();
             let tx = tx.clone();
             let handle = tokio::spawn(async move {
                 let exchange = client.send(&request).await;
                 // Decoding a big body is real work: keep it off the UI.
                 let (exchange, diagnosis) = tokio::task::spawn_blocking(move || {
                     let d = decode::diagnose(&exchange, &profiles, &decode::Options::default());
+                    if let Some(h) = &history
+                        && let Ok(h) = h.lock()
+                    {
+                        // A history that cannot be written must not cost the
+                        // response: the error is dropped.
+                        let line = app::mask_line(&line);
+                        let _ = h.record(&exchange, &d, "tui", Some(&line));
+                    }
                     (exchange, d)
                 })
                 .await
@@ -284,6 +304,42 @@ fn run_cmd(
             }
         }
         Cmd::Copy(text) => osc52(&text),
+        Cmd::HistorySearch(query) => {
+            let history = history.clone();
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let rows = match &history {
+                    None => Err("the history is not available (APISCOPE_HISTORY=off, or it could not be opened)".to_owned()),
+                    Some(h) => crate::history::Query::parse(&query).and_then(|q| {
+                        h.lock()
+                            .map_err(|_| "the history is busy".to_owned())
+                            .and_then(|h| h.search(&q, 200))
+                    }),
+                };
+                let _ = tx.send(Msg::HistoryRows(rows));
+            });
+        }
+        Cmd::HistoryLoad(id) => {
+            let history = history.clone();
+            let profiles = profiles.clone();
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let loaded = history
+                    .as_ref()
+                    .ok_or_else(|| "the history is not available".to_owned())
+                    .and_then(|h| {
+                        h.lock()
+                            .map_err(|_| "the history is busy".to_owned())?
+                            .get(id)
+                    })
+                    .and_then(|row| row.ok_or_else(|| format!("history: no exchange {id}")))
+                    .map(|(ex, line)| {
+                        let d = decode::diagnose(&ex, &profiles, &decode::Options::default());
+                        (Box::new(ex), Box::new(d), line)
+                    });
+                let _ = tx.send(Msg::HistoryLoaded(loaded));
+            });
+        }
         Cmd::Save { name, session, har } => {
             let result = crate::store::sessions_dir()
                 .ok_or_else(|| "no user data directory on this system".to_owned())

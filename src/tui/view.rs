@@ -48,6 +48,114 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     if app.show_help {
         help(theme, f, area);
     }
+    if app.history.is_some() {
+        history_overlay(app, theme, f, area);
+    }
+    if app.diff.is_some() {
+        diff_overlay(app, theme, f, area);
+    }
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(1);
+    let h = h.min(area.height.saturating_sub(2)).max(1);
+    Rect::new(
+        area.x + (area.width.saturating_sub(w)) / 2,
+        area.y + (area.height.saturating_sub(h)) / 2,
+        w,
+        h,
+    )
+}
+
+fn history_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(h) = &app.history else { return };
+    let r = centred(area, 140, area.height.saturating_sub(4));
+    f.render_widget(Clear, r);
+    let b = block(
+        "History  (host:H status:4xx dialect:D code:C words · ↑/↓ · Enter opens · Esc)",
+        true,
+        theme,
+    );
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Search ", theme.accent),
+        Span::styled(sanitize(h.query.text(), false), theme.text),
+        Span::styled("▏", theme.accent),
+    ])];
+    if let Some(e) = &h.error {
+        lines.push(Line::from(Span::styled(
+            sanitize(e, false),
+            theme.server_error,
+        )));
+    } else if h.rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No exchange in the history matches (every request sent from the TUI or `send` is kept).",
+            theme.dim,
+        )));
+    }
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    let start = h.selected.saturating_sub(room.saturating_sub(1));
+    for (i, row) in h.rows.iter().enumerate().skip(start).take(room) {
+        let status = row.status.map_or("—".to_owned(), |s| s.to_string());
+        let style = theme.status(row.status, row.status.is_some_and(|s| s >= 400));
+        let mut line = Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:>6} ",
+                    crate::report::rfc3339(row.at_ms / 1000).replace('T', " ")[5..16].to_owned()
+                ),
+                theme.dim,
+            ),
+            Span::styled(format!("{status:>3} "), style),
+            Span::styled(
+                format!(
+                    "{:<24} ",
+                    sanitize(row.code.as_deref().unwrap_or(""), false)
+                ),
+                style,
+            ),
+            Span::styled(format!("{:<12} ", row.dialect), theme.dim),
+            Span::styled(
+                sanitize(&format!("{} {}", row.method, row.url), false),
+                theme.text,
+            ),
+        ]);
+        if i == h.selected {
+            line = line.style(theme.selected);
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn diff_overlay(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(d) = &app.diff else { return };
+    let r = centred(area, 150, area.height.saturating_sub(2));
+    f.render_widget(Clear, r);
+    let title = format!("{}  (j/k PgUp/PgDn scroll · Esc closes)", d.title);
+    let b = block(&title, true, theme);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    use crate::tui::diff::Kind;
+    let lines: Vec<Line> = d
+        .lines
+        .iter()
+        .skip(d.scroll)
+        .take(inner.height as usize)
+        .map(|(k, s)| {
+            let style = match k {
+                Kind::Title => theme.accent,
+                Kind::Same => theme.text,
+                Kind::Old => theme.server_error,
+                Kind::New => theme.ok,
+                Kind::Note => theme.dim,
+            };
+            Line::from(Span::styled(sanitize(s, false), style))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Remembers where the panes are, so a click can find what it hit.
@@ -974,6 +1082,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("c", "copy the request as curl"),
     ("y / Y", "copy the body / the diagnosis as Markdown"),
     ("S", "save the session and a HAR (redacted)"),
+    ("H", "history of sent exchanges: search, open, resend"),
+    ("d", "mark for a diff; d on another compares them"),
     ("m", "mask credentials on screen (screen sharing)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),

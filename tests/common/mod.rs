@@ -28,6 +28,7 @@ pub fn apiscope(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
         .args(args)
         .env("APISCOPE_CONFIG_DIR", config.path())
+        .env("APISCOPE_DATA_DIR", config.path())
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

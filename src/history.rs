@@ -1,0 +1,367 @@
+//! The history: every exchange sent from the TUI or `send`, kept in an
+//! embedded SQLite database in the user data directory, searchable by host,
+//! status, dialect and code.
+//!
+//! Exchanges are stored redacted (like every file apiscope writes); the
+//! request line typed in the TUI is kept as typed, so a line that names its
+//! secret as `{{env.API_TOKEN}}` resends as it was.
+
+use crate::decode::Diagnosis;
+use crate::model::Exchange;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+/// The schema version this build writes (`PRAGMA user_version`).
+const SCHEMA: i64 = 1;
+
+/// An open history database.
+pub struct History {
+    conn: Connection,
+}
+
+/// One stored exchange, as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Its id.
+    pub id: i64,
+    /// When it was received, Unix milliseconds.
+    pub at_ms: i64,
+    /// `send` or `tui`.
+    pub source: String,
+    /// The method.
+    pub method: String,
+    /// The URL (redacted).
+    pub url: String,
+    /// The status, when a response arrived.
+    pub status: Option<u16>,
+    /// The dialect.
+    pub dialect: String,
+    /// The error code, if any.
+    pub code: Option<String>,
+    /// The error message, if any.
+    pub message: Option<String>,
+}
+
+/// A search: `host:H status:429|4xx dialect:D code:C` and free words that
+/// must all occur in the URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// Host (substring).
+    pub host: Option<String>,
+    /// Exact status, or a class (`4` for `4xx`).
+    pub status: Option<StatusFilter>,
+    /// Dialect.
+    pub dialect: Option<String>,
+    /// Error code (exact, case-insensitive).
+    pub code: Option<String>,
+    /// Words the URL must contain.
+    pub words: Vec<String>,
+}
+
+/// A status filter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StatusFilter {
+    /// One status.
+    Exact(u16),
+    /// A class: `4` for 400–499.
+    Class(u16),
+}
+
+impl Query {
+    /// Parses `host:api.example.com status:4xx code:RATE_LIMITED boards`.
+    pub fn parse(text: &str) -> Result<Query, String> {
+        let mut q = Query::default();
+        for word in text.split_whitespace() {
+            match word.split_once(':') {
+                Some(("host", v)) => q.host = Some(v.to_owned()),
+                Some(("dialect", v)) => q.dialect = Some(v.to_owned()),
+                Some(("code", v)) => q.code = Some(v.to_owned()),
+                Some(("status", v)) => {
+                    let lower = v.to_ascii_lowercase();
+                    q.status = Some(if let Some(c) = lower.strip_suffix("xx") {
+                        StatusFilter::Class(c.parse().map_err(|_| bad_status(v))?)
+                    } else {
+                        StatusFilter::Exact(v.parse().map_err(|_| bad_status(v))?)
+                    });
+                }
+                _ => q.words.push(word.to_owned()),
+            }
+        }
+        Ok(q)
+    }
+}
+
+fn bad_status(v: &str) -> String {
+    format!("status:{v}: expected a status such as 429 or a class such as 4xx")
+}
+
+impl History {
+    /// Opens (creating) the history in the user data directory.
+    pub fn open_default() -> Result<History, String> {
+        let dir = crate::store::data_dir().ok_or("no user data directory on this system")?;
+        History::open(&dir.join("history.sqlite3"))
+    }
+
+    /// Opens (creating) the history at `path`.
+    pub fn open(path: &Path) -> Result<History, String> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let err = |e: rusqlite::Error| format!("{}: {e}", path.display());
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version > SCHEMA {
+            return Err(format!(
+                "{}: history schema {version} is newer than this apiscope understands ({SCHEMA}); upgrade apiscope",
+                path.display()
+            ));
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 2000;
+             CREATE TABLE IF NOT EXISTS exchanges (
+                 id       INTEGER PRIMARY KEY,
+                 at_ms    INTEGER NOT NULL,
+                 source   TEXT NOT NULL,
+                 method   TEXT NOT NULL,
+                 url      TEXT NOT NULL,
+                 host     TEXT NOT NULL,
+                 status   INTEGER,
+                 dialect  TEXT NOT NULL,
+                 code     TEXT,
+                 message  TEXT,
+                 line     TEXT,
+                 exchange TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS by_host ON exchanges(host, at_ms);
+             CREATE INDEX IF NOT EXISTS by_status ON exchanges(status, at_ms);
+             CREATE INDEX IF NOT EXISTS by_code ON exchanges(code, at_ms);
+             PRAGMA user_version = 1;",
+        )
+        .map_err(err)?;
+        Ok(History { conn })
+    }
+
+    /// Stores an exchange (redacted) with its diagnosis; `line` is the TUI's
+    /// request line as typed, when there is one.
+    pub fn record(
+        &self,
+        exchange: &Exchange,
+        d: &Diagnosis,
+        source: &str,
+        line: Option<&str>,
+    ) -> Result<i64, String> {
+        let mut e = exchange.clone();
+        crate::redact::exchange(&mut e);
+        let url = e.url().unwrap_or("").to_owned();
+        let host = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| {
+                    format!(
+                        "{h}{}",
+                        u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                    )
+                })
+            })
+            .unwrap_or_default();
+        let method = e
+            .request
+            .as_ref()
+            .map_or("GET".to_owned(), |r| r.method.clone());
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let json = serde_json::to_string(&e).map_err(|e| e.to_string())?;
+        self.conn
+            .execute(
+                "INSERT INTO exchanges (at_ms, source, method, url, host, status, dialect, code, message, line, exchange)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    at_ms,
+                    source,
+                    method,
+                    url,
+                    host,
+                    d.status,
+                    d.dialect,
+                    d.error.as_ref().and_then(|e| e.code.clone()),
+                    d.error.as_ref().and_then(|e| e.message.clone()),
+                    line,
+                    json
+                ],
+            )
+            .map_err(|e| format!("history: {e}"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest exchanges matching `q`, at most `limit`.
+    pub fn search(&self, q: &Query, limit: usize) -> Result<Vec<Row>, String> {
+        let mut sql = String::from(
+            "SELECT id, at_ms, source, method, url, status, dialect, code, message FROM exchanges WHERE 1 = 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let like = |s: &str| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        };
+        if let Some(h) = &q.host {
+            sql.push_str(" AND host LIKE ? ESCAPE '\\'");
+            args.push(like(h).into());
+        }
+        match q.status {
+            Some(StatusFilter::Exact(s)) => {
+                sql.push_str(" AND status = ?");
+                args.push(i64::from(s).into());
+            }
+            Some(StatusFilter::Class(c)) => {
+                sql.push_str(" AND status BETWEEN ? AND ?");
+                args.push(i64::from(c * 100).into());
+                args.push(i64::from(c * 100 + 99).into());
+            }
+            None => {}
+        }
+        if let Some(d) = &q.dialect {
+            sql.push_str(" AND dialect = ?");
+            args.push(d.clone().into());
+        }
+        if let Some(c) = &q.code {
+            sql.push_str(" AND code = ? COLLATE NOCASE");
+            args.push(c.clone().into());
+        }
+        for w in &q.words {
+            sql.push_str(" AND url LIKE ? ESCAPE '\\'");
+            args.push(like(w).into());
+        }
+        sql.push_str(" ORDER BY at_ms DESC, id DESC LIMIT ?");
+        args.push((limit.min(i64::MAX as usize) as i64).into());
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| format!("history: {e}"))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    source: r.get(2)?,
+                    method: r.get(3)?,
+                    url: r.get(4)?,
+                    status: r.get(5)?,
+                    dialect: r.get(6)?,
+                    code: r.get(7)?,
+                    message: r.get(8)?,
+                })
+            })
+            .map_err(|e| format!("history: {e}"))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("history: {e}"))
+    }
+
+    /// One stored exchange and its request line, by id.
+    pub fn get(&self, id: i64) -> Result<Option<(Exchange, Option<String>)>, String> {
+        let row: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT exchange, line FROM exchanges WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| format!("history: {e}"))?;
+        match row {
+            None => Ok(None),
+            Some((json, line)) => {
+                let e: Exchange = serde_json::from_str(&json)
+                    .map_err(|e| format!("history: exchange {id} is unreadable: {e}"))?;
+                Ok(Some((e, line)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Options, Profiles, diagnose};
+    use crate::model::{Headers, Request, Response};
+
+    fn ex(url: &str, status: u16, body: &str) -> Exchange {
+        let mut h = Headers::new();
+        h.push("Authorization", "Bearer imb_pat_SECRET");
+        let mut rh = Headers::new();
+        rh.push("Content-Type", "application/json");
+        Exchange {
+            request: Some(Request {
+                method: "GET".into(),
+                url: Some(url.into()),
+                headers: h,
+                body: Vec::new(),
+            }),
+            response: Response {
+                status: Some(status),
+                headers: rh,
+                body: body.as_bytes().to_vec(),
+                ..Response::default()
+            },
+            ..Exchange::default()
+        }
+    }
+
+    #[test]
+    fn records_searches_and_reads_back_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        let p = Profiles::built_in();
+        let o = Options::default();
+        let rl = r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429}}"#;
+        for (url, status, body) in [
+            ("https://api.envelope.example/v1/boards", 429, rl),
+            (
+                "https://api.envelope.example/v1/boards?page=2",
+                200,
+                r#"{"data":[]}"#,
+            ),
+            (
+                "https://other.example/x_y",
+                404,
+                r#"{"message":"Not Found"}"#,
+            ),
+        ] {
+            let e = ex(url, status, body);
+            h.record(&e, &diagnose(&e, &p, &o), "send", Some("GET {{env.URL}}"))
+                .unwrap();
+        }
+        let all = h.search(&Query::default(), 10).unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].url, "https://other.example/x_y"); // newest first
+        let q = |s: &str| h.search(&Query::parse(s).unwrap(), 10).unwrap();
+        assert_eq!(q("status:429")[0].code.as_deref(), Some("RATE_LIMITED"));
+        assert_eq!(q("status:4xx").len(), 2);
+        assert_eq!(q("host:envelope").len(), 2);
+        assert_eq!(q("code:rate_limited dialect:envelope").len(), 1);
+        assert_eq!(q("page=2").len(), 1);
+        assert_eq!(q("x_y").len(), 1);
+        assert_eq!(q("%").len(), 0);
+        assert!(Query::parse("status:abc").is_err());
+        let (back, line) = h.get(all[2].id).unwrap().unwrap();
+        assert_eq!(line.as_deref(), Some("GET {{env.URL}}"));
+        let auth = back
+            .request
+            .unwrap()
+            .headers
+            .get("authorization")
+            .unwrap()
+            .to_owned();
+        assert_eq!(auth, "Bearer imb_pat_REDACTED");
+        assert!(h.get(999).unwrap().is_none());
+    }
+}
