@@ -21,4 +21,5 @@ pub mod model;
 pub mod redact;
 pub mod report;
 pub mod store;
+pub mod timeline;
 pub mod tui;

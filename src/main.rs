@@ -464,6 +464,14 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
         }
         let diagnoses = decode::diagnose_all(&recorded, &profiles, &options);
         emit(args.format, &diagnoses)?;
+        if args.format == Format::Text && recorded.len() > 1 {
+            let hosts = apiscope::timeline::build(&recorded, &diagnoses, &profiles);
+            let lines = apiscope::timeline::render(&hosts);
+            write_out(&format!(
+                "\n── rate-limit timeline ──\n{}",
+                report::sanitize(&lines.join("\n"), true)
+            ))?;
+        }
         return Ok(exit_for(&diagnoses));
     }
 

@@ -290,3 +290,49 @@ fn bad_session_files_give_one_line_and_stay_intact() {
     );
     assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), text);
 }
+
+#[test]
+fn the_timeline_shows_where_the_budget_ran_out() {
+    let profiles = Profiles::built_in();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ticket.har");
+    let mut exchanges = input::read_any(path).unwrap();
+    // Spread the envelope requests over two 300 s windows.
+    exchanges[0].timing.started = Some("2026-01-01T00:00:00.000Z".into());
+    exchanges[1].timing.started = Some("2026-01-01T00:04:00.000Z".into());
+    exchanges[2].timing.started = Some("2026-01-01T00:06:40.000Z".into());
+    let diagnoses = decode::diagnose_all(&exchanges, &profiles, &Options::default());
+    let hosts = apiscope::timeline::build(&exchanges, &diagnoses, &profiles);
+    let envelope = hosts
+        .iter()
+        .find(|h| h.host == "api.envelope.example")
+        .unwrap();
+    assert_eq!(envelope.limit, Some(300));
+    assert_eq!(envelope.window_s, 300);
+    assert_eq!(envelope.windows.len(), 2);
+    assert_eq!(envelope.windows[0].requests, 2);
+    assert_eq!(envelope.windows[1].rejected, 1);
+    assert_eq!(envelope.first_429.map(|(i, _)| i), Some(2));
+    let text = apiscope::timeline::render(&hosts).join("\n");
+    assert!(
+        text.contains("429s began at exchange #3 (2026-01-01T00:06:40Z)"),
+        "{text}"
+    );
+    let coded = hosts
+        .iter()
+        .find(|h| h.host == "api.coded.example")
+        .unwrap();
+    assert!(coded.first_429.is_none());
+
+    // replay prints it after the diagnoses.
+    let r = apiscope(&["replay", path], b"");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("── rate-limit timeline ──"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("api.errors-array.example: limit 100 per 60 s")
+    );
+}

@@ -236,5 +236,12 @@ fn open_a_ticket_har_shows_the_first_failure() {
     t.keys(&["m"]);
     let screen = t.wait_for(&["Credentials masked", "imb_pat_REDACTED"]);
     assert!(!screen.contains("DEMO_FAKE"), "{screen}");
+    // The story of the ticket: the rate-limit timeline of the whole file.
+    t.keys(&["T"]);
+    t.wait_for(&[
+        "Rate-limit timeline of 16 exchanges",
+        "api.envelope.example: limit 300 per 300 s",
+        "429s began at exchange #3",
+    ]);
     t.quit();
 }

@@ -369,6 +369,8 @@ pub struct App {
     pub mask: bool,
     /// The history overlay, when open.
     pub history: Option<HistoryView>,
+    /// First line of the help overlay shown (a short terminal scrolls it).
+    pub help_scroll: usize,
     /// The entry marked as the first side of a diff.
     pub diff_base: Option<usize>,
     /// The diff overlay, when open.
@@ -424,6 +426,7 @@ impl App {
             session_name: None,
             mask: false,
             history: None,
+            help_scroll: 0,
             diff_base: None,
             diff: None,
             in_flight: None,
@@ -576,11 +579,16 @@ impl App {
         }
         self.flash = None;
         if self.show_help {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-            ) {
-                self.show_help = false;
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
+                    self.show_help = false;
+                    self.help_scroll = 0;
+                }
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                _ => {}
             }
             return Vec::new();
         }
@@ -634,6 +642,7 @@ impl App {
                 return vec![Cmd::HistorySearch(String::new())];
             }
             KeyCode::Char('d') if !ctrl => self.mark_or_diff(),
+            KeyCode::Char('T') => self.show_timeline(),
             KeyCode::Char('m') => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -1097,7 +1106,7 @@ impl App {
         if let Some(d) = self.diff.as_mut() {
             let max = d.lines.len().saturating_sub(1);
             match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('d') => self.diff = None,
+                KeyCode::Esc | KeyCode::Char('q' | 'd' | 'T') => self.diff = None,
                 KeyCode::Down | KeyCode::Char('j') => d.scroll = (d.scroll + 1).min(max),
                 KeyCode::Up | KeyCode::Char('k') => d.scroll = d.scroll.saturating_sub(1),
                 KeyCode::PageDown | KeyCode::Char(' ') => d.scroll = (d.scroll + page).min(max),
@@ -1108,6 +1117,41 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// `T`: the rate-limit timeline of every exchange in the session.
+    fn show_timeline(&mut self) {
+        use super::diff::Kind;
+        let (exchanges, diagnoses): (Vec<Exchange>, Vec<Diagnosis>) = self
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.exchange.clone()?, e.diagnosis.clone()?)))
+            .unzip();
+        if exchanges.is_empty() {
+            self.flash = Some("No responses yet: nothing to put on a timeline".into());
+            return;
+        }
+        let hosts = crate::timeline::build(&exchanges, &diagnoses, &self.profiles);
+        let lines = crate::timeline::render(&hosts)
+            .into_iter()
+            .map(|l| {
+                let kind = if !l.starts_with(' ') {
+                    Kind::Title
+                } else if l.contains("ran out") || l.contains("429") {
+                    Kind::Old
+                } else if l.contains("never ran out") || l.contains("not placed") {
+                    Kind::Note
+                } else {
+                    Kind::Same
+                };
+                (kind, l)
+            })
+            .collect();
+        self.diff = Some(DiffView {
+            title: format!("Rate-limit timeline of {} exchanges", exchanges.len()),
+            lines,
+            scroll: 0,
+        });
     }
 
     /// `d`: marks this exchange as the first side of a diff, or diffs the

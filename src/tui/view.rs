@@ -46,7 +46,7 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     status_bar(app, theme, f, status);
     record_areas(app, list_area, editor, response);
     if app.show_help {
-        help(theme, f, area);
+        help(app, theme, f, area);
     }
     if app.history.is_some() {
         history_overlay(app, theme, f, area);
@@ -1084,6 +1084,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("S", "save the session and a HAR (redacted)"),
     ("H", "history of sent exchanges: search, open, resend"),
     ("d", "mark for a diff; d on another compares them"),
+    ("T", "rate-limit timeline of the whole session"),
     ("m", "mask credentials on screen (screen sharing)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
@@ -1097,7 +1098,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
 ];
 
-fn help(theme: &Theme, f: &mut Frame, area: Rect) {
+fn help(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let w = 74.min(area.width.saturating_sub(2));
     let h = (HELP.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = Rect::new(
@@ -1107,8 +1108,17 @@ fn help(theme: &Theme, f: &mut Frame, area: Rect) {
         h,
     );
     f.render_widget(Clear, r);
+    // A short terminal scrolls the list (j/k); clamp so it never runs off.
+    let room = h.saturating_sub(2) as usize;
+    app.help_scroll = app.help_scroll.min(HELP.len().saturating_sub(room));
+    let title = if HELP.len() > room {
+        "Keys (j/k scroll · Esc closes)"
+    } else {
+        "Keys (Esc or ? closes)"
+    };
     let lines: Vec<Line> = HELP
         .iter()
+        .skip(app.help_scroll)
         .map(|(k, v)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<18}"), theme.key),
@@ -1116,8 +1126,5 @@ fn help(theme: &Theme, f: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    f.render_widget(
-        Paragraph::new(lines).block(block("Keys (Esc or ? closes)", true, theme)),
-        r,
-    );
+    f.render_widget(Paragraph::new(lines).block(block(title, true, theme)), r);
 }

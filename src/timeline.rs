@@ -1,0 +1,289 @@
+//! The rate-limit timeline of a whole file (a customer's HAR, a session):
+//! per host, requests per window against the documented limit, where the
+//! budget ran out and where the 429s began. What a support engineer needs
+//! to answer "were they really over the limit, and since when?".
+
+use crate::decode::{Diagnosis, Profiles, ratelimit};
+use crate::model::Exchange;
+
+/// One window of one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// Start, Unix seconds.
+    pub start: i64,
+    /// Requests sent in it.
+    pub requests: u64,
+    /// Of which answered 429.
+    pub rejected: u64,
+    /// The lowest `remaining` the server reported in it.
+    pub min_remaining: Option<u64>,
+}
+
+/// The timeline of one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    /// `api.example.com`.
+    pub host: String,
+    /// The limit per window (from the headers, else the documented policy).
+    pub limit: Option<u64>,
+    /// The window length in seconds (`RateLimit-Policy`, the profile, else 60).
+    pub window_s: u64,
+    /// Where the window length comes from.
+    pub window_known: bool,
+    /// The windows from the first request to the last, empty ones included
+    /// (at most [`MAX_WINDOWS`]).
+    pub windows: Vec<Window>,
+    /// The first exchange (index in the file) whose `remaining` was 0.
+    pub exhausted: Option<(usize, i64)>,
+    /// The first 429 (index in the file, time).
+    pub first_429: Option<(usize, i64)>,
+    /// Exchanges with no timestamp (not placed on the timeline).
+    pub untimed: usize,
+}
+
+/// Windows drawn at most per host.
+pub const MAX_WINDOWS: usize = 200;
+
+/// The timeline of `exchanges` (with their diagnoses, in the same order).
+pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profiles) -> Vec<Host> {
+    struct Item {
+        index: usize,
+        at: Option<i64>,
+        status: Option<u16>,
+        remaining: Option<u64>,
+    }
+    // (host, its exchanges, limit, window)
+    type PerHost = (String, Vec<Item>, Option<u64>, Option<u64>);
+    let mut hosts: Vec<PerHost> = Vec::new();
+    for (index, (e, d)) in exchanges.iter().zip(diagnoses).enumerate() {
+        if !e.has_response() {
+            continue;
+        }
+        let host = e
+            .url()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "(unknown host)".into());
+        let at = e
+            .timing
+            .started
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .or_else(|| d.rate_limit.as_ref().and_then(|r| r.observed_at))
+            .or_else(|| {
+                e.response
+                    .headers
+                    .get("date")
+                    .and_then(|v| httpdate::parse_http_date(v).ok())
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs() as i64)
+            });
+        let rl = d.rate_limit.as_ref();
+        let policy = profiles
+            .get(&d.dialect)
+            .and_then(|p| ratelimit::applicable_policy(p, e, rl.and_then(|r| r.limit)));
+        let limit = rl.and_then(|r| r.limit).or(policy.map(|p| p.limit));
+        let window = rl.and_then(|r| r.window_s).or(policy.map(|p| p.window_s));
+        let item = Item {
+            index,
+            at,
+            status: d.status,
+            remaining: rl.and_then(|r| r.remaining),
+        };
+        match hosts.iter_mut().find(|(h, ..)| *h == host) {
+            Some((_, items, l, w)) => {
+                items.push(item);
+                *l = l.or(limit);
+                *w = w.or(window);
+            }
+            None => hosts.push((host, vec![item], limit, window)),
+        }
+    }
+    hosts
+        .into_iter()
+        .map(|(host, mut items, limit, window)| {
+            let window_s = window.unwrap_or(60).max(1);
+            let untimed = items.iter().filter(|i| i.at.is_none()).count();
+            items.sort_by_key(|i| (i.at, i.index));
+            let mut windows: Vec<Window> = Vec::new();
+            let first = items.iter().find_map(|i| i.at);
+            let mut exhausted = None;
+            let mut first_429 = None;
+            for it in &items {
+                if it.remaining == Some(0) && exhausted.is_none() {
+                    exhausted = Some((it.index, it.at.unwrap_or(0)));
+                }
+                if it.status == Some(429) && first_429.is_none() {
+                    first_429 = Some((it.index, it.at.unwrap_or(0)));
+                }
+                let (Some(t), Some(t0)) = (it.at, first) else {
+                    continue;
+                };
+                let n = ((t - t0) / window_s as i64) as usize;
+                if n >= MAX_WINDOWS {
+                    continue;
+                }
+                while windows.len() <= n {
+                    windows.push(Window {
+                        start: t0 + (windows.len() as i64) * window_s as i64,
+                        requests: 0,
+                        rejected: 0,
+                        min_remaining: None,
+                    });
+                }
+                let w = &mut windows[n];
+                w.requests += 1;
+                if it.status == Some(429) {
+                    w.rejected += 1;
+                }
+                if let Some(r) = it.remaining {
+                    w.min_remaining = Some(w.min_remaining.map_or(r, |m| m.min(r)));
+                }
+            }
+            Host {
+                host,
+                limit,
+                window_s,
+                window_known: window.is_some(),
+                windows,
+                exhausted,
+                first_429,
+                untimed,
+            }
+        })
+        .collect()
+}
+
+/// The timeline as text lines (for the TUI overlay and `replay`).
+pub fn render(hosts: &[Host]) -> Vec<String> {
+    let mut out = Vec::new();
+    for h in hosts {
+        let limit = h
+            .limit
+            .map_or("limit unknown".to_owned(), |l| format!("limit {l}"));
+        let window = if h.window_known {
+            format!("per {} s", h.window_s)
+        } else {
+            format!("per {} s window (assumed: none documented)", h.window_s)
+        };
+        out.push(format!("{}: {limit} {window}", h.host));
+        for w in &h.windows {
+            let bar = match h.limit {
+                Some(l) if l > 0 => {
+                    let filled = ((w.requests as f64 / l as f64) * 30.0).ceil().min(30.0) as usize;
+                    format!("{}{}", "█".repeat(filled), "░".repeat(30 - filled))
+                }
+                _ => "█".repeat((w.requests as usize).min(30)),
+            };
+            let mut line = format!(
+                "  {}  {bar}  {:>4} request{}",
+                crate::report::rfc3339(w.start)[11..19].to_owned(),
+                w.requests,
+                if w.requests == 1 { "" } else { "s" }
+            );
+            if let Some(l) = h.limit {
+                line.push_str(&format!(" of {l}"));
+            }
+            if w.rejected > 0 {
+                line.push_str(&format!(" · {} × 429", w.rejected));
+            }
+            if let Some(r) = w.min_remaining {
+                line.push_str(&format!(" · remaining down to {r}"));
+            }
+            out.push(line);
+        }
+        match (h.exhausted, h.first_429) {
+            (None, None) => out.push("  the budget never ran out; no 429".into()),
+            (e, r) => {
+                if let Some((i, t)) = e {
+                    out.push(format!(
+                        "  the budget ran out at exchange #{} ({})",
+                        i + 1,
+                        crate::report::rfc3339(t)
+                    ));
+                }
+                if let Some((i, t)) = r {
+                    out.push(format!(
+                        "  429s began at exchange #{} ({})",
+                        i + 1,
+                        crate::report::rfc3339(t)
+                    ));
+                }
+            }
+        }
+        if h.untimed > 0 {
+            out.push(format!(
+                "  {} exchange(s) without a time are not placed",
+                h.untimed
+            ));
+        }
+        out.push(String::new());
+    }
+    out
+}
+
+/// Parses RFC 3339 (`2026-01-01T00:00:00.123Z`, `…+01:00`) to Unix seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let oh = rest.get(1..3)?.parse::<i64>().ok()?;
+            let om = rest.get(4..6)?.parse::<i64>().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Days from civil (Howard Hinnant).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_parses_as_har_writes_it() {
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
+        assert_eq!(
+            parse_rfc3339("2026-01-01T00:00:00.123Z"),
+            Some(1_767_225_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T01:00:00+01:00"),
+            Some(1_767_225_600)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        for t in [0, 951_782_400, 1_767_225_600 + 3599] {
+            assert_eq!(parse_rfc3339(&crate::report::rfc3339(t)), Some(t));
+        }
+    }
+}
