@@ -17,6 +17,7 @@ pub mod demo;
 pub mod history;
 pub mod http;
 pub mod input;
+pub mod jq;
 pub mod model;
 pub mod redact;
 pub mod report;

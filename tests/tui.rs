@@ -502,3 +502,74 @@ fn history_overlay_searches_and_opens() {
     assert_eq!(cmds, [Cmd::HistoryLoad(6)]);
     assert!(app.history.is_none());
 }
+
+#[test]
+fn jq_filter_on_the_body() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards",
+        &raw(
+            "200 OK",
+            &[],
+            r#"{"data":[{"id":"brd_1","archived":true},{"id":"brd_2","archived":false}]}"#,
+        ),
+    );
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('f')));
+    assert_eq!(app.tab, Tab::Body);
+    // The prompt starts at "."; replace it.
+    app.update(key(KeyCode::Backspace));
+    for c in ".data[] | select(.archived) | .id".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    let [
+        Cmd::Jq {
+            entry,
+            filter,
+            body,
+            remember,
+        },
+    ] = &cmds[..]
+    else {
+        panic!("Enter did not run the filter: {cmds:?}");
+    };
+    assert_eq!(filter, ".data[] | select(.archived) | .id");
+    assert_eq!(remember, std::slice::from_ref(filter));
+    // What the worker thread does:
+    let result = apiscope::jq::run(filter, body);
+    app.update(Msg::JqDone {
+        entry: *entry,
+        filter: filter.clone(),
+        result,
+    });
+    let screen = draw(&mut app, 160, 45);
+    assert!(screen.contains("\"brd_1\""), "{screen}");
+    assert!(!screen.contains("brd_2"), "{screen}");
+    assert!(
+        screen.contains("jq .data[] | select(.archived) | .id · 1 output"),
+        "{screen}"
+    );
+    // Esc shows the body again; f then ↑ recalls the filter.
+    app.update(key(KeyCode::Esc));
+    assert!(draw(&mut app, 160, 45).contains("brd_2"));
+    app.update(key(KeyCode::Char('f')));
+    app.update(key(KeyCode::Char('u')));
+    app.update(key(KeyCode::Up));
+    assert_eq!(
+        app.jq.as_ref().unwrap().text(),
+        ".data[] | select(.archived) | .id"
+    );
+    // A bad filter is a one-line message, the body stays.
+    app.update(key(KeyCode::Esc));
+    app.update(Msg::JqDone {
+        entry: 0,
+        filter: ".data[".into(),
+        result: apiscope::jq::run(".data[", b"{}"),
+    });
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap()
+            .starts_with("jq: filter syntax error")
+    );
+}

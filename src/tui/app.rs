@@ -70,6 +70,21 @@ pub struct Entry {
     pub diagnosis: Option<Diagnosis>,
     /// The body, prepared for viewing.
     pub body: Option<BodyDoc>,
+    /// The body through a jq filter (`f`), shown instead of it on the Body tab.
+    pub filtered: Option<Filtered>,
+}
+
+/// A jq filter's output.
+#[derive(Debug, Clone)]
+pub struct Filtered {
+    /// The filter.
+    pub filter: String,
+    /// Its outputs, pretty-printed, one after the other.
+    pub output: Vec<u8>,
+    /// How many outputs.
+    pub count: usize,
+    /// The view index of `output`.
+    pub doc: BodyDoc,
 }
 
 impl Entry {
@@ -81,6 +96,7 @@ impl Entry {
             exchange: None,
             diagnosis: None,
             body: None,
+            filtered: None,
         }
     }
 }
@@ -108,11 +124,21 @@ impl Entry {
             body: exchange.as_ref().map(|e| BodyDoc::new(&e.response.body)),
             exchange,
             diagnosis,
+            filtered: None,
         }
     }
 
-    /// The body's view index with the bytes it indexes.
+    /// What the Body tab shows: the jq output when a filter is applied,
+    /// else the body; a view index with the bytes it indexes.
     pub fn body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
+        if self.filtered.is_some() {
+            return self.filtered.as_mut().map(|f| (&mut f.doc, &f.output[..]));
+        }
+        self.original_body_mut()
+    }
+
+    /// The response body itself (the overview's preview).
+    pub fn original_body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
         match (self.body.as_mut(), self.exchange.as_ref()) {
             (Some(d), Some(e)) => Some((d, &e.response.body)),
             _ => None,
@@ -301,6 +327,15 @@ pub enum Msg {
     },
     /// A save finished: what to tell the user, or why it failed.
     Saved(Result<String, String>),
+    /// A jq filter finished.
+    JqDone {
+        /// The entry it ran on.
+        entry: usize,
+        /// The filter.
+        filter: String,
+        /// The outputs, or why it failed.
+        result: Result<Vec<String>, String>,
+    },
     /// History search results.
     HistoryRows(Result<Vec<crate::history::Row>, String>),
     /// A history exchange, decoded, with the request line it was sent from.
@@ -329,6 +364,18 @@ pub enum Cmd {
     Copy(String),
     /// Deliver a `Tick` at this time.
     WakeAt(Instant),
+    /// Run a jq filter on a copy of an entry's body off the UI thread;
+    /// answer with `Msg::JqDone`. `remember` is the filter history to keep.
+    Jq {
+        /// The entry.
+        entry: usize,
+        /// The filter.
+        filter: String,
+        /// The body.
+        body: Vec<u8>,
+        /// The filter history, newest last.
+        remember: Vec<String>,
+    },
     /// Search the history; answer with `Msg::HistoryRows`.
     HistorySearch(String),
     /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
@@ -371,6 +418,12 @@ pub struct App {
     pub history: Option<HistoryView>,
     /// First line of the help overlay shown (a short terminal scrolls it).
     pub help_scroll: usize,
+    /// The jq filter being typed (`f`).
+    pub jq: Option<LineInput>,
+    /// Filters run, oldest first (kept across runs).
+    pub jq_history: Vec<String>,
+    /// Position while stepping through `jq_history` with ↑/↓.
+    jq_pos: Option<usize>,
     /// The entry marked as the first side of a diff.
     pub diff_base: Option<usize>,
     /// The diff overlay, when open.
@@ -427,6 +480,9 @@ impl App {
             mask: false,
             history: None,
             help_scroll: 0,
+            jq: None,
+            jq_history: Vec::new(),
+            jq_pos: None,
             diff_base: None,
             diff: None,
             in_flight: None,
@@ -473,6 +529,42 @@ impl App {
             }
             Msg::Mouse(m) => self.mouse(m),
             Msg::Key(key) => self.key(key),
+            Msg::JqDone {
+                entry,
+                filter,
+                result,
+            } => {
+                match result {
+                    Ok(outputs) if entry < self.entries.len() => {
+                        let output = outputs.join("\n").into_bytes();
+                        // One value is JSON again (coloured); several are
+                        // shown one after the other as jq prints them.
+                        let doc = if outputs.len() == 1 {
+                            BodyDoc::new(&output)
+                        } else {
+                            BodyDoc::plain(&output)
+                        };
+                        self.flash = Some(format!(
+                            "jq {filter}: {} output{} · Esc shows the body again",
+                            outputs.len(),
+                            if outputs.len() == 1 { "" } else { "s" }
+                        ));
+                        self.entries[entry].filtered = Some(Filtered {
+                            filter,
+                            count: outputs.len(),
+                            output,
+                            doc,
+                        });
+                        if entry == self.selected {
+                            self.scroll = 0;
+                            self.search = None;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.flash = Some(format!("jq: {e}")),
+                }
+                Vec::new()
+            }
             Msg::HistoryRows(result) => {
                 if let Some(h) = self.history.as_mut() {
                     match result {
@@ -598,6 +690,9 @@ impl App {
         if self.history.is_some() {
             return self.history_key(key, ctrl);
         }
+        if self.jq.is_some() {
+            return self.jq_key(key, ctrl);
+        }
         if let Some(s) = self.search.as_mut()
             && s.typing
         {
@@ -624,7 +719,33 @@ impl App {
                 return self.cancel_all();
             }
             KeyCode::Char('?') => self.show_help = true,
+            KeyCode::Esc
+                if self.tab == Tab::Body
+                    && self.entries[self.selected].filtered.is_some()
+                    && self.in_flight.is_none() =>
+            {
+                self.entries[self.selected].filtered = None;
+                self.scroll = 0;
+                self.search = None;
+                self.flash = Some("The body, unfiltered".into());
+            }
             KeyCode::Esc => return self.cancel_all(),
+            KeyCode::Char('f') if !ctrl => {
+                if self.entries[self.selected].exchange.is_none() {
+                    self.flash = Some("No body to filter yet: send the request first".into());
+                } else {
+                    self.tab = Tab::Body;
+                    self.focus = Focus::Response;
+                    let start = self.entries[self.selected]
+                        .filtered
+                        .as_ref()
+                        .map(|f| f.filter.clone())
+                        .or_else(|| self.jq_history.last().cloned())
+                        .unwrap_or_else(|| ".".into());
+                    self.jq = Some(LineInput::new(&start));
+                    self.jq_pos = None;
+                }
+            }
             KeyCode::Tab => self.cycle_focus(1),
             KeyCode::BackTab => self.cycle_focus(-1),
             KeyCode::Char('e') | KeyCode::Char('i') => self.focus = Focus::Editor,
@@ -1065,6 +1186,60 @@ impl App {
             }
             None => Vec::new(),
         }
+    }
+
+    fn jq_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        let Some(input) = self.jq.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.jq = None,
+            KeyCode::Enter => {
+                let filter = input.text().trim().to_owned();
+                self.jq = None;
+                if filter.is_empty() {
+                    return Vec::new();
+                }
+                self.jq_history.retain(|f| *f != filter);
+                self.jq_history.push(filter.clone());
+                let overflow = self.jq_history.len().saturating_sub(100);
+                self.jq_history.drain(..overflow);
+                let entry = self.selected;
+                let Some(ex) = self.entries[entry].exchange.as_ref() else {
+                    return Vec::new();
+                };
+                self.flash = Some(format!("jq {filter}: running…"));
+                return vec![Cmd::Jq {
+                    entry,
+                    filter,
+                    body: ex.response.body.clone(),
+                    remember: self.jq_history.clone(),
+                }];
+            }
+            KeyCode::Up | KeyCode::Down if !self.jq_history.is_empty() => {
+                let n = self.jq_history.len();
+                let pos = match (self.jq_pos, key.code) {
+                    (None, KeyCode::Up) => n - 1,
+                    (None, _) => return Vec::new(),
+                    (Some(p), KeyCode::Up) => p.saturating_sub(1),
+                    (Some(p), _) => (p + 1).min(n - 1),
+                };
+                self.jq_pos = Some(pos);
+                *input = LineInput::new(&self.jq_history[pos]);
+            }
+            KeyCode::Backspace => input.backspace(),
+            KeyCode::Delete => input.delete(),
+            KeyCode::Left => input.move_by(-1),
+            KeyCode::Right => input.move_by(1),
+            KeyCode::Home => input.home(false),
+            KeyCode::End => input.home(true),
+            KeyCode::Char('u') if ctrl => input.clear(),
+            KeyCode::Char('w') if ctrl => input.delete_word(),
+            KeyCode::Char('z') if ctrl => input.undo(),
+            KeyCode::Char(c) if !ctrl => input.insert(&c.to_string()),
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn history_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {

@@ -61,6 +61,16 @@ impl BodyDoc {
         }
     }
 
+    /// A document shown as plain text lines, whatever it starts with (jq
+    /// output: already pretty, possibly several values).
+    pub fn plain(bytes: &[u8]) -> BodyDoc {
+        BodyDoc {
+            complete: bytes.is_empty(),
+            json: false,
+            starts: vec![(0, 0)],
+        }
+    }
+
     /// Whether the body is shown as JSON.
     pub fn is_json(&self) -> bool {
         self.json

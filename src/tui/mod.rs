@@ -202,6 +202,15 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
     app.session_name = launch.session_name.clone();
+    app.jq_history = crate::store::data_dir()
+        .and_then(|d| std::fs::read_to_string(d.join("jq_history")).ok())
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     if !launch.recorded.is_empty() {
         app.open_first_failure(first_recorded);
     }
@@ -304,6 +313,39 @@ fn run_cmd(
             }
         }
         Cmd::Copy(text) => osc52(&text),
+        Cmd::Jq {
+            entry,
+            filter,
+            body,
+            remember,
+        } => {
+            let (tx, fail_tx, fail_filter) = (tx.clone(), tx.clone(), filter.clone());
+            // A thread of its own with a big stack: jaq recurses, and a
+            // filter that never ends must not hold a runtime worker.
+            let spawned = std::thread::Builder::new()
+                .name("jq".into())
+                .stack_size(64 << 20)
+                .spawn(move || {
+                    let result = crate::jq::run(&filter, &body);
+                    let _ = tx.send(Msg::JqDone {
+                        entry,
+                        filter,
+                        result,
+                    });
+                });
+            if let Err(e) = spawned {
+                let _ = fail_tx.send(Msg::JqDone {
+                    entry,
+                    filter: fail_filter,
+                    result: Err(format!("cannot start the filter: {e}")),
+                });
+            }
+            if let Some(dir) = crate::store::data_dir() {
+                let mut text = remember.join("\n");
+                text.push('\n');
+                let _ = crate::store::write_atomic(&dir.join("jq_history"), text.as_bytes());
+            }
+        }
         Cmd::HistorySearch(query) => {
             let history = history.clone();
             let tx = tx.clone();

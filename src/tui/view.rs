@@ -850,6 +850,11 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         .as_ref()
         .filter(|s| s.typing)
         .map(|s| s.query.clone());
+    let jq_typing = app.jq.as_ref().map(|j| j.text().to_owned());
+    let filtered = app.entries[app.selected]
+        .filtered
+        .as_ref()
+        .map(|f| (f.filter.clone(), f.count));
     let Some((doc, bytes)) = app.entries[app.selected].body_mut() else {
         return;
     };
@@ -880,10 +885,18 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     }
     app.scroll = scroll;
     f.render_widget(Paragraph::new(lines), area);
-    let info = match search_typing {
-        Some(q) => format!(" /{q}▏ "),
-        None => format!(" {} lines{} ", known, if complete { "" } else { "+" }),
+    let info = match (search_typing, jq_typing, filtered) {
+        (Some(q), ..) => format!(" /{q}▏ "),
+        (_, Some(q), _) => format!(" jq {q}▏ "),
+        (_, _, Some((f, n))) => format!(
+            " jq {f} · {n} output{} · {} lines{} ",
+            if n == 1 { "" } else { "s" },
+            known,
+            if complete { "" } else { "+" }
+        ),
+        _ => format!(" {} lines{} ", known, if complete { "" } else { "+" }),
     };
+    let info = sanitize(&info, false);
     let w = info.chars().count() as u16;
     if area.width > w + 2 {
         let r = Rect::new(
@@ -1004,6 +1017,9 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         _ if app.search.as_ref().is_some_and(|s| s.typing) => {
             "type to search · Enter find · Esc cancel"
         }
+        _ if app.jq.is_some() => {
+            "type a jq filter (.data[] | .id, map(select(.x)), keys…) · Enter run · ↑/↓ earlier filters · Esc cancel"
+        }
         (Focus::Editor, _) => {
             "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo"
         }
@@ -1011,7 +1027,7 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             "↑/↓ j/k select · Enter send · e edit · Tab next pane · ? help · q quit"
         }
         (Focus::Response, Tab::Body) => {
-            "j/k PgUp/PgDn g/G scroll · / search · n/N match · 1-4 tabs · y copy body · ? help"
+            "j/k PgUp/PgDn g/G scroll · / search · n/N match · f jq filter · 1-4 tabs · y copy body · ? help"
         }
         (Focus::Response, _) => {
             "j/k scroll · 1-4 tabs · p next page · A all pages · r retry · c copy curl · Y copy report · ? help"
@@ -1076,6 +1092,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("g / G", "top / bottom"),
     ("1 2 3 4, h/l", "Overview · Body · Headers · Raw"),
     ("/", "search the body; n / N next / previous match"),
+    (
+        "f",
+        "jq filter on the body (↑/↓ earlier filters; Esc unfilters)",
+    ),
     ("p", "fetch the next page (paced by the budget)"),
     ("A", "fetch all pages (paced; Esc stops)"),
     ("r", "resend after Retry-After (countdown; Esc cancels)"),
