@@ -21,6 +21,11 @@ impl Tmux {
     /// Starts `apiscope ARGS` in a `width`×`height` pane, or `None` when
     /// tmux is absent.
     fn start(args: &[&str], width: u16, height: u16) -> Option<Tmux> {
+        Tmux::start_env(args, width, height, &[])
+    }
+
+    /// As `start`, with extra `NAME=value` environment variables.
+    fn start_env(args: &[&str], width: u16, height: u16, extra_env: &[&str]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipping: tmux is not installed (apt-get install -y tmux)");
             return None;
@@ -56,6 +61,10 @@ impl Tmux {
             "-e",
             "TERM=xterm-256color",
         ];
+        for e in extra_env {
+            full.push("-e");
+            full.push(e);
+        }
         full.extend(cmd.iter().map(String::as_str));
         let out = t.tmux(&full);
         assert!(
@@ -243,5 +252,37 @@ fn open_a_ticket_har_shows_the_first_failure() {
         "api.envelope.example: limit 300 per 300 s",
         "429s began at exchange #3",
     ]);
+    t.quit();
+}
+
+#[test]
+fn edit_the_body_in_the_text_area_and_in_editor() {
+    let demo = Demo::start(&[]);
+    // $EDITOR is a script here: it rewrites the file as a person would.
+    let Some(t) = Tmux::start_env(&[], 160, 45, &["EDITOR=sed -i s/old/fresh/"]) else {
+        return;
+    };
+    t.wait_for(&["Requests", "GET https://"]);
+    t.keys(&["C-u"]);
+    t.type_text(&format!(
+        "POST {}/envelope/v1/boards name=old 'Authorization:Bearer imb_pat_demo'",
+        demo.base
+    ));
+    t.keys(&["C-b"]);
+    t.wait_for(&["Request body", "\"name\": \"old\""]);
+    // Type in the text area: a second field.
+    t.keys(&["Down", "End"]);
+    t.type_text(",");
+    t.keys(&["Enter"]);
+    t.type_text("  \"description\": \"typed\"");
+    t.wait_for(&["\"description\": \"typed\""]);
+    // Hand it to $EDITOR and back.
+    t.keys(&["C-e"]);
+    t.wait_for(&["\"name\": \"fresh\"", "Edited in $EDITOR"]);
+    t.keys(&["C-s"]);
+    let screen = t.wait_for(&["Body applied"]);
+    assert!(screen.contains("name=fresh description=typed"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for(&["HTTP 201 Created"]);
     t.quit();
 }

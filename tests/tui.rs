@@ -573,3 +573,34 @@ fn jq_filter_on_the_body() {
             .starts_with("jq: filter syntax error")
     );
 }
+
+#[test]
+fn body_editor_applies_valid_json_and_keeps_invalid_text() {
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(
+        vec![Entry::new(
+            "POST https://api.example.com/v1/boards name=old n:=1",
+            None,
+        )],
+        profiles,
+        Instant::now(),
+    );
+    app.update(key(KeyCode::Char('b')));
+    let screen = draw(&mut app, 160, 45);
+    assert!(screen.contains("\"name\": \"old\""), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Break the JSON: Ctrl-S refuses, says why, keeps the editor.
+    app.update(key(KeyCode::Char('{')));
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    app.update(ctrl('s'));
+    assert!(app.body_editor.is_some());
+    assert!(app.flash.as_deref().unwrap().contains("not valid JSON"));
+    // Undo the typo, apply.
+    app.update(ctrl('z'));
+    app.update(ctrl('s'));
+    assert!(app.body_editor.is_none());
+    assert_eq!(
+        app.editor.text(),
+        "POST https://api.example.com/v1/boards name=old n:=1"
+    );
+}

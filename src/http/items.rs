@@ -184,10 +184,61 @@ pub fn to_words(req: &Request) -> Vec<String> {
                 .all(|k| !k.is_empty() && !k.starts_with('@') && !k.contains([':', '=']))
         });
     match fields {
-        Some(m) => words.extend(m.into_iter().map(|(k, v)| format!("{k}:={v}"))),
+        Some(m) => words.extend(m.into_iter().map(|(k, v)| match v {
+            // A string reads best as `key=value` (but `key=@x` reads a file).
+            serde_json::Value::String(text) if !text.starts_with('@') => format!("{k}={text}"),
+            v => format!("{k}:={v}"),
+        })),
         None => words.push(format!("--raw={}", String::from_utf8_lossy(&req.body))),
     }
     words
+}
+
+/// The words of a request line with its body replaced by `body`: the body
+/// items (`key=value`, `key:=json`, `@file`, `--raw=`) are dropped and the
+/// new body appended as `key:=json` fields (a JSON object) or `--raw=TEXT`,
+/// with `Content-Type: application/json` added for a raw JSON body. An empty
+/// body removes it.
+pub fn replace_body(words: &[String], body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen_url = false;
+    for (i, w) in words.iter().enumerate() {
+        let is_method = i == 0 && METHODS.contains(&w.to_ascii_uppercase().as_str());
+        if is_method || !seen_url {
+            if !is_method {
+                seen_url = true;
+            }
+            out.push(w.clone());
+            continue;
+        }
+        let body_item = w.starts_with('@')
+            || w.starts_with("--raw=")
+            || matches!(split(w), Some((_, Sep::Field | Sep::RawJson, _)));
+        if !body_item {
+            out.push(w.clone());
+        }
+    }
+    let body = body.trim();
+    if body.is_empty() {
+        return out;
+    }
+    let req = Request {
+        method: "POST".into(),
+        url: Some(String::new()),
+        headers: Headers::new(),
+        body: body.as_bytes().to_vec(),
+    };
+    let mut body_words: Vec<String> = to_words(&req).into_iter().skip(2).collect();
+    let raw_json = body_words.first().is_some_and(|w| w.starts_with("--raw="))
+        && serde_json::from_str::<serde_json::Value>(body).is_ok();
+    let has_ct = out.iter().any(
+        |w| matches!(split(w), Some((k, Sep::Header, _)) if k.eq_ignore_ascii_case("content-type")),
+    );
+    if raw_json && !has_ct {
+        out.push("Content-Type:application/json".into());
+    }
+    out.append(&mut body_words);
+    out
 }
 
 /// `:3000/x` → `http://localhost:3000/x`; `example.com` → `http://example.com`.
@@ -242,6 +293,37 @@ mod tests {
 
     fn p(args: &[&str]) -> RequestSpec {
         parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn bodies_are_replaced_in_request_lines() {
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let line = w(&[
+            "POST", ":80/x", "a==1", "X-A:b", "name=old", "n:=1", "@f.json",
+        ]);
+        assert_eq!(
+            replace_body(&line, "{\"name\": \"new\", \"tags\": [1, 2]}"),
+            w(&["POST", ":80/x", "a==1", "X-A:b", "name=new", "tags:=[1,2]"])
+        );
+        assert_eq!(
+            replace_body(&line, "[1, 2]"),
+            w(&[
+                "POST",
+                ":80/x",
+                "a==1",
+                "X-A:b",
+                "Content-Type:application/json",
+                "--raw=[1, 2]"
+            ])
+        );
+        assert_eq!(
+            replace_body(&line, "  "),
+            w(&["POST", ":80/x", "a==1", "X-A:b"])
+        );
+        assert_eq!(
+            replace_body(&w(&[":80/x"]), "a=1&b=2"),
+            w(&[":80/x", "--raw=a=1&b=2"])
+        );
     }
 
     #[test]

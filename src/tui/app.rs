@@ -178,6 +178,15 @@ pub fn mask_line(line: &str) -> String {
         .join(" ")
 }
 
+/// A text area for a request body.
+fn body_textarea(lines: Vec<String>) -> ratatui_textarea::TextArea<'static> {
+    let mut ta = ratatui_textarea::TextArea::new(lines);
+    ta.set_tab_length(2);
+    ta.set_max_histories(500);
+    ta.set_placeholder_text("Type the JSON body (or any text); Ctrl-S applies it, Esc discards");
+    ta
+}
+
 /// Replaces every `{{env.NAME}}` in a word with that environment variable,
 /// so a saved request line names the secret instead of holding it.
 pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -327,6 +336,8 @@ pub enum Msg {
     },
     /// A save finished: what to tell the user, or why it failed.
     Saved(Result<String, String>),
+    /// The external editor finished: the new text, or why not.
+    Edited(Result<String, String>),
     /// A jq filter finished.
     JqDone {
         /// The entry it ran on.
@@ -362,6 +373,9 @@ pub enum Cmd {
     Cancel(u64),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Edit text in `$VISUAL`/`$EDITOR` (the terminal is handed over);
+    /// answer with `Msg::Edited`.
+    ExternalEdit(String),
     /// Deliver a `Tick` at this time.
     WakeAt(Instant),
     /// Run a jq filter on a copy of an entry's body off the UI thread;
@@ -420,6 +434,8 @@ pub struct App {
     pub help_scroll: usize,
     /// The jq filter being typed (`f`).
     pub jq: Option<LineInput>,
+    /// The request body being edited (`b`): a multi-line text area.
+    pub body_editor: Option<ratatui_textarea::TextArea<'static>>,
     /// Filters run, oldest first (kept across runs).
     pub jq_history: Vec<String>,
     /// Position while stepping through `jq_history` with ↑/↓.
@@ -481,6 +497,7 @@ impl App {
             history: None,
             help_scroll: 0,
             jq: None,
+            body_editor: None,
             jq_history: Vec::new(),
             jq_pos: None,
             diff_base: None,
@@ -520,7 +537,9 @@ impl App {
             }
             Msg::Resize => Vec::new(),
             Msg::Paste(text) => {
-                if self.focus == Focus::Editor {
+                if let Some(ta) = self.body_editor.as_mut() {
+                    ta.insert_str(text);
+                } else if self.focus == Focus::Editor {
                     self.editor.insert(&text);
                 } else if let Some(s) = self.search.as_mut().filter(|s| s.typing) {
                     s.query.push_str(&text);
@@ -529,6 +548,19 @@ impl App {
             }
             Msg::Mouse(m) => self.mouse(m),
             Msg::Key(key) => self.key(key),
+            Msg::Edited(result) => {
+                match result {
+                    Ok(text) => {
+                        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+                        self.body_editor = Some(body_textarea(lines));
+                        self.flash = Some(
+                            "Edited in $EDITOR · Ctrl-S applies the body · Esc discards".into(),
+                        );
+                    }
+                    Err(e) => self.flash = Some(e),
+                }
+                Vec::new()
+            }
             Msg::JqDone {
                 entry,
                 filter,
@@ -665,7 +697,8 @@ impl App {
 
     fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
+        // Ctrl-C quits, except in the body editor, where it copies.
+        if ctrl && key.code == KeyCode::Char('c') && self.body_editor.is_none() {
             self.quit = true;
             return self.cancel_all();
         }
@@ -692,6 +725,9 @@ impl App {
         }
         if self.jq.is_some() {
             return self.jq_key(key, ctrl);
+        }
+        if self.body_editor.is_some() {
+            return self.body_editor_key(key, ctrl);
         }
         if let Some(s) = self.search.as_mut()
             && s.typing
@@ -730,6 +766,7 @@ impl App {
                 self.flash = Some("The body, unfiltered".into());
             }
             KeyCode::Esc => return self.cancel_all(),
+            KeyCode::Char('b') if !ctrl => self.open_body_editor(),
             KeyCode::Char('f') if !ctrl => {
                 if self.entries[self.selected].exchange.is_none() {
                     self.flash = Some("No body to filter yet: send the request first".into());
@@ -829,6 +866,7 @@ impl App {
             KeyCode::Char('w') if ctrl => self.editor.delete_word(),
             KeyCode::Char('u') if ctrl => self.editor.clear(),
             KeyCode::Char('z') if ctrl => self.editor.undo(),
+            KeyCode::Char('b') if ctrl => self.open_body_editor(),
             KeyCode::Char(c) if !ctrl => self.editor.insert(&c.to_string()),
             _ => {}
         }
@@ -1186,6 +1224,71 @@ impl App {
             }
             None => Vec::new(),
         }
+    }
+
+    /// `b`: the request's body in a multi-line editor (pretty JSON when it
+    /// is JSON).
+    fn open_body_editor(&mut self) {
+        let text = match App::parse_line(self.editor.text()) {
+            Ok(req) => match serde_json::from_slice::<serde_json::Value>(&req.body) {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+                Err(_) => String::from_utf8_lossy(&req.body).into_owned(),
+            },
+            Err(e) => {
+                self.flash = Some(format!("Fix the request line first: {e}"));
+                return;
+            }
+        };
+        let lines = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.lines().map(str::to_owned).collect()
+        };
+        self.body_editor = Some(body_textarea(lines));
+    }
+
+    fn body_editor_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
+        let Some(ta) = self.body_editor.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => {
+                self.body_editor = None;
+                self.flash = Some("Body edit discarded".into());
+            }
+            KeyCode::Char('s') if ctrl => {
+                let body = ta.lines().join("\n");
+                let trimmed = body.trim();
+                let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');
+                if looks_json && let Err(e) = serde_json::from_str::<serde_json::Value>(trimmed) {
+                    // Say where, keep the editor open: nothing is lost.
+                    self.flash = Some(format!("The body is not valid JSON: {e}; fix it or Esc"));
+                    return Vec::new();
+                }
+                let words = match shell_words(self.editor.text()) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        self.flash = Some(e);
+                        return Vec::new();
+                    }
+                };
+                let new = items::replace_body(&words, &body);
+                let line = new.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
+                self.editor = LineInput::new(&line);
+                self.body_editor = None;
+                self.flash = Some("Body applied to the request line · Enter sends".into());
+            }
+            KeyCode::Char('e') if ctrl => {
+                return vec![Cmd::ExternalEdit(ta.lines().join("\n"))];
+            }
+            KeyCode::Char('z') if ctrl => {
+                ta.undo();
+            }
+            _ => {
+                ta.input(key);
+            }
+        }
+        Vec::new()
     }
 
     fn jq_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {

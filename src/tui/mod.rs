@@ -21,6 +21,7 @@ use ratatui::crossterm::{execute, terminal};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -122,6 +123,10 @@ pub fn demo_entries(base: &str) -> Vec<(String, Option<String>)> {
     ]
 }
 
+/// Set while an external editor owns the terminal: the input thread stops
+/// reading, so the editor gets every key.
+static INPUT_PAUSED: AtomicBool = AtomicBool::new(false);
+
 /// Restores the terminal: raw mode off, main screen, cursor shown.
 fn restore() {
     let _ = terminal::disable_raw_mode();
@@ -159,6 +164,16 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     let input_tx = tx.clone();
     std::thread::spawn(move || {
         loop {
+            if INPUT_PAUSED.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(30));
+                continue;
+            }
+            // Poll, so a pause takes effect within 50 ms.
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => break,
+            }
             let msg = match event::read() {
                 Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                 Ok(Event::Mouse(m)) => Msg::Mouse(m),
@@ -222,7 +237,13 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     }
     let mut dirty = true;
     loop {
-        for cmd in pending.drain(..) {
+        for cmd in std::mem::take(&mut pending) {
+            if let Cmd::ExternalEdit(text) = cmd {
+                let result = external_edit(terminal, &text);
+                pending.extend(app.update(Msg::Edited(result)));
+                dirty = true;
+                continue;
+            }
             run_cmd(
                 cmd,
                 &launch.client,
@@ -313,6 +334,8 @@ fn run_cmd(
             }
         }
         Cmd::Copy(text) => osc52(&text),
+        // Handled by the event loop, which owns the terminal.
+        Cmd::ExternalEdit(_) => {}
         Cmd::Jq {
             entry,
             filter,
@@ -405,6 +428,54 @@ fn run_cmd(
                 let _ = tx.send(Msg::Tick(Instant::now()));
             });
         }
+    }
+}
+
+/// Hands the terminal to `$VISUAL`/`$EDITOR` (else `vi`) on a temporary
+/// `.json` file holding `text`, then takes it back.
+fn external_edit(terminal: &mut ratatui::DefaultTerminal, text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".into());
+    let file = tempfile::Builder::new()
+        .prefix("apiscope-body-")
+        .suffix(".json")
+        .tempfile()
+        .map_err(|e| format!("$EDITOR: cannot create a temporary file: {e}"))?;
+    std::fs::write(file.path(), text)
+        .map_err(|e| format!("$EDITOR: {}: {e}", file.path().display()))?;
+    INPUT_PAUSED.store(true, Ordering::Release);
+    // Let the input thread finish its current poll before the editor reads.
+    std::thread::sleep(Duration::from_millis(60));
+    restore();
+    // `$EDITOR` may hold arguments (`code --wait`): run it through the shell.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file.path())
+        .status();
+    *terminal = ratatui::init();
+    let _ = execute!(
+        std::io::stdout(),
+        event::EnableMouseCapture,
+        event::EnableBracketedPaste
+    );
+    let _ = terminal.clear();
+    INPUT_PAUSED.store(false, Ordering::Release);
+    match status {
+        Ok(s) if s.success() => std::fs::read_to_string(file.path())
+            .map_err(|e| format!("$EDITOR: {}: {e}", file.path().display())),
+        Ok(s) => Err(format!(
+            "$EDITOR ({editor}) exited with {s}; the body is unchanged"
+        )),
+        Err(e) => Err(format!("$EDITOR ({editor}) could not start: {e}")),
     }
 }
 

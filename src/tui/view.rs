@@ -51,9 +51,30 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     if app.history.is_some() {
         history_overlay(app, theme, f, area);
     }
+    if app.body_editor.is_some() {
+        body_editor(app, theme, f, response);
+    }
     if app.diff.is_some() {
         diff_overlay(app, theme, f, area);
     }
+}
+
+/// The request body editor, over the response pane.
+fn body_editor(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(ta) = app.body_editor.as_mut() else {
+        return;
+    };
+    f.render_widget(Clear, area);
+    ta.set_block(block(
+        "Request body  (Ctrl-S apply · Esc discard · Ctrl-E $EDITOR)",
+        true,
+        theme,
+    ));
+    ta.set_style(theme.text);
+    ta.set_cursor_line_style(ratatui::style::Style::default());
+    ta.set_line_number_style(theme.dim);
+    ta.set_selection_style(theme.selected);
+    f.render_widget(&*ta, area);
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
@@ -1017,11 +1038,14 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         _ if app.search.as_ref().is_some_and(|s| s.typing) => {
             "type to search · Enter find · Esc cancel"
         }
+        _ if app.body_editor.is_some() => {
+            "Ctrl-S apply · Esc discard · Ctrl-E $EDITOR · Ctrl-Z/Ctrl-U undo · Ctrl-R redo · Shift-arrows select · Ctrl-C/Ctrl-X copy/cut · Ctrl-Y paste"
+        }
         _ if app.jq.is_some() => {
             "type a jq filter (.data[] | .id, map(select(.x)), keys…) · Enter run · ↑/↓ earlier filters · Esc cancel"
         }
         (Focus::Editor, _) => {
-            "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo"
+            "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo · Ctrl-B body"
         }
         (Focus::List, _) => {
             "↑/↓ j/k select · Enter send · e edit · Tab next pane · ? help · q quit"
@@ -1095,6 +1119,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "f",
         "jq filter on the body (↑/↓ earlier filters; Esc unfilters)",
+    ),
+    (
+        "b, Ctrl-B",
+        "edit the request body (multi-line; Ctrl-E: $EDITOR)",
     ),
     ("p", "fetch the next page (paced by the budget)"),
     ("A", "fetch all pages (paced; Esc stops)"),
