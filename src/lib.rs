@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod history;

@@ -74,6 +74,11 @@ async fn tui_cmd(
         });
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // A broken config is said on the status line (stderr is hidden by the
+    // TUI), and the defaults are used.
+    let (config, problem) = apiscope::config::load();
+    let flash = problem.map(|p| format!("Config ignored: {p}"));
+    let theme = theme.or(config.theme.clone());
     let theme = apiscope::tui::theme::Theme::load(theme.as_deref().unwrap_or("dark"), color)?;
     let profiles = std::sync::Arc::new(load_profiles());
     let client = http::Client::new(http::ClientOptions::default()).map_err(|e| e.to_string())?;
@@ -110,6 +115,8 @@ async fn tui_cmd(
         profiles,
         recorded,
         session_name,
+        keys: config.keys,
+        flash,
         history: open_history().map(|h| std::sync::Arc::new(std::sync::Mutex::new(h))),
     })
     .await;

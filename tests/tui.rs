@@ -604,3 +604,31 @@ fn body_editor_applies_valid_json_and_keeps_invalid_text() {
         "POST https://api.example.com/v1/boards name=old n:=1"
     );
 }
+
+#[test]
+fn keymap_from_the_config_replaces_default_keys() {
+    let config = apiscope::config::parse("[keys]\nhelp = \"F1\"\nquit = \"Ctrl-q\"\n").unwrap();
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(
+        vec![Entry::new("GET https://a.example/1", Some("one"))],
+        profiles,
+        Instant::now(),
+    );
+    app.set_keymap(&config.keys);
+    // The default keys of rebound actions do nothing now.
+    app.update(key(KeyCode::Char('?')));
+    assert!(!app.show_help);
+    app.update(key(KeyCode::Char('q')));
+    assert!(!app.quit);
+    app.update(key(KeyCode::F(1)));
+    assert!(app.show_help);
+    let screen = draw(&mut app, 160, 45);
+    assert!(screen.contains("Your keys"), "{screen}");
+    assert!(screen.contains("Ctrl-q"), "{screen}");
+    app.update(key(KeyCode::Esc));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+}

@@ -8,6 +8,8 @@
 //! | `key:=json` | raw JSON field (`key:=@file.json` from a file) |
 //! | `key=@file` | JSON string field from a file |
 //! | `@file` | the whole body from a file |
+//! | `--bearer=TOKEN` | `Authorization: Bearer TOKEN` |
+//! | `--auth=USER:PASSWORD` | `Authorization: Basic …` |
 //! | `--raw=TEXT` | the whole body, as given (what [`to_line`] writes for a non-JSON body) |
 //!
 //! The separator that comes first in the item wins (`a:b=c` is a header
@@ -87,6 +89,28 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
     let mut query: Vec<(String, String)> = Vec::new();
 
     for item in it {
+        if let Some(token) = item.strip_prefix("--bearer=") {
+            headers.remove("authorization");
+            headers.push("Authorization", format!("Bearer {token}"));
+            continue;
+        }
+        if let Some(creds) = item.strip_prefix("--auth=") {
+            use base64::Engine as _;
+            let creds = if creds.contains(':') {
+                creds.to_owned()
+            } else {
+                format!("{creds}:")
+            };
+            headers.remove("authorization");
+            headers.push(
+                "Authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(creds)
+                ),
+            );
+            continue;
+        }
         if let Some(text) = item.strip_prefix("--raw=") {
             if !fields.is_empty() || file_body.is_some() {
                 return Err(ItemError::MixedBody(item.clone()));
@@ -293,6 +317,14 @@ mod tests {
 
     fn p(args: &[&str]) -> RequestSpec {
         parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn auth_items() {
+        let r = p(&[":80/x", "--bearer=imb_pat_x"]);
+        assert_eq!(r.headers.get("authorization"), Some("Bearer imb_pat_x"));
+        let r = p(&[":80/x", "--auth=user:pass"]);
+        assert_eq!(r.headers.get("authorization"), Some("Basic dXNlcjpwYXNz"));
     }
 
     #[test]

@@ -158,6 +158,10 @@ pub fn mask_line(line: &str) -> String {
         .map(|w| {
             let masked = if w.starts_with("http://") || w.starts_with("https://") {
                 crate::redact::url(w)
+            } else if let Some(t) = w.strip_prefix("--bearer=") {
+                format!("--bearer={}", crate::redact::credential(t))
+            } else if w.starts_with("--auth=") && !w.contains("{{") {
+                format!("--auth={}", crate::redact::MARK)
             } else if let Some((n, v)) = w.split_once("==") {
                 if crate::redact::is_secret_param(n) && !v.is_empty() {
                     format!("{n}=={}", crate::redact::MARK)
@@ -432,6 +436,10 @@ pub struct App {
     pub history: Option<HistoryView>,
     /// First line of the help overlay shown (a short terminal scrolls it).
     pub help_scroll: usize,
+    /// The user's key bindings: (key pressed, the default key it stands for).
+    pub keymap: Vec<(crate::config::Key, crate::config::Key)>,
+    /// Default keys of rebound actions.
+    pub keymap_disabled: Vec<crate::config::Key>,
     /// The jq filter being typed (`f`).
     pub jq: Option<LineInput>,
     /// The request body being edited (`b`): a multi-line text area.
@@ -497,6 +505,8 @@ impl App {
             history: None,
             help_scroll: 0,
             jq: None,
+            keymap: Vec::new(),
+            keymap_disabled: Vec::new(),
             body_editor: None,
             jq_history: Vec::new(),
             jq_pos: None,
@@ -749,6 +759,32 @@ impl App {
         if self.focus == Focus::Editor {
             return self.editor_key(key, ctrl);
         }
+        // The user's keymap: a bound key acts as the action's default key;
+        // an action's default key, once rebound, does nothing.
+        let bound = self
+            .keymap
+            .iter()
+            .find(|(k, _)| k.code == key.code && k.ctrl == ctrl)
+            .map(|(_, default)| *default);
+        let key = match bound {
+            Some(d) => KeyEvent::new(
+                d.code,
+                if d.ctrl {
+                    KeyModifiers::CONTROL
+                } else {
+                    KeyModifiers::NONE
+                },
+            ),
+            None if self
+                .keymap_disabled
+                .iter()
+                .any(|d| d.code == key.code && d.ctrl == ctrl) =>
+            {
+                return Vec::new();
+            }
+            None => key,
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('q') => {
                 self.quit = true;
@@ -893,6 +929,28 @@ impl App {
         } else {
             self.scroll_by(step);
         }
+    }
+
+    /// Applies the config file's `[keys]`.
+    pub fn set_keymap(&mut self, keys: &[(String, Vec<crate::config::Key>)]) {
+        for (action, list) in keys {
+            let Some(default) = crate::config::ACTIONS
+                .iter()
+                .find(|(a, ..)| a == action)
+                .and_then(|(_, d, _)| crate::config::Key::parse(d).ok())
+            else {
+                continue;
+            };
+            if !list.contains(&default) {
+                self.keymap_disabled.push(default);
+            }
+            for k in list {
+                self.keymap.push((*k, default));
+            }
+        }
+        // A key bound to an action is never also disabled.
+        let bound: Vec<_> = self.keymap.iter().map(|(k, _)| *k).collect();
+        self.keymap_disabled.retain(|d| !bound.contains(d));
     }
 
     /// After opening a file: selects the first failed exchange at or after
@@ -1580,9 +1638,9 @@ mod tests {
     fn masked_lines_hide_credentials() {
         assert_eq!(
             mask_line(
-                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1"
+                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1 --bearer=ghp_x --auth=u:p"
             ),
-            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED"
+            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED --bearer=ghp_REDACTED --auth=REDACTED"
         );
     }
 

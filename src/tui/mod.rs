@@ -43,6 +43,10 @@ pub struct Launch {
     pub recorded: Vec<crate::model::Exchange>,
     /// The session's name, for saving.
     pub session_name: Option<String>,
+    /// A message for the status line at start (a config problem).
+    pub flash: Option<String>,
+    /// The user's key bindings (config file `[keys]`).
+    pub keys: Vec<(String, Vec<crate::config::Key>)>,
     /// Where sent exchanges are kept, when it could be opened.
     pub history: Option<Arc<std::sync::Mutex<crate::history::History>>>,
 }
@@ -217,6 +221,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
     app.session_name = launch.session_name.clone();
+    app.set_keymap(&launch.keys);
+    if launch.flash.is_some() {
+        app.flash = launch.flash.clone();
+    }
     app.jq_history = crate::store::data_dir()
         .and_then(|d| std::fs::read_to_string(d.join("jq_history")).ok())
         .map(|t| {

@@ -77,6 +77,18 @@ fn body_editor(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(&*ta, area);
 }
 
+/// `Ctrl-q`, `Enter`, `n` for a key.
+fn key_name(k: &crate::config::Key) -> String {
+    use ratatui::crossterm::event::KeyCode as K;
+    let base = match k.code {
+        K::Char(' ') => "Space".to_owned(),
+        K::Char(c) => c.to_string(),
+        K::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if k.ctrl { format!("Ctrl-{base}") } else { base }
+}
+
 /// A centred rectangle of at most `w`×`h` inside `area`.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(1);
@@ -1140,6 +1152,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("Request line", "[METHOD] URL [ITEM…] as in HTTPie:"),
     ("", "Name:value header · key==value query"),
     ("", "key=value JSON string · key:=json raw JSON"),
+    ("", "--bearer=TOKEN · --auth=USER:PASS · @file body"),
+    ("", "{{env.NAME}}: an environment variable"),
     (
         "Editing",
         "←/→ Home/End · Ctrl-A/E · Ctrl-W · Ctrl-U · Ctrl-Z undo",
@@ -1148,7 +1162,12 @@ pub const HELP: &[(&str, &str)] = &[
 
 fn help(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let w = 74.min(area.width.saturating_sub(2));
-    let h = (HELP.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let extra = if app.keymap.is_empty() {
+        0
+    } else {
+        app.keymap.len() + 2
+    };
+    let h = ((HELP.len() + extra) as u16 + 2).min(area.height.saturating_sub(2));
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -1157,20 +1176,41 @@ fn help(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     );
     f.render_widget(Clear, r);
     // A short terminal scrolls the list (j/k); clamp so it never runs off.
+    let total = HELP.len()
+        + if app.keymap.is_empty() {
+            0
+        } else {
+            app.keymap.len() + 2
+        };
     let room = h.saturating_sub(2) as usize;
-    app.help_scroll = app.help_scroll.min(HELP.len().saturating_sub(room));
-    let title = if HELP.len() > room {
+    app.help_scroll = app.help_scroll.min(total.saturating_sub(room));
+    let title = if total > room {
         "Keys (j/k scroll · Esc closes)"
     } else {
         "Keys (Esc or ? closes)"
     };
-    let lines: Vec<Line> = HELP
+    let mut entries: Vec<(String, String)> = HELP
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if !app.keymap.is_empty() {
+        entries.push((String::new(), String::new()));
+        entries.push(("Your keys".into(), "from config.toml [keys]".into()));
+        for (k, d) in &app.keymap {
+            let action = crate::config::ACTIONS
+                .iter()
+                .find(|(_, def, _)| crate::config::Key::parse(def).ok() == Some(*d))
+                .map_or("", |(_, _, what)| what);
+            entries.push((key_name(k), action.to_owned()));
+        }
+    }
+    let lines: Vec<Line> = entries
         .iter()
         .skip(app.help_scroll)
         .map(|(k, v)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<18}"), theme.key),
-                Span::styled(*v, theme.text),
+                Span::styled(v.clone(), theme.text),
             ])
         })
         .collect();

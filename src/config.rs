@@ -1,0 +1,231 @@
+//! The user's configuration file, `config.toml` in the platform config
+//! directory (`$APISCOPE_CONFIG_DIR` when set):
+//!
+//! ```toml
+//! theme = "light"          # dark, light, high-contrast, or a file in themes/
+//!
+//! [keys]                   # action = key or [keys]; replaces the default key
+//! next_page = "n"
+//! quit = ["q", "Ctrl-q"]
+//! ```
+//!
+//! A broken file is reported in one line naming the file and the place, and
+//! apiscope starts with the defaults.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Actions that can be bound, with their default key.
+pub const ACTIONS: &[(&str, &str, &str)] = &[
+    ("send", "Enter", "send the request"),
+    ("edit", "e", "edit the request line"),
+    ("body", "b", "edit the request body"),
+    ("cancel", "Esc", "cancel"),
+    ("next_page", "p", "next page"),
+    ("all_pages", "A", "all pages"),
+    ("retry", "r", "retry after Retry-After"),
+    ("copy_curl", "c", "copy as curl"),
+    ("copy_body", "y", "copy the body"),
+    ("copy_report", "Y", "copy the diagnosis"),
+    ("search", "/", "search the body"),
+    ("next_match", "n", "next match"),
+    ("previous_match", "N", "previous match"),
+    ("filter", "f", "jq filter"),
+    ("save", "S", "save the session"),
+    ("history", "H", "history"),
+    ("diff", "d", "diff"),
+    ("timeline", "T", "rate-limit timeline"),
+    ("mask", "m", "mask credentials"),
+    ("help", "?", "help"),
+    ("quit", "q", "quit"),
+    ("down", "j", "down"),
+    ("up", "k", "up"),
+    ("page_down", "PageDown", "page down"),
+    ("page_up", "PageUp", "page up"),
+    ("top", "g", "top"),
+    ("bottom", "G", "bottom"),
+    ("overview_tab", "1", "Overview tab"),
+    ("body_tab", "2", "Body tab"),
+    ("headers_tab", "3", "Headers tab"),
+    ("raw_tab", "4", "Raw tab"),
+    ("next_pane", "Tab", "next pane"),
+];
+
+/// A key: a code and whether Ctrl is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub code: ratatui::crossterm::event::KeyCode,
+    /// With Ctrl.
+    pub ctrl: bool,
+}
+
+impl Key {
+    /// Parses `x`, `Ctrl-x`, `Enter`, `Esc`, `Tab`, `Space`, `PageDown`,
+    /// `Up`, `F5`….
+    pub fn parse(s: &str) -> Result<Key, String> {
+        use ratatui::crossterm::event::KeyCode as K;
+        let (ctrl, rest) = match s
+            .strip_prefix("Ctrl-")
+            .or_else(|| s.strip_prefix("ctrl-"))
+            .or_else(|| s.strip_prefix("C-"))
+        {
+            Some(r) => (true, r),
+            None => (false, s),
+        };
+        let code = match rest {
+            "Enter" | "enter" | "Return" => K::Enter,
+            "Esc" | "esc" | "Escape" => K::Esc,
+            "Tab" | "tab" => K::Tab,
+            "BackTab" => K::BackTab,
+            "Space" | "space" => K::Char(' '),
+            "Backspace" => K::Backspace,
+            "Delete" | "Del" => K::Delete,
+            "Up" | "up" => K::Up,
+            "Down" | "down" => K::Down,
+            "Left" | "left" => K::Left,
+            "Right" | "right" => K::Right,
+            "Home" => K::Home,
+            "End" => K::End,
+            "PageUp" | "PgUp" => K::PageUp,
+            "PageDown" | "PgDn" => K::PageDown,
+            f if f.len() >= 2
+                && f.starts_with('F')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                K::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => K::Char(c.chars().next().unwrap_or(' ')),
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a key (a character, Ctrl-x, Enter, Esc, Tab, Space, PageDown, Up, F5…)"
+                ));
+            }
+        };
+        Ok(Key { code, ctrl })
+    }
+}
+
+/// The configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The theme, when set.
+    pub theme: Option<String>,
+    /// (action, keys) for every rebound action.
+    pub keys: Vec<(String, Vec<Key>)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    theme: Option<String>,
+    #[serde(default)]
+    keys: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The config directory.
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("APISCOPE_CONFIG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "apiscope").map(|d| d.config_dir().to_path_buf())
+}
+
+/// Loads `config.toml`; a missing file is the defaults, a broken one the
+/// defaults and a one-line message.
+pub fn load() -> (Config, Option<String>) {
+    let Some(path) = config_dir().map(|d| d.join("config.toml")) else {
+        return (Config::default(), None);
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match parse(&text) {
+            Ok(c) => (c, None),
+            Err(e) => (Config::default(), Some(format!("{}: {e}", path.display()))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Config::default(), None),
+        Err(e) => (Config::default(), Some(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Parses the text of a config file.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let file: File = toml::from_str(text).map_err(|e| {
+        let place = e
+            .span()
+            .map(|s| {
+                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: ")
+            })
+            .unwrap_or_default();
+        format!("{place}{}", e.message())
+    })?;
+    let mut keys = Vec::new();
+    for (action, k) in file.keys {
+        if !ACTIONS.iter().any(|(a, ..)| *a == action) {
+            return Err(format!(
+                "[keys] unknown action '{action}' (actions: {})",
+                ACTIONS
+                    .iter()
+                    .map(|(a, ..)| *a)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let list = match k {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        };
+        let parsed = list
+            .iter()
+            .map(|s| Key::parse(s).map_err(|e| format!("[keys] {action}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        keys.push((action, parsed));
+    }
+    Ok(Config {
+        theme: file.theme,
+        keys,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyCode;
+
+    #[test]
+    fn parses_keys_and_names_problems() {
+        let c = parse("theme = \"light\"\n[keys]\nnext_page = \"n\"\nquit = [\"q\", \"Ctrl-q\"]\n")
+            .unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.keys[0].0, "next_page");
+        assert_eq!(
+            c.keys[1].1[1],
+            Key {
+                code: KeyCode::Char('q'),
+                ctrl: true
+            }
+        );
+        assert_eq!(Key::parse("F5").unwrap().code, KeyCode::F(5));
+        assert_eq!(Key::parse("Space").unwrap().code, KeyCode::Char(' '));
+        assert!(
+            parse("[keys]\nfly = \"x\"\n")
+                .unwrap_err()
+                .contains("unknown action 'fly'")
+        );
+        assert!(
+            parse("[keys]\nquit = \"Hyper-q\"\n")
+                .unwrap_err()
+                .contains("quit: 'Hyper-q' is not a key")
+        );
+        assert!(parse("theme = \n").unwrap_err().starts_with("line 1: "));
+        assert!(parse("colour = 1\n").unwrap_err().contains("colour"));
+    }
+}
