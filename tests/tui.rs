@@ -632,3 +632,30 @@ fn keymap_from_the_config_replaces_default_keys() {
     )));
     assert!(app.quit);
 }
+
+#[test]
+fn html_error_pages_are_highlighted_in_the_body_tab() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards",
+        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\x1b[2J<center><h1>502 Bad Gateway</h1></center></body>\n</html>\n",
+    );
+    app.update(key(KeyCode::Char('2')));
+    let theme = Theme::load("dark", true).unwrap();
+    let mut t = Terminal::new(TestBackend::new(160, 45)).unwrap();
+    t.draw(|f| view::render(&mut app, &theme, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("<head><title>502 Bad Gateway</title></head>"),
+        "{screen}"
+    );
+    // The escape sequence shows as text.
+    assert!(screen.contains("\\x1b[2J"), "{screen}");
+    // Several RGB colours on the <head> line: syntect at work.
+    let row = screen.lines().position(|l| l.contains("<head>")).unwrap() as u16;
+    let colours: std::collections::HashSet<_> = (0..160)
+        .map(|x| buf[(x, row)].fg)
+        .filter(|c| matches!(c, ratatui::style::Color::Rgb(..)))
+        .collect();
+    assert!(colours.len() >= 2, "not highlighted: {colours:?}");
+}

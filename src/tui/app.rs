@@ -72,6 +72,11 @@ pub struct Entry {
     pub body: Option<BodyDoc>,
     /// The body through a jq filter (`f`), shown instead of it on the Body tab.
     pub filtered: Option<Filtered>,
+    /// Syntax highlighting of a non-JSON body, as far as it was shown
+    /// (`None` until the Body tab shows it, or when it has no syntax).
+    pub highlight: Option<Box<super::syntax::Highlighted>>,
+    /// Whether `highlight` was decided (set up, or found not to apply).
+    pub highlight_tried: bool,
 }
 
 /// A jq filter's output.
@@ -97,6 +102,8 @@ impl Entry {
             diagnosis: None,
             body: None,
             filtered: None,
+            highlight: None,
+            highlight_tried: false,
         }
     }
 }
@@ -125,6 +132,8 @@ impl Entry {
             exchange,
             diagnosis,
             filtered: None,
+            highlight: None,
+            highlight_tried: false,
         }
     }
 
@@ -1151,6 +1160,9 @@ impl App {
         let next = diagnosis.pagination.as_ref().and_then(|p| p.next.clone());
         let e = &mut self.entries[flight.entry];
         e.body = Some(BodyDoc::new(&exchange.response.body));
+        e.filtered = None;
+        e.highlight = None;
+        e.highlight_tried = false;
         e.exchange = Some(exchange);
         e.diagnosis = Some(diagnosis);
         if flight.entry == self.selected {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod body;
 pub mod diff;
 pub mod input;
+pub mod syntax;
 pub mod theme;
 pub mod view;
 
@@ -151,6 +152,7 @@ pub async fn run(launch: Launch) -> Result<(), String> {
         restore();
         hook(info);
     }));
+    syntax::preload();
     let mut terminal = ratatui::init();
     let _ = execute!(
         std::io::stdout(),

@@ -16,6 +16,9 @@ const BUILT_IN: &[&str] = &[
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     name: String,
+    /// The syntect theme for highlighted (non-JSON) bodies.
+    #[serde(default)]
+    syntax: Option<String>,
     fg: String,
     dim: String,
     accent: String,
@@ -76,6 +79,9 @@ pub struct Theme {
     pub gauge_low: Style,
     /// Budget gauge: empty.
     pub gauge_empty: Style,
+    /// The syntect theme for highlighted bodies (the syntax theme follows
+    /// the UI theme).
+    pub syntax: String,
 }
 
 fn color(s: &str) -> Color {
@@ -166,6 +172,10 @@ impl Theme {
             gauge_ok: c(&f.gauge_ok),
             gauge_low: c(&f.gauge_low),
             gauge_empty: c(&f.gauge_empty),
+            syntax: f
+                .syntax
+                .clone()
+                .unwrap_or_else(|| "base16-ocean.dark".into()),
         }
     }
 

@@ -902,14 +902,55 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         doc.ensure_offset(bytes, off);
         doc.line_of_offset(off)
     });
+    let plain_text = !doc.is_json();
     let mut lines = Vec::with_capacity(height);
+    // Highlight a non-JSON body (HTML, XML…) with syntect, as far as shown.
+    let entry = &mut app.entries[app.selected];
+    if plain_text && theme.color && entry.filtered.is_none() && !entry.highlight_tried {
+        entry.highlight_tried = true;
+        if let Some(ex) = &entry.exchange
+            && ex.response.body.len() <= crate::tui::syntax::MAX_BYTES
+            && let Some(syn) = crate::tui::syntax::syntax_for(
+                ex.response.headers.get("content-type"),
+                &ex.response.body,
+            )
+        {
+            entry.highlight = Some(Box::new(crate::tui::syntax::Highlighted::new(
+                syn,
+                &theme.syntax,
+            )));
+        }
+    }
+    if let (Some(h), Some(ex), None) = (&mut entry.highlight, &entry.exchange, &entry.filtered) {
+        h.ensure(&ex.response.body, scroll + height);
+    }
+    let entry = &mut app.entries[app.selected];
+    // The visible highlighted lines (copied: the body view borrows the entry).
+    type Spans = Vec<(ratatui::style::Color, String)>;
+    let highlight: Option<Vec<Option<Spans>>> = match (&entry.highlight, &entry.filtered) {
+        (Some(h), None) => Some(
+            (scroll..scroll + height)
+                .map(|i| h.line(i).map(<[_]>::to_vec))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let Some((doc, bytes)) = entry.body_mut() else {
+        return;
+    };
     for i in scroll..(scroll + height).min(known) {
         let mut spans = vec![Span::styled(format!("{:>5}  ", i + 1), theme.dim)];
-        spans.extend(
-            doc.line(bytes, i)
-                .into_iter()
-                .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
-        );
+        match highlight.as_ref().and_then(|h| h.get(i - scroll)?.as_ref()) {
+            Some(hl) => spans.extend(
+                hl.iter()
+                    .map(|(c, s)| Span::styled(s.clone(), Style::default().fg(*c))),
+            ),
+            None => spans.extend(
+                doc.line(bytes, i)
+                    .into_iter()
+                    .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
+            ),
+        }
         let mut line = Line::from(spans);
         if Some(i) == match_line {
             line = line.style(theme.selected);
