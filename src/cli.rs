@@ -87,6 +87,10 @@ pub struct DecodeArgs {
     /// For a bare body: a response header, `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
+
+    /// In a Markdown report, keep tokens in URLs (redacted by default).
+    #[arg(long)]
+    pub keep_secrets: bool,
 }
 
 /// `apiscope send`.
@@ -174,6 +178,10 @@ pub struct ReplayArgs {
     /// Seconds allowed per request (with --live).
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
+
+    /// In a Markdown report, keep tokens in URLs (redacted by default).
+    #[arg(long)]
+    pub keep_secrets: bool,
 }
 
 /// `apiscope history`.

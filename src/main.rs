@@ -174,7 +174,7 @@ fn decode_cmd(args: DecodeArgs) -> Result<ExitCode, String> {
         now: None,
     };
     let diagnoses = decode::diagnose_all(&exchanges, &profiles, &options);
-    emit(args.format, &diagnoses)?;
+    emit_report(args.format, &diagnoses, args.keep_secrets)?;
     Ok(exit_for(&diagnoses))
 }
 
@@ -470,7 +470,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
             );
         }
         let diagnoses = decode::diagnose_all(&recorded, &profiles, &options);
-        emit(args.format, &diagnoses)?;
+        emit_report(args.format, &diagnoses, args.keep_secrets)?;
         if args.format == Format::Text && recorded.len() > 1 {
             let hosts = apiscope::timeline::build(&recorded, &diagnoses, &profiles);
             let lines = apiscope::timeline::render(&hosts);
@@ -584,7 +584,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
     progress.finish_and_clear();
     let live_diagnoses = decode::diagnose_all(&sent, &profiles, &options);
     if !args.check {
-        emit(args.format, &live_diagnoses)?;
+        emit_report(args.format, &live_diagnoses, args.keep_secrets)?;
         return Ok(exit_for(&live_diagnoses));
     }
 
@@ -789,6 +789,14 @@ fn write_out(text: &str) -> Result<(), String> {
 fn emit(format: Format, diagnoses: &[Diagnosis]) -> Result<(), String> {
     let color = format == Format::Text && use_color();
     write_out(&report::render(format, diagnoses, color))
+}
+
+/// As `emit`, with `--keep-secrets` honoured for the Markdown report.
+fn emit_report(format: Format, diagnoses: &[Diagnosis], keep_secrets: bool) -> Result<(), String> {
+    if format == Format::Markdown && keep_secrets {
+        return write_out(&report::markdown::render_keeping_secrets(diagnoses));
+    }
+    emit(format, diagnoses)
 }
 
 fn use_color() -> bool {

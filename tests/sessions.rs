@@ -336,3 +336,22 @@ fn the_timeline_shows_where_the_budget_ran_out() {
             .contains("api.errors-array.example: limit 100 per 60 s")
     );
 }
+
+#[test]
+fn markdown_reports_are_redacted_unless_asked() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ticket.har");
+    let r = apiscope(&["decode", path, "--format", "markdown"], b"");
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("RATE_LIMITED"));
+    for s in SECRETS {
+        assert!(!r.stdout.contains(s), "{s} in the report");
+    }
+    let kept = apiscope(
+        &["decode", path, "--format", "markdown", "--keep-secrets"],
+        b"",
+    );
+    assert!(kept.stdout.contains("FAKE_URL_TOKEN"));
+    // The JSON contract keeps the request URL as it was.
+    let json = apiscope(&["decode", path, "--format", "json"], b"");
+    assert!(json.stdout.contains("access_token=FAKE_URL_TOKEN"));
+}

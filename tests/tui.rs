@@ -392,13 +392,20 @@ fn save_is_redacted_and_mask_hides_credentials_on_screen() {
     );
     app.update(key(KeyCode::Tab)); // leave the editor
     let cmds = app.update(key(KeyCode::Char('S')));
-    let Some(Cmd::Save { session, har, .. }) = cmds.into_iter().next() else {
+    let Some(Cmd::Save {
+        session,
+        har,
+        report,
+        ..
+    }) = cmds.into_iter().next()
+    else {
         panic!("S did not save");
     };
-    for text in [&session, &har] {
+    assert!(report.contains("UNAUTHENTICATED"), "{report}");
+    for text in [&session, &har, &report] {
         assert!(!text.contains("imb_pat_SECRET1"), "{text}");
-        assert!(text.contains("imb_pat_REDACTED"));
     }
+    assert!(session.contains("imb_pat_REDACTED"));
     assert!(session.contains("\"apiscope_session\": 1"));
 
     app.update(key(KeyCode::Char('3')));

@@ -4,8 +4,25 @@ use super::{pagination_summary, rate_limit_summary, request_line, sanitize, stat
 use crate::decode::Diagnosis;
 use std::fmt::Write as _;
 
-/// Renders diagnoses as a Markdown report.
+/// Renders diagnoses as a Markdown report, with tokens in URLs redacted
+/// (a report is pasted into tickets).
 pub fn render(diagnoses: &[Diagnosis]) -> String {
+    let redacted: Vec<Diagnosis> = diagnoses
+        .iter()
+        .cloned()
+        .map(|mut d| {
+            d.url = d.url.as_deref().map(crate::redact::url);
+            if let Some(p) = d.pagination.as_mut() {
+                p.next = p.next.as_deref().map(crate::redact::url);
+            }
+            d
+        })
+        .collect();
+    render_keeping_secrets(&redacted)
+}
+
+/// Renders diagnoses as a Markdown report as they are (`--keep-secrets`).
+pub fn render_keeping_secrets(diagnoses: &[Diagnosis]) -> String {
     let mut out = String::new();
     if diagnoses.len() > 1 {
         let errors = diagnoses.iter().filter(|d| d.is_error()).count();

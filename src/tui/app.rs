@@ -416,6 +416,8 @@ pub enum Cmd {
         session: String,
         /// The same exchanges as HAR 1.2.
         har: String,
+        /// The Markdown ticket report of them.
+        report: String,
     },
 }
 
@@ -1556,7 +1558,19 @@ impl App {
         let session =
             crate::input::session::to_json(Some(&name), &exchanges, &self.profiles, false);
         let har = crate::input::har::to_json(&exchanges, false);
-        vec![Cmd::Save { name, session, har }]
+        let diagnoses: Vec<Diagnosis> = self
+            .entries
+            .iter()
+            .filter(|e| e.exchange.is_some())
+            .filter_map(|e| e.diagnosis.clone())
+            .collect();
+        let report = crate::report::markdown::render(&diagnoses);
+        vec![Cmd::Save {
+            name,
+            session,
+            har,
+            report,
+        }]
     }
 
     fn copy_diagnosis(&mut self) -> Vec<Cmd> {
@@ -1565,6 +1579,7 @@ impl App {
             .diagnosis
             .as_ref()
             .map(|d| crate::report::markdown::render(std::slice::from_ref(d)));
+        // (render redacts tokens in URLs: the report goes into tickets.)
         match text {
             Some(t) => {
                 self.flash = Some("Copied the diagnosis (Markdown)".into());

@@ -415,18 +415,24 @@ fn run_cmd(
                 let _ = tx.send(Msg::HistoryLoaded(loaded));
             });
         }
-        Cmd::Save { name, session, har } => {
+        Cmd::Save {
+            name,
+            session,
+            har,
+            report,
+        } => {
             let result = crate::store::sessions_dir()
                 .ok_or_else(|| "no user data directory on this system".to_owned())
                 .and_then(|dir| {
                     let s = dir.join(format!("{name}.json"));
                     let h = dir.join(format!("{name}.har"));
+                    let r = dir.join(format!("{name}.md"));
                     crate::store::write_atomic(&s, session.as_bytes())?;
                     crate::store::write_atomic(&h, har.as_bytes())?;
+                    crate::store::write_atomic(&r, report.as_bytes())?;
                     Ok(format!(
-                        "Saved {} and {} (credentials redacted)",
-                        s.display(),
-                        h.display()
+                        "Saved {} (+ .har, .md report; credentials redacted)",
+                        s.display()
                     ))
                 });
             let _ = tx.send(Msg::Saved(result));
