@@ -62,7 +62,11 @@ async fn tui_cmd(
             let name = std::path::Path::new(&path)
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned());
-            let banner = format!("{path} · {} exchanges · offline", exchanges.len());
+            let n = exchanges.len();
+            let banner = format!(
+                "{path} · {n} exchange{} · offline",
+                if n == 1 { "" } else { "s" }
+            );
             (exchanges, name, Some(banner))
         }
         None => (Vec::new(), None, None),

@@ -286,3 +286,32 @@ fn edit_the_body_in_the_text_area_and_in_editor() {
     t.wait_for(&["HTTP 201 Created"]);
     t.quit();
 }
+
+#[test]
+fn open_a_session_and_replay_it_live() {
+    let demo = Demo::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("ticket.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .args([
+            "send",
+            &format!("{}/coded/v1/projects/nope", demo.base),
+            "Authorization:Bearer coded_demo_token",
+            "--save",
+            session.to_str().unwrap(),
+            "--keep-secrets",
+        ])
+        .env("APISCOPE_DATA_DIR", dir.path())
+        .output()
+        .expect("send");
+    assert_eq!(out.status.code(), Some(1));
+    let Some(t) = Tmux::start(&["open", session.to_str().unwrap()], 160, 45) else {
+        return;
+    };
+    t.wait_for(&["1 exchange, 1 failed", "404 5000 coded"]);
+    t.keys(&["R"]);
+    let screen = t.wait_for(&["Replay: recorded vs live", "0 of 1 differ"]);
+    assert!(screen.contains("404 coded 5000"), "{screen}");
+    assert!(screen.contains("same"), "{screen}");
+    t.quit();
+}

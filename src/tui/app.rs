@@ -247,6 +247,33 @@ pub struct HistoryView {
     pub error: Option<String>,
 }
 
+/// A replay of every exchange (`R`): (original, live) entry pairs and the
+/// live entries still to send.
+#[derive(Debug, Clone)]
+pub struct ReplayRun {
+    /// (original entry, its live copy).
+    pub pairs: Vec<(usize, usize)>,
+    /// Live entries not sent yet.
+    pub queue: std::collections::VecDeque<usize>,
+}
+
+/// `GET /v1/boards?limit=5` from a request line, for tables.
+fn short_request(line: &str) -> String {
+    let words = shell_words(line).unwrap_or_default();
+    let (method, url) = match words.as_slice() {
+        [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (m.as_str(), u.as_str()),
+        [u, ..] => ("GET", u.as_str()),
+        [] => ("", ""),
+    };
+    let path = url::Url::parse(url)
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_else(|_| url.to_owned());
+    format!("{method} {path}")
+}
+
 /// The diff overlay (`d` twice).
 #[derive(Debug, Clone)]
 pub struct DiffView {
@@ -463,6 +490,8 @@ pub struct App {
     pub diff_base: Option<usize>,
     /// The diff overlay, when open.
     pub diff: Option<DiffView>,
+    /// A replay of the whole session (`R`) in progress.
+    pub replay: Option<ReplayRun>,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -523,6 +552,7 @@ impl App {
             jq_pos: None,
             diff_base: None,
             diff: None,
+            replay: None,
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -848,6 +878,7 @@ impl App {
             }
             KeyCode::Char('d') if !ctrl => self.mark_or_diff(),
             KeyCode::Char('T') => self.show_timeline(),
+            KeyCode::Char('R') => return self.replay_all(),
             KeyCode::Char('m') => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -993,8 +1024,14 @@ impl App {
             })
             .count();
         self.flash = Some(match failed {
-            Some(_) => format!("{total} exchanges, {errors} failed; showing the first failure"),
-            None => format!("{total} exchanges, none failed"),
+            Some(_) => format!(
+                "{total} exchange{}, {errors} failed; showing the first failure",
+                if total == 1 { "" } else { "s" }
+            ),
+            None => format!(
+                "{total} exchange{}, none failed",
+                if total == 1 { "" } else { "s" }
+            ),
         });
     }
 
@@ -1128,9 +1165,13 @@ impl App {
     }
 
     fn cancel_all(&mut self) -> Vec<Cmd> {
-        let had = self.in_flight.is_some() || self.scheduled.is_some() || self.paging_all;
+        let had = self.in_flight.is_some()
+            || self.scheduled.is_some()
+            || self.paging_all
+            || self.replay.is_some();
         self.scheduled = None;
         self.paging_all = false;
+        self.replay = None;
         self.search = None;
         let cmds = self.cancel_in_flight();
         if had {
@@ -1170,6 +1211,24 @@ impl App {
         if flight.entry == self.selected {
             self.scroll = 0;
             self.search = None;
+        }
+        if let Some(run) = self.replay.as_mut()
+            && run.pairs.iter().any(|(_, live)| *live == flight.entry)
+        {
+            return match run.queue.pop_front() {
+                Some(next) => {
+                    self.flash = Some(format!(
+                        "Replaying: {} of {} sent",
+                        run.pairs.len() - run.queue.len() - 1,
+                        run.pairs.len()
+                    ));
+                    self.schedule(next, WaitReason::Pacing)
+                }
+                None => {
+                    self.finish_replay();
+                    Vec::new()
+                }
+            };
         }
         if self.paging_all {
             if self.entries[flight.entry]
@@ -1467,6 +1526,117 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// `R`: re-sends every exchange of the session, paced by the budget,
+    /// each as a new entry, then compares recorded and live.
+    fn replay_all(&mut self) -> Vec<Cmd> {
+        let originals: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| {
+                let e = &self.entries[i];
+                (e.exchange.is_some() || e.label.is_none())
+                    && !e.label.as_deref().is_some_and(|l| l.starts_with("live: "))
+            })
+            .filter(|&i| App::parse_line(&self.entries[i].line).is_ok())
+            .collect();
+        if originals.is_empty() {
+            self.flash = Some("Nothing to replay".into());
+            return Vec::new();
+        }
+        let mut pairs = Vec::new();
+        for &i in &originals {
+            let mut e = Entry::new(&self.entries[i].line, None);
+            e.label = Some(format!(
+                "live: {}",
+                self.entries[i]
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", i + 1))
+            ));
+            self.entries.push(e);
+            pairs.push((i, self.entries.len() - 1));
+        }
+        let mut queue: std::collections::VecDeque<usize> =
+            pairs.iter().map(|(_, live)| *live).collect();
+        let first = queue.pop_front();
+        self.replay = Some(ReplayRun { pairs, queue });
+        self.flash = Some(format!(
+            "Replaying {} requests, paced by the budget · Esc stops",
+            originals.len()
+        ));
+        match first {
+            Some(f) => self.schedule(f, WaitReason::Pacing),
+            None => Vec::new(),
+        }
+    }
+
+    fn finish_replay(&mut self) {
+        use super::diff::Kind;
+        let Some(run) = self.replay.take() else {
+            return;
+        };
+        let outcome = |e: &Entry| {
+            e.diagnosis.as_ref().map(|d| {
+                (
+                    d.status,
+                    d.dialect.clone(),
+                    d.error.as_ref().and_then(|x| x.code.clone()),
+                )
+            })
+        };
+        let show = |o: &Option<(Option<u16>, String, Option<String>)>| match o {
+            None => "(not recorded)".to_owned(),
+            Some((s, d, c)) => format!(
+                "{} {} {}",
+                s.map_or("—".into(), |s| s.to_string()),
+                d,
+                c.as_deref().unwrap_or("—")
+            ),
+        };
+        let mut lines = vec![(
+            Kind::Title,
+            format!(
+                "{:<4} {:<48} {:<36} {:<36}",
+                "#", "request", "recorded", "live"
+            ),
+        )];
+        let mut differ = 0;
+        for (orig, live) in &run.pairs {
+            let (r, l) = (outcome(&self.entries[*orig]), outcome(&self.entries[*live]));
+            let same = r.is_some() && r == l;
+            if !same {
+                differ += 1;
+            }
+            let what = short_request(&self.entries[*orig].line);
+            lines.push((
+                if same { Kind::Same } else { Kind::Old },
+                format!(
+                    "{:<4} {:<48} {:<36} {:<36} {}",
+                    orig + 1,
+                    what.chars().take(48).collect::<String>(),
+                    show(&r),
+                    show(&l),
+                    if same { "same" } else { "DIFFERENT" }
+                ),
+            ));
+        }
+        lines.push((Kind::Note, String::new()));
+        lines.push((
+            Kind::Note,
+            format!(
+                "{differ} of {} differ in status, dialect or error code · select a live entry and its original, d d to diff them",
+                run.pairs.len()
+            ),
+        ));
+        self.flash = Some(format!(
+            "Replay done: {differ} of {} differ",
+            run.pairs.len()
+        ));
+        self.diff = Some(DiffView {
+            title: "Replay: recorded vs live".into(),
+            lines,
+            scroll: 0,
+        });
     }
 
     /// `T`: the rate-limit timeline of every exchange in the session.

@@ -1186,6 +1186,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("H", "history of sent exchanges: search, open, resend"),
     ("d", "mark for a diff; d on another compares them"),
     ("T", "rate-limit timeline of the whole session"),
+    (
+        "R",
+        "re-send every request (paced), compare recorded vs live",
+    ),
     ("m", "mask credentials on screen (screen sharing)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
