@@ -666,3 +666,41 @@ fn html_error_pages_are_highlighted_in_the_body_tab() {
         .collect();
     assert!(colours.len() >= 2, "not highlighted: {colours:?}");
 }
+
+#[test]
+fn a_tui_exchange_saved_as_a_session_opens_with_the_same_diagnosis() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards limit==500 'Authorization:imb_pat_FAKE'",
+        &raw(
+            "400 Bad Request",
+            &[
+                ("X-RateLimit-Limit", "300"),
+                ("X-RateLimit-Remaining", "12"),
+            ],
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400,"requestId":"req_1","details":{"fields":{"limit":"Must be an integer between 1 and 100"}}}}"#,
+        ),
+    );
+    app.update(key(KeyCode::Tab));
+    let Some(Cmd::Save { session, .. }) = app.update(key(KeyCode::Char('S'))).into_iter().next()
+    else {
+        panic!("S did not save");
+    };
+    let before = app.entries[0].diagnosis.clone().unwrap();
+    let reread = input::session::read(session.as_bytes(), "saved.json").unwrap();
+    let after = decode::diagnose(
+        &reread[0],
+        &app.profiles,
+        &Options {
+            dialect: None,
+            now: Some(NOW),
+        },
+    );
+    let json = |d: &decode::Diagnosis| serde_json::to_value(d).unwrap();
+    assert_eq!(json(&after), json(&before));
+    // The finding about the missing Bearer prefix survives the redaction.
+    assert!(
+        after.findings.iter().any(|f| f.contains("Bearer")),
+        "{:?}",
+        after.findings
+    );
+}
