@@ -1309,7 +1309,20 @@ impl App {
             return Vec::new();
         };
         let line = next_page_line(&self.entries[source].line, &next);
-        let label = self.entries[source].label.clone();
+        // "envelope: boards · page 3", so a run of pages reads as one.
+        let page = self.entries[source]
+            .diagnosis
+            .as_ref()
+            .and_then(|d| d.pagination.as_ref())
+            .and_then(|p| p.page)
+            .map(|p| p + 1);
+        let label = self.entries[source].label.as_deref().map(|l| {
+            let base = l.split(" · page ").next().unwrap_or(l);
+            match page {
+                Some(n) => format!("{base} · page {n}"),
+                None => format!("{base} · next page"),
+            }
+        });
         self.entries.push(Entry::new(&line, label.as_deref()));
         let i = self.entries.len() - 1;
         self.selected = i;
