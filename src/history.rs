@@ -79,9 +79,15 @@ impl Query {
                 Some(("status", v)) => {
                     let lower = v.to_ascii_lowercase();
                     q.status = Some(if let Some(c) = lower.strip_suffix("xx") {
-                        StatusFilter::Class(c.parse().map_err(|_| bad_status(v))?)
+                        match c.parse::<u16>() {
+                            Ok(c @ 1..=5) => StatusFilter::Class(c),
+                            _ => return Err(bad_status(v)),
+                        }
                     } else {
-                        StatusFilter::Exact(v.parse().map_err(|_| bad_status(v))?)
+                        match v.parse::<u16>() {
+                            Ok(s @ 100..=599) => StatusFilter::Exact(s),
+                            _ => return Err(bad_status(v)),
+                        }
                     });
                 }
                 _ => q.words.push(word.to_owned()),
@@ -352,6 +358,8 @@ mod tests {
         assert_eq!(q("x_y").len(), 1);
         assert_eq!(q("%").len(), 0);
         assert!(Query::parse("status:abc").is_err());
+        assert!(Query::parse("status:700xx").is_err());
+        assert!(Query::parse("status:99999").is_err());
         let (back, line) = h.get(all[2].id).unwrap().unwrap();
         assert_eq!(line.as_deref(), Some("GET {{env.URL}}"));
         let auth = back

@@ -246,6 +246,8 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
         if let Some(h) = open_history() {
             let _ = h.record(&exchange, &d, "send", None);
         }
+        // The answer first: a request was sent, whatever happens to the file.
+        emit(args.format, std::slice::from_ref(&d))?;
         if let Some(target) = &args.save {
             save_session(
                 target,
@@ -254,7 +256,6 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
                 args.keep_secrets,
             )?;
         }
-        emit(args.format, std::slice::from_ref(&d))?;
         return Ok(exit_for(&[d]));
     }
 
@@ -716,6 +717,15 @@ fn save_session(
             .ok_or("--save: no user data directory on this system; give a path")?
             .join(format!("{target}.json"))
     };
+    // Never replace a file that is not an apiscope session.
+    if let Ok(existing) = std::fs::read(&path)
+        && !input::session::sniff(existing.trim_ascii_start())
+    {
+        return Err(format!(
+            "--save: {} exists and is not an apiscope session; it was left as it was (choose another path)",
+            path.display()
+        ));
+    }
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     let text = input::session::to_json(name.as_deref(), exchanges, profiles, keep_secrets);
     apiscope::store::write_atomic(&path, text.as_bytes())?;

@@ -113,14 +113,23 @@ pub fn request(r: &mut Request) {
 /// Whether a header's value is a credential or a cookie.
 pub fn is_secret_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    SECRET_HEADERS.contains(&lower.as_str()) || COOKIE_HEADERS.contains(&lower.as_str())
+    is_credential_header(&lower) || COOKIE_HEADERS.contains(&lower.as_str())
+}
+
+/// Credential headers: the known list, and `*-token`, `*-key`, `*-secret`
+/// (`X-Vault-Token`, `Ocp-Apim-Subscription-Key`…).
+fn is_credential_header(lower: &str) -> bool {
+    SECRET_HEADERS.contains(&lower)
+        || lower.ends_with("-token")
+        || lower.ends_with("-key")
+        || lower.ends_with("-secret")
 }
 
 /// Redacts credential headers and cookies.
 pub fn headers(h: &mut Headers) {
     for (k, v) in h.0.iter_mut() {
         let lower = k.to_ascii_lowercase();
-        if SECRET_HEADERS.contains(&lower.as_str()) {
+        if is_credential_header(&lower) {
             *v = credential(v);
         } else if COOKIE_HEADERS.contains(&lower.as_str()) {
             *v = cookie(v, lower == "set-cookie");
@@ -195,7 +204,9 @@ fn cookie(value: &str, set_cookie: bool) -> String {
 /// not parse is returned as is.
 pub fn url(u: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(u) else {
-        return u.to_owned();
+        // Not an absolute URL (`api.example.com/?token=…`, `:3000/x?…`):
+        // the query and fragment parameters are still redacted.
+        return redact_params_in(u);
     };
     let mut changed = false;
     if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -203,27 +214,53 @@ pub fn url(u: &str) -> String {
         let _ = parsed.set_password(None);
         changed = true;
     }
-    if let Some(q) = parsed.query()
-        && q.split('&')
-            .any(|kv| is_secret_param(kv.split('=').next().unwrap_or("")))
-    {
-        // Rebuild the query by hand, so the parameters that are not secret
-        // keep their exact spelling.
-        let new: Vec<String> = q
-            .split('&')
-            .map(|kv| match kv.split_once('=') {
-                Some((k, v)) if is_secret_param(k) && !v.is_empty() => format!("{k}={MARK}"),
-                _ => kv.to_owned(),
-            })
-            .collect();
-        parsed.set_query(Some(&new.join("&")));
-        changed = true;
+    if let Some(q) = parsed.query().map(str::to_owned) {
+        let new = redact_pairs(&q);
+        if new != q {
+            parsed.set_query(Some(&new));
+            changed = true;
+        }
+    }
+    // OAuth implicit flows put tokens in the fragment.
+    if let Some(f) = parsed.fragment().map(str::to_owned) {
+        let new = redact_pairs(&f);
+        if new != f {
+            parsed.set_fragment(Some(&new));
+            changed = true;
+        }
     }
     if changed {
         parsed.to_string()
     } else {
         u.to_owned()
     }
+}
+
+/// `a=1&token=x` → `a=1&token=REDACTED`, every other pair as written.
+fn redact_pairs(q: &str) -> String {
+    q.split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if is_secret_param(k) && !v.is_empty() => format!("{k}={MARK}"),
+            _ => kv.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn redact_params_in(u: &str) -> String {
+    let (before_frag, frag) = match u.split_once('#') {
+        Some((a, f)) => (a, Some(f)),
+        None => (u, None),
+    };
+    let mut out = match before_frag.split_once('?') {
+        Some((base, q)) => format!("{base}?{}", redact_pairs(q)),
+        None => before_frag.to_owned(),
+    };
+    if let Some(f) = frag {
+        out.push('#');
+        out.push_str(&redact_pairs(f));
+    }
+    out
 }
 
 /// Redacts secret fields of a JSON or form body; `None` when nothing was
@@ -258,8 +295,12 @@ fn json(v: &mut serde_json::Value) -> bool {
             let mut changed = false;
             for (k, val) in m.iter_mut() {
                 if is_secret_field(k) && (val.is_string() || val.is_number()) {
-                    // Keep a token's vendor prefix, as for headers.
-                    let s = val.as_str().map(credential);
+                    // A token keeps its vendor prefix, as in headers; a
+                    // password or secret keeps nothing.
+                    let token = k.to_ascii_lowercase().contains("token")
+                        || k.eq_ignore_ascii_case("api_key")
+                        || k.eq_ignore_ascii_case("apikey");
+                    let s = val.as_str().filter(|_| token).map(credential);
                     *val = serde_json::Value::String(s.unwrap_or_else(|| MARK.into()));
                     changed = true;
                 } else {

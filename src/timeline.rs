@@ -69,7 +69,8 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
             .started
             .as_deref()
             .and_then(parse_rfc3339)
-            .or_else(|| d.rate_limit.as_ref().and_then(|r| r.observed_at))
+            // Not `rate_limit.observed_at`: without a Date header that is
+            // the decode time, which would pile every exchange into "now".
             .or_else(|| {
                 e.response
                     .headers

@@ -110,6 +110,18 @@ proptest! {
     }
 
     #[test]
+    fn request_items_never_panic(words in prop::collection::vec("[a-zé:=@.ñ/ -]{0,10}", 0..6)) {
+        let mut args = vec!["https://a.example/x".to_owned()];
+        args.extend(words);
+        let _ = apiscope::http::items::parse(&args);
+        if let Ok(spec) = apiscope::http::items::parse(&args) {
+            // What the TUI writes for a request reads back.
+            let words = apiscope::http::items::to_words(&spec.to_request());
+            prop_assert!(apiscope::http::items::parse(&words).is_ok(), "{:?}", words);
+        }
+    }
+
+    #[test]
     fn curl_commands_never_panic(
         args in prop::collection::vec("[-a-zA-Z0-9 '\"$\\\\\n:=@&;|#^xu{}é]{0,12}", 0..12)
     ) {

@@ -355,3 +355,36 @@ fn markdown_reports_are_redacted_unless_asked() {
     let json = apiscope(&["decode", path, "--format", "json"], b"");
     assert!(json.stdout.contains("access_token=FAKE_URL_TOKEN"));
 }
+
+#[test]
+fn send_save_never_replaces_a_file_that_is_not_a_session() {
+    let demo = Demo::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("package.json");
+    std::fs::write(&path, "{\"name\": \"my-app\"}").unwrap();
+    let r = apiscope(
+        &[
+            "send",
+            &format!("{}/coded/v1/projects/nope", demo.base),
+            "--save",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is not an apiscope session"),
+        "{}",
+        r.stderr
+    );
+    // The response was still printed, and the file is untouched.
+    assert!(
+        r.stdout.contains("HTTP 401") || r.stdout.contains("HTTP 404"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{\"name\": \"my-app\"}"
+    );
+}

@@ -310,6 +310,8 @@ fn open_a_session_and_replay_it_live() {
     };
     t.wait_for(&["1 exchange, 1 failed", "404 5000 coded"]);
     t.keys(&["R"]);
+    t.wait_for(&["Re-send 1 request to 127.0.0.1?", "y sends"]);
+    t.keys(&["y"]);
     let screen = t.wait_for(&["Replay: recorded vs live", "0 of 1 differ"]);
     assert!(screen.contains("404 coded 5000"), "{screen}");
     assert!(screen.contains("same"), "{screen}");

@@ -532,6 +532,7 @@ fn jq_filter_on_the_body() {
     let [
         Cmd::Jq {
             entry,
+            generation,
             filter,
             body,
             remember,
@@ -546,6 +547,7 @@ fn jq_filter_on_the_body() {
     let result = apiscope::jq::run(filter, body);
     app.update(Msg::JqDone {
         entry: *entry,
+        generation: *generation,
         filter: filter.clone(),
         result,
     });
@@ -570,6 +572,7 @@ fn jq_filter_on_the_body() {
     app.update(key(KeyCode::Esc));
     app.update(Msg::JqDone {
         entry: 0,
+        generation: app.entries[0].generation,
         filter: ".data[".into(),
         result: apiscope::jq::run(".data[", b"{}"),
     });
@@ -703,4 +706,54 @@ fn a_tui_exchange_saved_as_a_session_opens_with_the_same_diagnosis() {
         "{:?}",
         after.findings
     );
+}
+
+#[test]
+fn drafts_survive_switching_and_clicks_do_not_reach_under_overlays() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(
+        vec![
+            Entry::new("GET https://a.example/1", Some("first")),
+            Entry::new("GET https://a.example/2", Some("second")),
+        ],
+        profiles,
+        Instant::now(),
+    );
+    draw(&mut app, 160, 45);
+    // Edit the first line, switch away and back: the edit is still there.
+    app.update(key(KeyCode::Char('e')));
+    app.update(Msg::Paste(" x==1".into()));
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Tab)); // response → list
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.editor.text(), "GET https://a.example/2");
+    app.update(key(KeyCode::Char('k')));
+    assert_eq!(app.editor.text(), "GET https://a.example/1 x==1");
+    // With the body editor open, a click on the list changes nothing.
+    app.update(key(KeyCode::Char('b')));
+    assert!(app.body_editor.is_some());
+    let click = Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    app.update(click);
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn the_first_save_of_a_run_never_replaces_another_session() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards",
+        &raw("200 OK", &[], r#"{"data":[]}"#),
+    );
+    app.session_name = Some("customer".into());
+    app.update(key(KeyCode::Tab));
+    let cmds = app.update(key(KeyCode::Char('S')));
+    assert!(matches!(&cmds[..], [Cmd::Save { name, overwrite: false, .. }] if name == "customer"));
+    app.update(Msg::Saved(Ok(("customer-2".into(), "Saved".into()))));
+    let cmds = app.update(key(KeyCode::Char('S')));
+    assert!(matches!(&cmds[..], [Cmd::Save { name, overwrite: true, .. }] if name == "customer-2"));
 }

@@ -74,8 +74,10 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
     let mut it = args.iter().peekable();
     let mut method = None;
     if let Some(first) = it.peek()
-        && METHODS.contains(&first.to_ascii_uppercase().as_str())
         && args.len() > 1
+        && (METHODS.contains(&first.to_ascii_uppercase().as_str())
+            // Any other method (PURGE, PROPFIND, QUERY…) in capitals.
+            || (first.len() >= 3 && first.bytes().all(|b| b.is_ascii_uppercase())))
     {
         method = Some(first.to_ascii_uppercase());
         it.next();
@@ -237,7 +239,8 @@ pub fn replace_body(words: &[String], body: &str) -> Vec<String> {
         }
         let body_item = w.starts_with('@')
             || w.starts_with("--raw=")
-            || matches!(split(w), Some((_, Sep::Field | Sep::RawJson, _)));
+            || (!w.starts_with("--")
+                && matches!(split(w), Some((_, Sep::Field | Sep::RawJson, _))));
         if !body_item {
             out.push(w.clone());
         }
@@ -276,17 +279,23 @@ fn normalise_url(u: &str) -> String {
     }
 }
 
+/// What kind of item a word is, by its first separator.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Sep {
+pub enum Sep {
+    /// `Name:value`.
     Header,
+    /// `key==value`.
     Query,
+    /// `key=value`.
     Field,
+    /// `key:=json`.
     RawJson,
 }
 
-fn split(item: &str) -> Option<(&str, Sep, &str)> {
-    let b = item.as_bytes();
-    for i in 1..b.len() {
+/// Splits an item at its first separator: (name, kind, value).
+pub fn split(item: &str) -> Option<(&str, Sep, &str)> {
+    // Character boundaries only: `café=1` must not split inside `é`.
+    for (i, _) in item.char_indices().skip(1) {
         let rest = &item[i..];
         let found = if rest.starts_with(":=") {
             Some((Sep::RawJson, 2))
@@ -317,6 +326,26 @@ mod tests {
 
     fn p(args: &[&str]) -> RequestSpec {
         parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn non_ascii_items_and_other_methods() {
+        let r = p(&[":80/x", "café=1", "ñame:=2", "X-É:v"]);
+        assert_eq!(r.body, r#"{"café":"1","ñame":2}"#.as_bytes());
+        assert_eq!(r.headers.get("X-É"), Some("v"));
+        let r = p(&["PURGE", "https://cdn.example/x"]);
+        assert_eq!(
+            (r.method.as_str(), r.url.as_str()),
+            ("PURGE", "https://cdn.example/x")
+        );
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            replace_body(
+                &w(&["POST", ":80/x", "--bearer=tok", "--auth=u:p", "a=1"]),
+                "{\"b\":2}"
+            ),
+            w(&["POST", ":80/x", "--bearer=tok", "--auth=u:p", "b:=2"])
+        );
     }
 
     #[test]

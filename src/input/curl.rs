@@ -50,9 +50,14 @@ pub fn parse_all(text: &str) -> Result<Vec<Request>, CurlError> {
         cmd.clear();
         Ok(())
     };
+    // `curl … | jq .`: what follows a pipe is not part of the request.
+    let mut piped = false;
     for w in words {
         if w.separator {
             flush(&mut current, &mut out)?;
+            piped = w.text == "|";
+        } else if piped {
+            continue;
         } else if !(current.is_empty() && w.text == "$") {
             current.push(w);
         }
@@ -124,12 +129,13 @@ fn split(text: &str) -> Result<Vec<Word>, CurlError> {
                 if c == '\n' {
                     line += 1;
                 }
-                // `&&`, `||`: one separator.
+                // `&&`, `||`: one separator; a lone `|` is a pipe.
+                let pipe = c == '|' && chars.get(i + 1) != Some(&'|');
                 if (c == '&' || c == '|') && chars.get(i + 1) == Some(&c) {
                     i += 1;
                 }
                 words.push(Word {
-                    text: String::new(),
+                    text: if pipe { "|".into() } else { String::new() },
                     line,
                     separator: true,
                 });
@@ -321,7 +327,7 @@ fn ansi_c_escape(chars: &[char], i: usize, out: &mut String) -> usize {
 }
 
 /// Short options that take a value.
-const SHORT_WITH_VALUE: &str = "XHdubAeoFTxwcDrmEKYyzCQtP";
+const SHORT_WITH_VALUE: &str = "XHdubAeoFTxwcDrmEKYyzCQtPU";
 
 /// Long options that take a value (the ones curl users paste; an unknown
 /// long option is taken as a flag).
@@ -384,6 +390,20 @@ const LONG_WITH_VALUE: &[&str] = &[
     "quote",
     "variable",
     "url-query",
+    "proxy-header",
+    "proxy-cacert",
+    "doh-url",
+    "netrc-file",
+    "engine",
+    "hostpubmd5",
+    "krb",
+    "login-options",
+    "mail-from",
+    "mail-rcpt",
+    "preproxy",
+    "socks5",
+    "socks5-hostname",
+    "header-file",
 ];
 
 enum Data {
@@ -402,6 +422,7 @@ fn command(words: &[Word]) -> Result<Request, CurlError> {
     let mut url: Option<String> = None;
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut data: Vec<Data> = Vec::new();
+    let mut url_query: Vec<String> = Vec::new();
     let mut get = false;
     let mut head = false;
     let mut json = false;
@@ -495,6 +516,20 @@ fn command(words: &[Word]) -> Result<Request, CurlError> {
                         },
                     }
                 }
+                "d" | "data" | "data-ascii" | "data-binary" | "json" if v.starts_with('@') => {
+                    return Err(err(
+                        w.line,
+                        format!(
+                            "{} {v}: the body is read from a file, which is not in this ticket; paste the body with --data-raw instead",
+                            if name.len() == 1 {
+                                format!("-{name}")
+                            } else {
+                                format!("--{name}")
+                            }
+                        ),
+                    ));
+                }
+                "url-query" => url_query.push(url_encode_item(&v)),
                 "d" | "data" | "data-ascii" => data.push(Data::Ascii(v)),
                 "data-raw" | "data-binary" => data.push(Data::Raw(v)),
                 "data-urlencode" => data.push(Data::UrlEncode(v)),
@@ -537,7 +572,11 @@ fn command(words: &[Word]) -> Result<Request, CurlError> {
             }
         }
     }
-    let url = url.ok_or_else(|| err(line, "the curl command has no URL".into()))?;
+    let mut url = url.ok_or_else(|| err(line, "the curl command has no URL".into()))?;
+    if !url_query.is_empty() {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        url = format!("{url}{sep}{}", url_query.join("&"));
+    }
     let has_data = !data.is_empty();
     let joined = data
         .iter()
@@ -645,5 +684,21 @@ mod tests {
                 .contains("-X needs a value")
         );
         assert!(parse("curl -s").unwrap_err().message.contains("no URL"));
+        // A pipe ends the request; -U takes a value; --url-query adds to it.
+        let r = parse("curl -s -U proxyuser:pw https://a.example/x --url-query 'q=a b' | jq .data")
+            .unwrap();
+        assert_eq!(r.url.as_deref(), Some("https://a.example/x?q=a%20b"));
+        assert!(
+            parse("curl https://a.example -d @body.json")
+                .unwrap_err()
+                .message
+                .contains("read from a file")
+        );
+        assert_eq!(
+            parse("curl https://a.example --data-raw '@channel hi'")
+                .unwrap()
+                .body,
+            b"@channel hi"
+        );
     }
 }

@@ -77,6 +77,12 @@ pub struct Entry {
     pub highlight: Option<Box<super::syntax::Highlighted>>,
     /// Whether `highlight` was decided (set up, or found not to apply).
     pub highlight_tried: bool,
+    /// An edit of the request line not sent yet (kept when another entry
+    /// is selected).
+    pub draft: Option<String>,
+    /// Bumped with every response, so a late jq result for an older body
+    /// is dropped.
+    pub generation: u64,
 }
 
 /// A jq filter's output.
@@ -104,6 +110,8 @@ impl Entry {
             filtered: None,
             highlight: None,
             highlight_tried: false,
+            draft: None,
+            generation: 0,
         }
     }
 }
@@ -134,6 +142,8 @@ impl Entry {
             filtered: None,
             highlight: None,
             highlight_tried: false,
+            draft: None,
+            generation: 0,
         }
     }
 
@@ -159,28 +169,50 @@ impl Entry {
 /// secret header items and tokens in URLs. A line that does not split is
 /// shown as is.
 pub fn mask_line(line: &str) -> String {
+    use crate::http::items::{Sep, split};
+    use crate::redact;
     let Ok(words) = shell_words(line) else {
         return line.to_owned();
     };
+    let mut url_seen = false;
     words
         .iter()
-        .map(|w| {
-            let masked = if w.starts_with("http://") || w.starts_with("https://") {
-                crate::redact::url(w)
+        .enumerate()
+        .map(|(i, w)| {
+            let is_method = i == 0 && w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic());
+            let masked = if !url_seen && !is_method && !w.starts_with('-') {
+                // The URL (with or without a scheme).
+                url_seen = true;
+                redact::url(w)
             } else if let Some(t) = w.strip_prefix("--bearer=") {
-                format!("--bearer={}", crate::redact::credential(t))
+                format!("--bearer={}", redact::credential(t))
             } else if w.starts_with("--auth=") && !w.contains("{{") {
-                format!("--auth={}", crate::redact::MARK)
-            } else if let Some((n, v)) = w.split_once("==") {
-                if crate::redact::is_secret_param(n) && !v.is_empty() {
-                    format!("{n}=={}", crate::redact::MARK)
-                } else {
-                    w.clone()
-                }
+                format!("--auth={}", redact::MARK)
+            } else if let Some(raw) = w.strip_prefix("--raw=") {
+                let body = redact::body(raw.as_bytes()).map_or_else(
+                    || raw.to_owned(),
+                    |b| String::from_utf8_lossy(&b).into_owned(),
+                );
+                format!("--raw={body}")
             } else {
-                match w.split_once(':') {
-                    Some((n, v)) if crate::redact::is_secret_header(n) && !v.starts_with('=') => {
-                        format!("{n}:{}", crate::redact::credential(v))
+                match split(w) {
+                    Some((n, Sep::Header, v)) if redact::is_secret_header(n) => {
+                        format!("{n}:{}", redact::credential(v))
+                    }
+                    Some((n, Sep::Query | Sep::Field | Sep::RawJson, v))
+                        if redact::is_secret_param(n) && !v.is_empty() && !v.contains("{{") =>
+                    {
+                        let sep = match split(w).map(|s| s.1) {
+                            Some(Sep::Query) => "==",
+                            Some(Sep::RawJson) => ":=",
+                            _ => "=",
+                        };
+                        let mark = if sep == ":=" {
+                            format!("\"{}\"", redact::MARK)
+                        } else {
+                            redact::MARK.to_owned()
+                        };
+                        format!("{n}{sep}{mark}")
                     }
                     _ => w.clone(),
                 }
@@ -246,6 +278,9 @@ pub struct HistoryView {
     /// Why the last search failed.
     pub error: Option<String>,
 }
+
+/// Scroll positions are clamped here (views clamp further to their content).
+const MAX_SCROLL: usize = 1 << 30;
 
 /// A replay of every exchange (`R`): (original, live) entry pairs and the
 /// live entries still to send.
@@ -374,14 +409,17 @@ pub enum Msg {
         /// When it arrived.
         at: Instant,
     },
-    /// A save finished: what to tell the user, or why it failed.
-    Saved(Result<String, String>),
+    /// A save finished: (the name used, what to tell the user), or why it
+    /// failed.
+    Saved(Result<(String, String), String>),
     /// The external editor finished: the new text, or why not.
     Edited(Result<String, String>),
     /// A jq filter finished.
     JqDone {
         /// The entry it ran on.
         entry: usize,
+        /// The entry's generation when it started.
+        generation: u64,
         /// The filter.
         filter: String,
         /// The outputs, or why it failed.
@@ -423,6 +461,8 @@ pub enum Cmd {
     Jq {
         /// The entry.
         entry: usize,
+        /// The entry's generation (see `Entry::generation`).
+        generation: u64,
         /// The filter.
         filter: String,
         /// The body.
@@ -439,6 +479,9 @@ pub enum Cmd {
     Save {
         /// The session's name (the file stem).
         name: String,
+        /// Whether files of that name may be replaced (this run wrote them);
+        /// else a free name (`name-2`…) is taken.
+        overwrite: bool,
         /// The session document.
         session: String,
         /// The same exchanges as HAR 1.2.
@@ -470,6 +513,8 @@ pub struct App {
     pub session_name: Option<String>,
     /// Mask credentials on screen (`m`), for screen sharing.
     pub mask: bool,
+    /// Whether this run saved its session already (later saves replace it).
+    pub saved_once: bool,
     /// The history overlay, when open.
     pub history: Option<HistoryView>,
     /// First line of the help overlay shown (a short terminal scrolls it).
@@ -492,6 +537,8 @@ pub struct App {
     pub diff: Option<DiffView>,
     /// A replay of the whole session (`R`) in progress.
     pub replay: Option<ReplayRun>,
+    /// A question waiting for y/n (what `R` is about to send).
+    pub confirm: Option<Vec<String>>,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -542,6 +589,7 @@ impl App {
             areas: Areas::default(),
             session_name: None,
             mask: false,
+            saved_once: false,
             history: None,
             help_scroll: 0,
             jq: None,
@@ -553,6 +601,7 @@ impl App {
             diff_base: None,
             diff: None,
             replay: None,
+            confirm: None,
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -614,9 +663,18 @@ impl App {
             }
             Msg::JqDone {
                 entry,
+                generation,
                 filter,
                 result,
             } => {
+                let current = self
+                    .entries
+                    .get(entry)
+                    .is_some_and(|e| e.generation == generation);
+                if !current {
+                    // The body changed while the filter ran: drop it.
+                    return Vec::new();
+                }
                 match result {
                     Ok(outputs) if entry < self.entries.len() => {
                         let output = outputs.join("\n").into_bytes();
@@ -684,7 +742,11 @@ impl App {
             }
             Msg::Saved(result) => {
                 self.flash = Some(match result {
-                    Ok(m) => m,
+                    Ok((name, m)) => {
+                        self.session_name = Some(name);
+                        self.saved_once = true;
+                        m
+                    }
                     Err(e) => format!("Not saved: {e}"),
                 });
                 Vec::new()
@@ -699,6 +761,17 @@ impl App {
     }
 
     fn mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
+        // An overlay or a prompt owns the screen: the panes under it do not
+        // take clicks (a click must not switch the request being edited).
+        if self.show_help
+            || self.body_editor.is_some()
+            || self.jq.is_some()
+            || self.history.is_some()
+            || self.diff.is_some()
+            || self.confirm.is_some()
+        {
+            return Vec::new();
+        }
         let at = Position::new(m.column, m.row);
         let a = self.areas;
         match m.kind {
@@ -766,6 +839,14 @@ impl App {
                 }
                 _ => {}
             }
+            return Vec::new();
+        }
+        if self.confirm.is_some() {
+            self.confirm = None;
+            if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                return self.replay_all();
+            }
+            self.flash = Some("Nothing sent".into());
             return Vec::new();
         }
         if self.diff.is_some() {
@@ -878,7 +959,7 @@ impl App {
             }
             KeyCode::Char('d') if !ctrl => self.mark_or_diff(),
             KeyCode::Char('T') => self.show_timeline(),
-            KeyCode::Char('R') => return self.replay_all(),
+            KeyCode::Char('R') => self.ask_replay_all(),
             KeyCode::Char('m') => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -1038,15 +1119,21 @@ impl App {
     /// Selects an entry: its line goes into the editor.
     pub fn select(&mut self, i: usize) {
         if i < self.entries.len() && i != self.selected {
+            // An unsent edit of the request line stays with its entry.
+            if let Some(cur) = self.entries.get_mut(self.selected) {
+                let text = self.editor.text();
+                cur.draft = (text != cur.line).then(|| text.to_owned());
+            }
             self.selected = i;
-            self.editor = LineInput::new(&self.entries[i].line);
+            let e = &self.entries[i];
+            self.editor = LineInput::new(e.draft.as_deref().unwrap_or(&e.line));
             self.scroll = 0;
             self.search = None;
         }
     }
 
     fn scroll_by(&mut self, delta: isize) {
-        self.scroll = (self.scroll as isize + delta).max(0) as usize;
+        self.scroll = self.scroll.saturating_add_signed(delta).min(MAX_SCROLL);
     }
 
     fn scroll_to_end(&mut self) {
@@ -1056,7 +1143,7 @@ impl App {
             doc.ensure_lines(bytes, usize::MAX);
             self.scroll = doc.known_lines().0.saturating_sub(self.page_height);
         } else {
-            self.scroll = usize::MAX / 2;
+            self.scroll = MAX_SCROLL;
         }
     }
 
@@ -1138,6 +1225,9 @@ impl App {
         }
         self.paging_all = false;
         self.scheduled = None;
+        if self.replay.take().is_some() {
+            self.flash = Some("Replay stopped: you sent a request".into());
+        }
         let mut cmds = self.cancel_in_flight();
         cmds.extend(self.start_send(self.selected, request));
         self.focus = Focus::Response;
@@ -1204,6 +1294,8 @@ impl App {
         let e = &mut self.entries[flight.entry];
         e.body = Some(BodyDoc::new(&exchange.response.body));
         e.filtered = None;
+        e.draft = None;
+        e.generation += 1;
         e.highlight = None;
         e.highlight_tried = false;
         e.exchange = Some(exchange);
@@ -1458,6 +1550,7 @@ impl App {
                 self.flash = Some(format!("jq {filter}: running…"));
                 return vec![Cmd::Jq {
                     entry,
+                    generation: self.entries[entry].generation,
                     filter,
                     body: ex.response.body.clone(),
                     remember: self.jq_history.clone(),
@@ -1541,17 +1634,83 @@ impl App {
         Vec::new()
     }
 
-    /// `R`: re-sends every exchange of the session, paced by the budget,
-    /// each as a new entry, then compares recorded and live.
-    fn replay_all(&mut self) -> Vec<Cmd> {
-        let originals: Vec<usize> = (0..self.entries.len())
+    /// The requests `R` would send: entries with a response or imported
+    /// without one, not the live copies of an earlier replay, that parse.
+    fn replay_candidates(&self) -> (Vec<usize>, usize) {
+        let mut skipped = 0;
+        let picked = (0..self.entries.len())
             .filter(|&i| {
                 let e = &self.entries[i];
                 (e.exchange.is_some() || e.label.is_none())
                     && !e.label.as_deref().is_some_and(|l| l.starts_with("live: "))
             })
-            .filter(|&i| App::parse_line(&self.entries[i].line).is_ok())
+            .filter(|&i| {
+                let ok = App::parse_line(&self.entries[i].line).is_ok();
+                skipped += usize::from(!ok);
+                ok
+            })
             .collect();
+        (picked, skipped)
+    }
+
+    /// `R`: asks first, listing the hosts and any request that is not a
+    /// GET (a customer's HAR may hold a DELETE).
+    fn ask_replay_all(&mut self) {
+        let (picked, skipped) = self.replay_candidates();
+        if picked.is_empty() {
+            self.flash = Some("Nothing to replay".into());
+            return;
+        }
+        let mut hosts: Vec<String> = Vec::new();
+        let mut writes: Vec<String> = Vec::new();
+        for &i in &picked {
+            if let Ok(req) = App::parse_line(&self.entries[i].line) {
+                let host = req
+                    .url
+                    .as_deref()
+                    .and_then(|u| url::Url::parse(u).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if !hosts.contains(&host) {
+                    hosts.push(host);
+                }
+                if !matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                    writes.push(format!(
+                        "#{} {}",
+                        i + 1,
+                        short_request(&self.entries[i].line)
+                    ));
+                }
+            }
+        }
+        let mut text = vec![
+            format!(
+                "Re-send {} request{} to {}?",
+                picked.len(),
+                if picked.len() == 1 { "" } else { "s" },
+                hosts.join(", ")
+            ),
+            String::new(),
+        ];
+        if !writes.is_empty() {
+            text.push(format!("{} of them change data:", writes.len()));
+            text.extend(writes.into_iter().take(8).map(|w| format!("  {w}")));
+            text.push(String::new());
+        }
+        if skipped > 0 {
+            text.push(format!(
+                "{skipped} request line(s) do not parse and are skipped."
+            ));
+            text.push(String::new());
+        }
+        text.push("y sends · any other key cancels".into());
+        self.confirm = Some(text);
+    }
+
+    /// `R`: re-sends every exchange of the session, paced by the budget,
+    /// each as a new entry, then compares recorded and live.
+    fn replay_all(&mut self) -> Vec<Cmd> {
+        let (originals, _) = self.replay_candidates();
         if originals.is_empty() {
             self.flash = Some("Nothing to replay".into());
             return Vec::new();
@@ -1712,9 +1871,18 @@ impl App {
                 if let (Some(ea), Some(da), Some(eb), Some(db)) =
                     (&a.exchange, &a.diagnosis, &b.exchange, &b.diagnosis)
                 {
+                    // Masked on screen: the diff shows redacted copies.
+                    let (mut ea, mut eb) = (ea.clone(), eb.clone());
+                    let (mut da, mut db) = (da.clone(), db.clone());
+                    if self.mask {
+                        crate::redact::exchange(&mut ea);
+                        crate::redact::exchange(&mut eb);
+                        da.url = da.url.as_deref().map(crate::redact::url);
+                        db.url = db.url.as_deref().map(crate::redact::url);
+                    }
                     self.diff = Some(DiffView {
                         title: format!("Diff: #{} → #{}", base + 1, cur + 1),
-                        lines: super::diff::diff((ea, da), (eb, db)),
+                        lines: super::diff::diff((&ea, &da), (&eb, &db)),
                         scroll: 0,
                     });
                 }
@@ -1750,6 +1918,7 @@ impl App {
         let report = crate::report::markdown::render(&diagnoses);
         vec![Cmd::Save {
             name,
+            overwrite: self.saved_once,
             session,
             har,
             report,
@@ -1848,10 +2017,13 @@ mod tests {
     fn masked_lines_hide_credentials() {
         assert_eq!(
             mask_line(
-                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1 --bearer=ghp_x --auth=u:p"
+                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1 --bearer=ghp_x --auth=u:p 'Authorization:Basic dXNlcjpwYXNzd29yZA==' password=hunter2 client_secret:=\"s\" '--raw={\"password\":\"p\"}'"
             ),
-            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED --bearer=ghp_REDACTED --auth=REDACTED"
+            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED --bearer=ghp_REDACTED --auth=REDACTED 'Authorization:Basic REDACTED' password=REDACTED 'client_secret:=\"REDACTED\"' '--raw={\"password\":\"REDACTED\"}'"
         );
+        assert_eq!(mask_line(":3000/x?token=abc"), ":3000/x?token=REDACTED");
+        let kept = mask_line("POST :3000/x password={{env.PW}}");
+        assert!(kept.contains("password={{env.PW}}"), "{kept}");
     }
 
     #[test]

@@ -348,6 +348,7 @@ fn run_cmd(
         Cmd::ExternalEdit(_) => {}
         Cmd::Jq {
             entry,
+            generation,
             filter,
             body,
             remember,
@@ -362,6 +363,7 @@ fn run_cmd(
                     let result = crate::jq::run(&filter, &body);
                     let _ = tx.send(Msg::JqDone {
                         entry,
+                        generation,
                         filter,
                         result,
                     });
@@ -369,6 +371,7 @@ fn run_cmd(
             if let Err(e) = spawned {
                 let _ = fail_tx.send(Msg::JqDone {
                     entry,
+                    generation,
                     filter: fail_filter,
                     result: Err(format!("cannot start the filter: {e}")),
                 });
@@ -417,6 +420,7 @@ fn run_cmd(
         }
         Cmd::Save {
             name,
+            overwrite,
             session,
             har,
             report,
@@ -424,15 +428,33 @@ fn run_cmd(
             let result = crate::store::sessions_dir()
                 .ok_or_else(|| "no user data directory on this system".to_owned())
                 .and_then(|dir| {
+                    // The first save of a run never replaces another
+                    // session of the same name: it takes name-2, name-3…
+                    let taken = |n: &str| {
+                        ["json", "har", "md"]
+                            .iter()
+                            .any(|x| dir.join(format!("{n}.{x}")).exists())
+                    };
+                    let mut name = name;
+                    if !overwrite && taken(&name) {
+                        let base = name.clone();
+                        name = (2..10_000)
+                            .map(|i| format!("{base}-{i}"))
+                            .find(|n| !taken(n))
+                            .ok_or_else(|| format!("no free name like {base}-N"))?;
+                    }
                     let s = dir.join(format!("{name}.json"));
                     let h = dir.join(format!("{name}.har"));
                     let r = dir.join(format!("{name}.md"));
                     crate::store::write_atomic(&s, session.as_bytes())?;
                     crate::store::write_atomic(&h, har.as_bytes())?;
                     crate::store::write_atomic(&r, report.as_bytes())?;
-                    Ok(format!(
-                        "Saved {} (+ .har, .md report; credentials redacted)",
-                        s.display()
+                    Ok((
+                        name,
+                        format!(
+                            "Saved {} (+ .har, .md report; credentials redacted)",
+                            s.display()
+                        ),
                     ))
                 });
             let _ = tx.send(Msg::Saved(result));

@@ -57,6 +57,19 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     if app.diff.is_some() {
         diff_overlay(app, theme, f, area);
     }
+    if let Some(text) = &app.confirm {
+        let w = text.iter().map(|l| l.chars().count()).max().unwrap_or(20) as u16 + 4;
+        let r = centred(area, w.max(40), text.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        let lines: Vec<Line> = text
+            .iter()
+            .map(|l| Line::from(Span::styled(sanitize(l, false), theme.text)))
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines).block(block("Confirm", true, theme)),
+            r,
+        );
+    }
 }
 
 /// The request body editor, over the response pane.
