@@ -53,6 +53,13 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Search the history of sent exchanges (newest first).
     History(HistoryArgs),
+    /// Internal: runs one jq filter on the body given on stdin, for the TUI
+    /// (a separate process, so a runaway filter can be stopped).
+    #[command(hide = true)]
+    JqWorker {
+        /// The filter.
+        filter: String,
+    },
     /// Run the demo API alone on 127.0.0.1.
     DemoServer {
         /// Port to listen on (default: a free one).

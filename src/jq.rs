@@ -1,8 +1,9 @@
 //! The jq filter on a response body (`f` in the TUI): jaq, a jq
 //! implementation in Rust, with jq's standard library; no shell-out.
 //!
-//! Filters run on a worker thread (see the TUI): jaq has no cancellation, so
-//! a filter that never ends costs a thread, never the UI.
+//! The TUI runs filters in a worker process (`apiscope jq-worker`): jaq has
+//! no cancellation and recurses, so a filter that never ends is killed (Esc,
+//! or after 20 s) and one that overflows the stack crashes only the worker.
 
 use jaq_core::compile::Undefined;
 use jaq_core::data::JustLut;

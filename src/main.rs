@@ -35,6 +35,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Some(Command::Replay(args)) => runtime()?.block_on(replay_cmd(args)),
         Some(Command::History(args)) => history_cmd(args),
+        Some(Command::JqWorker { filter }) => {
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
+                .map_err(|e| format!("jq-worker: reading the body: {e}"))?;
+            let out = match apiscope::jq::run(&filter, &body) {
+                Ok(values) => serde_json::json!({ "ok": values }),
+                Err(e) => serde_json::json!({ "err": e }),
+            };
+            write_out(&out.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => runtime()?.block_on(tui_cmd(cli.demo, cli.theme, cli.request, None)),
     }
 }

@@ -206,6 +206,16 @@ fn demo_on_a_narrow_terminal_sends_and_shows_help() {
         screen.contains("limit  Must be an integer between 1 and 100"),
         "{screen}"
     );
+    // A jq filter on the body, run by the real worker process.
+    t.keys(&["f", "C-u"]);
+    t.type_text(".error.details.fields | keys");
+    t.keys(&["Enter"]);
+    t.wait_for(&["\"limit\",", "\"sort\"", "1 output"]);
+    // A filter that recurses forever costs its worker, not the TUI.
+    t.keys(&["f", "C-u"]);
+    t.type_text("def f: [f]; f");
+    t.keys(&["Enter"]);
+    t.wait_for(&["jq: the filter crashed"]);
     t.keys(&["?"]);
     t.wait_for(&["Keys"]);
     t.quit();

@@ -470,6 +470,8 @@ pub enum Cmd {
         /// The filter history, newest last.
         remember: Vec<String>,
     },
+    /// Stop the running jq filter.
+    CancelJq,
     /// Search the history; answer with `Msg::HistoryRows`.
     HistorySearch(String),
     /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
@@ -531,6 +533,8 @@ pub struct App {
     pub jq_history: Vec<String>,
     /// Position while stepping through `jq_history` with ↑/↓.
     jq_pos: Option<usize>,
+    /// A jq filter is running.
+    pub jq_running: bool,
     /// The entry marked as the first side of a diff.
     pub diff_base: Option<usize>,
     /// The diff overlay, when open.
@@ -598,6 +602,7 @@ impl App {
             body_editor: None,
             jq_history: Vec::new(),
             jq_pos: None,
+            jq_running: false,
             diff_base: None,
             diff: None,
             replay: None,
@@ -667,6 +672,7 @@ impl App {
                 filter,
                 result,
             } => {
+                self.jq_running = false;
                 let current = self
                     .entries
                     .get(entry)
@@ -916,7 +922,8 @@ impl App {
             KeyCode::Esc
                 if self.tab == Tab::Body
                     && self.entries[self.selected].filtered.is_some()
-                    && self.in_flight.is_none() =>
+                    && self.in_flight.is_none()
+                    && !self.jq_running =>
             {
                 self.entries[self.selected].filtered = None;
                 self.scroll = 0;
@@ -1255,6 +1262,11 @@ impl App {
     }
 
     fn cancel_all(&mut self) -> Vec<Cmd> {
+        if self.jq_running {
+            self.jq_running = false;
+            self.flash = Some("jq filter stopped".into());
+            return vec![Cmd::CancelJq];
+        }
         let had = self.in_flight.is_some()
             || self.scheduled.is_some()
             || self.paging_all
@@ -1547,7 +1559,8 @@ impl App {
                 let Some(ex) = self.entries[entry].exchange.as_ref() else {
                     return Vec::new();
                 };
-                self.flash = Some(format!("jq {filter}: running…"));
+                self.flash = Some(format!("jq {filter}: running… (Esc stops it)"));
+                self.jq_running = true;
                 return vec![Cmd::Jq {
                     entry,
                     generation: self.entries[entry].generation,

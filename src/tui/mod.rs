@@ -241,6 +241,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     }
     let theme = launch.theme;
     let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
+    let mut jq_task: Option<tokio::task::AbortHandle> = None;
     let mut pending: Vec<Cmd> = Vec::new();
     if launch.send_first {
         pending.extend(app.update(Msg::Key(event::KeyEvent::from(event::KeyCode::Enter))));
@@ -259,6 +260,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
                 &launch.client,
                 &launch.profiles,
                 &launch.history,
+                &mut jq_task,
                 &tx,
                 &mut tasks,
             );
@@ -303,6 +305,7 @@ fn run_cmd(
     client: &Client,
     profiles: &Arc<Profiles>,
     history: &Option<Arc<std::sync::Mutex<crate::history::History>>>,
+    jq_task: &mut Option<tokio::task::AbortHandle>,
     tx: &mpsc::UnboundedSender<Msg>,
     tasks: &mut HashMap<u64, tokio::task::AbortHandle>,
 ) {
@@ -353,33 +356,33 @@ fn run_cmd(
             body,
             remember,
         } => {
-            let (tx, fail_tx, fail_filter) = (tx.clone(), tx.clone(), filter.clone());
-            // A thread of its own with a big stack: jaq recurses, and a
-            // filter that never ends must not hold a runtime worker.
-            let spawned = std::thread::Builder::new()
-                .name("jq".into())
-                .stack_size(64 << 20)
-                .spawn(move || {
-                    let result = crate::jq::run(&filter, &body);
-                    let _ = tx.send(Msg::JqDone {
-                        entry,
-                        generation,
-                        filter,
-                        result,
-                    });
-                });
-            if let Err(e) = spawned {
-                let _ = fail_tx.send(Msg::JqDone {
+            // A process of its own (this binary, `jq-worker`): jaq cannot
+            // be interrupted, and a filter that never ends, or recurses
+            // until the stack is gone, must cost nothing but that process.
+            // A new filter replaces a running one; 20 s is the limit.
+            if let Some(old) = jq_task.take() {
+                old.abort();
+            }
+            let tx = tx.clone();
+            let handle = tokio::spawn(async move {
+                let result = run_jq_worker(&filter, body).await;
+                let _ = tx.send(Msg::JqDone {
                     entry,
                     generation,
-                    filter: fail_filter,
-                    result: Err(format!("cannot start the filter: {e}")),
+                    filter,
+                    result,
                 });
-            }
+            });
+            *jq_task = Some(handle.abort_handle());
             if let Some(dir) = crate::store::data_dir() {
                 let mut text = remember.join("\n");
                 text.push('\n');
                 let _ = crate::store::write_atomic(&dir.join("jq_history"), text.as_bytes());
+            }
+        }
+        Cmd::CancelJq => {
+            if let Some(t) = jq_task.take() {
+                t.abort();
             }
         }
         Cmd::HistorySearch(query) => {
@@ -466,6 +469,48 @@ fn run_cmd(
                 let _ = tx.send(Msg::Tick(Instant::now()));
             });
         }
+    }
+}
+
+/// Runs a jq filter in a child process (`apiscope jq-worker FILTER`, the
+/// body on stdin), killed if it runs over 20 s or this task is aborted.
+async fn run_jq_worker(filter: &str, body: Vec<u8>) -> Result<Vec<String>, String> {
+    use tokio::io::AsyncWriteExt as _;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot start the filter: {e}"))?;
+    let mut child = tokio::process::Command::new(exe)
+        .args(["jq-worker", filter])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start the filter: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("cannot start the filter")?;
+    let writer = tokio::spawn(async move {
+        let _ = stdin.write_all(&body).await;
+    });
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await;
+    writer.abort();
+    let out = match out {
+        Err(_) => return Err("the filter ran for 20 s and was stopped".into()),
+        Ok(Err(e)) => return Err(format!("the filter failed: {e}")),
+        Ok(Ok(o)) => o,
+    };
+    if !out.status.success() {
+        return Err(format!(
+            "the filter crashed ({}): it probably recursed too deep",
+            out.status
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        ok: Option<Vec<String>>,
+        err: Option<String>,
+    }
+    match serde_json::from_slice::<Reply>(&out.stdout) {
+        Ok(Reply { ok: Some(v), .. }) => Ok(v),
+        Ok(Reply { err: Some(e), .. }) => Err(e),
+        _ => Err("the filter gave no answer".into()),
     }
 }
 
