@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
     name = "apiscope",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  apiscope decode response.txt            diagnose a `curl -i` capture\n  apiscope decode ticket.har --format markdown\n  curl -si https://api.example.com/v1/x | apiscope decode\n  apiscope decode body.json --status 429 -H 'Retry-After: 30'"
+    after_help = "Examples:\n  apiscope --demo                          the TUI on the built-in demo API (no network)\n  apiscope GET https://api.example.com/v1/boards 'Authorization:Bearer {{env.TOKEN}}'\n  apiscope open ticket.har                 a customer's HAR, offline, on the first failure\n  apiscope decode response.txt             diagnose a `curl -i` capture\n  apiscope decode ticket.har --format markdown\n  curl -si https://api.example.com/v1/x | apiscope decode\n  apiscope send :8080/v1/boards limit==500 --paginate\n  apiscope replay session.json --check --yes\n  apiscope history status:4xx code:RATE_LIMITED"
 )]
 pub struct Cli {
     /// Start the built-in demo API on 127.0.0.1 and open the TUI on it.
