@@ -142,6 +142,7 @@ fn history_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         )));
     }
     let room = (inner.height as usize).saturating_sub(lines.len());
+    let wide = inner.width >= 110;
     let start = h.selected.saturating_sub(room.saturating_sub(1));
     for (i, row) in h.rows.iter().enumerate().skip(start).take(room) {
         let status = row.status.map_or("—".to_owned(), |s| s.to_string());
@@ -156,13 +157,26 @@ fn history_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             ),
             Span::styled(format!("{status:>3} "), style),
             Span::styled(
-                format!(
-                    "{:<24} ",
-                    sanitize(row.code.as_deref().unwrap_or(""), false)
-                ),
+                if wide {
+                    format!(
+                        "{:<24} ",
+                        sanitize(row.code.as_deref().unwrap_or(""), false)
+                    )
+                } else {
+                    row.code
+                        .as_deref()
+                        .map_or(String::new(), |c| format!("{} ", sanitize(c, false)))
+                },
                 style,
             ),
-            Span::styled(format!("{:<12} ", row.dialect), theme.dim),
+            Span::styled(
+                if wide {
+                    format!("{:<12} ", row.dialect)
+                } else {
+                    String::new()
+                },
+                theme.dim,
+            ),
             Span::styled(
                 sanitize(&format!("{} {}", row.method, row.url), false),
                 theme.text,
@@ -1103,6 +1117,12 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let keys = match (app.focus, app.tab) {
         _ if app.search.as_ref().is_some_and(|s| s.typing) => {
             "type to search · Enter find · Esc cancel"
+        }
+        _ if app.confirm.is_some() => "y sends · any other key cancels",
+        _ if app.show_help => "j/k scroll · Esc or ? closes",
+        _ if app.diff.is_some() => "j/k PgUp/PgDn g/G scroll · Esc closes",
+        _ if app.history.is_some() => {
+            "type to search (host: status: dialect: code: words) · ↑/↓ select · Enter opens · Esc closes"
         }
         _ if app.body_editor.is_some() => {
             "Ctrl-S apply · Esc discard · Ctrl-E $EDITOR · Ctrl-Z/Ctrl-U undo · Ctrl-R redo · Shift-arrows select · Ctrl-C/Ctrl-X copy/cut · Ctrl-Y paste"
