@@ -193,7 +193,12 @@ pub fn to_words(req: &Request) -> Vec<String> {
         {
             continue;
         }
-        words.push(format!("{k}:{v}"));
+        // `Name:=x` would read back as a JSON field: a space keeps it a header.
+        if v.starts_with('=') {
+            words.push(format!("{k}: {v}"));
+        } else {
+            words.push(format!("{k}:{v}"));
+        }
     }
     if req.body.is_empty() {
         return words;
@@ -346,6 +351,20 @@ mod tests {
             ),
             w(&["POST", ":80/x", "--bearer=tok", "--auth=u:p", "b:=2"])
         );
+    }
+
+    #[test]
+    fn a_header_value_starting_with_equals_reads_back() {
+        let mut headers = Headers::new();
+        headers.push("a", "=x");
+        let req = Request {
+            method: "GET".into(),
+            url: Some("https://a.example/".into()),
+            headers,
+            body: Vec::new(),
+        };
+        let back = parse(&to_words(&req)).unwrap();
+        assert_eq!(back.headers.get("a"), Some("=x"));
     }
 
     #[test]
