@@ -228,18 +228,10 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
             ),
         );
     }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(format!(
-            "--timeout {}: must be a positive number of seconds",
-            args.timeout
-        ));
-    }
-    let client = http::Client::new(http::ClientOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        insecure: args.insecure,
-        max_redirects: args.max_redirects,
-    })
-    .map_err(|e| e.to_string())?;
+    let client = client_with(args.timeout, |o| {
+        o.insecure = args.insecure;
+        o.max_redirects = args.max_redirects;
+    })?;
     let options = Options {
         dialect: args.dialect.clone(),
         now: None,
@@ -558,17 +550,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
             apiscope::redact::MARK
         );
     }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(format!(
-            "--timeout {}: must be a positive number of seconds",
-            args.timeout
-        ));
-    }
-    let client = http::Client::new(http::ClientOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
+    let client = client_with(args.timeout, |_| {})?;
     let mut budget = Budget::default();
     let mut sent = Vec::with_capacity(exchanges.len());
     let progress = page_bar(exchanges.len() as u32);
@@ -711,6 +693,24 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The HTTP client for `--timeout SECONDS` (checked) and other options.
+fn client_with(
+    timeout: f64,
+    set: impl FnOnce(&mut http::ClientOptions),
+) -> Result<http::Client, String> {
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        return Err(format!(
+            "--timeout {timeout}: must be a positive number of seconds"
+        ));
+    }
+    let mut options = http::ClientOptions {
+        timeout: Duration::from_secs_f64(timeout),
+        ..Default::default()
+    };
+    set(&mut options);
+    http::Client::new(options).map_err(|e| e.to_string())
 }
 
 /// Writes exchanges as a session at `target`: a path (ends in `.json` or

@@ -292,9 +292,11 @@ pub struct ReplayRun {
     pub queue: std::collections::VecDeque<usize>,
 }
 
-/// `GET /v1/boards?limit=5` from a request line, for tables.
-fn short_request(line: &str) -> String {
-    let words = shell_words(line).unwrap_or_default();
+/// `GET /v1/boards?limit=5` from a request line, for the list and tables.
+pub fn short_request(line: &str) -> String {
+    // A line being typed may not split yet (an open quote): words anyway.
+    let words =
+        shell_words(line).unwrap_or_else(|_| line.split_whitespace().map(str::to_owned).collect());
     let (method, url) = match words.as_slice() {
         [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (m.as_str(), u.as_str()),
         [u, ..] => ("GET", u.as_str()),

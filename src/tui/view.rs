@@ -331,9 +331,9 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         };
         let label = e.label.clone().unwrap_or_else(|| {
             if app.mask {
-                short_line(&crate::tui::app::mask_line(&e.line))
+                crate::tui::app::short_request(&crate::tui::app::mask_line(&e.line))
             } else {
-                short_line(&e.line)
+                crate::tui::app::short_request(&e.line)
             }
         });
         let width = inner.width as usize;
@@ -387,23 +387,6 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
 fn split_chars(s: &str, n: usize) -> (String, String) {
     let at = s.char_indices().nth(n).map_or(s.len(), |(b, _)| b);
     (s[..at].to_owned(), s[at..].to_owned())
-}
-
-/// `GET /v1/boards?limit=5` from a request line.
-fn short_line(line: &str) -> String {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let (method, url) = match words.as_slice() {
-        [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (*m, *u),
-        [u, ..] => ("GET", *u),
-        [] => ("", ""),
-    };
-    let path = url::Url::parse(url.trim_matches('\''))
-        .map(|u| match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_owned(),
-        })
-        .unwrap_or_else(|_| url.to_owned());
-    format!("{method} {path}")
 }
 
 fn truncate(s: &str, width: usize) -> String {
