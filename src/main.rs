@@ -466,10 +466,27 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
         let (recorded, unsent): (Vec<_>, Vec<_>) =
             exchanges.into_iter().partition(|e| e.has_response());
         if recorded.is_empty() {
-            return Err(format!(
-                "{path}: holds {} request(s) but no recorded response; `apiscope replay {path} --live` sends them",
-                unsent.len()
-            ));
+            // Requests only (curl commands): say what --live would send.
+            if args.format != Format::Json {
+                let mut out = format!(
+                    "{path}: {} request(s), no recorded response; `apiscope replay {path} --live` sends them:\n",
+                    unsent.len()
+                );
+                for e in &unsent {
+                    if let Some(r) = &e.request {
+                        out.push_str(&format!(
+                            "  {} {}\n",
+                            r.method,
+                            report::sanitize(
+                                &apiscope::redact::url(r.url.as_deref().unwrap_or("")),
+                                false
+                            )
+                        ));
+                    }
+                }
+                write_out(&out)?;
+            }
+            return Ok(ExitCode::SUCCESS);
         }
         if !unsent.is_empty() {
             eprintln!(

@@ -154,10 +154,22 @@ fn replay_live_sends_a_curl_command_file() {
     )
     .unwrap();
     let p = path.to_str().unwrap();
-    // Offline there is nothing recorded to show.
+    // Offline there is nothing recorded: it says what --live would send.
     let offline = apiscope(&["replay", p], b"");
-    assert_eq!(offline.code, 2);
-    assert!(offline.stderr.contains("--live"), "{}", offline.stderr);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert!(
+        offline
+            .stdout
+            .contains("2 request(s), no recorded response"),
+        "{}",
+        offline.stdout
+    );
+    assert!(offline.stdout.contains("--live"), "{}", offline.stdout);
+    assert!(
+        offline.stdout.contains("GET http://127.0.0.1:"),
+        "{}",
+        offline.stdout
+    );
     // decode says what to do with a curl command.
     let decode = apiscope(&["decode", p], b"");
     assert_eq!(decode.code, 2);
