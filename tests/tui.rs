@@ -757,3 +757,51 @@ fn the_first_save_of_a_run_never_replaces_another_session() {
     let cmds = app.update(key(KeyCode::Char('S')));
     assert!(matches!(&cmds[..], [Cmd::Save { name, overwrite: true, .. }] if name == "customer-2"));
 }
+
+#[test]
+fn a_generic_looking_success_is_decoded_in_the_dialect_its_api_spoke() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards limit==500 'Authorization:Bearer imb_pat_FAKE'",
+        &raw(
+            "400 Bad Request",
+            &[],
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400}}"#,
+        ),
+    );
+    assert_eq!(
+        app.entries[0].diagnosis.as_ref().unwrap().dialect,
+        "envelope"
+    );
+    app.update(key(KeyCode::Char('e')));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(Msg::Paste("GET https://api.example.com/v1/boards".into()));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&cmds[..], [Cmd::Send { dialect_hint: Some(d), .. }] if d == "envelope"),
+        "{cmds:?}"
+    );
+    // Another API on another host gets no hint.
+    app.update(key(KeyCode::Char('e')));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(Msg::Paste("GET https://other.example.com/v1/boards".into()));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            &cmds[..],
+            [
+                Cmd::Cancel(_),
+                Cmd::Send {
+                    dialect_hint: None,
+                    ..
+                }
+            ]
+        ),
+        "{cmds:?}"
+    );
+}

@@ -279,6 +279,18 @@ pub struct HistoryView {
     pub error: Option<String>,
 }
 
+/// Where an API lives, for remembering its dialect: host, port and the
+/// first path segment (`127.0.0.1:8080/envelope`, `api.example.com/v1`).
+fn api_key(req: &Request) -> Option<String> {
+    let u = url::Url::parse(req.url.as_deref()?).ok()?;
+    let first = u.path_segments().and_then(|mut s| s.next()).unwrap_or("");
+    Some(format!(
+        "{}:{}/{first}",
+        u.host_str()?,
+        u.port_or_known_default().unwrap_or(0)
+    ))
+}
+
 /// Scroll positions are clamped here (views clamp further to their content).
 const MAX_SCROLL: usize = 1 << 30;
 
@@ -448,6 +460,9 @@ pub enum Cmd {
         request: Request,
         /// The request line it came from, as typed (kept in the history).
         line: String,
+        /// The dialect earlier responses from the same API spoke: a success
+        /// body that looks generic is decoded as that (budget policy, pages).
+        dialect_hint: Option<String>,
     },
     /// Abort the request with this id.
     Cancel(u64),
@@ -545,6 +560,9 @@ pub struct App {
     pub replay: Option<ReplayRun>,
     /// A question waiting for y/n (what `R` is about to send).
     pub confirm: Option<Vec<String>>,
+    /// The dialect each API (host and first path segment) answered in;
+    /// `None` once two dialects were seen there.
+    dialects: std::collections::HashMap<String, Option<String>>,
     /// The request on the wire.
     pub in_flight: Option<InFlight>,
     /// A send waiting for its time.
@@ -609,6 +627,7 @@ impl App {
             diff: None,
             replay: None,
             confirm: None,
+            dialects: Default::default(),
             in_flight: None,
             scheduled: None,
             paging_all: false,
@@ -1253,7 +1272,15 @@ impl App {
             key: BudgetKey::for_request(&request),
         });
         let line = self.entries[entry].line.clone();
-        vec![Cmd::Send { id, request, line }]
+        let dialect_hint = api_key(&request)
+            .and_then(|k| self.dialects.get(&k).cloned())
+            .flatten();
+        vec![Cmd::Send {
+            id,
+            request,
+            line,
+            dialect_hint,
+        }]
     }
 
     fn cancel_in_flight(&mut self) -> Vec<Cmd> {
@@ -1304,6 +1331,17 @@ impl App {
             diagnosis.rate_limit.as_ref(),
             documented,
         );
+        if diagnosis.dialect != crate::decode::profile::GENERIC
+            && let Some(k) = exchange.request.as_ref().and_then(api_key)
+        {
+            let seen = self
+                .dialects
+                .entry(k)
+                .or_insert_with(|| Some(diagnosis.dialect.clone()));
+            if seen.as_deref() != Some(diagnosis.dialect.as_str()) {
+                *seen = None;
+            }
+        }
         let next = diagnosis.pagination.as_ref().and_then(|p| p.next.clone());
         let e = &mut self.entries[flight.entry];
         e.body = Some(BodyDoc::new(&exchange.response.body));

@@ -310,16 +310,31 @@ fn run_cmd(
     tasks: &mut HashMap<u64, tokio::task::AbortHandle>,
 ) {
     match cmd {
-        Cmd::Send { id, request, line } => {
+        Cmd::Send {
+            id,
+            request,
+            line,
+            dialect_hint,
+        } => {
             let client = client.clone();
             let profiles = profiles.clone();
             let history = history.clone();
             let tx = tx.clone();
             let handle = tokio::spawn(async move {
                 let exchange = client.send(&request).await;
+                let url = request.url.clone();
                 // Decoding a big body is real work: keep it off the UI.
-                let (exchange, diagnosis) = tokio::task::spawn_blocking(move || {
-                    let d = decode::diagnose(&exchange, &profiles, &decode::Options::default());
+                let decoded = tokio::task::spawn_blocking(move || {
+                    let mut d = decode::diagnose(&exchange, &profiles, &decode::Options::default());
+                    if d.dialect == decode::profile::GENERIC
+                        && let Some(hint) = dialect_hint
+                    {
+                        let forced = decode::Options {
+                            dialect: Some(hint),
+                            now: None,
+                        };
+                        d = decode::diagnose(&exchange, &profiles, &forced);
+                    }
                     if let Some(h) = &history
                         && let Ok(h) = h.lock()
                     {
@@ -330,8 +345,23 @@ fn run_cmd(
                     }
                     (exchange, d)
                 })
-                .await
-                .unwrap_or_else(|e| panic!("decode task failed: {e}"));
+                .await;
+                // A decoder bug must not leave the request spinning forever.
+                let (exchange, diagnosis) = decoded.unwrap_or_else(|e| {
+                    let ex = crate::model::Exchange {
+                        request: Some(crate::model::Request {
+                            url,
+                            ..Default::default()
+                        }),
+                        failure: Some(crate::model::Failure {
+                            kind: "other".into(),
+                            message: format!("decoding the response failed: {e}"),
+                        }),
+                        ..Default::default()
+                    };
+                    let d = decode::diagnose(&ex, &Profiles::built_in(), &Default::default());
+                    (ex, d)
+                });
                 let _ = tx.send(Msg::Response {
                     id,
                     exchange: Box::new(exchange),
