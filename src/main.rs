@@ -534,13 +534,8 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
         }
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(format!(
-                "replay --live would send {} request(s) to {}; pass --yes to send without asking",
-                exchanges.len(),
-                hosts.join(", ")
-            ));
-        }
+        // Ask on stderr, read the answer from stdin (a terminal, or a
+        // script's `echo y |`); no answer sends nothing.
         eprint!(
             "apiscope: send {} request(s) to {}? [y/N] ",
             exchanges.len(),
@@ -548,8 +543,14 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
         );
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err("replay: nothing sent".into());
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(format!(
+                "replay: nothing sent to {}; answer y, or pass --yes",
+                hosts.join(", ")
+            ));
         }
     }
     if exchanges.iter().any(|e| {

@@ -133,11 +133,19 @@ fn replay_check_compares_recorded_and_live() {
     assert_eq!(rows[0]["recorded"]["status"], 500);
     assert_eq!(rows[0]["live"]["code"], "5000");
 
-    // Without --yes and without a terminal to ask on: nothing is sent.
-    let refused = apiscope(&["replay", p, "--live"], b"y\n");
+    // Without --yes it asks, listing the host; no answer sends nothing…
+    let refused = apiscope(&["replay", p, "--live"], b"");
     assert_eq!(refused.code, 2);
-    assert!(refused.stderr.contains("127.0.0.1:"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("send 1 request(s) to 127.0.0.1:"),
+        "{}",
+        refused.stderr
+    );
     assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    // …and "y" sends.
+    let yes = apiscope(&["replay", p, "--live", "--format", "json"], b"y\n");
+    assert_eq!(yes.code, 1, "{}", yes.stderr);
+    assert_eq!(yes.json_lines()[0]["status"], 404);
 }
 
 #[test]
