@@ -57,6 +57,17 @@ fn respond(app: &mut App, id: u64, request: apiscope::model::Request, raw: &str,
     });
 }
 
+/// Edits the request line to `line` (e, Ctrl-U, paste) and presses Enter.
+fn send_line(app: &mut App, line: &str) -> Vec<Cmd> {
+    app.update(key(KeyCode::Char('e')));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(Msg::Paste(line.into()));
+    app.update(key(KeyCode::Enter))
+}
+
 fn draw(app: &mut App, w: u16, h: u16) -> String {
     let theme = Theme::load("dark", false).unwrap();
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -426,16 +437,10 @@ fn two_exchange_app() -> App {
             r#"{"data":[{"id":"brd_1"},{"id":"brd_2"}]}"#,
         ),
     );
-    app.update(key(KeyCode::Char('e')));
-    app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
-    app.update(Msg::Paste(
-        "GET https://api.example.com/v1/boards limit==500 'Authorization:Bearer imb_pat_FAKE'"
-            .into(),
-    ));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = send_line(
+        &mut app,
+        "GET https://api.example.com/v1/boards limit==500 'Authorization:Bearer imb_pat_FAKE'",
+    );
     let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
         panic!("Enter did not send");
     };
@@ -772,25 +777,13 @@ fn a_generic_looking_success_is_decoded_in_the_dialect_its_api_spoke() {
         app.entries[0].diagnosis.as_ref().unwrap().dialect,
         "envelope"
     );
-    app.update(key(KeyCode::Char('e')));
-    app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
-    app.update(Msg::Paste("GET https://api.example.com/v1/boards".into()));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = send_line(&mut app, "GET https://api.example.com/v1/boards");
     assert!(
         matches!(&cmds[..], [Cmd::Send { dialect_hint: Some(d), .. }] if d == "envelope"),
         "{cmds:?}"
     );
     // Another API on another host gets no hint.
-    app.update(key(KeyCode::Char('e')));
-    app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
-    app.update(Msg::Paste("GET https://other.example.com/v1/boards".into()));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = send_line(&mut app, "GET https://other.example.com/v1/boards");
     assert!(
         matches!(
             &cmds[..],
