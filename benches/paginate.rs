@@ -12,7 +12,8 @@
 use apiscope::budget::Budget;
 use apiscope::decode::Profiles;
 use apiscope::demo::{self, DemoConfig, Rate};
-use apiscope::http::{Client, ClientOptions, items, paginate};
+use apiscope::http::{Client, ClientOptions, paginate};
+use apiscope::items;
 use std::time::{Duration, Instant};
 
 const PAGES: u32 = 200;

@@ -17,47 +17,14 @@ use apiscope::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
-        CURRENT.fetch_sub(l.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            if new > l.size() {
-                let now = CURRENT.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(l.size() - new, Ordering::Relaxed);
-            }
-        }
-        q
-    }
-}
-
+/// Counts the heap, for the peak while a 20 MB body is shown.
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
 const MB: f64 = 1024.0 * 1024.0;
 
@@ -213,8 +180,8 @@ fn large_body() {
     };
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("test backend");
 
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = ALLOC.current_usage();
+    ALLOC.reset_peak_usage();
     let arrived = Instant::now();
     // What the send task does off the UI thread.
     let d = decode::diagnose(&exchange, &profiles, &Options::default());
@@ -256,8 +223,8 @@ fn large_body() {
             .expect("draw");
         tail.push(t.elapsed());
     }
-    let peak = PEAK.load(Ordering::Relaxed) - before;
-    let total_peak = PEAK.load(Ordering::Relaxed);
+    let peak = ALLOC.peak_usage() - before;
+    let total_peak = ALLOC.peak_usage();
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let worst = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();

@@ -30,6 +30,12 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// `text`, `json` or `markdown`, listed in `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Format::NAMES).try_map(|s| s.parse::<Format>())
+}
+
 /// The headless commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -80,7 +86,7 @@ pub struct DecodeArgs {
     pub file: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = format_parser())]
     pub format: Format,
 
     /// Decode as this dialect instead of detecting it.
@@ -108,7 +114,7 @@ pub struct SendArgs {
     pub request: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = format_parser())]
     pub format: Format,
 
     /// Follow every page.
@@ -175,7 +181,7 @@ pub struct ReplayArgs {
     pub check: bool,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = format_parser())]
     pub format: Format,
 
     /// Decode as this dialect instead of detecting it.
@@ -208,6 +214,6 @@ pub struct HistoryArgs {
     pub show: Option<i64>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = format_parser())]
     pub format: Format,
 }

@@ -139,6 +139,19 @@ pub fn config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "apiscope").map(|d| d.config_dir().to_path_buf())
 }
 
+/// The built-in profiles plus the user's from `profiles/` in the config
+/// directory, with the files that were skipped (each names its file and
+/// line).
+pub fn load_profiles() -> (
+    crate::decode::Profiles,
+    Vec<crate::decode::profile::ProfileError>,
+) {
+    match config_dir() {
+        Some(dir) => crate::decode::Profiles::with_dir(&dir.join("profiles")),
+        None => (crate::decode::Profiles::built_in(), Vec::new()),
+    }
+}
+
 /// Loads `config.toml`; a missing file is the defaults, a broken one the
 /// defaults and a one-line message.
 pub fn load() -> (Config, Option<String>) {

@@ -29,7 +29,7 @@ pub fn run(filter: &str, body: &[u8]) -> Result<Vec<String>, String> {
 fn run_jq_inner(filter: &str, body: &[u8]) -> Result<Vec<String>, String> {
     // ---- 1. parse the input --------------------------------------------
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body); // UTF-8 BOM
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Err("response body is empty (not JSON)".to_string());
     }
     let depth = json_nesting_depth(body);

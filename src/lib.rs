@@ -10,18 +10,13 @@
 //!     → report::{text, json, markdown}
 //! ```
 
-pub mod budget;
+pub use apiscope_core::{budget, decode, input, items, line, model, redact, report, timeline};
+
 pub mod cli;
 pub mod config;
-pub mod decode;
 pub mod demo;
 pub mod history;
 pub mod http;
-pub mod input;
 pub mod jq;
-pub mod model;
-pub mod redact;
-pub mod report;
 pub mod store;
-pub mod timeline;
 pub mod tui;

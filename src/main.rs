@@ -113,10 +113,10 @@ async fn tui_cmd(
         (Vec::new(), false, open_banner)
     } else {
         // Check it parses now: a typo is a usage error, not a TUI state.
-        http::items::parse(&request).map_err(|e| e.to_string())?;
+        apiscope::items::parse(&request).map_err(|e| e.to_string())?;
         let line = request
             .iter()
-            .map(|w| apiscope::tui::input::quote(w))
+            .map(|w| apiscope::line::quote(w))
             .collect::<Vec<_>>()
             .join(" ");
         (vec![(line, None)], true, None)
@@ -157,7 +157,7 @@ fn open_history() -> Option<apiscope::history::History> {
 }
 
 fn load_profiles() -> Profiles {
-    let (profiles, problems) = Profiles::load_default();
+    let (profiles, problems) = apiscope::config::load_profiles();
     for p in problems {
         eprintln!("apiscope: warning: skipped profile {p}");
     }
@@ -206,7 +206,7 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
     if let Some(d) = &args.dialect {
         decode::check_dialect(&profiles, d).map_err(|e| e.to_string())?;
     }
-    let spec = http::items::parse(&args.request).map_err(|e| e.to_string())?;
+    let spec = apiscope::items::parse(&args.request).map_err(|e| e.to_string())?;
     let mut request = spec.to_request();
     if let Some(token) = &args.bearer {
         request.headers.remove("authorization");
@@ -347,7 +347,7 @@ async fn send_cmd(args: SendArgs) -> Result<ExitCode, String> {
                     eprintln!(
                         "apiscope: page {number}: 429 Too Many Requests; retrying in {:.1} s",
                         retry_in.as_secs_f64()
-                    )
+                    );
                 });
             }
         },
@@ -463,8 +463,9 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, String> {
     };
     let live = args.live || args.check;
     if !live {
-        let (recorded, unsent): (Vec<_>, Vec<_>) =
-            exchanges.into_iter().partition(|e| e.has_response());
+        let (recorded, unsent): (Vec<_>, Vec<_>) = exchanges
+            .into_iter()
+            .partition(apiscope::model::Exchange::has_response);
         if recorded.is_empty() {
             // Requests only (curl commands): say what --live would send.
             if args.format != Format::Json {

@@ -63,8 +63,7 @@ fn code(code: u32) -> DemoResponse {
     let (status, message) = CODES
         .iter()
         .find(|(c, _, _)| *c == code)
-        .map(|(_, s, m)| (*s, *m))
-        .unwrap_or((500, "Internal error"));
+        .map_or((500, "Internal error"), |(_, s, m)| (*s, *m));
     DemoResponse::json(status, json!({"code": code, "message": message}))
 }
 

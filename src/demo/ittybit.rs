@@ -85,7 +85,7 @@ fn route(req: &DemoRequest) -> DemoResponse {
             Some(i) => DemoResponse::json(200, task(i)),
             None => error(404, "not_found", "The resource doesn't exist"),
         },
-        (_, ["tasks"]) | (_, ["tasks", _]) => error(
+        (_, ["tasks"] | ["tasks", _]) => error(
             405,
             "method_not_allowed",
             "HTTP method not supported for this endpoint",

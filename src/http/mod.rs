@@ -2,7 +2,6 @@
 //! every request, turning each request into an [`Exchange`] — a network
 //! failure included, so it can be diagnosed like any response.
 
-pub mod items;
 pub mod paginate;
 
 use crate::model::{Exchange, Failure, Headers, Request, Response, Timing};

@@ -6,10 +6,11 @@
 //! comes in with the messages — so behaviour is tested by feeding messages.
 
 use super::body::BodyDoc;
-use super::input::{LineInput, quote, shell_words};
+use super::input::LineInput;
 use crate::budget::{Budget, BudgetKey, Documented};
 use crate::decode::{Diagnosis, Profiles, ratelimit};
-use crate::http::items;
+use crate::items;
+use crate::line::{expand_env, quote, shell_words, short_request};
 use crate::model::{Exchange, Request};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -165,64 +166,6 @@ impl Entry {
     }
 }
 
-/// A request line with its credentials masked, for the screen (`m`):
-/// secret header items and tokens in URLs. A line that does not split is
-/// shown as is.
-pub fn mask_line(line: &str) -> String {
-    use crate::http::items::{Sep, split};
-    use crate::redact;
-    let Ok(words) = shell_words(line) else {
-        return line.to_owned();
-    };
-    let mut url_seen = false;
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let is_method = i == 0 && w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic());
-            let masked = if !url_seen && !is_method && !w.starts_with('-') {
-                // The URL (with or without a scheme).
-                url_seen = true;
-                redact::url(w)
-            } else if let Some(t) = w.strip_prefix("--bearer=") {
-                format!("--bearer={}", redact::credential(t))
-            } else if w.starts_with("--auth=") && !w.contains("{{") {
-                format!("--auth={}", redact::MARK)
-            } else if let Some(raw) = w.strip_prefix("--raw=") {
-                let body = redact::body(raw.as_bytes()).map_or_else(
-                    || raw.to_owned(),
-                    |b| String::from_utf8_lossy(&b).into_owned(),
-                );
-                format!("--raw={body}")
-            } else {
-                match split(w) {
-                    Some((n, Sep::Header, v)) if redact::is_secret_header(n) => {
-                        format!("{n}:{}", redact::credential(v))
-                    }
-                    Some((n, Sep::Query | Sep::Field | Sep::RawJson, v))
-                        if redact::is_secret_param(n) && !v.is_empty() && !v.contains("{{") =>
-                    {
-                        let sep = match split(w).map(|s| s.1) {
-                            Some(Sep::Query) => "==",
-                            Some(Sep::RawJson) => ":=",
-                            _ => "=",
-                        };
-                        let mark = if sep == ":=" {
-                            format!("\"{}\"", redact::MARK)
-                        } else {
-                            redact::MARK.to_owned()
-                        };
-                        format!("{n}{sep}{mark}")
-                    }
-                    _ => w.clone(),
-                }
-            };
-            quote(&masked)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A text area for a request body.
 fn body_textarea(lines: Vec<String>) -> ratatui_textarea::TextArea<'static> {
     let mut ta = ratatui_textarea::TextArea::new(lines);
@@ -230,40 +173,6 @@ fn body_textarea(lines: Vec<String>) -> ratatui_textarea::TextArea<'static> {
     ta.set_max_histories(500);
     ta.set_placeholder_text("Type the JSON body (or any text); Ctrl-S applies it, Esc discards");
     ta
-}
-
-/// Replaces every `{{env.NAME}}` in a word with that environment variable,
-/// so a saved request line names the secret instead of holding it.
-pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(word.len());
-    let mut rest = word;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let var = after[..end].trim();
-        match var.strip_prefix("env.") {
-            Some(name) if !name.is_empty() => match lookup(name) {
-                Some(v) => out.push_str(&v),
-                None => {
-                    return Err(format!(
-                        "{{{{env.{name}}}}}: the environment variable {name} is not set"
-                    ));
-                }
-            },
-            _ => {
-                return Err(format!(
-                    "{{{{{var}}}}}: unknown variable; use {{{{env.NAME}}}} for an environment variable"
-                ));
-            }
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// The history overlay (`H`): a query and the newest matching exchanges.
@@ -302,25 +211,6 @@ pub struct ReplayRun {
     pub pairs: Vec<(usize, usize)>,
     /// Live entries not sent yet.
     pub queue: std::collections::VecDeque<usize>,
-}
-
-/// `GET /v1/boards?limit=5` from a request line, for the list and tables.
-pub fn short_request(line: &str) -> String {
-    // A line being typed may not split yet (an open quote): words anyway.
-    let words =
-        shell_words(line).unwrap_or_else(|_| line.split_whitespace().map(str::to_owned).collect());
-    let (method, url) = match words.as_slice() {
-        [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (m.as_str(), u.as_str()),
-        [u, ..] => ("GET", u.as_str()),
-        [] => ("", ""),
-    };
-    let path = url::Url::parse(url)
-        .map(|u| match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_owned(),
-        })
-        .unwrap_or_else(|_| url.to_owned());
-    format!("{method} {path}")
 }
 
 /// The diff overlay (`d` twice).
@@ -856,13 +746,13 @@ impl App {
         self.flash = None;
         if self.show_help {
             match key.code {
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
+                KeyCode::Esc | KeyCode::Char('?' | 'q') => {
                     self.show_help = false;
                     self.help_scroll = 0;
                 }
                 KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                    self.help_scroll = self.help_scroll.saturating_sub(1);
                 }
                 _ => {}
             }
@@ -971,7 +861,7 @@ impl App {
             }
             KeyCode::Tab => self.cycle_focus(1),
             KeyCode::BackTab => self.cycle_focus(-1),
-            KeyCode::Char('e') | KeyCode::Char('i') => self.focus = Focus::Editor,
+            KeyCode::Char('e' | 'i') => self.focus = Focus::Editor,
             KeyCode::Enter | KeyCode::Char('s') => return self.send_selected(),
             KeyCode::Char('x') if ctrl => return self.cancel_all(),
             KeyCode::Char('p') => return self.next_page(false),
@@ -1014,10 +904,10 @@ impl App {
                 self.scroll = 0;
             }
             KeyCode::Left | KeyCode::Char('h') if self.focus == Focus::Response => {
-                self.step_tab(-1)
+                self.step_tab(-1);
             }
             KeyCode::Right | KeyCode::Char('l') if self.focus == Focus::Response => {
-                self.step_tab(1)
+                self.step_tab(1);
             }
             KeyCode::Down | KeyCode::Char('j') => self.down(1),
             KeyCode::Up | KeyCode::Char('k') => self.down(-1),
@@ -1040,7 +930,7 @@ impl App {
             }
             KeyCode::BackTab => self.focus = Focus::List,
             KeyCode::Backspace if key.modifiers.contains(KeyModifiers::ALT) => {
-                self.editor.delete_word()
+                self.editor.delete_word();
             }
             KeyCode::Backspace => self.editor.backspace(),
             KeyCode::Delete => self.editor.delete(),
@@ -2063,43 +1953,6 @@ mod tests {
                 "http://localhost:80/v1/boards?limit=10&page=2"
             ),
             "GET http://localhost:80/v1/boards?limit=10&page=2 'Authorization:Bearer imb_pat_x'"
-        );
-    }
-
-    #[test]
-    fn masked_lines_hide_credentials() {
-        assert_eq!(
-            mask_line(
-                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1 --bearer=ghp_x --auth=u:p 'Authorization:Basic dXNlcjpwYXNzd29yZA==' password=hunter2 client_secret:=\"s\" '--raw={\"password\":\"p\"}'"
-            ),
-            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED --bearer=ghp_REDACTED --auth=REDACTED 'Authorization:Basic REDACTED' password=REDACTED 'client_secret:=\"REDACTED\"' '--raw={\"password\":\"REDACTED\"}'"
-        );
-        assert_eq!(mask_line(":3000/x?token=abc"), ":3000/x?token=REDACTED");
-        let kept = mask_line("POST :3000/x password={{env.PW}}");
-        assert!(kept.contains("password={{env.PW}}"), "{kept}");
-    }
-
-    #[test]
-    fn env_variables_expand() {
-        let look = |n: &str| (n == "TOKEN").then(|| "imb_pat_x".to_owned());
-        assert_eq!(
-            expand_env("Authorization:Bearer {{env.TOKEN}}", look).unwrap(),
-            "Authorization:Bearer imb_pat_x"
-        );
-        assert_eq!(
-            expand_env("{{ env.TOKEN }}{{env.TOKEN}}", look).unwrap(),
-            "imb_pat_ximb_pat_x"
-        );
-        assert_eq!(expand_env("a{{b", look).unwrap(), "a{{b");
-        assert!(
-            expand_env("{{env.NOPE}}", look)
-                .unwrap_err()
-                .contains("NOPE is not set")
-        );
-        assert!(
-            expand_env("{{x}}", look)
-                .unwrap_err()
-                .contains("unknown variable")
         );
     }
 

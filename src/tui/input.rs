@@ -133,80 +133,6 @@ impl LineInput {
     }
 }
 
-/// Splits a line into words as a POSIX shell would for quoting: `'…'`
-/// literal, `"…"` with `\"` and `\\`, backslash escapes outside quotes.
-pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => cur.push(ch),
-                        None => return Err("unterminated ' quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(e @ ('"' | '\\' | '$' | '`')) => cur.push(e),
-                            Some(e) => {
-                                cur.push('\\');
-                                cur.push(e);
-                            }
-                            None => return Err("unterminated \" quote".into()),
-                        },
-                        Some(ch) => cur.push(ch),
-                        None => return Err("unterminated \" quote".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
-}
-
-/// Quotes a word for the request line when it needs it.
-pub fn quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,?&%+~#[]{}".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,22 +152,5 @@ mod tests {
         l.undo();
         l.undo();
         assert_eq!(l.text(), "GET :80/x");
-    }
-
-    #[test]
-    fn words_and_quotes() {
-        assert_eq!(
-            shell_words(r#"POST :80/x 'Authorization:Bearer a b' name="x \"y\"" a\ b"#).unwrap(),
-            [
-                "POST",
-                ":80/x",
-                "Authorization:Bearer a b",
-                "name=x \"y\"",
-                "a b"
-            ]
-        );
-        assert!(shell_words("a 'b").is_err());
-        assert_eq!(quote("Authorization:Bearer x"), "'Authorization:Bearer x'");
-        assert_eq!(quote("limit==20"), "limit==20");
     }
 }

@@ -340,7 +340,7 @@ fn run_cmd(
                     {
                         // A history that cannot be written must not cost the
                         // response: the error is dropped.
-                        let line = app::mask_line(&line);
+                        let line = crate::line::mask_line(&line);
                         let _ = h.record(&exchange, &d, "tui", Some(&line));
                     }
                     (exchange, d)

@@ -104,8 +104,7 @@ impl Theme {
             .iter()
             .map(|t| ("built-in".to_owned(), (*t).to_owned()))
             .collect();
-        if let Some(dir) = crate::decode::profile::user_profile_dir()
-            .and_then(|p| p.parent().map(|d| d.join("themes")))
+        if let Some(dir) = crate::config::config_dir().map(|d| d.join("themes"))
             && let Ok(entries) = std::fs::read_dir(&dir)
         {
             for e in entries.flatten() {

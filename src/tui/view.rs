@@ -190,7 +190,7 @@ fn history_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn diff_overlay(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
+fn diff_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let Some(d) = &app.diff else { return };
     let r = centred(area, 150, area.height.saturating_sub(2));
     f.render_widget(Clear, r);
@@ -331,9 +331,9 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         };
         let label = e.label.clone().unwrap_or_else(|| {
             if app.mask {
-                crate::tui::app::short_request(&crate::tui::app::mask_line(&e.line))
+                crate::line::short_request(&crate::line::mask_line(&e.line))
             } else {
-                crate::tui::app::short_request(&e.line)
+                crate::line::short_request(&e.line)
             }
         });
         let width = inner.width as usize;
@@ -411,7 +411,7 @@ fn request_editor(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     // Masked while not being edited: the cursor needs the real text.
     let masked;
     let text = if app.mask && !focused {
-        masked = crate::tui::app::mask_line(app.editor.text());
+        masked = crate::line::mask_line(app.editor.text());
         masked.as_str()
     } else {
         app.editor.text()
@@ -507,7 +507,7 @@ fn response_pane(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
 
 fn human_bytes(n: usize) -> String {
     match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / f64::from(1 << 20)),
         n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / 1024.0),
         n => format!("{n} B"),
     }
@@ -607,7 +607,7 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
     let label = |l: &str| Span::styled(format!("{l:<12}"), theme.accent);
     match &d.error {
         Some(e) => {
-            let code = e.code.as_deref().map(s).unwrap_or_else(|| "—".into());
+            let code = e.code.as_deref().map_or_else(|| "—".into(), s);
             text.push_line(Line::from(vec![
                 label("Error"),
                 Span::styled(code, theme.status(d.status, true)),

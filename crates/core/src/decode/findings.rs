@@ -258,10 +258,7 @@ fn body(req: &Request, d: &Diagnosis, status: u16, out: &mut Vec<String>) {
     if !body_error || req.body.is_empty() {
         return;
     }
-    let ct = req
-        .headers
-        .get("content-type")
-        .map(|c| c.to_ascii_lowercase());
+    let ct = req.headers.get("content-type").map(str::to_ascii_lowercase);
     let trimmed = String::from_utf8_lossy(&req.body);
     let trimmed = trimmed.trim_start_matches('\u{feff}').trim();
     let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');
@@ -273,7 +270,7 @@ fn body(req: &Request, d: &Diagnosis, status: u16, out: &mut Vec<String>) {
     }
     match ct {
         None if looks_json => {
-            out.push("The request sent a JSON body without Content-Type: application/json".into())
+            out.push("The request sent a JSON body without Content-Type: application/json".into());
         }
         Some(c) if looks_json && !c.contains("json") => out.push(format!(
             "The request body is JSON but its Content-Type is {c}; send Content-Type: application/json"

@@ -9,7 +9,7 @@ pub mod text;
 use crate::decode::Diagnosis;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Human-readable, for a terminal.
     Text,
@@ -17,6 +17,26 @@ pub enum Format {
     Json,
     /// A Markdown report to paste into a ticket.
     Markdown,
+}
+
+impl Format {
+    /// The names the command line accepts, in order.
+    pub const NAMES: [&'static str; 3] = ["text", "json", "markdown"];
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "markdown" | "md" => Ok(Format::Markdown),
+            _ => Err(format!(
+                "unknown format '{s}': expected text, json or markdown"
+            )),
+        }
+    }
 }
 
 /// Renders diagnoses in a format. `color` applies to `text` only.
@@ -33,7 +53,7 @@ pub fn render(format: Format, diagnoses: &[Diagnosis], color: bool) -> String {
 /// become visible `\x1b`-style escapes. Newlines and tabs are kept only when
 /// `multiline`.
 pub fn sanitize(s: &str, multiline: bool) -> String {
-    if !s.chars().any(|c| c.is_control()) {
+    if !s.chars().any(char::is_control) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -243,7 +243,7 @@ fn element_text(text: &str, name: &str) -> Option<String> {
         let after = start + open.len();
         // `<title>` or `<title attr…>`, not `<titles>`.
         match lower.as_bytes().get(after) {
-            Some(b'>') | Some(b' ') | Some(b'\t') | Some(b'\n') => {}
+            Some(b'>' | b' ' | b'\t' | b'\n') => {}
             _ => {
                 from = after;
                 continue;

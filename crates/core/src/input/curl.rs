@@ -500,12 +500,12 @@ fn command(words: &[Word]) -> Result<Request, CurlError> {
                     }
                     match v.split_once(':') {
                         Some((n, val)) if !n.trim().is_empty() => {
-                            headers.push((n.trim().to_owned(), val.trim().to_owned()))
+                            headers.push((n.trim().to_owned(), val.trim().to_owned()));
                         }
                         // `-H 'X;'` sends an empty header; `-H 'X:'` removes one.
                         _ => match v.strip_suffix(';') {
                             Some(n) if !n.trim().is_empty() => {
-                                headers.push((n.trim().to_owned(), String::new()))
+                                headers.push((n.trim().to_owned(), String::new()));
                             }
                             _ => {
                                 return Err(err(

@@ -44,8 +44,7 @@ pub fn render_keeping_secrets(diagnoses: &[Diagnosis]) -> String {
                 d.error
                     .as_ref()
                     .and_then(|e| e.code.as_deref())
-                    .map(|c| format!("`{}`", cell(c)))
-                    .unwrap_or_else(|| "—".into())
+                    .map_or_else(|| "—".into(), |c| format!("`{}`", cell(c)))
             );
         }
         out.push('\n');

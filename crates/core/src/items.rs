@@ -330,7 +330,13 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str]) -> RequestSpec {
-        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+        parse(
+            &args
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -343,7 +349,11 @@ mod tests {
             (r.method.as_str(), r.url.as_str()),
             ("PURGE", "https://cdn.example/x")
         );
-        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let w = |s: &[&str]| {
+            s.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             replace_body(
                 &w(&["POST", ":80/x", "--bearer=tok", "--auth=u:p", "a=1"]),
@@ -377,7 +387,11 @@ mod tests {
 
     #[test]
     fn bodies_are_replaced_in_request_lines() {
-        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let w = |s: &[&str]| {
+            s.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         let line = w(&[
             "POST", ":80/x", "a==1", "X-A:b", "name=old", "n:=1", "@f.json",
         ]);

@@ -93,7 +93,7 @@ pub fn parse_header_flags(flags: &[String]) -> Result<Headers, InputError> {
     for f in flags {
         match f.split_once(':') {
             Some((n, v)) if !n.trim().is_empty() && !n.contains(char::is_whitespace) => {
-                h.push(n.trim(), v.trim())
+                h.push(n.trim(), v.trim());
             }
             _ => return Err(InputError::BadHeader(f.clone())),
         }

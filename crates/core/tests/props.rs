@@ -1,8 +1,8 @@
 //! Property tests: the parsers take arbitrary bytes without panicking, and
 //! what they accept decodes to a diagnosis whose JSON keeps the contract.
 
-use apiscope::decode::{self, Options, Profiles, pagination::parse_link_header};
-use apiscope::input::{self, BareBody};
+use apiscope_core::decode::{self, Options, Profiles, pagination::parse_link_header};
+use apiscope_core::input::{self, BareBody};
 use proptest::prelude::*;
 
 fn check_all(bytes: &[u8]) {
@@ -16,12 +16,13 @@ fn check_all(bytes: &[u8]) {
             let v: serde_json::Value = serde_json::to_value(&d).unwrap();
             assert!(v["troubleshooting"].is_array());
             assert!(v["findings"].is_array());
-            let _ = apiscope::report::render(
-                apiscope::report::Format::Text,
+            let _ = apiscope_core::report::render(
+                apiscope_core::report::Format::Text,
                 std::slice::from_ref(&d),
                 false,
             );
-            let _ = apiscope::report::render(apiscope::report::Format::Markdown, &[d], false);
+            let _ =
+                apiscope_core::report::render(apiscope_core::report::Format::Markdown, &[d], false);
         }
     }
 }
@@ -113,11 +114,11 @@ proptest! {
     fn request_items_never_panic(words in prop::collection::vec("[a-zé:=@.ñ/ -]{0,10}", 0..6)) {
         let mut args = vec!["https://a.example/x".to_owned()];
         args.extend(words);
-        let _ = apiscope::http::items::parse(&args);
-        if let Ok(spec) = apiscope::http::items::parse(&args) {
+        let _ = apiscope_core::items::parse(&args);
+        if let Ok(spec) = apiscope_core::items::parse(&args) {
             // What the TUI writes for a request reads back.
-            let words = apiscope::http::items::to_words(&spec.to_request());
-            prop_assert!(apiscope::http::items::parse(&words).is_ok(), "{:?}", words);
+            let words = apiscope_core::items::to_words(&spec.to_request());
+            prop_assert!(apiscope_core::items::parse(&words).is_ok(), "{:?}", words);
         }
     }
 
@@ -126,7 +127,7 @@ proptest! {
         args in prop::collection::vec("[-a-zA-Z0-9 '\"$\\\\\n:=@&;|#^xu{}é]{0,12}", 0..12)
     ) {
         let text = format!("curl {}", args.join(" "));
-        let _ = apiscope::input::curl::parse_all(&text);
+        let _ = apiscope_core::input::curl::parse_all(&text);
     }
 
     #[test]

@@ -334,8 +334,7 @@ fn same_words(a: Option<&str>, b: Option<&str>) -> bool {
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Reads the first pointer of a list that reaches a usable value. A pointer

@@ -127,7 +127,7 @@ fn is_credential_header(lower: &str) -> bool {
 
 /// Redacts credential headers and cookies.
 pub fn headers(h: &mut Headers) {
-    for (k, v) in h.0.iter_mut() {
+    for (k, v) in &mut h.0 {
         let lower = k.to_ascii_lowercase();
         if is_credential_header(&lower) {
             *v = credential(v);

@@ -82,8 +82,7 @@ pub fn sniff(text: &[u8]) -> bool {
     let t = text
         .iter()
         .position(|c| !c.is_ascii_whitespace())
-        .map(|i| &text[i..])
-        .unwrap_or(&[]);
+        .map_or(&[][..], |i| &text[i..]);
     let Some(rest) = t.strip_prefix(b"{") else {
         return false;
     };

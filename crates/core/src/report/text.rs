@@ -65,7 +65,7 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
     }
     if let Some(e) = &d.error {
         out.push('\n');
-        let code = e.code.as_deref().map(s).unwrap_or_else(|| "—".into());
+        let code = e.code.as_deref().map_or_else(|| "—".into(), s);
         match &e.message {
             Some(m) => {
                 let _ = writeln!(out, "{:<12}{} — {}", st.bold("Error"), st.bold(&code), s(m));

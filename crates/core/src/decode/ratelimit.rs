@@ -24,8 +24,7 @@ pub fn read(
         .get("date")
         .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(now);
+        .map_or(now, |d| d.as_secs() as i64);
 
     let structured = headers.get("ratelimit").map(parse_params);
     let policy = headers.get("ratelimit-policy").map(parse_params);
@@ -163,8 +162,7 @@ pub fn applicable_policy<'p>(
         let header = profile
             .auth
             .as_ref()
-            .map(|a| a.header.as_str())
-            .unwrap_or("authorization");
+            .map_or("authorization", |a| a.header.as_str());
         r.headers.contains(header)
     });
     match authenticated {

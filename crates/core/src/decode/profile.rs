@@ -352,10 +352,7 @@ impl Profile {
             return &g.steps;
         }
         let class = format!("{}xx", status / 100);
-        self.status
-            .get(&class)
-            .map(|g| g.steps.as_slice())
-            .unwrap_or(&[])
+        self.status.get(&class).map_or(&[], |g| g.steps.as_slice())
     }
 
     /// Whether a host name selects this profile.
@@ -453,16 +450,6 @@ impl Profiles {
         (profiles, problems)
     }
 
-    /// The built-ins plus the user's profiles from the platform config
-    /// directory (`~/.config/apiscope/profiles` on Linux, or
-    /// `$APISCOPE_CONFIG_DIR/profiles`), with the files that were skipped.
-    pub fn load_default() -> (Profiles, Vec<ProfileError>) {
-        match user_profile_dir() {
-            Some(dir) => Profiles::with_dir(&dir),
-            None => (Profiles::built_in(), Vec::new()),
-        }
-    }
-
     /// Adds a profile, replacing one with the same id.
     pub fn add(&mut self, profile: Profile) {
         self.list.retain(|p| p.id != profile.id);
@@ -510,14 +497,6 @@ pub fn parse_profile(text: &str) -> Result<Profile, String> {
             None => msg,
         }
     })
-}
-
-/// Where user profiles live, from the `directories` crate.
-pub fn user_profile_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("APISCOPE_CONFIG_DIR") {
-        return Some(PathBuf::from(dir).join("profiles"));
-    }
-    directories::ProjectDirs::from("", "", "apiscope").map(|d| d.config_dir().join("profiles"))
 }
 
 #[cfg(test)]

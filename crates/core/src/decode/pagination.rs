@@ -54,7 +54,7 @@ pub fn parse_link_header(value: &str) -> Vec<Link> {
                     let (name, val, next) = param(value, i);
                     i = next;
                     if name.eq_ignore_ascii_case("rel") {
-                        rels.extend(val.split_whitespace().map(|r| r.to_ascii_lowercase()));
+                        rels.extend(val.split_whitespace().map(str::to_ascii_lowercase));
                     }
                 }
                 _ => {

@@ -1,7 +1,7 @@
 //! The curl importer against a corpus of real-world "Copy as cURL" commands
 //! (Chrome, Firefox, API docs): method, URL, headers and body of each.
 
-use apiscope::input::curl;
+use apiscope_core::input::curl;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -1,0 +1,249 @@
+//! The request line: `[METHOD] URL [ITEM…]` as typed in the TUI and stored in
+//! the history, split and quoted as a POSIX shell would, with `{{env.NAME}}`
+//! placeholders and a masked form for the screen.
+
+use crate::items::{Sep, split};
+use crate::redact;
+
+/// Splits a line into words as a POSIX shell would for quoting: `'…'`
+/// literal, `"…"` with `\"` and `\\`, backslash escapes outside quotes.
+pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => cur.push(ch),
+                        None => return Err("unterminated ' quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '\\' | '$' | '`')) => cur.push(e),
+                            Some(e) => {
+                                cur.push('\\');
+                                cur.push(e);
+                            }
+                            None => return Err("unterminated \" quote".into()),
+                        },
+                        Some(ch) => cur.push(ch),
+                        None => return Err("unterminated \" quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Quotes a word for the request line when it needs it.
+pub fn quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,?&%+~#[]{}".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// A request line with its credentials masked, for the screen (`m`):
+/// secret header items and tokens in URLs. A line that does not split is
+/// shown as is.
+pub fn mask_line(line: &str) -> String {
+    let Ok(words) = shell_words(line) else {
+        return line.to_owned();
+    };
+    let mut url_seen = false;
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let is_method = i == 0 && w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic());
+            let masked = if !url_seen && !is_method && !w.starts_with('-') {
+                // The URL (with or without a scheme).
+                url_seen = true;
+                redact::url(w)
+            } else if let Some(t) = w.strip_prefix("--bearer=") {
+                format!("--bearer={}", redact::credential(t))
+            } else if w.starts_with("--auth=") && !w.contains("{{") {
+                format!("--auth={}", redact::MARK)
+            } else if let Some(raw) = w.strip_prefix("--raw=") {
+                let body = redact::body(raw.as_bytes()).map_or_else(
+                    || raw.to_owned(),
+                    |b| String::from_utf8_lossy(&b).into_owned(),
+                );
+                format!("--raw={body}")
+            } else {
+                match split(w) {
+                    Some((n, Sep::Header, v)) if redact::is_secret_header(n) => {
+                        format!("{n}:{}", redact::credential(v))
+                    }
+                    Some((n, Sep::Query | Sep::Field | Sep::RawJson, v))
+                        if redact::is_secret_param(n) && !v.is_empty() && !v.contains("{{") =>
+                    {
+                        let sep = match split(w).map(|s| s.1) {
+                            Some(Sep::Query) => "==",
+                            Some(Sep::RawJson) => ":=",
+                            _ => "=",
+                        };
+                        let mark = if sep == ":=" {
+                            format!("\"{}\"", redact::MARK)
+                        } else {
+                            redact::MARK.to_owned()
+                        };
+                        format!("{n}{sep}{mark}")
+                    }
+                    _ => w.clone(),
+                }
+            };
+            quote(&masked)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Replaces every `{{env.NAME}}` in a word with that environment variable,
+/// so a saved request line names the secret instead of holding it.
+pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let var = after[..end].trim();
+        match var.strip_prefix("env.") {
+            Some(name) if !name.is_empty() => match lookup(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    return Err(format!(
+                        "{{{{env.{name}}}}}: the environment variable {name} is not set"
+                    ));
+                }
+            },
+            _ => {
+                return Err(format!(
+                    "{{{{{var}}}}}: unknown variable; use {{{{env.NAME}}}} for an environment variable"
+                ));
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `GET /v1/boards?limit=5` from a request line, for the list and tables.
+pub fn short_request(line: &str) -> String {
+    // A line being typed may not split yet (an open quote): words anyway.
+    let words =
+        shell_words(line).unwrap_or_else(|_| line.split_whitespace().map(str::to_owned).collect());
+    let (method, url) = match words.as_slice() {
+        [m, u, ..] if m.chars().all(|c| c.is_ascii_uppercase()) => (m.as_str(), u.as_str()),
+        [u, ..] => ("GET", u.as_str()),
+        [] => ("", ""),
+    };
+    let path = url::Url::parse(url).map_or_else(
+        |_| url.to_owned(),
+        |u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        },
+    );
+    format!("{method} {path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_quotes() {
+        assert_eq!(
+            shell_words(r#"POST :80/x 'Authorization:Bearer a b' name="x \"y\"" a\ b"#).unwrap(),
+            [
+                "POST",
+                ":80/x",
+                "Authorization:Bearer a b",
+                "name=x \"y\"",
+                "a b"
+            ]
+        );
+        assert!(shell_words("a 'b").is_err());
+        assert_eq!(quote("Authorization:Bearer x"), "'Authorization:Bearer x'");
+        assert_eq!(quote("limit==20"), "limit==20");
+    }
+
+    #[test]
+    fn masked_lines_hide_credentials() {
+        assert_eq!(
+            mask_line(
+                "GET https://a.example/x?access_token=abc 'Authorization:Bearer imb_pat_x' api_key==k limit==5 x-token:aptly_k_b1 --bearer=ghp_x --auth=u:p 'Authorization:Basic dXNlcjpwYXNzd29yZA==' password=hunter2 client_secret:=\"s\" '--raw={\"password\":\"p\"}'"
+            ),
+            "GET https://a.example/x?access_token=REDACTED 'Authorization:Bearer imb_pat_REDACTED' api_key==REDACTED limit==5 x-token:aptly_k_REDACTED --bearer=ghp_REDACTED --auth=REDACTED 'Authorization:Basic REDACTED' password=REDACTED 'client_secret:=\"REDACTED\"' '--raw={\"password\":\"REDACTED\"}'"
+        );
+        assert_eq!(mask_line(":3000/x?token=abc"), ":3000/x?token=REDACTED");
+        let kept = mask_line("POST :3000/x password={{env.PW}}");
+        assert!(kept.contains("password={{env.PW}}"), "{kept}");
+    }
+
+    #[test]
+    fn env_variables_expand() {
+        let look = |n: &str| (n == "TOKEN").then(|| "imb_pat_x".to_owned());
+        assert_eq!(
+            expand_env("Authorization:Bearer {{env.TOKEN}}", look).unwrap(),
+            "Authorization:Bearer imb_pat_x"
+        );
+        assert_eq!(
+            expand_env("{{ env.TOKEN }}{{env.TOKEN}}", look).unwrap(),
+            "imb_pat_ximb_pat_x"
+        );
+        assert_eq!(expand_env("a{{b", look).unwrap(), "a{{b");
+        assert!(
+            expand_env("{{env.NOPE}}", look)
+                .unwrap_err()
+                .contains("NOPE is not set")
+        );
+        assert!(
+            expand_env("{{x}}", look)
+                .unwrap_err()
+                .contains("unknown variable")
+        );
+    }
+}
