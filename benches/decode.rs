@@ -123,7 +123,7 @@ fn main() {
         response: Response {
             status: Some(200),
             headers,
-            body,
+            body: body.into(),
             ..Response::default()
         },
         timing: Default::default(),

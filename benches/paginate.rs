@@ -9,29 +9,34 @@
 //!
 //! Run with `cargo bench --bench paginate`.
 
-use apiscope::budget::Budget;
 use apiscope::decode::Profiles;
 use apiscope::demo::{self, DemoConfig, Rate};
-use apiscope::http::{Client, ClientOptions, paginate};
+use apiscope::driver::{Engine, Run, Settings};
+use apiscope::http::{Client, ClientOptions, drive};
 use apiscope::items;
 use std::time::{Duration, Instant};
 
 const PAGES: u32 = 200;
 
-async fn run_pages(base: &str, auth: &str, path: &str) -> paginate::Summary {
+/// `send --paginate`'s engine: the driver's page run, executed by `drive`.
+async fn run_pages(base: &str, auth: &str, path: &str) -> drive::Summary {
     let client = Client::new(ClientOptions::default()).expect("client");
     let profiles = Profiles::built_in();
     let spec = items::parse(&[format!("{base}{path}"), auth.to_owned()]).expect("request");
-    let mut budget = Budget::default();
-    paginate::run(
-        &client,
-        &profiles,
+    let mut engine = Engine::default();
+    let mut run = Run::pages(
         spec.to_request(),
-        &mut budget,
-        &paginate::PaginateOptions {
+        Settings {
             max_pages: PAGES,
-            ..Default::default()
+            ..Settings::default()
         },
+    );
+    drive::drive(
+        &client,
+        &mut engine,
+        &mut run,
+        &profiles,
+        &Default::default(),
         |_| {},
     )
     .await
@@ -64,7 +69,7 @@ fn main() {
             let s = run_pages(&server.base_url(), auth, path).await;
             println!(
                 "--rate 20/2, {name:<8} {} pages: {:>6.2} s (theoretical minimum {:.0} s, +{:.1}%), {} × 429",
-                s.pages,
+                s.accepted,
                 s.elapsed.as_secs_f64(),
                 theoretical.as_secs_f64(),
                 (s.elapsed.as_secs_f64() / theoretical.as_secs_f64() - 1.0) * 100.0,
@@ -97,9 +102,9 @@ fn main() {
         let ours = t.elapsed();
         println!(
             "no limit, apiscope paginate: {} pages in {:>6.3} s = {:>6.0} pages/s (each page decoded)",
-            s.pages,
+            s.accepted,
             ours.as_secs_f64(),
-            f64::from(s.pages) / ours.as_secs_f64()
+            f64::from(s.accepted) / ours.as_secs_f64()
         );
         let script = format!(
             "for i in $(seq 1 {PAGES}); do curl -s -o /dev/null -H 'Authorization: Bearer errors_array_demo_key' '{base}/errors-array/v1/contacts?per_page=10&page='$i; done"

@@ -125,6 +125,21 @@ pub struct SendArgs {
     #[arg(long, default_value_t = 1000, requires = "paginate")]
     pub max_pages: u32,
 
+    /// With --paginate: leave this share of each rate-limit budget unspent
+    /// for your other requests (0 uses it all, as fast as it allows).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "PERCENT",
+        requires = "paginate"
+    )]
+    pub reserve: f64,
+
+    /// With --paginate: the longest wait for one request (Retry-After, a
+    /// rate-limit window) before stopping with a message.
+    #[arg(long, default_value_t = 900.0, value_name = "SECONDS")]
+    pub max_wait: f64,
+
     /// Decode as this dialect instead of detecting it.
     #[arg(long, value_name = "ID")]
     pub dialect: Option<String>,
@@ -191,6 +206,11 @@ pub struct ReplayArgs {
     /// Seconds allowed per request (with --live).
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
+
+    /// With --live: the longest wait for one request (Retry-After, a
+    /// rate-limit window) before stopping with a message.
+    #[arg(long, default_value_t = 900.0, value_name = "SECONDS")]
+    pub max_wait: f64,
 
     /// In a Markdown report, keep tokens in URLs (redacted by default).
     #[arg(long)]

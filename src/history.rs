@@ -310,12 +310,12 @@ mod tests {
                 method: "GET".into(),
                 url: Some(url.into()),
                 headers: h,
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
             }),
             response: Response {
                 status: Some(status),
                 headers: rh,
-                body: body.as_bytes().to_vec(),
+                body: body.as_bytes().to_vec().into(),
                 ..Response::default()
             },
             ..Exchange::default()

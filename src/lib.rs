@@ -10,9 +10,12 @@
 //!     → report::{text, json, markdown}
 //! ```
 
-pub use apiscope_core::{budget, decode, input, items, line, model, redact, report, timeline};
+pub use apiscope_core::{
+    budget, decode, driver, input, items, line, model, redact, report, secrets, timeline,
+};
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod history;

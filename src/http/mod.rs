@@ -2,20 +2,10 @@
 //! every request, turning each request into an [`Exchange`] — a network
 //! failure included, so it can be diagnosed like any response.
 
-pub mod paginate;
+pub mod drive;
 
 use crate::model::{Exchange, Failure, Headers, Request, Response, Timing};
 use std::time::{Duration, Instant};
-
-/// Headers that carry credentials; dropped when a redirect leaves the host.
-const CREDENTIAL_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-token",
-    "x-api-key",
-    "api-key",
-];
 
 /// How requests are sent.
 #[derive(Debug, Clone)]
@@ -26,7 +16,12 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// Redirects to follow (0: none).
     pub max_redirects: usize,
+    /// The most of a response body kept, after decompression (`--max-body`).
+    pub max_body: usize,
 }
+
+/// The default `--max-body`: 256 MB.
+pub const DEFAULT_MAX_BODY: usize = 256 * 1024 * 1024;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -34,6 +29,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             insecure: false,
             max_redirects: 10,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -105,17 +101,22 @@ impl Client {
                         }),
                     };
                 }
-                if let Some(next) = redirect(&current, status, &loc) {
+                if let Some((next, stripped)) = redirect(&current, status, &loc) {
+                    // Notes are written to sessions and reports: no token
+                    // of a URL goes into them.
                     notes.push(format!(
                         "Redirected: {status} {} → {}",
-                        current.url.as_deref().unwrap_or(""),
-                        next.url.as_deref().unwrap_or("")
+                        crate::redact::url(current.url.as_deref().unwrap_or("")),
+                        crate::redact::url(next.url.as_deref().unwrap_or(""))
                     ));
-                    if next.headers.len() < current.headers.len() {
-                        notes.push(
-                            "Credentials were not forwarded: the redirect goes to another host"
-                                .into(),
-                        );
+                    if !stripped.is_empty() {
+                        let host = next
+                            .url
+                            .as_deref()
+                            .and_then(|u| url::Url::parse(u).ok())
+                            .and_then(|u| u.host_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        notes.push(stripped.describe(&host));
                     }
                     current = next;
                     continue;
@@ -158,15 +159,7 @@ impl Client {
             );
         }
         let mut notes = Vec::new();
-        let body = match resp.bytes().await {
-            // Takes the buffer over without a copy when reqwest holds the only
-            // reference: a 20 MB body costs 20 MB, not 40.
-            Ok(b) => Vec::from(b),
-            Err(e) => {
-                notes.push(format!("The body could not be read completely: {e}"));
-                Vec::new()
-            }
-        };
+        let body = read_body(resp, self.options.max_body, &mut notes).await;
         Ok(Response {
             status: Some(status),
             reason,
@@ -175,6 +168,67 @@ impl Client {
             body,
             notes,
         })
+    }
+}
+
+/// Reads a body as it streams in (after reqwest's content decoding), up to
+/// `max` bytes: an endless body or a decompression bomb stops there with a
+/// note, never takes the process's memory.
+async fn read_body(
+    mut resp: reqwest::Response,
+    max: usize,
+    notes: &mut Vec<String>,
+) -> bytes::Bytes {
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut total = 0usize;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = max.saturating_sub(total);
+                if chunk.len() > room {
+                    chunks.push(chunk.slice(..room));
+                    total += room;
+                    notes.push(format!(
+                        "Body cut at {} (--max-body): the rest was not read",
+                        human_size(max)
+                    ));
+                    break;
+                }
+                total += chunk.len();
+                chunks.push(chunk);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                notes.push(format!("The body could not be read completely: {e}"));
+                break;
+            }
+        }
+    }
+    // One chunk (a small body) is kept as it came, without a copy.
+    match chunks.len() {
+        0 => bytes::Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut all = Vec::with_capacity(total);
+            for c in chunks {
+                all.extend_from_slice(&c);
+            }
+            all.into()
+        }
+    }
+}
+
+/// `256 MB`, `512 KB`, `12 bytes`.
+pub fn human_size(n: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if n >= MB && n.is_multiple_of(MB) {
+        format!("{} MB", n / MB)
+    } else if n >= MB {
+        format!("{:.1} MB", n as f64 / MB as f64)
+    } else if n >= 1024 {
+        format!("{} KB", n / 1024)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -187,26 +241,23 @@ fn timing(started: Instant, wall: &str) -> Timing {
 
 /// The request to send after a redirect, or `None` when the Location is
 /// unusable. 303 (and 301/302 after a POST) become GET without a body;
-/// credentials are dropped when the host changes.
-fn redirect(current: &Request, status: u16, location: &str) -> Option<Request> {
+/// credentials do not follow to another origin (the one credential rule,
+/// [`crate::secrets::retarget`]).
+fn redirect(
+    current: &Request,
+    status: u16,
+    location: &str,
+) -> Option<(Request, crate::secrets::Stripped)> {
     let base = url::Url::parse(current.url.as_deref()?).ok()?;
     let next = base.join(location).ok()?;
-    let mut req = current.clone();
+    let (mut req, stripped) = crate::secrets::retarget(current, next.as_str());
     if status == 303 || (matches!(status, 301 | 302) && req.method == "POST") {
         req.method = "GET".into();
-        req.body.clear();
+        req.body = bytes::Bytes::new();
         req.headers.remove("content-type");
         req.headers.remove("content-length");
     }
-    if next.host_str() != base.host_str()
-        || next.port_or_known_default() != base.port_or_known_default()
-    {
-        for h in CREDENTIAL_HEADERS {
-            req.headers.remove(h);
-        }
-    }
-    req.url = Some(next.to_string());
-    Some(req)
+    Some((req, stripped))
 }
 
 /// Names the kind of a failed request from reqwest's error and its causes.
@@ -277,12 +328,13 @@ mod tests {
             method: "GET".into(),
             url: Some("https://a.example/x".into()),
             headers,
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         };
-        let same = redirect(&req, 302, "/y").unwrap();
+        let (same, _) = redirect(&req, 302, "/y").unwrap();
         assert_eq!(same.headers.len(), 3);
-        let other = redirect(&req, 302, "https://b.example/y").unwrap();
+        let (other, stripped) = redirect(&req, 302, "https://b.example/y").unwrap();
         assert_eq!(other.headers.len(), 1);
+        assert_eq!(stripped.headers, ["Authorization", "x-token"]);
         assert_eq!(other.url.as_deref(), Some("https://b.example/y"));
     }
 }

@@ -1495,7 +1495,7 @@ impl App {
                     entry,
                     generation: self.entries[entry].generation,
                     filter,
-                    body: ex.response.body.clone(),
+                    body: ex.response.body.to_vec(),
                     remember: self.jq_history.clone(),
                 }];
             }

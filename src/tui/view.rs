@@ -1003,7 +1003,7 @@ fn headers(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         method: r.method.clone(),
         url: r.url.clone(),
         headers: r.headers.clone(),
-        body: Vec::new(),
+        body: bytes::Bytes::new(),
     });
     if app.mask {
         crate::redact::headers(&mut resp_headers);

@@ -18,6 +18,16 @@ use std::time::{Duration, Instant};
 
 /// Slack added to computed send times, for clock granularity on both ends.
 const MARGIN: Duration = Duration::from_millis(15);
+/// The longest wait a response can impose: a `Retry-After` or reset further
+/// out than this is taken as this (the driver's `max_wait` then stops the
+/// run with a message instead of waiting for years).
+pub const MAX_HORIZON: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// `t + d`, never overflowing: a delay past [`MAX_HORIZON`] is cut to it.
+fn later(t: Instant, d: Duration) -> Instant {
+    let d = d.min(MAX_HORIZON);
+    t.checked_add(d).unwrap_or(t)
+}
 /// Entries kept per key for the sparkline and forecasts.
 const HISTORY: usize = 120;
 
@@ -33,7 +43,7 @@ pub struct BudgetKey {
 
 impl BudgetKey {
     /// The key for a request: its host and a fingerprint of its
-    /// credential headers (Authorization, x-token, API-key headers).
+    /// credentials (the one credential rule: headers, cookies, query tokens).
     pub fn for_request(req: &crate::model::Request) -> BudgetKey {
         let host = req
             .url
@@ -47,23 +57,11 @@ impl BudgetKey {
                 }
             })
             .unwrap_or_default();
-        let secret: Vec<&str> = ["authorization", "x-token", "x-api-key", "api-key"]
-            .iter()
-            .filter_map(|h| req.headers.get(h))
-            .collect();
-        let credential = (!secret.is_empty()).then(|| fingerprint(&secret.join("\n")));
-        BudgetKey { host, credential }
+        BudgetKey {
+            host,
+            credential: crate::secrets::fingerprint(req),
+        }
     }
-}
-
-/// FNV-1a: enough to tell credentials apart without keeping them.
-fn fingerprint(s: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
 
 /// What the model knows about one budget.
@@ -83,6 +81,40 @@ struct KeyState {
     history: VecDeque<(Instant, u64)>,
     /// 429s seen.
     rejected: u64,
+}
+
+/// Requests of `limit` held back by a `reserve` fraction (rounded up, so a
+/// 10 % reserve of 5 still keeps one).
+pub fn reserved(limit: u64, reserve: f64) -> u64 {
+    let r = reserve.clamp(0.0, 0.9);
+    if r <= 0.0 {
+        return 0;
+    }
+    ((limit as f64) * r).ceil() as u64
+}
+
+/// The documented policy of the profile that decoded a response: the
+/// budget model's fallback when the headers do not say.
+pub fn documented(
+    profiles: &crate::decode::Profiles,
+    exchange: &crate::model::Exchange,
+    d: &crate::decode::Diagnosis,
+) -> Documented {
+    let profile = profiles.get(&d.dialect);
+    let policy = profile.and_then(|p| {
+        crate::decode::ratelimit::applicable_policy(
+            p,
+            exchange,
+            d.rate_limit.as_ref().and_then(|r| r.limit),
+        )
+    });
+    Documented {
+        limit: policy.map(|p| p.limit),
+        window: policy
+            .map(|p| p.window_s)
+            .or(profile.and_then(|p| p.rate_limit.window_s))
+            .map(Duration::from_secs),
+    }
 }
 
 /// A read-only view of one budget, for display.
@@ -169,21 +201,21 @@ impl Budget {
         }
         let observed = rl.and_then(|r| r.observed_at);
         st.reset_at = rl.and_then(|r| r.reset_at).map(|at| {
-            let secs = (at - observed.unwrap_or(at)).max(0) as u64;
-            received + Duration::from_secs(secs)
+            let secs = at.saturating_sub(observed.unwrap_or(at)).max(0);
+            later(received, Duration::from_secs(secs.unsigned_abs()))
         });
         st.retry_until = rl
             .and_then(|r| r.retry_after_s)
-            .map(|s| received + Duration::from_secs(s));
+            .map(|s| later(received, Duration::from_secs(s)));
         if rejected && st.retry_until.is_none() {
             // No word on when: back off one second.
-            st.retry_until = Some(received + Duration::from_secs(1));
+            st.retry_until = Some(later(received, Duration::from_secs(1)));
         }
         if let Some(w) = st.window {
             while st
                 .log
                 .front()
-                .is_some_and(|t| received.duration_since(*t) > w)
+                .is_some_and(|t| received.saturating_duration_since(*t) > w)
             {
                 st.log.pop_front();
             }
@@ -196,40 +228,59 @@ impl Budget {
 
     /// When the next request on `key` may be sent without a 429.
     pub fn next_send_at(&self, key: &BudgetKey, now: Instant) -> Instant {
+        self.next_send_at_keeping(key, now, 0.0)
+    }
+
+    /// When the next request on `key` may be sent while leaving `reserve`
+    /// (a fraction of the limit, 0.0–0.9) of the budget unspent for the
+    /// user's other requests. The reserve only holds back when the limit
+    /// is known.
+    pub fn next_send_at_keeping(&self, key: &BudgetKey, now: Instant, reserve: f64) -> Instant {
         let Some(st) = self.keys.get(key) else {
             return now;
         };
+        let held = st.limit.map_or(0, |l| reserved(l, reserve));
         let mut at = now;
         if let Some(r) = st.retry_until {
             at = at.max(r);
         }
-        // Our own log against the known limit and window.
+        // Our own log against the known limit (less the reserve) and window.
         let by_log = match (st.limit, st.window) {
-            (Some(limit), Some(window)) if limit > 0 => {
+            (Some(limit), Some(window)) if limit > held => {
+                let usable = limit - held;
                 let in_window: Vec<Instant> = st
                     .log
                     .iter()
                     .copied()
-                    .filter(|t| now.duration_since(*t) < window + MARGIN)
+                    .filter(|t| now.saturating_duration_since(*t) < window + MARGIN)
                     .collect();
                 let n = in_window.len() as u64;
-                (n >= limit).then(|| in_window[(n - limit) as usize] + window + MARGIN)
+                (n >= usable).then(|| {
+                    let oldest = in_window[usize::try_from(n - usable).unwrap_or(0)];
+                    later(oldest, window + MARGIN)
+                })
             }
             _ => None,
         };
         if let Some(t) = by_log {
             at = at.max(t);
         }
-        // The server says nothing is left, and our log cannot say when a
-        // slot frees (other clients share the budget): wait for its reset.
-        if let Some((0, when)) = st.remaining {
-            let sent_since = st.log.iter().filter(|t| **t > when).count();
-            if sent_since == 0 && by_log.is_none() {
+        // The server says no more than the reserve is left, and our log
+        // cannot say when a slot frees (other clients share the budget):
+        // wait for its reset.
+        if let Some((left, when)) = st.remaining {
+            let sent_since = st.log.iter().filter(|t| **t > when).count() as u64;
+            let exhausted = if held == 0 {
+                left == 0 && sent_since == 0
+            } else {
+                left.saturating_sub(sent_since) <= held
+            };
+            if exhausted && by_log.is_none() {
                 let fallback = st
                     .reset_at
-                    .or(st.window.map(|w| when + w))
-                    .unwrap_or(when + Duration::from_secs(1));
-                at = at.max(fallback + MARGIN);
+                    .or(st.window.map(|w| later(when, w)))
+                    .unwrap_or_else(|| later(when, Duration::from_secs(1)));
+                at = at.max(later(fallback, MARGIN));
             }
         }
         at

@@ -37,7 +37,7 @@ impl RequestSpec {
             method: self.method.clone(),
             url: Some(self.url.clone()),
             headers: self.headers.clone(),
-            body: self.body.clone(),
+            body: self.body.clone().into(),
         }
     }
 }
@@ -258,7 +258,7 @@ pub fn replace_body(words: &[String], body: &str) -> Vec<String> {
         method: "POST".into(),
         url: Some(String::new()),
         headers: Headers::new(),
-        body: body.as_bytes().to_vec(),
+        body: body.as_bytes().to_vec().into(),
     };
     let mut body_words: Vec<String> = to_words(&req).into_iter().skip(2).collect();
     let raw_json = body_words.first().is_some_and(|w| w.starts_with("--raw="))
@@ -371,7 +371,7 @@ mod tests {
             method: "GET".into(),
             url: Some("https://a.example/".into()),
             headers,
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         };
         let back = parse(&to_words(&req)).unwrap();
         assert_eq!(back.headers.get("a"), Some("=x"));
@@ -437,7 +437,7 @@ mod tests {
                 method: "PATCH".into(),
                 url: Some("https://api.example.com/v1/x?q=1".into()),
                 headers: headers.clone(),
-                body: body.to_vec(),
+                body: body.to_vec().into(),
             };
             let back = parse(&to_words(&req)).unwrap();
             assert_eq!(back.method, "PATCH");

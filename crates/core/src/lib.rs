@@ -16,10 +16,12 @@
 
 pub mod budget;
 pub mod decode;
+pub mod driver;
 pub mod input;
 pub mod items;
 pub mod line;
 pub mod model;
 pub mod redact;
 pub mod report;
+pub mod secrets;
 pub mod timeline;

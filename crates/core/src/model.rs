@@ -4,6 +4,7 @@
 //! is turned into these types, and everything that understands a response
 //! (`decode`) reads only these types. They carry no behaviour beyond lookups.
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// An ordered list of header fields. Order and duplicates are kept, because a
@@ -74,9 +75,10 @@ pub struct Request {
     pub url: Option<String>,
     /// Request headers as sent.
     pub headers: Headers,
-    /// The request body, if any.
+    /// The request body, if any. Shared, not copied, when an exchange is
+    /// cloned for the history, a save or a diff.
     #[serde(default, with = "body_serde")]
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 /// The response half of an exchange.
@@ -92,8 +94,9 @@ pub struct Response {
     /// Response headers as received.
     pub headers: Headers,
     /// The body after transfer and content decoding (chunked, gzip, …).
+    /// Shared, not copied, when an exchange is cloned.
     #[serde(default, with = "body_serde")]
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// What happened to the body on the way in, when it matters to a reader:
     /// "gzip body could not be decoded", "chunked framing removed", ….
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -175,11 +178,12 @@ mod body_serde {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
         match Repr::deserialize(d)? {
-            Repr::Text(t) => Ok(t.into_bytes()),
+            Repr::Text(t) => Ok(t.into_bytes().into()),
             Repr::Base64 { base64 } => base64::engine::general_purpose::STANDARD
                 .decode(base64.as_bytes())
+                .map(Into::into)
                 .map_err(serde::de::Error::custom),
         }
     }

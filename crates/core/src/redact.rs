@@ -12,81 +12,8 @@ use crate::model::{Exchange, Headers, Request};
 /// What replaces a secret.
 pub const MARK: &str = "REDACTED";
 
-/// Request and response headers whose values are credentials.
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "x-token",
-    "x-api-key",
-    "api-key",
-    "apikey",
-    "x-auth-token",
-    "x-access-token",
-    "x-csrf-token",
-    "x-xsrf-token",
-    "x-amz-security-token",
-    "x-goog-api-key",
-    "private-token",
-    "x-shopify-access-token",
-];
-
-/// Headers that carry cookies (whole value redacted, names kept).
-const COOKIE_HEADERS: &[&str] = &["cookie", "set-cookie"];
-
-/// Query parameter names whose values are secrets (URLs also carry OAuth
-/// codes and signatures).
-const SECRET_PARAMS: &[&str] = &[
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "api_key",
-    "apikey",
-    "key",
-    "secret",
-    "client_secret",
-    "password",
-    "passwd",
-    "pwd",
-    "signature",
-    "sig",
-    "x-amz-signature",
-    "x-amz-credential",
-    "x-amz-security-token",
-    "auth",
-    "session",
-    "sessionid",
-    "code",
-];
-
-/// Body field names whose values are secrets. Narrower than the query
-/// list: an error body's `code` or `key` is what a diagnosis reads.
-const SECRET_FIELDS: &[&str] = &[
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "api_key",
-    "apikey",
-    "secret",
-    "client_secret",
-    "password",
-    "passwd",
-];
-
-/// Whether a query parameter's value is a secret.
-pub fn is_secret_param(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    SECRET_PARAMS.contains(&n.as_str()) || is_secret_field(&n)
-}
-
-fn is_secret_field(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    SECRET_FIELDS.contains(&n.as_str())
-        || n.ends_with("_token")
-        || n.ends_with("_secret")
-        || n.ends_with("password")
-}
+use crate::secrets::{self, HeaderSecret};
+pub use crate::secrets::{is_secret_field, is_secret_header, is_secret_param};
 
 /// Redacts every secret of an exchange in place.
 pub fn exchange(e: &mut Exchange) {
@@ -95,7 +22,7 @@ pub fn exchange(e: &mut Exchange) {
     }
     headers(&mut e.response.headers);
     if let Some(b) = body(&e.response.body) {
-        e.response.body = b;
+        e.response.body = b.into();
     }
 }
 
@@ -106,33 +33,18 @@ pub fn request(r: &mut Request) {
         r.url = Some(url(u));
     }
     if let Some(b) = body(&r.body) {
-        r.body = b;
+        r.body = b.into();
     }
-}
-
-/// Whether a header's value is a credential or a cookie.
-pub fn is_secret_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    is_credential_header(&lower) || COOKIE_HEADERS.contains(&lower.as_str())
-}
-
-/// Credential headers: the known list, and `*-token`, `*-key`, `*-secret`
-/// (`X-Vault-Token`, `Ocp-Apim-Subscription-Key`…).
-fn is_credential_header(lower: &str) -> bool {
-    SECRET_HEADERS.contains(&lower)
-        || lower.ends_with("-token")
-        || lower.ends_with("-key")
-        || lower.ends_with("-secret")
 }
 
 /// Redacts credential headers and cookies.
 pub fn headers(h: &mut Headers) {
     for (k, v) in &mut h.0 {
-        let lower = k.to_ascii_lowercase();
-        if is_credential_header(&lower) {
-            *v = credential(v);
-        } else if COOKIE_HEADERS.contains(&lower.as_str()) {
-            *v = cookie(v, lower == "set-cookie");
+        match secrets::header(k) {
+            Some(HeaderSecret::Credential) => *v = credential(v),
+            Some(HeaderSecret::Cookie) => *v = cookie(v, false),
+            Some(HeaderSecret::SetCookie) => *v = cookie(v, true),
+            None => {}
         }
     }
 }

@@ -630,7 +630,7 @@ fn command(words: &[Word]) -> Result<Request, CurlError> {
         method,
         url: Some(url),
         headers: Headers(headers),
-        body,
+        body: body.into(),
     })
 }
 
@@ -695,9 +695,9 @@ mod tests {
                 .contains("read from a file")
         );
         assert_eq!(
-            parse("curl https://a.example --data-raw '@channel hi'")
+            &parse("curl https://a.example --data-raw '@channel hi'")
                 .unwrap()
-                .body,
+                .body[..],
             b"@channel hi"
         );
     }

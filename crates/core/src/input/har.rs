@@ -129,7 +129,7 @@ fn exchange(e: Entry) -> Exchange {
         method: e.request.method,
         url: Some(e.request.url),
         headers: headers(e.request.headers),
-        body,
+        body: body.into(),
     };
 
     let mut notes = Vec::new();
@@ -165,7 +165,7 @@ fn exchange(e: Entry) -> Exchange {
         reason: e.response.status_text.filter(|s| !s.is_empty()),
         version: e.response.http_version.filter(|s| !s.is_empty()),
         headers: headers(e.response.headers),
-        body,
+        body: body.into(),
         notes,
     };
     super::encoding::normalise(&mut response);

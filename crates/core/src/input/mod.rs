@@ -205,7 +205,7 @@ fn bare_exchange(bytes: &[u8], bare: &BareBody) -> Exchange {
     let mut response = Response {
         status: bare.status,
         headers: bare.headers.clone(),
-        body: bytes.to_vec(),
+        body: bytes.to_vec().into(),
         ..Response::default()
     };
     encoding::normalise(&mut response);

@@ -73,14 +73,14 @@ pub fn read(bytes: &[u8], source: &str) -> Result<Exchange, InputError> {
             && n < after.len()
             && next_is_status(&after[n..])
         {
-            resp.body = after[..n].to_vec();
+            resp.body = after[..n].to_vec().into();
             let rem = &after[n..];
             let skip = rem.len() - trim_start_ws(rem).len();
             rest = &rem[skip..];
             last = Some(resp);
             continue;
         }
-        resp.body = after.to_vec();
+        resp.body = after.to_vec().into();
         last = Some(resp);
         break;
     }
@@ -218,7 +218,7 @@ fn read_verbose(text: &[u8], source: &str) -> Result<Exchange, InputError> {
     while body.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
         body.pop();
     }
-    response.body = body;
+    response.body = body.into();
     super::encoding::normalise(&mut response);
 
     // Request: the last `> ` block before the response.
@@ -262,7 +262,7 @@ fn read_verbose(text: &[u8], source: &str) -> Result<Exchange, InputError> {
                 method,
                 url,
                 headers,
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
             }
         });
     Ok(Exchange {
@@ -336,7 +336,7 @@ mod tests {
         let raw = b"HTTP/1.1 301 Moved\r\nLocation: /b\r\nContent-Length: 0\r\n\r\nHTTP/2 404\r\ncontent-type: application/json\r\n\r\n{\"error\":\"Not found\"}";
         let ex = read(raw, "t").unwrap();
         assert_eq!(ex.response.status, Some(404));
-        assert_eq!(ex.response.body, b"{\"error\":\"Not found\"}");
+        assert_eq!(&ex.response.body[..], b"{\"error\":\"Not found\"}");
     }
 
     #[test]
@@ -353,7 +353,7 @@ mod tests {
         let ex = read(raw, "t").unwrap();
         assert_eq!(ex.response.status, Some(400));
         assert_eq!(
-            ex.response.body,
+            &ex.response.body[..],
             b"{\"error\":{\"code\":\"INVALID_QUERY_PARAMETER\"}}"
         );
         let req = ex.request.unwrap();

@@ -7,7 +7,9 @@ pub fn render(diagnoses: &[Diagnosis]) -> String {
     let mut out = String::new();
     for d in diagnoses {
         // Serialising plain data with string keys cannot fail.
-        out.push_str(&serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
+        out.push_str(&super::sanitize_json(
+            &serde_json::to_string(d).unwrap_or_else(|_| "{}".into()),
+        ));
         out.push('\n');
     }
     out

@@ -48,12 +48,24 @@ pub fn render(format: Format, diagnoses: &[Diagnosis], color: bool) -> String {
     }
 }
 
-/// Makes text from a response safe to print: control characters (an
-/// escape sequence in a body must show as text, never act on the terminal)
-/// become visible `\x1b`-style escapes. Newlines and tabs are kept only when
-/// `multiline`.
+/// Whether a character must never reach a terminal or a report as itself:
+/// C0 and C1 controls and DEL (escape sequences: an OSC title, a CSI
+/// cursor move) and the bidirectional controls that make text read in
+/// another order than it is (U+202E "Trojan Source").
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The one sanitiser: makes text from outside (a response, a file, a
+/// command line) safe to print. Control characters become visible
+/// `\x1b`-style escapes and bidi controls `\u{202e}`, so they show and
+/// never act. Newlines and tabs are kept only when `multiline`.
 pub fn sanitize(s: &str, multiline: bool) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe_char) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -62,7 +74,27 @@ pub fn sanitize(s: &str, multiline: bool) -> String {
             '\n' | '\t' if multiline => out.push(c),
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sanitiser for JSON text: serde_json escapes C0 controls but writes
+/// DEL, C1 controls (U+009B is a one-byte CSI) and bidi controls as they
+/// are; they become `\uXXXX` escapes, which every JSON reader decodes to
+/// the same string.
+pub fn sanitize_json(json: &str) -> String {
+    if !json.chars().any(is_unsafe_char) {
+        return json.to_owned();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe_char(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out

@@ -1,0 +1,286 @@
+//! One module per command of the command line, and what they share:
+//! the error type whose exit code `main` maps in one place, output, the
+//! HTTP client set-up, the history, progress bars.
+
+pub mod decode;
+pub mod demo_server;
+pub mod history;
+pub mod jq_worker;
+pub mod replay;
+pub mod send;
+pub mod tui;
+
+use crate::cli::{Cli, Command};
+use crate::decode::{Diagnosis, Profiles};
+use crate::http;
+use crate::report::{self, Format};
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// Why a command could not do its job. Every kind is exit status 2 (bad
+/// usage, or no HTTP response could be read or sent); the message is one
+/// line naming the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+    /// An input file could not be read as anything apiscope knows.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    /// A request line or request item does not parse.
+    #[error(transparent)]
+    Item(#[from] crate::items::ItemError),
+    /// The output could not be written.
+    #[error("{0}")]
+    Output(String),
+    /// Setting something up failed (the runtime, the client, a file).
+    #[error("{0}")]
+    Setup(String),
+    /// The user answered no: nothing was sent.
+    #[error("{0}")]
+    Declined(String),
+}
+
+impl Error {
+    /// The exit status of the contract (`shared/design.md`).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Error {
+        Error::Setup(s)
+    }
+}
+
+/// What a command found: the exit status when it ran to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0: every response succeeded.
+    Ok,
+    /// Exit 1: a diagnosed response is an error (or `--check` found a
+    /// difference).
+    Failed,
+}
+
+impl Outcome {
+    /// `Failed` when `failed`.
+    pub fn from_failed(failed: bool) -> Outcome {
+        if failed { Outcome::Failed } else { Outcome::Ok }
+    }
+
+    /// The exit status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Failed => 1,
+        }
+    }
+}
+
+/// Result of a command.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Some(Command::Decode(args)) => decode::run(args),
+        Some(Command::Send(args)) => runtime()?.block_on(send::run(args)),
+        Some(Command::DemoServer { port, rate }) => {
+            runtime()?.block_on(demo_server::run(port, rate))
+        }
+        Some(Command::Open { file, theme }) => runtime()?.block_on(tui::run(tui::Args {
+            demo: false,
+            theme: theme.or(cli.theme),
+            request: Vec::new(),
+            open: Some(file),
+        })),
+        Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
+        Some(Command::History(args)) => history::run(args),
+        Some(Command::JqWorker { filter }) => jq_worker::run(&filter),
+        None => runtime()?.block_on(tui::run(tui::Args {
+            demo: cli.demo,
+            theme: cli.theme,
+            request: cli.request,
+            open: None,
+        })),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))
+}
+
+/// The history database, unless `APISCOPE_HISTORY=off`; a history that
+/// cannot be opened is a warning, never a failure.
+pub fn open_history() -> Option<crate::history::History> {
+    if std::env::var("APISCOPE_HISTORY").is_ok_and(|v| v == "off" || v == "0") {
+        return None;
+    }
+    match crate::history::History::open_default() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            warn(&format!("history not kept: {e}"));
+            None
+        }
+    }
+}
+
+/// The built-in profiles and the user's; a broken file is a warning.
+pub fn load_profiles() -> Profiles {
+    let (profiles, problems) = crate::config::load_profiles();
+    for p in problems {
+        warn(&format!("skipped profile {p}"));
+    }
+    profiles
+}
+
+/// `apiscope: warning: …` on stderr, sanitised.
+pub fn warn(message: &str) {
+    eprintln!("apiscope: warning: {}", report::sanitize(message, false));
+}
+
+/// Checks `--dialect ID` names a profile.
+fn check_dialect(profiles: &Profiles, dialect: Option<&str>) -> Result<()> {
+    if let Some(d) = dialect {
+        crate::decode::check_dialect(profiles, d).map_err(|e| Error::Usage(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The HTTP client for `--timeout SECONDS` (checked) and other options.
+fn client_with(timeout: f64, set: impl FnOnce(&mut http::ClientOptions)) -> Result<http::Client> {
+    if !(timeout > 0.0 && timeout.is_finite() && timeout < 1e9) {
+        return Err(Error::Usage(format!(
+            "--timeout {timeout}: must be a positive number of seconds"
+        )));
+    }
+    let mut options = http::ClientOptions {
+        timeout: Duration::from_secs_f64(timeout),
+        ..Default::default()
+    };
+    set(&mut options);
+    http::Client::new(options).map_err(|e| Error::Setup(e.to_string()))
+}
+
+/// `--max-wait SECONDS` as a duration, checked.
+fn max_wait(seconds: f64) -> Result<Duration> {
+    if !(seconds >= 0.0 && seconds.is_finite() && seconds < 1e9) {
+        return Err(Error::Usage(format!(
+            "--max-wait {seconds}: must be a number of seconds (0 or more)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn write_out(text: &str) -> Result<()> {
+    write_bytes(text.as_bytes())
+}
+
+fn write_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Output(format!("writing the report: {e}"))),
+    }
+}
+
+fn emit(format: Format, diagnoses: &[Diagnosis]) -> Result<()> {
+    let color = format == Format::Text && use_color();
+    write_out(&report::render(format, diagnoses, color))
+}
+
+/// As `emit`, with `--keep-secrets` honoured for the Markdown report.
+fn emit_report(format: Format, diagnoses: &[Diagnosis], keep_secrets: bool) -> Result<()> {
+    if format == Format::Markdown && keep_secrets {
+        return write_out(&report::markdown::render_keeping_secrets(diagnoses));
+    }
+    emit(format, diagnoses)
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+fn outcome_of(diagnoses: &[Diagnosis]) -> Outcome {
+    Outcome::from_failed(diagnoses.iter().any(Diagnosis::is_error))
+}
+
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.set_message(report::sanitize(what, false));
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+fn count_bar(max: u64, unit: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(max),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {unit} {{pos}}/{{len}} · {{elapsed}} · {{msg}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+/// Writes exchanges as a session at `target`: a path (ends in `.json` or
+/// names a directory part), else a name in the sessions directory.
+fn save_session(
+    target: &str,
+    exchanges: &[crate::model::Exchange],
+    profiles: &Profiles,
+    keep_secrets: bool,
+) -> Result<()> {
+    let path = if target.ends_with(".json") || target.contains(std::path::MAIN_SEPARATOR) {
+        std::path::PathBuf::from(target)
+    } else {
+        crate::store::sessions_dir()
+            .ok_or_else(|| {
+                Error::Usage("--save: no user data directory on this system; give a path".into())
+            })?
+            .join(format!("{target}.json"))
+    };
+    // Never replace a file that is not an apiscope session.
+    if let Ok(existing) = std::fs::read(&path)
+        && !crate::input::session::sniff(existing.trim_ascii_start())
+    {
+        return Err(Error::Usage(format!(
+            "--save: {} exists and is not an apiscope session; it was left as it was (choose another path)",
+            path.display()
+        )));
+    }
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let text = crate::input::session::to_json(name.as_deref(), exchanges, profiles, keep_secrets);
+    crate::store::write_atomic(&path, text.as_bytes()).map_err(Error::Output)?;
+    eprintln!(
+        "apiscope: saved {} exchange(s) to {}{}",
+        exchanges.len(),
+        report::sanitize(&path.display().to_string(), false),
+        if keep_secrets {
+            " (credentials kept)"
+        } else {
+            " (credentials redacted)"
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! `apiscope replay`: the recorded diagnoses of a file, or (`--live`) its
+//! requests sent again through the driver, paced by the budget, with
+//! `--check` comparing recorded and live.
+
+use super::{
+    Error, Outcome, Result, check_dialect, client_with, count_bar, emit_report, load_profiles,
+    max_wait, outcome_of, write_out,
+};
+use crate::cli::ReplayArgs;
+use crate::decode::{self, Diagnosis, Options};
+use crate::driver::{self, Engine, Received, Run, WaitReason};
+use crate::http::drive::{self, Event};
+use crate::model::Exchange;
+use crate::report::{self, Format};
+use std::io::IsTerminal;
+use std::time::Instant;
+
+/// Runs `replay`.
+pub async fn run(args: ReplayArgs) -> Result<Outcome> {
+    let profiles = load_profiles();
+    check_dialect(&profiles, args.dialect.as_deref())?;
+    let path = crate::store::resolve(&args.file);
+    let path = path.to_string_lossy().into_owned();
+    let exchanges = crate::input::read_any(&path)?;
+    let options = Options {
+        dialect: args.dialect.clone(),
+        now: None,
+    };
+    if args.live || args.check {
+        live(&args, &path, exchanges, &profiles, &options).await
+    } else {
+        offline(&args, &path, exchanges, &profiles, &options)
+    }
+}
+
+/// The recorded diagnoses, then the rate-limit timeline.
+fn offline(
+    args: &ReplayArgs,
+    path: &str,
+    exchanges: Vec<Exchange>,
+    profiles: &decode::Profiles,
+    options: &Options,
+) -> Result<Outcome> {
+    let (recorded, unsent): (Vec<_>, Vec<_>) =
+        exchanges.into_iter().partition(Exchange::has_response);
+    if recorded.is_empty() {
+        // Requests only (curl commands): say what --live would send.
+        if args.format != Format::Json {
+            let mut out = format!(
+                "{path}: {} request(s), no recorded response; `apiscope replay {path} --live` sends them:\n",
+                unsent.len()
+            );
+            for e in &unsent {
+                if let Some(r) = &e.request {
+                    out.push_str(&format!(
+                        "  {} {}\n",
+                        r.method,
+                        crate::redact::url(r.url.as_deref().unwrap_or(""))
+                    ));
+                }
+            }
+            write_out(&report::sanitize(&out, true))?;
+        }
+        return Ok(Outcome::Ok);
+    }
+    if !unsent.is_empty() {
+        eprintln!(
+            "apiscope: {} request(s) without a recorded response skipped; --live sends them",
+            unsent.len()
+        );
+    }
+    let diagnoses = decode::diagnose_all(&recorded, profiles, options);
+    emit_report(args.format, &diagnoses, args.keep_secrets)?;
+    if args.format == Format::Text && recorded.len() > 1 {
+        let hosts = crate::timeline::build(&recorded, &diagnoses, profiles);
+        let lines = crate::timeline::render(&hosts);
+        write_out(&format!(
+            "\n── rate-limit timeline ──\n{}",
+            report::sanitize(&lines.join("\n"), true)
+        ))?;
+    }
+    Ok(outcome_of(&diagnoses))
+}
+
+/// `host[:port]` of a URL, for the question before sending.
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| {
+                format!(
+                    "{h}{}",
+                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                )
+            })
+        })
+        .unwrap_or_else(|| url.to_owned())
+}
+
+/// Every request with a URL, sent again in order through the driver.
+async fn live(
+    args: &ReplayArgs,
+    path: &str,
+    exchanges: Vec<Exchange>,
+    profiles: &decode::Profiles,
+    options: &Options,
+) -> Result<Outcome> {
+    let exchanges: Vec<_> = exchanges
+        .into_iter()
+        .filter(|e| e.url().is_some_and(|u| !u.is_empty()))
+        .collect();
+    if exchanges.is_empty() {
+        return Err(Error::Usage(format!(
+            "{path}: no request with a URL to send"
+        )));
+    }
+    let mut hosts: Vec<String> = Vec::new();
+    for e in &exchanges {
+        let host = host_of(e.url().unwrap_or(""));
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let hosts = report::sanitize(&hosts.join(", "), false);
+    if !args.yes {
+        // Ask on stderr, read the answer from stdin (a terminal, or a
+        // script's `echo y |`); no answer sends nothing.
+        eprint!(
+            "apiscope: send {} request(s) to {hosts}? [y/N] ",
+            exchanges.len()
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(Error::Declined(format!(
+                "replay: nothing sent to {hosts}; answer y, or pass --yes"
+            )));
+        }
+    }
+    if exchanges.iter().any(|e| {
+        e.request.as_ref().is_some_and(|r| {
+            r.headers
+                .iter()
+                .any(|(_, v)| v.contains(crate::redact::MARK))
+                || r.url
+                    .as_deref()
+                    .is_some_and(|u| u.contains(crate::redact::MARK))
+        })
+    }) {
+        super::warn(&format!(
+            "some requests hold redacted credentials ({}); expect the server to refuse them",
+            crate::redact::MARK
+        ));
+    }
+    let client = client_with(args.timeout, |_| {})?;
+    let settings = driver::Settings {
+        max_wait: max_wait(args.max_wait)?,
+        ..driver::Settings::default()
+    };
+    let requests: Vec<_> = exchanges.iter().filter_map(|e| e.request.clone()).collect();
+    let mut engine = Engine::default();
+    let mut run = Run::sequence(requests, settings);
+    let progress = count_bar(exchanges.len() as u64, "request");
+    let mut sent: Vec<Exchange> = Vec::with_capacity(exchanges.len());
+    let summary = drive::drive(
+        &client,
+        &mut engine,
+        &mut run,
+        profiles,
+        options,
+        |event| match event {
+            Event::Response {
+                outgoing,
+                exchange,
+                received,
+                ..
+            } => match received {
+                Received::Accepted { number } => {
+                    progress.set_position(u64::from(*number) + 1);
+                    sent.push(exchange.clone());
+                }
+                Received::Rejected { number, attempt } => {
+                    let r = &outgoing.request;
+                    progress.suspend(|| {
+                        eprintln!(
+                            "apiscope: request {}: 429 Too Many Requests (attempt {attempt}); waiting to retry {} {}",
+                            number + 1,
+                            report::sanitize(&r.method, false),
+                            report::sanitize(&crate::redact::url(r.url.as_deref().unwrap_or("")), false)
+                        );
+                    });
+                }
+                Received::Ignored => {}
+            },
+            Event::Waiting { until, why } => {
+                let wait = until.saturating_duration_since(Instant::now());
+                progress.set_message(format!(
+                    "{}: next request in {}",
+                    match why {
+                        WaitReason::Pacing => "pacing on the rate-limit window",
+                        WaitReason::RetryAfter => "waiting for Retry-After",
+                    },
+                    driver::human(wait)
+                ));
+            }
+        },
+    )
+    .await;
+    progress.finish_and_clear();
+    if summary.stop != driver::Stop::Finished {
+        super::warn(&format!(
+            "replay {}; {} of {} request(s) sent",
+            summary.stop.describe(),
+            sent.len(),
+            exchanges.len()
+        ));
+    }
+    let live_diagnoses = decode::diagnose_all(&sent, profiles, options);
+    if !args.check {
+        emit_report(args.format, &live_diagnoses, args.keep_secrets)?;
+        return Ok(Outcome::from_failed(
+            live_diagnoses.iter().any(Diagnosis::is_error) || summary.stop.is_failure(),
+        ));
+    }
+    check(args, &exchanges, &live_diagnoses, profiles, options)
+}
+
+/// Status, dialect and error code: what `replay --check` compares.
+type Outcome3 = (Option<u16>, String, Option<String>);
+
+fn outcome(d: &Diagnosis) -> Outcome3 {
+    (
+        d.status,
+        d.dialect.clone(),
+        d.error.as_ref().and_then(|e| e.code.clone()),
+    )
+}
+
+fn outcome_text(o: &Outcome3) -> String {
+    format!(
+        "{} {} {}",
+        o.0.map_or("—".to_owned(), |s| s.to_string()),
+        o.1,
+        o.2.as_deref().unwrap_or("—")
+    )
+}
+
+/// The recorded vs live table; exit 1 on any difference.
+fn check(
+    args: &ReplayArgs,
+    exchanges: &[Exchange],
+    live_diagnoses: &[Diagnosis],
+    profiles: &decode::Profiles,
+    options: &Options,
+) -> Result<Outcome> {
+    let recorded: Vec<Option<Diagnosis>> = {
+        let with: Vec<_> = exchanges
+            .iter()
+            .filter(|e| e.has_response())
+            .cloned()
+            .collect();
+        let mut ds = decode::diagnose_all(&with, profiles, options).into_iter();
+        exchanges
+            .iter()
+            .map(|e| if e.has_response() { ds.next() } else { None })
+            .collect()
+    };
+    let mut differ = 0;
+    let mut rows = Vec::new();
+    for (i, (rec, live)) in recorded.iter().zip(live_diagnoses).enumerate() {
+        let l = outcome(live);
+        let r = rec.as_ref().map(outcome);
+        let same = r.as_ref() == Some(&l);
+        if !same {
+            differ += 1;
+        }
+        rows.push((i + 1, live, r, l, same));
+    }
+    // Requests the run did not get to (it stopped) are differences too.
+    differ += exchanges.len().saturating_sub(live_diagnoses.len());
+    let mut out = String::new();
+    match args.format {
+        Format::Json => {
+            for (n, live, r, l, same) in &rows {
+                let side =
+                    |o: &Outcome3| serde_json::json!({"status": o.0, "dialect": o.1, "code": o.2});
+                let line = serde_json::json!({
+                    "index": n,
+                    "method": live.method,
+                    "url": live.url,
+                    "recorded": r.as_ref().map(side),
+                    "live": side(l),
+                    "same": same,
+                });
+                out.push_str(&report::sanitize_json(&line.to_string()));
+                out.push('\n');
+            }
+        }
+        Format::Text | Format::Markdown => {
+            let cells: Vec<[String; 5]> = rows
+                .iter()
+                .map(|(n, live, r, l, same)| {
+                    let what = format!(
+                        "{} {}",
+                        live.method.as_deref().unwrap_or("GET"),
+                        live.url.as_deref().unwrap_or("")
+                    );
+                    [
+                        n.to_string(),
+                        report::sanitize(&what, false),
+                        r.as_ref().map_or("(not recorded)".into(), outcome_text),
+                        outcome_text(l),
+                        if *same {
+                            "same".into()
+                        } else {
+                            "DIFFERENT".into()
+                        },
+                    ]
+                })
+                .collect();
+            let head = ["#", "request", "recorded", "live", ""];
+            if args.format == Format::Markdown {
+                out.push_str("| # | request | recorded | live | |\n|---|---|---|---|---|\n");
+                for c in &cells {
+                    out.push_str(&format!("| {} |\n", c.join(" | ").replace('\n', " ")));
+                }
+            } else {
+                let width = |i: usize| {
+                    cells
+                        .iter()
+                        .map(|c| c[i].chars().count())
+                        .chain([head[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                };
+                let w: Vec<usize> = (0..5).map(width).collect();
+                let line = |c: &[String]| {
+                    let mut s = String::new();
+                    for (i, cell) in c.iter().enumerate() {
+                        let pad = w[i].saturating_sub(cell.chars().count());
+                        s.push_str(cell);
+                        if i + 1 < c.len() {
+                            s.push_str(&" ".repeat(pad + 2));
+                        }
+                    }
+                    s.trim_end().to_owned() + "\n"
+                };
+                out.push_str(&line(&head.map(String::from)));
+                for c in &cells {
+                    out.push_str(&line(c));
+                }
+            }
+            out.push_str(&format!(
+                "\n{} of {} exchanges differ in status, dialect or error code\n",
+                differ,
+                exchanges.len()
+            ));
+        }
+    }
+    write_out(&out)?;
+    Ok(Outcome::from_failed(differ > 0))
+}

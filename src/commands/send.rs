@@ -1,0 +1,247 @@
+//! `apiscope send`: one request (or every page), then the diagnosis.
+
+use super::{
+    Outcome, Result, check_dialect, client_with, count_bar, emit, load_profiles, max_wait,
+    open_history, outcome_of, save_session, spinner, use_color, write_out,
+};
+use crate::cli::SendArgs;
+use crate::decode::{self, Options};
+use crate::driver::{self, Engine, Received, Run, WaitReason};
+use crate::http::drive::{self, Event};
+use crate::model::Request;
+use crate::report::{self, Format};
+use base64::Engine as _;
+use std::time::Instant;
+
+/// The request the arguments describe: the items, then `--bearer` /
+/// `--auth`, which replace any Authorization item.
+fn request(args: &SendArgs) -> Result<Request> {
+    let spec = crate::items::parse(&args.request)?;
+    let mut request = spec.to_request();
+    if let Some(token) = &args.bearer {
+        request.headers.remove("authorization");
+        request
+            .headers
+            .push("Authorization", format!("Bearer {token}"));
+    } else if let Some(auth) = &args.auth {
+        let creds = if auth.contains(':') {
+            auth.clone()
+        } else {
+            format!("{auth}:")
+        };
+        request.headers.remove("authorization");
+        request.headers.push(
+            "Authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(creds)
+            ),
+        );
+    }
+    Ok(request)
+}
+
+/// Runs `send`.
+pub async fn run(args: SendArgs) -> Result<Outcome> {
+    let profiles = load_profiles();
+    check_dialect(&profiles, args.dialect.as_deref())?;
+    let request = request(&args)?;
+    let client = client_with(args.timeout, |o| {
+        o.insecure = args.insecure;
+        o.max_redirects = args.max_redirects;
+    })?;
+    let options = Options {
+        dialect: args.dialect.clone(),
+        now: None,
+    };
+    if !args.paginate {
+        let progress = spinner(&format!(
+            "{} {}",
+            request.method,
+            crate::redact::url(request.url.as_deref().unwrap_or(""))
+        ));
+        let exchange = client.send(&request).await;
+        progress.finish_and_clear();
+        let d = decode::diagnose(&exchange, &profiles, &options);
+        if let Some(h) = open_history() {
+            let _ = h.record(&exchange, &d, "send", None);
+        }
+        // The answer first: a request was sent, whatever happens to the file.
+        emit(args.format, std::slice::from_ref(&d))?;
+        if let Some(target) = &args.save {
+            save_session(
+                target,
+                std::slice::from_ref(&exchange),
+                &profiles,
+                args.keep_secrets,
+            )?;
+        }
+        return Ok(outcome_of(&[d]));
+    }
+    paginate(args, request, &client, &profiles, options).await
+}
+
+/// `send --paginate`: every page, paced by the budget, through the driver.
+async fn paginate(
+    args: SendArgs,
+    request: Request,
+    client: &crate::http::Client,
+    profiles: &decode::Profiles,
+    options: Options,
+) -> Result<Outcome> {
+    if !(0.0..=90.0).contains(&args.reserve) {
+        return Err(super::Error::Usage(format!(
+            "--reserve {}: a percentage of the budget from 0 to 90",
+            args.reserve
+        )));
+    }
+    let settings = driver::Settings {
+        max_pages: args.max_pages,
+        reserve: args.reserve / 100.0,
+        max_wait: max_wait(args.max_wait)?,
+        ..driver::Settings::default()
+    };
+    let max_retries = settings.max_retries;
+    let mut engine = Engine::default();
+    let mut run = Run::pages(request, settings);
+    let bar = count_bar(u64::from(args.max_pages), "page");
+    let mut any_error = false;
+    let mut write_error = None;
+    let color = args.format == Format::Text && use_color();
+    let mut first = true;
+    let mut items = 0u64;
+    let mut last_status = String::new();
+    let mut saved = Vec::new();
+    let history = open_history();
+    let started = Instant::now();
+    let summary = drive::drive(
+        client,
+        &mut engine,
+        &mut run,
+        profiles,
+        &options,
+        |event| match event {
+            Event::Response {
+                outgoing,
+                exchange,
+                diagnosis,
+                received,
+                budget,
+                eta,
+            } => {
+                if args.save.is_some() {
+                    saved.push(exchange.clone());
+                }
+                if let Some(h) = &history {
+                    let _ = h.record(exchange, diagnosis, "send", None);
+                }
+                if !outgoing.stripped.is_empty() {
+                    let host = outgoing
+                        .request
+                        .url
+                        .as_deref()
+                        .and_then(|u| url::Url::parse(u).ok())
+                        .and_then(|u| u.host_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    bar.suspend(|| {
+                        super::warn(&format!(
+                            "page {}: {}",
+                            outgoing.number,
+                            outgoing.stripped.describe(&host)
+                        ));
+                    });
+                }
+                let number = match received {
+                    Received::Accepted { number } => *number,
+                    Received::Rejected { number, attempt } if *attempt <= max_retries => {
+                        let retry = budget.as_ref().map_or(0.0, |b| b.next_in.as_secs_f64());
+                        bar.suspend(|| {
+                            eprintln!(
+                                "apiscope: page {number}: 429 Too Many Requests; retrying in {retry:.1} s"
+                            );
+                        });
+                        return;
+                    }
+                    // The last 429, which ends the run: shown like a page.
+                    Received::Rejected { number, .. } => *number,
+                    Received::Ignored => return,
+                };
+                any_error |= diagnosis.is_error();
+                let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
+                if args.format != Format::Json {
+                    let sep = if first { "" } else { "\n" };
+                    text = format!("{sep}── page {number} ──\n{text}");
+                }
+                first = false;
+                bar.suspend(|| {
+                    if let Err(e) = write_out(&text) {
+                        write_error.get_or_insert(e);
+                    }
+                });
+                bar.set_position(u64::from(number));
+                items += diagnosis
+                    .pagination
+                    .as_ref()
+                    .and_then(|p| p.items)
+                    .unwrap_or(0) as u64;
+                let mut parts = vec![format!("{items} items")];
+                if let Some(b) = budget {
+                    match (b.remaining, b.limit) {
+                        (Some(r), Some(l)) => parts.push(format!("budget {r}/{l}")),
+                        (Some(r), None) => parts.push(format!("budget {r} left")),
+                        _ => {}
+                    }
+                }
+                if let Some(count) = diagnosis.pagination.as_ref().and_then(|p| p.page_count) {
+                    let count = count.clamp(1, i64::from(args.max_pages)) as u64;
+                    bar.set_length(count);
+                    let done = u64::from(number);
+                    if done < count {
+                        // The larger of the pace so far and what the
+                        // budget allows: a limit to wait for shows at once.
+                        let per_page = started.elapsed().as_secs_f64() / done as f64;
+                        let by_pace =
+                            std::time::Duration::from_secs_f64(per_page * (count - done) as f64);
+                        let eta = eta.map_or(by_pace, |e| e.max(by_pace));
+                        parts.push(format!("ETA {}", driver::human(eta)));
+                    }
+                }
+                last_status = parts.join(" · ");
+                bar.set_message(last_status.clone());
+            }
+            Event::Waiting { until, why } => {
+                let wait = until.saturating_duration_since(Instant::now());
+                if wait.as_millis() > 200 {
+                    let what = match why {
+                        WaitReason::Pacing => "pacing: the rate-limit window",
+                        WaitReason::RetryAfter => "waiting for Retry-After",
+                    };
+                    bar.set_message(format!(
+                        "{last_status} · {what}: next request in {}",
+                        driver::human(wait)
+                    ));
+                }
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    if let Some(target) = &args.save {
+        save_session(target, &saved, profiles, args.keep_secrets)?;
+    }
+    let stop = match &summary.stop {
+        driver::Stop::MaxPages(n) => format!("stopped at --max-pages {n}"),
+        other => other.describe(),
+    };
+    eprintln!(
+        "apiscope: {} pages, {} items, {} × 429, {:.1} s; {stop}",
+        summary.accepted,
+        summary.items,
+        summary.rejected,
+        summary.elapsed.as_secs_f64()
+    );
+    Ok(Outcome::from_failed(any_error || summary.stop.is_failure()))
+}

@@ -1,0 +1,108 @@
+//! The TUI: `apiscope`, `apiscope [METHOD] URL [ITEM…]`, `apiscope --demo`
+//! and `apiscope open FILE`.
+
+use super::{Error, Outcome, Result, load_profiles, open_history};
+use crate::http;
+use std::io::IsTerminal;
+
+/// What the TUI starts on.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// Start the demo API and its session.
+    pub demo: bool,
+    /// The colour theme.
+    pub theme: Option<String>,
+    /// A request line to send at once.
+    pub request: Vec<String>,
+    /// A file to open, offline.
+    pub open: Option<String>,
+}
+
+/// Runs the TUI until the user quits.
+pub async fn run(args: Args) -> Result<Outcome> {
+    // Read the file first: a bad file is a one-line error, not a TUI state.
+    let (recorded, session_name, open_banner) = match &args.open {
+        Some(file) => {
+            let path = crate::store::resolve(file);
+            let path = path.to_string_lossy().into_owned();
+            let exchanges = crate::input::read_any(&path)?;
+            let name = std::path::Path::new(&path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned());
+            let n = exchanges.len();
+            let banner = format!(
+                "{path} · {n} exchange{} · offline",
+                if n == 1 { "" } else { "s" }
+            );
+            (exchanges, name, Some(banner))
+        }
+        None => (Vec::new(), None, None),
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(match &args.open {
+            Some(f) => format!(
+                "the interactive TUI needs a terminal; for scripts use `apiscope replay {f}`"
+            ),
+            None => "the interactive TUI needs a terminal; for scripts use `apiscope send` or `apiscope decode`".into(),
+        }));
+    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // A broken config is said on the status line (stderr is hidden by the
+    // TUI), and the defaults are used.
+    let (config, problem) = crate::config::load();
+    let flash = problem.map(|p| format!("Config ignored: {p}"));
+    let theme = args.theme.or(config.theme.clone());
+    let theme = crate::tui::theme::Theme::load(theme.as_deref().unwrap_or("dark"), color)
+        .map_err(Error::Usage)?;
+    let profiles = std::sync::Arc::new(load_profiles());
+    let client = http::Client::new(http::ClientOptions::default())
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    let mut server = None;
+    let (entries, send_first, banner) = if args.demo {
+        let s = crate::demo::start(None, crate::demo::DemoConfig::default())
+            .await
+            .map_err(|e| {
+                Error::Setup(format!(
+                    "--demo: cannot start the demo API on 127.0.0.1: {e}"
+                ))
+            })?;
+        let base = s.base_url();
+        server = Some(s);
+        (
+            crate::tui::demo_entries(&base),
+            false,
+            Some(format!("demo API on {base} · Enter sends · ? keys")),
+        )
+    } else if args.request.is_empty() {
+        (Vec::new(), false, open_banner)
+    } else {
+        // Check it parses now: a typo is a usage error, not a TUI state.
+        crate::items::parse(&args.request)?;
+        let line = args
+            .request
+            .iter()
+            .map(|w| crate::line::quote(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        (vec![(line, None)], true, None)
+    };
+    let result = crate::tui::run(crate::tui::Launch {
+        entries,
+        send_first,
+        banner,
+        theme,
+        client,
+        profiles,
+        recorded,
+        session_name,
+        keys: config.keys,
+        flash,
+        history: open_history().map(|h| std::sync::Arc::new(std::sync::Mutex::new(h))),
+    })
+    .await;
+    if let Some(s) = server {
+        s.stop().await;
+    }
+    result.map_err(Error::Setup)?;
+    Ok(Outcome::Ok)
+}
