@@ -7,6 +7,10 @@
 //! [keys]                   # action = key or [keys]; replaces the default key
 //! next_page = "n"
 //! quit = ["q", "Ctrl-q"]
+//!
+//! [paging]                 # the TUI's A (all pages)
+//! reserve_percent = 10     # of each rate-limit budget, left for your other requests
+//! max_pages = 100          # the page cap of one run
 //! ```
 //!
 //! A broken file is reported in one line naming the file and the place, and
@@ -15,42 +19,6 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// Actions that can be bound, with their default key.
-pub const ACTIONS: &[(&str, &str, &str)] = &[
-    ("send", "Enter", "send the request"),
-    ("edit", "e", "edit the request line"),
-    ("body", "b", "edit the request body"),
-    ("cancel", "Esc", "cancel"),
-    ("next_page", "p", "next page"),
-    ("all_pages", "A", "all pages"),
-    ("retry", "r", "retry after Retry-After"),
-    ("copy_curl", "c", "copy as curl"),
-    ("copy_body", "y", "copy the body"),
-    ("copy_report", "Y", "copy the diagnosis"),
-    ("search", "/", "search the body"),
-    ("next_match", "n", "next match"),
-    ("previous_match", "N", "previous match"),
-    ("filter", "f", "jq filter"),
-    ("save", "S", "save the session"),
-    ("history", "H", "history"),
-    ("diff", "d", "diff"),
-    ("timeline", "T", "rate-limit timeline"),
-    ("mask", "m", "mask credentials"),
-    ("help", "?", "help"),
-    ("quit", "q", "quit"),
-    ("down", "j", "down"),
-    ("up", "k", "up"),
-    ("page_down", "PageDown", "page down"),
-    ("page_up", "PageUp", "page up"),
-    ("top", "g", "top"),
-    ("bottom", "G", "bottom"),
-    ("overview_tab", "1", "Overview tab"),
-    ("body_tab", "2", "Body tab"),
-    ("headers_tab", "3", "Headers tab"),
-    ("raw_tab", "4", "Raw tab"),
-    ("next_pane", "Tab", "next pane"),
-];
 
 /// A key: a code and whether Ctrl is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +82,29 @@ pub struct Config {
     pub theme: Option<String>,
     /// (action, keys) for every rebound action.
     pub keys: Vec<(String, Vec<Key>)>,
+    /// How `A` (all pages) spends the budget.
+    pub paging: Paging,
+    /// The line of `theme = …`, to name it when the theme is unknown.
+    pub theme_line: Option<usize>,
+}
+
+/// `[paging]`: how the TUI's `A` spends a rate-limit budget.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Paging {
+    /// Share of each budget left unspent for the user's other requests.
+    pub reserve_percent: f64,
+    /// Pages fetched at most by one run.
+    pub max_pages: u32,
+}
+
+impl Default for Paging {
+    fn default() -> Paging {
+        Paging {
+            reserve_percent: 10.0,
+            max_pages: 100,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -122,6 +113,8 @@ struct File {
     theme: Option<String>,
     #[serde(default)]
     keys: BTreeMap<String, OneOrMany>,
+    #[serde(default)]
+    paging: Paging,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +143,11 @@ pub fn load_profiles() -> (
         Some(dir) => crate::decode::Profiles::with_dir(&dir.join("profiles")),
         None => (crate::decode::Profiles::built_in(), Vec::new()),
     }
+}
+
+/// Where `config.toml` is read from.
+pub fn config_path() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("config.toml"))
 }
 
 /// Loads `config.toml`; a missing file is the defaults, a broken one the
@@ -182,12 +180,12 @@ pub fn parse(text: &str) -> Result<Config, String> {
     })?;
     let mut keys = Vec::new();
     for (action, k) in file.keys {
-        if !ACTIONS.iter().any(|(a, ..)| *a == action) {
+        if crate::tui::action::Action::from_name(&action).is_none() {
             return Err(format!(
                 "[keys] unknown action '{action}' (actions: {})",
-                ACTIONS
+                crate::tui::action::Action::ALL
                     .iter()
-                    .map(|(a, ..)| *a)
+                    .map(|a| a.name())
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -202,9 +200,25 @@ pub fn parse(text: &str) -> Result<Config, String> {
             .collect::<Result<Vec<_>, _>>()?;
         keys.push((action, parsed));
     }
+    let paging = file.paging;
+    if !(0.0..=90.0).contains(&paging.reserve_percent) {
+        return Err(format!(
+            "[paging] reserve_percent = {}: a percentage from 0 to 90",
+            paging.reserve_percent
+        ));
+    }
+    if paging.max_pages == 0 {
+        return Err("[paging] max_pages = 0: at least 1".into());
+    }
+    let theme_line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("theme"))
+        .map(|i| i + 1);
     Ok(Config {
         theme: file.theme,
         keys,
+        paging,
+        theme_line,
     })
 }
 

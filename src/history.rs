@@ -4,12 +4,42 @@
 //!
 //! Exchanges are stored redacted (like every file apiscope writes); the
 //! request line typed in the TUI is kept as typed, so a line that names its
-//! secret as `{{env.API_TOKEN}}` resends as it was.
+//! secret as `{{env.API_TOKEN}}` resends as it was. A body over
+//! [`BODY_LIMIT`] keeps its first part, with its size and SHA-256 in a
+//! note: a 20 MB response costs the history 1 MB, not 20.
+//!
+//! The TUI writes through a [`Worker`]: a thread of its own, so a send
+//! never waits on SQLite and the screen shows the body first.
 
 use crate::decode::Diagnosis;
 use crate::model::Exchange;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
+
+/// The most of a body the history keeps.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// `body` cut to [`BODY_LIMIT`] (at a UTF-8 boundary, so a text body stays
+/// text), with a note naming its size and SHA-256 when it was cut.
+fn bound(body: &bytes::Bytes, what: &str, notes: &mut Vec<String>) -> bytes::Bytes {
+    if body.len() <= BODY_LIMIT {
+        return body.clone();
+    }
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(body);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let mut cut = BODY_LIMIT;
+    // Back up to the start of a UTF-8 sequence.
+    while cut > 0 && (body[cut] & 0xC0) == 0x80 {
+        cut -= 1;
+    }
+    notes.push(format!(
+        "History: the {what} body was cut to its first {} of {} (sha256 {hex})",
+        crate::http::human_size(BODY_LIMIT),
+        crate::http::human_size(body.len())
+    ));
+    body.slice(..cut)
+}
 
 /// The schema version this build writes (`PRAGMA user_version`).
 const SCHEMA: i64 = 1;
@@ -162,6 +192,12 @@ impl History {
         line: Option<&str>,
     ) -> Result<i64, String> {
         let mut e = exchange.clone();
+        let mut notes = Vec::new();
+        e.response.body = bound(&e.response.body, "response", &mut notes);
+        if let Some(r) = e.request.as_mut() {
+            r.body = bound(&r.body, "request", &mut notes);
+        }
+        e.response.notes.extend(notes);
         crate::redact::exchange(&mut e);
         let url = e.url().unwrap_or("").to_owned();
         let host = url::Url::parse(&url)
@@ -291,6 +327,100 @@ impl History {
                 Ok(Some((e, line)))
             }
         }
+    }
+}
+
+/// A job for the history's thread.
+pub enum Job {
+    /// Store an exchange.
+    Record {
+        /// The exchange (bodies shared, not copied).
+        exchange: Box<Exchange>,
+        /// Its diagnosis.
+        diagnosis: Box<Diagnosis>,
+        /// `tui` or `send`.
+        source: &'static str,
+        /// The request line as typed.
+        line: Option<String>,
+    },
+    /// Search, and hand the rows to `reply`.
+    Search {
+        /// The query as typed.
+        query: String,
+        /// Rows at most.
+        limit: usize,
+        /// Gets the rows or why the search failed.
+        reply: Box<dyn FnOnce(Result<Vec<Row>, String>) + Send>,
+    },
+    /// Read one exchange, and hand it to `reply`.
+    Get {
+        /// Its id.
+        id: i64,
+        /// Gets the exchange and its line, or why not.
+        reply: Box<GetReply>,
+    },
+    /// Signals when every job queued before it is done.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// What a [`Job::Get`] answers with.
+pub type GetReply = dyn FnOnce(Result<Option<(Exchange, Option<String>)>, String>) + Send;
+
+/// The history on a thread of its own: the UI hands it jobs and never
+/// waits for SQLite; jobs run in order, so a search sees every exchange
+/// recorded before it.
+pub struct Worker {
+    tx: std::sync::mpsc::Sender<Job>,
+}
+
+impl Worker {
+    /// Starts the thread.
+    pub fn spawn(history: History) -> Worker {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::spawn(move || {
+            for job in rx {
+                match job {
+                    Job::Record {
+                        exchange,
+                        diagnosis,
+                        source,
+                        line,
+                    } => {
+                        // A history that cannot be written must not cost
+                        // the user anything: the error is dropped.
+                        let _ = history.record(&exchange, &diagnosis, source, line.as_deref());
+                    }
+                    Job::Search {
+                        query,
+                        limit,
+                        reply,
+                    } => reply(Query::parse(&query).and_then(|q| history.search(&q, limit))),
+                    Job::Get { id, reply } => reply(history.get(id)),
+                    Job::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        Worker { tx }
+    }
+
+    /// Queues a job (a closed worker drops it).
+    pub fn send(&self, job: Job) {
+        let _ = self.tx.send(job);
+    }
+
+    /// A handle that queues jobs from another task.
+    pub fn sender(&self) -> std::sync::mpsc::Sender<Job> {
+        self.tx.clone()
+    }
+
+    /// Waits (at most `timeout`) until every job queued so far is done:
+    /// at quit, so the last exchanges are kept.
+    pub fn flush(&self, timeout: std::time::Duration) {
+        let (done, wait) = std::sync::mpsc::channel();
+        self.send(Job::Flush(done));
+        let _ = wait.recv_timeout(timeout);
     }
 }
 

@@ -332,7 +332,7 @@ fn the_timeline_shows_where_the_budget_ran_out() {
     assert_eq!(envelope.windows[0].requests, 2);
     assert_eq!(envelope.windows[1].rejected, 1);
     assert_eq!(envelope.first_429.map(|(i, _)| i), Some(2));
-    let text = apiscope::timeline::render(&hosts).join("\n");
+    let text = apiscope::timeline::render_text(&hosts);
     assert!(
         text.contains("429s began at exchange #3 (2026-01-01T00:06:40Z)"),
         "{text}"

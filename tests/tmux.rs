@@ -184,7 +184,10 @@ fn type_a_request_send_it_and_read_the_error_and_budget() {
     let screen = t.wait_for(&["HTTP 200", "Pagination"]);
     assert!(!screen.contains("Error       UNAUTHENTICATED"), "{screen}");
     // The first exchange stays in the run's history, with its code.
-    assert!(screen.contains("401 UNAUTHENTICATED envelope"), "{screen}");
+    assert!(
+        screen.contains("401 GET /envelope/v1/boards UNAUTHENTICATED"),
+        "{screen}"
+    );
 
     t.quit();
 }
@@ -233,19 +236,17 @@ fn open_a_ticket_har_shows_the_first_failure() {
         "INVALID_QUERY_PARAMETER",
         "limit  Must be an integer between 1 and 100",
         "Request id  req_a1b2c3d4e5f6a7b8",
-        // The list tells the ticket's story: status, code, format.
-        "429 RATE_LIMITED envelope",
-        "404 5000 coded",
-        "422 errors-array",
+        // The list tells the ticket's story: status, request, code, format.
+        "429 GET /v1/boards RATE_LIMITED envelope",
+        "404 GET /v1/projects/nope 5000 coded",
+        "422 POST /v1/contacts errors-array",
     ] {
         assert!(
             screen.contains(needle),
             "no {needle:?} on screen:\n{screen}"
         );
     }
-    // To the list, down one: the 429 with its Retry-After.
-    t.keys(&["Tab"]);
-    std::thread::sleep(Duration::from_millis(100));
+    // The list has the keys: down one, the 429 with its Retry-After.
     t.keys(&["j"]);
     t.wait_for(&["HTTP 429", "RATE_LIMITED", "Retry-After"]);
     // Back to the 400, whose request carries the customer's token; masked
@@ -318,7 +319,10 @@ fn open_a_session_and_replay_it_live() {
     let Some(t) = Tmux::start(&["open", session.to_str().unwrap()], 160, 45) else {
         return;
     };
-    t.wait_for(&["1 exchange, 1 failed", "404 5000 coded"]);
+    t.wait_for(&[
+        "1 exchange, 1 failed",
+        "404 GET /coded/v1/projects/nope 5000",
+    ]);
     t.keys(&["R"]);
     t.wait_for(&["Re-send 1 request to 127.0.0.1?", "y sends"]);
     t.keys(&["y"]);

@@ -3,7 +3,8 @@
 
 use apiscope::decode::{self, Options, Profiles};
 use apiscope::input::{self, BareBody};
-use apiscope::tui::app::{App, Cmd, Entry, Msg, Tab};
+use apiscope::tui::app::{App, Cmd, Entry, Focus, Msg, Tab};
+use apiscope::tui::modal::Modal;
 use apiscope::tui::theme::Theme;
 use apiscope::tui::view;
 use ratatui::Terminal;
@@ -262,7 +263,7 @@ fn retry_after_counts_down_and_esc_cancels() {
     let t0 = app.now;
     let cmds = app.update(key(KeyCode::Char('r')));
     assert!(matches!(cmds.as_slice(), [Cmd::WakeAt(at)] if *at >= t0 + Duration::from_secs(30)));
-    assert!(app.scheduled.is_some());
+    assert!(app.activity.as_ref().is_some_and(|a| a.waiting.is_some()));
     let screen = draw(&mut app, 160, 45);
     assert!(
         screen.contains("retry after Retry-After in 30.0 s"),
@@ -274,7 +275,7 @@ fn retry_after_counts_down_and_esc_cancels() {
             .is_empty()
     );
     app.update(key(KeyCode::Esc));
-    assert!(app.scheduled.is_none());
+    assert!(app.activity.is_none());
     assert!(
         app.update(Msg::Tick(t0 + Duration::from_secs(31)))
             .is_empty()
@@ -401,17 +402,17 @@ fn save_is_redacted_and_mask_hides_credentials_on_screen() {
             r#"{"error":{"code":"UNAUTHENTICATED","message":"No token provided or token format invalid.","status":401}}"#,
         ),
     );
-    app.update(key(KeyCode::Tab)); // leave the editor
     let cmds = app.update(key(KeyCode::Char('S')));
     let Some(Cmd::Save {
-        session,
-        har,
-        report,
+        exchanges,
+        diagnoses,
         ..
     }) = cmds.into_iter().next()
     else {
         panic!("S did not save");
     };
+    let (session, har, report) =
+        apiscope::tui::documents("s", &exchanges, &diagnoses, &app.profiles);
     assert!(report.contains("UNAUTHENTICATED"), "{report}");
     for text in [&session, &har, &report] {
         assert!(!text.contains("imb_pat_SECRET1"), "{text}");
@@ -462,13 +463,16 @@ fn two_exchange_app() -> App {
 fn diff_of_two_exchanges() {
     let mut app = two_exchange_app();
     assert_eq!(app.entries.len(), 2);
-    app.update(key(KeyCode::Tab)); // response → list
+    app.update(key(KeyCode::Esc)); // the editor → back to the list
+    assert_eq!(app.focus, Focus::List);
     app.update(key(KeyCode::Char('k')));
     app.update(key(KeyCode::Char('d')));
     assert!(app.flash.as_deref().unwrap().contains("Marked #1"));
     app.update(key(KeyCode::Char('j')));
     app.update(key(KeyCode::Char('d')));
-    let d = app.diff.as_ref().expect("a diff");
+    let Some(Modal::Overlay(d)) = app.modal.as_ref() else {
+        panic!("no diff");
+    };
     let text: Vec<&str> = d.lines.iter().map(|(_, s)| s.as_str()).collect();
     for want in [
         "- status      200",
@@ -481,7 +485,7 @@ fn diff_of_two_exchanges() {
     }
     insta::assert_snapshot!(draw(&mut app, 160, 45));
     app.update(key(KeyCode::Esc));
-    assert!(app.diff.is_none());
+    assert!(app.modal.is_none());
 }
 
 #[test]
@@ -512,7 +516,7 @@ fn history_overlay_searches_and_opens() {
     insta::assert_snapshot!(draw(&mut app, 160, 45));
     let cmds = app.update(key(KeyCode::Enter));
     assert_eq!(cmds, [Cmd::HistoryLoad(6)]);
-    assert!(app.history.is_none());
+    assert!(app.modal.is_none());
 }
 
 #[test]
@@ -528,8 +532,7 @@ fn jq_filter_on_the_body() {
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Char('f')));
     assert_eq!(app.tab, Tab::Body);
-    // The prompt starts at "."; replace it.
-    app.update(key(KeyCode::Backspace));
+    // The prompt starts empty: what is typed is the filter.
     for c in ".data[] | select(.archived) | .id".chars() {
         app.update(key(KeyCode::Char(c)));
     }
@@ -569,10 +572,10 @@ fn jq_filter_on_the_body() {
     app.update(key(KeyCode::Char('f')));
     app.update(key(KeyCode::Char('u')));
     app.update(key(KeyCode::Up));
-    assert_eq!(
-        app.jq.as_ref().unwrap().text(),
-        ".data[] | select(.archived) | .id"
-    );
+    let Some(Modal::Jq(j)) = app.modal.as_ref() else {
+        panic!("no jq prompt");
+    };
+    assert_eq!(j.input.text(), ".data[] | select(.archived) | .id");
     // A bad filter is a one-line message, the body stays.
     app.update(key(KeyCode::Esc));
     app.update(Msg::JqDone {
@@ -608,12 +611,12 @@ fn body_editor_applies_valid_json_and_keeps_invalid_text() {
     app.update(key(KeyCode::Char('{')));
     let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
     app.update(ctrl('s'));
-    assert!(app.body_editor.is_some());
+    assert!(matches!(app.modal, Some(Modal::BodyEditor(_))));
     assert!(app.flash.as_deref().unwrap().contains("not valid JSON"));
     // Undo the typo, apply.
     app.update(ctrl('z'));
     app.update(ctrl('s'));
-    assert!(app.body_editor.is_none());
+    assert!(app.modal.is_none());
     assert_eq!(
         app.editor.text(),
         "POST https://api.example.com/v1/boards name=old n:=1"
@@ -632,13 +635,13 @@ fn keymap_from_the_config_replaces_default_keys() {
     app.set_keymap(&config.keys);
     // The default keys of rebound actions do nothing now.
     app.update(key(KeyCode::Char('?')));
-    assert!(!app.show_help);
+    assert!(app.modal.is_none());
     app.update(key(KeyCode::Char('q')));
     assert!(!app.quit);
     app.update(key(KeyCode::F(1)));
-    assert!(app.show_help);
+    assert!(matches!(app.modal, Some(Modal::Help(_))));
     let screen = draw(&mut app, 160, 45);
-    assert!(screen.contains("Your keys"), "{screen}");
+    assert!(screen.contains("your key, config.toml"), "{screen}");
     assert!(screen.contains("Ctrl-q"), "{screen}");
     app.update(key(KeyCode::Esc));
     app.update(Msg::Key(KeyEvent::new(
@@ -688,11 +691,15 @@ fn a_tui_exchange_saved_as_a_session_opens_with_the_same_diagnosis() {
             r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400,"requestId":"req_1","details":{"fields":{"limit":"Must be an integer between 1 and 100"}}}}"#,
         ),
     );
-    app.update(key(KeyCode::Tab));
-    let Some(Cmd::Save { session, .. }) = app.update(key(KeyCode::Char('S'))).into_iter().next()
+    let Some(Cmd::Save {
+        exchanges,
+        diagnoses,
+        ..
+    }) = app.update(key(KeyCode::Char('S'))).into_iter().next()
     else {
         panic!("S did not save");
     };
+    let (session, _, _) = apiscope::tui::documents("s", &exchanges, &diagnoses, &app.profiles);
     let before = app.entries[0].diagnosis.clone().unwrap();
     let reread = input::session::read(session.as_bytes(), "saved.json").unwrap();
     let after = decode::diagnose(
@@ -729,15 +736,14 @@ fn drafts_survive_switching_and_clicks_do_not_reach_under_overlays() {
     // Edit the first line, switch away and back: the edit is still there.
     app.update(key(KeyCode::Char('e')));
     app.update(Msg::Paste(" x==1".into()));
-    app.update(key(KeyCode::Esc));
-    app.update(key(KeyCode::Tab)); // response → list
+    app.update(key(KeyCode::Esc)); // back to the list
     app.update(key(KeyCode::Char('j')));
     assert_eq!(app.editor.text(), "GET https://a.example/2");
     app.update(key(KeyCode::Char('k')));
     assert_eq!(app.editor.text(), "GET https://a.example/1 x==1");
     // With the body editor open, a click on the list changes nothing.
     app.update(key(KeyCode::Char('b')));
-    assert!(app.body_editor.is_some());
+    assert!(matches!(app.modal, Some(Modal::BodyEditor(_))));
     let click = Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: 5,

@@ -73,10 +73,9 @@ fn offline(
     emit_report(args.format, &diagnoses, args.keep_secrets)?;
     if args.format == Format::Text && recorded.len() > 1 {
         let hosts = crate::timeline::build(&recorded, &diagnoses, profiles);
-        let lines = crate::timeline::render(&hosts);
         write_out(&format!(
             "\n── rate-limit timeline ──\n{}",
-            report::sanitize(&lines.join("\n"), true)
+            report::sanitize(&crate::timeline::render_text(&hosts), true)
         ))?;
     }
     Ok(outcome_of(&diagnoses))

@@ -50,10 +50,29 @@ pub async fn run(args: Args) -> Result<Outcome> {
     // A broken config is said on the status line (stderr is hidden by the
     // TUI), and the defaults are used.
     let (config, problem) = crate::config::load();
-    let flash = problem.map(|p| format!("Config ignored: {p}"));
-    let theme = args.theme.or(config.theme.clone());
-    let theme = crate::tui::theme::Theme::load(theme.as_deref().unwrap_or("dark"), color)
-        .map_err(Error::Usage)?;
+    let mut flash = problem.map(|p| format!("Config ignored: {p}"));
+    // An unknown theme asked for on the command line is a usage error; one
+    // from config.toml is named with its file and line, and the default
+    // theme is used.
+    let theme = match (&args.theme, &config.theme) {
+        (Some(t), _) => crate::tui::theme::Theme::load(t, color)
+            .map_err(|e| Error::Usage(format!("--theme {e}")))?,
+        (None, Some(t)) => match crate::tui::theme::Theme::load(t, color) {
+            Ok(theme) => theme,
+            Err(e) => {
+                let place = crate::config::config_path().map_or(String::new(), |p| {
+                    format!(
+                        "{}{}: ",
+                        p.display(),
+                        config.theme_line.map_or(String::new(), |l| format!(":{l}"))
+                    )
+                });
+                flash = Some(format!("Config: {place}{e}; using the dark theme"));
+                crate::tui::theme::Theme::load("dark", color).map_err(Error::Setup)?
+            }
+        },
+        (None, None) => crate::tui::theme::Theme::load("dark", color).map_err(Error::Setup)?,
+    };
     let profiles = std::sync::Arc::new(load_profiles());
     let client = http::Client::new(http::ClientOptions::default())
         .map_err(|e| Error::Setup(e.to_string()))?;
@@ -95,9 +114,11 @@ pub async fn run(args: Args) -> Result<Outcome> {
         profiles,
         recorded,
         session_name,
+        recorded_from: args.open.clone(),
+        paging: config.paging,
         keys: config.keys,
         flash,
-        history: open_history().map(|h| std::sync::Arc::new(std::sync::Mutex::new(h))),
+        history: open_history(),
     })
     .await;
     if let Some(s) = server {

@@ -4,7 +4,7 @@
 
 pub mod drive;
 
-use crate::model::{Exchange, Failure, Headers, Request, Response, Timing};
+use crate::model::{Exchange, Failure, FailureKind, Headers, Request, Response, Timing};
 use std::time::{Duration, Instant};
 
 /// How requests are sent.
@@ -96,7 +96,7 @@ impl Client {
                         response: Response::default(),
                         timing: timing(started, &started_wall),
                         failure: Some(Failure {
-                            kind: "redirect".into(),
+                            kind: FailureKind::Redirect,
                             message: format!("more than {} redirects", self.options.max_redirects),
                         }),
                     };
@@ -137,7 +137,7 @@ impl Client {
     async fn send_once(&self, req: &Request) -> Result<Response, Failure> {
         let url = req.url.as_deref().unwrap_or("");
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| Failure {
-            kind: "other".into(),
+            kind: FailureKind::Other,
             message: format!("invalid method '{}'", req.method),
         })?;
         let mut builder = self.inner.request(method, url);
@@ -274,18 +274,18 @@ fn classify(e: reqwest::Error) -> Failure {
     }
     let text = chain.join(": ").to_ascii_lowercase();
     let kind = if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
-        "timeout"
+        FailureKind::Timeout
     } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused)
         || text.contains("connection refused")
     {
-        "refused"
+        FailureKind::Refused
     } else if text.contains("dns error")
         || text.contains("failed to lookup address")
         || text.contains("name or service not known")
     {
-        "dns"
+        FailureKind::Dns
     } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-        "tls"
+        FailureKind::Tls
     } else if matches!(
         io_kind,
         Some(
@@ -296,9 +296,9 @@ fn classify(e: reqwest::Error) -> Failure {
     ) || text.contains("connection reset")
         || text.contains("connection closed")
     {
-        "reset"
+        FailureKind::Reset
     } else {
-        "other"
+        FailureKind::Other
     };
     // The innermost causes say the most; keep the message to one line.
     let mut parts: Vec<String> = Vec::new();
@@ -309,7 +309,7 @@ fn classify(e: reqwest::Error) -> Failure {
         }
     }
     Failure {
-        kind: kind.into(),
+        kind,
         message: parts.join(": "),
     }
 }

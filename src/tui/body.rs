@@ -26,8 +26,9 @@ pub enum Tok {
     Plain,
 }
 
-/// Characters of one line shown at most (a 1 MB string is cut for display).
-const MAX_LINE: usize = 4096;
+/// Characters of one line shown at most (a 1 MB string is cut for display;
+/// a 5,000-character one is shown whole, wrapped or scrolled sideways).
+pub const MAX_LINE: usize = 65_536;
 
 /// A body prepared for viewing: only the line index. The bytes stay in the
 /// exchange (never copied) and are passed to each call, so a 20 MB body

@@ -6,17 +6,23 @@
 //! anything changed. Sends run on tokio tasks and are decoded there, so the
 //! UI never waits on the network or on a big body.
 
+pub mod action;
+mod activity;
 pub mod app;
 pub mod body;
 pub mod diff;
+pub mod entry;
 pub mod input;
+pub mod modal;
 pub mod syntax;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::decode::{self, Profiles};
 use crate::http::Client;
 use app::{App, Cmd, Entry, Msg};
+use entry::Origin;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{execute, terminal};
 use std::collections::HashMap;
@@ -44,12 +50,16 @@ pub struct Launch {
     pub recorded: Vec<crate::model::Exchange>,
     /// The session's name, for saving.
     pub session_name: Option<String>,
+    /// The file `recorded` was read from (`apiscope open`).
+    pub recorded_from: Option<String>,
+    /// How `A` spends the budget (`config.toml` `[paging]`).
+    pub paging: crate::config::Paging,
     /// A message for the status line at start (a config problem).
     pub flash: Option<String>,
     /// The user's key bindings (config file `[keys]`).
     pub keys: Vec<(String, Vec<crate::config::Key>)>,
     /// Where sent exchanges are kept, when it could be opened.
-    pub history: Option<Arc<std::sync::Mutex<crate::history::History>>>,
+    pub history: Option<crate::history::History>,
 }
 
 /// The demo session's requests against a demo server at `base`: every
@@ -216,14 +226,24 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
         &decode::Options::default(),
     );
     let first_recorded = entries.len();
+    let file = launch
+        .recorded_from
+        .clone()
+        .unwrap_or_else(|| "the file".into());
     for (ex, d) in launch.recorded.iter().cloned().zip(diagnoses) {
         // An exchange without a response (a curl command) gets none.
-        entries.push(Entry::recorded(ex, Some(d)));
+        entries.push(Entry::recorded(
+            ex,
+            Some(d),
+            Origin::Recorded { file: file.clone() },
+        ));
     }
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
     app.session_name = launch.session_name.clone();
     app.set_keymap(&launch.keys);
+    app.paging = launch.paging;
+    let history = launch.history.map(crate::history::Worker::spawn);
     if launch.flash.is_some() {
         app.flash = launch.flash.clone();
     }
@@ -259,7 +279,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
                 cmd,
                 &launch.client,
                 &launch.profiles,
-                &launch.history,
+                history.as_ref(),
                 &mut jq_task,
                 &tx,
                 &mut tasks,
@@ -282,7 +302,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
         }
         for msg in batch {
             let animating = app.in_flight.is_some()
-                || app.scheduled.is_some()
+                || app.activity.as_ref().is_some_and(|a| a.waiting.is_some())
                 || app.budget_view().is_some_and(|b| {
                     b.retry_in.is_some() || b.reset_in.is_some_and(|r| !r.is_zero())
                 });
@@ -297,6 +317,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     for (_, t) in tasks {
         t.abort();
     }
+    if let Some(h) = &history {
+        // The last exchanges are written before the process ends.
+        h.flush(Duration::from_secs(3));
+    }
     Ok(())
 }
 
@@ -304,11 +328,12 @@ fn run_cmd(
     cmd: Cmd,
     client: &Client,
     profiles: &Arc<Profiles>,
-    history: &Option<Arc<std::sync::Mutex<crate::history::History>>>,
+    history: Option<&crate::history::Worker>,
     jq_task: &mut Option<tokio::task::AbortHandle>,
     tx: &mpsc::UnboundedSender<Msg>,
     tasks: &mut HashMap<u64, tokio::task::AbortHandle>,
 ) {
+    use crate::history::Job;
     match cmd {
         Cmd::Send {
             id,
@@ -318,8 +343,11 @@ fn run_cmd(
         } => {
             let client = client.clone();
             let profiles = profiles.clone();
-            let history = history.clone();
             let tx = tx.clone();
+            // The history gets its copy after the screen has the response;
+            // the copy shares the body (Bytes), and the history's thread
+            // cuts, redacts and writes it.
+            let record = history.map(crate::history::Worker::sender);
             let handle = tokio::spawn(async move {
                 let exchange = client.send(&request).await;
                 let url = request.url.clone();
@@ -335,14 +363,6 @@ fn run_cmd(
                         };
                         d = decode::diagnose(&exchange, &profiles, &forced);
                     }
-                    if let Some(h) = &history
-                        && let Ok(h) = h.lock()
-                    {
-                        // A history that cannot be written must not cost the
-                        // response: the error is dropped.
-                        let line = crate::line::mask_line(&line);
-                        let _ = h.record(&exchange, &d, "tui", Some(&line));
-                    }
                     (exchange, d)
                 })
                 .await;
@@ -354,7 +374,7 @@ fn run_cmd(
                             ..Default::default()
                         }),
                         failure: Some(crate::model::Failure {
-                            kind: "other".into(),
+                            kind: crate::model::FailureKind::Other,
                             message: format!("decoding the response failed: {e}"),
                         }),
                         ..Default::default()
@@ -362,12 +382,26 @@ fn run_cmd(
                     let d = decode::diagnose(&ex, &Profiles::built_in(), &Default::default());
                     (ex, d)
                 });
+                let job = record.map(|r| {
+                    (
+                        r,
+                        Job::Record {
+                            exchange: Box::new(exchange.clone()),
+                            diagnosis: Box::new(diagnosis.clone()),
+                            source: "tui",
+                            line: Some(crate::line::mask_line(&line)),
+                        },
+                    )
+                });
                 let _ = tx.send(Msg::Response {
                     id,
                     exchange: Box::new(exchange),
                     diagnosis: Box::new(diagnosis),
                     at: Instant::now(),
                 });
+                if let Some((r, job)) = job {
+                    let _ = r.send(job);
+                }
             });
             tasks.insert(id, handle.abort_handle());
         }
@@ -416,81 +450,59 @@ fn run_cmd(
             }
         }
         Cmd::HistorySearch(query) => {
-            let history = history.clone();
             let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let rows = match &history {
-                    None => Err("the history is not available (APISCOPE_HISTORY=off, or it could not be opened)".to_owned()),
-                    Some(h) => crate::history::Query::parse(&query).and_then(|q| {
-                        h.lock()
-                            .map_err(|_| "the history is busy".to_owned())
-                            .and_then(|h| h.search(&q, 200))
+            match history {
+                None => {
+                    let _ = tx.send(Msg::HistoryRows(Err(
+                        "the history is not available (APISCOPE_HISTORY=off, or it could not be opened)".to_owned(),
+                    )));
+                }
+                Some(h) => h.send(Job::Search {
+                    query,
+                    limit: 200,
+                    reply: Box::new(move |rows| {
+                        let _ = tx.send(Msg::HistoryRows(rows));
                     }),
-                };
-                let _ = tx.send(Msg::HistoryRows(rows));
-            });
+                }),
+            }
         }
         Cmd::HistoryLoad(id) => {
-            let history = history.clone();
-            let profiles = profiles.clone();
             let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let loaded = history
-                    .as_ref()
-                    .ok_or_else(|| "the history is not available".to_owned())
-                    .and_then(|h| {
-                        h.lock()
-                            .map_err(|_| "the history is busy".to_owned())?
-                            .get(id)
-                    })
-                    .and_then(|row| row.ok_or_else(|| format!("history: no exchange {id}")))
-                    .map(|(ex, line)| {
-                        let d = decode::diagnose(&ex, &profiles, &decode::Options::default());
-                        (Box::new(ex), Box::new(d), line)
-                    });
-                let _ = tx.send(Msg::HistoryLoaded(loaded));
-            });
+            let profiles = profiles.clone();
+            match history {
+                None => {
+                    let _ = tx.send(Msg::HistoryLoaded(Err(
+                        "the history is not available".to_owned()
+                    )));
+                }
+                Some(h) => h.send(Job::Get {
+                    id,
+                    reply: Box::new(move |row| {
+                        let loaded = row
+                            .and_then(|r| r.ok_or_else(|| format!("history: no exchange {id}")))
+                            .map(|(ex, line)| {
+                                let d =
+                                    decode::diagnose(&ex, &profiles, &decode::Options::default());
+                                (Box::new(ex), Box::new(d), line)
+                            });
+                        let _ = tx.send(Msg::HistoryLoaded(loaded));
+                    }),
+                }),
+            }
         }
         Cmd::Save {
             name,
             overwrite,
-            session,
-            har,
-            report,
+            exchanges,
+            diagnoses,
         } => {
-            let result = crate::store::sessions_dir()
-                .ok_or_else(|| "no user data directory on this system".to_owned())
-                .and_then(|dir| {
-                    // The first save of a run never replaces another
-                    // session of the same name: it takes name-2, name-3…
-                    let taken = |n: &str| {
-                        ["json", "har", "md"]
-                            .iter()
-                            .any(|x| dir.join(format!("{n}.{x}")).exists())
-                    };
-                    let mut name = name;
-                    if !overwrite && taken(&name) {
-                        let base = name.clone();
-                        name = (2..10_000)
-                            .map(|i| format!("{base}-{i}"))
-                            .find(|n| !taken(n))
-                            .ok_or_else(|| format!("no free name like {base}-N"))?;
-                    }
-                    let s = dir.join(format!("{name}.json"));
-                    let h = dir.join(format!("{name}.har"));
-                    let r = dir.join(format!("{name}.md"));
-                    crate::store::write_atomic(&s, session.as_bytes())?;
-                    crate::store::write_atomic(&h, har.as_bytes())?;
-                    crate::store::write_atomic(&r, report.as_bytes())?;
-                    Ok((
-                        name,
-                        format!(
-                            "Saved {} (+ .har, .md report; credentials redacted)",
-                            s.display()
-                        ),
-                    ))
-                });
-            let _ = tx.send(Msg::Saved(result));
+            let tx = tx.clone();
+            let profiles = profiles.clone();
+            // Serialising and redacting megabytes: not on the UI task.
+            tokio::task::spawn_blocking(move || {
+                let result = save(&name, overwrite, &exchanges, &diagnoses, &profiles);
+                let _ = tx.send(Msg::Saved(result));
+            });
         }
         Cmd::WakeAt(at) => {
             let tx = tx.clone();
@@ -502,9 +514,65 @@ fn run_cmd(
     }
 }
 
+/// What `S` writes: the session, a HAR and the Markdown report of these
+/// exchanges, credentials redacted.
+pub fn documents(
+    name: &str,
+    exchanges: &[crate::model::Exchange],
+    diagnoses: &[crate::decode::Diagnosis],
+    profiles: &Profiles,
+) -> (String, String, String) {
+    (
+        crate::input::session::to_json(Some(name), exchanges, profiles, false),
+        crate::input::har::to_json(exchanges, false),
+        crate::report::markdown::render(diagnoses),
+    )
+}
+
+/// Writes `NAME.json`, `NAME.har` and `NAME.md` (redacted) in the sessions
+/// directory; the first save of a run never replaces another session of
+/// the same name: it takes `NAME-2`, `NAME-3`…
+fn save(
+    name: &str,
+    overwrite: bool,
+    exchanges: &[crate::model::Exchange],
+    diagnoses: &[crate::decode::Diagnosis],
+    profiles: &Profiles,
+) -> Result<(String, String), String> {
+    let dir = crate::store::sessions_dir()
+        .ok_or_else(|| "no user data directory on this system".to_owned())?;
+    let taken = |n: &str| {
+        ["json", "har", "md"]
+            .iter()
+            .any(|x| dir.join(format!("{n}.{x}")).exists())
+    };
+    let mut name = name.to_owned();
+    if !overwrite && taken(&name) {
+        let base = name.clone();
+        name = (2..10_000)
+            .map(|i| format!("{base}-{i}"))
+            .find(|n| !taken(n))
+            .ok_or_else(|| format!("no free name like {base}-N"))?;
+    }
+    let (session, har, report) = documents(&name, exchanges, diagnoses, profiles);
+    let s = dir.join(format!("{name}.json"));
+    let h = dir.join(format!("{name}.har"));
+    let r = dir.join(format!("{name}.md"));
+    crate::store::write_atomic(&s, session.as_bytes())?;
+    crate::store::write_atomic(&h, har.as_bytes())?;
+    crate::store::write_atomic(&r, report.as_bytes())?;
+    Ok((
+        name,
+        format!(
+            "Saved {} (+ .har, .md report; credentials redacted)",
+            s.display()
+        ),
+    ))
+}
+
 /// Runs a jq filter in a child process (`apiscope jq-worker FILTER`, the
 /// body on stdin), killed if it runs over 20 s or this task is aborted.
-async fn run_jq_worker(filter: &str, body: Vec<u8>) -> Result<Vec<String>, String> {
+async fn run_jq_worker(filter: &str, body: bytes::Bytes) -> Result<Vec<String>, String> {
     use tokio::io::AsyncWriteExt as _;
     let exe = std::env::current_exe().map_err(|e| format!("cannot start the filter: {e}"))?;
     let mut child = tokio::process::Command::new(exe)

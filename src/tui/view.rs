@@ -2,17 +2,19 @@
 //! only writes are to view caches (how far the body index reaches, how tall
 //! the response area was), never to what the user sees as state.
 
-use super::app::{App, Focus, Tab, WaitReason};
+use super::app::{App, Focus, Kind, Tab};
 use super::body::Tok;
 use super::theme::Theme;
+use super::widgets::{block, truncate};
 use crate::budget::BudgetView;
 use crate::decode::Diagnosis;
+use crate::driver::WaitReason;
 use crate::report::{pagination_summary, sanitize, status_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Sparkline, Tabs, Wrap};
+use ratatui::widgets::{Block, Gauge, Paragraph, Sparkline, Tabs, Wrap};
 use std::time::Duration;
 
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -27,9 +29,9 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     ])
     .areas(area);
     title_bar(app, theme, f, title);
-    let show_list = area.width >= 100;
-    let (list_area, right) = if show_list {
-        let list_width = if area.width >= 150 { 42 } else { 30 };
+    let wide = area.width >= 100;
+    let (list_area, right) = if wide {
+        let list_width = if area.width >= 150 { 48 } else { 36 };
         let [l, r] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(40)]).areas(main);
         (Some(l), r)
@@ -39,183 +41,60 @@ pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     if let Some(l) = list_area {
         request_list(app, theme, f, l);
     }
-    let [editor, response] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(right);
+    // Below 100 columns the list sits above the request line: a full list
+    // while it has the keys, else one line naming the selected request.
+    let (editor, response, list_area) = if wide {
+        let [editor, response] =
+            Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(right);
+        (editor, response, list_area)
+    } else if app.focus == Focus::List {
+        let rows = (app.entries.len() as u16 + 2).clamp(3, 10);
+        let [list, editor, response] = Layout::vertical([
+            Constraint::Length(rows),
+            Constraint::Length(3),
+            Constraint::Min(3),
+        ])
+        .areas(right);
+        request_list(app, theme, f, list);
+        (editor, response, Some(list))
+    } else {
+        let [strip, editor, response] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Min(3),
+        ])
+        .areas(right);
+        selection_strip(app, theme, f, strip);
+        (editor, response, None)
+    };
     request_editor(app, theme, f, editor);
     response_pane(app, theme, f, response);
     status_bar(app, theme, f, status);
     record_areas(app, list_area, editor, response);
-    if app.show_help {
-        help(app, theme, f, area);
-    }
-    if app.history.is_some() {
-        history_overlay(app, theme, f, area);
-    }
-    if app.body_editor.is_some() {
-        body_editor(app, theme, f, response);
-    }
-    if app.diff.is_some() {
-        diff_overlay(app, theme, f, area);
-    }
-    if let Some(text) = &app.confirm {
-        let w = text.iter().map(|l| l.chars().count()).max().unwrap_or(20) as u16 + 4;
-        let r = centred(area, w.max(40), text.len() as u16 + 2);
-        f.render_widget(Clear, r);
-        let lines: Vec<Line> = text
-            .iter()
-            .map(|l| Line::from(Span::styled(sanitize(l, false), theme.text)))
-            .collect();
-        f.render_widget(
-            Paragraph::new(lines).block(block("Confirm", true, theme)),
-            r,
-        );
+    if let Some(mut m) = app.modal.take() {
+        m.render(theme, f, area, response);
+        app.modal = Some(m);
     }
 }
 
-/// The request body editor, over the response pane.
-fn body_editor(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let Some(ta) = app.body_editor.as_mut() else {
-        return;
-    };
-    f.render_widget(Clear, area);
-    ta.set_block(block(
-        "Request body  (Ctrl-S apply · Esc discard · Ctrl-E $EDITOR)",
-        true,
-        theme,
-    ));
-    ta.set_style(theme.text);
-    ta.set_cursor_line_style(ratatui::style::Style::default());
-    ta.set_line_number_style(theme.dim);
-    ta.set_selection_style(theme.selected);
-    f.render_widget(&*ta, area);
-}
-
-/// `Ctrl-q`, `Enter`, `n` for a key.
-fn key_name(k: &crate::config::Key) -> String {
-    use ratatui::crossterm::event::KeyCode as K;
-    let base = match k.code {
-        K::Char(' ') => "Space".to_owned(),
-        K::Char(c) => c.to_string(),
-        K::F(n) => format!("F{n}"),
-        other => format!("{other:?}"),
-    };
-    if k.ctrl { format!("Ctrl-{base}") } else { base }
-}
-
-/// A centred rectangle of at most `w`×`h` inside `area`.
-fn centred(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width.saturating_sub(2)).max(1);
-    let h = h.min(area.height.saturating_sub(2)).max(1);
-    Rect::new(
-        area.x + (area.width.saturating_sub(w)) / 2,
-        area.y + (area.height.saturating_sub(h)) / 2,
-        w,
-        h,
-    )
-}
-
-fn history_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let Some(h) = &app.history else { return };
-    let r = centred(area, 140, area.height.saturating_sub(4));
-    f.render_widget(Clear, r);
-    let b = block(
-        "History  (host:H status:4xx dialect:D code:C words · ↑/↓ · Enter opens · Esc)",
-        true,
-        theme,
+/// One line naming the selected request, when the list is hidden.
+fn selection_strip(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let e = app.current();
+    let label = entry_label(app, e);
+    let (badge, style) = entry_badge(app, app.selected, theme);
+    let text = format!(
+        " {}/{} {badge} {}",
+        app.selected + 1,
+        app.entries.len(),
+        sanitize(&label, false)
     );
-    let inner = b.inner(r);
-    f.render_widget(b, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("Search ", theme.accent),
-        Span::styled(sanitize(h.query.text(), false), theme.text),
-        Span::styled("▏", theme.accent),
-    ])];
-    if let Some(e) = &h.error {
-        lines.push(Line::from(Span::styled(
-            sanitize(e, false),
-            theme.server_error,
-        )));
-    } else if h.rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "No exchange in the history matches (every request sent from the TUI or `send` is kept).",
-            theme.dim,
-        )));
-    }
-    let room = (inner.height as usize).saturating_sub(lines.len());
-    let wide = inner.width >= 110;
-    let start = h.selected.saturating_sub(room.saturating_sub(1));
-    for (i, row) in h.rows.iter().enumerate().skip(start).take(room) {
-        let status = row.status.map_or("—".to_owned(), |s| s.to_string());
-        let style = theme.status(row.status, row.status.is_some_and(|s| s >= 400));
-        let mut line = Line::from(vec![
-            Span::styled(
-                format!(
-                    "{:>6} ",
-                    crate::report::rfc3339(row.at_ms / 1000).replace('T', " ")[5..16].to_owned()
-                ),
-                theme.dim,
-            ),
-            Span::styled(format!("{status:>3} "), style),
-            Span::styled(
-                if wide {
-                    format!(
-                        "{:<24} ",
-                        sanitize(row.code.as_deref().unwrap_or(""), false)
-                    )
-                } else {
-                    row.code
-                        .as_deref()
-                        .map_or(String::new(), |c| format!("{} ", sanitize(c, false)))
-                },
-                style,
-            ),
-            Span::styled(
-                if wide {
-                    format!("{:<12} ", row.dialect)
-                } else {
-                    String::new()
-                },
-                theme.dim,
-            ),
-            Span::styled(
-                sanitize(&format!("{} {}", row.method, row.url), false),
-                theme.text,
-            ),
-        ]);
-        if i == h.selected {
-            line = line.style(theme.selected);
-        }
-        lines.push(line);
-    }
-    f.render_widget(Paragraph::new(lines), inner);
-}
-
-fn diff_overlay(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let Some(d) = &app.diff else { return };
-    let r = centred(area, 150, area.height.saturating_sub(2));
-    f.render_widget(Clear, r);
-    let title = format!("{}  (j/k PgUp/PgDn scroll · Esc closes)", d.title);
-    let b = block(&title, true, theme);
-    let inner = b.inner(r);
-    f.render_widget(b, r);
-    use crate::tui::diff::Kind;
-    let lines: Vec<Line> = d
-        .lines
-        .iter()
-        .skip(d.scroll)
-        .take(inner.height as usize)
-        .map(|(k, s)| {
-            let style = match k {
-                Kind::Title => theme.accent,
-                Kind::Same => theme.text,
-                Kind::Old => theme.server_error,
-                Kind::New => theme.ok,
-                Kind::Note => theme.dim,
-            };
-            Line::from(Span::styled(sanitize(s, false), style))
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+    let hint = "  (Esc: the list)";
+    let room = area.width as usize;
+    let line = Line::from(vec![
+        Span::styled(truncate(&text, room.saturating_sub(hint.len())), style),
+        Span::styled(hint, theme.dim),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
 }
 
 /// Remembers where the panes are, so a click can find what it hit.
@@ -223,8 +102,9 @@ fn record_areas(app: &mut App, list: Option<Rect>, editor: Rect, response: Rect)
     let inner = |r: Rect| Block::bordered().inner(r);
     let list = list.map(inner);
     let editor = inner(editor);
-    let response = inner(response);
     let a = &mut app.areas;
+    a.response_pane = response;
+    let response = inner(response);
     a.list = list;
     a.list_start = list.map_or(0, |l| {
         app.selected
@@ -256,23 +136,6 @@ fn record_areas(app: &mut App, list: Option<Rect>, editor: Rect, response: Rect)
     }
 }
 
-fn block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::bordered()
-        .title(Span::styled(
-            format!(" {title} "),
-            if focused {
-                theme.border_focus
-            } else {
-                theme.accent
-            },
-        ))
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-}
-
 fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(
         " apiscope ",
@@ -292,21 +155,59 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             ),
             theme.accent,
         ));
-    } else if let Some(s) = &app.scheduled {
-        let wait = s.at.saturating_duration_since(app.now);
-        let why = match s.reason {
-            WaitReason::Retry => "retry after Retry-After",
-            WaitReason::Pacing => "next page within the budget",
+    } else if let Some((until, why)) = app.activity.as_ref().and_then(|a| a.waiting) {
+        let wait = until.saturating_duration_since(app.now);
+        let why = match why {
+            WaitReason::RetryAfter => "retry after Retry-After",
+            WaitReason::Pacing => "next request within the budget",
         };
         spans.push(Span::styled(
             format!(" ⏳ {why} in {:.1} s (Esc cancels) ", wait.as_secs_f64()),
             theme.client_error,
         ));
     }
-    if app.paging_all {
-        spans.push(Span::styled(" all pages… ", theme.accent));
+    match app.activity.as_ref().map(|a| (a.kind, a.done)) {
+        Some((Kind::AllPages, n)) => {
+            spans.push(Span::styled(
+                format!(" all pages: {n} so far… "),
+                theme.accent,
+            ));
+        }
+        Some((Kind::ReplayAll, n)) => {
+            spans.push(Span::styled(
+                format!(" replaying: {n} sent… "),
+                theme.accent,
+            ));
+        }
+        _ => {}
+    }
+    if app.mask {
+        spans.push(Span::styled(" masked ", theme.dim));
     }
     f.render_widget(Line::from(spans), area);
+}
+
+/// What the list calls an entry: its label, else `GET /path?query`.
+fn entry_label(app: &App, e: &super::app::Entry) -> String {
+    e.label.clone().unwrap_or_else(|| {
+        if app.mask {
+            crate::line::short_request(&crate::line::mask_line(&e.line))
+        } else {
+            crate::line::short_request(&e.line)
+        }
+    })
+}
+
+/// The status badge of entry `i` and its style.
+fn entry_badge(app: &App, i: usize, theme: &Theme) -> (String, Style) {
+    match &app.entries[i].diagnosis {
+        Some(d) => (
+            d.status.map_or("ERR".to_owned(), |s| s.to_string()),
+            theme.status(d.status, d.is_error()),
+        ),
+        None if app.in_flight.as_ref().is_some_and(|f| f.entry == i) => ("…".into(), theme.accent),
+        None => ("   ".into(), theme.dim),
+    }
 }
 
 fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
@@ -319,25 +220,12 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let start = app.selected.saturating_sub(height.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, e) in app.entries.iter().enumerate().skip(start).take(height) {
-        let (badge, style) = match &e.diagnosis {
-            Some(d) => (
-                d.status.map_or("ERR".to_owned(), |s| s.to_string()),
-                theme.status(d.status, d.is_error()),
-            ),
-            None if app.in_flight.as_ref().is_some_and(|f| f.entry == i) => {
-                ("…".into(), theme.accent)
-            }
-            None => ("   ".into(), theme.dim),
-        };
-        let label = e.label.clone().unwrap_or_else(|| {
-            if app.mask {
-                crate::line::short_request(&crate::line::mask_line(&e.line))
-            } else {
-                crate::line::short_request(&e.line)
-            }
-        });
+        let (badge, style) = entry_badge(app, i, theme);
+        let label = sanitize(&entry_label(app, e), false);
         let width = inner.width as usize;
-        // What a support engineer scans for: the code and the format first.
+        // The request's name first (it must always show), then what a
+        // support engineer scans for: the code, and the format when the
+        // entry has no name of its own.
         let (code, dialect) = match &e.diagnosis {
             Some(d) => (
                 d.error
@@ -345,35 +233,35 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                     .and_then(|er| er.code.clone())
                     // aptly/errors-array codes are the status: said once.
                     .filter(|c| d.status.is_none_or(|s| s.to_string() != *c))
-                    .map(|c| format!("{c} "))
+                    .map(|c| format!(" {}", sanitize(&c, false)))
                     .unwrap_or_default(),
                 if d.dialect == "generic" || e.label.is_some() {
                     String::new()
                 } else {
-                    format!("{} ", d.dialect)
+                    format!(" {}", d.dialect)
                 },
             ),
             None => (String::new(), String::new()),
         };
-        let text = truncate(
-            &sanitize(&format!("{code}{dialect}{label}"), false),
-            width.saturating_sub(5),
-        );
-        let code_len = text.chars().count().min(code.chars().count());
-        let dialect_len = text
-            .chars()
-            .count()
-            .saturating_sub(code_len)
-            .min(dialect.chars().count());
-        let (code_part, rest) = split_chars(&text, code_len);
-        let (dialect_part, label_part) = split_chars(&rest, dialect_len);
+        let room = width.saturating_sub(5);
+        let label_len = label.chars().count();
+        let extra = code.chars().count() + dialect.chars().count();
+        let label_room = if label_len + extra <= room {
+            label_len
+        } else {
+            label_len.min((room * 3 / 5).max(room.saturating_sub(extra)))
+        };
+        let label = truncate(&label, label_room);
+        let rest_room = room.saturating_sub(label.chars().count());
+        let code = truncate(&code, rest_room);
+        let dialect = truncate(&dialect, rest_room.saturating_sub(code.chars().count()));
         let marker = if i == app.selected { "›" } else { " " };
         let mut line = Line::from(vec![
             Span::styled(marker, theme.accent),
             Span::styled(format!("{badge:>3} "), style),
-            Span::styled(code_part, style),
-            Span::styled(dialect_part, theme.dim),
-            Span::styled(label_part, theme.text),
+            Span::styled(label, theme.text),
+            Span::styled(code, style),
+            Span::styled(dialect, theme.dim),
         ]);
         if i == app.selected {
             line = line.style(theme.selected);
@@ -383,26 +271,14 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The first `n` characters and the rest.
-fn split_chars(s: &str, n: usize) -> (String, String) {
-    let at = s.char_indices().nth(n).map_or(s.len(), |(b, _)| b);
-    (s[..at].to_owned(), s[at..].to_owned())
-}
-
-fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 fn request_editor(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let focused = app.focus == Focus::Editor;
     let b = block(
-        "Request  [METHOD] URL [Name:value key==value key=value key:=json]",
+        if focused {
+            "Request — editing: Enter sends · Esc leaves"
+        } else {
+            "Request  [METHOD] URL [Name:value key==value key=value key:=json] · e edits"
+        },
         focused,
         theme,
     );
@@ -418,8 +294,13 @@ fn request_editor(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     };
     let cursor = app.editor.cursor().min(text.chars().count());
     let width = inner.width.max(1) as usize;
-    // Keep the cursor visible on a long line.
-    let start = cursor.saturating_sub(width.saturating_sub(2));
+    // Being edited: keep the cursor visible on a long line. Otherwise the
+    // start shows: the method and the host.
+    let start = if focused {
+        cursor.saturating_sub(width.saturating_sub(2))
+    } else {
+        0
+    };
     let visible: String = text.chars().skip(start).take(width).collect();
     f.render_widget(
         Paragraph::new(Span::styled(sanitize(&visible, false), theme.text)),
@@ -893,7 +774,10 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         .as_ref()
         .filter(|s| s.typing)
         .map(|s| s.query.clone());
-    let jq_typing = app.jq.as_ref().map(|j| j.text().to_owned());
+    let jq_typing = match &app.modal {
+        Some(super::modal::Modal::Jq(j)) => Some(j.input.text().to_owned()),
+        _ => None,
+    };
     let filtered = app.entries[app.selected]
         .filtered
         .as_ref()
@@ -948,19 +832,28 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let Some((doc, bytes)) = entry.body_mut() else {
         return;
     };
+    let (hscroll, wrap) = (app.hscroll, app.wrap);
+    let mut longest = 0;
     for i in scroll..(scroll + height).min(known) {
+        let content: Vec<Span> = match highlight.as_ref().and_then(|h| h.get(i - scroll)?.as_ref())
+        {
+            Some(hl) => hl
+                .iter()
+                .map(|(c, s)| Span::styled(s.clone(), Style::default().fg(*c)))
+                .collect(),
+            None => doc
+                .line(bytes, i)
+                .into_iter()
+                .map(|(t, s)| Span::styled(s, tok_style(t, theme)))
+                .collect(),
+        };
+        longest = longest.max(content.iter().map(Span::width).sum::<usize>());
         let mut spans = vec![Span::styled(format!("{:>5}  ", i + 1), theme.dim)];
-        match highlight.as_ref().and_then(|h| h.get(i - scroll)?.as_ref()) {
-            Some(hl) => spans.extend(
-                hl.iter()
-                    .map(|(c, s)| Span::styled(s.clone(), Style::default().fg(*c))),
-            ),
-            None => spans.extend(
-                doc.line(bytes, i)
-                    .into_iter()
-                    .map(|(t, s)| Span::styled(s, tok_style(t, theme))),
-            ),
-        }
+        spans.extend(if wrap {
+            content
+        } else {
+            shift(content, hscroll)
+        });
         let mut line = Line::from(spans);
         if Some(i) == match_line {
             line = line.style(theme.selected);
@@ -968,7 +861,21 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         lines.push(line);
     }
     app.scroll = scroll;
-    f.render_widget(Paragraph::new(lines), area);
+    app.hscroll = hscroll.min(longest.saturating_sub(8));
+    let para = Paragraph::new(lines);
+    f.render_widget(
+        if wrap {
+            para.wrap(Wrap { trim: false })
+        } else {
+            para
+        },
+        area,
+    );
+    let sideways = if !wrap && hscroll > 0 {
+        format!(" ← col {} ", hscroll + 1)
+    } else {
+        String::new()
+    };
     let info = match (search_typing, jq_typing, filtered) {
         (Some(q), ..) => format!(" /{q}▏ "),
         (_, Some(q), _) => format!(" jq {q}▏ "),
@@ -980,6 +887,7 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         ),
         _ => format!(" {} lines{} ", known, if complete { "" } else { "+" }),
     };
+    let info = format!("{sideways}{info}");
     let info = sanitize(&info, false);
     let w = info.chars().count() as u16;
     if area.width > w + 2 {
@@ -1083,50 +991,81 @@ fn raw(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         // Only what can be seen: raw lines up to the bottom of the screen.
         let want = app.scroll + area.height as usize;
         for l in r.body.split(|b| *b == b'\n').take(want) {
-            let cut = &l[..l.len().min(4096)];
+            let cut = &l[..l.len().min(super::body::MAX_LINE)];
             lines.push(Line::from(Span::styled(
                 sanitize(&String::from_utf8_lossy(cut), false),
                 theme.text,
             )));
         }
     }
+    let para = Paragraph::new(lines).scroll((
+        app.scroll.min(u16::MAX as usize) as u16,
+        if app.wrap {
+            0
+        } else {
+            app.hscroll.min(u16::MAX as usize) as u16
+        },
+    ));
     f.render_widget(
-        Paragraph::new(lines).scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
+        if app.wrap {
+            para.wrap(Wrap { trim: false })
+        } else {
+            para
+        },
         area,
     );
 }
 
+/// Spans without their first `skip` characters (sideways scrolling).
+fn shift(spans: Vec<Span<'static>>, skip: usize) -> Vec<Span<'static>> {
+    if skip == 0 {
+        return spans;
+    }
+    let mut left = skip;
+    let mut out = Vec::with_capacity(spans.len());
+    for sp in spans {
+        let n = sp.content.chars().count();
+        if left >= n {
+            left -= n;
+            continue;
+        }
+        let rest: String = sp.content.chars().skip(left).collect();
+        left = 0;
+        out.push(Span::styled(rest, sp.style));
+    }
+    out
+}
+
 fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let keys = match (app.focus, app.tab) {
-        _ if app.search.as_ref().is_some_and(|s| s.typing) => {
-            "type to search · Enter find · Esc cancel"
-        }
-        _ if app.confirm.is_some() => "y sends · any other key cancels",
-        _ if app.show_help => "j/k scroll · Esc or ? closes",
-        _ if app.diff.is_some() => "j/k PgUp/PgDn g/G scroll · Esc closes",
-        _ if app.history.is_some() => {
-            "type to search (host: status: dialect: code: words) · ↑/↓ select · Enter opens · Esc closes"
-        }
-        _ if app.body_editor.is_some() => {
-            "Ctrl-S apply · Esc discard · Ctrl-E $EDITOR · Ctrl-Z/Ctrl-U undo · Ctrl-R redo · Shift-arrows select · Ctrl-C/Ctrl-X copy/cut · Ctrl-Y paste"
-        }
-        _ if app.jq.is_some() => {
-            "type a jq filter (.data[] | .id, map(select(.x)), keys…) · Enter run · ↑/↓ earlier filters · Esc cancel"
-        }
-        (Focus::Editor, _) => {
+    // Where keys go, then the keys that work there — generated from the
+    // bindings, so a rebound key shows as the user bound it.
+    let (place, keys) = if let Some(m) = &app.modal {
+        ("", m.hints().to_owned())
+    } else if app.search.as_ref().is_some_and(|s| s.typing) {
+        (
+            "SEARCH",
+            "type to search · Enter find · Esc cancel".to_owned(),
+        )
+    } else if app.focus == Focus::Editor {
+        (
+            Focus::Editor.name(),
             "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo · Ctrl-B body"
-        }
-        (Focus::List, _) => {
-            "↑/↓ j/k select · Enter send · e edit · Tab next pane · ? help · q quit"
-        }
-        (Focus::Response, Tab::Body) => {
-            "j/k PgUp/PgDn g/G scroll · / search · n/N match · f jq filter · 1-4 tabs · y copy body · ? help"
-        }
-        (Focus::Response, _) => {
-            "j/k scroll · 1-4 tabs · p next page · A all pages · r retry · c copy curl · Y copy report · ? help"
-        }
+                .to_owned(),
+        )
+    } else {
+        (
+            app.focus.name(),
+            app.keymap.hints(app.context()).join(" · "),
+        )
     };
     let mut spans = Vec::new();
+    if !place.is_empty() {
+        spans.push(Span::styled(
+            format!(" {place} "),
+            theme.border_focus.add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
     if let Some(m) = &app.flash {
         spans.push(Span::styled(
             format!(" {} ", sanitize(m, false)),
@@ -1135,7 +1074,7 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         spans.push(Span::raw(" "));
     }
     let room = (area.width as usize).saturating_sub(spans.iter().map(Span::width).sum());
-    spans.push(Span::styled(fit_keys(keys, room), theme.dim));
+    spans.push(Span::styled(fit_keys(&keys, room), theme.dim));
     f.render_widget(Line::from(spans), area);
 }
 
@@ -1171,109 +1110,4 @@ fn fit_keys(keys: &str, room: usize) -> String {
         out.push_str(h);
     }
     out
-}
-
-/// Every key, for the `?` overlay.
-pub const HELP: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "next / previous pane"),
-    ("e, i", "edit the request line"),
-    ("Enter, s", "send the request"),
-    ("Esc, Ctrl-X", "cancel the request, the countdown or paging"),
-    ("↑/↓, j/k", "select a request · scroll"),
-    ("PgUp/PgDn, Space", "scroll a page"),
-    ("Ctrl-D / Ctrl-U", "scroll half a page"),
-    ("g / G", "top / bottom"),
-    ("1 2 3 4, h/l", "Overview · Body · Headers · Raw"),
-    ("/", "search the body; n / N next / previous match"),
-    (
-        "f",
-        "jq filter on the body (↑/↓ earlier filters; Esc unfilters)",
-    ),
-    (
-        "b, Ctrl-B",
-        "edit the request body (multi-line; Ctrl-E: $EDITOR)",
-    ),
-    ("p", "fetch the next page (paced by the budget)"),
-    ("A", "fetch all pages (paced; Esc stops)"),
-    ("r", "resend after Retry-After (countdown; Esc cancels)"),
-    ("c", "copy the request as curl"),
-    ("y / Y", "copy the body / the diagnosis as Markdown"),
-    ("S", "save the session and a HAR (redacted)"),
-    ("H", "history of sent exchanges: search, open, resend"),
-    ("d", "mark for a diff; d on another compares them"),
-    ("T", "rate-limit timeline of the whole session"),
-    (
-        "R",
-        "re-send every request (paced), compare recorded vs live",
-    ),
-    ("m", "mask credentials on screen (screen sharing)"),
-    ("?", "this help"),
-    ("q, Ctrl-C", "quit"),
-    ("", ""),
-    ("Request line", "[METHOD] URL [ITEM…] as in HTTPie:"),
-    ("", "Name:value header · key==value query"),
-    ("", "key=value JSON string · key:=json raw JSON"),
-    ("", "--bearer=TOKEN · --auth=USER:PASS · @file body"),
-    ("", "{{env.NAME}}: an environment variable"),
-    (
-        "Editing",
-        "←/→ Home/End · Ctrl-A/E · Ctrl-W · Ctrl-U · Ctrl-Z undo",
-    ),
-];
-
-fn help(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let w = 74.min(area.width.saturating_sub(2));
-    let extra = if app.keymap.is_empty() {
-        0
-    } else {
-        app.keymap.len() + 2
-    };
-    let h = ((HELP.len() + extra) as u16 + 2).min(area.height.saturating_sub(2));
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    f.render_widget(Clear, r);
-    // A short terminal scrolls the list (j/k); clamp so it never runs off.
-    let total = HELP.len()
-        + if app.keymap.is_empty() {
-            0
-        } else {
-            app.keymap.len() + 2
-        };
-    let room = h.saturating_sub(2) as usize;
-    app.help_scroll = app.help_scroll.min(total.saturating_sub(room));
-    let title = if total > room {
-        "Keys (j/k scroll · Esc closes)"
-    } else {
-        "Keys (Esc or ? closes)"
-    };
-    let mut entries: Vec<(String, String)> = HELP
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    if !app.keymap.is_empty() {
-        entries.push((String::new(), String::new()));
-        entries.push(("Your keys".into(), "from config.toml [keys]".into()));
-        for (k, d) in &app.keymap {
-            let action = crate::config::ACTIONS
-                .iter()
-                .find(|(_, def, _)| crate::config::Key::parse(def).ok() == Some(*d))
-                .map_or("", |(_, _, what)| what);
-            entries.push((key_name(k), action.to_owned()));
-        }
-    }
-    let lines: Vec<Line> = entries
-        .iter()
-        .skip(app.help_scroll)
-        .map(|(k, v)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<18}"), theme.key),
-                Span::styled(v.clone(), theme.text),
-            ])
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines).block(block(title, true, theme)), r);
 }

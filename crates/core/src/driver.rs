@@ -620,7 +620,7 @@ pub fn estimate(
     }
     match (remaining, limit, window) {
         (Some(rem), Some(l), Some(w)) => {
-            text.push_str(&format!(" of your {l} / {} budget ({rem} left)", human(w)))
+            text.push_str(&format!(" of your {l} / {} budget ({rem} left)", human(w)));
         }
         (Some(rem), _, _) => text.push_str(&format!(" ({rem} requests left in the budget)")),
         _ => {}

@@ -126,13 +126,81 @@ pub fn mask_line(line: &str) -> String {
                         };
                         format!("{n}{sep}{mark}")
                     }
-                    _ => w.clone(),
+                    // A raw JSON value holding secrets (`auth:='{"password":"x"}'`).
+                    Some((n, Sep::RawJson, v)) => match redact::body(v.as_bytes()) {
+                        Some(b) => format!("{n}:={}", String::from_utf8_lossy(&b)),
+                        None => w.clone(),
+                    },
+                    // Header values and other words: tokens by shape.
+                    _ => redact::text(w).into_owned(),
                 }
             };
             quote(&masked)
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The request line for the next page: same method and items, the next
+/// URL (query items are dropped: the next URL already carries them).
+pub fn next_page_line(line: &str, next: &str) -> String {
+    let Ok(words) = shell_words(line) else {
+        return format!("GET {}", quote(next));
+    };
+    let mut out = Vec::new();
+    let mut url_done = false;
+    for (i, w) in words.iter().enumerate() {
+        let is_method = i == 0 && w.chars().all(|c| c.is_ascii_alphabetic()) && words.len() > 1;
+        if is_method {
+            out.push(w.clone());
+        } else if !url_done {
+            out.push(quote(next));
+            url_done = true;
+        } else if !w.contains("==") || w.find(':').is_some_and(|c| Some(c) < w.find("==")) {
+            out.push(quote(w));
+        }
+    }
+    out.join(" ")
+}
+
+/// Quotes a word for a POSIX shell, always: `'…'`, with `'` written as
+/// `'\''`. Pasted into sh, bash or zsh it is one word, exactly as given
+/// (no `&`, `?`, `*`, `$` or `!` is ever interpreted).
+pub fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// A curl command sending `req` exactly: every word quoted for a POSIX
+/// shell, headers in order, the body as given (`--data-raw` sends it byte
+/// for byte and never reads a file for a leading `@`).
+pub fn curl_command(req: &crate::model::Request) -> String {
+    let mut parts = vec!["curl".to_owned(), "-i".to_owned()];
+    let has_body = !req.body.is_empty();
+    let default_method = if has_body { "POST" } else { "GET" };
+    if req.method != default_method {
+        parts.push("-X".into());
+        parts.push(shell_quote(&req.method));
+    }
+    for (k, v) in req.headers.iter() {
+        parts.push("-H".into());
+        parts.push(shell_quote(&if v.is_empty() {
+            format!("{k};")
+        } else {
+            format!("{k}: {v}")
+        }));
+    }
+    if has_body {
+        if !req.headers.contains("content-type") {
+            // curl would add a form Content-Type of its own.
+            parts.push("-H".into());
+            parts.push(shell_quote("Content-Type:"));
+        }
+        parts.push("--data-raw".into());
+        parts.push(shell_quote(&String::from_utf8_lossy(&req.body)));
+    }
+    parts.push("--url".into());
+    parts.push(shell_quote(req.url.as_deref().unwrap_or("")));
+    parts.join(" ")
 }
 
 /// Replaces every `{{env.NAME}}` in a word with that environment variable,
@@ -245,5 +313,32 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown variable")
         );
+    }
+
+    #[test]
+    fn next_page_keeps_method_and_headers() {
+        assert_eq!(
+            next_page_line(
+                "GET :80/v1/boards limit==10 'Authorization:Bearer imb_pat_x'",
+                "http://localhost:80/v1/boards?limit=10&page=2"
+            ),
+            "GET http://localhost:80/v1/boards?limit=10&page=2 'Authorization:Bearer imb_pat_x'"
+        );
+    }
+
+    #[test]
+    fn curl_commands_quote_every_word() {
+        let req = crate::items::parse(&[
+            "POST".to_owned(),
+            ":80/x?a=1&b=2".to_owned(),
+            "name=a".to_owned(),
+            "X-A:it's".to_owned(),
+        ])
+        .unwrap()
+        .to_request();
+        let c = curl_command(&req);
+        assert!(c.starts_with("curl -i -H 'X-A: it'\\''s'"), "{c}");
+        assert!(c.ends_with("--url 'http://localhost:80/x?a=1&b=2'"), "{c}");
+        assert!(c.contains("--data-raw '{\"name\":\"a\"}'"), "{c}");
     }
 }

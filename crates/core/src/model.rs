@@ -112,12 +112,62 @@ pub struct Timing {
     pub total_ms: Option<f64>,
 }
 
+/// What kind of network failure kept a response from arriving. Written
+/// in sessions as the lower-case name (`"refused"`); a name this build does
+/// not know reads as `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens there.
+    Refused,
+    /// The TLS handshake or the certificate failed.
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The connection was reset or closed mid-way.
+    Reset,
+    /// Too many redirects.
+    Redirect,
+    /// Anything else.
+    #[serde(other)]
+    Other,
+}
+
+impl FailureKind {
+    /// The machine-readable code a diagnosis gives it.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::Dns => "DNS_ERROR",
+            FailureKind::Refused => "CONNECTION_REFUSED",
+            FailureKind::Tls => "TLS_ERROR",
+            FailureKind::Timeout => "TIMEOUT",
+            FailureKind::Reset => "CONNECTION_RESET",
+            FailureKind::Redirect => "TOO_MANY_REDIRECTS",
+            FailureKind::Other => "NETWORK_ERROR",
+        }
+    }
+
+    /// The name written in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Dns => "dns",
+            FailureKind::Refused => "refused",
+            FailureKind::Tls => "tls",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Reset => "reset",
+            FailureKind::Redirect => "redirect",
+            FailureKind::Other => "other",
+        }
+    }
+}
+
 /// Why no response arrived at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
-    /// What kind of failure: `dns`, `refused`, `tls`, `timeout`, `reset`,
-    /// `redirect`, `other`.
-    pub kind: String,
+    /// What kind of failure.
+    pub kind: FailureKind,
     /// The client's message.
     pub message: String,
 }

@@ -1,5 +1,8 @@
 //! Secrets out of everything apiscope writes: credential headers, cookies,
-//! tokens in URLs and secret fields of JSON or form bodies.
+//! tokens in URLs (in the request, in `Location`, `Link`, `Referer` and
+//! bodies), secret fields of JSON or form bodies, and token-shaped strings
+//! (JWTs, vendor keys) wherever they appear in text. Which names are
+//! secret is the one credential rule of [`crate::secrets`].
 //!
 //! A redacted value keeps what a diagnosis needs and nothing that grants
 //! access: the auth scheme (`Bearer `, `Basic `) and a token's vendor prefix
@@ -8,6 +11,7 @@
 //! `REDACTED`.
 
 use crate::model::{Exchange, Headers, Request};
+use std::borrow::Cow;
 
 /// What replaces a secret.
 pub const MARK: &str = "REDACTED";
@@ -15,7 +19,9 @@ pub const MARK: &str = "REDACTED";
 use crate::secrets::{self, HeaderSecret};
 pub use crate::secrets::{is_secret_field, is_secret_header, is_secret_param};
 
-/// Redacts every secret of an exchange in place.
+/// Redacts every secret of an exchange in place: the request, the
+/// response's headers and body, the notes and the failure message (which
+/// quote URLs).
 pub fn exchange(e: &mut Exchange) {
     if let Some(r) = e.request.as_mut() {
         request(r);
@@ -23,6 +29,15 @@ pub fn exchange(e: &mut Exchange) {
     headers(&mut e.response.headers);
     if let Some(b) = body(&e.response.body) {
         e.response.body = b.into();
+    }
+    for n in &mut e.response.notes {
+        *n = text(n).into_owned();
+    }
+    if let Some(r) = e.response.reason.as_mut() {
+        *r = text(r).into_owned();
+    }
+    if let Some(f) = e.failure.as_mut() {
+        f.message = text(&f.message).into_owned();
     }
 }
 
@@ -37,16 +52,81 @@ pub fn request(r: &mut Request) {
     }
 }
 
-/// Redacts credential headers and cookies.
+/// Redacts credential headers and cookies, and tokens in the URLs and text
+/// of every other header (`Location`, `Link`, `Referer`…).
 pub fn headers(h: &mut Headers) {
     for (k, v) in &mut h.0 {
         match secrets::header(k) {
             Some(HeaderSecret::Credential) => *v = credential(v),
             Some(HeaderSecret::Cookie) => *v = cookie(v, false),
             Some(HeaderSecret::SetCookie) => *v = cookie(v, true),
-            None => {}
+            None => {
+                if let Cow::Owned(t) = text(v) {
+                    *v = t;
+                }
+            }
         }
     }
+}
+
+/// Free text (a note, a header value, a body string) with every URL's
+/// secrets and every token-shaped string redacted; borrowed when nothing
+/// was secret.
+pub fn text(t: &str) -> Cow<'_, str> {
+    // URLs first: their secret parameters by name.
+    let mut result = String::new();
+    let mut last = 0;
+    for (start, end) in urls_in(t) {
+        let u = &t[start..end];
+        let r = url(u);
+        if r != u {
+            result.push_str(&t[last..start]);
+            result.push_str(&r);
+            last = end;
+        }
+    }
+    let after_urls: Cow<'_, str> = if last == 0 {
+        Cow::Borrowed(t)
+    } else {
+        result.push_str(&t[last..]);
+        Cow::Owned(result)
+    };
+    // Then token shapes wherever they are; a vendor prefix is kept.
+    let tokens = secrets::find_tokens(&after_urls);
+    if tokens.is_empty() {
+        return after_urls;
+    }
+    let mut out = String::with_capacity(after_urls.len());
+    let mut last = 0;
+    for (_, end, keep) in tokens {
+        out.push_str(&after_urls[last..keep]);
+        out.push_str(MARK);
+        last = end;
+    }
+    out.push_str(&after_urls[last..]);
+    Cow::Owned(out)
+}
+
+/// Where `http://` and `https://` URLs are in a text: (start, end).
+fn urls_in(t: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(i) = t[from..].find("http") {
+        let start = from + i;
+        let tail = &t[start..];
+        if tail.starts_with("http://") || tail.starts_with("https://") {
+            let end = tail
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '>' | '"' | '\'' | '<' | ')' | ']' | '`')
+                })
+                .unwrap_or(tail.len());
+            found.push((start, start + end));
+            from = start + end.max(4);
+        } else {
+            from = start + 4;
+        }
+    }
+    found
 }
 
 /// `Bearer imb_pat_abc` → `Bearer imb_pat_REDACTED`; `Basic dXNlcjpw` →
@@ -106,6 +186,11 @@ fn cookie(value: &str, set_cookie: bool) -> String {
         let redact = !set_cookie || i == 0;
         match part.split_once('=') {
             Some((n, _)) if redact => parts.push(format!("{n}={MARK}")),
+            // A bare value (`Cookie: abc123`) is the secret itself.
+            None if redact && !part.trim().is_empty() => {
+                let lead = &part[..part.len() - part.trim_start().len()];
+                parts.push(format!("{lead}{MARK}"));
+            }
             _ => parts.push(part.to_owned()),
         }
     }
@@ -175,20 +260,40 @@ fn redact_params_in(u: &str) -> String {
     out
 }
 
-/// Redacts secret fields of a JSON or form body; `None` when nothing was
-/// secret (the body is then kept byte for byte).
+/// Redacts secret fields of a JSON or form body, and token-shaped strings
+/// and URL secrets in any text body; `None` when nothing was secret (the
+/// body is then kept byte for byte).
+///
+/// JSON is scanned, not parsed into a tree: a body that is truncated (the
+/// history keeps only the first megabytes), starts with a BOM or nests
+/// deeper than any parser allows is redacted all the same, in one pass.
 pub fn body(b: &[u8]) -> Option<Vec<u8>> {
-    let trimmed = b.trim_ascii_start();
-    if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
-        let mut v: serde_json::Value = serde_json::from_slice(b).ok()?;
-        return json(&mut v).then(|| serde_json::to_vec(&v).unwrap_or_default());
+    let start = b
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(b)
+        .trim_ascii_start();
+    if start.starts_with(b"{") || start.starts_with(b"[") {
+        return json_scan(b);
     }
-    let text = std::str::from_utf8(b).ok()?;
-    if text.contains(['\n', ' ']) || !text.contains('=') {
+    let text = String::from_utf8_lossy(b);
+    if let Some(form) = form(&text) {
+        return Some(form.into_bytes());
+    }
+    match self::text(&text) {
+        Cow::Owned(t) => Some(t.into_bytes()),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// `a=1&password=x` → `a=1&password=REDACTED`: an
+/// `application/x-www-form-urlencoded` body (a trailing newline allowed).
+fn form(text: &str) -> Option<String> {
+    let core = text.trim_end_matches(['\r', '\n']);
+    if core.is_empty() || core.contains(['\n', ' ']) || !core.contains('=') {
         return None;
     }
     let mut changed = false;
-    let parts: Vec<String> = text
+    let parts: Vec<String> = core
         .split('&')
         .map(|kv| match kv.split_once('=') {
             Some((k, v)) if is_secret_field(k) && !v.is_empty() => {
@@ -198,32 +303,194 @@ pub fn body(b: &[u8]) -> Option<Vec<u8>> {
             _ => kv.to_owned(),
         })
         .collect();
-    changed.then(|| parts.join("&").into_bytes())
+    changed.then(|| format!("{}{}", parts.join("&"), &text[core.len()..]))
 }
 
-fn json(v: &mut serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::Object(m) => {
-            let mut changed = false;
-            for (k, val) in m.iter_mut() {
-                if is_secret_field(k) && (val.is_string() || val.is_number()) {
-                    // A token keeps its vendor prefix, as in headers; a
-                    // password or secret keeps nothing.
-                    let token = k.to_ascii_lowercase().contains("token")
-                        || k.eq_ignore_ascii_case("api_key")
-                        || k.eq_ignore_ascii_case("apikey");
-                    let s = val.as_str().filter(|_| token).map(credential);
-                    *val = serde_json::Value::String(s.unwrap_or_else(|| MARK.into()));
+/// Whether a secret field's value keeps its vendor prefix (tokens, API
+/// keys) or nothing (passwords, secrets).
+fn keeps_prefix(key: &str) -> bool {
+    let n = secrets::normalise(key);
+    n.contains("token") || n.ends_with("apikey")
+}
+
+/// One container of the JSON being scanned.
+struct Level {
+    object: bool,
+    /// In an object: the next string is a key.
+    want_key: bool,
+    /// In an object: the key of the value that comes next, when secret.
+    secret: Option<bool>,
+}
+
+/// Redacts a JSON document by scanning its tokens (see [`body`]).
+fn json_scan(b: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut stack: Vec<Level> = Vec::new();
+    let mut changed = false;
+    let mut copied = 0; // b[..copied] is in `out` or replaced
+    let mut i = 0;
+    // Whether the value that starts at `i` belongs to a secret key, and
+    // whether it keeps a prefix.
+    let secret_here = |stack: &[Level]| -> Option<bool> {
+        stack
+            .last()
+            .filter(|l| l.object && !l.want_key)
+            .and_then(|l| l.secret)
+    };
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'[' => {
+                if let Some(_prefix) = secret_here(&stack) {
+                    // A secret held in an object or array: all of it goes.
+                    let end = skip_value(b, i);
+                    out.extend_from_slice(&b[copied..i]);
+                    out.extend_from_slice(format!("\"{MARK}\"").as_bytes());
+                    copied = end;
                     changed = true;
+                    i = end;
+                    continue;
+                }
+                stack.push(Level {
+                    object: b[i] == b'{',
+                    want_key: b[i] == b'{',
+                    secret: None,
+                });
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                i += 1;
+            }
+            b',' => {
+                if let Some(l) = stack.last_mut()
+                    && l.object
+                {
+                    l.want_key = true;
+                    l.secret = None;
+                }
+                i += 1;
+            }
+            b':' => {
+                if let Some(l) = stack.last_mut() {
+                    l.want_key = false;
+                }
+                i += 1;
+            }
+            b'"' => {
+                let end = string_end(b, i);
+                let closed = end <= b.len() && end > i + 1 && b[end - 1] == b'"';
+                let inner_end = if closed { end - 1 } else { end };
+                let content = &b[i + 1..inner_end.max(i + 1)];
+                let is_key = stack.last().is_some_and(|l| l.object && l.want_key);
+                if is_key {
+                    let key = unescape(content);
+                    if let Some(l) = stack.last_mut() {
+                        l.secret = is_secret_field(&key).then(|| keeps_prefix(&key));
+                    }
                 } else {
-                    changed |= json(val);
+                    let replacement = match secret_here(&stack) {
+                        Some(prefix) => {
+                            let v = unescape(content);
+                            Some(if prefix {
+                                credential(&v)
+                            } else {
+                                MARK.to_owned()
+                            })
+                            .filter(|r| *r != v)
+                        }
+                        None => {
+                            let v = unescape(content);
+                            match text(&v) {
+                                Cow::Owned(r) => Some(r),
+                                Cow::Borrowed(_) => None,
+                            }
+                        }
+                    };
+                    if let Some(r) = replacement {
+                        out.extend_from_slice(&b[copied..i]);
+                        out.extend_from_slice(escape(&r).as_bytes());
+                        copied = end;
+                        changed = true;
+                    }
+                }
+                i = end;
+            }
+            c if c == b'-' || c.is_ascii_alphanumeric() => {
+                let end = i + b[i..]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')))
+                    .unwrap_or(b.len() - i);
+                if secret_here(&stack).is_some() && &b[i..end] != b"null" {
+                    out.extend_from_slice(&b[copied..i]);
+                    out.extend_from_slice(format!("\"{MARK}\"").as_bytes());
+                    copied = end;
+                    changed = true;
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.extend_from_slice(&b[copied.min(b.len())..]);
+    Some(out)
+}
+
+/// The index just past the string starting at `b[i] == '"'` (its closing
+/// quote), or `b.len()` when it is cut off.
+fn string_end(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    b.len()
+}
+
+/// The index just past the object or array starting at `b[i]` (strings
+/// inside skipped whole), or `b.len()` when it is cut off.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return j + 1;
                 }
             }
-            changed
+            b'"' => {
+                j = string_end(b, j);
+                continue;
+            }
+            _ => {}
         }
-        serde_json::Value::Array(a) => a.iter_mut().fold(false, |c, x| json(x) | c),
-        _ => false,
+        j += 1;
     }
+    b.len()
+}
+
+/// The text of a JSON string's content (escapes decoded; a cut-off or
+/// invalid escape kept as written).
+fn unescape(content: &[u8]) -> String {
+    if !content.contains(&b'\\') {
+        return String::from_utf8_lossy(content).into_owned();
+    }
+    let quoted = [b"\"", content, b"\""].concat();
+    serde_json::from_slice::<String>(&quoted)
+        .unwrap_or_else(|_| String::from_utf8_lossy(content).into_owned())
+}
+
+/// A string as JSON, quotes included.
+fn escape(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{MARK}\""))
 }
 
 #[cfg(test)]
@@ -271,5 +538,77 @@ mod tests {
         );
         assert_eq!(body(br#"{"name":"x"}"#), None);
         assert_eq!(body(b"not json {"), None);
+    }
+
+    #[test]
+    fn bodies_the_parser_would_refuse_are_redacted_too() {
+        // A BOM, a cut-off body, nesting deeper than serde_json allows.
+        let bom = b"\xEF\xBB\xBF{\"password\":\"hunter2\"}";
+        assert_eq!(
+            body(bom).unwrap(),
+            b"\xEF\xBB\xBF{\"password\":\"REDACTED\"}"
+        );
+        let cut = br#"{"items":[1,2],"access_token":"imb_pat_FAKE12345","next":{"cli"#;
+        let r = String::from_utf8(body(cut).unwrap()).unwrap();
+        assert!(r.contains(r#""access_token":"imb_pat_REDACTED""#), "{r}");
+        let cut_inside = br#"{"password":"hunt"#;
+        assert_eq!(body(cut_inside).unwrap(), br#"{"password":"REDACTED""#);
+        let deep = format!(
+            "{}{{\"clientSecret\":\"s3cr3t\"}}{}",
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        let r = String::from_utf8(body(deep.as_bytes()).unwrap()).unwrap();
+        assert!(!r.contains("s3cr3t"), "{r}");
+        // Secrets holding objects or arrays go whole; numbers too.
+        let r =
+            body(br#"{"privateKey":{"d":"x","n":"y"},"jwt":["a","b"],"pin":1,"password":1234}"#)
+                .unwrap();
+        assert_eq!(
+            r,
+            br#"{"privateKey":"REDACTED","jwt":"REDACTED","pin":1,"password":"REDACTED"}"#
+        );
+        // Form bodies ending in a newline.
+        assert_eq!(
+            body(b"user=a&client_secret=s\n").unwrap(),
+            b"user=a&client_secret=REDACTED\n"
+        );
+        // Tokens by shape, and URLs inside bodies.
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        let b = format!(
+            r#"{{"note":"use {jwt}","links":{{"next":"https://a.example/x?page=2&access_token=FAKE"}}}}"#
+        );
+        let r = String::from_utf8(body(b.as_bytes()).unwrap()).unwrap();
+        assert!(!r.contains(jwt) && !r.contains("access_token=FAKE"), "{r}");
+        assert!(r.contains("page=2"), "{r}");
+        let plain = format!("token: {jwt}\n");
+        assert!(
+            !String::from_utf8(body(plain.as_bytes()).unwrap())
+                .unwrap()
+                .contains(jwt)
+        );
+        assert_eq!(body(br#"{"code":"INVALID","message":"nope"}"#), None);
+    }
+
+    #[test]
+    fn headers_notes_and_cookies() {
+        let mut h = Headers::new();
+        h.push("Cookie", "abc123");
+        h.push("X-Authorization", "Token abc123secret");
+        h.push("Location", "https://b.example/cb?code=FAKE&state=1");
+        h.push(
+            "Link",
+            "<https://a.example/x?page=2&apikey=FAKE>; rel=\"next\"",
+        );
+        h.push("Referer", "https://a.example/?token=FAKE");
+        headers(&mut h);
+        let all: String = h.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        assert!(!all.contains("FAKE") && !all.contains("abc123"), "{all}");
+        assert!(all.contains("X-Authorization: Token REDACTED"), "{all}");
+        assert!(all.contains("page=2") && all.contains("state=1"), "{all}");
+        assert_eq!(
+            text("connection to https://u:p@a.example/?api_key=FAKE refused").into_owned(),
+            "connection to https://REDACTED@a.example/?api_key=REDACTED refused"
+        );
     }
 }

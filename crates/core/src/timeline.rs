@@ -155,8 +155,51 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
         .collect()
 }
 
-/// The timeline as text lines (for the TUI overlay and `replay`).
-pub fn render(hosts: &[Host]) -> Vec<String> {
+/// What a line of the rendered timeline is, for colouring it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A host's heading.
+    Title,
+    /// A window that stayed within the budget.
+    Window,
+    /// Where the budget ran out or 429s came: a window with 429s, and
+    /// the "ran out" / "429s began" lines.
+    Alarm,
+    /// A remark: the budget never ran out, exchanges not placed.
+    Note,
+    /// A blank line between hosts.
+    Blank,
+}
+
+/// One line of the rendered timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// What it is.
+    pub kind: LineKind,
+    /// The text.
+    pub text: String,
+}
+
+impl Line {
+    fn new(kind: LineKind, text: impl Into<String>) -> Line {
+        Line {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+/// The timeline as text, the lines joined (for `replay`).
+pub fn render_text(hosts: &[Host]) -> String {
+    render(hosts)
+        .into_iter()
+        .map(|l| l.text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The timeline as typed lines (for the TUI overlay and `replay`).
+pub fn render(hosts: &[Host]) -> Vec<Line> {
     let mut out = Vec::new();
     for h in hosts {
         let limit = h
@@ -167,7 +210,10 @@ pub fn render(hosts: &[Host]) -> Vec<String> {
         } else {
             format!("per {} s window (assumed: none documented)", h.window_s)
         };
-        out.push(format!("{}: {limit} {window}", h.host));
+        out.push(Line::new(
+            LineKind::Title,
+            format!("{}: {limit} {window}", h.host),
+        ));
         for w in &h.windows {
             let bar = match h.limit {
                 Some(l) if l > 0 => {
@@ -191,34 +237,48 @@ pub fn render(hosts: &[Host]) -> Vec<String> {
             if let Some(r) = w.min_remaining {
                 line.push_str(&format!(" · remaining down to {r}"));
             }
-            out.push(line);
+            let kind = if w.rejected > 0 || w.min_remaining == Some(0) {
+                LineKind::Alarm
+            } else {
+                LineKind::Window
+            };
+            out.push(Line::new(kind, line));
         }
         match (h.exhausted, h.first_429) {
-            (None, None) => out.push("  the budget never ran out; no 429".into()),
+            (None, None) => out.push(Line::new(
+                LineKind::Note,
+                "  the budget never ran out; no 429",
+            )),
             (e, r) => {
                 if let Some((i, t)) = e {
-                    out.push(format!(
-                        "  the budget ran out at exchange #{} ({})",
-                        i + 1,
-                        crate::report::rfc3339(t)
+                    out.push(Line::new(
+                        LineKind::Alarm,
+                        format!(
+                            "  the budget ran out at exchange #{} ({})",
+                            i + 1,
+                            crate::report::rfc3339(t)
+                        ),
                     ));
                 }
                 if let Some((i, t)) = r {
-                    out.push(format!(
-                        "  429s began at exchange #{} ({})",
-                        i + 1,
-                        crate::report::rfc3339(t)
+                    out.push(Line::new(
+                        LineKind::Alarm,
+                        format!(
+                            "  429s began at exchange #{} ({})",
+                            i + 1,
+                            crate::report::rfc3339(t)
+                        ),
                     ));
                 }
             }
         }
         if h.untimed > 0 {
-            out.push(format!(
-                "  {} exchange(s) without a time are not placed",
-                h.untimed
+            out.push(Line::new(
+                LineKind::Note,
+                format!("  {} exchange(s) without a time are not placed", h.untimed),
             ));
         }
-        out.push(String::new());
+        out.push(Line::new(LineKind::Blank, ""));
     }
     out
 }

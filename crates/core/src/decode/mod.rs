@@ -218,19 +218,6 @@ pub fn diagnose(exchange: &Exchange, profiles: &Profiles, options: &Options) -> 
     diagnosis
 }
 
-/// The machine-readable code of a network failure kind.
-pub fn failure_code(kind: &str) -> &'static str {
-    match kind {
-        "dns" => "DNS_ERROR",
-        "refused" => "CONNECTION_REFUSED",
-        "tls" => "TLS_ERROR",
-        "timeout" => "TIMEOUT",
-        "reset" => "CONNECTION_RESET",
-        "redirect" => "TOO_MANY_REDIRECTS",
-        _ => "NETWORK_ERROR",
-    }
-}
-
 /// No response arrived: the error is the failure itself, with the generic
 /// profile's steps for it.
 fn network_failure(
@@ -240,7 +227,7 @@ fn network_failure(
     options: &Options,
 ) -> Diagnosis {
     let generic = profiles.generic();
-    let code = failure_code(&failure.kind);
+    let code = failure.kind.code();
     let mut d = Diagnosis {
         status: None,
         url: exchange.url().map(str::to_owned),

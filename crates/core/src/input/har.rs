@@ -258,7 +258,7 @@ pub fn to_json(exchanges: &[Exchange], keep_secrets: bool) -> String {
                 "timings": {"send": 0, "wait": e.timing.total_ms.unwrap_or(0.0), "receive": 0},
             });
             if let Some(f) = &e.failure {
-                entry["_error"] = Value::String(format!("{}: {}", f.kind, f.message));
+                entry["_error"] = Value::String(format!("{}: {}", f.kind.name(), f.message));
             }
             entry
         })

@@ -1,0 +1,692 @@
+//! The TUI's side of the driver: Enter, `p`, `A`, `r` and `R` start a
+//! [`Run`] of the core's driver; each of its steps becomes a `Cmd` (send
+//! this, wake me then), each response goes back into it. Pacing, the
+//! reserve, loop detection, the 429 cap and the credential rule are the
+//! driver's, so the TUI pages exactly as `send --paginate` does.
+//!
+//! A recorded exchange (a file opened with `apiscope open`) is never sent
+//! without a question naming the host and the credentials that would go
+//! out, and its live answer is added beside it.
+
+use super::action::Action;
+use super::app::{Activity, App, Cmd, Focus, InFlight, Kind, api_key};
+use super::entry::{Entry, Origin};
+use super::modal::{Modal, confirm::Confirm, overlay::Overlay};
+use crate::decode::Diagnosis;
+use crate::driver::{self, Received, Run, Settings, Step, Stop};
+use crate::line::quote;
+use crate::model::{Exchange, Request};
+use std::time::Instant;
+
+impl App {
+    /// Settings of `A`: the reserve and the page cap of `[paging]`.
+    fn all_pages_settings(&self) -> Settings {
+        Settings {
+            max_pages: self.paging.max_pages,
+            reserve: self.paging.reserve_percent / 100.0,
+            ..Settings::default()
+        }
+    }
+
+    /// Enter: sends the request line. A recorded exchange asks first and
+    /// answers into a new entry; an edited line whose entry has a response
+    /// becomes a new entry, so the run's history stays.
+    pub(super) fn send_selected(&mut self, confirmed: bool) -> Vec<Cmd> {
+        let line = self.editor.text().to_owned();
+        let request = match App::parse_line(&line) {
+            Ok(r) => r,
+            Err(e) => {
+                self.flash = Some(format!("Not sent: {e}"));
+                return Vec::new();
+            }
+        };
+        let cur = &self.entries[self.selected];
+        if matches!(cur.origin, Origin::Recorded { .. }) && !confirmed {
+            self.ask_live(Action::Send, &request, None);
+            return Vec::new();
+        }
+        let target = if cur.is_recording() {
+            self.live_entry(self.selected, &line)
+        } else if cur.line != line && cur.exchange.is_some() {
+            self.entries.push(Entry::new(&line, None));
+            self.entries.len() - 1
+        } else {
+            self.entries[self.selected].line = line;
+            self.selected
+        };
+        self.follow(target);
+        self.start(Activity {
+            run: Run::once(request),
+            kind: Kind::Send,
+            entry: target,
+            pairs: Vec::new(),
+            waiting: None,
+            done: 0,
+        })
+    }
+
+    /// A new entry beside `source` for its live answer ("live: label").
+    fn live_entry(&mut self, source: usize, line: &str) -> usize {
+        let label = self.entries[source]
+            .label
+            .clone()
+            .unwrap_or_else(|| format!("#{}", source + 1));
+        let mut e = Entry::new(line, Some(&format!("live: {label}")));
+        e.origin = Origin::Session;
+        self.entries.push(e);
+        self.entries.len() - 1
+    }
+
+    /// Selects `entry` and shows its response as it comes.
+    fn follow(&mut self, entry: usize) {
+        self.entries[entry].draft = None;
+        self.select(entry);
+    }
+
+    /// The question before a recorded exchange goes out: what, to which
+    /// host, with which credentials; `extra` adds lines (an estimate).
+    fn ask_live(&mut self, action: Action, request: &Request, extra: Option<Vec<String>>) {
+        let file = match &self.entries[self.selected].origin {
+            Origin::Recorded { file } => file.clone(),
+            _ => "the file".into(),
+        };
+        let host = request
+            .url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
+            .unwrap_or_else(|| "an unknown host".into());
+        let what = match action {
+            Action::NextPage => "Fetch the next page of this recorded exchange",
+            Action::AllPages => "Fetch every next page of this recorded exchange",
+            Action::Retry => "Retry this recorded exchange",
+            _ => "Send this recorded exchange",
+        };
+        let creds = crate::secrets::credentials(request);
+        let (redacted, real): (Vec<_>, Vec<_>) = creds
+            .iter()
+            .partition(|(_, v)| v.contains(crate::redact::MARK));
+        let names = |v: &[&(String, String)]| {
+            let mut n: Vec<String> = v.iter().map(|(k, _)| k.clone()).collect();
+            n.dedup();
+            n.join(", ")
+        };
+        let mut lines = vec![
+            format!("{file} was opened offline."),
+            format!(
+                "{what} live to {host}? {} {}",
+                request.method,
+                crate::redact::url(request.url.as_deref().unwrap_or(""))
+            ),
+        ];
+        if creds.is_empty() {
+            lines.push("Credentials: none would be sent.".into());
+        }
+        if !real.is_empty() {
+            lines.push(format!(
+                "Credentials: the real {} recorded in the file WOULD BE SENT to {host}.",
+                names(&real)
+            ));
+        }
+        if !redacted.is_empty() {
+            lines.push(format!(
+                "Credentials: {} hold the redaction mark ({}): the server will refuse them. Put a real one in the request line first (e), e.g. 'Authorization:Bearer {{{{env.TOKEN}}}}'.",
+                names(&redacted),
+                crate::redact::MARK
+            ));
+        }
+        if let Some(extra) = extra {
+            lines.extend(extra);
+        }
+        lines.push(
+            "The live answer is added beside the recording; the recording stays as it was.".into(),
+        );
+        self.modal = Some(Modal::Confirm(Confirm {
+            title: "Send live?".into(),
+            lines,
+            action,
+        }));
+    }
+
+    /// `p` / `A`: the next page(s) of the selected response, each as a new
+    /// entry, paced by the budget (`A` keeps the reserve and asks before a
+    /// run that would spend more than half of what is left).
+    pub(super) fn next_page(&mut self, all: bool, confirmed: bool) -> Vec<Cmd> {
+        let source = self.selected;
+        let e = &self.entries[source];
+        let (Some(ex), Some(d)) = (&e.exchange, &e.diagnosis) else {
+            self.flash = Some("No response yet: send the request first".into());
+            return Vec::new();
+        };
+        let Some(next) = d.pagination.as_ref().and_then(|p| p.next.clone()) else {
+            self.flash = Some("No next page: this response is the last (or not a page)".into());
+            return Vec::new();
+        };
+        let Some(request) = ex.request.clone() else {
+            self.flash = Some("The request of this response is not known".into());
+            return Vec::new();
+        };
+        let action = if all {
+            Action::AllPages
+        } else {
+            Action::NextPage
+        };
+        let settings = if all {
+            self.all_pages_settings()
+        } else {
+            Settings {
+                max_pages: 1,
+                ..Settings::default()
+            }
+        };
+        if !confirmed {
+            let estimate =
+                all.then(|| driver::estimate(&self.engine, &request, d, &settings, self.now));
+            if matches!(e.origin, Origin::Recorded { .. }) {
+                let extra = estimate.map(|est| vec![format!("Estimate: {}.", est.text)]);
+                self.ask_live(action, &request, extra);
+                return Vec::new();
+            }
+            if let Some(est) = estimate
+                && est.ask
+            {
+                self.modal = Some(Modal::Confirm(Confirm {
+                    title: "Fetch every page?".into(),
+                    lines: vec![
+                        format!("This run would take {}.", est.text),
+                        format!(
+                            "That is more than half of what is left. It is paced by the budget, keeps {} % of it for your other requests, and stops after {} pages; Esc stops it.",
+                            self.paging.reserve_percent, self.paging.max_pages
+                        ),
+                    ],
+                    action,
+                }));
+                return Vec::new();
+            }
+        }
+        let page = d
+            .pagination
+            .as_ref()
+            .and_then(|p| p.page)
+            .and_then(|p| u32::try_from(p).ok());
+        let run = Run::pages_after(&request, page, &next, settings);
+        self.start(Activity {
+            run,
+            kind: if all { Kind::AllPages } else { Kind::NextPage },
+            entry: source,
+            pairs: Vec::new(),
+            waiting: None,
+            done: 0,
+        })
+    }
+
+    /// `r`: resends the selected request once Retry-After (or the reset)
+    /// has passed; the countdown shows, Esc cancels.
+    pub(super) fn retry(&mut self, confirmed: bool) -> Vec<Cmd> {
+        let e = &self.entries[self.selected];
+        if e.exchange.is_none() {
+            self.flash = Some("Nothing to retry yet: send the request first".into());
+            return Vec::new();
+        }
+        let request = match App::parse_line(&e.line) {
+            Ok(r) => r,
+            Err(err) => {
+                self.flash = Some(format!("Not sent: {err}"));
+                return Vec::new();
+            }
+        };
+        if matches!(e.origin, Origin::Recorded { .. }) && !confirmed {
+            self.ask_live(Action::Retry, &request, None);
+            return Vec::new();
+        }
+        let target = if e.is_recording() {
+            let line = e.line.clone();
+            self.live_entry(self.selected, &line)
+        } else {
+            self.selected
+        };
+        self.follow(target);
+        let run = Run::retry(request, Settings::default());
+        self.start(Activity {
+            run,
+            kind: Kind::Retry,
+            entry: target,
+            pairs: Vec::new(),
+            waiting: None,
+            done: 0,
+        })
+    }
+
+    /// The requests `R` would send: entries with a response or imported
+    /// without one, not the live copies of an earlier replay, that parse.
+    fn replay_candidates(&self) -> (Vec<usize>, usize) {
+        let mut skipped = 0;
+        let picked = (0..self.entries.len())
+            .filter(|&i| {
+                let e = &self.entries[i];
+                (e.exchange.is_some() || e.label.is_none())
+                    && !e.label.as_deref().is_some_and(|l| l.starts_with("live: "))
+            })
+            .filter(|&i| {
+                let ok = App::parse_line(&self.entries[i].line).is_ok();
+                skipped += usize::from(!ok);
+                ok
+            })
+            .collect();
+        (picked, skipped)
+    }
+
+    /// `R`: asks first (listing the hosts, every request that changes
+    /// data, and redacted credentials), then re-sends every exchange of
+    /// the session, paced by the budget, each as a new entry.
+    pub(super) fn replay_all(&mut self, confirmed: bool) -> Vec<Cmd> {
+        let (picked, skipped) = self.replay_candidates();
+        if picked.is_empty() {
+            self.flash = Some("Nothing to replay".into());
+            return Vec::new();
+        }
+        let requests: Vec<Request> = picked
+            .iter()
+            .filter_map(|&i| App::parse_line(&self.entries[i].line).ok())
+            .collect();
+        if !confirmed {
+            let mut hosts: Vec<String> = Vec::new();
+            let mut writes: Vec<String> = Vec::new();
+            let mut redacted = 0;
+            for (&i, req) in picked.iter().zip(&requests) {
+                let host = req
+                    .url
+                    .as_deref()
+                    .and_then(|u| url::Url::parse(u).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if !hosts.contains(&host) {
+                    hosts.push(host);
+                }
+                if !matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                    writes.push(format!(
+                        "#{} {}",
+                        i + 1,
+                        crate::line::short_request(&self.entries[i].line)
+                    ));
+                }
+                redacted += usize::from(
+                    crate::secrets::credentials(req)
+                        .iter()
+                        .any(|(_, v)| v.contains(crate::redact::MARK)),
+                );
+            }
+            let mut lines = vec![format!(
+                "Re-send {} request{} to {}?",
+                picked.len(),
+                if picked.len() == 1 { "" } else { "s" },
+                hosts.join(", ")
+            )];
+            if !writes.is_empty() {
+                lines.push(format!("{} of them change data:", writes.len()));
+                lines.extend(writes.into_iter().take(8).map(|w| format!("  {w}")));
+            }
+            if redacted > 0 {
+                lines.push(format!(
+                    "{redacted} hold redacted credentials ({}): the server will refuse them.",
+                    crate::redact::MARK
+                ));
+            }
+            if skipped > 0 {
+                lines.push(format!(
+                    "{skipped} request line(s) do not parse and are skipped."
+                ));
+            }
+            lines.push("Live answers are added as new entries; the recorded ones stay.".into());
+            self.modal = Some(Modal::Confirm(Confirm {
+                title: "Replay everything?".into(),
+                lines,
+                action: Action::ReplayAll,
+            }));
+            return Vec::new();
+        }
+        let mut pairs = Vec::new();
+        for &i in &picked {
+            let line = self.entries[i].line.clone();
+            let live = self.live_entry(i, &line);
+            pairs.push((i, live));
+        }
+        self.flash = Some(format!(
+            "Replaying {} requests, paced by the budget · Esc stops",
+            picked.len()
+        ));
+        let run = Run::sequence(requests, Settings::default());
+        let first = pairs.first().map_or(self.selected, |p| p.1);
+        self.start(Activity {
+            run,
+            kind: Kind::ReplayAll,
+            entry: first,
+            pairs,
+            waiting: None,
+            done: 0,
+        })
+    }
+
+    /// Starts a run, replacing any other (and its request on the wire).
+    fn start(&mut self, activity: Activity) -> Vec<Cmd> {
+        let mut cmds = self.cancel_quietly();
+        self.activity = Some(activity);
+        cmds.extend(self.step());
+        cmds
+    }
+
+    /// Asks the run what to do now, and does it.
+    fn step(&mut self) -> Vec<Cmd> {
+        let Some(act) = self.activity.as_mut() else {
+            return Vec::new();
+        };
+        match act.run.next(&self.engine, self.now) {
+            Step::Send(out) => {
+                act.waiting = None;
+                let entry = self.entry_for(&out);
+                let id = self.next_id;
+                self.next_id += 1;
+                if let Some(a) = self.activity.as_mut() {
+                    a.entry = entry;
+                }
+                self.in_flight = Some(InFlight {
+                    id,
+                    entry,
+                    started: self.now,
+                });
+                if !out.stripped.is_empty() {
+                    let host = out
+                        .request
+                        .url
+                        .as_deref()
+                        .and_then(|u| url::Url::parse(u).ok())
+                        .and_then(|u| u.host_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    self.flash = Some(out.stripped.describe(&host));
+                }
+                let dialect_hint = api_key(&out.request)
+                    .and_then(|k| self.dialects.get(&k).cloned())
+                    .flatten();
+                vec![Cmd::Send {
+                    id,
+                    line: self.entries[entry].line.clone(),
+                    request: out.request,
+                    dialect_hint,
+                }]
+            }
+            Step::Wait { until, why } => {
+                act.waiting = Some((until, why));
+                vec![Cmd::WakeAt(until)]
+            }
+            Step::Busy => Vec::new(),
+            Step::Done(stop) => {
+                self.finish(&stop);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The entry a request of the run belongs to: the same one for a
+    /// retry after a 429; a new page entry for each page.
+    fn entry_for(&mut self, out: &driver::Outgoing) -> usize {
+        let Some(act) = self.activity.as_ref() else {
+            return self.selected;
+        };
+        match act.kind {
+            Kind::Send | Kind::Retry => act.entry,
+            Kind::ReplayAll => act
+                .pairs
+                .get(out.number as usize)
+                .map_or(act.entry, |p| p.1),
+            Kind::NextPage | Kind::AllPages if out.attempt > 0 => act.entry,
+            Kind::NextPage | Kind::AllPages => {
+                let source = act.entry;
+                let source_line = self.entries[source].line.clone();
+                let line = if out.stripped.is_empty() {
+                    crate::line::next_page_line(
+                        &source_line,
+                        out.request.url.as_deref().unwrap_or(""),
+                    )
+                } else {
+                    // The credentials were dropped: the line says so.
+                    crate::items::to_words(&out.request)
+                        .iter()
+                        .map(|w| quote(w))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                // "envelope: boards · page 3", so a run of pages reads as one.
+                let label = self.entries[source].label.as_deref().map(|l| {
+                    let base = l.split(" · page ").next().unwrap_or(l);
+                    format!("{base} · page {}", out.number)
+                });
+                self.entries.push(Entry::new(&line, label.as_deref()));
+                let i = self.entries.len() - 1;
+                // Follow the run while the user watches it.
+                if self.selected == source {
+                    self.select(i);
+                }
+                i
+            }
+        }
+    }
+
+    /// A Tick: a run waiting for its time asks again.
+    pub(super) fn tick(&mut self) -> Vec<Cmd> {
+        let due = self
+            .activity
+            .as_ref()
+            .is_some_and(|a| a.waiting.is_some_and(|(until, _)| until <= self.now));
+        if due && self.in_flight.is_none() {
+            if let Some(a) = self.activity.as_mut() {
+                a.waiting = None;
+            }
+            return self.step();
+        }
+        Vec::new()
+    }
+
+    /// A response: into its entry, into the run, then the next step.
+    pub(super) fn response(
+        &mut self,
+        id: u64,
+        exchange: Exchange,
+        diagnosis: Diagnosis,
+        at: Instant,
+    ) -> Vec<Cmd> {
+        self.now = at;
+        let Some(flight) = self.in_flight.take_if(|f| f.id == id) else {
+            // A cancelled request's late answer.
+            return Vec::new();
+        };
+        if diagnosis.dialect != crate::decode::profile::GENERIC
+            && let Some(k) = exchange.request.as_ref().and_then(api_key)
+        {
+            let seen = self
+                .dialects
+                .entry(k)
+                .or_insert_with(|| Some(diagnosis.dialect.clone()));
+            if seen.as_deref() != Some(diagnosis.dialect.as_str()) {
+                *seen = None;
+            }
+        }
+        let received = match self.activity.as_mut() {
+            Some(a) => a
+                .run
+                .received(&mut self.engine, at, &exchange, &diagnosis, &self.profiles),
+            None => {
+                if let Some(r) = &exchange.request {
+                    self.engine
+                        .record(r, at, &exchange, &diagnosis, &self.profiles);
+                }
+                Received::Ignored
+            }
+        };
+        self.entries[flight.entry].set_response(exchange, diagnosis);
+        if flight.entry == self.selected {
+            self.scroll = 0;
+            self.hscroll = 0;
+            self.search = None;
+        }
+        if let Some(a) = self.activity.as_mut() {
+            match received {
+                Received::Accepted { .. } => {
+                    a.done += 1;
+                    if a.kind == Kind::ReplayAll {
+                        self.flash = Some(format!(
+                            "Replaying: {} of {} sent · Esc stops",
+                            a.done,
+                            a.pairs.len()
+                        ));
+                    }
+                }
+                Received::Rejected { attempt, .. }
+                    if a.kind != Kind::Send && a.run.stopped().is_none() =>
+                {
+                    self.flash = Some(format!(
+                        "429 Too Many Requests: waiting to retry (attempt {attempt} of {}) · Esc stops",
+                        a.run.settings().max_retries
+                    ));
+                }
+                _ => {}
+            }
+        }
+        self.step()
+    }
+
+    /// The run ended: say how, and for a replay show recorded vs live.
+    fn finish(&mut self, stop: &Stop) {
+        let Some(act) = self.activity.take() else {
+            return;
+        };
+        match act.kind {
+            Kind::Send => {}
+            Kind::NextPage => {
+                if !matches!(stop, Stop::MaxPages(_) | Stop::LastPage) {
+                    self.flash = Some(capitalise(&stop.describe()));
+                }
+            }
+            Kind::Retry => {
+                if stop.is_failure() {
+                    self.flash = Some(capitalise(&stop.describe()));
+                }
+            }
+            Kind::AllPages => {
+                self.flash = Some(format!(
+                    "All pages: {} fetched; {}",
+                    act.done,
+                    stop.describe()
+                ));
+            }
+            Kind::ReplayAll => self.finish_replay(&act.pairs, stop),
+        }
+    }
+
+    fn finish_replay(&mut self, pairs: &[(usize, usize)], stop: &Stop) {
+        use super::diff::Kind as K;
+        let outcome = |e: &Entry| {
+            e.diagnosis.as_ref().map(|d| {
+                (
+                    d.status,
+                    d.dialect.clone(),
+                    d.error.as_ref().and_then(|x| x.code.clone()),
+                )
+            })
+        };
+        let show = |o: &Option<(Option<u16>, String, Option<String>)>| match o {
+            None => "(not recorded)".to_owned(),
+            Some((s, d, c)) => format!(
+                "{} {} {}",
+                s.map_or("—".into(), |s| s.to_string()),
+                d,
+                c.as_deref().unwrap_or("—")
+            ),
+        };
+        let mut lines = vec![(
+            K::Title,
+            format!(
+                "{:<4} {:<48} {:<36} {:<36}",
+                "#", "request", "recorded", "live"
+            ),
+        )];
+        let mut differ = 0;
+        for (orig, live) in pairs {
+            let (r, l) = (outcome(&self.entries[*orig]), outcome(&self.entries[*live]));
+            let same = r.is_some() && r == l;
+            if !same {
+                differ += 1;
+            }
+            let what = crate::line::short_request(&self.entries[*orig].line);
+            lines.push((
+                if same { K::Same } else { K::Old },
+                format!(
+                    "{:<4} {:<48} {:<36} {:<36} {}",
+                    orig + 1,
+                    what.chars().take(48).collect::<String>(),
+                    show(&r),
+                    show(&l),
+                    if same { "same" } else { "DIFFERENT" }
+                ),
+            ));
+        }
+        lines.push((K::Note, String::new()));
+        if *stop != Stop::Finished {
+            lines.push((K::Old, format!("The replay {}", stop.describe())));
+        }
+        lines.push((
+            K::Note,
+            format!(
+                "{differ} of {} differ in status, dialect or error code · select a live entry and its original, d d to diff them",
+                pairs.len()
+            ),
+        ));
+        self.flash = Some(format!("Replay done: {differ} of {} differ", pairs.len()));
+        self.modal = Some(Modal::Overlay(Overlay::new(
+            "Replay: recorded vs live",
+            lines,
+        )));
+    }
+
+    /// Stops the run and the request on the wire, without a message.
+    fn cancel_quietly(&mut self) -> Vec<Cmd> {
+        if let Some(mut a) = self.activity.take() {
+            a.run.cancel();
+        }
+        match self.in_flight.take() {
+            Some(f) => vec![Cmd::Cancel(f.id)],
+            None => Vec::new(),
+        }
+    }
+
+    /// Esc: the jq filter, else the run and the request on the wire.
+    pub(super) fn cancel_all(&mut self) -> Vec<Cmd> {
+        if self.jq_running {
+            self.jq_running = false;
+            self.flash = Some("jq filter stopped".into());
+            return vec![Cmd::CancelJq];
+        }
+        let had = self.in_flight.is_some() || self.activity.is_some();
+        self.search = None;
+        let cmds = self.cancel_quietly();
+        if had {
+            self.flash = Some("Cancelled".into());
+            if self.focus == Focus::Editor {
+                self.focus = Focus::List;
+            }
+        }
+        cmds
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,148 @@
+//! One request of the session (a row of the list) with its last response.
+
+use super::body::BodyDoc;
+use crate::decode::Diagnosis;
+use crate::items;
+use crate::line::quote;
+use crate::model::Exchange;
+
+/// Where an entry came from: it decides whether sending it asks first and
+/// whether its exchange may be replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Typed, the demo's, a page or a live copy: sent freely, its last
+    /// exchange replaced by the next.
+    Session,
+    /// Read from a file with `apiscope open` (a customer's HAR, a
+    /// session, a capture, a curl file): offline. Sending it asks first,
+    /// and the live answer goes into a new entry beside it — the recording
+    /// stays what the customer sent.
+    Recorded {
+        /// The file's name, for the question.
+        file: String,
+    },
+    /// Loaded from the history: a resend goes into a new entry.
+    History,
+}
+
+/// One request of the session, with its last response.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The request line, `[METHOD] URL [ITEM…]`.
+    pub line: String,
+    /// A short label for the list (the demo names its requests).
+    pub label: Option<String>,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The last exchange.
+    pub exchange: Option<Exchange>,
+    /// Its diagnosis.
+    pub diagnosis: Option<Diagnosis>,
+    /// The body, prepared for viewing.
+    pub body: Option<BodyDoc>,
+    /// The body through a jq filter (`f`), shown instead of it on the Body tab.
+    pub filtered: Option<Filtered>,
+    /// Syntax highlighting of a non-JSON body, as far as it was shown
+    /// (`None` until the Body tab shows it, or when it has no syntax).
+    pub highlight: Option<Box<super::syntax::Highlighted>>,
+    /// Whether `highlight` was decided (set up, or found not to apply).
+    pub highlight_tried: bool,
+    /// An edit of the request line not sent yet (kept when another entry
+    /// is selected).
+    pub draft: Option<String>,
+    /// Bumped with every response, so a late jq result for an older body
+    /// is dropped.
+    pub generation: u64,
+}
+
+/// A jq filter's output.
+#[derive(Debug, Clone)]
+pub struct Filtered {
+    /// The filter.
+    pub filter: String,
+    /// Its outputs, pretty-printed, one after the other.
+    pub output: Vec<u8>,
+    /// How many outputs.
+    pub count: usize,
+    /// The view index of `output`.
+    pub doc: BodyDoc,
+}
+
+impl Entry {
+    /// An entry with no response yet.
+    pub fn new(line: &str, label: Option<&str>) -> Entry {
+        Entry {
+            line: line.to_owned(),
+            label: label.map(str::to_owned),
+            origin: Origin::Session,
+            exchange: None,
+            diagnosis: None,
+            body: None,
+            filtered: None,
+            highlight: None,
+            highlight_tried: false,
+            draft: None,
+            generation: 0,
+        }
+    }
+
+    /// An entry for a recorded exchange (from a session, HAR, capture or
+    /// curl command, or the history): its request as a request line, its
+    /// response decoded.
+    pub fn recorded(exchange: Exchange, diagnosis: Option<Diagnosis>, origin: Origin) -> Entry {
+        let line = match &exchange.request {
+            Some(r) => items::to_words(r)
+                .iter()
+                .map(|w| quote(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => "GET https://".to_owned(),
+        };
+        let (exchange, diagnosis) = if exchange.has_response() {
+            (Some(exchange), diagnosis)
+        } else {
+            (None, None)
+        };
+        let mut e = Entry::new(&line, None);
+        e.origin = origin;
+        e.body = exchange.as_ref().map(|e| BodyDoc::new(&e.response.body));
+        e.exchange = exchange;
+        e.diagnosis = diagnosis;
+        e
+    }
+
+    /// Whether this entry is a recording that must not be replaced.
+    pub fn is_recording(&self) -> bool {
+        self.origin != Origin::Session && self.exchange.is_some()
+    }
+
+    /// Takes a new exchange: the body view, the filter and the draft are
+    /// reset.
+    pub fn set_response(&mut self, exchange: Exchange, diagnosis: Diagnosis) {
+        self.body = Some(BodyDoc::new(&exchange.response.body));
+        self.filtered = None;
+        self.draft = None;
+        self.generation += 1;
+        self.highlight = None;
+        self.highlight_tried = false;
+        self.exchange = Some(exchange);
+        self.diagnosis = Some(diagnosis);
+    }
+
+    /// What the Body tab shows: the jq output when a filter is applied,
+    /// else the body; a view index with the bytes it indexes.
+    pub fn body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
+        if self.filtered.is_some() {
+            return self.filtered.as_mut().map(|f| (&mut f.doc, &f.output[..]));
+        }
+        self.original_body_mut()
+    }
+
+    /// The response body itself (the overview's preview).
+    pub fn original_body_mut(&mut self) -> Option<(&mut BodyDoc, &[u8])> {
+        match (self.body.as_mut(), self.exchange.as_ref()) {
+            (Some(d), Some(e)) => Some((d, &e.response.body)),
+            _ => None,
+        }
+    }
+}
