@@ -63,7 +63,10 @@ fn main() {
             ("envelope", "Authorization:Bearer imb_pat_demo", "/envelope/v1/boards?limit=10"),
             ("coded", "Authorization:Bearer coded_demo_token", "/coded/v1/projects?page_size=10"),
         ] {
-            let server = demo::start(None, DemoConfig { rate: Some(rate) })
+            let server = demo::start(None, DemoConfig {
+                    rate: Some(rate),
+                    log: None,
+                })
                 .await
                 .expect("demo server");
             let s = run_pages(&server.base_url(), auth, path).await;
@@ -87,6 +90,7 @@ fn main() {
                     limit: 1_000_000,
                     window_s: 60,
                 }),
+                log: None,
             },
         )
         .await

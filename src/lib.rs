@@ -11,7 +11,7 @@
 //! ```
 
 pub use apiscope_core::{
-    budget, decode, driver, input, items, line, model, redact, report, secrets, timeline,
+    budget, decode, driver, input, items, line, model, redact, report, secrets, time, timeline,
 };
 
 pub mod cli;

@@ -17,44 +17,45 @@ fn google_style_error_is_not_envelope() {
     assert_eq!(d["error"]["request_id"], "abc-123");
 }
 
-#[test]
-fn common_public_shapes() {
-    let cases: &[(u16, &str, &str, &str)] = &[
-        (
-            400,
-            r#"{"error":"invalid_grant","error_description":"Bad code"}"#,
-            "invalid_grant",
-            "Bad code",
-        ),
-        (
-            401,
-            r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#,
-            "invalid_api_key",
-            "Incorrect API key",
-        ),
-        (
-            404,
-            r#"{"message":"Not Found","documentation_url":"https://docs.example.com"}"#,
-            "",
-            "Not Found",
-        ),
-        (
-            400,
-            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#,
-            "ResourceNotFoundException",
-            "Requested resource not found",
-        ),
-    ];
-    for (status, body, code, message) in cases {
-        let (_, d) = decode_one(&raw(*status, &[JSON], body), &[]);
-        assert_eq!(d["dialect"], "generic", "{body}");
-        if code.is_empty() {
-            assert_eq!(d["error"]["code"], Value::Null, "{body}");
-        } else {
-            assert_eq!(d["error"]["code"], *code, "{body}");
-        }
-        assert_eq!(d["error"]["message"], *message, "{body}");
-    }
+#[rstest::rstest]
+#[case::oauth(
+    400,
+    r#"{"error":"invalid_grant","error_description":"Bad code"}"#,
+    Some("invalid_grant"),
+    "Bad code"
+)]
+#[case::openai(
+    401,
+    r#"{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+    Some("invalid_api_key"),
+    "Incorrect API key"
+)]
+#[case::github(
+    404,
+    r#"{"message":"Not Found","documentation_url":"https://docs.example.com"}"#,
+    None,
+    "Not Found"
+)]
+#[case::aws_json(
+    400,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#,
+    Some("ResourceNotFoundException"),
+    "Requested resource not found"
+)]
+fn common_public_shapes(
+    #[case] status: u16,
+    #[case] body: &str,
+    #[case] code: Option<&str>,
+    #[case] message: &str,
+) {
+    let (_, d) = decode_one(&raw(status, &[JSON], body), &[]);
+    assert_eq!(d["dialect"], "generic", "{body}");
+    assert_eq!(
+        d["error"]["code"],
+        code.map_or(Value::Null, Value::from),
+        "{body}"
+    );
+    assert_eq!(d["error"]["message"], message, "{body}");
 }
 
 #[test]

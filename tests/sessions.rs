@@ -317,9 +317,9 @@ fn the_timeline_shows_where_the_budget_ran_out() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ticket.har");
     let mut exchanges = input::read_any(path).unwrap();
     // Spread the envelope requests over two 300 s windows.
-    exchanges[0].timing.started = Some("2026-01-01T00:00:00.000Z".into());
-    exchanges[1].timing.started = Some("2026-01-01T00:04:00.000Z".into());
-    exchanges[2].timing.started = Some("2026-01-01T00:06:40.000Z".into());
+    exchanges[0].timing.started_ms = Some(1_767_225_600_000);
+    exchanges[1].timing.started_ms = Some(1_767_225_840_000);
+    exchanges[2].timing.started_ms = Some(1_767_226_000_000);
     let diagnoses = decode::diagnose_all(&exchanges, &profiles, &Options::default());
     let hosts = apiscope::timeline::build(&exchanges, &diagnoses, &profiles);
     let envelope = hosts

@@ -4,7 +4,7 @@ use super::{Error, Outcome, Result, write_out};
 
 /// Runs the demo API until Ctrl-C.
 pub async fn run(port: Option<u16>, rate: Option<crate::demo::Rate>) -> Result<Outcome> {
-    let server = crate::demo::start(port, crate::demo::DemoConfig { rate })
+    let server = crate::demo::start(port, crate::demo::DemoConfig { rate, log: None })
         .await
         .map_err(|e| {
             Error::Setup(format!(

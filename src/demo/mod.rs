@@ -25,12 +25,28 @@ use std::sync::{Arc, Mutex};
 pub const COLLECTION_SIZE: usize = 2000;
 
 /// How the demo server is set up.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DemoConfig {
     /// `--rate LIMIT/SECONDS`: replaces every documented window with this
     /// one (so a test runs in seconds) and announces it in
     /// `RateLimit-Policy`.
     pub rate: Option<Rate>,
+    /// Every request received, in order (tests compare what arrived).
+    pub log: Option<RequestLog>,
+}
+
+/// What arrived: (method, target with query, headers).
+pub type RequestLog = Arc<Mutex<Vec<Logged>>>;
+
+/// One request as the demo server received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// The headers, lower-case names, in order.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A rate limit: `limit` requests per `window_s` seconds.
@@ -299,6 +315,27 @@ async fn serve_one(
         .await
         .map(|b| b.to_vec())
         .unwrap_or_default();
+    if let Some(log) = &state.config.log
+        && let Ok(mut log) = log.lock()
+    {
+        log.push(Logged {
+            method: parts.method.as_str().to_owned(),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+        });
+    }
     let path = parts.uri.path().to_owned();
     let query: Vec<(String, String)> = parts
         .uri
@@ -309,7 +346,20 @@ async fn serve_one(
                 .collect()
         })
         .unwrap_or_default();
-    let base = format!("http://{addr}");
+    // Links are built from the Host the client asked for, so a client that
+    // says `localhost:PORT` gets links to the same origin (its credentials
+    // follow them) and one that says `127.0.0.1:PORT` gets those.
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .map_or_else(|| addr.to_string(), str::to_owned);
+    let base = format!("http://{host}");
     let resp = if path == "/" || path.is_empty() {
         DemoResponse::json(200, index(&base))
     } else {

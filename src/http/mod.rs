@@ -66,7 +66,7 @@ impl Client {
     /// Never fails: a request that gets no response carries a [`Failure`].
     pub async fn send(&self, request: &Request) -> Exchange {
         let started = Instant::now();
-        let started_wall = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let started_wall = crate::time::unix_ms(std::time::SystemTime::now());
         let mut current = request.clone();
         let mut notes = Vec::new();
         for hop in 0..=self.options.max_redirects {
@@ -80,7 +80,7 @@ impl Client {
                             notes,
                             ..Response::default()
                         },
-                        timing: timing(started, &started_wall),
+                        timing: timing(started, started_wall),
                         failure: Some(failure),
                     };
                 }
@@ -94,7 +94,7 @@ impl Client {
                     return Exchange {
                         request: Some(current),
                         response: Response::default(),
-                        timing: timing(started, &started_wall),
+                        timing: timing(started, started_wall),
                         failure: Some(Failure {
                             kind: FailureKind::Redirect,
                             message: format!("more than {} redirects", self.options.max_redirects),
@@ -127,7 +127,7 @@ impl Client {
             return Exchange {
                 request: Some(current),
                 response,
-                timing: timing(started, &started_wall),
+                timing: timing(started, started_wall),
                 failure: None,
             };
         }
@@ -232,9 +232,9 @@ pub fn human_size(n: usize) -> String {
     }
 }
 
-fn timing(started: Instant, wall: &str) -> Timing {
+fn timing(started: Instant, wall_ms: i64) -> Timing {
     Timing {
-        started: Some(wall.to_owned()),
+        started_ms: Some(wall_ms),
         total_ms: Some(started.elapsed().as_secs_f64() * 1e3),
     }
 }

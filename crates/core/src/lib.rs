@@ -24,4 +24,5 @@ pub mod model;
 pub mod redact;
 pub mod report;
 pub mod secrets;
+pub mod time;
 pub mod timeline;

@@ -338,7 +338,7 @@ mod tests {
         .to_request();
         let c = curl_command(&req);
         assert!(c.starts_with("curl -i -H 'X-A: it'\\''s'"), "{c}");
-        assert!(c.ends_with("--url 'http://localhost:80/x?a=1&b=2'"), "{c}");
+        assert!(c.ends_with("--url 'http://localhost/x?a=1&b=2'"), "{c}");
         assert!(c.contains("--data-raw '{\"name\":\"a\"}'"), "{c}");
     }
 }

@@ -106,8 +106,12 @@ pub struct Response {
 /// When an exchange happened and how long it took.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
-    /// When the request started, as RFC 3339 text (as HAR gives it).
-    pub started: Option<String>,
+    /// When the request started, Unix milliseconds. Written as RFC 3339
+    /// text (`"started": "2026-01-01T00:00:00.000Z"`, as HAR writes it);
+    /// read from that or an HTTP date; a date that does not parse is
+    /// unknown, not an error.
+    #[serde(rename = "started", default, with = "started_serde")]
+    pub started_ms: Option<i64>,
     /// Total time in milliseconds.
     pub total_ms: Option<f64>,
 }
@@ -202,6 +206,23 @@ impl Exchange {
     /// The request URL, when known.
     pub fn url(&self) -> Option<&str> {
         self.request.as_ref().and_then(|r| r.url.as_deref())
+    }
+}
+
+mod started_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match ms {
+            Some(ms) => s.serialize_str(&crate::time::rfc3339_ms(*ms)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?
+            .as_deref()
+            .and_then(crate::time::parse_any_ms))
     }
 }
 

@@ -1,10 +1,12 @@
 //! Pulling the error out of a body: code, message(s), request id and field
 //! errors, at the places the profile names.
 
+use super::code::code_with_source;
 use super::json::Json;
 use super::profile::{FieldSpec, Profile};
-use super::{ErrorInfo, detect, first, lookup, lookup_all};
-use crate::model::{Exchange, Headers};
+use super::signature::signature_matches;
+use super::{ErrorInfo, first, lookup, lookup_all};
+use crate::model::Exchange;
 
 /// Request-id headers read when the body has no request id, in order.
 const REQUEST_ID_HEADERS: &[&str] = &[
@@ -21,57 +23,6 @@ const REQUEST_ID_HEADERS: &[&str] = &[
     "fly-request-id",
     "cf-ray",
 ];
-
-/// The error code as text, from the first of the profile's code pointers
-/// that gives one (`@status` gives the HTTP status, `@header:Name` a
-/// response header). Numeric codes come out in decimal.
-pub fn code_of(profile: &Profile, status: Option<u16>, tree: Option<&Json>) -> Option<String> {
-    code_with_source(profile, status, tree, None).map(|(c, _)| c)
-}
-
-/// The code and whether it came from the body (not from `@status`).
-fn code_with_source(
-    profile: &Profile,
-    status: Option<u16>,
-    tree: Option<&Json>,
-    headers: Option<&Headers>,
-) -> Option<(String, bool)> {
-    for p in &profile.error.code {
-        let found = if p == "@status" {
-            status.map(|s| (s.to_string(), false))
-        } else if let Some(name) = p.strip_prefix("@header:") {
-            headers
-                .and_then(|h| h.get(name))
-                .map(|v| (header_code(v), true))
-        } else {
-            tree.and_then(|t| lookup(t, p))
-                .and_then(Json::scalar_text)
-                .map(|c| (normalise_code(p, c), true))
-        };
-        match found {
-            Some((c, _)) if c.is_empty() || profile.error.ignore_codes.contains(&c) => continue,
-            Some(found) => return Some(found),
-            None => continue,
-        }
-    }
-    None
-}
-
-/// AWS JSON `__type` is `namespace#Code`; keep the code.
-fn normalise_code(pointer: &str, code: String) -> String {
-    if pointer.starts_with("/__type")
-        && let Some((_, short)) = code.rsplit_once('#')
-        && !short.is_empty()
-    {
-        return short.to_owned();
-    }
-    code
-}
-
-/// `x-amzn-ErrorType: ValidationException:http://…` → `ValidationException`.
-fn header_code(v: &str) -> String {
-    v.split(':').next().unwrap_or(v).trim().to_owned()
-}
 
 /// The HTTP status repeated in the body, for a bare body given without one.
 pub fn body_status(profile: &Profile, tree: Option<&Json>) -> Option<u16> {
@@ -98,7 +49,7 @@ pub fn extract(
             .as_ref()
             .is_some_and(|(c, _)| spec.success_codes.contains(c));
         let says_error = match &spec.present {
-            Some(sig) => detect::signature_matches(sig, profile, exchange, tree),
+            Some(sig) => signature_matches(sig, profile, exchange, tree),
             None => code.as_ref().is_some_and(|(_, from_body)| *from_body),
         };
         if success_code || !says_error {

@@ -3,6 +3,7 @@
 //! reports only render what this produces.
 
 pub mod body;
+pub mod code;
 pub mod detect;
 pub mod error;
 pub mod findings;
@@ -10,6 +11,7 @@ pub mod json;
 pub mod pagination;
 pub mod profile;
 pub mod ratelimit;
+pub mod signature;
 pub mod troubleshoot;
 
 use crate::model::Exchange;

@@ -173,7 +173,10 @@ fn exchange(e: Entry) -> Exchange {
         request: Some(request),
         response,
         timing: Timing {
-            started: e.started_date_time,
+            started_ms: e
+                .started_date_time
+                .as_deref()
+                .and_then(crate::time::parse_any_ms),
             total_ms: e.time.filter(|t| *t >= 0.0),
         },
         failure: None,
@@ -240,7 +243,7 @@ pub fn to_json(exchanges: &[Exchange], keep_secrets: bool) -> String {
                 }
             }
             let mut entry = json!({
-                "startedDateTime": e.timing.started.clone().unwrap_or_else(crate::report::now_rfc3339),
+                "startedDateTime": e.timing.started_ms.map_or_else(crate::report::now_rfc3339, crate::time::rfc3339_ms),
                 "time": e.timing.total_ms.unwrap_or(0.0),
                 "request": request,
                 "response": {

@@ -100,35 +100,7 @@ pub fn sanitize_json(json: &str) -> String {
     out
 }
 
-/// `Thu, 01 Jan 2026 00:00:00 GMT` for a Unix time.
-pub fn http_date(unix: i64) -> String {
-    if unix < 0 {
-        return unix.to_string();
-    }
-    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix as u64))
-}
-
-/// `2026-01-01T00:00:00Z` for a Unix time (UTC).
-pub fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
+pub use crate::time::{http_date, rfc3339};
 
 /// The current time as RFC 3339.
 pub fn now_rfc3339() -> String {

@@ -1,0 +1,185 @@
+//! Every conversion between times and text, in one place and total: any
+//! `i64` formats without a panic (`httpdate` panics past the year 9999,
+//! and a server can send `X-RateLimit-Reset: 1e23`), and what cannot be a
+//! real date is said to be so by [`plausible`].
+
+/// 9999-12-31T23:59:59Z: the last second a four-digit year can write.
+pub const MAX_UNIX: i64 = 253_402_300_799;
+
+/// Whether a Unix time is one a server could mean: 1970 to 9999.
+pub fn plausible(unix: i64) -> bool {
+    (0..=MAX_UNIX).contains(&unix)
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
+/// days-to-civil, exact for every `i64` day in range of `i64` seconds).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Days since 1970-01-01 of a civil date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2026-01-01T00:00:00Z` for a Unix time (UTC), any `i64`.
+pub fn rfc3339(unix: i64) -> String {
+    let (y, m, d) = civil(unix.div_euclid(86_400));
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// `2026-01-01T00:00:00.123Z` for Unix milliseconds, as HAR writes it.
+pub fn rfc3339_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let frac = ms.rem_euclid(1000);
+    let base = rfc3339(secs);
+    format!("{}.{frac:03}Z", &base[..base.len() - 1])
+}
+
+/// `Thu, 01 Jan 2026 00:00:00 GMT` for a Unix time, any `i64`.
+pub fn http_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix.div_euclid(86_400);
+    let (y, m, d) = civil(days);
+    let secs = unix.rem_euclid(86_400);
+    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(m - 1).unwrap_or(0).min(11)];
+    format!(
+        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Unix milliseconds of RFC 3339 text (`2026-01-01T00:00:00.123Z`,
+/// `…+01:00`, a space instead of `T`).
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = s.get(19..)?;
+    let mut ms = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        let digits = &frac[..n];
+        ms = format!("{digits:0<3}")[..3].parse::<i64>().unwrap_or(0);
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let oh = rest.get(1..3)?.parse::<i64>().ok()?;
+            let om = rest
+                .get(3..)
+                .map(|r| r.trim_start_matches(':'))
+                .and_then(|r| r.get(..2))?
+                .parse::<i64>()
+                .ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
+    Some(secs * 1000 + ms)
+}
+
+/// Unix seconds of RFC 3339 text.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    parse_rfc3339_ms(s).map(|ms| ms.div_euclid(1000))
+}
+
+/// Unix seconds of an HTTP date (`Thu, 01 Jan 2026 00:00:00 GMT`, and the
+/// obsolete RFC 850 and asctime forms).
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    httpdate::parse_http_date(s.trim())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+}
+
+/// Unix milliseconds of a timestamp in either form.
+pub fn parse_any_ms(s: &str) -> Option<i64> {
+    parse_rfc3339_ms(s).or_else(|| parse_http_date(s).map(|t| t * 1000))
+}
+
+/// Unix milliseconds of a [`std::time::SystemTime`] (0 before 1970).
+pub fn unix_ms(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_and_parse_back() {
+        assert_eq!(rfc3339(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(http_date(1_767_225_600), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(rfc3339_ms(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
+        assert_eq!(
+            parse_rfc3339_ms("2026-01-01T01:00:00.1+01:00"),
+            Some(1_767_225_600_100)
+        );
+        assert_eq!(parse_rfc3339("2026-01-01 00:00:00"), Some(1_767_225_600));
+        assert_eq!(
+            parse_any_ms("Thu, 01 Jan 2026 00:00:00 GMT"),
+            Some(1_767_225_600_000)
+        );
+        for t in [-1, 1_767_225_600, 253_402_300_799] {
+            assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+            assert_eq!(parse_http_date(&http_date(t)).unwrap_or(t), t);
+        }
+    }
+
+    #[test]
+    fn absurd_times_never_panic() {
+        for t in [i64::MIN, i64::MAX, 253_402_300_800, 100_000_000_000_000, -1] {
+            let _ = rfc3339(t / 1000);
+            let _ = http_date(t / 1000);
+            let _ = rfc3339_ms(t);
+        }
+        assert!(!plausible(253_402_300_800));
+        assert!(plausible(1_767_225_600));
+    }
+}
