@@ -164,8 +164,22 @@ pub struct SendArgs {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Also save the exchange(s) as an apiscope session: a path, or a name
-    /// for the sessions directory. Credentials are redacted.
+    /// Print only the response body's bytes (for pipes), no diagnosis.
+    #[arg(short = 'b', long, conflicts_with_all = ["format", "output"])]
+    pub body: bool,
+
+    /// Write the response body to FILE (the diagnosis still prints).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "paginate"
+    )]
+    pub output: Option<String>,
+
+    /// Also save the exchange(s): `x.har` a HAR 1.2 file, `x.md` the
+    /// Markdown report, `x.json` (or a NAME for the sessions directory) an
+    /// apiscope session. Credentials are redacted.
     #[arg(long, value_name = "FILE|NAME")]
     pub save: Option<String>,
 
@@ -211,6 +225,16 @@ pub struct ReplayArgs {
     /// rate-limit window) before stopping with a message.
     #[arg(long, default_value_t = 900.0, value_name = "SECONDS")]
     pub max_wait: f64,
+
+    /// With --live: send this bearer token instead of the recorded
+    /// credential (a saved file holds `REDACTED` there).
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+
+    /// With --live: set this header on every request, `Name: value`
+    /// (replaces a recorded one of that name; repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
 
     /// In a Markdown report, keep tokens in URLs (redacted by default).
     #[arg(long)]

@@ -259,11 +259,16 @@ fn har_prints_one_line_per_entry_and_markdown_summarises() {
     let md = apiscope(&["decode", "-", "--format", "markdown"], input.as_bytes());
     assert!(
         md.stdout
-            .starts_with("## apiscope diagnosis: 40 responses, 4 failed"),
+            .starts_with("<!-- apiscope report -->\n## What happened: 40 requests, 4 failed"),
         "{}",
         md.stdout
     );
-    assert!(md.stdout.contains("**Troubleshooting**"));
+    assert!(md.stdout.contains("**What to do**"));
+    assert!(md.stdout.contains("Your requests went over the rate limit"));
+    assert!(
+        md.stdout
+            .contains("<details><summary>Technical details</summary>")
+    );
 }
 
 #[test]

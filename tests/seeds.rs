@@ -169,7 +169,11 @@ fn envelope_validation_fields_and_rate_limit_example() {
         d["rate_limit"],
         json!({"limit": 300, "remaining": 0, "used": null, "reset_at": 1767225600, "retry_after_s": 30, "window_s": 300})
     );
-    assert_eq!(steps(&d)[0], "Wait 30 s (Retry-After) before retrying");
+    // The vendor's wording, with what this response says.
+    assert_eq!(
+        steps(&d)[0],
+        "Read the Retry-After header and wait before retrying (here: 30 s)"
+    );
     assert_eq!(d["error"]["request_id"], "req_x9y8z7w6v5u4t3s2");
 }
 

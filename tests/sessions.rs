@@ -322,26 +322,39 @@ fn the_timeline_shows_where_the_budget_ran_out() {
     exchanges[2].timing.started_ms = Some(1_767_226_000_000);
     let diagnoses = decode::diagnose_all(&exchanges, &profiles, &Options::default());
     let hosts = apiscope::timeline::build(&exchanges, &diagnoses, &profiles);
+    let labels: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+    // One timeline per budget: API and credential, as the driver counts.
     let envelope = hosts
         .iter()
-        .find(|h| h.host == "api.envelope.example")
-        .unwrap();
+        .find(|h| {
+            h.host
+                .starts_with("api.envelope.example · envelope · credential …")
+        })
+        .unwrap_or_else(|| panic!("{labels:#?}"));
     assert_eq!(envelope.limit, Some(300));
     assert_eq!(envelope.window_s, 300);
-    assert_eq!(envelope.windows.len(), 2);
-    assert_eq!(envelope.windows[0].requests, 2);
-    assert_eq!(envelope.windows[1].rejected, 1);
-    assert_eq!(envelope.first_429.map(|(i, _)| i), Some(2));
+    assert_eq!(envelope.windows.len(), 1);
+    assert_eq!(envelope.windows[0].requests, 2, "{labels:#?}");
+    assert!(envelope.first_429.is_none());
+    // The 429 came from the unauthenticated budget (no token was sent):
+    // its own timeline, with the limit that applies to it.
+    let anonymous = hosts
+        .iter()
+        .find(|h| h.host == "api.envelope.example · envelope · no credential")
+        .unwrap_or_else(|| panic!("{labels:#?}"));
+    assert_eq!(anonymous.first_429.map(|(i, _)| i), Some(2));
+    assert_eq!(anonymous.windows[0].rejected, 1);
     let text = apiscope::timeline::render_text(&hosts);
     assert!(
         text.contains("429s began at exchange #3 (2026-01-01T00:06:40Z)"),
         "{text}"
     );
-    let coded = hosts
+    let coded: Vec<_> = hosts
         .iter()
-        .find(|h| h.host == "api.coded.example")
-        .unwrap();
-    assert!(coded.first_429.is_none());
+        .filter(|h| h.host.starts_with("api.coded.example · coded"))
+        .collect();
+    assert!(!coded.is_empty(), "{labels:#?}");
+    assert!(coded.iter().all(|h| h.first_429.is_none()));
 
     // replay prints it after the diagnoses.
     let r = apiscope(&["replay", path], b"");
@@ -353,8 +366,11 @@ fn the_timeline_shows_where_the_budget_ran_out() {
     );
     assert!(
         r.stdout
-            .contains("api.errors-array.example: limit 100 per 60 s")
+            .contains("api.errors-array.example · errors-array · "),
+        "{}",
+        r.stdout
     );
+    assert!(r.stdout.contains(": limit 100 per 60 s"), "{}", r.stdout);
 }
 
 #[test]

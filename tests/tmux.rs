@@ -260,7 +260,7 @@ fn open_a_ticket_har_shows_the_first_failure() {
     t.keys(&["T"]);
     t.wait_for(&[
         "Rate-limit timeline of 16 exchanges",
-        "api.envelope.example: limit 300 per 300 s",
+        "api.envelope.example · envelope · no credential: limit 60 per 300 s",
         "429s began at exchange #3",
     ]);
     t.quit();

@@ -184,7 +184,8 @@ fn write_out(text: &str) -> Result<()> {
     write_bytes(text.as_bytes())
 }
 
-fn write_bytes(bytes: &[u8]) -> Result<()> {
+/// Writes bytes to stdout as they are; a closed pipe is not an error.
+pub fn write_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -206,7 +207,8 @@ fn emit_report(format: Format, diagnoses: &[Diagnosis], keep_secrets: bool) -> R
     emit(format, diagnoses)
 }
 
-fn use_color() -> bool {
+/// Whether text on stdout may be coloured: a terminal, no `NO_COLOR`.
+pub fn use_color() -> bool {
     std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
@@ -243,14 +245,65 @@ fn count_bar(max: u64, unit: &str) -> indicatif::ProgressBar {
     pb
 }
 
-/// Writes exchanges as a session at `target`: a path (ends in `.json` or
-/// names a directory part), else a name in the sessions directory.
+/// Writes exchanges where `--save` says, in the format its extension names:
+/// `.har` a HAR 1.2 file, `.md` the Markdown report, else an apiscope
+/// session (a path ending in `.json` or with a directory part, or a name in
+/// the sessions directory).
 fn save_session(
     target: &str,
     exchanges: &[crate::model::Exchange],
     profiles: &Profiles,
     keep_secrets: bool,
 ) -> Result<()> {
+    let lower = target.to_ascii_lowercase();
+    if lower.ends_with(".har") || lower.ends_with(".md") {
+        let path = std::path::PathBuf::from(target);
+        // Never replace a file apiscope did not write.
+        if let Ok(existing) = std::fs::read(&path) {
+            let ours = if lower.ends_with(".har") {
+                crate::input::har::sniff(&existing)
+            } else {
+                report::markdown::sniff(&existing)
+            };
+            if !ours {
+                return Err(Error::Usage(format!(
+                    "--save: {} exists and was not written by apiscope; it was left as it was (choose another path)",
+                    path.display()
+                )));
+            }
+        } else if path.exists() {
+            return Err(Error::Usage(format!(
+                "--save: {} is not a file",
+                path.display()
+            )));
+        }
+        let text = if lower.ends_with(".har") {
+            crate::input::har::to_json(exchanges, keep_secrets)
+        } else {
+            let diagnoses = crate::decode::diagnose_all(
+                exchanges,
+                profiles,
+                &crate::decode::Options::default(),
+            );
+            if keep_secrets {
+                report::markdown::render_keeping_secrets(&diagnoses)
+            } else {
+                report::markdown::render(&diagnoses)
+            }
+        };
+        crate::store::write_atomic(&path, text.as_bytes()).map_err(Error::Output)?;
+        eprintln!(
+            "apiscope: saved {} exchange(s) to {}{}",
+            exchanges.len(),
+            report::sanitize(&path.display().to_string(), false),
+            if keep_secrets {
+                " (credentials kept)"
+            } else {
+                " (credentials redacted)"
+            }
+        );
+        return Ok(());
+    }
     let path = if target.ends_with(".json") || target.contains(std::path::MAIN_SEPARATOR) {
         std::path::PathBuf::from(target)
     } else {

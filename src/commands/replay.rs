@@ -10,7 +10,7 @@ use crate::cli::ReplayArgs;
 use crate::decode::{self, Diagnosis, Options};
 use crate::driver::{self, Engine, Received, Run, WaitReason};
 use crate::http::drive::{self, Event};
-use crate::model::Exchange;
+use crate::model::{Exchange, Request};
 use crate::report::{self, Format};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -139,27 +139,12 @@ async fn live(
             )));
         }
     }
-    if exchanges.iter().any(|e| {
-        e.request.as_ref().is_some_and(|r| {
-            r.headers
-                .iter()
-                .any(|(_, v)| v.contains(crate::redact::MARK))
-                || r.url
-                    .as_deref()
-                    .is_some_and(|u| u.contains(crate::redact::MARK))
-        })
-    }) {
-        super::warn(&format!(
-            "some requests hold redacted credentials ({}); expect the server to refuse them",
-            crate::redact::MARK
-        ));
-    }
+    let (requests, redacted) = prepare(args, &exchanges)?;
     let client = client_with(args.timeout, |_| {})?;
     let settings = driver::Settings {
         max_wait: max_wait(args.max_wait)?,
         ..driver::Settings::default()
     };
-    let requests: Vec<_> = exchanges.iter().filter_map(|e| e.request.clone()).collect();
     let mut engine = Engine::default();
     let mut run = Run::sequence(requests, settings);
     let progress = count_bar(exchanges.len() as u64, "request");
@@ -224,7 +209,85 @@ async fn live(
             live_diagnoses.iter().any(Diagnosis::is_error) || summary.stop.is_failure(),
         ));
     }
-    check(args, &exchanges, &live_diagnoses, profiles, options)
+    check(
+        args,
+        &exchanges,
+        &live_diagnoses,
+        &redacted,
+        profiles,
+        options,
+    )
+}
+
+/// The requests to send: `--bearer` / `-H` applied, `{{env.NAME}}`
+/// resolved (the same resolution as `send` and the TUI), and credentials a
+/// saved file redacted left out — the marker is never sent, and the user is
+/// told up front. Returns which requests lost a credential.
+fn prepare(args: &ReplayArgs, exchanges: &[Exchange]) -> Result<(Vec<Request>, Vec<bool>)> {
+    let overrides = crate::input::parse_header_flags(&args.headers)?;
+    let mut requests = Vec::new();
+    let mut redacted = Vec::new();
+    let mut lost: Vec<String> = Vec::new();
+    for (i, e) in exchanges.iter().enumerate() {
+        let Some(r) = &e.request else { continue };
+        let mut r = r.clone();
+        if let Some(token) = &args.bearer {
+            r.headers.remove("authorization");
+            r.headers.push("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in overrides.iter() {
+            r.headers.remove(name);
+            r.headers.push(name, value);
+        }
+        let r = crate::line::expand_request(&r, super::send::env_lookup)
+            .map_err(|e| Error::Usage(format!("request {}: {e}", i + 1)))?;
+        let (r, removed) = crate::secrets::strip_redacted(&r);
+        for n in &removed {
+            if !lost.contains(n) {
+                lost.push(n.clone());
+            }
+        }
+        redacted.push(!removed.is_empty());
+        let words: Vec<String> = [r.url.clone().unwrap_or_default()]
+            .into_iter()
+            .chain(r.headers.iter().map(|(_, v)| v.to_owned()))
+            .collect();
+        if let Some(var) = words.iter().find_map(|w| crate::line::unresolved(w)) {
+            return Err(Error::Usage(format!(
+                "request {}: {var} is not resolved; nothing was sent",
+                i + 1
+            )));
+        }
+        requests.push(r);
+    }
+    let n = redacted.iter().filter(|r| **r).count();
+    if n > 0 {
+        super::warn(&format!(
+            "{n} request(s) hold credentials the file redacted ({}: {}); they go without them. Give the real one with --bearer TOKEN or -H 'Name: value'",
+            crate::redact::MARK,
+            lost.join(", ")
+        ));
+    }
+    Ok((requests, redacted))
+}
+
+/// What `--check` says of one exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Same,
+    Different,
+    /// Sent without a credential the file redacted: not comparable.
+    Redacted,
+}
+
+impl Verdict {
+    fn text(self) -> &'static str {
+        match self {
+            Verdict::Same => "same",
+            Verdict::Different => "DIFFERENT",
+            Verdict::Redacted => "credential redacted",
+        }
+    }
 }
 
 /// Status, dialect and error code: what `replay --check` compares.
@@ -247,11 +310,14 @@ fn outcome_text(o: &Outcome3) -> String {
     )
 }
 
-/// The recorded vs live table; exit 1 on any difference.
+/// The recorded vs live table; exit 1 on any difference. A request sent
+/// without a credential the file redacted is "credential redacted", not a
+/// difference: the server had no way to answer it as it did.
 fn check(
     args: &ReplayArgs,
     exchanges: &[Exchange],
     live_diagnoses: &[Diagnosis],
+    redacted: &[bool],
     profiles: &decode::Profiles,
     options: &Options,
 ) -> Result<Outcome> {
@@ -269,21 +335,27 @@ fn check(
     };
     let mut differ = 0;
     let mut rows = Vec::new();
+    let mut unknown = 0;
     for (i, (rec, live)) in recorded.iter().zip(live_diagnoses).enumerate() {
         let l = outcome(live);
         let r = rec.as_ref().map(outcome);
-        let same = r.as_ref() == Some(&l);
-        if !same {
+        let verdict = if rec.as_ref().is_some_and(|rec| rec.same_outcome(live)) {
+            Verdict::Same
+        } else if redacted.get(i).copied().unwrap_or(false) {
+            unknown += 1;
+            Verdict::Redacted
+        } else {
             differ += 1;
-        }
-        rows.push((i + 1, live, r, l, same));
+            Verdict::Different
+        };
+        rows.push((i + 1, live, r, l, verdict));
     }
     // Requests the run did not get to (it stopped) are differences too.
     differ += exchanges.len().saturating_sub(live_diagnoses.len());
     let mut out = String::new();
     match args.format {
         Format::Json => {
-            for (n, live, r, l, same) in &rows {
+            for (n, live, r, l, verdict) in &rows {
                 let side =
                     |o: &Outcome3| serde_json::json!({"status": o.0, "dialect": o.1, "code": o.2});
                 let line = serde_json::json!({
@@ -292,7 +364,8 @@ fn check(
                     "url": live.url,
                     "recorded": r.as_ref().map(side),
                     "live": side(l),
-                    "same": same,
+                    "same": *verdict == Verdict::Same,
+                    "verdict": verdict.text(),
                 });
                 out.push_str(&report::sanitize_json(&line.to_string()));
                 out.push('\n');
@@ -301,7 +374,7 @@ fn check(
         Format::Text | Format::Markdown => {
             let cells: Vec<[String; 5]> = rows
                 .iter()
-                .map(|(n, live, r, l, same)| {
+                .map(|(n, live, r, l, verdict)| {
                     let what = format!(
                         "{} {}",
                         live.method.as_deref().unwrap_or("GET"),
@@ -312,11 +385,7 @@ fn check(
                         report::sanitize(&what, false),
                         r.as_ref().map_or("(not recorded)".into(), outcome_text),
                         outcome_text(l),
-                        if *same {
-                            "same".into()
-                        } else {
-                            "DIFFERENT".into()
-                        },
+                        verdict.text().into(),
                     ]
                 })
                 .collect();
@@ -353,10 +422,16 @@ fn check(
                 }
             }
             out.push_str(&format!(
-                "\n{} of {} exchanges differ in status, dialect or error code\n",
+                "\n{} of {} exchanges differ in status, dialect or error code",
                 differ,
                 exchanges.len()
             ));
+            if unknown > 0 {
+                out.push_str(&format!(
+                    "; {unknown} not compared: their credential was redacted in the file (--bearer or -H gives a real one)"
+                ));
+            }
+            out.push('\n');
         }
     }
     write_out(&out)?;

@@ -13,12 +13,25 @@ use crate::report::{self, Format};
 use base64::Engine as _;
 use std::time::Instant;
 
-/// The request the arguments describe: the items, then `--bearer` /
-/// `--auth`, which replace any Authorization item.
+/// The process environment, for `{{env.NAME}}`.
+pub fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The request the arguments describe: `{{env.NAME}}` resolved, the items,
+/// then `--bearer` / `--auth`, which replace any Authorization item. A
+/// request that cannot be formed is an error before anything is sent.
 fn request(args: &SendArgs) -> Result<Request> {
-    let spec = crate::items::parse(&args.request)?;
+    let words = args
+        .request
+        .iter()
+        .map(|w| crate::line::expand_env(w, env_lookup))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(super::Error::Usage)?;
+    let spec = crate::items::parse(&words)?;
     let mut request = spec.to_request();
     if let Some(token) = &args.bearer {
+        let token = crate::line::expand_env(token, env_lookup).map_err(super::Error::Usage)?;
         request.headers.remove("authorization");
         request
             .headers
@@ -67,7 +80,27 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             let _ = h.record(&exchange, &d, "send", None);
         }
         // The answer first: a request was sent, whatever happens to the file.
-        emit(args.format, std::slice::from_ref(&d))?;
+        if args.body {
+            write_body(&exchange.response.body)?;
+        } else {
+            emit(args.format, std::slice::from_ref(&d))?;
+            if let Some(path) = &args.output {
+                let body = &exchange.response.body;
+                crate::store::write_atomic(std::path::Path::new(path), body)
+                    .map_err(super::Error::Output)?;
+                eprintln!(
+                    "apiscope: body ({}) written to {}",
+                    crate::http::human_size(body.len()),
+                    crate::report::sanitize(path, false)
+                );
+            } else if args.format == Format::Text && !exchange.response.body.is_empty() {
+                let color = use_color();
+                write_out(&format!(
+                    "\n{}",
+                    crate::report::body::render(&exchange.response.body, color)
+                ))?;
+            }
+        }
         if let Some(target) = &args.save {
             save_session(
                 target,
@@ -79,6 +112,20 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         return Ok(outcome_of(&[d]));
     }
     paginate(args, request, &client, &profiles, options).await
+}
+
+/// `--body`: the body's bytes as they came when stdout is a pipe; through
+/// the sanitiser when it is a terminal (a hostile body must not act on it).
+fn write_body(body: &[u8]) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        write_out(&crate::report::sanitize(
+            &String::from_utf8_lossy(body),
+            true,
+        ))
+    } else {
+        super::write_bytes(body)
+    }
 }
 
 /// `send --paginate`: every page, paced by the budget, through the driver.
@@ -167,6 +214,16 @@ async fn paginate(
                     Received::Ignored => return,
                 };
                 any_error |= diagnosis.is_error();
+                if args.body {
+                    let body = &exchange.response.body;
+                    bar.suspend(|| {
+                        if let Err(e) = write_body(body).and_then(|()| write_out("\n")) {
+                            write_error.get_or_insert(e);
+                        }
+                    });
+                    bar.set_position(u64::from(number));
+                    return;
+                }
                 let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
                 if args.format != Format::Json {
                     let sep = if first { "" } else { "\n" };

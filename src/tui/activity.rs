@@ -40,6 +40,9 @@ impl App {
                 return Vec::new();
             }
         };
+        if self.refuse_redacted(&request) {
+            return Vec::new();
+        }
         let cur = &self.entries[self.selected];
         if matches!(cur.origin, Origin::Recorded { .. }) && !confirmed {
             self.ask_live(Action::Send, &request, None);
@@ -63,6 +66,22 @@ impl App {
             waiting: None,
             done: 0,
         })
+    }
+
+    /// Whether `request` holds a credential a saved file redacted; then it
+    /// is not sent (the marker never goes out) and the user is told where
+    /// to put a real one.
+    fn refuse_redacted(&mut self, request: &Request) -> bool {
+        let (_, redacted) = crate::secrets::strip_redacted(request);
+        if redacted.is_empty() {
+            return false;
+        }
+        self.flash = Some(format!(
+            "Not sent: {} holds {} (the file redacted it); put a real credential in the request line (e), e.g. 'Authorization:Bearer {{{{env.TOKEN}}}}'",
+            redacted.join(", "),
+            crate::redact::MARK
+        ));
+        true
     }
 
     /// A new entry beside `source` for its live answer ("live: label").
@@ -171,6 +190,11 @@ impl App {
             self.flash = Some("The request of this response is not known".into());
             return Vec::new();
         };
+        let d = d.clone();
+        let recorded = matches!(e.origin, Origin::Recorded { .. });
+        if self.refuse_redacted(&request) {
+            return Vec::new();
+        }
         let action = if all {
             Action::AllPages
         } else {
@@ -186,8 +210,8 @@ impl App {
         };
         if !confirmed {
             let estimate =
-                all.then(|| driver::estimate(&self.engine, &request, d, &settings, self.now));
-            if matches!(e.origin, Origin::Recorded { .. }) {
+                all.then(|| driver::estimate(&self.engine, &request, &d, &settings, self.now));
+            if recorded {
                 let extra = estimate.map(|est| vec![format!("Estimate: {}.", est.text)]);
                 self.ask_live(action, &request, extra);
                 return Vec::new();
@@ -240,6 +264,10 @@ impl App {
                 return Vec::new();
             }
         };
+        if self.refuse_redacted(&request) {
+            return Vec::new();
+        }
+        let e = &self.entries[self.selected];
         if matches!(e.origin, Origin::Recorded { .. }) && !confirmed {
             self.ask_live(Action::Retry, &request, None);
             return Vec::new();
@@ -290,14 +318,20 @@ impl App {
             self.flash = Some("Nothing to replay".into());
             return Vec::new();
         }
+        // Credentials a file redacted are never sent (the question says so).
+        let mut redacted = 0;
         let requests: Vec<Request> = picked
             .iter()
             .filter_map(|&i| App::parse_line(&self.entries[i].line).ok())
+            .map(|r| {
+                let (stripped, removed) = crate::secrets::strip_redacted(&r);
+                redacted += usize::from(!removed.is_empty());
+                stripped
+            })
             .collect();
         if !confirmed {
             let mut hosts: Vec<String> = Vec::new();
             let mut writes: Vec<String> = Vec::new();
-            let mut redacted = 0;
             for (&i, req) in picked.iter().zip(&requests) {
                 let host = req
                     .url
@@ -315,11 +349,6 @@ impl App {
                         crate::line::short_request(&self.entries[i].line)
                     ));
                 }
-                redacted += usize::from(
-                    crate::secrets::credentials(req)
-                        .iter()
-                        .any(|(_, v)| v.contains(crate::redact::MARK)),
-                );
             }
             let mut lines = vec![format!(
                 "Re-send {} request{} to {}?",
@@ -333,7 +362,7 @@ impl App {
             }
             if redacted > 0 {
                 lines.push(format!(
-                    "{redacted} hold redacted credentials ({}): the server will refuse them.",
+                    "{redacted} hold credentials the file redacted ({}): they go without them.",
                     crate::redact::MARK
                 ));
             }
@@ -617,7 +646,13 @@ impl App {
         let mut differ = 0;
         for (orig, live) in pairs {
             let (r, l) = (outcome(&self.entries[*orig]), outcome(&self.entries[*live]));
-            let same = r.is_some() && r == l;
+            let same = match (
+                &self.entries[*orig].diagnosis,
+                &self.entries[*live].diagnosis,
+            ) {
+                (Some(a), Some(b)) => a.same_outcome(b),
+                _ => false,
+            };
             if !same {
                 differ += 1;
             }

@@ -78,13 +78,7 @@ impl Tab {
 /// Where an API lives, for remembering its dialect: host, port and the
 /// first path segment (`127.0.0.1:8080/envelope`, `api.example.com/v1`).
 pub fn api_key(req: &Request) -> Option<String> {
-    let u = url::Url::parse(req.url.as_deref()?).ok()?;
-    let first = u.path_segments().and_then(|mut s| s.next()).unwrap_or("");
-    Some(format!(
-        "{}:{}/{first}",
-        u.host_str()?,
-        u.port_or_known_default().unwrap_or(0)
-    ))
+    crate::decode::api_of(req.url.as_deref()?)
 }
 
 /// Scroll positions are clamped here (views clamp further to their content).
@@ -875,8 +869,16 @@ impl App {
 
     fn editor_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
         match key.code {
-            // Send, and stay: the next key edits the line again.
-            KeyCode::Enter => return self.send_selected(false),
+            // Send, and leave the editor (like Esc): the next key is a
+            // command again (2 shows the body, j/k move in the list).
+            KeyCode::Enter => {
+                let cmds = self.send_selected(false);
+                // A line that does not parse keeps the editor: fix it there.
+                if !cmds.is_empty() || self.modal.is_some() {
+                    self.leave_editor();
+                }
+                return cmds;
+            }
             KeyCode::Esc => self.leave_editor(),
             KeyCode::Tab => self.focus = Focus::Response,
             KeyCode::BackTab => self.focus = Focus::List,

@@ -645,6 +645,11 @@ fn budget_lines<'a>(d: &Diagnosis, b: Option<&BudgetView>, theme: &Theme) -> Vec
                 label("Forecast"),
                 Span::styled(format!("at this pace, empty in {}", secs(e)), theme.text),
             ]));
+        } else if b.resets_first {
+            lines.push(Line::from(vec![
+                label("Forecast"),
+                Span::styled("at this pace, it resets before it runs out", theme.ok),
+            ]));
         }
     } else if let Some(r) = rl.retry_after_s {
         lines.push(Line::from(vec![

@@ -135,8 +135,12 @@ pub struct BudgetView {
     /// Remaining after each recent response, oldest first.
     pub history: Vec<u64>,
     /// At the recent pace, when the budget runs out (`None`: it will not,
-    /// or too little is known).
+    /// it resets first, or too little is known). Never later than the
+    /// reset: a forecast past it would be about a budget that no longer is.
     pub empty_in: Option<Duration>,
+    /// Whether, at the recent pace, the window resets before the budget
+    /// runs out.
+    pub resets_first: bool,
     /// 429s received.
     pub rejected: u64,
 }
@@ -301,11 +305,16 @@ impl Budget {
             }
             _ => None,
         };
+        let reset_in = st.reset_at.map(|r| r.saturating_duration_since(now));
+        let (empty_in, resets_first) = match (empty_in, reset_in) {
+            (Some(e), Some(r)) if e > r => (None, true),
+            (e, _) => (e, false),
+        };
         Some(BudgetView {
             limit: st.limit,
             remaining,
             window: st.window,
-            reset_in: st.reset_at.map(|r| r.saturating_duration_since(now)),
+            reset_in,
             retry_in: st
                 .retry_until
                 .map(|r| r.saturating_duration_since(now))
@@ -313,6 +322,7 @@ impl Budget {
             next_in: self.next_send_at(key, now).saturating_duration_since(now),
             history,
             empty_in,
+            resets_first,
             rejected: st.rejected,
         })
     }

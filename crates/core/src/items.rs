@@ -63,6 +63,14 @@ pub enum ItemError {
     /// Both fields and a file body.
     #[error("item '{0}': a body from @file cannot be combined with JSON fields")]
     MixedBody(String),
+    /// A method and no URL (`DELETE`).
+    #[error("'{0}' is a method, and no URL follows it; usage: {0} URL [ITEM…]")]
+    MethodOnly(String),
+    /// A `{{name}}` left in the request: it is never sent as text.
+    #[error(
+        "{0} is not resolved; nothing was sent (use {{{{env.NAME}}}} for an environment variable)"
+    )]
+    Unresolved(String),
 }
 
 const METHODS: &[&str] = &[
@@ -83,6 +91,12 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
         it.next();
     }
     let url_arg = it.next().ok_or(ItemError::NoUrl)?;
+    if args.len() == 1 && METHODS.contains(&url_arg.to_ascii_uppercase().as_str()) {
+        return Err(ItemError::MethodOnly(url_arg.to_ascii_uppercase()));
+    }
+    if let Some(var) = args.iter().find_map(|a| crate::line::unresolved(a)) {
+        return Err(ItemError::Unresolved(var));
+    }
     let mut url = url::Url::parse(&normalise_url(url_arg))
         .map_err(|e| ItemError::BadUrl(url_arg.clone(), e.to_string()))?;
     let mut headers = Headers::new();

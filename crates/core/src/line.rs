@@ -206,6 +206,9 @@ pub fn curl_command(req: &crate::model::Request) -> String {
 /// Replaces every `{{env.NAME}}` in a word with that environment variable,
 /// so a saved request line names the secret instead of holding it.
 pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    if !word.contains("{{") {
+        return Ok(word.to_owned());
+    }
     let mut out = String::with_capacity(word.len());
     let mut rest = word;
     while let Some(start) = rest.find("{{") {
@@ -221,19 +224,72 @@ pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
                 Some(v) => out.push_str(&v),
                 None => {
                     return Err(format!(
-                        "{{{{env.{name}}}}}: the environment variable {name} is not set"
+                        "{{{{env.{name}}}}}: the environment variable {name} is not set; nothing was sent"
                     ));
                 }
             },
+            _ if unresolved(&format!("{{{{{var}}}}}")).is_none() => {
+                // Template text, not a variable (`{{#each}}`): kept.
+                out.push_str(&rest[start..start + 2 + end + 2]);
+            }
             _ => {
                 return Err(format!(
-                    "{{{{{var}}}}}: unknown variable; use {{{{env.NAME}}}} for an environment variable"
+                    "{{{{{var}}}}} is not resolved: there is no such variable (use {{{{env.NAME}}}} for an environment variable); nothing was sent"
                 ));
             }
         }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
+    Ok(out)
+}
+
+/// The first `{{name}}` placeholder left in a text (`{{token}}`,
+/// `{{env.API_TOKEN}}`, `{{ base_url }}`), if any: a request holding one
+/// is not sent. Template syntax that is not a variable name (`{{#each}}`)
+/// is not one.
+pub fn unresolved(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let name = after[..end].trim();
+        let is_var = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '$' | ' '));
+        if is_var {
+            return Some(format!("{{{{{name}}}}}"));
+        }
+        rest = &after[end + 2..];
+    }
+    None
+}
+
+/// A request with every `{{env.NAME}}` in its URL, header values and (text)
+/// body replaced by that environment variable: the same resolution for a
+/// request line, a curl file and a session, wherever it is sent from.
+pub fn expand_request(
+    req: &crate::model::Request,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<crate::model::Request, String> {
+    let mut out = req.clone();
+    if let Some(u) = &req.url {
+        out.url = Some(expand_env(u, &lookup)?);
+    }
+    for (_, v) in &mut out.headers.0 {
+        if v.contains("{{") {
+            *v = expand_env(v, &lookup)?;
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(&req.body)
+        && text.contains("{{env.")
+    {
+        out.body = expand_env(text, &lookup)?.into_bytes().into();
+    }
     Ok(out)
 }
 

@@ -520,11 +520,67 @@ pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
     (req, stripped)
 }
 
+/// The request without the credentials a saved file redacted (values that
+/// hold [`crate::redact::MARK`]): the marker is never sent. Returns the
+/// names removed (`Authorization`, `?access_token`, `userinfo`).
+pub fn strip_redacted(req: &Request) -> (Request, Vec<String>) {
+    let mark = crate::redact::MARK;
+    let mut out = req.clone();
+    let mut removed = Vec::new();
+    out.headers.0.retain(|(n, v)| {
+        let drop = is_secret_header(n) && v.contains(mark);
+        if drop {
+            removed.push(n.clone());
+        }
+        !drop
+    });
+    if let Some(mut u) = req.url.as_deref().and_then(|u| url::Url::parse(u).ok()) {
+        let mut changed = false;
+        if u.query().is_some_and(|q| q.contains(mark)) {
+            let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+            let keep: Vec<(String, String)> = pairs
+                .iter()
+                .filter(|(k, v)| {
+                    let drop = is_secret_param(k) && v.contains(mark);
+                    if drop {
+                        removed.push(format!("?{k}"));
+                    }
+                    !drop
+                })
+                .cloned()
+                .collect();
+            if keep.len() != pairs.len() {
+                if keep.is_empty() {
+                    u.set_query(None);
+                } else {
+                    u.query_pairs_mut().clear().extend_pairs(keep);
+                }
+                changed = true;
+            }
+        }
+        if u.username().contains(mark) || u.password().is_some_and(|p| p.contains(mark)) {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            removed.push("userinfo".into());
+            changed = true;
+        }
+        if changed {
+            out.url = Some(u.to_string());
+        }
+    }
+    (out, removed)
+}
+
 /// A short fingerprint of a request's credentials (never the credentials):
 /// what a rate-limit budget is counted per, with the host. `None` for an
 /// unauthenticated request.
 pub fn fingerprint(req: &Request) -> Option<String> {
-    let creds = credentials(req);
+    let mut creds = credentials(req);
+    // A browser's cookies ride along with a token: the API counts the
+    // token. Cookies count only when they are the credential.
+    if creds.iter().any(|(k, _)| k != "cookie") {
+        creds.retain(|(k, _)| k != "cookie");
+    }
     if creds.is_empty() {
         return None;
     }

@@ -19,10 +19,11 @@ pub struct Window {
     pub min_remaining: Option<u64>,
 }
 
-/// The timeline of one host.
+/// The timeline of one budget: one API (host, and the format it speaks)
+/// and one credential, as the driver counts budgets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Host {
-    /// `api.example.com`.
+    /// `api.example.com · envelope · token …3f2a` (or `· no credential`).
     pub host: String,
     /// The limit per window (from the headers, else the documented policy).
     pub limit: Option<u64>,
@@ -59,11 +60,28 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
         if !e.has_response() {
             continue;
         }
-        let host = e
-            .url()
-            .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "(unknown host)".into());
+        // The budget key the driver uses (host and credential), and the
+        // API when the format says which: the demo's five APIs on one host,
+        // or an authenticated and an unauthenticated budget, stay apart.
+        let key = e
+            .request
+            .as_ref()
+            .map(crate::budget::BudgetKey::for_request);
+        let mut host = match &key {
+            Some(k) if !k.host.is_empty() => k.host.clone(),
+            _ => "(unknown host)".into(),
+        };
+        if d.dialect != crate::decode::profile::GENERIC {
+            host.push_str(&format!(" · {}", d.dialect));
+        }
+        match key.as_ref().and_then(|k| k.credential.as_deref()) {
+            Some(c) => host.push_str(&format!(
+                " · credential …{}",
+                &c[c.len().saturating_sub(4)..]
+            )),
+            None if e.request.is_some() => host.push_str(" · no credential"),
+            None => {}
+        }
         let at = e
             .timing
             .started_ms
@@ -74,9 +92,7 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
                 e.response
                     .headers
                     .get("date")
-                    .and_then(|v| httpdate::parse_http_date(v).ok())
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map(|d| d.as_secs() as i64)
+                    .and_then(crate::time::parse_http_date)
             });
         let rl = d.rate_limit.as_ref();
         let policy = profiles

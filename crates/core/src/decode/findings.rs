@@ -8,17 +8,6 @@ use super::profile::{Profile, QueryRule};
 use super::{Diagnosis, ratelimit};
 use crate::model::{Exchange, Request};
 
-/// Query parameters that carry credentials in URLs.
-const SECRET_PARAMS: &[&str] = &[
-    "access_token",
-    "api_key",
-    "apikey",
-    "token",
-    "key",
-    "x-token",
-    "auth",
-];
-
 /// Findings about the request of an exchange; empty when the request is
 /// unknown.
 pub fn check(
@@ -46,8 +35,17 @@ pub fn check(
     if is_error {
         auth(profile, req, d, url.as_ref(), &mut out);
         body(req, d, status, &mut out);
+        // A parameter the server itself rejected (its field errors) is said
+        // once, by the troubleshooting step for that field.
+        let rejected = |name: &str| {
+            d.error
+                .as_ref()
+                .is_some_and(|e| e.fields.iter().any(|(f, _)| f == name))
+        };
         for rule in &profile.query_rules {
-            if let Some((_, v)) = query.iter().find(|(k, _)| *k == rule.name) {
+            if let Some((_, v)) = query.iter().find(|(k, _)| *k == rule.name)
+                && !rejected(&rule.name)
+            {
                 query_rule(rule, v, &mut out);
             }
         }
@@ -61,7 +59,7 @@ pub fn check(
             ));
         }
         for (k, _) in &query {
-            if SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) {
+            if crate::secrets::is_secret_param(k) && k != "code" && k != "session" {
                 out.push(format!(
                     "The URL carries a credential in its query string ({k}=…); URLs end up in logs — send it in a header instead"
                 ));

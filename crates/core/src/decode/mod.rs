@@ -82,6 +82,28 @@ pub struct RateLimit {
     /// (not in the JSON).
     #[serde(skip)]
     pub policy: Option<String>,
+    /// What `observed_at` is (not in the JSON): the response's `Date`, the
+    /// time the recording says, or the time of decoding.
+    #[serde(skip)]
+    pub observed_from: Observed,
+    /// Values that were not used, and why: "X-RateLimit-Reset: 1e23 is
+    /// past the year 9999: ignored" (not in the JSON).
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+/// Where the time a response's relative rate-limit values are measured
+/// from came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Observed {
+    /// The response's `Date` header.
+    #[default]
+    Date,
+    /// The recording's own time (a HAR entry's `startedDateTime`, a
+    /// session's timing): a file is read later than it was made.
+    Recording,
+    /// No date at all: the time of decoding.
+    Now,
 }
 
 /// The full diagnosis of one response. Serialises to exactly the public
@@ -120,9 +142,29 @@ pub struct Diagnosis {
     /// The vendor's description of the error code.
     #[serde(skip)]
     pub code_description: Option<String>,
+    /// When the request was made, Unix milliseconds, when the input says
+    /// (a HAR, a session, a live send).
+    #[serde(skip)]
+    pub started_ms: Option<i64>,
+    /// The response headers, for a report's details.
+    #[serde(skip)]
+    pub response_headers: Vec<(String, String)>,
 }
 
 impl Diagnosis {
+    /// Whether two responses had the same outcome, as `replay --check` and
+    /// the TUI's `R` compare them: status and error code equal, and the
+    /// dialect equal for an error. For a success the dialect is not a
+    /// difference: a success body often carries no sign of its format, so
+    /// one side may say `generic` where the other knew better.
+    pub fn same_outcome(&self, other: &Diagnosis) -> bool {
+        let code = |d: &Diagnosis| d.error.as_ref().and_then(|e| e.code.clone());
+        let error = self.is_error() || other.is_error();
+        self.status == other.status
+            && code(self) == code(other)
+            && (!error || self.dialect == other.dialect)
+    }
+
     /// Whether this response counts as an error (HTTP 4xx/5xx, or an error
     /// decoded from the body): what makes `send` and `decode` exit 1.
     pub fn is_error(&self) -> bool {
@@ -201,16 +243,24 @@ pub fn diagnose(exchange: &Exchange, profiles: &Profiles, options: &Options) -> 
         dialect: profile.id.clone(),
         error,
         pagination,
-        rate_limit,
         troubleshooting: Vec::new(),
         findings: Vec::new(),
         method: exchange.request.as_ref().map(|r| r.method.clone()),
         reason: response.reason.clone(),
         dialect_name: profile.name.clone(),
-        notes: response.notes.iter().cloned().chain(view.notes).collect(),
+        notes: response
+            .notes
+            .iter()
+            .cloned()
+            .chain(view.notes)
+            .chain(rate_limit.iter().flat_map(|r| r.notes.iter().cloned()))
+            .collect(),
         code_description: code_entry
             .map(|c| c.description.clone())
             .filter(|d| !d.is_empty() && !same_words(Some(d), message.as_deref())),
+        started_ms: exchange.timing.started_ms,
+        response_headers: response.headers.0.clone(),
+        rate_limit,
     };
     if diagnosis.is_error() {
         diagnosis.troubleshooting =
@@ -248,6 +298,7 @@ fn network_failure(
             .code(code)
             .map(|c| c.description.clone())
             .filter(|d| !d.is_empty()),
+        started_ms: exchange.timing.started_ms,
         ..Diagnosis::default()
     };
     d.troubleshooting =
@@ -303,10 +354,21 @@ pub fn diagnose_all(
 }
 
 fn host_of(e: &Exchange) -> Option<String> {
-    url::Url::parse(e.url()?)
-        .ok()?
-        .host_str()
-        .map(str::to_ascii_lowercase)
+    api_of(e.url()?)
+}
+
+/// Where an API lives, for remembering its dialect: host, port and the
+/// first path segment (`127.0.0.1:8080/envelope`, `api.example.com:443/v1`),
+/// so five APIs behind one host (the demo) stay apart. The same rule in
+/// `decode`, `replay` and the TUI.
+pub fn api_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let first = u.path_segments().and_then(|mut s| s.next()).unwrap_or("");
+    Some(format!(
+        "{}:{}/{first}",
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default().unwrap_or(0)
+    ))
 }
 
 /// Whether two texts say the same thing, ignoring case and punctuation.

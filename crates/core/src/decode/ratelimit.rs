@@ -4,8 +4,8 @@
 //! `limit=, remaining=, reset=` form), `RateLimit-*`, Shopify's call limit
 //! (`32/40`), and `Retry-After` as seconds or HTTP-date.
 
-use super::RateLimit;
 use super::profile::Profile;
+use super::{Observed, RateLimit};
 use crate::model::{Exchange, Headers};
 
 /// Values below this are seconds-from-now, not Unix time (design.md).
@@ -20,11 +20,22 @@ pub fn read(
     exchange: &Exchange,
     now: i64,
 ) -> Option<RateLimit> {
-    let observed = headers
+    // Relative values are measured from the response's Date; a recording
+    // without one from its own time; only a live answer from now.
+    let date = headers
         .get("date")
-        .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(now, |d| d.as_secs() as i64);
+        .and_then(crate::time::parse_http_date)
+        .filter(|t| crate::time::plausible(*t));
+    let recorded = exchange.timing.started_ms.map(|ms| {
+        let took = exchange.timing.total_ms.unwrap_or(0.0).max(0.0);
+        ms.div_euclid(1000) + (took / 1000.0).min(1e9) as i64
+    });
+    let (observed, observed_from) = match (date, recorded) {
+        (Some(d), _) => (d, Observed::Date),
+        (None, Some(r)) => (r, Observed::Recording),
+        (None, None) => (now, Observed::Now),
+    };
+    let mut notes = Vec::new();
 
     let structured = headers.get("ratelimit").map(parse_params);
     let policy = headers.get("ratelimit-policy").map(parse_params);
@@ -67,28 +78,48 @@ pub fn read(
     .or(shopify.map(|(u, _)| u));
 
     let force_delta = profile.rate_limit.reset.as_deref() == Some("delta");
-    let reset_at = headers
-        .get("x-ratelimit-reset")
-        .or_else(|| headers.get("x-rate-limit-reset"))
-        .and_then(|v| reset_value(v, observed, force_delta))
-        .or_else(|| {
+    let reset_header = ["x-ratelimit-reset", "x-rate-limit-reset"]
+        .iter()
+        .find_map(|h| headers.get(h).map(|v| (*h, v)));
+    let delta_header = ["ratelimit-reset", "x-ratelimit-reset-after"]
+        .iter()
+        .find_map(|h| headers.get(h).map(|v| (*h, v)));
+    let reset_at = match reset_header {
+        Some((name, v)) => reset_value(v, observed, force_delta).or_else(|| {
+            notes.push(format!(
+                "{name}: {} is no date (before 1970 or past the year 9999): ignored",
+                v.trim()
+            ));
+            None
+        }),
+        None => {
             // IETF fields are always seconds from now.
-            headers
-                .get("ratelimit-reset")
-                .and_then(first_number)
-                .or_else(|| structured.as_ref().and_then(|p| p.get_f64(&["reset", "t"])))
-                .or_else(|| {
-                    headers
-                        .get("x-ratelimit-reset-after")
-                        .and_then(first_number)
-                })
-                .map(|d| observed + d.max(0.0).ceil() as i64)
-        });
+            let delta = delta_header
+                .and_then(|(_, v)| first_number(v))
+                .or_else(|| structured.as_ref().and_then(|p| p.get_f64(&["reset", "t"])));
+            delta.and_then(|d| {
+                let at = after(observed, d);
+                if at.is_none() {
+                    notes.push(format!(
+                        "{}: a reset {d} s away is past the year 9999: ignored",
+                        delta_header.map_or("RateLimit", |(n, _)| n)
+                    ));
+                }
+                at
+            })
+        }
+    };
 
     let retry_after_s = ["retry-after", "x-ratelimit-retry-after", "x-retry-after"]
         .iter()
         .find_map(|h| headers.get(h))
         .and_then(|v| retry_after(v, observed));
+    if let Some(s) = retry_after_s.filter(|s| *s > 366 * 86_400) {
+        notes.push(format!(
+            "Retry-After asks for a wait of {} (taken as it is: a run stops at --max-wait)",
+            crate::driver::human(std::time::Duration::from_secs(s))
+        ));
+    }
 
     let window_s = policy
         .as_ref()
@@ -129,6 +160,8 @@ pub fn read(
             .or(applicable.map(|p| p.window_s))
             .or(profile.rate_limit.window_s),
         observed_at: Some(observed),
+        observed_from,
+        notes,
         policy: applicable.map(|p| {
             format!(
                 "{}: {} requests / {} per {}",
@@ -201,43 +234,49 @@ fn first_u64(headers: &Headers, names: &[&str]) -> Option<u64> {
 fn first_number(v: &str) -> Option<f64> {
     let t = v.trim();
     let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
         .unwrap_or(t.len());
     t[..end].parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// `observed + seconds`, when that is a date (1970 to 9999).
+fn after(observed: i64, seconds: f64) -> Option<i64> {
+    let d = seconds.max(0.0).ceil();
+    if !d.is_finite() || d > crate::time::MAX_UNIX as f64 {
+        return None;
+    }
+    observed
+        .checked_add(d as i64)
+        .filter(|t| crate::time::plausible(*t))
+}
+
 /// `X-RateLimit-Reset`: Unix seconds, Unix milliseconds, seconds from the
-/// response's `Date` (below 10^9), or an HTTP-date.
+/// response's `Date` (below 10^9), or an HTTP-date; `None` when it is no
+/// date a server could mean.
 fn reset_value(v: &str, observed: i64, force_delta: bool) -> Option<i64> {
     if let Some(n) = first_number(v) {
         if n < 0.0 {
             return None;
         }
-        return Some(if force_delta || n < DELTA_BELOW {
-            observed + n.ceil() as i64
-        } else if n > MILLIS_ABOVE {
-            (n / 1000.0).ceil() as i64
-        } else {
-            n.ceil() as i64
-        });
+        if force_delta || n < DELTA_BELOW {
+            return after(observed, n);
+        }
+        let secs = if n > MILLIS_ABOVE { n / 1000.0 } else { n }.ceil();
+        return (secs <= crate::time::MAX_UNIX as f64)
+            .then_some(secs as i64)
+            .filter(|t| crate::time::plausible(*t));
     }
-    http_date(v)
+    crate::time::parse_http_date(v)
 }
 
 /// `Retry-After`: seconds, or an HTTP-date measured from `Date` (else now).
+/// Huge values saturate; the driver's `max_wait` decides what to do.
 fn retry_after(v: &str, observed: i64) -> Option<u64> {
     if let Some(n) = first_number(v) {
         return (n >= 0.0).then(|| n.ceil() as u64);
     }
-    http_date(v).map(|at| (at - observed).max(0) as u64)
-}
-
-fn http_date(v: &str) -> Option<i64> {
-    httpdate::parse_http_date(v.trim())
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs() as i64)
+    crate::time::parse_http_date(v)
+        .map(|at| u64::try_from(at.saturating_sub(observed)).unwrap_or(0))
 }
 
 /// `key=value` parameters of a structured or list header, across every

@@ -2,6 +2,7 @@
 //! scripts (the public JSON Lines contract), `markdown` for a ticket reply.
 //! They only render; everything they show was decided in `decode`.
 
+pub mod body;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -157,11 +158,14 @@ pub fn rate_limit_summary(r: &crate::decode::RateLimit) -> String {
     }
     if let Some(at) = r.reset_at {
         let from = r.observed_at.unwrap_or(at);
-        parts.push(format!(
-            "resets {} (in {} s)",
-            http_date(at),
-            (at - from).max(0)
-        ));
+        let secs = at.saturating_sub(from).max(0);
+        let when = match r.observed_from {
+            crate::decode::Observed::Recording => {
+                format!("{secs} s after the request was recorded")
+            }
+            _ => format!("in {secs} s"),
+        };
+        parts.push(format!("resets {} ({when})", http_date(at)));
     }
     if let Some(s) = r.retry_after_s {
         parts.push(format!("retry after {s} s"));
