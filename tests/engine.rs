@@ -12,6 +12,7 @@ use apiscope::tui::app::{App, Cmd, Entry, Msg, Origin};
 use apiscope::tui::modal::Modal;
 use common::apiscope;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -413,4 +414,76 @@ fn send_paginate_replay_live_and_the_tui_send_the_same_requests() {
     );
     rt.block_on(server.stop());
     let _ = Duration::ZERO;
+}
+
+#[test]
+fn copy_as_curl_pasted_into_sh_sends_the_same_request() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("skipping: curl is not installed");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let log: Arc<Mutex<Vec<Logged>>> = Default::default();
+    let server = rt
+        .block_on(demo::start(
+            None,
+            DemoConfig {
+                rate: None,
+                log: Some(log.clone()),
+            },
+        ))
+        .unwrap();
+    let base = server.base_url();
+    // Everything a shell would misread unquoted: & ? * $ ' ! and spaces.
+    let line = format!(
+        "POST '{base}/errors-array/v1/contacts?x=1&y=a*b' 'Authorization:Bearer errors_array_demo_key' \"name=O'Brien & co \\$HOME!\" email=a@b.c 'X-Note:it'\\''s $PATH *'"
+    );
+    let mut app = App::new(
+        vec![Entry::new(&line, None)],
+        Arc::new(Profiles::built_in()),
+        Instant::now(),
+    );
+    let Some(Cmd::Copy(command)) = app.update(ch('c')).into_iter().next() else {
+        panic!("c copied nothing");
+    };
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} -s -o /dev/null"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{command}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let via_curl = std::mem::take(&mut *log.lock().unwrap()).remove(0);
+    let request = App::parse_line(&line).unwrap();
+    let client = apiscope::http::Client::new(Default::default()).unwrap();
+    rt.block_on(client.send(&request));
+    let via_apiscope = std::mem::take(&mut *log.lock().unwrap()).remove(0);
+    assert_eq!(via_curl.method, via_apiscope.method);
+    assert_eq!(via_curl.target, via_apiscope.target);
+    assert_eq!(via_curl.body, via_apiscope.body);
+    let header = |l: &Logged, n: &str| {
+        l.headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+    };
+    for name in ["authorization", "x-note", "content-type", "accept"] {
+        assert_eq!(
+            header(&via_curl, name),
+            header(&via_apiscope, name),
+            "{name}\n{command}"
+        );
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&via_curl.body),
+        r#"{"name":"O'Brien & co $HOME!","email":"a@b.c"}"#
+    );
+    rt.block_on(server.stop());
 }

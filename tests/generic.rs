@@ -341,3 +341,40 @@ steps = ["Pick another widget name"]
     assert_eq!(d["error"]["code"], "ACME-42");
     assert_eq!(d["troubleshooting"][0], "Pick another widget name");
 }
+
+#[test]
+fn a_recording_without_date_is_measured_from_its_own_time() {
+    let input = har(&[HarEntry::get("https://api.example.com/v1/b", 429, "{}")
+        .resp_header("X-RateLimit-Reset", "30")
+        .resp_header("X-RateLimit-Remaining", "0")]);
+    let run = apiscope(&["decode", "-", "--format", "json"], input.as_bytes());
+    let d = &run.json_lines()[0];
+    // startedDateTime 2026-01-01T00:00:00Z, not the time of decoding.
+    assert_eq!(d["rate_limit"]["reset_at"], 1_767_225_630);
+    let text = apiscope(&["decode", "-"], input.as_bytes()).stdout;
+    assert!(
+        text.contains("resets Thu, 01 Jan 2026 00:00:30 GMT (30 s after the request was recorded)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn absurd_rate_limit_values_are_notes_not_crashes() {
+    for (name, value) in [
+        ("X-RateLimit-Reset", "253402300800"),
+        ("X-RateLimit-Reset", "1e23"),
+        ("RateLimit-Reset", "1e23"),
+        ("Retry-After", "99999999999999999999"),
+    ] {
+        let input = raw(429, &[JSON, (name, value)], "{}");
+        for format in ["text", "json", "markdown"] {
+            let run = apiscope(&["decode", "-", "--format", format], input.as_bytes());
+            assert_eq!(run.code, 1, "{name}: {value} ({format}): {}", run.stderr);
+        }
+        let text = apiscope(&["decode", "-"], input.as_bytes()).stdout;
+        assert!(!text.contains("-2"), "a wrapped date: {text}");
+        if name.contains("Reset") {
+            assert!(text.contains("ignored"), "{text}");
+        }
+    }
+}

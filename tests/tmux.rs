@@ -26,11 +26,25 @@ impl Tmux {
 
     /// As `start`, with extra `NAME=value` environment variables.
     fn start_env(args: &[&str], width: u16, height: u16, extra_env: &[&str]) -> Option<Tmux> {
+        Tmux::start_full(args, width, height, extra_env, None)
+    }
+
+    /// As `start_env`, with a `config.toml` in the config directory.
+    fn start_full(
+        args: &[&str],
+        width: u16,
+        height: u16,
+        extra_env: &[&str],
+        config_toml: Option<&str>,
+    ) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipping: tmux is not installed (apt-get install -y tmux)");
             return None;
         }
         let config = tempfile::tempdir().expect("temp dir");
+        if let Some(text) = config_toml {
+            std::fs::write(config.path().join("config.toml"), text).unwrap();
+        }
         let socket = format!(
             "apiscope-test-{}-{}",
             std::process::id(),
@@ -330,4 +344,25 @@ fn open_a_session_and_replay_it_live() {
     assert!(screen.contains("404 coded 5000"), "{screen}");
     assert!(screen.contains("same"), "{screen}");
     t.quit();
+}
+
+#[test]
+fn a_broken_config_is_named_with_its_line_and_the_tui_still_starts() {
+    for (text, want) in [
+        ("# mine\ntheme = \"neon\"\n", "config.toml:2: "),
+        ("[keys]\nquit = \n", "config.toml: line 2: "),
+    ] {
+        let Some(t) = Tmux::start_full(&[], 160, 45, &[], Some(text)) else {
+            return;
+        };
+        let screen = t.wait_for(&["GET https://", want]);
+        assert!(
+            screen.contains("dark theme") || screen.contains("Config ignored"),
+            "{screen}"
+        );
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        t.keys(&["q"]);
+        t.wait_exit();
+    }
 }

@@ -804,3 +804,170 @@ fn a_generic_looking_success_is_decoded_in_the_dialect_its_api_spoke() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn focus_is_predictable_and_said() {
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(
+        vec![
+            Entry::new("GET https://a.example/1", Some("first")),
+            Entry::new("GET https://a.example/2", Some("second")),
+        ],
+        profiles,
+        Instant::now(),
+    );
+    assert_eq!(app.focus, Focus::List);
+    assert!(draw(&mut app, 160, 45).contains(" REQUESTS "));
+    // Enter sends and the list keeps the keys: j moves the selection.
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.focus, Focus::List);
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.selected, 1);
+    // Tab goes to the response (never into the editor): j scrolls there.
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Response);
+    assert!(draw(&mut app, 160, 45).contains(" RESPONSE "));
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.selected, 1);
+    // Esc first cancels what runs (the request sent above), then goes
+    // back to the list.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.flash.as_deref(), Some("Cancelled"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.focus, Focus::List);
+    // e edits; typing goes into the line; Enter sends and leaves the editor.
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.focus, Focus::Editor);
+    assert!(draw(&mut app, 160, 45).contains(" EDITING "));
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.editor.text(), "GET https://a.example/2j");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.focus, Focus::List);
+}
+
+#[test]
+fn below_100_columns_the_selection_and_the_request_start_stay_visible() {
+    let profiles = Arc::new(Profiles::built_in());
+    let long = format!(
+        "POST https://api.example.com/v1/boards 'Authorization:Bearer FAKE' {}",
+        (0..20)
+            .map(|i| format!("field{i}=value{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut app = App::new(
+        vec![
+            Entry::new("GET https://a.example/1", Some("first")),
+            Entry::new(&long, Some("second: a long one")),
+        ],
+        profiles,
+        Instant::now(),
+    );
+    // The list has the keys: it shows, and j moves visibly.
+    app.update(key(KeyCode::Char('j')));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("›    second: a long one"), "{screen}");
+    // The response has them: one line names the selection.
+    app.update(key(KeyCode::Tab));
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains(" 2/2     second: a long one"), "{screen}");
+    // The request line shows its start: the method and the host.
+    assert!(
+        screen.contains("POST https://api.example.com/v1/boards"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_pasted_url_replaces_the_prefilled_scheme() {
+    let profiles = Arc::new(Profiles::built_in());
+    let mut app = App::new(Vec::new(), profiles.clone(), Instant::now());
+    assert_eq!(app.focus, Focus::Editor);
+    app.update(Msg::Paste("http://127.0.0.1:8080/x".into()));
+    assert_eq!(app.editor.text(), "GET http://127.0.0.1:8080/x");
+    let mut app = App::new(Vec::new(), profiles, Instant::now());
+    app.update(Msg::Paste("POST https://a.example/x name=1".into()));
+    assert_eq!(app.editor.text(), "POST https://a.example/x name=1");
+}
+
+#[test]
+fn the_jq_prompt_starts_empty() {
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards",
+        &raw("200 OK", &[], r#"{"data":[1]}"#),
+    );
+    app.update(key(KeyCode::Char('f')));
+    for c in ".data[]".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let Some(Modal::Jq(j)) = app.modal.as_ref() else {
+        panic!("no prompt");
+    };
+    assert_eq!(j.input.text(), ".data[]");
+}
+
+#[test]
+fn long_lines_wrap_or_scroll_sideways() {
+    let tail = "THE-END-OF-A-LONG-STRING";
+    let long = format!("{}{tail}", "x".repeat(5000));
+    let mut app = app_with(
+        "GET https://api.example.com/v1/doc",
+        &raw("200 OK", &[], &format!(r#"{{"text":"{long}"}}"#)),
+    );
+    app.update(key(KeyCode::Char('2')));
+    app.update(key(KeyCode::Tab));
+    assert!(!draw(&mut app, 100, 30).contains(tail));
+    // → scrolls sideways to the end.
+    for _ in 0..700 {
+        app.update(key(KeyCode::Right));
+    }
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains(tail), "{screen}");
+    // w wraps: the end shows without scrolling.
+    app.update(key(KeyCode::Char('w')));
+    assert_eq!(app.hscroll, 0);
+    let screen = draw(&mut app, 200, 60);
+    assert!(screen.contains(tail), "{screen}");
+    // The Raw tab too.
+    app.update(key(KeyCode::Char('4')));
+    let screen = draw(&mut app, 200, 60);
+    assert!(screen.contains(tail), "{screen}");
+}
+
+#[test]
+fn the_forecast_never_outruns_the_reset() {
+    let mut app = budget_app("250", None);
+    // Two more answers a second apart, 10 requests spent each time: at
+    // that pace 240 left last 24 s, but the window resets in 30 s… and
+    // with 1 spent per second it would last far past the reset.
+    let t0 = app.now;
+    for (i, remaining) in [(1u64, "249"), (2, "248")] {
+        let cmds = app.update(key(KeyCode::Enter));
+        let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
+            panic!("no send");
+        };
+        respond(
+            &mut app,
+            id,
+            request,
+            &raw(
+                "200 OK",
+                &[
+                    ("X-RateLimit-Limit", "300"),
+                    ("X-RateLimit-Remaining", remaining),
+                    ("X-RateLimit-Reset", "1767225630"),
+                ],
+                r#"{"data":[]}"#,
+            ),
+            t0 + Duration::from_secs(i),
+        );
+    }
+    let b = app.budget_view().unwrap();
+    assert!(b.empty_in.is_none(), "{b:?}");
+    assert!(b.resets_first);
+    let screen = draw(&mut app, 160, 45);
+    assert!(
+        screen.contains("Forecast    resets before it runs out"),
+        "{screen}"
+    );
+}

@@ -47,6 +47,8 @@ pub struct Logged {
     pub target: String,
     /// The headers, lower-case names, in order.
     pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
 }
 
 /// A rate limit: `limit` requests per `window_s` seconds.
@@ -334,6 +336,7 @@ async fn serve_one(
                     )
                 })
                 .collect(),
+            body: body.clone(),
         });
     }
     let path = parts.uri.path().to_owned();

@@ -648,7 +648,7 @@ fn budget_lines<'a>(d: &Diagnosis, b: Option<&BudgetView>, theme: &Theme) -> Vec
         } else if b.resets_first {
             lines.push(Line::from(vec![
                 label("Forecast"),
-                Span::styled("at this pace, it resets before it runs out", theme.ok),
+                Span::styled("resets before it runs out", theme.ok),
             ]));
         }
     } else if let Some(r) = rl.retry_after_s {
@@ -837,22 +837,34 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let Some((doc, bytes)) = entry.body_mut() else {
         return;
     };
-    let (hscroll, wrap) = (app.hscroll, app.wrap);
-    let mut longest = 0;
-    for i in scroll..(scroll + height).min(known) {
-        let content: Vec<Span> = match highlight.as_ref().and_then(|h| h.get(i - scroll)?.as_ref())
-        {
-            Some(hl) => hl
-                .iter()
-                .map(|(c, s)| Span::styled(s.clone(), Style::default().fg(*c)))
-                .collect(),
-            None => doc
-                .line(bytes, i)
-                .into_iter()
-                .map(|(t, s)| Span::styled(s, tok_style(t, theme)))
-                .collect(),
-        };
-        longest = longest.max(content.iter().map(Span::width).sum::<usize>());
+    let wrap = app.wrap;
+    let contents: Vec<(usize, Vec<Span>)> = (scroll..(scroll + height).min(known))
+        .map(|i| {
+            let content: Vec<Span> =
+                match highlight.as_ref().and_then(|h| h.get(i - scroll)?.as_ref()) {
+                    Some(hl) => hl
+                        .iter()
+                        .map(|(c, s)| Span::styled(s.clone(), Style::default().fg(*c)))
+                        .collect(),
+                    None => doc
+                        .line(bytes, i)
+                        .into_iter()
+                        .map(|(t, s)| Span::styled(s, tok_style(t, theme)))
+                        .collect(),
+                };
+            (i, content)
+        })
+        .collect();
+    // Sideways: no further than the longest visible line's end.
+    let longest = contents
+        .iter()
+        .map(|(_, c)| c.iter().map(Span::width).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let hscroll = app
+        .hscroll
+        .min(longest.saturating_sub((area.width as usize).saturating_sub(8)));
+    for (i, content) in contents {
         let mut spans = vec![Span::styled(format!("{:>5}  ", i + 1), theme.dim)];
         spans.extend(if wrap {
             content
@@ -866,7 +878,7 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         lines.push(line);
     }
     app.scroll = scroll;
-    app.hscroll = hscroll.min(longest.saturating_sub(8));
+    app.hscroll = hscroll;
     let para = Paragraph::new(lines);
     f.render_widget(
         if wrap {

@@ -367,8 +367,10 @@ mod tests {
         assert!(
             expand_env("{{x}}", look)
                 .unwrap_err()
-                .contains("unknown variable")
+                .contains("{{x}} is not resolved")
         );
+        // Template text that is not a variable is kept.
+        assert_eq!(expand_env("{{#each}}", look).unwrap(), "{{#each}}");
     }
 
     #[test]

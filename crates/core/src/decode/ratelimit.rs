@@ -146,6 +146,7 @@ pub fn read(
         && reset_at.is_none()
         && retry_after_s.is_none()
         && window_s.is_none()
+        && notes.is_empty()
     {
         return None;
     }
