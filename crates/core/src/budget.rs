@@ -279,7 +279,21 @@ impl Budget {
             } else {
                 left.saturating_sub(sent_since) <= held
             };
-            if exhausted && by_log.is_none() {
+            // When our own requests account for everything the server
+            // counted (nobody else shares the budget), the log knows when
+            // a slot frees: it already said so above.
+            let log_knows = match (st.limit, st.window) {
+                (Some(limit), Some(window)) => {
+                    let ours = st
+                        .log
+                        .iter()
+                        .filter(|t| **t <= when && when.saturating_duration_since(**t) < window)
+                        .count() as u64;
+                    ours + left >= limit
+                }
+                _ => false,
+            };
+            if exhausted && by_log.is_none() && !log_knows {
                 let fallback = st
                     .reset_at
                     .or(st.window.map(|w| later(when, w)))
@@ -405,5 +419,29 @@ mod tests {
         };
         b.record(&key(), t0, Some(200), Some(&r), Documented::default());
         assert_eq!(b.view(&key(), t0).unwrap().remaining, Some(60));
+    }
+
+    #[test]
+    fn a_slot_freed_by_the_window_is_used_though_the_server_said_zero() {
+        let mut b = Budget::default();
+        let t0 = Instant::now();
+        // 3 allowed per 2 s; three answers, the last saying 0 left and a
+        // reset a whole second later than the window ends.
+        for i in 0..3u64 {
+            let r = RateLimit {
+                limit: Some(3),
+                remaining: Some(2 - i),
+                window_s: Some(2),
+                reset_at: Some(1003),
+                observed_at: Some(1000),
+                ..RateLimit::default()
+            };
+            b.record(&key(), t0, Some(200), Some(&r), Documented::default());
+        }
+        let first = b.next_send_at(&key(), t0);
+        assert_eq!(first, t0 + Duration::from_secs(2) + MARGIN);
+        // Asked again then, the log says a slot is free: no wait for the
+        // server's coarser reset.
+        assert_eq!(b.next_send_at(&key(), first), first);
     }
 }

@@ -179,18 +179,40 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
+/// Runs `f` on the normalised name; short ASCII names (nearly all) are
+/// normalised on the stack: this runs for every header and parameter of
+/// every exchange decoded or written.
+fn with_normalised<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 64];
+    if name.len() <= buf.len() && name.is_ascii() && !name.contains('%') {
+        let mut n = 0;
+        for b in name.bytes() {
+            if !matches!(b, b'-' | b'_' | b'.' | b' ') {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+        }
+        // ASCII in, ASCII out.
+        return f(std::str::from_utf8(&buf[..n]).unwrap_or(""));
+    }
+    f(&normalise(name))
+}
+
 /// Whether (and how) a header's value is a secret.
 pub fn header(name: &str) -> Option<HeaderSecret> {
-    let n = normalise(name);
-    match n.as_str() {
+    with_normalised(name, header_normalised)
+}
+
+fn header_normalised(n: &str) -> Option<HeaderSecret> {
+    match n {
         "cookie" => return Some(HeaderSecret::Cookie),
         "setcookie" => return Some(HeaderSecret::SetCookie),
         _ => {}
     }
-    if NOT_SECRET_HEADERS.contains(&n.as_str()) {
+    if NOT_SECRET_HEADERS.contains(&n) {
         return None;
     }
-    (HEADERS.contains(&n.as_str()) || HEADER_SUFFIXES.iter().any(|s| n.ends_with(s)))
+    (HEADERS.contains(&n) || HEADER_SUFFIXES.iter().any(|s| n.ends_with(s)))
         .then_some(HeaderSecret::Credential)
 }
 
@@ -201,13 +223,14 @@ pub fn is_secret_header(name: &str) -> bool {
 
 /// Whether a query parameter's value is a secret.
 pub fn is_secret_param(name: &str) -> bool {
-    let n = normalise(name);
-    PARAMS.contains(&n.as_str()) || is_secret_field_normalised(&n)
+    with_normalised(name, |n| {
+        PARAMS.contains(&n) || is_secret_field_normalised(n)
+    })
 }
 
 /// Whether a JSON or form body field's value is a secret.
 pub fn is_secret_field(name: &str) -> bool {
-    is_secret_field_normalised(&normalise(name))
+    with_normalised(name, is_secret_field_normalised)
 }
 
 fn is_secret_field_normalised(n: &str) -> bool {

@@ -93,8 +93,13 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     let mut ms = 0;
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        let digits = &frac[..n];
-        ms = format!("{digits:0<3}")[..3].parse::<i64>().unwrap_or(0);
+        // The first three digits, right-padded: ".1" is 100 ms.
+        ms = frac
+            .bytes()
+            .take(n.min(3))
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0, |acc, d| acc * 10 + i64::from(d - b'0'));
         rest = &frac[n..];
     }
     let offset = match rest {

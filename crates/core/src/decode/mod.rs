@@ -325,24 +325,30 @@ pub fn diagnose_all(
     if options.dialect.is_some() {
         return out;
     }
-    let mut by_host: std::collections::HashMap<String, Option<String>> = Default::default();
-    for (e, d) in exchanges.iter().zip(&out) {
+    // Each URL parsed once.
+    let apis: Vec<Option<String>> = exchanges.iter().map(host_of).collect();
+    let mut by_host: std::collections::HashMap<&str, Option<&str>> = Default::default();
+    for (api, d) in apis.iter().zip(&out) {
         if d.dialect == profile::GENERIC {
             continue;
         }
-        if let Some(h) = host_of(e) {
-            let seen = by_host.entry(h).or_insert_with(|| Some(d.dialect.clone()));
-            if seen.as_deref() != Some(d.dialect.as_str()) {
-                // Two dialects on one host: no single answer, leave it.
+        if let Some(h) = api {
+            let seen = by_host.entry(h).or_insert(Some(d.dialect.as_str()));
+            if *seen != Some(d.dialect.as_str()) {
+                // Two dialects on one API: no single answer, leave it.
                 *seen = None;
             }
         }
     }
-    for (e, d) in exchanges.iter().zip(out.iter_mut()) {
+    let by_host: std::collections::HashMap<String, String> = by_host
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
+    for ((e, api), d) in exchanges.iter().zip(&apis).zip(out.iter_mut()) {
         if d.dialect != profile::GENERIC {
             continue;
         }
-        if let Some(Some(dialect)) = host_of(e).and_then(|h| by_host.get(&h)) {
+        if let Some(dialect) = api.as_deref().and_then(|h| by_host.get(h)) {
             let forced = Options {
                 dialect: Some(dialect.clone()),
                 now: options.now,
@@ -364,11 +370,14 @@ fn host_of(e: &Exchange) -> Option<String> {
 pub fn api_of(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;
     let first = u.path_segments().and_then(|mut s| s.next()).unwrap_or("");
-    Some(format!(
-        "{}:{}/{first}",
-        u.host_str()?.to_ascii_lowercase(),
-        u.port_or_known_default().unwrap_or(0)
-    ))
+    // The parser lower-cases the host of special schemes already.
+    let mut key = String::with_capacity(u.host_str()?.len() + first.len() + 8);
+    key.push_str(u.host_str()?);
+    key.push(':');
+    key.push_str(&u.port_or_known_default().unwrap_or(0).to_string());
+    key.push('/');
+    key.push_str(first);
+    Some(key)
 }
 
 /// Whether two texts say the same thing, ignoring case and punctuation.

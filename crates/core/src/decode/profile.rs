@@ -321,6 +321,21 @@ pub struct StepGroup {
     /// Steps, most specific first.
     #[serde(default)]
     pub steps: Vec<String>,
+    /// The meaningful words of each step, for merging, worked out once.
+    #[serde(skip)]
+    words: std::sync::OnceLock<Vec<Vec<u64>>>,
+}
+
+impl StepGroup {
+    /// The words of each step (see `troubleshoot`), computed once.
+    pub fn step_words(&self) -> &[Vec<u64>] {
+        self.words.get_or_init(|| {
+            self.steps
+                .iter()
+                .map(|s| super::troubleshoot::words(s))
+                .collect()
+        })
+    }
 }
 
 /// One documented error code.
@@ -338,6 +353,21 @@ pub struct CodeEntry {
     /// Steps specific to this code, most specific first.
     #[serde(default)]
     pub steps: Vec<String>,
+    /// The meaningful words of each step, for merging, worked out once.
+    #[serde(skip)]
+    words: std::sync::OnceLock<Vec<Vec<u64>>>,
+}
+
+impl CodeEntry {
+    /// The words of each step (see `troubleshoot`), computed once.
+    pub fn step_words(&self) -> &[Vec<u64>] {
+        self.words.get_or_init(|| {
+            self.steps
+                .iter()
+                .map(|s| super::troubleshoot::words(s))
+                .collect()
+        })
+    }
 }
 
 impl Profile {
@@ -348,19 +378,25 @@ impl Profile {
 
     /// Steps for an HTTP status: the exact status first, else its class.
     pub fn status_steps(&self, status: u16) -> &[String] {
-        if let Some(g) = self.status.get(&status.to_string()) {
-            return &g.steps;
-        }
-        let class = format!("{}xx", status / 100);
-        self.status.get(&class).map_or(&[], |g| g.steps.as_slice())
+        self.status_group(status)
+            .map_or(&[], |g| g.steps.as_slice())
     }
 
-    /// Whether a host name selects this profile.
+    /// The step group for an HTTP status: the exact status, else its class.
+    pub fn status_group(&self, status: u16) -> Option<&StepGroup> {
+        self.status
+            .get(&status.to_string())
+            .or_else(|| self.status.get(&format!("{}xx", status / 100)))
+    }
+
+    /// Whether a host name selects this profile: the name itself, or a
+    /// subdomain of it, compared without regard to case.
     pub fn matches_host(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
         self.hosts.iter().any(|h| {
-            let h = h.to_ascii_lowercase();
-            host == h || host.ends_with(&format!(".{h}"))
+            host.eq_ignore_ascii_case(h)
+                || (host.len() > h.len()
+                    && host.as_bytes()[host.len() - h.len() - 1] == b'.'
+                    && host[host.len() - h.len()..].eq_ignore_ascii_case(h))
         })
     }
 }

@@ -5,6 +5,11 @@
 
 use super::Diagnosis;
 use super::profile::Profile;
+use std::borrow::Cow;
+
+/// A step: where it comes from, its text, a detail that survives a merge,
+/// and its words when they were worked out already (a profile's steps).
+type Step<'a> = (Kind, Cow<'a, str>, Option<String>, Option<&'a [u64]>);
 
 /// Where a step comes from, for merging steps that say the same thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,16 +29,22 @@ enum Kind {
 /// The troubleshooting steps for an error diagnosis: most specific first,
 /// steps that say the same thing merged (the vendor's wording kept, with
 /// the specific detail), at most [`MAX_STEPS`].
-pub fn steps(profile: &Profile, generic: &Profile, d: &Diagnosis, now: i64) -> Vec<String> {
-    let mut out: Vec<(Kind, String, Option<String>)> = Vec::new();
+pub fn steps<'a>(
+    profile: &'a Profile,
+    generic: &'a Profile,
+    d: &Diagnosis,
+    now: i64,
+) -> Vec<String> {
+    let mut out: Vec<Step> = Vec::new();
     let status = d.status;
 
     if let Some(rl) = &d.rate_limit {
         if let Some(s) = rl.retry_after_s {
             out.push((
                 Kind::Specific,
-                format!("Wait {s} s (Retry-After) before retrying"),
+                format!("Wait {s} s (Retry-After) before retrying").into(),
                 Some(format!("here: {s} s")),
+                None,
             ));
         } else if (status == Some(429) || rl.remaining == Some(0))
             && let Some(reset) = rl.reset_at
@@ -44,13 +55,15 @@ pub fn steps(profile: &Profile, generic: &Profile, d: &Diagnosis, now: i64) -> V
                 Kind::Specific,
                 format!(
                     "Wait {secs} s, until the rate-limit window resets (X-RateLimit-Reset {reset}), before retrying"
-                ),
+                )
+                .into(),
                 Some(format!("here: {secs} s")),
+                None,
             ));
         }
     }
 
-    if let Some(e) = &d.error {
+    if let Some(e) = d.error.as_ref().filter(|e| !e.fields.is_empty()) {
         let sent: Vec<(String, String)> = d
             .url
             .as_deref()
@@ -64,7 +77,7 @@ pub fn steps(profile: &Profile, generic: &Profile, d: &Diagnosis, now: i64) -> V
                 }
                 _ => format!("Fix `{field}`: {message}"),
             };
-            out.push((Kind::Specific, step, None));
+            out.push((Kind::Specific, step.into(), None, None));
         }
     }
 
@@ -74,32 +87,46 @@ pub fn steps(profile: &Profile, generic: &Profile, d: &Diagnosis, now: i64) -> V
         .and_then(|e| e.code.as_deref())
         .and_then(|c| profile.code(c));
     if let Some(entry) = code {
-        out.extend(entry.steps.iter().map(|s| (Kind::Code, s.clone(), None)));
+        out.extend(entry.steps.iter().zip(entry.step_words()).map(|(s, w)| {
+            (
+                Kind::Code,
+                Cow::Borrowed(s.as_str()),
+                None,
+                Some(w.as_slice()),
+            )
+        }));
     }
     let status_for_steps = status.or(code.and_then(|c| c.status));
     let mut documented = code.is_some_and(|c| !c.steps.is_empty());
+    let group = |p: &'a Profile, s: u16, kind: Kind| -> Vec<Step<'a>> {
+        p.status_group(s).map_or_else(Vec::new, |g| {
+            g.steps
+                .iter()
+                .zip(g.step_words())
+                .map(|(t, w)| (kind, Cow::Borrowed(t.as_str()), None, Some(w.as_slice())))
+                .collect()
+        })
+    };
     if let Some(s) = status_for_steps {
-        let vendor = profile.status_steps(s);
-        documented |= !vendor.is_empty();
         let kind = if profile.id == generic.id {
             Kind::Generic
         } else {
             Kind::Vendor
         };
-        out.extend(vendor.iter().map(|s| (kind, s.clone(), None)));
+        let vendor = group(profile, s, kind);
+        documented |= !vendor.is_empty();
+        out.extend(vendor);
         if !documented && profile.id != generic.id {
-            out.extend(
-                generic
-                    .status_steps(s)
-                    .iter()
-                    .map(|s| (Kind::Generic, s.clone(), None)),
-            );
+            out.extend(group(generic, s, Kind::Generic));
         }
     }
     if out.is_empty() {
         out.push((
             Kind::Generic,
-            "Read the error message and compare the request with the API's documentation".into(),
+            Cow::Borrowed(
+                "Read the error message and compare the request with the API's documentation",
+            ),
+            None,
             None,
         ));
     }
@@ -109,45 +136,104 @@ pub fn steps(profile: &Profile, generic: &Profile, d: &Diagnosis, now: i64) -> V
 /// Steps shown at most: the most specific first, the rest say less.
 pub const MAX_STEPS: usize = 5;
 
-/// Words that carry no meaning of their own in a step.
-const STOP: &[&str] = &[
-    "the", "a", "an", "and", "or", "to", "of", "for", "in", "on", "at", "by", "with", "is", "are",
-    "be", "it", "its", "this", "that", "then", "your", "you", "use", "make", "sure", "read",
-    "check", "header", "before", "again", "request", "requests", "any", "if", "when", "from", "as",
-    "fix", "see", "try", "no", "not", "was", "were", "has", "have", "been", "verify", "send",
-    "sent", "here",
-];
+/// Whether a word carries no meaning of its own in a step.
+fn is_stop(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "a"
+            | "an"
+            | "and"
+            | "or"
+            | "to"
+            | "of"
+            | "for"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "with"
+            | "is"
+            | "are"
+            | "be"
+            | "it"
+            | "its"
+            | "this"
+            | "that"
+            | "then"
+            | "your"
+            | "you"
+            | "use"
+            | "make"
+            | "sure"
+            | "read"
+            | "check"
+            | "header"
+            | "before"
+            | "again"
+            | "request"
+            | "requests"
+            | "any"
+            | "if"
+            | "when"
+            | "from"
+            | "as"
+            | "fix"
+            | "see"
+            | "try"
+            | "no"
+            | "not"
+            | "was"
+            | "were"
+            | "has"
+            | "have"
+            | "been"
+            | "verify"
+            | "send"
+            | "sent"
+            | "here"
+    )
+}
 
-/// The meaningful words of a step: lower case, `Retry-After` kept whole,
-/// plurals and `-ing` folded.
-fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        .map(|w| w.trim_matches('-').to_lowercase())
-        .filter(|w| !w.is_empty() && !STOP.contains(&w.as_str()))
+/// The meaningful words of a step, as hashes: lower case, `Retry-After`
+/// kept whole, plurals and `-ing` folded. One allocation per step; the
+/// comparisons are of integers.
+pub(crate) fn words(s: &str) -> Vec<u64> {
+    let lower = s.to_lowercase();
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .map(|w| w.trim_matches('-'))
+        .filter(|w| !w.is_empty() && !is_stop(w))
         .map(|w| {
-            let w = w
-                .strip_suffix("ing")
-                .filter(|r| r.len() >= 4)
-                .map_or(w.clone(), str::to_owned);
-            w.strip_suffix('s')
-                .filter(|r| r.len() >= 4)
-                .map_or(w.clone(), str::to_owned)
+            let w = w.strip_suffix("ing").filter(|r| r.len() >= 4).unwrap_or(w);
+            let w = w.strip_suffix('s').filter(|r| r.len() >= 4).unwrap_or(w);
+            // FNV-1a: enough to tell words apart.
+            w.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
         })
         .collect()
 }
 
 /// Whether most (four in five) of `a`'s words are among `b`'s.
-fn covered(a: &[String], b: &[String]) -> bool {
+fn covered(a: &[u64], b: &[u64]) -> bool {
     !a.is_empty() && a.iter().filter(|w| b.contains(w)).count() * 5 >= a.len() * 4
 }
 
 /// Keeps steps in order, merging each one that says what a kept one says
 /// (either covers the other): the vendor's wording replaces an invented
 /// one, a specific detail ("here: 30 s") is kept; then the first `max`.
-fn merge_kinds(steps: Vec<(Kind, String, Option<String>)>, max: usize) -> Vec<String> {
-    let mut kept: Vec<(Kind, String, Option<String>, Vec<String>)> = Vec::new();
-    for (kind, text, detail) in steps {
-        let w = words(&text);
+fn merge_kinds(steps: Vec<Step<'_>>, max: usize) -> Vec<String> {
+    if steps.len() < 2 {
+        return steps
+            .into_iter()
+            .take(max)
+            .map(|(_, t, ..)| t.into_owned())
+            .collect();
+    }
+    let mut kept: Vec<(Kind, Cow<'_, str>, Option<String>, Cow<'_, [u64]>)> = Vec::new();
+    for (kind, text, detail, known) in steps {
+        let w: Cow<'_, [u64]> = known.map_or_else(|| Cow::Owned(words(&text)), Cow::Borrowed);
         let same = kept
             .iter()
             .position(|(_, t, _, kw)| *t == text || covered(&w, kw) || covered(kw, &w));
@@ -157,7 +243,7 @@ fn merge_kinds(steps: Vec<(Kind, String, Option<String>)>, max: usize) -> Vec<St
                 if kind == Kind::Vendor && k.0 != Kind::Vendor {
                     k.0 = Kind::Vendor;
                     k.1 = text;
-                    k.3.extend(w);
+                    k.3.to_mut().extend_from_slice(&w);
                 }
             }
             None => kept.push((kind, text, detail, w)),
@@ -168,7 +254,7 @@ fn merge_kinds(steps: Vec<(Kind, String, Option<String>)>, max: usize) -> Vec<St
         .map(|(kind, text, detail, _)| match detail {
             // The vendor's wording, with what this response says.
             Some(d) if kind == Kind::Vendor => format!("{text} ({d})"),
-            _ => text,
+            _ => text.into_owned(),
         })
         .collect()
 }
@@ -176,7 +262,10 @@ fn merge_kinds(steps: Vec<(Kind, String, Option<String>)>, max: usize) -> Vec<St
 /// Merges plain steps (all of one kind): for reports of several sources.
 pub fn merge(steps: Vec<String>, max: usize) -> Vec<String> {
     merge_kinds(
-        steps.into_iter().map(|s| (Kind::Code, s, None)).collect(),
+        steps
+            .into_iter()
+            .map(|s| (Kind::Code, Cow::Owned(s), None, None))
+            .collect(),
         max,
     )
 }
@@ -190,32 +279,38 @@ mod tests {
         let steps = vec![
             (
                 Kind::Specific,
-                "Wait 30 s (Retry-After) before retrying".to_owned(),
+                "Wait 30 s (Retry-After) before retrying".into(),
                 Some("here: 30 s".to_owned()),
-            ),
-            (
-                Kind::Vendor,
-                "Read the Retry-After header and wait before retrying".to_owned(),
                 None,
             ),
             (
                 Kind::Vendor,
-                "Check X-RateLimit-Reset to know when your window resets".to_owned(),
+                "Read the Retry-After header and wait before retrying".into(),
+                None,
                 None,
             ),
             (
                 Kind::Vendor,
-                "Reduce request frequency or implement request batching where possible".to_owned(),
+                "Check X-RateLimit-Reset to know when your window resets".into(),
+                None,
                 None,
             ),
             (
                 Kind::Vendor,
-                "Check X-RateLimit-Remaining before making requests".to_owned(),
+                "Reduce request frequency or implement request batching where possible".into(),
+                None,
                 None,
             ),
             (
                 Kind::Vendor,
-                "Implement exponential backoff for retry logic".to_owned(),
+                "Check X-RateLimit-Remaining before making requests".into(),
+                None,
+                None,
+            ),
+            (
+                Kind::Vendor,
+                "Implement exponential backoff for retry logic".into(),
+                None,
                 None,
             ),
         ];
