@@ -11,6 +11,10 @@ use std::borrow::Cow;
 /// and its words when they were worked out already (a profile's steps).
 type Step<'a> = (Kind, Cow<'a, str>, Option<String>, Option<&'a [u64]>);
 
+/// A step kept by a merge, with its words (extended when a vendor's step
+/// takes its place).
+type Kept<'a> = (Kind, Cow<'a, str>, Option<String>, Cow<'a, [u64]>);
+
 /// Where a step comes from, for merging steps that say the same thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -231,7 +235,7 @@ fn merge_kinds(steps: Vec<Step<'_>>, max: usize) -> Vec<String> {
             .map(|(_, t, ..)| t.into_owned())
             .collect();
     }
-    let mut kept: Vec<(Kind, Cow<'_, str>, Option<String>, Cow<'_, [u64]>)> = Vec::new();
+    let mut kept: Vec<Kept<'_>> = Vec::new();
     for (kind, text, detail, known) in steps {
         let w: Cow<'_, [u64]> = known.map_or_else(|| Cow::Owned(words(&text)), Cow::Borrowed);
         let same = kept
