@@ -378,3 +378,35 @@ fn absurd_rate_limit_values_are_notes_not_crashes() {
         }
     }
 }
+
+#[test]
+fn dialect_affinity_is_per_api_not_per_host() {
+    // Two APIs on one host (the demo's shape): an envelope success must
+    // not take the errors-array dialect of its neighbour, nor the reverse.
+    let input = har(&[
+        HarEntry::get(
+            "https://h.example/envelope/v1/boards",
+            400,
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"bad","status":400,"requestId":"req_1"}}"#,
+        ),
+        HarEntry::get(
+            "https://h.example/envelope/v1/boards?page=2",
+            200,
+            r#"{"data":[]}"#,
+        ),
+        HarEntry::get(
+            "https://h.example/errors-array/v1/contacts",
+            422,
+            r#"{"errors":["Email is invalid"]}"#,
+        ),
+        HarEntry::get(
+            "https://h.example/errors-array/v1/contacts?page=2",
+            200,
+            r#"{"data":[]}"#,
+        ),
+    ]);
+    let run = apiscope(&["decode", "-", "--format", "json"], input.as_bytes());
+    let d = run.json_lines();
+    assert_eq!(d[1]["dialect"], "envelope");
+    assert_eq!(d[3]["dialect"], "errors-array");
+}

@@ -445,3 +445,30 @@ fn ordered_map<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok,
     }
     map.end()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_successs_dialect_is_not_a_difference() {
+        let ok = |dialect: &str| Diagnosis {
+            status: Some(200),
+            dialect: dialect.into(),
+            ..Diagnosis::default()
+        };
+        assert!(ok("generic").same_outcome(&ok("envelope")));
+        let err = |dialect: &str| Diagnosis {
+            status: Some(400),
+            dialect: dialect.into(),
+            error: Some(ErrorInfo {
+                code: Some("X".into()),
+                ..ErrorInfo::default()
+            }),
+            ..Diagnosis::default()
+        };
+        assert!(!err("generic").same_outcome(&err("envelope")));
+        assert!(err("envelope").same_outcome(&err("envelope")));
+        assert!(!ok("envelope").same_outcome(&err("envelope")));
+    }
+}
