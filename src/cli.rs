@@ -30,6 +30,23 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// `256M`, `10m`, `500K`, `1G`, `4096`: a size in bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1usize << 10),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 1 << 20),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("'{s}' is not a size (e.g. 256M, 500K, 1G)"))
+}
+
 /// `text`, `json` or `markdown`, listed in `--help`.
 fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser as _;
@@ -164,6 +181,11 @@ pub struct SendArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// The most of a response body kept (after decompression), e.g. 256M,
+    /// 10M, 500K; the rest is not read, and a note says so.
+    #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: usize,
+
     /// Print only the response body's bytes (for pipes), no diagnosis.
     #[arg(short = 'b', long, conflicts_with_all = ["format", "output"])]
     pub body: bool,
@@ -225,6 +247,10 @@ pub struct ReplayArgs {
     /// rate-limit window) before stopping with a message.
     #[arg(long, default_value_t = 900.0, value_name = "SECONDS")]
     pub max_wait: f64,
+
+    /// With --live: the most of a response body kept, e.g. 256M.
+    #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: usize,
 
     /// With --live: send this bearer token instead of the recorded
     /// credential (a saved file holds `REDACTED` there).

@@ -231,9 +231,15 @@ impl History {
                     host,
                     d.status,
                     d.dialect,
-                    d.error.as_ref().and_then(|e| e.code.clone()),
-                    d.error.as_ref().and_then(|e| e.message.clone()),
-                    line,
+                    d.error
+                        .as_ref()
+                        .and_then(|e| e.code.as_deref())
+                        .map(|c| crate::redact::text(c).into_owned()),
+                    d.error
+                        .as_ref()
+                        .and_then(|e| e.message.as_deref())
+                        .map(|m| crate::redact::text(m).into_owned()),
+                    line.map(|l| crate::redact::text(l).into_owned()),
                     json
                 ],
             )

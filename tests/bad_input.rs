@@ -137,7 +137,7 @@ fn unreadable_inputs_exit_2_with_one_line() {
         ),
         (
             b"{\"apiscope_session\": 99, \"exchanges\": []}",
-            "newer than this apiscope",
+            "made by a newer apiscope",
         ),
         (
             b"curl -H 'x-token: abc' https://example.com",

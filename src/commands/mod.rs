@@ -230,6 +230,31 @@ fn spinner(what: &str) -> indicatif::ProgressBar {
     pb
 }
 
+/// Says once on stderr what a run waits for, when the wait is a second or
+/// more and no progress bar shows it (stderr is not a terminal): a run
+/// that waits never looks hung.
+fn say_wait(
+    bar: &indicatif::ProgressBar,
+    announced: &mut Option<std::time::Instant>,
+    until: std::time::Instant,
+    why: crate::driver::WaitReason,
+    next: impl std::fmt::Display,
+) {
+    let wait = until.saturating_duration_since(std::time::Instant::now());
+    if *announced == Some(until) || wait < Duration::from_secs(1) || !bar.is_hidden() {
+        return;
+    }
+    *announced = Some(until);
+    eprintln!(
+        "apiscope: waiting {} before request {next} ({})",
+        crate::driver::human(wait),
+        match why {
+            crate::driver::WaitReason::Pacing => "the rate-limit window is full",
+            crate::driver::WaitReason::RetryAfter => "the server's Retry-After",
+        }
+    );
+}
+
 fn count_bar(max: u64, unit: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::with_draw_target(
         Some(max),

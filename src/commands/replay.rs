@@ -140,7 +140,7 @@ async fn live(
         }
     }
     let (requests, redacted) = prepare(args, &exchanges)?;
-    let client = client_with(args.timeout, |_| {})?;
+    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
     let settings = driver::Settings {
         max_wait: max_wait(args.max_wait)?,
         ..driver::Settings::default()
@@ -149,6 +149,7 @@ async fn live(
     let mut run = Run::sequence(requests, settings);
     let progress = count_bar(exchanges.len() as u64, "request");
     let mut sent: Vec<Exchange> = Vec::with_capacity(exchanges.len());
+    let mut announced = None;
     let summary = drive::drive(
         &client,
         &mut engine,
@@ -181,6 +182,7 @@ async fn live(
             },
             Event::Waiting { until, why } => {
                 let wait = until.saturating_duration_since(Instant::now());
+                super::say_wait(&progress, &mut announced, until, why, sent.len() + 1);
                 progress.set_message(format!(
                     "{}: next request in {}",
                     match why {

@@ -62,6 +62,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let client = client_with(args.timeout, |o| {
         o.insecure = args.insecure;
         o.max_redirects = args.max_redirects;
+        o.max_body = args.max_body;
     })?;
     let options = Options {
         dialect: args.dialect.clone(),
@@ -161,6 +162,8 @@ async fn paginate(
     let mut saved = Vec::new();
     let history = open_history();
     let started = Instant::now();
+    let mut announced = None;
+    let mut next_page = 1u32;
     let summary = drive::drive(
         client,
         &mut engine,
@@ -199,7 +202,10 @@ async fn paginate(
                     });
                 }
                 let number = match received {
-                    Received::Accepted { number } => *number,
+                    Received::Accepted { number } => {
+                        next_page = number + 1;
+                        *number
+                    }
                     Received::Rejected { number, attempt } if *attempt <= max_retries => {
                         let retry = budget.as_ref().map_or(0.0, |b| b.next_in.as_secs_f64());
                         bar.suspend(|| {
@@ -268,6 +274,7 @@ async fn paginate(
             }
             Event::Waiting { until, why } => {
                 let wait = until.saturating_duration_since(Instant::now());
+                super::say_wait(&bar, &mut announced, until, why, next_page);
                 if wait.as_millis() > 200 {
                     let what = match why {
                         WaitReason::Pacing => "pacing: the rate-limit window",

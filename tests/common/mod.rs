@@ -178,3 +178,123 @@ impl Drop for Demo {
         let _ = self.child.wait();
     }
 }
+
+/// What a [`RawServer`] answers.
+pub enum Reply {
+    /// These bytes, then the connection closes.
+    Bytes(Vec<u8>),
+    /// This head, then zeros without end (until the client goes away, or
+    /// 2 GB, or 30 s): an endless body.
+    Endless(Vec<u8>),
+}
+
+/// A raw HTTP/1.1 server on 127.0.0.1 for hostile answers: each request's
+/// bytes are kept, and `respond` decides the answer. Stops when dropped.
+pub struct RawServer {
+    pub base: String,
+    pub port: u16,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RawServer {
+    pub fn start(respond: impl Fn(&[u8]) -> Reply + Send + Sync + 'static) -> RawServer {
+        use std::io::Read;
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().unwrap().port();
+        let received: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>> = Default::default();
+        let stop: std::sync::Arc<std::sync::atomic::AtomicBool> = Default::default();
+        let (rec, st) = (received.clone(), stop.clone());
+        let respond = std::sync::Arc::new(respond);
+        let thread = std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while !st.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                let _ = conn.set_nonblocking(false);
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let (rec, respond) = (rec.clone(), respond.clone());
+                std::thread::spawn(move || {
+                    // The head, then Content-Length bytes of body.
+                    let mut req = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    let mut want = None;
+                    while req.len() < 1 << 20 {
+                        if let Some(w) = want
+                            && req.len() >= w
+                        {
+                            break;
+                        }
+                        let Ok(n) = conn.read(&mut buf) else { break };
+                        if n == 0 {
+                            break;
+                        }
+                        req.extend_from_slice(&buf[..n]);
+                        if want.is_none()
+                            && let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n")
+                        {
+                            let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+                            let len = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                .unwrap_or(0);
+                            want = Some(end + 4 + len);
+                        }
+                    }
+                    let reply = respond(&req);
+                    rec.lock().unwrap().push(req);
+                    match reply {
+                        Reply::Bytes(b) => {
+                            let _ = conn.write_all(&b);
+                        }
+                        Reply::Endless(head) => {
+                            let _ = conn.write_all(&head);
+                            let chunk = vec![b'0'; 1 << 16];
+                            let until =
+                                std::time::Instant::now() + std::time::Duration::from_secs(30);
+                            let mut sent = 0usize;
+                            while sent < 2 << 30 && std::time::Instant::now() < until {
+                                if conn.write_all(&chunk).is_err() {
+                                    break;
+                                }
+                                sent += chunk.len();
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        RawServer {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            received,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The requests received so far, as text.
+    pub fn requests(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

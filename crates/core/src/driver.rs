@@ -568,7 +568,9 @@ pub fn estimate(
         let count = p
             .page_count
             .or_else(|| match (p.total_items, p.page_size) {
-                (Some(t), Some(s)) if s > 0 => Some((t + s - 1) / s),
+                (Some(t), Some(s)) if s > 0 => {
+                    Some(t.div_euclid(s) + i64::from(t.rem_euclid(s) != 0))
+                }
                 _ => None,
             })?;
         u64::try_from(count.saturating_sub(page)).ok()

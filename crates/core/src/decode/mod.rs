@@ -325,38 +325,67 @@ pub fn diagnose_all(
     if options.dialect.is_some() {
         return out;
     }
-    // Each URL parsed once.
-    let apis: Vec<Option<String>> = exchanges.iter().map(host_of).collect();
-    let mut by_host: std::collections::HashMap<&str, Option<&str>> = Default::default();
-    for (api, d) in apis.iter().zip(&out) {
-        if d.dialect == profile::GENERIC {
-            continue;
-        }
-        if let Some(h) = api {
-            let seen = by_host.entry(h).or_insert(Some(d.dialect.as_str()));
-            if *seen != Some(d.dialect.as_str()) {
-                // Two dialects on one API: no single answer, leave it.
-                *seen = None;
-            }
-        }
+    let mut affinity = Affinity::default();
+    for (e, d) in exchanges.iter().zip(&out) {
+        affinity.observe(e, &d.dialect);
     }
-    let by_host: std::collections::HashMap<String, String> = by_host
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
-        .collect();
-    for ((e, api), d) in exchanges.iter().zip(&apis).zip(out.iter_mut()) {
-        if d.dialect != profile::GENERIC {
-            continue;
-        }
-        if let Some(dialect) = api.as_deref().and_then(|h| by_host.get(h)) {
+    for (e, d) in exchanges.iter().zip(out.iter_mut()) {
+        if d.dialect == profile::GENERIC
+            && let Some(dialect) = affinity.hint(e)
+        {
             let forced = Options {
-                dialect: Some(dialect.clone()),
+                dialect: Some(dialect.to_owned()),
                 now: options.now,
             };
             *d = diagnose(e, profiles, &forced);
         }
     }
     out
+}
+
+/// Which dialect each API (host, port, first path segment) spoke in one
+/// input: a generic-looking exchange of an API that spoke one dialect is
+/// decoded in it. Built in a first pass (from diagnoses, or from
+/// [`detect_dialect`] when streaming a big file), used in the second.
+#[derive(Debug, Default)]
+pub struct Affinity {
+    apis: std::collections::HashMap<String, Option<String>>,
+}
+
+impl Affinity {
+    /// Notes the dialect an exchange was decoded in.
+    pub fn observe(&mut self, e: &Exchange, dialect: &str) {
+        if dialect == profile::GENERIC {
+            return;
+        }
+        if let Some(h) = host_of(e) {
+            let seen = self
+                .apis
+                .entry(h)
+                .or_insert_with(|| Some(dialect.to_owned()));
+            if seen.as_deref() != Some(dialect) {
+                // Two dialects on one API: no single answer, leave it.
+                *seen = None;
+            }
+        }
+    }
+
+    /// The dialect an exchange's API spoke, when it spoke only one.
+    pub fn hint(&self, e: &Exchange) -> Option<&str> {
+        self.apis.get(&host_of(e)?)?.as_deref()
+    }
+}
+
+/// The dialect [`diagnose`] would pick for an exchange, without the rest
+/// of the diagnosis (the first pass over a big file).
+pub fn detect_dialect<'p>(exchange: &Exchange, profiles: &'p Profiles) -> &'p str {
+    if exchange.failure.is_some() {
+        return profiles.generic().id.as_str();
+    }
+    let view = body::read(&exchange.response.headers, &exchange.response.body);
+    detect::detect(exchange, view.tree.as_ref(), profiles)
+        .id
+        .as_str()
 }
 
 fn host_of(e: &Exchange) -> Option<String> {

@@ -238,14 +238,17 @@ pub fn read(profile: &Profile, exchange: &Exchange, tree: Option<&Json>) -> Opti
         && let (Some(total), Some(size)) = (p.total_items, p.page_size)
         && size > 0
     {
-        p.page_count = Some(if total == 0 {
+        // Numbers from outside: no overflow, whatever they are.
+        p.page_count = Some(if total <= 0 {
             0
         } else {
-            (total + size - 1) / size
+            total.div_euclid(size) + i64::from(total.rem_euclid(size) != 0)
         });
     }
     if let (Some(page), Some(count)) = (p.page, p.page_count) {
-        let last_page = count - 1 + spec.first_page.unwrap_or(1);
+        let last_page = count
+            .saturating_sub(1)
+            .saturating_add(spec.first_page.unwrap_or(1));
         if p.has_more.is_none() {
             p.has_more = Some(page < last_page);
         }
@@ -263,7 +266,7 @@ pub fn read(profile: &Profile, exchange: &Exchange, tree: Option<&Json>) -> Opti
         if let (Some(cursor), Some(param)) = (&p.cursor, &spec.cursor_param) {
             p.next = Some(with_query(base, param, cursor));
         } else if let (Some(page), Some(param)) = (p.page, &spec.page_param) {
-            p.next = Some(with_query(base, param, &(page + 1).to_string()));
+            p.next = Some(with_query(base, param, &page.saturating_add(1).to_string()));
         }
     }
     Some(p)

@@ -7,13 +7,40 @@
 use crate::model::Response;
 use std::io::Read;
 
-/// Bodies are decompressed up to this size; a bigger result is a
-/// decompression bomb in a ticket attachment, not an API response.
-const MAX_DECODED: u64 = 1 << 30;
+/// One body is decompressed up to this size (the default `--max-body`).
+pub const MAX_BODY: u64 = 256 << 20;
+/// A whole input (every entry of a HAR, every response of a capture) is
+/// decompressed up to this much in all: a thousand bombed entries cost what
+/// one does.
+pub const MAX_PER_INPUT: u64 = 1 << 30;
+/// Beyond 16 MB, a body may not grow more than this many times its coded
+/// size: real JSON compresses 5–20×, a bomb a million.
+pub const MAX_RATIO: u64 = 1000;
+
+/// What decompression an input may still do.
+#[derive(Debug, Clone)]
+pub struct Inflate {
+    /// Bytes left for the whole input.
+    pub left: u64,
+}
+
+impl Default for Inflate {
+    fn default() -> Inflate {
+        Inflate {
+            left: MAX_PER_INPUT,
+        }
+    }
+}
 
 /// Removes chunked framing and content codings from a response body in
 /// place, adding a note for anything a reader should know.
 pub fn normalise(resp: &mut Response) {
+    normalise_within(resp, &mut Inflate::default());
+}
+
+/// As [`normalise`], within what is left of an input's decompression
+/// budget (shared by every response of one file).
+pub fn normalise_within(resp: &mut Response, budget: &mut Inflate) {
     let chunked = resp
         .headers
         .get("transfer-encoding")
@@ -43,8 +70,25 @@ pub fn normalise(resp: &mut Response) {
         .filter(|c| !c.is_empty() && c != "identity")
         .collect();
     for c in codings.iter().rev() {
-        match decode(c, &resp.body) {
-            Decoded::Done(body) => resp.body = body.into(),
+        let coded = resp.body.len() as u64;
+        let limit = MAX_BODY
+            .min(budget.left)
+            .min(coded.saturating_mul(MAX_RATIO).max(16 << 20));
+        match decode(c, &resp.body, limit) {
+            Decoded::Done(body) => {
+                budget.left = budget.left.saturating_sub(body.len() as u64);
+                resp.body = body.into();
+            }
+            Decoded::Cut(body) => {
+                budget.left = budget.left.saturating_sub(body.len() as u64);
+                resp.notes.push(format!(
+                    "The {c} body was cut at {} decompressed (from {} coded): a bigger result is a decompression bomb or over what one file may expand to",
+                    size(body.len() as u64),
+                    size(coded)
+                ));
+                resp.body = body.into();
+                break;
+            }
             Decoded::AlreadyPlain => break,
             Decoded::Failed(why) => {
                 resp.notes.push(format!(
@@ -62,20 +106,33 @@ pub fn normalise(resp: &mut Response) {
     }
 }
 
+/// `256 MB`, `12 KB`, `40 bytes`.
+fn size(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{} MB", n >> 20)
+    } else if n >= 1 << 10 {
+        format!("{} KB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 enum Decoded {
     Done(Vec<u8>),
+    /// Decoded up to the limit, the rest not.
+    Cut(Vec<u8>),
     AlreadyPlain,
     Failed(String),
     Unsupported,
 }
 
-fn decode(coding: &str, body: &[u8]) -> Decoded {
+fn decode(coding: &str, body: &[u8], limit: u64) -> Decoded {
     match coding {
         "gzip" | "x-gzip" => {
             if !body.starts_with(&[0x1f, 0x8b]) {
                 return plain_or_fail(body, "no gzip header");
             }
-            read_all(flate2::read::MultiGzDecoder::new(body))
+            read_all(flate2::read::MultiGzDecoder::new(body), limit)
         }
         "deflate" => {
             // zlib-wrapped (the standard) or raw deflate (what some servers send).
@@ -83,11 +140,11 @@ fn decode(coding: &str, body: &[u8]) -> Decoded {
                 && body[0] & 0x0f == 8
                 && u16::from_be_bytes([body[0], body[1]]).is_multiple_of(31)
             {
-                read_all(flate2::read::ZlibDecoder::new(body))
+                read_all(flate2::read::ZlibDecoder::new(body), limit)
             } else if looks_plain(body) {
                 Decoded::AlreadyPlain
             } else {
-                read_all(flate2::read::DeflateDecoder::new(body))
+                read_all(flate2::read::DeflateDecoder::new(body), limit)
             }
         }
         "br" => {
@@ -96,7 +153,7 @@ fn decode(coding: &str, body: &[u8]) -> Decoded {
                 // JSON/HTML was stored decoded (as HAR exporters do).
                 return Decoded::AlreadyPlain;
             }
-            read_all(brotli_decompressor::Decompressor::new(body, 4096))
+            read_all(brotli_decompressor::Decompressor::new(body, 4096), limit)
         }
         _ => {
             if looks_plain(body) {
@@ -116,9 +173,14 @@ fn plain_or_fail(body: &[u8], why: &str) -> Decoded {
     }
 }
 
-fn read_all(reader: impl Read) -> Decoded {
+fn read_all(reader: impl Read, limit: u64) -> Decoded {
     let mut out = Vec::new();
-    match reader.take(MAX_DECODED).read_to_end(&mut out) {
+    // One byte more than the limit tells a body that fits from one cut.
+    match reader.take(limit.saturating_add(1)).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > limit => {
+            out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            Decoded::Cut(out)
+        }
         Ok(_) => Decoded::Done(out),
         Err(e) => Decoded::Failed(e.to_string()),
     }

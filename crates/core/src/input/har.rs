@@ -6,14 +6,88 @@ use crate::model::{Exchange, Headers, Request, Response, Timing};
 use base64::Engine as _;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct Har {
-    log: Log,
+/// Walks a HAR document (`{"log": {"entries": […]}}`, any other member
+/// skipped) and hands each entry to a callback as an exchange the moment it
+/// is parsed: neither the file's text nor a million entries' serde structs
+/// are ever all held. One decompression budget serves the whole file.
+struct HarSeed<'f, F>(&'f mut F);
+struct LogSeed<'f, F>(&'f mut F);
+struct EntriesSeed<'f, F>(&'f mut F);
+
+/// The callback: each exchange, or why to stop.
+trait Sink: FnMut(Exchange) -> Result<(), String> {}
+impl<T: FnMut(Exchange) -> Result<(), String>> Sink for T {}
+
+impl<'de, F: Sink> serde::de::DeserializeSeed<'de> for HarSeed<'_, F> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        struct V<'f, F>(&'f mut F);
+        impl<'de, F: Sink> serde::de::Visitor<'de> for V<'_, F> {
+            type Value = bool;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a HAR document: {\"log\": {\"entries\": [...]}}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+                let mut found = false;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "log" {
+                        found |= map.next_value_seed(LogSeed(&mut *self.0))?;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(found)
+            }
+        }
+        d.deserialize_map(V(self.0))
+    }
 }
 
-#[derive(Deserialize)]
-struct Log {
-    entries: Vec<Entry>,
+impl<'de, F: Sink> serde::de::DeserializeSeed<'de> for LogSeed<'_, F> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        struct V<'f, F>(&'f mut F);
+        impl<'de, F: Sink> serde::de::Visitor<'de> for V<'_, F> {
+            type Value = bool;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a HAR log object with entries")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+                let mut found = false;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "entries" {
+                        map.next_value_seed(EntriesSeed(&mut *self.0))?;
+                        found = true;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(found)
+            }
+        }
+        d.deserialize_map(V(self.0))
+    }
+}
+
+impl<'de, F: Sink> serde::de::DeserializeSeed<'de> for EntriesSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        struct V<'f, F>(&'f mut F);
+        impl<'de, F: Sink> serde::de::Visitor<'de> for V<'_, F> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of HAR entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                let mut budget = super::encoding::Inflate::default();
+                while let Some(e) = seq.next_element::<Entry>()? {
+                    (self.0)(exchange(e, &mut budget)).map_err(serde::de::Error::custom)?;
+                }
+                Ok(())
+            }
+        }
+        d.deserialize_seq(V(self.0))
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,11 +169,78 @@ pub fn sniff(text: &[u8]) -> bool {
 
 /// Reads every entry of a HAR file.
 pub fn read(bytes: &[u8], source: &str) -> Result<Vec<Exchange>, InputError> {
-    let har: Har = serde_json::from_slice(bytes).map_err(|e| InputError::Har {
-        file: source.to_owned(),
-        message: e.to_string(),
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    walk(&mut de, source, &mut |e| {
+        out.push(e);
+        Ok(())
     })?;
-    Ok(har.log.entries.into_iter().map(exchange).collect())
+    Ok(out)
+}
+
+/// Reads every entry of a HAR file from a reader, without holding the
+/// file's text: for big files on disk.
+pub fn read_from(reader: impl std::io::Read, source: &str) -> Result<Vec<Exchange>, InputError> {
+    let mut out = Vec::new();
+    for_each(reader, source, |e| {
+        out.push(e);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hands each entry of a HAR file (from a reader) to `f` as it is parsed,
+/// holding nothing else: `decode` of a million-entry HAR stays small. `f`
+/// may stop the walk with a message. Returns the number of entries.
+pub fn for_each(
+    reader: impl std::io::Read,
+    source: &str,
+    mut f: impl FnMut(Exchange) -> Result<(), String>,
+) -> Result<usize, InputError> {
+    let mut n = 0usize;
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
+    walk(&mut de, source, &mut |e| {
+        n += 1;
+        f(e)
+    })?;
+    Ok(n)
+}
+
+/// As [`for_each`], over a HAR file's text in memory (parsed three times
+/// faster than from a reader).
+pub fn for_each_slice(
+    bytes: &[u8],
+    source: &str,
+    mut f: impl FnMut(Exchange) -> Result<(), String>,
+) -> Result<usize, InputError> {
+    let mut n = 0usize;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    walk(&mut de, source, &mut |e| {
+        n += 1;
+        f(e)
+    })?;
+    Ok(n)
+}
+
+fn walk<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    source: &str,
+    f: &mut impl FnMut(Exchange) -> Result<(), String>,
+) -> Result<(), InputError> {
+    use serde::de::DeserializeSeed as _;
+    let err = |message: String| InputError::Har {
+        file: source.to_owned(),
+        message,
+    };
+    let found = HarSeed(f)
+        .deserialize(&mut *de)
+        .map_err(|e| err(e.to_string()))?;
+    de.end().map_err(|e| err(e.to_string()))?;
+    if !found {
+        return Err(err("missing field `entries` in `log`".into()));
+    }
+    Ok(())
 }
 
 fn headers(list: Vec<NameValue>) -> Headers {
@@ -110,7 +251,7 @@ fn headers(list: Vec<NameValue>) -> Headers {
     )
 }
 
-fn exchange(e: Entry) -> Exchange {
+fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
     let body = e
         .request
         .post_data
@@ -168,7 +309,7 @@ fn exchange(e: Entry) -> Exchange {
         body: body.into(),
         notes,
     };
-    super::encoding::normalise(&mut response);
+    super::encoding::normalise_within(&mut response, budget);
     Exchange {
         request: Some(request),
         response,

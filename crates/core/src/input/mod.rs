@@ -76,7 +76,22 @@ pub enum InputError {
     /// A malformed `-H` flag.
     #[error("bad header '{0}': expected 'Name: value'")]
     BadHeader(String),
+    /// More exchanges than are held in memory at once.
+    #[error(
+        "{file}: more than {limit} exchanges, more than apiscope holds at once; `apiscope decode {file}` reads a HAR file of any size"
+    )]
+    TooMany {
+        /// The path.
+        file: String,
+        /// The most held.
+        limit: usize,
+    },
 }
+
+/// The most exchanges `open`, `replay` and a HAR on stdin hold in memory
+/// (about 200 MB of small exchanges). `decode` of a HAR file streams it and
+/// has no limit.
+pub const MAX_EXCHANGES: usize = 200_000;
 
 /// What a bare body (no status line) is given from the command line.
 #[derive(Debug, Clone, Default)]
@@ -105,6 +120,9 @@ pub fn parse_header_flags(flags: &[String]) -> Result<Headers, InputError> {
 /// response, or a file of curl commands (whose exchanges hold only the
 /// request until they are sent; see [`Exchange::has_response`]).
 pub fn read_any(path: &str) -> Result<Vec<Exchange>, InputError> {
+    if let Some(exchanges) = read_har_streaming(path)? {
+        return Ok(exchanges);
+    }
     let bytes = read_file(path)?;
     let source = if path == "-" { "<stdin>" } else { path };
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
@@ -122,7 +140,57 @@ pub fn read_any(path: &str) -> Result<Vec<Exchange>, InputError> {
             })
             .collect());
     }
-    read_bytes(&bytes, source, &BareBody::default())
+    read_shared(&bytes.into(), source, &BareBody::default())
+}
+
+/// A HAR file on disk is parsed as it is read, entry by entry: its text is
+/// never held beside its exchanges (a HAR of a million entries would take
+/// twice the memory). `None` when `path` is not a HAR file on disk.
+fn read_har_streaming(path: &str) -> Result<Option<Vec<Exchange>>, InputError> {
+    use std::io::Read as _;
+    if path == "-" {
+        return Ok(None);
+    }
+    let io = |error| InputError::Io {
+        file: path.to_owned(),
+        error,
+    };
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    let mut head = [0u8; 4096];
+    let n = file.read(&mut head).map_err(io)?;
+    let head = &head[..n];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if !har::sniff(head) {
+        return Ok(None);
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Skip a BOM; serde_json reads JSON text, not its encoding mark.
+    let mut bom = [0u8; 3];
+    let got = file.read(&mut bom).map_err(io)?;
+    let rest: Box<dyn std::io::Read> = if got == 3 && bom == *b"\xEF\xBB\xBF" {
+        Box::new(file)
+    } else {
+        Box::new(std::io::Read::chain(&bom[..got], file))
+    };
+    let mut out = Vec::new();
+    let limit = MAX_EXCHANGES;
+    let walked = har::for_each(rest, path, |e| {
+        if out.len() >= limit {
+            return Err("too many".into());
+        }
+        out.push(e);
+        Ok(())
+    });
+    match walked {
+        Ok(_) => Ok(Some(out)),
+        Err(_) if out.len() >= limit => Err(InputError::TooMany {
+            file: path.to_owned(),
+            limit,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 fn read_file(path: &str) -> Result<Vec<u8>, InputError> {
@@ -145,9 +213,15 @@ fn read_file(path: &str) -> Result<Vec<u8>, InputError> {
 
 /// Reads a file (or standard input for `-`).
 pub fn read_path(path: &str, bare: &BareBody) -> Result<Vec<Exchange>, InputError> {
+    if bare.status.is_none()
+        && bare.headers.is_empty()
+        && let Some(exchanges) = read_har_streaming(path)?
+    {
+        return Ok(exchanges);
+    }
     let bytes = read_file(path)?;
     let source = if path == "-" { "<stdin>" } else { path };
-    read_bytes(&bytes, source, bare)
+    read_shared(&bytes.into(), source, bare)
 }
 
 /// Reads exchanges from bytes, recognising the input by its content.
@@ -156,6 +230,17 @@ pub fn read_bytes(
     source: &str,
     bare: &BareBody,
 ) -> Result<Vec<Exchange>, InputError> {
+    read_shared(&bytes::Bytes::copy_from_slice(bytes), source, bare)
+}
+
+/// As [`read_bytes`], from shared bytes: the bodies of a raw capture are
+/// slices of the input, not copies of it (a 1 GB capture costs 1 GB).
+pub fn read_shared(
+    shared: &bytes::Bytes,
+    source: &str,
+    bare: &BareBody,
+) -> Result<Vec<Exchange>, InputError> {
+    let bytes: &[u8] = shared;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = body.iter().position(|c| !c.is_ascii_whitespace());
     let Some(start) = start else {
@@ -165,16 +250,31 @@ pub fn read_bytes(
     };
     let trimmed = &body[start..];
     if har::sniff(trimmed) {
-        return har::read(trimmed, source);
+        let mut out = Vec::new();
+        let walked = har::for_each_slice(trimmed, source, |e| {
+            if out.len() >= MAX_EXCHANGES {
+                return Err("too many".into());
+            }
+            out.push(e);
+            Ok(())
+        });
+        return match walked {
+            Ok(_) => Ok(out),
+            Err(_) if out.len() >= MAX_EXCHANGES => Err(InputError::TooMany {
+                file: source.to_owned(),
+                limit: MAX_EXCHANGES,
+            }),
+            Err(e) => Err(e),
+        };
     }
     if session::sniff(trimmed) {
         return session::read(trimmed, source);
     }
     if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
-        return Ok(vec![bare_exchange(bytes, bare)]);
+        return Ok(vec![bare_exchange(shared, bare)]);
     }
     if raw_http::sniff(bytes) {
-        return raw_http::read(bytes, source).map(|e| vec![e]);
+        return raw_http::read_shared(shared, source).map(|e| vec![e]);
     }
     if curl::sniff(trimmed) {
         return Err(InputError::CurlCommand {
@@ -183,7 +283,7 @@ pub fn read_bytes(
     }
     if bare.status.is_some() {
         // The user said what it is: a non-JSON body with its status.
-        return Ok(vec![bare_exchange(bytes, bare)]);
+        return Ok(vec![bare_exchange(shared, bare)]);
     }
     let line = 1 + bytes[..bytes.len() - trimmed.len()]
         .iter()
@@ -201,11 +301,11 @@ pub fn read_bytes(
     })
 }
 
-fn bare_exchange(bytes: &[u8], bare: &BareBody) -> Exchange {
+fn bare_exchange(bytes: &bytes::Bytes, bare: &BareBody) -> Exchange {
     let mut response = Response {
         status: bare.status,
         headers: bare.headers.clone(),
-        body: bytes.to_vec().into(),
+        body: bytes.clone(),
         ..Response::default()
     };
     encoding::normalise(&mut response);

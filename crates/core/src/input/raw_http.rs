@@ -27,6 +27,12 @@ pub fn sniff(bytes: &[u8]) -> bool {
 
 /// Reads one exchange from a `curl -i` capture or `curl -v` transcript.
 pub fn read(bytes: &[u8], source: &str) -> Result<Exchange, InputError> {
+    read_shared(&bytes::Bytes::copy_from_slice(bytes), source)
+}
+
+/// As [`read`], from shared bytes: the body is a slice of the input.
+pub fn read_shared(shared: &bytes::Bytes, source: &str) -> Result<Exchange, InputError> {
+    let bytes: &[u8] = shared;
     let text = strip_bom(bytes);
     if is_verbose(text) {
         return read_verbose(text, source);
@@ -73,14 +79,14 @@ pub fn read(bytes: &[u8], source: &str) -> Result<Exchange, InputError> {
             && n < after.len()
             && next_is_status(&after[n..])
         {
-            resp.body = after[..n].to_vec().into();
+            resp.body = shared.slice_ref(&after[..n]);
             let rem = &after[n..];
             let skip = rem.len() - trim_start_ws(rem).len();
             rest = &rem[skip..];
             last = Some(resp);
             continue;
         }
-        resp.body = after.to_vec().into();
+        resp.body = shared.slice_ref(after);
         last = Some(resp);
         break;
     }
@@ -147,7 +153,10 @@ fn head(text: &[u8]) -> (Response, usize, usize) {
 
 /// `HTTP/1.1 200 OK` → (version, status, reason).
 fn status_line(l: &[u8]) -> Option<(String, u16, Option<String>)> {
-    let s = std::str::from_utf8(l).ok()?.trim();
+    // A reason phrase in Latin-1 (`401 Non autorisé`) is still a status
+    // line: read it lossily.
+    let lossy = String::from_utf8_lossy(l);
+    let s = lossy.trim();
     let mut parts = s.splitn(3, ' ');
     let version = parts.next()?;
     if !version.starts_with("HTTP/") {

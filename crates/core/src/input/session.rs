@@ -84,7 +84,8 @@ pub fn sniff(text: &[u8]) -> bool {
 pub fn read(bytes: &[u8], source: &str) -> Result<Vec<Exchange>, InputError> {
     #[derive(Deserialize)]
     struct Version {
-        apiscope_session: u32,
+        // Any number: a version past u32 is still "newer", not a type error.
+        apiscope_session: serde_json::Number,
     }
     let err = |message: String| InputError::Session {
         file: source.to_owned(),
@@ -92,13 +93,17 @@ pub fn read(bytes: &[u8], source: &str) -> Result<Vec<Exchange>, InputError> {
     };
     // Check the version first, so a newer file is refused with that reason
     // rather than with whatever field it changed.
-    if let Ok(v) = serde_json::from_slice::<Version>(bytes)
-        && v.apiscope_session > VERSION
-    {
-        return Err(err(format!(
-            "format version {} is newer than this apiscope understands ({VERSION}); upgrade apiscope",
-            v.apiscope_session
-        )));
+    if let Ok(v) = serde_json::from_slice::<Version>(bytes) {
+        let n = &v.apiscope_session;
+        let newer = n.as_u64().map_or_else(
+            || n.as_f64().is_some_and(|f| f > f64::from(VERSION)),
+            |v| v > u64::from(VERSION),
+        );
+        if newer {
+            return Err(err(format!(
+                "format version {n} was made by a newer apiscope (this one reads {VERSION}); upgrade apiscope"
+            )));
+        }
     }
     let session: Session = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
     Ok(session.exchanges)

@@ -37,18 +37,26 @@ impl Style {
 
 /// Renders diagnoses as text; `color` adds ANSI styling.
 pub fn render(diagnoses: &[Diagnosis], color: bool) -> String {
-    let st = Style { on: color };
     let mut out = String::new();
     let n = diagnoses.len();
     for (i, d) in diagnoses.iter().enumerate() {
-        if n > 1 {
-            if i > 0 {
-                out.push('\n');
-            }
-            let _ = writeln!(out, "{}", st.dim(&format!("── {}/{n} ──", i + 1)));
-        }
-        one(&mut out, d, &st);
+        out.push_str(&render_nth(d, i, n, color));
     }
+    out
+}
+
+/// The text of diagnosis `i` of `n` (0-based), as [`render`] writes it:
+/// for writing a long input's report as it is decoded.
+pub fn render_nth(d: &Diagnosis, i: usize, n: usize, color: bool) -> String {
+    let st = Style { on: color };
+    let mut out = String::new();
+    if n > 1 {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", st.dim(&format!("── {}/{n} ──", i + 1)));
+    }
+    one(&mut out, d, &st);
     out
 }
 
