@@ -239,7 +239,7 @@ impl History {
                         .as_ref()
                         .and_then(|e| e.message.as_deref())
                         .map(|m| crate::redact::text(m).into_owned()),
-                    line.map(|l| crate::redact::text(l).into_owned()),
+                    line.map(crate::line::mask_line),
                     json
                 ],
             )

@@ -971,3 +971,74 @@ fn the_forecast_never_outruns_the_reset() {
         "{screen}"
     );
 }
+
+/// Absurd rate-limit numbers from a server: every view, the Markdown
+/// reply (`Y`) and the saved files (`S`) are built without a panic, and
+/// the absurd value is a note, not a date.
+#[test]
+fn absurd_rate_limit_numbers_in_the_tui_views_y_and_s() {
+    for (name, value) in [
+        ("X-RateLimit-Reset", "253402300800"),
+        ("X-RateLimit-Reset", "1e23"),
+        ("RateLimit-Reset", "1e23"),
+        ("Retry-After", "10000000000000000000"),
+        ("X-RateLimit-Limit", "99999999999999999999999"),
+    ] {
+        let mut app = app_with(
+            "GET http://127.0.0.1:9/v1/boards",
+            &raw(
+                "429 Too Many Requests",
+                &[(name, value), ("X-RateLimit-Remaining", "0")],
+                r#"{"error":{"code":"RATE_LIMITED","message":"slow down","status":429}}"#,
+            ),
+        );
+        for tab in [Tab::Overview, Tab::Body, Tab::Headers, Tab::Raw] {
+            app.tab = tab;
+            let screen = draw(&mut app, 120, 40);
+            assert!(
+                !screen.contains("-29"),
+                "{name}: {value}: a wrapped date\n{screen}"
+            );
+        }
+        app.focus = Focus::Response;
+        let cmds = app.update(key(KeyCode::Char('Y')));
+        let copied = cmds
+            .iter()
+            .find_map(|c| match c {
+                Cmd::Copy(t) => Some(t.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name}: {value}: Y copied nothing: {:?}", app.flash));
+        assert!(copied.contains("RATE_LIMITED"), "{copied}");
+        let cmds = app.update(key(KeyCode::Char('S')));
+        let saved = cmds.into_iter().find_map(|c| match c {
+            Cmd::Save {
+                exchanges,
+                diagnoses,
+                ..
+            } => Some((exchanges, diagnoses)),
+            _ => None,
+        });
+        let (exchanges, diagnoses) = match saved {
+            Some(s) => s,
+            // S asks for a name first: accept the proposed one.
+            None => {
+                let cmds = app.update(key(KeyCode::Enter));
+                cmds.into_iter()
+                    .find_map(|c| match c {
+                        Cmd::Save {
+                            exchanges,
+                            diagnoses,
+                            ..
+                        } => Some((exchanges, diagnoses)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| panic!("{name}: {value}: S saved nothing"))
+            }
+        };
+        let (session, har, markdown) =
+            apiscope::tui::documents("absurd", &exchanges, &diagnoses, &app.profiles);
+        assert!(session.contains(value) && har.contains(value));
+        assert!(markdown.contains("RATE_LIMITED"), "{markdown}");
+    }
+}

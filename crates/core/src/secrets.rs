@@ -407,7 +407,7 @@ pub fn find_tokens(text: &str) -> Vec<(usize, usize, usize)> {
         let run = rest.chars().take_while(|c| is_token_char(*c)).count();
         if run > 0 {
             let word = &rest[..run];
-            if high_entropy(word) {
+            if high_entropy(word) || after_scheme(&text[..i], word) {
                 found.push((i, i + run, i));
             }
             i += run;
@@ -416,6 +416,32 @@ pub fn find_tokens(text: &str) -> Vec<(usize, usize, usize)> {
         }
     }
     found
+}
+
+/// `Bearer FAKE123` or `Basic dXNlcjp4` quoted in prose (an error message
+/// echoing the header it got): the word after an auth scheme is the
+/// credential, whatever its shape. Ordinary words after "bearer" ("a
+/// bearer token") are not: a credential has a digit or mixed case.
+fn after_scheme(before: &str, word: &str) -> bool {
+    let Some(head) = before.strip_suffix(' ') else {
+        return false;
+    };
+    let scheme_len = ["bearer", "basic"].iter().find_map(|s| {
+        let n = head.len().checked_sub(s.len())?;
+        (head.is_char_boundary(n) && head[n..].eq_ignore_ascii_case(s)).then_some(n)
+    });
+    let Some(n) = scheme_len else {
+        return false;
+    };
+    let boundary = !head[..n]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    boundary
+        && word.len() >= 8
+        && (word.bytes().any(|b| b.is_ascii_digit())
+            || (word.bytes().any(|b| b.is_ascii_uppercase())
+                && word.bytes().any(|b| b.is_ascii_lowercase())))
 }
 
 /// Whether two URLs share an origin: scheme, host and port (the default
@@ -754,5 +780,23 @@ mod tests {
         assert_ne!(fingerprint(&a), fingerprint(&b));
         assert!(fingerprint(&q).is_some());
         assert_eq!(fingerprint(&none), None);
+    }
+
+    #[test]
+    fn a_credential_after_an_auth_scheme_in_prose_is_a_token() {
+        let found = |t: &str| {
+            find_tokens(t)
+                .iter()
+                .map(|(a, b, _)| t[*a..*b].to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found("got Authorization: Bearer FAKEINTEXT73;"),
+            ["FAKEINTEXT73"]
+        );
+        assert_eq!(found("basic dXNlcjpwYXNz"), ["dXNlcjpwYXNz"]);
+        assert!(found("send a bearer token here").is_empty());
+        assert!(found("Bearer realm=api").is_empty());
+        assert!(found("debearer 12345678").is_empty());
     }
 }

@@ -1,0 +1,1 @@
+curl -X $'GET\e]0;pwned\a' 'https://a.example/x'

@@ -1,0 +1,1 @@
+curl 'https://a.example/x?a=1&b=2' -H "X-Api-Key: {{env.KEY}}" --data-raw $'line1\nline2' -H 'Empty;' -H 'Gone:'

@@ -1,0 +1,77 @@
+//! Every fuzz target, bounded: its whole corpus, then mutations for
+//! `APISCOPE_FUZZ_SECS` seconds (default 6) and at most
+//! `APISCOPE_FUZZ_RUNS` inputs, from a fixed seed (`APISCOPE_FUZZ_SEED`)
+//! so a CI failure reproduces. Eight targets on two cores: about half a
+//! minute of wall time.
+
+use std::time::Duration;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn fuzz(name: &str) {
+    let target = apiscope_fuzz::TARGETS
+        .iter()
+        .find(|t| t.name == name)
+        .expect("a target of that name");
+    assert!(
+        apiscope_fuzz::seeds(name).len() >= 3,
+        "fuzz/corpus/{name} needs seeds"
+    );
+    let secs = env("APISCOPE_FUZZ_SECS", 6);
+    let runs = env("APISCOPE_FUZZ_RUNS", 200_000);
+    let seed = env("APISCOPE_FUZZ_SEED", 20_261_128);
+    match apiscope_fuzz::run(target, Duration::from_secs(secs), runs, seed) {
+        Ok(stats) => assert!(stats.runs > 0),
+        Err(c) => panic!(
+            "{}: {} — input saved to {}",
+            c.target,
+            c.message,
+            c.saved.display()
+        ),
+    }
+}
+
+#[test]
+fn raw_http() {
+    fuzz("raw_http");
+}
+
+#[test]
+fn har() {
+    fuzz("har");
+}
+
+#[test]
+fn session() {
+    fuzz("session");
+}
+
+#[test]
+fn curl() {
+    fuzz("curl");
+}
+
+#[test]
+fn link() {
+    fuzz("link");
+}
+
+#[test]
+fn ratelimit() {
+    fuzz("ratelimit");
+}
+
+#[test]
+fn profile() {
+    fuzz("profile");
+}
+
+#[test]
+fn redact() {
+    fuzz("redact");
+}
