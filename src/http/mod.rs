@@ -144,6 +144,8 @@ impl Client {
         for (k, v) in req.headers.iter() {
             builder = builder.header(k, v);
         }
+        // (An empty body that is still a body, `curl -d ''`, carries its
+        // own `Content-Length: 0` header.)
         if !req.body.is_empty() {
             builder = builder.body(req.body.clone());
         }
@@ -160,18 +162,23 @@ impl Client {
         }
         let mut notes = Vec::new();
         let body = read_body(resp, self.options.max_body, &mut notes).await;
-        Ok(Response {
+        let mut response = Response {
             status: Some(status),
             reason,
             version: Some(version),
             headers,
             body,
             notes,
-        })
+        };
+        // No Accept-Encoding is added to what the request says (an imported
+        // curl command sends what curl sends); whatever coding comes back is
+        // undone here, within --max-body and the bomb rules.
+        crate::input::encoding::decode_received(&mut response, self.options.max_body as u64);
+        Ok(response)
     }
 }
 
-/// Reads a body as it streams in (after reqwest's content decoding), up to
+/// Reads a body as it streams in (still content-coded), up to
 /// `max` bytes: an endless body or a decompression bomb stops there with a
 /// note, never takes the process's memory.
 async fn read_body(

@@ -69,3 +69,33 @@ fn every_copied_command_gives_its_request() {
         failures.join("\n")
     );
 }
+
+/// Rewrites the expectations of `fixtures/curl_commands.toml` from the
+/// importer (run after `tests/curl_exact.rs` showed the importer sends
+/// what curl sends): `APISCOPE_REGENERATE=path cargo test -p apiscope-core
+/// --test curl_import regenerate -- --ignored` writes JSON lines.
+#[test]
+#[ignore = "a tool, not a test"]
+fn regenerate() {
+    let Ok(out) = std::env::var("APISCOPE_REGENERATE") else {
+        return;
+    };
+    let text = include_str!("fixtures/curl_commands.toml");
+    let corpus: Corpus = toml::from_str(text).unwrap();
+    let mut lines = String::new();
+    for c in &corpus.case {
+        let r = curl::parse(&c.command).unwrap();
+        lines.push_str(
+            &serde_json::json!({
+                "name": c.name,
+                "method": r.method,
+                "url": r.url,
+                "headers": r.headers.0,
+                "body": String::from_utf8_lossy(&r.body),
+            })
+            .to_string(),
+        );
+        lines.push('\n');
+    }
+    std::fs::write(out, lines).unwrap();
+}

@@ -148,3 +148,92 @@ proptest! {
         prop_assert!(d.is_error());
     }
 }
+
+/// One link of a generated `Link` header: a target, its rels, and a
+/// parameter whose quoted value holds `,` and `;`.
+fn link_strategy() -> impl Strategy<Value = (String, Vec<String>, String, bool, bool)> {
+    (
+        "(https://a\\.example)?/[a-z0-9/]{0,12}(\\?[a-z]=[0-9;,]{1,4})?",
+        prop::collection::vec(
+            prop_oneof![
+                Just("next"),
+                Just("prev"),
+                Just("last"),
+                Just("first"),
+                Just("self")
+            ],
+            1..3,
+        )
+        .prop_map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
+        "[a-z ,;]{0,12}",
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(t, rels, title, upper, twice)| (t, rels, title, upper, twice))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// RFC 8288: every link comes back with its target and its rels (lower
+    /// case, however `rel` and its values were written), a quoted `,` or
+    /// `;` in another parameter splits nothing, and a second `rel` on the
+    /// same link is ignored.
+    #[test]
+    fn link_headers_keep_targets_and_first_rels(links in prop::collection::vec(link_strategy(), 1..5)) {
+        let value = links
+            .iter()
+            .map(|(t, rels, title, upper, twice)| {
+                let rel_name = if *upper { "REL" } else { "rel" };
+                let rel_value = if *upper {
+                    rels.join(" ").to_ascii_uppercase()
+                } else {
+                    rels.join(" ")
+                };
+                let mut s = format!("<{t}>; title=\"{title}\"; {rel_name}=\"{rel_value}\"");
+                if *twice {
+                    s.push_str("; rel=\"bogus\"");
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(" ,\t");
+        let parsed = parse_link_header(&value);
+        prop_assert_eq!(parsed.len(), links.len(), "{}", value);
+        for (p, (t, rels, ..)) in parsed.iter().zip(&links) {
+            prop_assert_eq!(&p.target, t);
+            prop_assert_eq!(&p.rels, rels);
+        }
+    }
+
+    /// The curl tokenizer gives back any text quoted the three ways bash
+    /// quotes it — '…', "…" and $'…' — byte for byte.
+    #[test]
+    fn curl_words_round_trip_every_quoting(s in "\\PC{0,40}") {
+        let single = format!("'{}'", s.replace('\'', "'\\''"));
+        let double = format!(
+            "\"{}\"",
+            s.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$").replace('`', "\\`")
+        );
+        let ansi = format!(
+            "$'{}'",
+            s.chars()
+                .map(|c| match c {
+                    '\\' => "\\\\".to_owned(),
+                    '\'' => "\\'".to_owned(),
+                    c if c.is_ascii_control() => format!("\\x{:02x}", c as u32),
+                    c if !c.is_ascii() => format!("\\u{:04x}", c as u32),
+                    c => c.to_string(),
+                })
+                .collect::<String>()
+        );
+        for quoted in [single, double, ansi] {
+            if s.contains(|c: char| !c.is_ascii() && c as u32 > 0xffff) && quoted.starts_with("$'") {
+                continue;
+            }
+            let cmd = format!("curl https://a.example/ --data-raw {quoted}");
+            let r = apiscope_core::input::curl::parse(&cmd).map_err(|e| TestCaseError::fail(format!("{cmd}: {e}")))?;
+            prop_assert_eq!(&r.body[..], s.as_bytes(), "{}", cmd);
+        }
+    }
+}

@@ -36,6 +36,8 @@ pub fn parse_link_header(value: &str) -> Vec<Link> {
         let target = value[start..start + close].trim().to_owned();
         i = start + close + 1;
         let mut rels = Vec::new();
+        // RFC 8288 §3.3: a second `rel` on one link is ignored.
+        let mut rel_seen = false;
         // Parameters until a comma outside quotes.
         loop {
             while i < bytes.len() && (bytes[i] as char).is_whitespace() {
@@ -53,7 +55,8 @@ pub fn parse_link_header(value: &str) -> Vec<Link> {
                     i += 1;
                     let (name, val, next) = param(value, i);
                     i = next;
-                    if name.eq_ignore_ascii_case("rel") {
+                    if name.eq_ignore_ascii_case("rel") && !rel_seen {
+                        rel_seen = true;
                         rels.extend(val.split_whitespace().map(str::to_ascii_lowercase));
                     }
                 }

@@ -53,16 +53,36 @@ pub fn normalise_within(resp: &mut Response, budget: &mut Inflate) {
             .push("Chunked transfer framing was left in the capture; it was removed".into());
     }
 
+    decode_codings(resp, budget, MAX_BODY, false);
+}
+
+/// Undoes the content codings of a response as it came off the network
+/// (the HTTP client asks for none and decodes none itself): within
+/// `max_body` (`--max-body`) and the ratio rule. On success the
+/// `Content-Encoding` and `Content-Length` headers go, as they describe
+/// bytes no longer there.
+pub fn decode_received(resp: &mut Response, max_body: u64) {
+    let decoded = decode_codings(resp, &mut Inflate::default(), max_body, true);
+    if decoded {
+        resp.headers.remove("content-encoding");
+        resp.headers.remove("content-length");
+    }
+}
+
+/// Decodes every coding of `Content-Encoding`, last first; whether the
+/// body was decoded (wholly or cut).
+fn decode_codings(resp: &mut Response, budget: &mut Inflate, max_body: u64, live: bool) -> bool {
     let Some(coding) = resp
         .headers
         .get("content-encoding")
         .map(|c| c.trim().to_ascii_lowercase())
     else {
-        return;
+        return false;
     };
     if resp.body.is_empty() {
-        return;
+        return false;
     }
+    let mut decoded = false;
     // Several codings apply in order; undo them last to first.
     let codings: Vec<String> = coding
         .split(',')
@@ -71,22 +91,32 @@ pub fn normalise_within(resp: &mut Response, budget: &mut Inflate) {
         .collect();
     for c in codings.iter().rev() {
         let coded = resp.body.len() as u64;
-        let limit = MAX_BODY
+        let limit = max_body
             .min(budget.left)
             .min(coded.saturating_mul(MAX_RATIO).max(16 << 20));
         match decode(c, &resp.body, limit) {
             Decoded::Done(body) => {
                 budget.left = budget.left.saturating_sub(body.len() as u64);
                 resp.body = body.into();
+                decoded = true;
             }
             Decoded::Cut(body) => {
                 budget.left = budget.left.saturating_sub(body.len() as u64);
-                resp.notes.push(format!(
-                    "The {c} body was cut at {} decompressed (from {} coded): a bigger result is a decompression bomb or over what one file may expand to",
-                    size(body.len() as u64),
-                    size(coded)
-                ));
+                resp.notes.push(if live && body.len() as u64 == max_body {
+                    format!(
+                        "Body cut at {} (--max-body) when decompressing {c} ({} coded): the rest was not decoded",
+                        size(body.len() as u64),
+                        size(coded)
+                    )
+                } else {
+                    format!(
+                        "The {c} body was cut at {} decompressed (from {} coded): a bigger result is a decompression bomb or over what one file may expand to",
+                        size(body.len() as u64),
+                        size(coded)
+                    )
+                });
                 resp.body = body.into();
+                decoded = true;
                 break;
             }
             Decoded::AlreadyPlain => break,
@@ -104,6 +134,7 @@ pub fn normalise_within(resp: &mut Response, budget: &mut Inflate) {
             }
         }
     }
+    decoded
 }
 
 /// `256 MB`, `12 KB`, `40 bytes`.

@@ -128,10 +128,24 @@ pub fn read_any(path: &str) -> Result<Vec<Exchange>, InputError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if curl::sniff(body) {
         let text = String::from_utf8_lossy(body);
-        let requests = curl::parse_all(&text).map_err(|error| InputError::Curl {
-            file: source.to_owned(),
-            error,
-        })?;
+        // `@file` arguments are read beside the command file (from the
+        // current folder for standard input), as curl would there.
+        let base = if path == "-" {
+            std::path::PathBuf::from(".")
+        } else {
+            std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(
+                    || std::path::PathBuf::from("."),
+                    std::path::Path::to_path_buf,
+                )
+        };
+        let requests =
+            curl::parse_all_in(&text, Some(&base)).map_err(|error| InputError::Curl {
+                file: source.to_owned(),
+                error,
+            })?;
         return Ok(requests
             .into_iter()
             .map(|r| Exchange {
