@@ -410,3 +410,25 @@ fn dialect_affinity_is_per_api_not_per_host() {
     assert_eq!(d[1]["dialect"], "envelope");
     assert_eq!(d[3]["dialect"], "errors-array");
 }
+
+/// `application/problem+json` is RFC 9457 whatever its extension members
+/// look like: here a `code`/`message`/`data` trio that the coded format
+/// would claim, and an `error` object that the envelope format would claim.
+#[rstest::rstest]
+#[case::coded_lookalike(r#"{"type":"https://example.com/probs/out-of-credit","title":"You do not have enough credit.","detail":"Your balance is 30, but that costs 50.","status":403,"code":1001,"message":"no credit","data":null}"#)]
+#[case::envelope_lookalike(r#"{"type":"https://example.com/probs/out-of-credit","title":"You do not have enough credit.","detail":"Your balance is 30, but that costs 50.","status":403,"error":{"code":"OUT_OF_CREDIT","message":"no credit","requestId":"r-1"}}"#)]
+fn problem_json_media_type_wins_over_lookalike_members(#[case] body: &str) {
+    let (_, d) = decode_one(
+        &raw(
+            403,
+            &[("Content-Type", "application/problem+json; charset=utf-8")],
+            body,
+        ),
+        &[],
+    );
+    assert_eq!(d["dialect"], "problem", "{d}");
+    assert_eq!(
+        d["error"]["message"],
+        "Your balance is 30, but that costs 50."
+    );
+}

@@ -126,12 +126,17 @@ pub fn read(headers: &Headers, body: &[u8]) -> BodyView {
                     .into(),
             );
         }
-        let tree = element_text(&text, "title").map(|t| {
-            Json::Object(vec![(
-                "html".into(),
-                Json::Object(vec![("title".into(), Json::String(collapse_ws(&t)))]),
-            )])
-        });
+        let mut page = Vec::new();
+        if let Some(t) = element_text(&text, "title") {
+            page.push(("title".to_owned(), Json::String(collapse_ws(&t))));
+        }
+        // The first paragraph often says more than the title (which is
+        // usually the reason phrase).
+        if let Some(p) = flat_text(&text, "p").filter(|p| p.len() <= 500) {
+            page.push(("p".to_owned(), Json::String(p)));
+        }
+        let tree =
+            (!page.is_empty()).then(|| Json::Object(vec![("html".into(), Json::Object(page))]));
         return BodyView {
             kind: BodyKind::Html,
             tree,
@@ -234,27 +239,81 @@ pub fn close_truncated(input: &[u8]) -> Option<Vec<u8>> {
 /// The text inside the first `<name>…</name>` element (case-insensitive),
 /// with entities decoded.
 fn element_text(text: &str, name: &str) -> Option<String> {
+    element_raw(text, name).map(|(inner, _)| decode_entities(inner.trim()))
+}
+
+/// The inner text of the first element `name` (case-insensitive, with or
+/// without a namespace prefix: `<faultcode>`, `<soap:Fault>`), and whether it
+/// holds no child elements.
+fn element_raw<'t>(text: &'t str, name: &str) -> Option<(&'t str, bool)> {
     let lower = text.to_ascii_lowercase();
     let name = name.to_ascii_lowercase();
-    let open = format!("<{name}");
+    let bytes = lower.as_bytes();
     let mut from = 0;
-    while let Some(pos) = lower[from..].find(&open) {
+    while let Some(pos) = lower[from..].find(&name) {
         let start = from + pos;
-        let after = start + open.len();
-        // `<title>` or `<title attr…>`, not `<titles>`.
-        match lower.as_bytes().get(after) {
-            Some(b'>' | b' ' | b'\t' | b'\n') => {}
-            _ => {
-                from = after;
-                continue;
+        let after = start + name.len();
+        from = after;
+        // `<name` or `<prefix:name`, followed by `>`, `/` or a space.
+        let tag_start = match start.checked_sub(1).map(|i| bytes[i]) {
+            Some(b'<') => start - 1,
+            Some(b':') => {
+                let prefix_start = lower[..start - 1].rfind(|c: char| {
+                    !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                })?;
+                if bytes[prefix_start] != b'<' {
+                    continue;
+                }
+                prefix_start
             }
+            _ => continue,
+        };
+        if !matches!(bytes.get(after), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r')) {
+            continue;
         }
+        let qualified = &lower[tag_start + 1..after];
         let content_start = after + lower[after..].find('>')? + 1;
-        let close = format!("</{name}>");
+        if lower[..content_start].ends_with("/>") {
+            continue;
+        }
+        let close = format!("</{qualified}>");
         let content_end = content_start + lower[content_start..].find(&close)?;
-        return Some(decode_entities(text[content_start..content_end].trim()));
+        let inner = &text[content_start..content_end];
+        return Some((inner, !inner.contains('<')));
     }
     None
+}
+
+/// The text of the first element `name` that holds text only.
+fn leaf_text(text: &str, name: &str) -> Option<String> {
+    let (inner, leaf) = element_raw(text, name)?;
+    let t = decode_entities(inner.trim());
+    (leaf && !t.is_empty()).then_some(t)
+}
+
+/// An element's text with the tags inside it dropped and spaces collapsed.
+fn flat_text(text: &str, name: &str) -> Option<String> {
+    let (inner, _) = element_raw(text, name)?;
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let t = collapse_ws(&decode_entities(&out));
+    (!t.is_empty()).then_some(t)
+}
+
+/// `SOAP-ENV:ContactNotFound` → `ContactNotFound`.
+fn drop_prefix(code: String) -> String {
+    match code.rsplit_once(':') {
+        Some((_, local)) if !local.is_empty() => local.to_owned(),
+        _ => code,
+    }
 }
 
 fn decode_entities(s: &str) -> String {
@@ -286,15 +345,42 @@ fn xml_error_tree(text: &str) -> Option<Json> {
     if root.is_empty() {
         return None;
     }
+    // AWS / Azure `<Error><Code>`; SOAP 1.1 `<faultcode>` (a vendor code in
+    // `<detail><code>` wins over the generic `soap:Server`); SOAP 1.2
+    // `<Subcode><Value>` over `<Code><Value>`.
+    let code = leaf_text(text, "Code")
+        .or_else(|| element_raw(text, "Subcode").and_then(|(s, _)| leaf_text(s, "Value")))
+        .or_else(|| leaf_text(text, "faultcode"))
+        .or_else(|| element_raw(text, "Code").and_then(|(s, _)| leaf_text(s, "Value")))
+        .map(drop_prefix);
+    let message = leaf_text(text, "Message")
+        .or_else(|| leaf_text(text, "detail"))
+        .or_else(|| leaf_text(text, "description"))
+        .or_else(|| leaf_text(text, "faultstring"))
+        .or_else(|| element_raw(text, "Reason").and_then(|(s, _)| leaf_text(s, "Text")));
+    let request_id = ["RequestId", "RequestID"]
+        .iter()
+        .find_map(|n| leaf_text(text, n));
     let mut error = Vec::new();
-    for (key, names) in [
-        ("Code", &["Code"][..]),
-        ("Message", &["Message"][..]),
-        ("RequestId", &["RequestId", "RequestID"][..]),
+    for (key, value) in [
+        ("Code", code),
+        ("Message", message),
+        ("RequestId", request_id),
     ] {
-        if let Some(v) = names.iter().find_map(|n| element_text(text, n)) {
+        if let Some(v) = value {
             error.push((key.to_owned(), Json::String(v)));
         }
+    }
+    // Azure Storage names the query parameter or header at fault.
+    if let Some(name) =
+        leaf_text(text, "QueryParameterName").or_else(|| leaf_text(text, "HeaderName"))
+        && let Some(reason) =
+            leaf_text(text, "Reason").or_else(|| leaf_text(text, "ExceptionMessage"))
+    {
+        error.push((
+            "fields".to_owned(),
+            Json::Object(vec![(name, Json::String(reason))]),
+        ));
     }
     let mut members = vec![("xml_root".to_owned(), Json::String(root))];
     if !error.is_empty() {

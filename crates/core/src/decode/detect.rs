@@ -17,6 +17,18 @@ pub fn detect<'p>(exchange: &Exchange, tree: Option<&Json>, profiles: &'p Profil
     {
         return p;
     }
+    // The media type says what the body is: RFC 9457 problem details, even
+    // when its extension members look like another format.
+    if exchange
+        .response
+        .headers
+        .get("content-type")
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|mt| mt.trim().eq_ignore_ascii_case("application/problem+json"))
+        && let Some(p) = profiles.get("problem")
+    {
+        return p;
+    }
     profiles
         .iter()
         .filter(|p| p.id != super::profile::GENERIC)

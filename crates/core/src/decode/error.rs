@@ -19,6 +19,12 @@ const REQUEST_ID_HEADERS: &[&str] = &[
     "correlation-id",
     "x-trace-id",
     "x-ms-request-id",
+    "x-transaction-id",
+    "x-amz-cf-id",
+    "x-cloud-trace-context",
+    "x-b3-traceid",
+    "traceparent",
+    "pspreference",
     "apigw-requestid",
     "fly-request-id",
     "cf-ray",
@@ -96,7 +102,16 @@ pub fn extract(
         code: code.map(|(c, _)| c),
         message,
         request_id,
-        fields: tree.map(|t| fields(&spec.fields, t)).unwrap_or_default(),
+        fields: tree
+            .map(|t| {
+                let named = fields(&spec.fields, t);
+                if named.is_empty() {
+                    common_fields(t)
+                } else {
+                    named
+                }
+            })
+            .unwrap_or_default(),
         messages,
     })
 }
@@ -152,6 +167,207 @@ fn fields(specs: &[FieldSpec], tree: &Json) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Keys that name the field an item is about, in order.
+const NAME_KEYS: &[&str] = &[
+    "field",
+    "param",
+    "parameter",
+    "field_name",
+    "fieldName",
+    "invalidField",
+    "name",
+    "path",
+    "pointer",
+    "in",
+];
+/// Keys that hold an item's message, in order (`code` last: GitHub's
+/// `{"field":"title","code":"missing_field"}` has nothing else).
+const ITEM_MESSAGE_KEYS: &[&str] = &[
+    "message",
+    "detail",
+    "description",
+    "reason",
+    "localisedMessage",
+    "msg",
+    "code",
+];
+/// Lists of per-field items.
+const ITEM_LISTS: &[&str] = &[
+    "/errors",
+    "/invalidFields",
+    "/invalid-params",
+    "/validation_errors",
+    "/validationErrors",
+    "/fieldErrors",
+    "/field_errors",
+    "/error/errors",
+    "/error/validation_errors",
+    "/error/details",
+    "/details",
+];
+/// Objects mapping field names to messages (Rails, Laravel, Discord, Marshmallow).
+const FIELD_MAPS: &[&str] = &[
+    "/errors",
+    "/details",
+    "/error/errors",
+    "/description",
+    "/fields",
+];
+
+/// Field errors in the shapes public APIs commonly use, when the profile's
+/// own places name none: lists of `{field, message}` items, objects mapping
+/// fields to messages (nested, with `_errors`), a top-level array of errors,
+/// and a single error naming its `param`.
+fn common_fields(tree: &Json) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let item_message = |item: &Json| {
+        ITEM_MESSAGE_KEYS
+            .iter()
+            .find_map(|k| item.pointer(&format!("/{k}")).and_then(Json::as_str))
+            .map(|m| m.trim().to_owned())
+    };
+    let mut lists: Vec<&Json> = ITEM_LISTS.iter().filter_map(|p| tree.pointer(p)).collect();
+    if matches!(tree, Json::Array { .. }) {
+        lists.push(tree);
+    }
+    for list in lists {
+        let Json::Array { items, .. } = list else {
+            continue;
+        };
+        for item in items {
+            let Some(message) = item_message(item) else {
+                continue;
+            };
+            if let Some(Json::Array { items: names, .. }) = item.pointer("/fields") {
+                for n in names.iter().filter_map(Json::as_str) {
+                    push_field(&mut out, n.to_owned(), message.clone());
+                }
+                continue;
+            }
+            let name = NAME_KEYS
+                .iter()
+                .find_map(|k| item.pointer(&format!("/{k}")))
+                .or_else(|| item.pointer("/source/pointer"))
+                .and_then(field_name);
+            if let Some(n) = name {
+                push_field(&mut out, n, message);
+            }
+        }
+    }
+    if out.is_empty() {
+        for p in FIELD_MAPS {
+            if let Some(map @ Json::Object(_)) = tree.pointer(p) {
+                field_map(map, "", 0, &mut out);
+            }
+        }
+    }
+    if out.is_empty() {
+        // One error naming its parameter (Stripe-style `error.param`).
+        for e in [tree.pointer("/error"), Some(tree)].into_iter().flatten() {
+            if let Some(n) = e
+                .pointer("/param")
+                .or_else(|| e.pointer("/field"))
+                .and_then(Json::as_str)
+                && let Some(m) = e.pointer("/message").and_then(Json::as_str)
+            {
+                push_field(&mut out, n.to_owned(), m.trim().to_owned());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Adds a field's message, joining several messages for one field.
+fn push_field(out: &mut Vec<(String, String)>, name: String, message: String) {
+    if name.is_empty() || message.is_empty() {
+        return;
+    }
+    match out.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, m)) if !m.split("; ").any(|x| x == message) => {
+            m.push_str("; ");
+            m.push_str(&message);
+        }
+        Some(_) => {}
+        None => out.push((name, message)),
+    }
+}
+
+/// Locations Marshmallow/webargs put before the field names.
+const LOCATIONS: &[&str] = &[
+    "json",
+    "query",
+    "form",
+    "body",
+    "path",
+    "headers",
+    "querystring",
+];
+
+/// Walks `{"name": ["msg"]}`, `{"a": {"0": {"b": {"_errors": [...]}}}}`.
+fn field_map(v: &Json, path: &str, depth: usize, out: &mut Vec<(String, String)>) {
+    if depth > 8 {
+        return;
+    }
+    let Json::Object(members) = v else {
+        return;
+    };
+    for (k, child) in members {
+        let at_parent = matches!(k.as_str(), "_errors" | "_schema" | "__all__");
+        let name = if at_parent {
+            path.to_owned()
+        } else if path.is_empty()
+            && depth == 0
+            && LOCATIONS.contains(&k.as_str())
+            && matches!(child, Json::Object(_))
+        {
+            field_map(child, "", depth + 1, out);
+            continue;
+        } else if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        match child {
+            Json::Object(_) if !at_parent => {
+                if let Some(m) = child.pointer("/message").and_then(Json::as_str) {
+                    push_field(out, name, m.trim().to_owned());
+                } else {
+                    field_map(child, &name, depth + 1, out);
+                }
+            }
+            other => {
+                if let Some(m) = list_message(other) {
+                    push_field(out, name, m);
+                }
+            }
+        }
+    }
+}
+
+/// A message from a string, a list of strings, or a list of
+/// `{message|description}` objects.
+fn list_message(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Json::Array { items, .. } => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(|i| match i {
+                    Json::Object(_) => ["/message", "/description", "/detail"]
+                        .iter()
+                        .find_map(|p| i.pointer(p))
+                        .and_then(Json::as_str)
+                        .map(|s| s.trim().to_owned()),
+                    other => other.as_str().map(|s| s.trim().to_owned()),
+                })
+                .collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        _ => None,
+    }
 }
 
 /// A message from a string, a list of strings (Rails style) or an object

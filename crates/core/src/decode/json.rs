@@ -159,6 +159,17 @@ impl Json {
             "array" => matches!(self, Json::Array { .. }),
             "object" => matches!(self, Json::Object(_)),
             "null" => matches!(self, Json::Null),
+            // A machine-readable token: no spaces, not a URL.
+            "token" => matches!(self, Json::String(s) if is_token(s)),
+            // A code made of words only (`not_found`, `unauthorized`), as
+            // opposed to an id (`3f2a…`, `42`): for keys such as `id` that
+            // hold either.
+            "word" => matches!(self, Json::String(s) if is_token(s)
+                && s.chars().all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.'))),
+            // A short label with spaces, as a few APIs send their code
+            // (`"error": "No query passed"`), but not a sentence or an HTTP
+            // reason phrase.
+            "label" => matches!(self, Json::String(s) if is_label(s)),
             _ => false,
         }
     }
@@ -344,6 +355,47 @@ impl<'de> de::Deserialize<'de> for KeyString {
         }
         d.deserialize_str(V)
     }
+}
+
+/// A short machine-readable token: `invalid_grant`, `29_001`,
+/// `AuthFailure.SignatureFailure`; not a sentence and not a URL.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && !s.contains("://")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/'))
+}
+
+fn is_label(s: &str) -> bool {
+    const REASONS: &[&str] = &[
+        "bad request",
+        "unauthorized",
+        "forbidden",
+        "not found",
+        "method not allowed",
+        "conflict",
+        "gone",
+        "unprocessable entity",
+        "unprocessable content",
+        "too many requests",
+        "internal server error",
+        "bad gateway",
+        "service unavailable",
+        "gateway timeout",
+        "payment required",
+        "not acceptable",
+        "request timeout",
+        "precondition failed",
+        "unsupported media type",
+        "not implemented",
+    ];
+    let t = s.trim();
+    !t.is_empty()
+        && t.len() <= 40
+        && !t.ends_with(['.', '!', '?'])
+        && !t.contains([':', ','])
+        && !REASONS.contains(&t.to_ascii_lowercase().as_str())
 }
 
 #[cfg(test)]

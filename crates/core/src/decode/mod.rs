@@ -440,6 +440,10 @@ pub(crate) fn lookup<'a>(tree: &'a Json, pointer: &str) -> Option<&'a Json> {
     if path.starts_with('@') {
         return None;
     }
+    if path.contains("/*") {
+        // The first match of a wildcard pointer that has the type.
+        return lookup_all(tree, pointer).into_iter().next();
+    }
     let value = tree.pointer(path)?;
     if matches!(value, Json::Null) {
         return None;

@@ -42,7 +42,20 @@ pub fn read(
     let shopify = headers
         .get("x-shopify-shop-api-call-limit")
         .and_then(|v| v.split_once('/'))
-        .and_then(|(u, l)| Some((u.trim().parse::<u64>().ok()?, l.trim().parse::<u64>().ok()?)));
+        .and_then(|(u, l)| Some((u.trim().parse::<u64>().ok()?, l.trim().parse::<u64>().ok()?)))
+        // Salesforce: `Sforce-Limit-Info: api-usage=25/15000`.
+        .or_else(|| {
+            headers
+                .get("sforce-limit-info")
+                .and_then(|v| {
+                    v.split(',')
+                        .find_map(|p| p.trim().strip_prefix("api-usage="))
+                })
+                .and_then(|v| v.split_once('/'))
+                .and_then(|(u, l)| {
+                    Some((u.trim().parse::<u64>().ok()?, l.trim().parse::<u64>().ok()?))
+                })
+        });
 
     let limit = first_u64(
         headers,
@@ -70,7 +83,8 @@ pub fn read(
         structured
             .as_ref()
             .and_then(|p| p.get_u64(&["remaining", "r"]))
-    });
+    })
+    .or(shopify.map(|(u, l)| l.saturating_sub(u)));
     let used = first_u64(
         headers,
         &["x-ratelimit-used", "x-rate-limit-used", "ratelimit-used"],
@@ -93,20 +107,33 @@ pub fn read(
             None
         }),
         None => {
-            // IETF fields are always seconds from now.
-            let delta = delta_header
-                .and_then(|(_, v)| first_number(v))
-                .or_else(|| structured.as_ref().and_then(|p| p.get_f64(&["reset", "t"])));
-            delta.and_then(|d| {
-                let at = after(observed, d);
-                if at.is_none() {
+            // IETF fields are seconds from now; a value that can only be a
+            // Unix time (DigitalOcean's `ratelimit-reset`) is taken as one.
+            if let Some((name, v)) = delta_header
+                && first_number(v).is_some_and(|n| n >= DELTA_BELOW)
+            {
+                reset_value(v, observed, false).or_else(|| {
                     notes.push(format!(
-                        "{}: a reset {d} s away is past the year 9999: ignored",
-                        delta_header.map_or("RateLimit", |(n, _)| n)
+                        "{name}: {} is no date (past the year 9999): ignored",
+                        v.trim()
                     ));
-                }
-                at
-            })
+                    None
+                })
+            } else {
+                let delta = delta_header
+                    .and_then(|(_, v)| first_number(v))
+                    .or_else(|| structured.as_ref().and_then(|p| p.get_f64(&["reset", "t"])));
+                delta.and_then(|d| {
+                    let at = after(observed, d);
+                    if at.is_none() {
+                        notes.push(format!(
+                            "{}: a reset {d} s away is past the year 9999: ignored",
+                            delta_header.map_or("RateLimit", |(n, _)| n)
+                        ));
+                    }
+                    at
+                })
+            }
         }
     };
 
@@ -364,6 +391,32 @@ mod tests {
     fn old_draft_policy_gives_the_quota() {
         let r = rl(&[("RateLimit-Policy", "20;w=2")]).unwrap();
         assert_eq!((r.limit, r.window_s), (Some(20), Some(2)));
+    }
+
+    #[test]
+    fn a_ratelimit_reset_that_is_a_unix_time_is_taken_as_one() {
+        // DigitalOcean sends `ratelimit-reset` as Unix seconds.
+        let r = rl(&[
+            ("Date", "Thu, 15 Oct 2015 17:00:00 GMT"),
+            ("ratelimit-reset", "1444931833"),
+        ])
+        .unwrap();
+        assert_eq!(r.reset_at, Some(1_444_931_833));
+        let r = rl(&[
+            ("Date", "Thu, 15 Oct 2015 17:00:00 GMT"),
+            ("ratelimit-reset", "60"),
+        ])
+        .unwrap();
+        assert_eq!(r.reset_at, Some(1_444_928_460));
+    }
+
+    #[test]
+    fn salesforce_api_usage() {
+        let r = rl(&[("Sforce-Limit-Info", "api-usage=25/15000")]).unwrap();
+        assert_eq!(
+            (r.used, r.limit, r.remaining),
+            (Some(25), Some(15000), Some(14975))
+        );
     }
 
     #[test]
