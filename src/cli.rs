@@ -190,7 +190,8 @@ pub struct SendArgs {
     #[arg(short = 'b', long, conflicts_with_all = ["format", "output"])]
     pub body: bool,
 
-    /// Write the response body to FILE (the diagnosis still prints).
+    /// Write the response body to FILE as it arrives, whole (past
+    /// --max-body), with a progress bar on stderr; the diagnosis still prints.
     #[arg(
         short = 'o',
         long = "output",
@@ -198,6 +199,30 @@ pub struct SendArgs {
         conflicts_with = "paginate"
     )]
     pub output: Option<String>,
+
+    /// Download the body to a file named after the response
+    /// (Content-Disposition) or the URL, never over an existing file
+    /// (`-o` names it), with a progress bar on stderr.
+    #[arg(
+        short = 'd',
+        long,
+        conflicts_with_all = ["paginate", "body"]
+    )]
+    pub download: bool,
+
+    /// Send `key=value` fields as a form (`application/x-www-form-urlencoded`,
+    /// or `multipart/form-data` when a file field `key@file` is given).
+    #[arg(short = 'f', long)]
+    pub form: bool,
+
+    /// Send the fields as `multipart/form-data` (`key=value`, `key@file`,
+    /// `key@file;type=MIME`).
+    #[arg(long, conflicts_with = "form")]
+    pub multipart: bool,
+
+    /// The request body, as given (no JSON, no form).
+    #[arg(long, value_name = "TEXT")]
+    pub raw: Option<String>,
 
     /// Also save the exchange(s): `x.har` a HAR 1.2 file, `x.md` the
     /// Markdown report, `x.json` (or a NAME for the sessions directory) an

@@ -28,7 +28,19 @@ fn request(args: &SendArgs) -> Result<Request> {
         .map(|w| crate::line::expand_env(w, env_lookup))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(super::Error::Usage)?;
-    let spec = crate::items::parse(&words)?;
+    let mut words = words;
+    if let Some(raw) = &args.raw {
+        let raw = crate::line::expand_env(raw, env_lookup).map_err(super::Error::Usage)?;
+        words.push(format!("--raw={raw}"));
+    }
+    let mode = if args.multipart {
+        crate::items::BodyMode::Multipart
+    } else if args.form {
+        crate::items::BodyMode::Form
+    } else {
+        crate::items::BodyMode::Json
+    };
+    let spec = crate::items::parse_with(&words, mode)?;
     let mut request = spec.to_request();
     if let Some(token) = &args.bearer {
         let token = crate::line::expand_env(token, env_lookup).map_err(super::Error::Usage)?;
@@ -69,13 +81,19 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         now: None,
     };
     if !args.paginate {
-        let progress = spinner(&format!(
+        let what = format!(
             "{} {}",
             request.method,
             crate::redact::url(request.url.as_deref().unwrap_or(""))
-        ));
-        let exchange = client.send(&request).await;
-        progress.finish_and_clear();
+        );
+        let (exchange, written) = if args.output.is_some() || args.download {
+            download(&client, &request, &args, &what).await?
+        } else {
+            let progress = spinner(&what);
+            let exchange = client.send(&request).await;
+            progress.finish_and_clear();
+            (exchange, None)
+        };
         let d = decode::diagnose(&exchange, &profiles, &options);
         if let Some(h) = open_history() {
             let _ = h.record(&exchange, &d, "send", None);
@@ -85,16 +103,13 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             write_body(&exchange.response.body)?;
         } else {
             emit(args.format, std::slice::from_ref(&d))?;
-            if let Some(path) = &args.output {
-                let body = &exchange.response.body;
-                crate::store::write_atomic(std::path::Path::new(path), body)
-                    .map_err(super::Error::Output)?;
-                eprintln!(
-                    "apiscope: body ({}) written to {}",
-                    crate::http::human_size(body.len()),
-                    crate::report::sanitize(path, false)
-                );
-            } else if args.format == Format::Text && !exchange.response.body.is_empty() {
+            if let Some(line) = written {
+                eprintln!("{line}");
+            } else if args.format == Format::Text
+                && !args.download
+                && args.output.is_none()
+                && !exchange.response.body.is_empty()
+            {
                 let color = use_color();
                 write_out(&format!(
                     "\n{}",
@@ -113,6 +128,190 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         return Ok(outcome_of(&[d]));
     }
     paginate(args, request, &client, &profiles, options).await
+}
+
+/// `-o FILE` / `--download`: sends the request with its body streamed into
+/// a temporary file beside the target (a progress bar on stderr), then
+/// moves it into place. Returns the exchange and the line saying where
+/// the body went (or why it did not).
+async fn download(
+    client: &crate::http::Client,
+    request: &Request,
+    args: &SendArgs,
+    what: &str,
+) -> Result<(crate::model::Exchange, Option<String>)> {
+    use std::path::{Path, PathBuf};
+    let dir = match &args.output {
+        Some(path) => Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        None => PathBuf::from("."),
+    };
+    let output = |e: std::io::Error| super::Error::Output(format!("{}: {e}", dir.display()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".apiscope-download-")
+        .tempfile_in(&dir)
+        .map_err(output)?;
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} {bytes}/{total_bytes} · {binary_bytes_per_sec} · ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(crate::report::sanitize(what, false));
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    let started = Instant::now();
+    let mut progress = |done: u64, total: Option<u64>| {
+        if let Some(t) = total {
+            bar.set_length(t);
+        }
+        bar.set_position(done);
+    };
+    let (exchange, written, error) = {
+        let mut sink = crate::http::Sink {
+            file: tmp.as_file_mut(),
+            progress: &mut progress,
+            written: 0,
+            error: None,
+        };
+        let exchange = client.send_to(request, Some(&mut sink)).await;
+        (exchange, sink.written, sink.error)
+    };
+    bar.finish_and_clear();
+    if exchange.failure.is_some() {
+        return Ok((
+            exchange,
+            Some("apiscope: no response: nothing written".into()),
+        ));
+    }
+    if let Some(e) = error {
+        return Err(super::Error::Output(format!(
+            "writing the body to {}: {e}",
+            dir.display()
+        )));
+    }
+    let status = exchange.response.status.unwrap_or(0);
+    let target = match &args.output {
+        Some(path) => PathBuf::from(path),
+        None if status >= 400 => {
+            return Ok((
+                exchange,
+                Some(format!(
+                    "apiscope: HTTP {status}: the error body is shown above, not downloaded"
+                )),
+            ));
+        }
+        None => dir.join(download_name(&exchange)),
+    };
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let mut path = target.clone();
+    let placed = if args.output.is_some() {
+        tmp.persist(&path).map(|_| ()).map_err(|e| e.error)
+    } else {
+        // Never over an existing file: name-1.ext, name-2.ext, …
+        let mut n = 0;
+        loop {
+            match tmp.persist_noclobber(&path) {
+                Ok(_) => break Ok(()),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => {
+                    n += 1;
+                    tmp = e.file;
+                    path = numbered(&target, n);
+                }
+                Err(e) => break Err(e.error),
+            }
+        }
+    };
+    placed.map_err(|e| super::Error::Output(format!("{}: {e}", path.display())))?;
+    Ok((
+        exchange,
+        Some(format!(
+            "apiscope: {} written to {} in {secs:.1} s ({}/s)",
+            crate::http::human_size(written as usize),
+            crate::report::sanitize(&path.display().to_string(), false),
+            crate::http::human_size((written as f64 / secs) as usize)
+        )),
+    ))
+}
+
+/// The file name a download gets: `Content-Disposition`'s `filename*` or
+/// `filename` (its last path component only), else the URL's last path
+/// segment, else `index`.
+fn download_name(exchange: &crate::model::Exchange) -> String {
+    let from_header = exchange
+        .response
+        .headers
+        .get("content-disposition")
+        .and_then(disposition_filename);
+    let from_url = || {
+        exchange
+            .url()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| {
+                u.path_segments()
+                    .and_then(|mut s| s.next_back().map(str::to_owned))
+            })
+            .map(|seg| {
+                url::form_urlencoded::parse(format!("x={seg}").as_bytes())
+                    .next()
+                    .map_or(seg.clone(), |(_, v)| v.into_owned())
+            })
+    };
+    from_header
+        .or_else(from_url)
+        .map(|n| safe_name(&n))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "index".to_owned())
+}
+
+/// `attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf` / `filename="a.zip"`.
+fn disposition_filename(v: &str) -> Option<String> {
+    let mut plain = None;
+    for part in v.split(';').map(str::trim) {
+        let Some((k, val)) = part.split_once('=') else {
+            continue;
+        };
+        match k.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                let encoded = val.trim().splitn(3, '\'').nth(2)?;
+                let bytes: Vec<u8> = url::form_urlencoded::parse(
+                    format!("x={}", encoded.replace('+', "%2B")).as_bytes(),
+                )
+                .next()
+                .map(|(_, v)| v.into_owned().into_bytes())?;
+                return String::from_utf8(bytes).ok();
+            }
+            "filename" => plain = Some(val.trim().trim_matches('"').to_owned()),
+            _ => {}
+        }
+    }
+    plain
+}
+
+/// The last path component, without control characters or a leading dot:
+/// a server never picks where a download goes.
+fn safe_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim().trim_start_matches('.').to_owned();
+    if clean == ".." { String::new() } else { clean }
+}
+
+/// `report.pdf` → `report-1.pdf`, `data` → `data-1`: numbered before the
+/// last extension, as browsers number downloads.
+fn numbered(path: &std::path::Path, n: u32) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    path.with_file_name(name)
 }
 
 /// `--body`: the body's bytes as they came when stdout is a pipe; through

@@ -34,6 +34,21 @@ impl Default for ClientOptions {
     }
 }
 
+/// Where a response body also goes as it arrives (`send -o`,
+/// `--download`): every byte, past `--max-body` (which only bounds the copy
+/// kept for the diagnosis), with progress reported.
+pub struct Sink<'a> {
+    /// The file written; emptied at each response, so after redirects it
+    /// holds the last response's body.
+    pub file: &'a mut std::fs::File,
+    /// Called with (bytes so far, Content-Length when known).
+    pub progress: &'a mut (dyn FnMut(u64, Option<u64>) + Send),
+    /// Bytes written.
+    pub written: u64,
+    /// The first write error, which stops the writing (not the request).
+    pub error: Option<String>,
+}
+
 /// A client setup problem.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the HTTP client: {0}")]
@@ -65,12 +80,17 @@ impl Client {
     /// Sends a request, following redirects, and returns the exchange.
     /// Never fails: a request that gets no response carries a [`Failure`].
     pub async fn send(&self, request: &Request) -> Exchange {
+        self.send_to(request, None).await
+    }
+
+    /// [`Client::send`], also streaming the final body into `sink`.
+    pub async fn send_to(&self, request: &Request, mut sink: Option<&mut Sink<'_>>) -> Exchange {
         let started = Instant::now();
         let started_wall = crate::time::unix_ms(std::time::SystemTime::now());
         let mut current = request.clone();
         let mut notes = Vec::new();
         for hop in 0..=self.options.max_redirects {
-            let result = self.send_once(&current).await;
+            let result = self.send_once(&current, sink.as_deref_mut()).await;
             let mut response = match result {
                 Ok(r) => r,
                 Err(failure) => {
@@ -134,7 +154,11 @@ impl Client {
         unreachable!("the loop returns on its last hop")
     }
 
-    async fn send_once(&self, req: &Request) -> Result<Response, Failure> {
+    async fn send_once(
+        &self,
+        req: &Request,
+        sink: Option<&mut Sink<'_>>,
+    ) -> Result<Response, Failure> {
         let url = req.url.as_deref().unwrap_or("");
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| Failure {
             kind: FailureKind::Other,
@@ -161,7 +185,7 @@ impl Client {
             );
         }
         let mut notes = Vec::new();
-        let body = read_body(resp, self.options.max_body, &mut notes).await;
+        let body = read_body(resp, self.options.max_body, &mut notes, sink).await;
         let mut response = Response {
             status: Some(status),
             reason,
@@ -185,16 +209,50 @@ async fn read_body(
     mut resp: reqwest::Response,
     max: usize,
     notes: &mut Vec<String>,
+    mut sink: Option<&mut Sink<'_>>,
 ) -> bytes::Bytes {
+    use std::io::{Seek, Write};
+    let length = resp.content_length();
+    if let Some(s) = sink.as_deref_mut() {
+        s.written = 0;
+        if let Err(e) = s.file.set_len(0).and_then(|()| s.file.rewind()) {
+            s.error.get_or_insert(e.to_string());
+        }
+        (s.progress)(0, length);
+    }
     let mut chunks: Vec<bytes::Bytes> = Vec::new();
     let mut total = 0usize;
+    let mut cut = false;
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
+                if let Some(s) = sink.as_deref_mut()
+                    && s.error.is_none()
+                {
+                    match s.file.write_all(&chunk) {
+                        Ok(()) => {
+                            s.written += chunk.len() as u64;
+                            (s.progress)(s.written, length);
+                        }
+                        Err(e) => s.error = Some(e.to_string()),
+                    }
+                }
+                if cut {
+                    continue;
+                }
                 let room = max.saturating_sub(total);
                 if chunk.len() > room {
                     chunks.push(chunk.slice(..room));
                     total += room;
+                    cut = true;
+                    if sink.as_ref().is_some_and(|s| s.error.is_none()) {
+                        // The file takes it all; the diagnosis keeps the start.
+                        notes.push(format!(
+                            "Body kept for the diagnosis cut at {} (--max-body); the file has all of it",
+                            human_size(max)
+                        ));
+                        continue;
+                    }
                     notes.push(format!(
                         "Body cut at {} (--max-body): the rest was not read",
                         human_size(max)

@@ -24,8 +24,14 @@ impl Run {
 /// Runs `apiscope ARGS` with `stdin` piped in, with an empty config dir so
 /// the user's own profiles never change a test.
 pub fn apiscope(args: &[&str], stdin: &[u8]) -> Run {
+    apiscope_in(std::path::Path::new("."), args, stdin)
+}
+
+/// [`apiscope`] run in the directory `cwd`.
+pub fn apiscope_in(cwd: &std::path::Path, args: &[&str], stdin: &[u8]) -> Run {
     let config = tempfile::tempdir().expect("temp dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .current_dir(cwd)
         .args(args)
         .env("APISCOPE_CONFIG_DIR", config.path())
         .env("APISCOPE_DATA_DIR", config.path())

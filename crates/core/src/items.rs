@@ -8,6 +8,9 @@
 //! | `key:=json` | raw JSON field (`key:=@file.json` from a file) |
 //! | `key=@file` | JSON string field from a file |
 //! | `@file` | the whole body from a file |
+//! | `key@file` | a file part (`key@file;type=image/png`), with `--form` / `--multipart` |
+//! | `--form` | fields go as `application/x-www-form-urlencoded` (multipart when a file part is given) |
+//! | `--multipart` | fields go as `multipart/form-data` |
 //! | `--bearer=TOKEN` | `Authorization: Bearer TOKEN` |
 //! | `--auth=USER:PASSWORD` | `Authorization: Basic …` |
 //! | `--raw=TEXT` | the whole body, as given (what [`to_line`] writes for a non-JSON body) |
@@ -52,7 +55,7 @@ pub enum ItemError {
     #[error("bad URL '{0}': {1}")]
     BadUrl(String, String),
     /// An item is none of the known forms.
-    #[error("item '{0}' is not Name:value, key==value, key=value, key:=json or @file")]
+    #[error("item '{0}' is not Name:value, key==value, key=value, key:=json, key@file or @file")]
     Unknown(String),
     /// A `:=` value is not JSON.
     #[error("item '{0}': the value after := is not valid JSON ({1})")]
@@ -66,6 +69,12 @@ pub enum ItemError {
     /// A method and no URL (`DELETE`).
     #[error("'{0}' is a method, and no URL follows it; usage: {0} URL [ITEM…]")]
     MethodOnly(String),
+    /// A file part without a form.
+    #[error("item '{0}': a file field (key@file) needs --form or --multipart")]
+    FileField(String),
+    /// A raw JSON field in a form.
+    #[error("item '{0}': a raw JSON field (key:=json) cannot go into a form")]
+    JsonInForm(String),
     /// A `{{name}}` left in the request: it is never sent as text.
     #[error(
         "{0} is not resolved; nothing was sent (use {{{{env.NAME}}}} for an environment variable)"
@@ -77,8 +86,50 @@ const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
 ];
 
+/// How `key=value` fields become a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyMode {
+    /// A JSON object (the default, as in HTTPie and xh).
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`, or multipart when a file part
+    /// (`key@file`) is given (`-f` / `--form`).
+    Form,
+    /// `multipart/form-data` (`--multipart`).
+    Multipart,
+}
+
+/// One field of a form, in order.
+enum FormField {
+    Text(String, String),
+    File {
+        name: String,
+        path: String,
+        content: Vec<u8>,
+        content_type: Option<String>,
+    },
+}
+
 /// Parses `[METHOD] URL [ITEM…]`.
 pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
+    parse_with(args, BodyMode::Json)
+}
+
+/// Parses `[METHOD] URL [ITEM…]`, with fields going into the body `mode`
+/// says (a `--form` or `--multipart` word among the items says it too).
+pub fn parse_with(args: &[String], mode: BodyMode) -> Result<RequestSpec, ItemError> {
+    let mut mode = mode;
+    if args.iter().any(|a| a == "--multipart") {
+        mode = BodyMode::Multipart;
+    } else if mode == BodyMode::Json && args.iter().any(|a| a == "--form" || a == "-f") {
+        mode = BodyMode::Form;
+    }
+    let args: Vec<String> = args
+        .iter()
+        .filter(|a| !matches!(a.as_str(), "--form" | "-f" | "--multipart"))
+        .cloned()
+        .collect();
+    let args = &args[..];
     let mut it = args.iter().peekable();
     let mut method = None;
     if let Some(first) = it.peek()
@@ -101,6 +152,7 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
         .map_err(|e| ItemError::BadUrl(url_arg.clone(), e.to_string()))?;
     let mut headers = Headers::new();
     let mut fields = serde_json::Map::new();
+    let mut form: Vec<FormField> = Vec::new();
     let mut file_body: Option<Vec<u8>> = None;
     let mut query: Vec<(String, String)> = Vec::new();
 
@@ -128,14 +180,14 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
             continue;
         }
         if let Some(text) = item.strip_prefix("--raw=") {
-            if !fields.is_empty() || file_body.is_some() {
+            if !fields.is_empty() || !form.is_empty() || file_body.is_some() {
                 return Err(ItemError::MixedBody(item.clone()));
             }
             file_body = Some(text.as_bytes().to_vec());
             continue;
         }
         if let Some(path) = item.strip_prefix('@') {
-            if !fields.is_empty() {
+            if !fields.is_empty() || !form.is_empty() {
                 return Err(ItemError::MixedBody(item.clone()));
             }
             file_body = Some(read(item, path)?);
@@ -149,7 +201,29 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
                     Some(path) => String::from_utf8_lossy(&read(item, path)?).into_owned(),
                     None => v.to_owned(),
                 };
-                fields.insert(k.to_owned(), serde_json::Value::String(value));
+                if mode == BodyMode::Json {
+                    fields.insert(k.to_owned(), serde_json::Value::String(value));
+                } else {
+                    form.push(FormField::Text(k.to_owned(), value));
+                }
+            }
+            Some((k, Sep::File, v)) => {
+                if mode == BodyMode::Json {
+                    return Err(ItemError::FileField(item.clone()));
+                }
+                let (path, content_type) = match v.rsplit_once(";type=") {
+                    Some((p, t)) => (p, Some(t.trim().to_owned())),
+                    None => (v, None),
+                };
+                form.push(FormField::File {
+                    name: k.to_owned(),
+                    path: path.to_owned(),
+                    content: read(item, path)?,
+                    content_type,
+                });
+            }
+            Some((_, Sep::RawJson, _)) if mode != BodyMode::Json => {
+                return Err(ItemError::JsonInForm(item.clone()));
             }
             Some((k, Sep::RawJson, v)) => {
                 let text = match v.strip_prefix('@') {
@@ -162,14 +236,69 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
             }
             None => return Err(ItemError::Unknown(item.clone())),
         }
-        if file_body.is_some() && !fields.is_empty() {
+        if file_body.is_some() && (!fields.is_empty() || !form.is_empty()) {
             return Err(ItemError::MixedBody(item.clone()));
         }
     }
     if !query.is_empty() {
         url.query_pairs_mut().extend_pairs(&query);
     }
-    let body = if !fields.is_empty() {
+    let multipart =
+        mode == BodyMode::Multipart || form.iter().any(|f| matches!(f, FormField::File { .. }));
+    let body = if multipart && !form.is_empty() {
+        let parts: Vec<crate::multipart::Part> =
+            form.into_iter()
+                .map(|f| match f {
+                    FormField::Text(name, value) => crate::multipart::Part {
+                        name,
+                        content: value.into_bytes(),
+                        filename: None,
+                        content_type: None,
+                        headers: Vec::new(),
+                    },
+                    FormField::File {
+                        name,
+                        path,
+                        content,
+                        content_type,
+                    } => {
+                        let filename = std::path::Path::new(&path)
+                            .file_name()
+                            .map_or_else(|| path.clone(), |f| f.to_string_lossy().into_owned());
+                        crate::multipart::Part {
+                            name,
+                            content,
+                            content_type: Some(content_type.unwrap_or_else(|| {
+                                crate::multipart::guess_type(&filename).to_owned()
+                            })),
+                            filename: Some(filename),
+                            headers: Vec::new(),
+                        }
+                    }
+                })
+                .collect();
+        let boundary = crate::multipart::boundary(&parts);
+        headers.remove("content-type");
+        headers.push(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        crate::multipart::multipart(&parts, &boundary)
+    } else if !form.is_empty() {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for f in &form {
+            if let FormField::Text(k, v) = f {
+                ser.append_pair(k, v);
+            }
+        }
+        if !headers.contains("content-type") {
+            headers.push(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            );
+        }
+        ser.finish().into_bytes()
+    } else if !fields.is_empty() {
         if !headers.contains("content-type") {
             headers.push("Content-Type", "application/json");
         }
@@ -309,6 +438,8 @@ pub enum Sep {
     Field,
     /// `key:=json`.
     RawJson,
+    /// `key@file`: a file part of a form.
+    File,
 }
 
 /// Splits an item at its first separator: (name, kind, value).
@@ -324,6 +455,8 @@ pub fn split(item: &str) -> Option<(&str, Sep, &str)> {
             Some((Sep::Field, 1))
         } else if rest.starts_with(':') {
             Some((Sep::Header, 1))
+        } else if rest.starts_with('@') {
+            Some((Sep::File, 1))
         } else {
             None
         };
@@ -351,6 +484,28 @@ mod tests {
                 .collect::<Vec<_>>(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn form_words_in_the_line_choose_the_body() {
+        let r = p(&[":80/x", "--form", "a=1", "b=x y"]);
+        assert_eq!(r.body, b"a=1&b=x+y");
+        assert_eq!(
+            r.headers.get("content-type"),
+            Some("application/x-www-form-urlencoded; charset=utf-8")
+        );
+        let r = p(&[":80/x", "--multipart", "a=1"]);
+        let ct = r.headers.get("content-type").unwrap().to_owned();
+        let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--{boundary}--\r\n"
+            )
+        );
+        // `@` inside a value is not a file field: the first separator wins.
+        let r = p(&[":80/x", "to=ann@example.com"]);
+        assert_eq!(r.body, br#"{"to":"ann@example.com"}"#);
     }
 
     #[test]
@@ -508,7 +663,7 @@ mod tests {
         let e = parse(&["http://a.example".into(), "nonsense".into()]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "item 'nonsense' is not Name:value, key==value, key=value, key:=json or @file"
+            "item 'nonsense' is not Name:value, key==value, key=value, key:=json, key@file or @file"
         );
         let e = parse(&["http://a.example".into(), "a:={".into()]).unwrap_err();
         assert!(

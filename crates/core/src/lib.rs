@@ -21,6 +21,7 @@ pub mod input;
 pub mod items;
 pub mod line;
 pub mod model;
+pub mod multipart;
 pub mod redact;
 pub mod report;
 pub mod secrets;

@@ -351,6 +351,7 @@ fn ansi_c_escape(chars: &[char], i: usize, out: &mut String) -> usize {
 }
 
 mod options;
+use crate::multipart::{Part, boundary, guess_type, multipart};
 
 /// A byte from a `\xHH` or octal escape that is not ASCII is kept in a word
 /// as this private-use character plus the byte, so a body gets the byte
@@ -420,15 +421,6 @@ enum Data {
     Encoded(Vec<u8>),
     /// `--json`: appended without `&`.
     Json(Vec<u8>),
-}
-
-/// One part of a multipart form (`-F`, `--form-string`).
-struct Part {
-    name: String,
-    content: Vec<u8>,
-    filename: Option<String>,
-    content_type: Option<String>,
-    headers: Vec<String>,
 }
 
 struct Reader<'a> {
@@ -501,25 +493,6 @@ fn url_encode_item(r: &Reader<'_>, item: &str) -> Result<Vec<u8>, CurlError> {
     }
     out.extend(url_encode(&content));
     Ok(out)
-}
-
-/// curl's content type for an uploaded file, by its extension.
-fn guess_type(filename: &str) -> &'static str {
-    let ext = filename
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "gif" => "image/gif",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "svg" => "image/svg+xml",
-        "txt" => "text/plain",
-        "htm" | "html" => "text/html",
-        "pdf" => "application/pdf",
-        "xml" => "application/xml",
-        _ => "application/octet-stream",
-    }
 }
 
 /// Splits `value;type=x;filename=y` as curl's `-F` does: a value in double
@@ -623,46 +596,6 @@ fn form_part(r: &Reader<'_>, arg: &str, literal: bool) -> Result<Part, CurlError
         content_type: param("type"),
         headers,
     })
-}
-
-/// A boundary shaped like curl's: 24 dashes and 16 hex digits, from the
-/// parts themselves (the same command gives the same body).
-fn boundary(parts: &[Part]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.name.bytes().chain(p.content.iter().copied()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("------------------------{h:016x}")
-}
-
-fn multipart(parts: &[Part], boundary: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let mut disposition = format!(
-            "Content-Disposition: form-data; name=\"{}\"",
-            p.name.replace('"', "%22")
-        );
-        if let Some(f) = &p.filename {
-            disposition.push_str(&format!("; filename=\"{}\"", f.replace('"', "%22")));
-        }
-        out.extend_from_slice(disposition.as_bytes());
-        out.extend_from_slice(b"\r\n");
-        if let Some(t) = &p.content_type {
-            out.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
-        }
-        for h in &p.headers {
-            out.extend_from_slice(format!("{h}\r\n").as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&p.content);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    out
 }
 
 /// The URLs a URL argument stands for: curl's globbing (`{a,b}`,
