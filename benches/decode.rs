@@ -141,8 +141,32 @@ fn main() {
     );
 
     let raw = exchange.response.body.clone();
-    let t = best_of(3, || {
-        let ex = input::read_bytes(&raw, "bench", &BareBody::default()).unwrap_or_default();
+    for (name, parse) in [
+        (
+            "skeleton parse (fast path)",
+            apiscope::decode::json::Json::parse as fn(&[u8]) -> _,
+        ),
+        (
+            "skeleton parse (serde path)",
+            apiscope::decode::json::Json::parse_serde,
+        ),
+    ] {
+        let t = best_of(3, || parse(&raw));
+        println!(
+            "{name:<37} {:>8.1} ms  {:>7.0} MB/s",
+            t.as_secs_f64() * 1e3,
+            len / 1e6 / t.as_secs_f64()
+        );
+    }
+
+    // The path `apiscope decode FILE` takes: the file read (or mapped), the
+    // input recognised, every exchange decoded.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("page.json");
+    std::fs::write(&file, &exchange.response.body).expect("write the body file");
+    let path = file.to_string_lossy().into_owned();
+    let t = best_of(5, || {
+        let ex = input::read_path(&path, &BareBody::default()).unwrap_or_default();
         decode::diagnose_all(&ex, &profiles, &options)
     });
     println!(

@@ -5,9 +5,11 @@
 //! skeleton keeps the first [`KEEP_ITEMS`] elements of each array (and counts
 //! the rest without building them), the first [`KEEP_KEYS`] members of each
 //! object (later keys are still read, so `pagination` after a huge `data` is
-//! found) and the first [`KEEP_STRING`] bytes of each string. Skipped values go
-//! through serde_json's `IgnoredAny` path, which validates but allocates
-//! nothing — that is what keeps decoding near memory bandwidth.
+//! found) and the first [`KEEP_STRING`] bytes of each string. Skipped values
+//! are skimmed by a byte scanner (the `fast` module); a document the fast
+//! path does not accept goes through serde_json, which names the error.
+
+mod fast;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -54,6 +56,16 @@ pub struct JsonProblem {
 impl Json {
     /// Parses a body into a skeleton.
     pub fn parse(bytes: &[u8]) -> Result<Json, JsonProblem> {
+        if let Some(v) = fast::parse(bytes) {
+            return Ok(v);
+        }
+        Self::parse_serde(bytes)
+    }
+
+    /// The serde path: validates every token, and gives serde_json's error
+    /// (with line and column) for a body that is not JSON.
+    #[doc(hidden)]
+    pub fn parse_serde(bytes: &[u8]) -> Result<Json, JsonProblem> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value = Seed.deserialize(&mut de).map_err(problem)?;
         de.end().map_err(problem)?;

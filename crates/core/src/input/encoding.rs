@@ -236,7 +236,9 @@ fn looks_plain(body: &[u8]) -> bool {
 
 /// Whether a body starts like chunked framing: a hex size line.
 fn looks_chunked(body: &[u8]) -> bool {
-    let Some(eol) = body.iter().position(|&b| b == b'\n') else {
+    // A chunk-size line is short: never scan a whole body for its newline.
+    let head = &body[..body.len().min(256)];
+    let Some(eol) = head.iter().position(|&b| b == b'\n') else {
         return false;
     };
     let line = body[..eol].strip_suffix(b"\r").unwrap_or(&body[..eol]);
