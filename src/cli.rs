@@ -126,7 +126,8 @@ pub struct DecodeArgs {
 /// `apiscope send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// `[METHOD] URL [ITEM…]`.
+    /// `[METHOD] URL [ITEM…]`, or `FILE.http#NAME [ITEM…]` (a request of a
+    /// collection; `#N` picks the Nth).
     #[arg(value_name = "REQUEST", required = true, num_args = 1..)]
     pub request: Vec<String>,
 
@@ -224,6 +225,16 @@ pub struct SendArgs {
     #[arg(long, value_name = "TEXT")]
     pub raw: Option<String>,
 
+    /// With a `FILE.http#NAME` request: the environment of
+    /// `http-client.env.json` / `http-client.private.env.json` to use.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// With a `FILE.http#NAME` request: set a variable, `NAME=VALUE`
+    /// (wins over every other source; repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
     /// Also save the exchange(s): `x.har` a HAR 1.2 file, `x.md` the
     /// Markdown report, `x.json` (or a NAME for the sessions directory) an
     /// apiscope session. Credentials are redacted.
@@ -239,8 +250,8 @@ pub struct SendArgs {
 /// `apiscope replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// A session, HAR, raw response or curl command file (or a saved
-    /// session's name).
+    /// A session, HAR, raw response, curl command file or `.http`
+    /// collection (or a saved session's name).
     pub file: String,
 
     /// Re-send the requests (asks first, listing the hosts).
@@ -290,6 +301,14 @@ pub struct ReplayArgs {
     /// In a Markdown report, keep tokens in URLs (redacted by default).
     #[arg(long)]
     pub keep_secrets: bool,
+
+    /// With a `.http` file: the environment to use.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// With a `.http` file: set a variable, `NAME=VALUE` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 }
 
 /// `apiscope history`.

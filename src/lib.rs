@@ -11,7 +11,8 @@
 //! ```
 
 pub use apiscope_core::{
-    budget, decode, driver, input, items, line, model, redact, report, secrets, time, timeline,
+    budget, collection, decode, driver, input, items, line, model, multipart, redact, report,
+    secrets, time, timeline,
 };
 
 pub mod cli;

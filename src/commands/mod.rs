@@ -2,6 +2,7 @@
 //! the error type whose exit code `main` maps in one place, output, the
 //! HTTP client set-up, the history, progress bars.
 
+pub mod collection;
 pub mod decode;
 pub mod demo_server;
 pub mod history;

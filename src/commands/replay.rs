@@ -19,6 +19,21 @@ use std::time::Instant;
 pub async fn run(args: ReplayArgs) -> Result<Outcome> {
     let profiles = load_profiles();
     check_dialect(&profiles, args.dialect.as_deref())?;
+    if let Some((path, selector)) = super::collection::target(&args.file) {
+        if selector.is_some() {
+            return Err(Error::Usage(format!(
+                "replay sends a whole collection: apiscope replay {}; one request: apiscope send {}",
+                path.display(),
+                args.file
+            )));
+        }
+        return collection(&args, &path, &profiles).await;
+    }
+    if args.env.is_some() || !args.vars.is_empty() {
+        return Err(Error::Usage(
+            "--env and --var go with a .http collection".into(),
+        ));
+    }
     let path = crate::store::resolve(&args.file);
     let path = path.to_string_lossy().into_owned();
     let exchanges = crate::input::read_any(&path)?;
@@ -31,6 +46,102 @@ pub async fn run(args: ReplayArgs) -> Result<Outcome> {
     } else {
         offline(&args, &path, exchanges, &profiles, &options)
     }
+}
+
+/// A `.http` collection: offline, what `--live` would send; live, every
+/// request in order (the ones a request refers to first), paced by one
+/// budget, each diagnosis printed.
+async fn collection(
+    args: &ReplayArgs,
+    path: &std::path::Path,
+    profiles: &decode::Profiles,
+) -> Result<Outcome> {
+    use super::collection::{Net, Session};
+    let mut session = Session::open(path, args.env.as_deref(), &args.vars)?;
+    let shown = report::sanitize(&path.display().to_string(), false);
+    let count = session.file.requests.len();
+    if count == 0 {
+        return Err(Error::Usage(format!("{shown}: no request in the file")));
+    }
+    if args.check {
+        return Err(Error::Usage(format!(
+            "{shown}: a collection has no recorded responses to --check against; use --live"
+        )));
+    }
+    if !args.live {
+        let mut out = format!(
+            "{shown}: {count} request(s); `apiscope replay {shown} --live` sends them in order:\n"
+        );
+        for (i, r) in session.file.requests.iter().enumerate() {
+            out.push_str(&format!(
+                "  {:>2}. {}  {} {}  (line {})\n",
+                i + 1,
+                r.label(),
+                r.method,
+                r.url,
+                r.line
+            ));
+        }
+        write_out(&report::sanitize(&out, true))?;
+        return Ok(Outcome::from_failed(false));
+    }
+    if !args.yes {
+        let env = args
+            .env
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" with environment '{e}'"));
+        eprint!("apiscope: send the {count} request(s) of {shown}{env}? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(Error::Declined(format!(
+                "replay: nothing sent from {shown}; answer y, or pass --yes"
+            )));
+        }
+    }
+    let options = Options {
+        dialect: args.dialect.clone(),
+        now: None,
+    };
+    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
+    let mut net = Net {
+        client: &client,
+        engine: Engine::default(),
+        profiles,
+        options: &options,
+        max_wait: max_wait(args.max_wait)?,
+    };
+    let mut diagnoses = Vec::new();
+    for i in 0..count {
+        let name = session.file.requests[i].label();
+        if session.responses.contains_key(&name) {
+            continue; // sent already, as another request's dependency
+        }
+        let resolved = session.prepare(i, &mut net).await?;
+        for n in &resolved.notes {
+            eprintln!("apiscope: note: {}", report::sanitize(n, false));
+        }
+        let exchange = net.send(&resolved).await?;
+        super::collection::record(&session, &exchange, profiles, &options);
+        // What is shown and reported has the run's secrets redacted by value.
+        let shown_exchange = session.redacted(&exchange);
+        let d = decode::diagnose(&shown_exchange, profiles, &options);
+        let mut text = report::render(args.format, std::slice::from_ref(&d), use_color(args));
+        if args.format != Format::Json {
+            text = format!("── {} {} ──\n{text}", i + 1, report::sanitize(&name, false));
+        }
+        write_out(&text)?;
+        diagnoses.push(d);
+        session.responses.insert(name, exchange);
+    }
+    Ok(outcome_of(&diagnoses))
+}
+
+fn use_color(args: &ReplayArgs) -> bool {
+    args.format == Format::Text && super::use_color()
 }
 
 /// The recorded diagnoses, then the rate-limit timeline.

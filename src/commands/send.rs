@@ -28,7 +28,40 @@ fn request(args: &SendArgs) -> Result<Request> {
         .map(|w| crate::line::expand_env(w, env_lookup))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(super::Error::Usage)?;
-    let mut words = words;
+    let spec = spec_of(args, words)?;
+    let mut request = spec.to_request();
+    credentials(args, &mut request)?;
+    Ok(request)
+}
+
+/// A collection's request with the command line's items, `--raw`,
+/// `--form`, `--bearer` and `--auth` applied over it: item headers replace
+/// the file's of the same name, query items are added, a body from the
+/// items replaces the file's.
+fn with_items(args: &SendArgs, mut request: Request) -> Result<Request> {
+    let mut words = vec![
+        request.method.clone(),
+        request.url.clone().unwrap_or_default(),
+    ];
+    for w in &args.request[1..] {
+        words.push(crate::line::expand_env(w, env_lookup).map_err(super::Error::Usage)?);
+    }
+    let spec = spec_of(args, words)?;
+    request.url = Some(spec.url);
+    for (k, _) in spec.headers.iter() {
+        request.headers.remove(k);
+    }
+    for (k, v) in spec.headers.iter() {
+        request.headers.push(k, v);
+    }
+    if !spec.body.is_empty() {
+        request.body = spec.body.into();
+    }
+    credentials(args, &mut request)?;
+    Ok(request)
+}
+
+fn spec_of(args: &SendArgs, mut words: Vec<String>) -> Result<crate::items::RequestSpec> {
     if let Some(raw) = &args.raw {
         let raw = crate::line::expand_env(raw, env_lookup).map_err(super::Error::Usage)?;
         words.push(format!("--raw={raw}"));
@@ -40,8 +73,11 @@ fn request(args: &SendArgs) -> Result<Request> {
     } else {
         crate::items::BodyMode::Json
     };
-    let spec = crate::items::parse_with(&words, mode)?;
-    let mut request = spec.to_request();
+    Ok(crate::items::parse_with(&words, mode)?)
+}
+
+/// `--bearer` / `--auth`, which replace any Authorization.
+fn credentials(args: &SendArgs, request: &mut Request) -> Result<()> {
     if let Some(token) = &args.bearer {
         let token = crate::line::expand_env(token, env_lookup).map_err(super::Error::Usage)?;
         request.headers.remove("authorization");
@@ -63,14 +99,23 @@ fn request(args: &SendArgs) -> Result<Request> {
             ),
         );
     }
-    Ok(request)
+    Ok(())
 }
 
 /// Runs `send`.
 pub async fn run(args: SendArgs) -> Result<Outcome> {
     let profiles = load_profiles();
     check_dialect(&profiles, args.dialect.as_deref())?;
-    let request = request(&args)?;
+    let collection = super::collection::target(&args.request[0]);
+    if collection.is_none() && (args.env.is_some() || !args.vars.is_empty()) {
+        return Err(super::Error::Usage(
+            "--env and --var go with a collection request: send FILE.http#NAME".into(),
+        ));
+    }
+    let request = match &collection {
+        Some(_) => None,
+        None => Some(request(&args)?),
+    };
     let client = client_with(args.timeout, |o| {
         o.insecure = args.insecure;
         o.max_redirects = args.max_redirects;
@@ -79,6 +124,38 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let options = Options {
         dialect: args.dialect.clone(),
         now: None,
+    };
+    // A collection's request: its variables resolved, the requests it
+    // refers to sent first.
+    let mut session = None;
+    let request = match (request, collection) {
+        (Some(r), _) => r,
+        (None, Some((path, selector))) => {
+            if args.paginate {
+                return Err(super::Error::Usage(
+                    "--paginate with a collection request is not supported yet: send its URL"
+                        .into(),
+                ));
+            }
+            let mut s = super::collection::Session::open(&path, args.env.as_deref(), &args.vars)?;
+            let index = s.pick(selector.as_deref())?;
+            let mut net = super::collection::Net {
+                client: &client,
+                engine: Engine::default(),
+                profiles: &profiles,
+                options: &options,
+                max_wait: max_wait(args.max_wait)?,
+            };
+            let resolved = s.prepare(index, &mut net).await?;
+            for n in &resolved.notes {
+                eprintln!("apiscope: note: {}", crate::report::sanitize(n, false));
+            }
+            let name = s.file.requests[index].label();
+            let request = with_items(&args, resolved.request.clone())?;
+            session = Some((s, name, resolved.output.clone()));
+            request
+        }
+        (None, None) => unreachable!("a request or a collection target"),
     };
     if !args.paginate {
         let what = format!(
@@ -95,7 +172,12 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             (exchange, None)
         };
         let d = decode::diagnose(&exchange, &profiles, &options);
-        if let Some(h) = open_history() {
+        if let Some((s, _, output)) = &session {
+            super::collection::record(s, &exchange, &profiles, &options);
+            if let Some((path, overwrite)) = output {
+                super::collection::write_output(path, *overwrite, &exchange.response.body)?;
+            }
+        } else if let Some(h) = open_history() {
             let _ = h.record(&exchange, &d, "send", None);
         }
         // The answer first: a request was sent, whatever happens to the file.
@@ -118,9 +200,14 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             }
         }
         if let Some(target) = &args.save {
+            let saved = match &session {
+                // The collection's secrets go by value, whatever they are called.
+                Some((s, _, _)) if !args.keep_secrets => s.redacted(&exchange),
+                _ => exchange.clone(),
+            };
             save_session(
                 target,
-                std::slice::from_ref(&exchange),
+                std::slice::from_ref(&saved),
                 &profiles,
                 args.keep_secrets,
             )?;

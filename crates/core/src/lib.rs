@@ -15,6 +15,7 @@
 //! runs its decisions.
 
 pub mod budget;
+pub mod collection;
 pub mod decode;
 pub mod driver;
 pub mod input;

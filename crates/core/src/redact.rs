@@ -41,6 +41,63 @@ pub fn exchange(e: &mut Exchange) {
     }
 }
 
+/// Replaces every occurrence of these values (a collection's secrets: the
+/// private env file, `.env`, the process environment) with the mark,
+/// wherever they appear — under any header name, in URLs, bodies, notes.
+/// Values shorter than 4 bytes are left (they would redact at random).
+pub fn values(e: &mut Exchange, secrets: &[String]) {
+    let secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.len() >= 4)
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let fix = |t: &str| -> Option<String> {
+        secrets.iter().any(|s| t.contains(s)).then(|| {
+            secrets
+                .iter()
+                .fold(t.to_owned(), |acc, s| acc.replace(s, MARK))
+        })
+    };
+    let fix_bytes = |b: &bytes::Bytes| -> Option<bytes::Bytes> {
+        let t = String::from_utf8_lossy(b);
+        fix(&t).map(|t| bytes::Bytes::from(t.into_bytes()))
+    };
+    if let Some(r) = e.request.as_mut() {
+        for (_, v) in &mut r.headers.0 {
+            if let Some(f) = fix(v) {
+                *v = f;
+            }
+        }
+        if let Some(u) = r.url.as_deref().and_then(fix) {
+            r.url = Some(u);
+        }
+        if let Some(b) = fix_bytes(&r.body) {
+            r.body = b;
+        }
+    }
+    for (_, v) in &mut e.response.headers.0 {
+        if let Some(f) = fix(v) {
+            *v = f;
+        }
+    }
+    if let Some(b) = fix_bytes(&e.response.body) {
+        e.response.body = b;
+    }
+    for n in &mut e.response.notes {
+        if let Some(f) = fix(n) {
+            *n = f;
+        }
+    }
+    if let Some(f) = e.failure.as_mut()
+        && let Some(m) = fix(&f.message)
+    {
+        f.message = m;
+    }
+}
+
 /// Redacts a request in place.
 pub fn request(r: &mut Request) {
     headers(&mut r.headers);

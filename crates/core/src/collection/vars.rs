@@ -1,0 +1,818 @@
+//! Variables of a collection: environments, `{{…}}` substitution, dynamic
+//! variables and chaining (request variables).
+//!
+//! Where a plain `{{name}}` is looked up, first match wins:
+//!
+//! 1. `--var NAME=VALUE` on the command line;
+//! 2. file variables (`@name = value`; a later definition wins);
+//! 3. `http-client.private.env.json`, the chosen environment;
+//! 4. `http-client.env.json`, the chosen environment;
+//! 5. `$shared` of the private file, then of the public file;
+//! 6. `.env` beside the file.
+//!
+//! Also: `{{$uuid}}` (`$guid`, `$random.uuid`), `{{$timestamp}}`,
+//! `{{$isoTimestamp}}`, `{{$randomInt MIN MAX}}` (MAX excluded),
+//! `{{$processEnv NAME}}` and `{{env.NAME}}` (the process environment),
+//! `{{$dotenv NAME}}`, and `{{login.response.body.$.token}}` (RFC 9535
+//! JSONPath; `*` for the whole body), `{{login.response.headers.Name}}`,
+//! `{{login.request.body.…}}` / `{{login.request.headers.…}}`.
+//!
+//! Values from the private env file, `.env` and the process environment are
+//! secrets: [`Resolved::secrets`] lists the ones a request used, so every
+//! file apiscope writes can redact them by value.
+
+use super::{Body, CollectionError, HttpFile, HttpRequest};
+use crate::model::{Exchange, Headers, Request};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// An environment file: its path and its environments.
+pub type EnvFile = Option<(PathBuf, Map<String, Value>)>;
+
+/// The public and private environment files and `.env` beside a
+/// collection.
+#[derive(Debug, Clone, Default)]
+pub struct Environments {
+    /// `http-client.env.json`, when present.
+    pub public: EnvFile,
+    /// `http-client.private.env.json`, when present.
+    pub private: EnvFile,
+    /// `.env`, when present.
+    pub dotenv: Option<(PathBuf, Vec<(String, String)>)>,
+}
+
+impl Environments {
+    /// Reads the environment files in `dir`; a broken one is an error
+    /// naming it and its line.
+    pub fn load(dir: &Path) -> Result<Environments, CollectionError> {
+        let json = |name: &str| -> Result<EnvFile, CollectionError> {
+            let path = dir.join(name);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                return Ok(None);
+            };
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(m)) => Ok(Some((path, m))),
+                Ok(_) => Err(CollectionError {
+                    file: path,
+                    line: 1,
+                    message: "an environment file is a JSON object of environments".into(),
+                }),
+                Err(e) => Err(CollectionError {
+                    file: path,
+                    line: e.line(),
+                    message: format!("not valid JSON: {e}"),
+                }),
+            }
+        };
+        let dotenv_path = dir.join(".env");
+        let dotenv = std::fs::read_to_string(&dotenv_path)
+            .ok()
+            .map(|t| (dotenv_path, parse_dotenv(&t)));
+        Ok(Environments {
+            public: json("http-client.env.json")?,
+            private: json("http-client.private.env.json")?,
+            dotenv,
+        })
+    }
+
+    /// The environments defined (not `$shared`), sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut out: Vec<String> = [&self.public, &self.private]
+            .into_iter()
+            .flatten()
+            .flat_map(|(_, m)| m.keys().cloned())
+            .filter(|k| k != "$shared")
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Checks that `env` exists.
+    pub fn check(&self, env: &str, file: &Path) -> Result<(), CollectionError> {
+        if self.names().iter().any(|n| n == env) {
+            return Ok(());
+        }
+        let names = self.names();
+        Err(CollectionError {
+            file: file.to_owned(),
+            line: 0,
+            message: if names.is_empty() {
+                format!(
+                    "no environment '{env}': there is no http-client.env.json or http-client.private.env.json beside the file"
+                )
+            } else {
+                format!(
+                    "no environment '{env}'; the environments are: {}",
+                    names.join(", ")
+                )
+            },
+        })
+    }
+
+    fn get(map: &EnvFile, env: &str, name: &str) -> Option<String> {
+        let v = map.as_ref()?.1.get(env)?.get(name)?;
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// `NAME=value`, `export NAME="value"`, `# comments`.
+fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            if l.is_empty() || l.starts_with('#') {
+                return None;
+            }
+            let l = l.strip_prefix("export ").unwrap_or(l);
+            let (k, v) = l.split_once('=')?;
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(v);
+            Some((k.trim().to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// Where a value came from (the variables view and error messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `--var`.
+    CommandLine,
+    /// `@name = value`.
+    File,
+    /// `http-client.private.env.json` (environment or `$shared`).
+    PrivateEnv(String),
+    /// `http-client.env.json` (environment or `$shared`).
+    PublicEnv(String),
+    /// `.env`.
+    Dotenv,
+    /// The process environment.
+    ProcessEnv,
+    /// `$uuid`, `$timestamp`…
+    Dynamic,
+    /// Another request's request or response.
+    Request(String),
+}
+
+impl Source {
+    /// Whether values from here are secrets.
+    pub fn is_secret(&self) -> bool {
+        matches!(
+            self,
+            Source::PrivateEnv(_) | Source::Dotenv | Source::ProcessEnv
+        )
+    }
+}
+
+/// What a resolution needs from the world.
+pub struct Context<'a> {
+    /// The collection.
+    pub file: &'a HttpFile,
+    /// Its environment files.
+    pub envs: &'a Environments,
+    /// The chosen environment (checked with [`Environments::check`]).
+    pub env: Option<&'a str>,
+    /// `--var NAME=VALUE`.
+    pub cli: &'a [(String, String)],
+    /// The process environment.
+    pub process_env: &'a dyn Fn(&str) -> Option<String>,
+    /// The exchanges of the requests already sent in this run, by name.
+    pub responses: &'a HashMap<String, Exchange>,
+    /// Now, Unix seconds.
+    pub now: i64,
+}
+
+/// Why a request could not be resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveError {
+    /// The request refers to this request's response: send it first.
+    Need(String),
+    /// A real error.
+    Error(CollectionError),
+}
+
+impl From<CollectionError> for ResolveError {
+    fn from(e: CollectionError) -> Self {
+        ResolveError::Error(e)
+    }
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The request.
+    pub request: Request,
+    /// The secret values it used (to redact by value).
+    pub secrets: Vec<String>,
+    /// Every variable it used and where its value came from.
+    pub sources: Vec<(String, Source)>,
+    /// What a reader should know ("the response handler at line 14 is not
+    /// run").
+    pub notes: Vec<String>,
+    /// `>> file`: where to write the response body, and whether to
+    /// overwrite.
+    pub output: Option<(PathBuf, bool)>,
+}
+
+struct State<'c, 'a> {
+    ctx: &'c Context<'a>,
+    line: usize,
+    secrets: Vec<String>,
+    sources: Vec<(String, Source)>,
+    stack: Vec<String>,
+}
+
+/// Resolves a request's variables.
+pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, ResolveError> {
+    let mut st = State {
+        ctx,
+        line: req.line,
+        secrets: Vec::new(),
+        sources: Vec::new(),
+        stack: Vec::new(),
+    };
+    let url = st.substitute(&req.url)?;
+    let dir = ctx
+        .file
+        .path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        st.err(format!(
+            "the URL '{}' is not valid ({e}); write it with its scheme (https://…)",
+            crate::report::sanitize(&url, false)
+        ))
+    })?;
+    let mut headers = Headers::new();
+    for h in &req.headers {
+        st.line = h.line;
+        let mut value = st.substitute(&h.value)?;
+        if h.name.eq_ignore_ascii_case("authorization") {
+            value = basic_auth(&value);
+        }
+        headers.push(h.name.clone(), value);
+    }
+    st.line = req.body_line.unwrap_or(req.line);
+    let body: Vec<u8> = match &req.body {
+        Body::None => Vec::new(),
+        Body::Text(t) => st.substitute(t)?.into_bytes(),
+        Body::File { path, substitute } => {
+            let p = dir.join(path);
+            let bytes = std::fs::read(&p)
+                .map_err(|e| st.err(format!("cannot read the body file {}: {e}", p.display())))?;
+            if *substitute {
+                st.substitute(&String::from_utf8_lossy(&bytes))?
+                    .into_bytes()
+            } else {
+                bytes
+            }
+        }
+    };
+    let mut notes = Vec::new();
+    if let Some(l) = req.handler_line {
+        notes.push(format!(
+            "The response handler at line {l} is not run (apiscope has no JavaScript engine)"
+        ));
+    }
+    let output = req
+        .output
+        .as_ref()
+        .map(|(f, overwrite)| (dir.join(f), *overwrite));
+    let mut secrets = st.secrets;
+    secrets.sort();
+    secrets.dedup();
+    Ok(Resolved {
+        request: Request {
+            method: req.method.clone(),
+            url: Some(parsed.to_string()),
+            headers,
+            body: body.into(),
+        },
+        secrets,
+        sources: st.sources,
+        notes,
+        output,
+    })
+}
+
+/// `Basic user:pass` and `Basic user pass` (both tools' shorthand) become
+/// base64; a value already encoded is kept.
+fn basic_auth(value: &str) -> String {
+    use base64::Engine as _;
+    let Some(rest) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
+        return value.to_owned();
+    };
+    let rest = rest.trim();
+    let creds = if let Some((u, p)) = rest.split_once(' ') {
+        format!("{}:{}", u, p.trim())
+    } else if rest.contains(':') {
+        rest.to_owned()
+    } else {
+        return value.to_owned();
+    };
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(creds)
+    )
+}
+
+impl State<'_, '_> {
+    fn err(&self, message: String) -> CollectionError {
+        CollectionError {
+            file: self.ctx.file.path.clone(),
+            line: self.line,
+            message,
+        }
+    }
+
+    fn substitute(&mut self, text: &str) -> Result<String, ResolveError> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find("{{") {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                let line = self.line + text[..text.len() - rest.len() + open].matches('\n').count();
+                return Err(CollectionError {
+                    file: self.ctx.file.path.clone(),
+                    line,
+                    message: format!(
+                        "'{{{{' is not closed: {}",
+                        crate::report::sanitize(rest[open..].lines().next().unwrap_or(""), false)
+                    ),
+                }
+                .into());
+            };
+            let expr = after[..close].trim();
+            let value = self.value(expr)?;
+            out.push_str(&value);
+            rest = &after[close + 2..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn value(&mut self, expr: &str) -> Result<String, ResolveError> {
+        if let Some(dynamic) = expr.strip_prefix('$') {
+            return self.dynamic(expr, dynamic);
+        }
+        if let Some(name) = expr.strip_prefix("env.") {
+            return self.process(expr, name);
+        }
+        if let Some((name, path)) = expr.split_once('.')
+            && self
+                .ctx
+                .file
+                .requests
+                .iter()
+                .any(|r| r.name.as_deref() == Some(name))
+        {
+            return self.chained(expr, name, path);
+        }
+        self.named(expr)
+    }
+
+    fn process(&mut self, expr: &str, name: &str) -> Result<String, ResolveError> {
+        match (self.ctx.process_env)(name) {
+            Some(v) => {
+                self.used(expr, Source::ProcessEnv, &v);
+                Ok(v)
+            }
+            None => Err(self
+                .err(format!(
+                    "{{{{{expr}}}}}: the environment variable {name} is not set; nothing was sent"
+                ))
+                .into()),
+        }
+    }
+
+    fn used(&mut self, name: &str, source: Source, value: &str) {
+        if source.is_secret() && value.len() >= 4 {
+            self.secrets.push(value.to_owned());
+        }
+        if !self.sources.iter().any(|(n, _)| n == name) {
+            self.sources.push((name.to_owned(), source));
+        }
+    }
+
+    fn dynamic(&mut self, expr: &str, d: &str) -> Result<String, ResolveError> {
+        let mut words = d.split_whitespace();
+        let head = words.next().unwrap_or("");
+        let args: Vec<&str> = words.collect();
+        let v = match head {
+            "uuid" | "guid" | "random.uuid" => uuid_v4(),
+            "timestamp" => self.ctx.now.to_string(),
+            "isoTimestamp" => crate::time::rfc3339(self.ctx.now),
+            "randomInt" => {
+                let (lo, hi) = match args.as_slice() {
+                    [] => (0, 1000),
+                    [a, b] => match (a.parse::<i64>(), b.parse::<i64>()) {
+                        (Ok(a), Ok(b)) if a < b => (a, b),
+                        _ => {
+                            return Err(self
+                                .err(format!(
+                                    "{{{{{expr}}}}}: write $randomInt MIN MAX with MIN < MAX"
+                                ))
+                                .into());
+                        }
+                    },
+                    _ => {
+                        return Err(self
+                            .err(format!("{{{{{expr}}}}}: write $randomInt MIN MAX"))
+                            .into());
+                    }
+                };
+                fastrand::i64(lo..hi).to_string()
+            }
+            "processEnv" => {
+                let [name] = args.as_slice() else {
+                    return Err(self
+                        .err(format!("{{{{{expr}}}}}: write $processEnv NAME"))
+                        .into());
+                };
+                return self.process(expr, name);
+            }
+            "dotenv" => {
+                let [name] = args.as_slice() else {
+                    return Err(self
+                        .err(format!("{{{{{expr}}}}}: write $dotenv NAME"))
+                        .into());
+                };
+                let found = self
+                    .ctx
+                    .envs
+                    .dotenv
+                    .as_ref()
+                    .and_then(|(_, vars)| vars.iter().rev().find(|(k, _)| k == name))
+                    .map(|(_, v)| v.clone());
+                return match found {
+                    Some(v) => {
+                        self.used(expr, Source::Dotenv, &v);
+                        Ok(v)
+                    }
+                    None => Err(self
+                        .err(format!(
+                            "{{{{{expr}}}}}: {name} is not in the .env file beside the collection"
+                        ))
+                        .into()),
+                };
+            }
+            _ => {
+                return Err(self
+                    .err(format!(
+                        "{{{{{expr}}}}} is not a dynamic variable apiscope knows ($uuid, $timestamp, $isoTimestamp, $randomInt, $processEnv, $dotenv)"
+                    ))
+                    .into());
+            }
+        };
+        self.used(expr, Source::Dynamic, &v);
+        Ok(v)
+    }
+
+    /// `name.response.body.$.path`, `name.response.headers.X`,
+    /// `name.request.…`.
+    fn chained(&mut self, expr: &str, name: &str, path: &str) -> Result<String, ResolveError> {
+        let Some(exchange) = self.ctx.responses.get(name) else {
+            return Err(ResolveError::Need(name.to_owned()));
+        };
+        let (part, rest) = path.split_once('.').unwrap_or((path, ""));
+        let (kind, selector) = rest.split_once('.').unwrap_or((rest, ""));
+        let (headers, body): (&Headers, &[u8]) = match part {
+            "response" => (&exchange.response.headers, &exchange.response.body),
+            "request" => match &exchange.request {
+                Some(r) => (&r.headers, &r.body),
+                None => {
+                    return Err(self
+                        .err(format!("{{{{{expr}}}}}: '{name}' has no request"))
+                        .into());
+                }
+            },
+            _ => {
+                return Err(self
+                    .err(format!(
+                        "{{{{{expr}}}}}: write {name}.response.body.… or {name}.response.headers.…"
+                    ))
+                    .into());
+            }
+        };
+        let value = match kind {
+            "headers" => headers.get(selector).map(str::to_owned).ok_or_else(|| {
+                self.err(format!(
+                    "{{{{{expr}}}}}: the {part} of '{name}' has no header {selector}"
+                ))
+            })?,
+            "body" if selector == "*" || selector.is_empty() => {
+                String::from_utf8_lossy(body).into_owned()
+            }
+            "body" if selector.starts_with('$') => {
+                let path = serde_json_path::JsonPath::parse(selector).map_err(|e| {
+                    self.err(format!(
+                        "{{{{{expr}}}}}: '{selector}' is not a JSONPath (RFC 9535): {e}"
+                    ))
+                })?;
+                let json: Value = serde_json::from_slice(body).map_err(|_| {
+                    self.err(format!(
+                        "{{{{{expr}}}}}: the {part} body of '{name}' is not JSON"
+                    ))
+                })?;
+                let nodes = path.query(&json).all();
+                match nodes.first() {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => {
+                        return Err(self
+                            .err(format!("{{{{{expr}}}}}: {selector} matches nothing in the {part} body of '{name}'"))
+                            .into());
+                    }
+                }
+            }
+            _ => {
+                return Err(self
+                    .err(format!(
+                        "{{{{{expr}}}}}: write {name}.{part}.body.$.path (JSONPath), {name}.{part}.body.* or {name}.{part}.headers.Name"
+                    ))
+                    .into());
+            }
+        };
+        self.used(expr, Source::Request(name.to_owned()), &value);
+        // A value read from a response that carried a credential stays one.
+        if crate::secrets::is_secret_header(selector) {
+            self.secrets.push(value.clone());
+        }
+        Ok(value)
+    }
+
+    fn named(&mut self, name: &str) -> Result<String, ResolveError> {
+        if let Some((_, v)) = self.ctx.cli.iter().rev().find(|(k, _)| k == name) {
+            let v = v.clone();
+            self.used(name, Source::CommandLine, &v);
+            return Ok(v);
+        }
+        if let Some(var) = self
+            .ctx
+            .file
+            .variables
+            .iter()
+            .rev()
+            .find(|v| v.name == name)
+        {
+            if self.stack.iter().any(|s| s == name) || self.stack.len() > 32 {
+                let mut cycle = self.stack.clone();
+                cycle.push(name.to_owned());
+                return Err(CollectionError {
+                    file: self.ctx.file.path.clone(),
+                    line: var.line,
+                    message: format!(
+                        "variables refer to each other in a cycle: {}",
+                        cycle.join(" → ")
+                    ),
+                }
+                .into());
+            }
+            self.stack.push(name.to_owned());
+            let saved = self.line;
+            self.line = var.line;
+            let v = self.substitute(&var.value);
+            self.line = saved;
+            self.stack.pop();
+            let v = v?;
+            self.used(name, Source::File, &v);
+            return Ok(v);
+        }
+        let envs = self.ctx.envs;
+        let mut searched = vec!["--var".to_owned(), "file variables".to_owned()];
+        let file_name = |m: &EnvFile| {
+            m.as_ref().map_or_else(String::new, |(p, _)| {
+                p.file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+        };
+        let mut order: Vec<(&EnvFile, String, bool)> = Vec::new();
+        if let Some(env) = self.ctx.env {
+            order.push((&envs.private, env.to_owned(), true));
+            order.push((&envs.public, env.to_owned(), false));
+        }
+        order.push((&envs.private, "$shared".to_owned(), true));
+        order.push((&envs.public, "$shared".to_owned(), false));
+        for (map, env, private) in order {
+            if map.is_none() {
+                continue;
+            }
+            searched.push(format!("{} [{env}]", file_name(map)));
+            if let Some(v) = Environments::get(map, &env, name) {
+                let source = if private {
+                    Source::PrivateEnv(env)
+                } else {
+                    Source::PublicEnv(env)
+                };
+                self.used(name, source, &v);
+                return Ok(v);
+            }
+        }
+        if let Some((_, vars)) = &envs.dotenv {
+            searched.push(".env".into());
+            if let Some((_, v)) = vars.iter().rev().find(|(k, _)| k == name) {
+                let v = v.clone();
+                self.used(name, Source::Dotenv, &v);
+                return Ok(v);
+            }
+        }
+        if self.ctx.env.is_none() && !envs.names().is_empty() {
+            searched.push(format!(
+                "no --env chosen (environments: {})",
+                envs.names().join(", ")
+            ));
+        }
+        Err(self
+            .err(format!(
+                "{{{{{name}}}}} is not defined; nothing was sent (searched: {})",
+                searched.join(", ")
+            ))
+            .into())
+    }
+}
+
+/// A random (version 4) UUID.
+fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    for x in &mut b {
+        *x = fastrand::u8(..);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collection::parse;
+
+    fn ctx<'a>(
+        file: &'a HttpFile,
+        envs: &'a Environments,
+        env: Option<&'a str>,
+        cli: &'a [(String, String)],
+        responses: &'a HashMap<String, Exchange>,
+        process: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Context<'a> {
+        Context {
+            file,
+            envs,
+            env,
+            cli,
+            process_env: process,
+            responses,
+            now: 1_767_225_600,
+        }
+    }
+
+    #[test]
+    fn precedence_and_sources() {
+        let dir = tempfile_dir();
+        std::fs::write(
+            dir.join("http-client.env.json"),
+            r#"{"$shared": {"host": "https://shared.example", "v": "1"}, "dev": {"host": "https://dev.example", "user": "ann"}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("http-client.private.env.json"),
+            r#"{"dev": {"token": "tok_private_FAKE"}, "$shared": {"v": "2"}}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.join(".env"), "PASS=\"dotenv_FAKE\"\n").unwrap();
+        let path = dir.join("api.http");
+        let file = parse(
+            &path,
+            "@base = {{host}}/v{{v}}\n\
+             GET {{base}}/me?u={{user}}&id={{$uuid}}\n\
+             Authorization: Basic {{user}} {{$dotenv PASS}}\n\
+             X-Token: {{token}}\n",
+        )
+        .unwrap();
+        let envs = Environments::load(&dir).unwrap();
+        assert_eq!(envs.names(), ["dev"]);
+        let responses = HashMap::new();
+        let none = |_: &str| None;
+        let r = resolve(
+            &ctx(&file, &envs, Some("dev"), &[], &responses, &none),
+            &file.requests[0],
+        )
+        .unwrap();
+        let url = r.request.url.clone().unwrap();
+        assert!(
+            url.starts_with("https://dev.example/v2/me?u=ann&id="),
+            "{url}"
+        );
+        assert_eq!(
+            r.request.headers.get("authorization"),
+            Some("Basic YW5uOmRvdGVudl9GQUtF")
+        );
+        assert_eq!(r.secrets, ["dotenv_FAKE", "tok_private_FAKE"]);
+        // --var wins over everything.
+        let cli = vec![("host".to_owned(), "http://127.0.0.1:9".to_owned())];
+        let r = resolve(
+            &ctx(&file, &envs, Some("dev"), &cli, &responses, &none),
+            &file.requests[0],
+        )
+        .unwrap();
+        assert!(r.request.url.unwrap().starts_with("http://127.0.0.1:9/v2/"));
+        // Without an environment, `user` is unknown: the error says where it looked.
+        let e = resolve(
+            &ctx(&file, &envs, None, &[], &responses, &none),
+            &file.requests[0],
+        )
+        .unwrap_err();
+        let ResolveError::Error(e) = e else { panic!() };
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("{{user}} is not defined"), "{e}");
+        assert!(
+            e.message.contains("no --env chosen (environments: dev)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn chaining_cycles_and_unclosed_braces() {
+        let path = PathBuf::from("chain.http");
+        let file = parse(
+            &path,
+            "# @name login\nPOST https://a.example/login\n\n###\n# @name me\nGET https://a.example/me\nAuthorization: Bearer {{login.response.body.$.token}}\nX-S: {{login.response.headers.X-Session}}\n\n###\nGET https://a.example/{{a}}\n\n###\nGET https://a.example/{{oops\n",
+        )
+        .unwrap();
+        let envs = Environments::default();
+        let none = |_: &str| None;
+        let mut responses = HashMap::new();
+        let e = resolve(
+            &ctx(&file, &envs, None, &[], &responses, &none),
+            &file.requests[1],
+        )
+        .unwrap_err();
+        assert_eq!(e, ResolveError::Need("login".into()));
+        let mut login = Exchange::default();
+        login.response.body = br#"{"token":"abc.def","n":[1,2]}"#.to_vec().into();
+        login.response.headers.push("X-Session", "s-1");
+        responses.insert("login".to_owned(), login);
+        let r = resolve(
+            &ctx(&file, &envs, None, &[], &responses, &none),
+            &file.requests[1],
+        )
+        .unwrap();
+        assert_eq!(
+            r.request.headers.get("authorization"),
+            Some("Bearer abc.def")
+        );
+        assert_eq!(r.request.headers.get("x-s"), Some("s-1"));
+        let cyc = parse(
+            &path,
+            "@a = {{b}}\n@b = {{a}}\nGET https://a.example/{{a}}\n",
+        )
+        .unwrap();
+        let ResolveError::Error(e) = resolve(
+            &ctx(&cyc, &envs, None, &[], &responses, &none),
+            &cyc.requests[0],
+        )
+        .unwrap_err() else {
+            panic!()
+        };
+        assert!(e.message.contains("cycle: a → b → a"), "{e}");
+        let ResolveError::Error(e) = resolve(
+            &ctx(&file, &envs, None, &[], &responses, &none),
+            &file.requests[3],
+        )
+        .unwrap_err() else {
+            panic!()
+        };
+        assert!(e.message.contains("not closed"), "{e}");
+        assert_eq!(e.line, 14);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("apiscope-vars-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}
