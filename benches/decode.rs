@@ -175,6 +175,50 @@ fn main() {
         len / 1e6 / t.as_secs_f64()
     );
 
+    // A 5,000-request `.http` collection (about 1 MB): parse, and resolve
+    // every request's variables (file variables, an environment, $uuid).
+    let mut http = String::from("@host = https://api.example.com\n@v = v1\n");
+    for i in 0..5_000 {
+        http.push_str(&format!(
+            "\n### Request {i}\n# @name r{i}\nPOST {{{{host}}}}/{{{{v}}}}/boards/{i}/cards\n    ?limit=20\n    &id={{{{$uuid}}}}\nAuthorization: Bearer {{{{token}}}}\nContent-Type: application/json\nX-Trace: {{{{$timestamp}}}}\n\n{{\"title\": \"Card {i}\", \"owner\": \"{{{{user}}}}\", \"tags\": [\"a\", \"b\"], \"note\": \"padding to make the file about a megabyte in all\"}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        r#"{"dev": {"user": "ann"}, "$shared": {"token": "tok_FAKE"}}"#,
+    )
+    .expect("env file");
+    let path = dir.path().join("big.http");
+    let t = best_of(5, || apiscope::collection::parse(&path, &http).expect("parses"));
+    println!(
+        "parse a {:.1} MB .http file of 5,000 requests: {:>6.1} ms",
+        http.len() as f64 / 1e6,
+        t.as_secs_f64() * 1e3
+    );
+    let file = apiscope::collection::parse(&path, &http).expect("parses");
+    let envs = apiscope::collection::vars::Environments::load(dir.path()).expect("envs");
+    let responses = std::collections::HashMap::new();
+    let process = |_: &str| None;
+    let ctx = apiscope::collection::vars::Context {
+        file: &file,
+        envs: &envs,
+        env: Some("dev"),
+        cli: &[],
+        process_env: &process,
+        responses: &responses,
+        now: 1_767_225_600,
+    };
+    let t = best_of(5, || {
+        for r in &file.requests {
+            black_box(apiscope::collection::vars::resolve(&ctx, r).expect("resolves"));
+        }
+    });
+    println!(
+        "resolve one request's variables:               {:>6.1} µs",
+        t.as_secs_f64() * 1e6 / 5_000.0
+    );
+
     let har = har(10_000);
     let t = best_of(5, || {
         let ex = input::read_bytes(&har, "bench.har", &BareBody::default()).unwrap_or_default();
