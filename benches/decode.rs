@@ -190,7 +190,9 @@ fn main() {
     )
     .expect("env file");
     let path = dir.path().join("big.http");
-    let t = best_of(5, || apiscope::collection::parse(&path, &http).expect("parses"));
+    let t = best_of(5, || {
+        apiscope::collection::parse(&path, &http).expect("parses")
+    });
     println!(
         "parse a {:.1} MB .http file of 5,000 requests: {:>6.1} ms",
         http.len() as f64 / 1e6,

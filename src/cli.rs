@@ -76,6 +76,10 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Search the history of sent exchanges (newest first).
     History(HistoryArgs),
+    /// Import requests into a collection (`.http` + env files): a Postman
+    /// collection, a HAR, a curl command file or an apiscope session.
+    /// Credentials go to the private env file, never into the `.http` file.
+    Import(ImportArgs),
     /// Internal: runs one jq filter on the body given on stdin, for the TUI
     /// (a separate process, so a runaway filter can be stopped).
     #[command(hide = true)]
@@ -309,6 +313,30 @@ pub struct ReplayArgs {
     /// With a `.http` file: set a variable, `NAME=VALUE` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+}
+
+/// `apiscope import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: String,
+
+    /// The directory to write (default: one named after the collection).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<String>,
+
+    /// What the file is (detected when absent).
+    #[arg(long, value_name = "FORMAT", value_parser = ["postman", "har", "curl", "session"])]
+    pub from: Option<String>,
+
+    /// A Postman environment export to import as an environment
+    /// (repeatable); its secret values go to the private env file.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<String>,
+
+    /// Replace files that exist in the output directory.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `apiscope history`.

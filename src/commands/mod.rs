@@ -6,6 +6,7 @@ pub mod collection;
 pub mod decode;
 pub mod demo_server;
 pub mod history;
+pub mod import;
 pub mod jq_worker;
 pub mod replay;
 pub mod send;
@@ -100,6 +101,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         })),
         Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
         Some(Command::History(args)) => history::run(args),
+        Some(Command::Import(args)) => import::run(args),
         Some(Command::JqWorker { filter }) => jq_worker::run(&filter),
         None => runtime()?.block_on(tui::run(tui::Args {
             demo: cli.demo,

@@ -317,11 +317,13 @@ fn http_request() -> impl Strategy<Value = apiscope_core::collection::HttpReques
         prop::collection::vec(("[A-Za-z][A-Za-z-]{0,8}", "([!-~][ -~]{0,12}[!-~])?"), 0..4),
         body,
         prop::option::of(("[a-z]{1,6}\\.out", any::<bool>())),
+        prop::collection::vec("[a-z][a-z .]{0,10}", 0..3),
     )
         .prop_map(
-            |(name, title, method, url, version, headers, body, output)| HttpRequest {
+            |(name, title, method, url, version, headers, body, output, comments)| HttpRequest {
                 name,
                 title,
+                comments,
                 line: 0,
                 method: method.to_owned(),
                 url,
@@ -361,6 +363,7 @@ proptest! {
         for (got, want) in file.requests.iter().zip(&reqs) {
             prop_assert_eq!(&got.name, &want.name);
             prop_assert_eq!(&got.title, &want.title);
+            prop_assert_eq!(&got.comments, &want.comments);
             prop_assert_eq!(&got.method, &want.method);
             prop_assert_eq!(&got.url, &want.url);
             prop_assert_eq!(&got.version, &want.version);

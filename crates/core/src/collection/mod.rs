@@ -26,6 +26,7 @@
 //! [`render`] writes a request the way [`parse`] reads it back. Variables
 //! and environments are in [`vars`].
 
+pub mod import;
 pub mod vars;
 
 use std::ops::Range;
@@ -62,6 +63,9 @@ pub struct HttpRequest {
     pub name: Option<String>,
     /// The text after `###`.
     pub title: Option<String>,
+    /// Comment lines before the request line (`#` / `//` stripped), e.g. a
+    /// description kept by an import.
+    pub comments: Vec<String>,
     /// 1-based line of the request line.
     pub line: usize,
     /// The method (GET when the line has none).
@@ -311,6 +315,7 @@ pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
         };
         let block = &all[from..to];
         let mut name = None;
+        let mut comments = Vec::new();
         let mut i = 0;
         // Before the request line: comments, @name, file variables.
         while i < block.len() {
@@ -321,6 +326,12 @@ pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
                 name = Some(n);
                 i += 1;
             } else if is_comment(t) {
+                let c = t.trim_start();
+                let c = c
+                    .strip_prefix("//")
+                    .or_else(|| c.strip_prefix('#'))
+                    .unwrap_or(c);
+                comments.push(c.strip_prefix(' ').unwrap_or(c).to_owned());
                 i += 1;
             } else if let Some((n, v)) = file_variable(t) {
                 variables.push(FileVar {
@@ -453,6 +464,7 @@ pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
         requests.push(HttpRequest {
             name,
             title,
+            comments,
             line: request_line.number,
             method,
             url,
@@ -507,6 +519,11 @@ pub fn render(r: &HttpRequest) -> String {
         out.push_str(t);
     }
     out.push('\n');
+    for c in &r.comments {
+        out.push_str("# ");
+        out.push_str(c);
+        out.push('\n');
+    }
     if let Some(n) = &r.name {
         out.push_str("# @name ");
         out.push_str(n);

@@ -264,8 +264,30 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         headers.push(h.name.clone(), value);
     }
     st.line = req.body_line.unwrap_or(req.line);
+    let multipart = headers
+        .get("content-type")
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/"));
     let body: Vec<u8> = match &req.body {
         Body::None => Vec::new(),
+        // The JetBrains multipart syntax: parts written as text, lines
+        // ending in CRLF on the wire, `< ./file` lines read from the file.
+        Body::Text(t) if multipart => {
+            let text = st.substitute(t)?;
+            let mut out = Vec::new();
+            for line in text.lines() {
+                if let Some(f) = line.strip_prefix("< ") {
+                    let p = dir.join(f.trim());
+                    let bytes = std::fs::read(&p).map_err(|e| {
+                        st.err(format!("cannot read the part file {}: {e}", p.display()))
+                    })?;
+                    out.extend_from_slice(&bytes);
+                } else {
+                    out.extend_from_slice(line.as_bytes());
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+            out
+        }
         Body::Text(t) => st.substitute(t)?.into_bytes(),
         Body::File { path, substitute } => {
             let p = dir.join(path);

@@ -1,0 +1,235 @@
+//! `apiscope import`: a Postman collection, a HAR, a curl command file or
+//! an apiscope session into a collection directory (`NAME.http`,
+//! `http-client.env.json`, `http-client.private.env.json`). The
+//! conversions are in `apiscope_core::collection::import`.
+
+use super::{Error, Outcome, Result};
+use crate::cli::ImportArgs;
+use crate::collection::import::{self, Imported};
+use std::path::{Path, PathBuf};
+
+/// Runs `import`.
+pub fn run(args: ImportArgs) -> Result<Outcome> {
+    let path = PathBuf::from(&args.file);
+    let shown = crate::report::sanitize(&args.file, false);
+    let stem = path.file_stem().map_or_else(
+        || "collection".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let imported = read(&args, &path, &shown, &stem)?;
+    if imported.requests.is_empty() {
+        return Err(Error::Usage(format!(
+            "{shown}: read as a {}, but it holds no request to import",
+            imported.source
+        )));
+    }
+    let dir = args
+        .output
+        .as_ref()
+        .map_or_else(|| PathBuf::from(file_name(&imported.name)), PathBuf::from);
+    let http_name = format!("{}.http", file_name(&imported.name));
+    let mut files: Vec<(PathBuf, String)> = vec![(dir.join(&http_name), imported.http_text())];
+    if let Some(t) = Imported::env_text(&imported.public_env) {
+        files.push((dir.join("http-client.env.json"), t));
+    }
+    if let Some(t) = Imported::env_text(&imported.private_env) {
+        files.push((dir.join("http-client.private.env.json"), t));
+    }
+    // Nothing is written unless everything can be.
+    if !args.force
+        && let Some((p, _)) = files.iter().find(|(p, _)| p.exists())
+    {
+        return Err(Error::Usage(format!(
+            "{} exists: nothing was written (pass --force to replace it, or -o another directory)",
+            crate::report::sanitize(&p.display().to_string(), false)
+        )));
+    }
+    for (p, text) in &files {
+        crate::store::write_atomic(p, text.as_bytes()).map_err(Error::Output)?;
+    }
+    let secrets: usize = imported
+        .private_env
+        .values()
+        .map(std::collections::BTreeMap::len)
+        .sum();
+    let envs: Vec<&String> = imported
+        .public_env
+        .keys()
+        .chain(imported.private_env.keys())
+        .filter(|k| *k != "$shared")
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut summary = format!(
+        "apiscope: imported {} request(s){} from {shown} (read as a {}) into {}: {}",
+        imported.requests.len(),
+        if imported.folders > 0 {
+            format!(" in {} folder(s)", imported.folders)
+        } else {
+            String::new()
+        },
+        imported.source,
+        crate::report::sanitize(&dir.display().to_string(), false),
+        files
+            .iter()
+            .map(|(p, _)| p
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    summary.push_str(&format!(
+        "\n  {} file variable(s), {} environment(s){}, {secrets} secret(s) in the private env file",
+        imported.variables.len(),
+        envs.len(),
+        if envs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                envs.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    ));
+    if !imported.skipped.is_empty() {
+        summary.push_str(&format!(
+            "\n  not carried over ({}):",
+            imported.skipped.len()
+        ));
+        for s in &imported.skipped {
+            summary.push_str(&format!("\n  - {s}"));
+        }
+    }
+    let first_env = envs
+        .first()
+        .map_or_else(String::new, |e| format!(" --env {e}"));
+    summary.push_str(&format!(
+        "\n  next: apiscope replay {}{first_env}",
+        crate::report::sanitize(&dir.join(&http_name).display().to_string(), false)
+    ));
+    eprintln!("{}", crate::report::sanitize(&summary, true));
+    Ok(Outcome::Ok)
+}
+
+/// `My API (v2)` → `my-api-v2`.
+fn file_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if s.is_empty() { "collection".into() } else { s }
+}
+
+fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Imported> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("{shown}: cannot read: {e}")))?;
+    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let from = match args.from.as_deref() {
+        Some(f) => f.to_owned(),
+        None => detect(json.as_ref(), &text).ok_or_else(|| {
+            Error::Usage(format!(
+                "{shown}: not a format apiscope imports (Postman collection v2.0/v2.1, HAR, curl commands, apiscope session); OpenAPI, Insomnia and Bruno are not supported yet"
+            ))
+        })??,
+    };
+    if from != "postman" && !args.env_files.is_empty() {
+        return Err(Error::Usage(
+            "--env-file goes with a Postman collection".into(),
+        ));
+    }
+    match from.as_str() {
+        "postman" => {
+            let doc = json.ok_or_else(|| {
+                Error::Usage(format!(
+                    "{shown}: a Postman collection is JSON, and this is not"
+                ))
+            })?;
+            let mut envs = Vec::new();
+            for f in &args.env_files {
+                let t = std::fs::read_to_string(f)
+                    .map_err(|e| Error::Usage(format!("--env-file {f}: cannot read: {e}")))?;
+                let v: serde_json::Value = serde_json::from_str(&t).map_err(|e| {
+                    Error::Usage(format!("--env-file {f}:{}: not valid JSON: {e}", e.line()))
+                })?;
+                let name = Path::new(f)
+                    .file_stem()
+                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                envs.push((name, v));
+            }
+            import::from_postman(&doc, &envs).map_err(|e| Error::Usage(format!("{shown}: {e}")))
+        }
+        "har" | "curl" | "session" => {
+            let exchanges = crate::input::read_any(&path.to_string_lossy())?;
+            let requests: Vec<crate::model::Request> =
+                exchanges.into_iter().filter_map(|e| e.request).collect();
+            let source = match from.as_str() {
+                "har" => "HAR",
+                "curl" => "curl command file",
+                _ => "apiscope session",
+            };
+            Ok(import::from_requests(
+                stem,
+                source,
+                &requests,
+                &file_name(stem),
+            ))
+        }
+        other => Err(Error::Usage(format!(
+            "--from {other}: not a format apiscope imports"
+        ))),
+    }
+}
+
+/// What a file is, by its content; `Some(Err)` names a format recognised
+/// but not imported yet.
+fn detect(json: Option<&serde_json::Value>, text: &str) -> Option<Result<String>> {
+    if let Some(doc) = json {
+        if import::postman_version(doc).is_some() {
+            return Some(Ok("postman".into()));
+        }
+        if doc.get("log").and_then(|l| l.get("entries")).is_some() {
+            return Some(Ok("har".into()));
+        }
+        if doc.get("apiscope_session").is_some() {
+            return Some(Ok("session".into()));
+        }
+        let not_yet = if doc.get("openapi").is_some() || doc.get("swagger").is_some() {
+            Some("an OpenAPI document")
+        } else if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {
+            Some("an Insomnia export")
+        } else {
+            None
+        };
+        if let Some(what) = not_yet {
+            return Some(Err(Error::Usage(format!(
+                "this is {what}: apiscope does not import it yet (Postman, HAR, curl commands and sessions it does)"
+            ))));
+        }
+    }
+    if crate::input::curl::sniff(text.as_bytes()) {
+        return Some(Ok("curl".into()));
+    }
+    let head = text.trim_start();
+    if head.starts_with("openapi:") || head.starts_with("swagger:") {
+        return Some(Err(Error::Usage(
+            "this is an OpenAPI document (YAML): apiscope does not import it yet".into(),
+        )));
+    }
+    None
+}

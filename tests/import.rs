@@ -1,0 +1,249 @@
+//! `apiscope import`: a HAR and a Postman collection into `.http` files with
+//! their env files, credentials moved to the private env file, and the
+//! imported requests sent with `send FILE.http#NAME --env` to a loopback
+//! server to check they arrive as the originals would.
+
+mod common;
+
+use common::{HarEntry, RawServer, Reply, apiscope, apiscope_in, har};
+
+fn echo() -> RawServer {
+    RawServer::start(|_| {
+        Reply::Bytes(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                .to_vec(),
+        )
+    })
+}
+
+fn head_and_body(r: &str) -> (String, String) {
+    let (h, b) = r.split_once("\r\n\r\n").unwrap_or((r, ""));
+    (h.to_ascii_lowercase(), b.to_owned())
+}
+
+#[test]
+fn a_har_becomes_a_repro_collection_without_its_tokens() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "{}/v1/boards?api_key=key_FAKE_in_query&limit=5",
+        server.base
+    );
+    let input = har(&[HarEntry::get(&url, 401, r#"{"error":"nope"}"#)
+        .req_header("Authorization", "Bearer tok_FAKE_customer_1")
+        .req_header("Accept", "application/json")]);
+    std::fs::write(dir.path().join("ticket-4711.har"), input).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "ticket-4711.har"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("imported 1 request(s) from ticket-4711.har (read as a HAR)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("2 secret(s) in the private env file"),
+        "{}",
+        run.stderr
+    );
+    let out = dir.path().join("ticket-4711");
+    let http = std::fs::read_to_string(out.join("ticket-4711.http")).unwrap();
+    assert!(
+        !http.contains("tok_FAKE_customer_1") && !http.contains("key_FAKE_in_query"),
+        "{http}"
+    );
+    assert!(http.contains("Authorization: Bearer {{token}}"), "{http}");
+    let private = std::fs::read_to_string(out.join("http-client.private.env.json")).unwrap();
+    assert!(private.contains("tok_FAKE_customer_1"), "{private}");
+    // The repro sends what the customer sent.
+    let target = format!("{}#1", out.join("ticket-4711.http").display());
+    let run = apiscope(&["send", &target, "--env", "ticket-4711"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (head, _) = head_and_body(&server.requests()[0]);
+    assert!(
+        head.starts_with("get /v1/boards?api_key=key_fake_in_query&limit=5 "),
+        "{head}"
+    );
+    assert!(
+        head.contains("authorization: bearer tok_fake_customer_1"),
+        "{head}"
+    );
+    // A second import does not overwrite without --force.
+    let before = std::fs::read_to_string(out.join("ticket-4711.http")).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "ticket-4711.har"], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("exists: nothing was written (pass --force"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("ticket-4711.http")).unwrap(),
+        before
+    );
+}
+
+const POSTMAN: &str = r#"{
+  "info": {"_postman_id": "0000-fake", "name": "Acme API", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "tok_FAKE_collection", "type": "string"}]},
+  "variable": [{"key": "baseUrl", "value": "BASE"}],
+  "item": [
+    {"name": "Boards", "item": [
+      {"name": "List boards",
+       "event": [{"listen": "test", "script": {"exec": ["pm.test('ok', () => {});"]}}],
+       "request": {"method": "GET", "description": "Lists the boards.",
+         "header": [{"key": "Accept", "value": "application/json"}, {"key": "X-Debug", "value": "1", "disabled": true}],
+         "url": {"raw": "{{baseUrl}}/boards?limit=5&draft=1", "host": ["{{baseUrl}}"], "path": ["boards"],
+                 "query": [{"key": "limit", "value": "5"}, {"key": "draft", "value": "1", "disabled": true}]}}},
+      {"name": "Cards", "item": [
+        {"name": "Create card",
+         "request": {"method": "POST", "header": [],
+           "body": {"mode": "raw", "raw": "{\"title\": \"{{title}}\", \"id\": \"{{$guid}}\"}", "options": {"raw": {"language": "json"}}},
+           "url": "{{baseUrl}}/cards"}}
+      ]}
+    ]},
+    {"name": "Login", "request": {"method": "POST", "auth": {"type": "noauth"},
+       "body": {"mode": "urlencoded", "urlencoded": [{"key": "user", "value": "ann"}, {"key": "password", "value": "pw_FAKE_form"}, {"key": "skip", "value": "x", "disabled": true}]},
+       "url": "{{baseUrl}}/login"}},
+    {"name": "Search", "request": {"method": "POST", "auth": {"type": "apikey", "apikey": [{"key": "key", "value": "X-Api-Key"}, {"key": "value", "value": "{{apiKey}}"}, {"key": "in", "value": "header"}]},
+       "body": {"mode": "graphql", "graphql": {"query": "{ boards { id } }", "variables": "{\"n\": 1}"}},
+       "url": "{{baseUrl}}/graphql"}}
+  ]
+}"#;
+
+const POSTMAN_ENV: &str = r#"{"name": "Staging", "values": [
+  {"key": "title", "value": "Hello", "type": "default", "enabled": true},
+  {"key": "apiKey", "value": "key_FAKE_env_secret", "type": "secret", "enabled": true}
+]}"#;
+
+#[test]
+fn a_postman_collection_keeps_folders_auth_and_bodies() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme.postman_collection.json"),
+        POSTMAN.replace("BASE", &server.base),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("staging.postman_environment.json"),
+        POSTMAN_ENV,
+    )
+    .unwrap();
+    let run = apiscope_in(
+        dir.path(),
+        &[
+            "import",
+            "acme.postman_collection.json",
+            "--env-file",
+            "staging.postman_environment.json",
+            "-o",
+            "acme",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("imported 4 request(s) in 2 folder(s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("read as a Postman collection v2.1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Boards / List boards: its scripts (pre-request / test) are not run"),
+        "{}",
+        run.stderr
+    );
+    let out = dir.path().join("acme");
+    let http = std::fs::read_to_string(out.join("acme-api.http")).unwrap();
+    for secret in ["tok_FAKE_collection", "pw_FAKE_form", "key_FAKE_env_secret"] {
+        assert!(!http.contains(secret), "{secret} in\n{http}");
+    }
+    assert!(http.contains("### Boards / Cards / Create card"), "{http}");
+    assert!(http.contains("# Lists the boards."), "{http}");
+    assert!(
+        !http.contains("X-Debug") && !http.contains("draft") && !http.contains("skip=x"),
+        "{http}"
+    );
+    let public = std::fs::read_to_string(out.join("http-client.env.json")).unwrap();
+    let private = std::fs::read_to_string(out.join("http-client.private.env.json")).unwrap();
+    assert!(
+        public.contains("\"Staging\"") && public.contains("Hello"),
+        "{public}"
+    );
+    assert!(
+        private.contains("key_FAKE_env_secret") && private.contains("tok_FAKE_collection"),
+        "{private}"
+    );
+    let file = out.join("acme-api.http").display().to_string();
+    for (name, want_line, want_head, want_body) in [
+        (
+            "list_boards",
+            "get /boards?limit=5 ",
+            "authorization: bearer tok_fake_collection",
+            "",
+        ),
+        (
+            "create_card",
+            "post /cards ",
+            "content-type: application/json",
+            "\"title\": \"Hello\"",
+        ),
+        (
+            "login",
+            "post /login ",
+            "content-type: application/x-www-form-urlencoded",
+            "user=ann&password=pw_FAKE_form",
+        ),
+        (
+            "search",
+            "post /graphql ",
+            "x-api-key: key_fake_env_secret",
+            "\"query\": \"{ boards { id } }\"",
+        ),
+    ] {
+        let before = server.requests().len();
+        let run = apiscope(
+            &["send", &format!("{file}#{name}"), "--env", "Staging"],
+            b"",
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let (head, body) = head_and_body(&server.requests()[before]);
+        assert!(head.starts_with(want_line), "{name}: {head}");
+        assert!(head.contains(want_head), "{name}: {head}");
+        assert!(body.contains(want_body), "{name}: {body}");
+        if name == "login" {
+            assert!(!head.contains("authorization"), "noauth: {head}");
+        }
+    }
+}
+
+#[test]
+fn formats_not_imported_yet_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.json"),
+        r#"{"openapi": "3.1.0", "paths": {}}"#,
+    )
+    .unwrap();
+    let run = apiscope_in(dir.path(), &["import", "api.json"], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("an OpenAPI document: apiscope does not import it yet"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
