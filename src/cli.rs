@@ -62,13 +62,18 @@ pub enum Command {
     /// Send one request (or every page) and diagnose the response.
     Send(SendArgs),
     /// Open a session, HAR, raw response or curl command in the TUI,
-    /// offline, with the first failed exchange selected.
+    /// offline, with the first failed exchange selected; or a `.http`
+    /// collection (a file, or a directory of them).
     Open {
-        /// The file, or the name of a saved session.
+        /// The file, a directory of `.http` files, or the name of a saved
+        /// session.
         file: String,
         /// Colour theme.
         #[arg(long, value_name = "NAME")]
         theme: Option<String>,
+        /// A collection's environment to start in (E switches).
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
     },
     /// Replay the exchanges of a file headless: a session, HAR, raw response
     /// or curl command file. Offline it prints the recorded diagnoses;

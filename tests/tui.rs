@@ -1042,3 +1042,129 @@ fn absurd_rate_limit_numbers_in_the_tui_views_y_and_s() {
         assert!(markdown.contains("RATE_LIMITED"), "{markdown}");
     }
 }
+
+/// A collection app: a login request and one that uses its token, with an
+/// environment file (a private secret) beside them.
+fn collection_app(dir: &std::path::Path) -> App {
+    std::fs::write(
+        dir.join("api.http"),
+        "@host = https://api.example.com\n\n### Log in\n# @name login\nPOST {{host}}/login\nContent-Type: application/json\n\n{\"password\": \"{{password}}\"}\n\n###\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n\n###\n# @name gone\nDELETE {{host}}/me/{{id}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("http-client.env.json"),
+        r#"{"dev": {"id": "7"}, "prod": {"id": "8"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("http-client.private.env.json"),
+        r#"{"dev": {"password": "pw_FAKE_tui_secret"}}"#,
+    )
+    .unwrap();
+    let c =
+        apiscope::tui::collection::Collections::open(&dir.join("api.http"), Some("dev")).unwrap();
+    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
+    app.collection = Some(c);
+    app.banner = Some("api.http · 3 requests".into());
+    app
+}
+
+#[test]
+fn collection_view_variables_and_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    insta::assert_snapshot!("collection_list", draw(&mut app, 100, 12));
+    // V: the variables of `login`, the secret masked.
+    app.update(key(KeyCode::Char('V')));
+    let screen = draw(&mut app, 100, 12);
+    assert!(screen.contains("{{password}} = pw…••••"), "{screen}");
+    assert!(!screen.contains("pw_FAKE_tui_secret"), "{screen}");
+    assert!(screen.contains("Variables of login"), "{screen}");
+    assert!(
+        screen.contains("{{host}} = https://api.example.com    (file variable)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("(http-client.private.env.json [dev])"),
+        "{screen}"
+    );
+    app.update(key(KeyCode::Esc));
+    // E: dev → prod → none.
+    app.update(key(KeyCode::Char('E')));
+    assert_eq!(
+        app.collection.as_ref().unwrap().env.as_deref(),
+        Some("prod")
+    );
+    app.update(key(KeyCode::Char('j')));
+    app.update(key(KeyCode::Char('j')));
+    let Some(Cmd::Send { request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next() else {
+        panic!("no send");
+    };
+    assert_eq!(request.url.as_deref(), Some("https://api.example.com/me/8"));
+    app.update(key(KeyCode::Char('E')));
+    assert_eq!(app.collection.as_ref().unwrap().env, None);
+    app.update(key(KeyCode::Enter));
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("{{id}} is not defined"),
+        "{:?}",
+        app.flash
+    );
+}
+
+#[test]
+fn a_collection_request_sends_the_one_it_refers_to_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    app.update(key(KeyCode::Char('j'))); // `me`
+    let cmds = app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send {
+        id,
+        request,
+        secrets,
+        ..
+    }) = cmds.into_iter().next()
+    else {
+        panic!("nothing sent");
+    };
+    // `login` goes first, its secret resolved for the wire and listed for
+    // the history's redaction.
+    assert_eq!(request.method, "POST");
+    assert_eq!(&request.body[..], br#"{"password": "pw_FAKE_tui_secret"}"#);
+    assert_eq!(secrets, ["pw_FAKE_tui_secret"]);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("Sending 'login' first"),
+        "{:?}",
+        app.flash
+    );
+    let t = Instant::now();
+    let mut ex = input::read_bytes(
+        raw("200 OK", &[], r#"{"token":"tok_FAKE_from_login"}"#).as_bytes(),
+        "fixture",
+        &BareBody::default(),
+    )
+    .unwrap()
+    .remove(0);
+    ex.request = Some(request);
+    let d = decode::diagnose(&ex, &app.profiles, &Options::default());
+    let cmds = app.update(Msg::Response {
+        id,
+        exchange: Box::new(ex),
+        diagnosis: Box::new(d),
+        at: t,
+    });
+    let Some(Cmd::Send { request, .. }) = cmds.into_iter().find(|c| matches!(c, Cmd::Send { .. }))
+    else {
+        panic!("`me` was not sent after `login`");
+    };
+    assert_eq!(request.url.as_deref(), Some("https://api.example.com/me"));
+    assert_eq!(
+        request.headers.get("authorization"),
+        Some("Bearer tok_FAKE_from_login")
+    );
+}

@@ -93,11 +93,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(Command::DemoServer { port, rate }) => {
             runtime()?.block_on(demo_server::run(port, rate))
         }
-        Some(Command::Open { file, theme }) => runtime()?.block_on(tui::run(tui::Args {
+        Some(Command::Open { file, theme, env }) => runtime()?.block_on(tui::run(tui::Args {
             demo: false,
             theme: theme.or(cli.theme),
             request: Vec::new(),
             open: Some(file),
+            env,
         })),
         Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
         Some(Command::History(args)) => history::run(args),
@@ -108,6 +109,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             theme: cli.theme,
             request: cli.request,
             open: None,
+            env: None,
         })),
     }
 }

@@ -16,12 +16,49 @@ pub struct Args {
     pub request: Vec<String>,
     /// A file to open, offline.
     pub open: Option<String>,
+    /// The collection environment to start in (`open FILE.http --env`).
+    pub env: Option<String>,
 }
 
 /// Runs the TUI until the user quits.
 pub async fn run(args: Args) -> Result<Outcome> {
+    // A `.http` file or a directory opens as a collection; `apiscope` alone
+    // in a directory holding `.http` files shows them.
+    let collection_path = match &args.open {
+        Some(f) if is_collection(std::path::Path::new(f)) => Some(std::path::PathBuf::from(f)),
+        None if !args.demo && args.request.is_empty() && has_http_files() => {
+            Some(std::path::PathBuf::from("."))
+        }
+        _ => None,
+    };
+    if collection_path.is_none() && args.env.is_some() {
+        return Err(Error::Usage(
+            "--env goes with a .http collection (a .http file or a directory of them)".into(),
+        ));
+    }
+    let collection = match &collection_path {
+        Some(p) => Some(
+            crate::tui::collection::Collections::open(p, args.env.as_deref())
+                .map_err(|e| Error::Usage(crate::report::sanitize(&e.to_string(), false)))?,
+        ),
+        None => None,
+    };
+    let collection_banner = collection.as_ref().map(|c| {
+        let n: usize = c.files.iter().map(|f| f.requests.len()).sum();
+        format!(
+            "{} · {n} request{} in {} file{} · Enter sends · V variables",
+            collection_path
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string()),
+            if n == 1 { "" } else { "s" },
+            c.files.len(),
+            if c.files.len() == 1 { "" } else { "s" }
+        )
+    });
     // Read the file first: a bad file is a one-line error, not a TUI state.
     let (recorded, session_name, open_banner) = match &args.open {
+        Some(_) if collection.is_some() => (Vec::new(), None, collection_banner),
+        None if collection.is_some() => (Vec::new(), None, collection_banner),
         Some(file) => {
             let path = crate::store::resolve(file);
             let path = path.to_string_lossy().into_owned();
@@ -119,6 +156,7 @@ pub async fn run(args: Args) -> Result<Outcome> {
         keys: config.keys,
         flash,
         history: open_history(),
+        collection,
     })
     .await;
     if let Some(s) = server {
@@ -126,4 +164,20 @@ pub async fn run(args: Args) -> Result<Outcome> {
     }
     result.map_err(Error::Setup)?;
     Ok(Outcome::Ok)
+}
+
+/// A `.http` / `.rest` file, or a directory (its collection files).
+fn is_collection(p: &std::path::Path) -> bool {
+    let lower = p.to_string_lossy().to_ascii_lowercase();
+    p.is_dir() || lower.ends_with(".http") || lower.ends_with(".rest")
+}
+
+/// Whether the current directory holds `.http` / `.rest` files.
+fn has_http_files() -> bool {
+    std::fs::read_dir(".").is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+            n.ends_with(".http") || n.ends_with(".rest")
+        })
+    })
 }

@@ -83,6 +83,8 @@ actions! {
     History, "history", ["H"], "history", "history of sent exchanges: search, open, resend", [List];
     Diff, "diff", ["d"], "diff", "mark for a diff; d on another compares them", [];
     Timeline, "timeline", ["T"], "timeline", "rate-limit timeline of the whole session", [];
+    Environment, "environment", ["E"], "env", "switch the .http collection's environment", [];
+    Variables, "variables", ["V"], "variables", "the selected .http request's variables: values (secrets masked) and where they come from", [];
     Mask, "mask", ["m"], "mask", "mask credentials on screen (screen sharing)", [];
     Help, "help", ["?"], "help", "every key", [Any];
     Quit, "quit", ["q", "Ctrl-c"], "quit", "quit", [List];

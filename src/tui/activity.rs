@@ -32,6 +32,10 @@ impl App {
     /// answers into a new entry; an edited line whose entry has a response
     /// becomes a new entry, so the run's history stays.
     pub(super) fn send_selected(&mut self, confirmed: bool) -> Vec<Cmd> {
+        if let Origin::Collection { file, index } = self.entries[self.selected].origin.clone() {
+            self.chain.clear();
+            return self.send_collection(self.selected, file, index);
+        }
         let line = self.editor.text().to_owned();
         let request = match App::parse_line(&line) {
             Ok(r) => r,
@@ -66,6 +70,110 @@ impl App {
             waiting: None,
             done: 0,
         })
+    }
+
+    /// Sends a collection's request: its variables resolved in the current
+    /// environment (an edited line has its `{{…}}` substituted); a request
+    /// it refers to that has no response yet is sent first, then this one.
+    fn send_collection(&mut self, entry: usize, file: usize, index: usize) -> Vec<Cmd> {
+        let Some(c) = self.collection.as_ref() else {
+            return Vec::new();
+        };
+        let responses = super::collection::responses(&self.entries, c, file);
+        let typed = if entry == self.selected {
+            self.editor.text().to_owned()
+        } else {
+            self.entries[entry].line.clone()
+        };
+        let edited = typed != self.entries[entry].line;
+        let resolved = if edited {
+            c.substitute(file, index, &typed, &responses)
+                .and_then(|(text, secrets)| {
+                    App::parse_line(&text)
+                        .map(|request| (request, secrets, Vec::new()))
+                        .map_err(|e| {
+                            crate::collection::vars::ResolveError::Error(
+                                crate::collection::CollectionError {
+                                    file: c.files[file].path.clone(),
+                                    line: c.files[file].requests[index].line,
+                                    message: e,
+                                },
+                            )
+                        })
+                })
+        } else {
+            c.resolve(file, index, &responses)
+                .map(|r| (r.request, r.secrets, r.notes))
+        };
+        match resolved {
+            Ok((request, secrets, notes)) => {
+                self.secrets.extend(secrets);
+                self.secrets.sort();
+                self.secrets.dedup();
+                if let Some(n) = notes.first() {
+                    self.flash = Some(n.clone());
+                }
+                if edited {
+                    self.entries[entry].draft = Some(typed);
+                }
+                self.follow(entry);
+                self.start(Activity {
+                    run: Run::once(request),
+                    kind: Kind::Send,
+                    entry,
+                    pairs: Vec::new(),
+                    waiting: None,
+                    done: 0,
+                })
+            }
+            Err(crate::collection::vars::ResolveError::Need(name)) => {
+                let dep = c.named(file, &name).and_then(|i| {
+                    self.entries
+                        .iter()
+                        .position(|e| e.origin == (Origin::Collection { file, index: i }))
+                });
+                match dep {
+                    Some(d) if !self.chain.contains(&entry) && self.chain.len() < 32 => {
+                        self.chain.push(entry);
+                        let cmds = self.send_collection(d, file, self.index_of(d));
+                        if self.flash.is_none() || self.activity.is_some() {
+                            self.flash = Some(format!(
+                                "Sending '{name}' first: '{}' uses its response",
+                                c_label(&self.entries[entry])
+                            ));
+                        }
+                        cmds
+                    }
+                    Some(_) => {
+                        self.chain.clear();
+                        self.flash = Some(format!(
+                            "Not sent: requests refer to each other's responses in a cycle (through '{name}')"
+                        ));
+                        Vec::new()
+                    }
+                    None => {
+                        self.chain.clear();
+                        self.flash = Some(format!("Not sent: no request named '{name}'"));
+                        Vec::new()
+                    }
+                }
+            }
+            Err(crate::collection::vars::ResolveError::Error(e)) => {
+                self.chain.clear();
+                self.flash = Some(format!(
+                    "Not sent: {}",
+                    crate::report::sanitize(&e.to_string(), false)
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    fn index_of(&self, entry: usize) -> usize {
+        match self.entries[entry].origin {
+            Origin::Collection { index, .. } => index,
+            _ => 0,
+        }
     }
 
     /// Whether `request` holds a credential a saved file redacted; then it
@@ -446,6 +554,7 @@ impl App {
                     line: self.entries[entry].line.clone(),
                     request: out.request,
                     dialect_hint,
+                    secrets: self.secrets.clone(),
                 }]
             }
             Step::Wait { until, why } => {
@@ -455,7 +564,16 @@ impl App {
             Step::Busy => Vec::new(),
             Step::Done(stop) => {
                 self.finish(&stop);
-                Vec::new()
+                // A collection request waiting for the one it refers to.
+                match self.chain.pop() {
+                    Some(next) => match self.entries[next].origin {
+                        Origin::Collection { file, index } => {
+                            self.send_collection(next, file, index)
+                        }
+                        _ => Vec::new(),
+                    },
+                    None => Vec::new(),
+                }
             }
         }
     }
@@ -724,4 +842,8 @@ fn capitalise(s: &str) -> String {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
     }
+}
+
+fn c_label(e: &super::entry::Entry) -> String {
+    e.label.clone().unwrap_or_else(|| e.line.clone())
 }

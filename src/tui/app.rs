@@ -225,6 +225,9 @@ pub enum Cmd {
         /// The dialect earlier responses from the same API spoke: a success
         /// body that looks generic is decoded as that (budget policy, pages).
         dialect_hint: Option<String>,
+        /// Values to redact by value in the history's copy (a collection's
+        /// secrets).
+        secrets: Vec<String>,
     },
     /// Abort the request with this id.
     Cancel(u64),
@@ -331,6 +334,14 @@ pub struct App {
     pub search: Option<Search>,
     /// A banner (the demo server's address, the file opened).
     pub banner: Option<String>,
+    /// The `.http` collections opened, with the environment chosen.
+    pub collection: Option<super::collection::Collections>,
+    /// Collection entries waiting for the request they refer to (sent
+    /// first): the next one to send when the current send finishes.
+    pub chain: Vec<usize>,
+    /// Secret values collections resolved this session: redacted by value
+    /// in the history.
+    pub secrets: Vec<String>,
     /// "Now", as of the last message.
     pub now: Instant,
     /// Set when the user quits.
@@ -384,6 +395,9 @@ impl App {
             flash: None,
             search: None,
             banner: None,
+            collection: None,
+            chain: Vec::new(),
+            secrets: Vec::new(),
             now,
             quit: false,
             next_id: 1,
@@ -771,6 +785,8 @@ impl App {
             }
             Action::Diff => self.mark_or_diff(),
             Action::Timeline => self.show_timeline(),
+            Action::Environment => self.next_environment(),
+            Action::Variables => self.show_variables(),
             Action::Mask => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -1192,6 +1208,50 @@ impl App {
             format!("Rate-limit timeline of {} exchanges", exchanges.len()),
             lines,
         )));
+    }
+
+    /// `E`: the collection's next environment.
+    fn next_environment(&mut self) {
+        let Some(c) = self.collection.as_mut() else {
+            self.flash =
+                Some("No collection open: E switches the environment of a .http collection".into());
+            return;
+        };
+        let names = c.env_names();
+        self.flash = Some(match c.next_env() {
+            Some(e) => format!("Environment: {e} (of {})", names.join(", ")),
+            None if names.is_empty() => {
+                "No environment files beside the collection (http-client.env.json)".into()
+            }
+            None => format!("Environment: none (E: {})", names.join(", ")),
+        });
+    }
+
+    /// `V`: the selected request's variables, their values and sources.
+    fn show_variables(&mut self) {
+        let (Some(c), Origin::Collection { file, index }) = (
+            self.collection.as_ref(),
+            self.entries[self.selected].origin.clone(),
+        ) else {
+            self.flash = Some("V shows the variables of a .http collection's request".into());
+            return;
+        };
+        let responses = super::collection::responses(&self.entries, c, file);
+        let lines = c
+            .variables(file, index, &responses)
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let kind = if i == 0 {
+                    super::diff::Kind::Title
+                } else {
+                    super::diff::Kind::Same
+                };
+                (kind, l)
+            })
+            .collect();
+        let title = format!("Variables of {}", c.files[file].requests[index].label());
+        self.modal = Some(Modal::Overlay(modal::overlay::Overlay::new(title, lines)));
     }
 
     /// `d`: marks this exchange as the first side of a diff, or diffs the

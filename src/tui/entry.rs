@@ -23,6 +23,14 @@ pub enum Origin {
     },
     /// Loaded from the history: a resend goes into a new entry.
     History,
+    /// A request of a `.http` collection: sent with its variables resolved
+    /// in the current environment (the requests it refers to first).
+    Collection {
+        /// The file, in `App::collection`.
+        file: usize,
+        /// The request in the file.
+        index: usize,
+    },
 }
 
 /// One request of the session, with its last response.
@@ -113,7 +121,7 @@ impl Entry {
 
     /// Whether this entry is a recording that must not be replaced.
     pub fn is_recording(&self) -> bool {
-        self.origin != Origin::Session && self.exchange.is_some()
+        matches!(self.origin, Origin::Recorded { .. } | Origin::History) && self.exchange.is_some()
     }
 
     /// Takes a new exchange: the body view, the filter and the draft are

@@ -10,6 +10,7 @@ pub mod action;
 mod activity;
 pub mod app;
 pub mod body;
+pub mod collection;
 pub mod diff;
 pub mod entry;
 pub mod input;
@@ -60,6 +61,8 @@ pub struct Launch {
     pub keys: Vec<(String, Vec<crate::config::Key>)>,
     /// Where sent exchanges are kept, when it could be opened.
     pub history: Option<crate::history::History>,
+    /// `.http` collections to show (their requests after `entries`).
+    pub collection: Option<collection::Collections>,
 }
 
 /// The demo session's requests against a demo server at `base`: every
@@ -225,6 +228,9 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
         &launch.profiles,
         &decode::Options::default(),
     );
+    if let Some(c) = &launch.collection {
+        entries.extend(c.entries());
+    }
     let first_recorded = entries.len();
     let file = launch
         .recorded_from
@@ -240,6 +246,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     }
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
+    app.collection = launch.collection.clone();
     app.session_name = launch.session_name.clone();
     app.set_keymap(&launch.keys);
     app.paging = launch.paging;
@@ -340,6 +347,7 @@ fn run_cmd(
             request,
             line,
             dialect_hint,
+            secrets,
         } => {
             let client = client.clone();
             let profiles = profiles.clone();
@@ -383,10 +391,12 @@ fn run_cmd(
                     (ex, d)
                 });
                 let job = record.map(|r| {
+                    let mut copy = exchange.clone();
+                    crate::redact::values(&mut copy, &secrets);
                     (
                         r,
                         Job::Record {
-                            exchange: Box::new(exchange.clone()),
+                            exchange: Box::new(copy),
                             diagnosis: Box::new(diagnosis.clone()),
                             source: "tui",
                             line: Some(crate::line::mask_line(&line)),

@@ -144,6 +144,10 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     if let Some(b) = &app.banner {
         spans.push(Span::styled(format!(" {b} "), theme.dim));
     }
+    if let Some(c) = &app.collection {
+        let env = c.env.as_deref().unwrap_or("none");
+        spans.push(Span::styled(format!(" env: {env} (E) "), theme.accent));
+    }
     if let Some(flight) = &app.in_flight {
         let elapsed = app.now.saturating_duration_since(flight.started);
         let frame = (elapsed.as_millis() / 100) as usize % SPINNER.len();
@@ -243,7 +247,25 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             ),
             None => (String::new(), String::new()),
         };
-        let room = width.saturating_sub(5);
+        // A collection's request shows its method, coloured like the
+        // syntax highlighting does keys, literals and strings.
+        let method = match e.origin {
+            super::entry::Origin::Collection { file, index } => app
+                .collection
+                .as_ref()
+                .and_then(|c| c.files.get(file)?.requests.get(index))
+                .map(|r| {
+                    let style = match r.method.as_str() {
+                        "GET" | "HEAD" | "OPTIONS" => theme.key,
+                        "DELETE" => theme.client_error,
+                        _ => theme.literal,
+                    };
+                    (format!("{:<6} ", truncate(&r.method, 6)), style)
+                }),
+            _ => None,
+        };
+        let method_len = method.as_ref().map_or(0, |(m, _)| m.chars().count());
+        let room = width.saturating_sub(5 + method_len);
         let label_len = label.chars().count();
         let extra = code.chars().count() + dialect.chars().count();
         let label_room = if label_len + extra <= room {
@@ -256,13 +278,20 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         let code = truncate(&code, rest_room);
         let dialect = truncate(&dialect, rest_room.saturating_sub(code.chars().count()));
         let marker = if i == app.selected { "›" } else { " " };
-        let mut line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(marker, theme.accent),
             Span::styled(format!("{badge:>3} "), style),
+        ];
+        if let Some((m, m_style)) = method {
+            spans.push(Span::styled(m, m_style));
+        }
+        let mut line = Line::from(vec![
             Span::styled(label, theme.text),
             Span::styled(code, style),
             Span::styled(dialect, theme.dim),
         ]);
+        spans.append(&mut line.spans);
+        line.spans = spans;
         if i == app.selected {
             line = line.style(theme.selected);
         }

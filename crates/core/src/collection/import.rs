@@ -906,8 +906,14 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in\n{text}");
         }
         // One value, one variable: the token in the query and the header.
-        assert!(text.contains("access_token={{access_token}}&limit=5"), "{text}");
-        assert!(text.contains("Authorization: Bearer {{access_token}}"), "{text}");
+        assert!(
+            text.contains("access_token={{access_token}}&limit=5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Authorization: Bearer {{access_token}}"),
+            "{text}"
+        );
         assert!(text.contains("X-Api-Key: {{x_api_key}}"), "{text}");
         assert!(text.contains("\"password\": \"{{password}}\""), "{text}");
         assert!(text.contains("# @name post_boards_2"), "{text}");

@@ -217,6 +217,9 @@ pub struct Resolved {
     pub secrets: Vec<String>,
     /// Every variable it used and where its value came from.
     pub sources: Vec<(String, Source)>,
+    /// Every variable's value (for the variables view; secrets included,
+    /// to be masked by whoever shows them).
+    pub values: Vec<(String, String)>,
     /// What a reader should know ("the response handler at line 14 is not
     /// run").
     pub notes: Vec<String>,
@@ -230,6 +233,7 @@ struct State<'c, 'a> {
     line: usize,
     secrets: Vec<String>,
     sources: Vec<(String, Source)>,
+    values: Vec<(String, String)>,
     stack: Vec<String>,
 }
 
@@ -240,6 +244,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         line: req.line,
         secrets: Vec::new(),
         sources: Vec::new(),
+        values: Vec::new(),
         stack: Vec::new(),
     };
     let url = st.substitute(&req.url)?;
@@ -323,9 +328,29 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         },
         secrets,
         sources: st.sources,
+        values: st.values,
         notes,
         output,
     })
+}
+
+/// Substitutes the variables of any text (a request line the user edited)
+/// in a collection's context: the text and the secrets it used.
+pub fn substitute(
+    ctx: &Context<'_>,
+    text: &str,
+    line: usize,
+) -> Result<(String, Vec<String>), ResolveError> {
+    let mut st = State {
+        ctx,
+        line,
+        secrets: Vec::new(),
+        sources: Vec::new(),
+        values: Vec::new(),
+        stack: Vec::new(),
+    };
+    let out = st.substitute(text)?;
+    Ok((out, st.secrets))
 }
 
 /// `Basic user:pass` and `Basic user pass` (both tools' shorthand) become
@@ -428,6 +453,7 @@ impl State<'_, '_> {
         }
         if !self.sources.iter().any(|(n, _)| n == name) {
             self.sources.push((name.to_owned(), source));
+            self.values.push((name.to_owned(), value.to_owned()));
         }
     }
 
