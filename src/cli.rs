@@ -82,7 +82,8 @@ pub enum Command {
     /// Search the history of sent exchanges (newest first).
     History(HistoryArgs),
     /// Import requests into a collection (`.http` + env files): a Postman
-    /// collection, a HAR, a curl command file or an apiscope session.
+    /// collection, an OpenAPI / Swagger document, a HAR, a curl command file
+    /// or an apiscope session.
     /// Credentials go to the private env file, never into the `.http` file.
     Import(ImportArgs),
     /// Internal: runs one jq filter on the body given on stdin, for the TUI
@@ -331,7 +332,7 @@ pub struct ImportArgs {
     pub output: Option<String>,
 
     /// What the file is (detected when absent).
-    #[arg(long, value_name = "FORMAT", value_parser = ["postman", "har", "curl", "session"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["postman", "openapi", "har", "curl", "session"])]
     pub from: Option<String>,
 
     /// A Postman environment export to import as an environment

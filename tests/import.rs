@@ -228,16 +228,16 @@ fn a_postman_collection_keeps_folders_auth_and_bodies() {
 fn formats_not_imported_yet_say_so() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        dir.path().join("api.json"),
-        r#"{"openapi": "3.1.0", "paths": {}}"#,
+        dir.path().join("insomnia.json"),
+        r#"{"_type": "export", "__export_format": 4, "resources": []}"#,
     )
     .unwrap();
-    let run = apiscope_in(dir.path(), &["import", "api.json"], b"");
+    let run = apiscope_in(dir.path(), &["import", "insomnia.json"], b"");
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("an OpenAPI document: apiscope does not import it yet"),
+            .contains("an Insomnia export: apiscope does not import it yet"),
         "{}",
         run.stderr
     );
@@ -246,4 +246,131 @@ fn formats_not_imported_yet_say_so() {
         1,
         "nothing written"
     );
+}
+
+const OPENAPI: &str = r##"openapi: 3.1.0
+info:
+  title: Acme Boards
+  version: "1.0"
+servers:
+  - url: https://api.acme.example/{version}
+    description: Production
+    variables:
+      version:
+        default: v2
+  - url: http://localhost:8080/v2
+    description: Local
+security:
+  - bearerAuth: []
+tags:
+  - name: boards
+paths:
+  /boards/{boardId}/cards:
+    parameters:
+      - $ref: "#/components/parameters/BoardId"
+    get:
+      tags: [boards]
+      operationId: listCards
+      summary: List the cards of a board
+      parameters:
+        - name: limit
+          in: query
+          required: true
+          schema: {type: integer, example: 20}
+        - name: cursor
+          in: query
+          schema: {type: string}
+    post:
+      tags: [boards]
+      operationId: createCard
+      security:
+        - apiKey: []
+      requestBody:
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/NewCard"
+  /health:
+    get:
+      operationId: health
+      security: []
+components:
+  parameters:
+    BoardId:
+      name: boardId
+      in: path
+      required: true
+      schema: {type: string, example: brd_1}
+  schemas:
+    NewCard:
+      type: object
+      required: [title, due]
+      properties:
+        title: {type: string}
+        due: {type: string, format: date-time}
+        tags: {type: array, items: {type: string}}
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+    apiKey: {type: apiKey, in: header, name: X-Api-Key}
+"##;
+
+#[test]
+fn an_openapi_document_becomes_one_request_per_operation() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("acme.yaml"), OPENAPI).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "acme.yaml"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("imported 3 request(s) in 1 folder(s) from acme.yaml (read as an OpenAPI 3.1.0 document)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("credentials to fill in http-client.private.env.json: token, x_api_key"),
+        "{}",
+        run.stderr
+    );
+    let out = dir.path().join("acme-boards");
+    let http = std::fs::read_to_string(out.join("acme-boards.http")).unwrap();
+    assert!(http.contains("@boardId = brd_1\n@limit = 20"), "{http}");
+    assert!(
+        http.contains("### boards / List the cards of a board"),
+        "{http}"
+    );
+    assert!(http.contains("# @name listCards"), "{http}");
+    assert!(
+        http.contains("GET {{baseUrl}}/boards/{{boardId}}/cards?limit={{limit}}"),
+        "{http}"
+    );
+    assert!(http.contains("Authorization: Bearer {{token}}"), "{http}");
+    assert!(http.contains("X-Api-Key: {{x_api_key}}"), "{http}");
+    assert!(http.contains("\"due\": \"2026-01-01T00:00:00Z\""), "{http}");
+    assert!(
+        !http.contains("cursor"),
+        "optional query parameters are left out: {http}"
+    );
+    let public = std::fs::read_to_string(out.join("http-client.env.json")).unwrap();
+    assert!(
+        public.contains("https://api.acme.example/v2") && public.contains("\"local\""),
+        "{public}"
+    );
+    // Sent to a loopback server with the local environment's URL replaced.
+    let file = out.join("acme-boards.http").display().to_string();
+    let base = format!("baseUrl={}/v2", server.base);
+    let run = apiscope(
+        &[
+            "send",
+            &format!("{file}#createCard"),
+            "--env",
+            "local",
+            "--var",
+            &base,
+            "--var",
+            "x_api_key=key_FAKE_cli",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (head, body) = head_and_body(&server.requests()[0]);
+    assert!(head.starts_with("post /v2/boards/brd_1/cards "), "{head}");
+    assert!(head.contains("x-api-key: key_fake_cli"), "{head}");
+    assert!(body.contains("\"title\": \"string\""), "{body}");
 }

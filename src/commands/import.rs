@@ -19,8 +19,8 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     let imported = read(&args, &path, &shown, &stem)?;
     if imported.requests.is_empty() {
         return Err(Error::Usage(format!(
-            "{shown}: read as a {}, but it holds no request to import",
-            imported.source
+            "{shown}: read as {}, but it holds no request to import",
+            import::a(&imported.source)
         )));
     }
     let dir = args
@@ -61,14 +61,14 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         .into_iter()
         .collect();
     let mut summary = format!(
-        "apiscope: imported {} request(s){} from {shown} (read as a {}) into {}: {}",
+        "apiscope: imported {} request(s){} from {shown} (read as {}) into {}: {}",
         imported.requests.len(),
         if imported.folders > 0 {
             format!(" in {} folder(s)", imported.folders)
         } else {
             String::new()
         },
-        imported.source,
+        import::a(&imported.source),
         crate::report::sanitize(&dir.display().to_string(), false),
         files
             .iter()
@@ -139,12 +139,23 @@ fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Impor
     let bytes =
         std::fs::read(path).map_err(|e| Error::Usage(format!("{shown}: cannot read: {e}")))?;
     let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
-    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let lower = args.file.to_ascii_lowercase();
+    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    let json: Option<serde_json::Value> = if yaml {
+        Some(
+            serde_norway::from_str::<serde_json::Value>(&text).map_err(|e| {
+                let line = e.location().map_or(0, |l| l.line());
+                Error::Usage(format!("{shown}:{line}: not valid YAML: {e}"))
+            })?,
+        )
+    } else {
+        serde_json::from_str(&text).ok()
+    };
     let from = match args.from.as_deref() {
         Some(f) => f.to_owned(),
         None => detect(json.as_ref(), &text).ok_or_else(|| {
             Error::Usage(format!(
-                "{shown}: not a format apiscope imports (Postman collection v2.0/v2.1, HAR, curl commands, apiscope session); OpenAPI, Insomnia and Bruno are not supported yet"
+                "{shown}: not a format apiscope imports (Postman collection v2.0/v2.1, OpenAPI 3.x / Swagger 2.0, HAR, curl commands, apiscope session); Insomnia and Bruno are not supported yet"
             ))
         })??,
     };
@@ -173,6 +184,13 @@ fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Impor
                 envs.push((name, v));
             }
             import::from_postman(&doc, &envs).map_err(|e| Error::Usage(format!("{shown}: {e}")))
+        }
+        "openapi" => {
+            let doc = json.ok_or_else(|| {
+                Error::Usage(format!("{shown}: an OpenAPI document is JSON or YAML (.yaml / .yml), and this is neither"))
+            })?;
+            crate::collection::openapi::from_openapi(&doc)
+                .map_err(|e| Error::Usage(format!("{shown}: {e}")))
         }
         "har" | "curl" | "session" => {
             let exchanges = crate::input::read_any(&path.to_string_lossy())?;
@@ -209,9 +227,10 @@ fn detect(json: Option<&serde_json::Value>, text: &str) -> Option<Result<String>
         if doc.get("apiscope_session").is_some() {
             return Some(Ok("session".into()));
         }
-        let not_yet = if doc.get("openapi").is_some() || doc.get("swagger").is_some() {
-            Some("an OpenAPI document")
-        } else if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {
+        if crate::collection::openapi::version(doc).is_some() {
+            return Some(Ok("openapi".into()));
+        }
+        let not_yet = if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {
             Some("an Insomnia export")
         } else {
             None
@@ -224,12 +243,6 @@ fn detect(json: Option<&serde_json::Value>, text: &str) -> Option<Result<String>
     }
     if crate::input::curl::sniff(text.as_bytes()) {
         return Some(Ok("curl".into()));
-    }
-    let head = text.trim_start();
-    if head.starts_with("openapi:") || head.starts_with("swagger:") {
-        return Some(Err(Error::Usage(
-            "this is an OpenAPI document (YAML): apiscope does not import it yet".into(),
-        )));
     }
     None
 }

@@ -41,8 +41,9 @@ impl Imported {
     /// The `.http` file's text.
     pub fn http_text(&self) -> String {
         let mut out = format!(
-            "# {} — imported by apiscope from a {}.\n# Secrets are in http-client.private.env.json (keep it out of git).\n",
-            self.name, self.source
+            "# {} — imported by apiscope from {}.\n# Secrets are in http-client.private.env.json (keep it out of git).\n",
+            self.name,
+            a(&self.source)
         );
         if !self.variables.is_empty() {
             out.push('\n');
@@ -80,6 +81,16 @@ impl Imported {
             .ok()
             .map(|t| t + "\n")
     }
+}
+
+/// "a HAR", "an OpenAPI 3.1.0 document".
+pub fn a(what: &str) -> String {
+    let article = if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
 }
 
 /// Secret values turned into variables: one variable per distinct value.

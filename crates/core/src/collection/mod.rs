@@ -27,6 +27,7 @@
 //! and environments are in [`vars`].
 
 pub mod import;
+pub mod openapi;
 pub mod vars;
 
 use std::ops::Range;

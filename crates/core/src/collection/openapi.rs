@@ -1,0 +1,631 @@
+//! OpenAPI 3.0 / 3.1 and Swagger 2.0 documents into a collection: one
+//! request per operation, named by `operationId`, grouped by tag; path
+//! parameters as `{{variables}}`; required query and header parameters; a
+//! body from the example, else a minimal one generated from the schema;
+//! `servers` as environments; security schemes as headers or query
+//! parameters whose `{{variable}}` waits in the private env file.
+
+use super::import::{Envs, Imported};
+use super::{Body, Header, HttpRequest};
+use serde_json::{Map, Value};
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Whether a document is OpenAPI (3.x) or Swagger (2.0), and which.
+pub fn version(doc: &Value) -> Option<String> {
+    if let Some(v) = doc.get("openapi").and_then(Value::as_str) {
+        return Some(format!("OpenAPI {v} document"));
+    }
+    if let Some(v) = doc.get("swagger").and_then(|v| {
+        v.as_str()
+            .map(str::to_owned)
+            .or_else(|| v.as_f64().map(|f| f.to_string()))
+    }) {
+        return Some(format!("Swagger {v} document"));
+    }
+    None
+}
+
+/// Follows a local `$ref` (`#/components/schemas/X`), at most 32 deep.
+fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    let mut cur = v;
+    for _ in 0..32 {
+        match cur.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with('#') => match doc.pointer(&r[1..]) {
+                Some(next) => cur = next,
+                None => return cur,
+            },
+            _ => return cur,
+        }
+    }
+    cur
+}
+
+/// Imports an OpenAPI or Swagger document.
+pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
+    let source =
+        version(doc).ok_or("not an OpenAPI or Swagger document (no openapi / swagger field)")?;
+    let swagger2 = doc.get("swagger").is_some();
+    let name = doc
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("api")
+        .to_owned();
+    let mut out = Imported {
+        name,
+        source,
+        ..Imported::default()
+    };
+    // Servers → environments holding `baseUrl`.
+    let mut public = Envs::new();
+    if swagger2 {
+        let host = doc
+            .get("host")
+            .and_then(Value::as_str)
+            .unwrap_or("localhost");
+        let base = doc.get("basePath").and_then(Value::as_str).unwrap_or("");
+        let scheme = doc
+            .get("schemes")
+            .and_then(Value::as_array)
+            .and_then(|s| s.first())
+            .and_then(Value::as_str)
+            .unwrap_or("https");
+        public
+            .entry("default".into())
+            .or_default()
+            .insert("baseUrl".into(), format!("{scheme}://{host}{base}"));
+    } else {
+        let servers = doc
+            .get("servers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if servers.is_empty() {
+            public
+                .entry("default".into())
+                .or_default()
+                .insert("baseUrl".into(), "http://localhost".into());
+        }
+        for (i, s) in servers.iter().enumerate() {
+            let mut url = s
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            if let Some(vars) = s.get("variables").and_then(Value::as_object) {
+                for (k, v) in vars {
+                    let d = v.get("default").map(scalar).unwrap_or_default();
+                    url = url.replace(&format!("{{{k}}}"), &d);
+                }
+            }
+            let env = s
+                .get("description")
+                .and_then(Value::as_str)
+                .map(slug)
+                .filter(|d| !d.is_empty() && d.len() <= 30)
+                .unwrap_or_else(|| {
+                    if i == 0 {
+                        "default".into()
+                    } else {
+                        format!("server{}", i + 1)
+                    }
+                });
+            let mut env = env;
+            if public.contains_key(&env) {
+                env = format!("{env}-{}", i + 1);
+            }
+            public
+                .entry(env)
+                .or_default()
+                .insert("baseUrl".into(), url.trim_end_matches('/').to_owned());
+        }
+    }
+    let env_names: Vec<String> = public.keys().cloned().collect();
+    // Security schemes.
+    let schemes = if swagger2 {
+        doc.get("securityDefinitions")
+    } else {
+        doc.pointer("/components/securitySchemes")
+    }
+    .and_then(Value::as_object)
+    .cloned()
+    .unwrap_or_default();
+    let mut private = Envs::new();
+    let mut file_vars: Vec<(String, String)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut with_tag: Vec<(String, HttpRequest)> = Vec::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (path, item) in &paths {
+        let item = deref(doc, item);
+        let shared_params: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for m in METHODS {
+            let Some(op) = item.get(*m) else { continue };
+            let op_id = op.get("operationId").and_then(Value::as_str);
+            let mut rname = slug_var(&op_id.map_or_else(|| format!("{m}_{path}"), str::to_owned));
+            let base = rname.clone();
+            let mut n = 2;
+            while names.contains(&rname) {
+                rname = format!("{base}_{n}");
+                n += 1;
+            }
+            names.push(rname.clone());
+            let tag = op
+                .get("tags")
+                .and_then(Value::as_array)
+                .and_then(|t| t.first())
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let where_ = format!("{} {path}", m.to_ascii_uppercase());
+            // Path template: `{id}` → `{{id}}`.
+            let mut url = format!(
+                "{{{{baseUrl}}}}{}",
+                path.replace('{', "{{").replace('}', "}}")
+            );
+            let mut headers: Vec<Header> = Vec::new();
+            let mut query: Vec<String> = Vec::new();
+            let mut form: Vec<String> = Vec::new();
+            let mut body_schema: Option<Value> = None;
+            let params: Vec<Value> = shared_params
+                .iter()
+                .chain(
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                )
+                .map(|p| deref(doc, p).clone())
+                .collect();
+            for p in &params {
+                let Some(pname) = p.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+                let var = slug_var(pname);
+                let example = p
+                    .get("example")
+                    .or_else(|| p.pointer("/schema/example"))
+                    .or_else(|| p.pointer("/schema/default"))
+                    .or_else(|| p.get("default"))
+                    .map(scalar);
+                match p.get("in").and_then(Value::as_str).unwrap_or("") {
+                    "path" => {
+                        if var != pname {
+                            url =
+                                url.replace(&format!("{{{{{pname}}}}}"), &format!("{{{{{var}}}}}"));
+                        }
+                        define(&mut file_vars, &var, example);
+                    }
+                    "query" if required => {
+                        query.push(format!("{pname}={{{{{var}}}}}"));
+                        define(&mut file_vars, &var, example);
+                    }
+                    "header" if required => {
+                        headers.push(Header {
+                            name: pname.to_owned(),
+                            value: format!("{{{{{var}}}}}"),
+                            line: 0,
+                        });
+                        define(&mut file_vars, &var, example);
+                    }
+                    "body" => body_schema = p.get("schema").cloned(),
+                    "formData" if required => form.push(format!("{pname}={{{{{var}}}}}")),
+                    _ => {}
+                }
+            }
+            if !query.is_empty() {
+                url.push('?');
+                url.push_str(&query.join("&"));
+            }
+            // Security: the operation's, else the document's; the first
+            // requirement.
+            let security = op.get("security").or_else(|| doc.get("security"));
+            if let Some(req) = security
+                .and_then(Value::as_array)
+                .and_then(|s| s.first())
+                .and_then(Value::as_object)
+                && let Some((scheme_name, _)) = req.iter().next()
+                && let Some(scheme) = schemes.get(scheme_name).map(|s| deref(doc, s))
+            {
+                let ty = scheme.get("type").and_then(Value::as_str).unwrap_or("");
+                let http_scheme = scheme
+                    .get("scheme")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let mut secret = |var: &str| {
+                    for env in &env_names {
+                        private
+                            .entry(env.clone())
+                            .or_default()
+                            .entry(var.to_owned())
+                            .or_default();
+                    }
+                };
+                match (ty, http_scheme.as_str()) {
+                    ("http", "bearer") | ("oauth2" | "openIdConnect", _) => {
+                        headers.push(Header {
+                            name: "Authorization".into(),
+                            value: "Bearer {{token}}".into(),
+                            line: 0,
+                        });
+                        secret("token");
+                        if ty != "http" {
+                            let note = format!(
+                                "{scheme_name}: the {ty} flow is not run; put an access token in {{{{token}}}}"
+                            );
+                            if !out.skipped.contains(&note) {
+                                out.skipped.push(note);
+                            }
+                        }
+                    }
+                    ("http" | "basic", "basic" | "") => {
+                        headers.push(Header {
+                            name: "Authorization".into(),
+                            value: "Basic {{username}} {{password}}".into(),
+                            line: 0,
+                        });
+                        secret("username");
+                        secret("password");
+                    }
+                    ("apiKey", _) => {
+                        let key = scheme
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("X-Api-Key");
+                        let var = slug_var(key);
+                        secret(&var);
+                        match scheme.get("in").and_then(Value::as_str) {
+                            Some("query") => {
+                                url.push(if url.contains('?') { '&' } else { '?' });
+                                url.push_str(&format!("{key}={{{{{var}}}}}"));
+                            }
+                            Some("cookie") => headers.push(Header {
+                                name: "Cookie".into(),
+                                value: format!("{key}={{{{{var}}}}}"),
+                                line: 0,
+                            }),
+                            _ => headers.push(Header {
+                                name: key.to_owned(),
+                                value: format!("{{{{{var}}}}}"),
+                                line: 0,
+                            }),
+                        }
+                    }
+                    (other, _) => out.skipped.push(format!(
+                        "{where_}: security scheme {scheme_name} ({other}) is not carried over"
+                    )),
+                }
+            }
+            // The body.
+            let mut body = Body::None;
+            if swagger2 {
+                if let Some(schema) = body_schema {
+                    let consumes = op
+                        .get("consumes")
+                        .or_else(|| doc.get("consumes"))
+                        .and_then(Value::as_array);
+                    let ct = consumes
+                        .and_then(|c| c.first())
+                        .and_then(Value::as_str)
+                        .unwrap_or("application/json");
+                    headers.push(Header {
+                        name: "Content-Type".into(),
+                        value: ct.to_owned(),
+                        line: 0,
+                    });
+                    let v = example_of(doc, &schema, 0);
+                    body = Body::Text(serde_json::to_string_pretty(&v).unwrap_or_default());
+                } else if !form.is_empty() {
+                    headers.push(Header {
+                        name: "Content-Type".into(),
+                        value: "application/x-www-form-urlencoded".into(),
+                        line: 0,
+                    });
+                    body = Body::Text(form.join("&"));
+                }
+            } else if let Some(rb) = op.get("requestBody").map(|r| deref(doc, r))
+                && let Some(content) = rb.get("content").and_then(Value::as_object)
+            {
+                let (ct, media) = content
+                    .iter()
+                    .find(|(k, _)| k.contains("json"))
+                    .or_else(|| content.iter().next())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap_or_default();
+                headers.push(Header {
+                    name: "Content-Type".into(),
+                    value: ct.clone(),
+                    line: 0,
+                });
+                let example = media
+                    .get("example")
+                    .cloned()
+                    .or_else(|| {
+                        media
+                            .get("examples")
+                            .and_then(Value::as_object)
+                            .and_then(|e| e.values().next())
+                            .map(|e| deref(doc, e))
+                            .and_then(|e| e.get("value").cloned())
+                    })
+                    .or_else(|| media.get("schema").map(|s| example_of(doc, s, 0)));
+                if let Some(ex) = example {
+                    body = Body::Text(if ct.contains("json") {
+                        serde_json::to_string_pretty(&ex).unwrap_or_default()
+                    } else if ct.contains("x-www-form-urlencoded") {
+                        ex.as_object()
+                            .map(|o| {
+                                o.iter()
+                                    .map(|(k, v)| format!("{k}={}", scalar(v)))
+                                    .collect::<Vec<_>>()
+                                    .join("&")
+                            })
+                            .unwrap_or_default()
+                    } else {
+                        scalar(&ex)
+                    });
+                }
+            }
+            let summary = op.get("summary").and_then(Value::as_str).map(str::to_owned);
+            let title = match (&tag.is_empty(), &summary) {
+                (false, Some(s)) => format!("{tag} / {s}"),
+                (false, None) => format!("{tag} / {}", op_id.unwrap_or(&where_)),
+                (true, Some(s)) => s.clone(),
+                (true, None) => where_.clone(),
+            };
+            let comments = op
+                .get("description")
+                .and_then(Value::as_str)
+                .map(|d| d.lines().take(6).map(str::to_owned).collect())
+                .unwrap_or_default();
+            with_tag.push((
+                tag,
+                HttpRequest {
+                    name: Some(rname),
+                    title: Some(title.replace(['\n', '\r'], " ")),
+                    comments,
+                    line: 0,
+                    method: m.to_ascii_uppercase(),
+                    url,
+                    version: None,
+                    headers,
+                    body,
+                    body_line: None,
+                    handler_line: None,
+                    output: None,
+                    span: 0..0,
+                },
+            ));
+        }
+    }
+    // Grouped by tag, in the document's order within a tag.
+    let mut tags: Vec<String> = Vec::new();
+    for (t, _) in &with_tag {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    out.folders = tags.iter().filter(|t| !t.is_empty()).count();
+    for t in &tags {
+        out.requests.extend(
+            with_tag
+                .iter()
+                .filter(|(x, _)| x == t)
+                .map(|(_, r)| r.clone()),
+        );
+    }
+    out.variables = file_vars;
+    out.public_env = public;
+    out.private_env = private;
+    let empty: Vec<String> = out
+        .private_env
+        .values()
+        .flat_map(|v| {
+            v.iter()
+                .filter(|(_, x)| x.is_empty())
+                .map(|(k, _)| k.clone())
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !empty.is_empty() {
+        out.skipped.push(format!(
+            "credentials to fill in http-client.private.env.json: {}",
+            empty.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Adds a file variable once (with its example, else left for the user to
+/// define: sending then names it).
+fn define(vars: &mut Vec<(String, String)>, name: &str, example: Option<String>) {
+    if let Some(e) = example
+        && !vars.iter().any(|(k, _)| k == name)
+    {
+        vars.push((name.to_owned(), e));
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn slug(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A variable or request name: the original when it is already one
+/// (`boardId`, `listCards`), else a slug (`X-Api-Key` → `x_api_key`).
+fn slug_var(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return s.to_owned();
+    }
+    let v = slug(s).replace('-', "_");
+    if v.is_empty() { "param".into() } else { v }
+}
+
+/// A minimal example of a schema: its `example`, else required properties
+/// (all when none is marked) with typed placeholders; `$ref`, `allOf`,
+/// `oneOf` / `anyOf` (the first) followed; bounded in depth.
+pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
+    let s = deref(doc, schema);
+    if depth > 8 {
+        return Value::Null;
+    }
+    if let Some(e) = s.get("example") {
+        return e.clone();
+    }
+    if let Some(e) = s
+        .get("examples")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return e.clone();
+    }
+    if let Some(d) = s.get("default") {
+        return d.clone();
+    }
+    if let Some(first) = s
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return first.clone();
+    }
+    if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+        let mut merged = Map::new();
+        for part in all {
+            if let Value::Object(o) = example_of(doc, part, depth + 1) {
+                merged.extend(o);
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(first) = s
+        .get("oneOf")
+        .or_else(|| s.get("anyOf"))
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return example_of(doc, first, depth + 1);
+    }
+    let ty = match s.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null")
+            .to_owned(),
+        _ if s.get("properties").is_some() => "object".into(),
+        _ => String::new(),
+    };
+    match ty.as_str() {
+        "object" => {
+            let props = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let required: Vec<&str> = s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut o = Map::new();
+            for (k, v) in &props {
+                if required.is_empty() || required.contains(&k.as_str()) {
+                    o.insert(k.clone(), example_of(doc, v, depth + 1));
+                }
+            }
+            Value::Object(o)
+        }
+        "array" => {
+            let item = s
+                .get("items")
+                .map_or(Value::Null, |i| example_of(doc, i, depth + 1));
+            Value::Array(vec![item])
+        }
+        "integer" => Value::from(0),
+        "number" => Value::from(0.0),
+        "boolean" => Value::Bool(false),
+        "string" => Value::String(
+            match s.get("format").and_then(Value::as_str).unwrap_or("") {
+                "date-time" => "2026-01-01T00:00:00Z",
+                "date" => "2026-01-01",
+                "email" => "user@example.com",
+                "uuid" => "00000000-0000-0000-0000-000000000000",
+                "uri" | "url" => "https://example.com",
+                _ => "string",
+            }
+            .into(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swagger_2_body_form_and_query_key() {
+        let doc: Value = serde_json::from_str(
+            r##"{"swagger": "2.0", "info": {"title": "Pets"}, "host": "pets.example", "basePath": "/v1", "schemes": ["https"],
+            "securityDefinitions": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}},
+            "security": [{"key": []}],
+            "definitions": {"Pet": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "example": "Rex"}, "age": {"type": "integer"}}}},
+            "paths": {
+              "/pets": {"post": {"operationId": "addPet", "parameters": [{"in": "body", "name": "pet", "schema": {"$ref": "#/definitions/Pet"}}]}},
+              "/login": {"post": {"operationId": "login", "consumes": ["application/x-www-form-urlencoded"], "security": [],
+                 "parameters": [{"in": "formData", "name": "user", "required": true, "type": "string"}]}}
+            }}"##,
+        )
+        .unwrap();
+        let out = from_openapi(&doc).unwrap();
+        assert_eq!(out.source, "Swagger 2.0 document");
+        assert_eq!(
+            out.public_env["default"]["baseUrl"],
+            "https://pets.example/v1"
+        );
+        let add = &out.requests[0];
+        assert_eq!(add.url, "{{baseUrl}}/pets?api_key={{api_key}}");
+        assert_eq!(add.body, Body::Text("{\n  \"name\": \"Rex\"\n}".into()));
+        let login = &out.requests[1];
+        assert_eq!(login.url, "{{baseUrl}}/login");
+        assert_eq!(login.body, Body::Text("user={{user}}".into()));
+        assert!(out.private_env["default"].contains_key("api_key"));
+    }
+}
