@@ -82,8 +82,9 @@ pub enum Command {
     /// Search the history of sent exchanges (newest first).
     History(HistoryArgs),
     /// Import requests into a collection (`.http` + env files): a Postman
-    /// collection, an OpenAPI / Swagger document, a HAR, a curl command file
-    /// or an apiscope session.
+    /// collection, an OpenAPI / Swagger document, an Insomnia export, a
+    /// Bruno collection folder, a HAR, a curl command file or an apiscope
+    /// session.
     /// Credentials go to the private env file, never into the `.http` file.
     Import(ImportArgs),
     /// Internal: runs one jq filter on the body given on stdin, for the TUI
@@ -324,7 +325,7 @@ pub struct ReplayArgs {
 /// `apiscope import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The file to import.
+    /// The file to import (a directory: a Bruno collection).
     pub file: String,
 
     /// The directory to write (default: one named after the collection).
@@ -332,7 +333,7 @@ pub struct ImportArgs {
     pub output: Option<String>,
 
     /// What the file is (detected when absent).
-    #[arg(long, value_name = "FORMAT", value_parser = ["postman", "openapi", "har", "curl", "session"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["postman", "openapi", "insomnia", "bruno", "har", "curl", "session"])]
     pub from: Option<String>,
 
     /// A Postman environment export to import as an environment

@@ -225,19 +225,14 @@ fn a_postman_collection_keeps_folders_auth_and_bodies() {
 }
 
 #[test]
-fn formats_not_imported_yet_say_so() {
+fn a_file_that_is_no_known_format_is_one_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("insomnia.json"),
-        r#"{"_type": "export", "__export_format": 4, "resources": []}"#,
-    )
-    .unwrap();
-    let run = apiscope_in(dir.path(), &["import", "insomnia.json"], b"");
+    std::fs::write(dir.path().join("thing.json"), r#"{"hello": "world"}"#).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "thing.json"], b"");
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("an Insomnia export: apiscope does not import it yet"),
+        run.stderr.contains("not a format apiscope imports"),
         "{}",
         run.stderr
     );
@@ -246,6 +241,125 @@ fn formats_not_imported_yet_say_so() {
         1,
         "nothing written"
     );
+}
+
+const INSOMNIA: &str = r#"{"_type": "export", "__export_format": 4, "resources": [
+  {"_id": "wrk_1", "_type": "workspace", "parentId": null, "name": "Shop"},
+  {"_id": "env_base", "_type": "environment", "parentId": "wrk_1", "name": "Base Environment", "data": {"baseUrl": "BASE", "api_token": "tok_FAKE_insomnia"}},
+  {"_id": "env_prod", "_type": "environment", "parentId": "env_base", "name": "Production", "data": {"baseUrl": "https://shop.example"}},
+  {"_id": "fld_1", "_type": "request_group", "parentId": "wrk_1", "name": "Orders"},
+  {"_id": "req_1", "_type": "request", "parentId": "fld_1", "name": "Create order", "method": "POST",
+   "url": "{{ _.baseUrl }}/orders", "headers": [{"name": "X-Off", "value": "1", "disabled": true}],
+   "parameters": [{"name": "dry", "value": "true"}],
+   "authentication": {"type": "bearer", "token": "{{ _.api_token }}"},
+   "body": {"mimeType": "application/json", "text": "{\"sku\": \"A-1\"}"}}
+]}"#;
+
+#[test]
+fn an_insomnia_export_keeps_environments_and_folders() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.json"),
+        INSOMNIA.replace("BASE", &server.base),
+    )
+    .unwrap();
+    let run = apiscope_in(dir.path(), &["import", "shop.json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("read as an Insomnia export (format 4)"),
+        "{}",
+        run.stderr
+    );
+    let out = dir.path().join("shop");
+    let http = std::fs::read_to_string(out.join("shop.http")).unwrap();
+    assert!(http.contains("### Orders / Create order"), "{http}");
+    assert!(http.contains("POST {{baseUrl}}/orders?dry=true"), "{http}");
+    assert!(
+        http.contains("Authorization: Bearer {{api_token}}"),
+        "{http}"
+    );
+    assert!(
+        !http.contains("X-Off") && !http.contains("tok_FAKE_insomnia"),
+        "{http}"
+    );
+    let private = std::fs::read_to_string(out.join("http-client.private.env.json")).unwrap();
+    assert!(private.contains("tok_FAKE_insomnia"), "{private}");
+    let file = out.join("shop.http").display().to_string();
+    let run = apiscope(&["send", &format!("{file}#create_order")], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (head, body) = head_and_body(&server.requests()[0]);
+    assert!(head.starts_with("post /orders?dry=true "), "{head}");
+    assert!(
+        head.contains("authorization: bearer tok_fake_insomnia"),
+        "{head}"
+    );
+    assert_eq!(body, r#"{"sku": "A-1"}"#);
+}
+
+#[test]
+fn a_bruno_folder_becomes_a_collection() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    let col = dir.path().join("bru");
+    std::fs::create_dir_all(col.join("environments")).unwrap();
+    std::fs::create_dir_all(col.join("users")).unwrap();
+    std::fs::write(
+        col.join("bruno.json"),
+        r#"{"version": "1", "name": "Team API", "type": "collection"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        col.join("environments/Local.bru"),
+        format!(
+            "vars {{\n  baseUrl: {}\n}}\nvars:secret [\n  token\n]\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        col.join("users/Create user.bru"),
+        "meta {\n  name: Create user\n  type: http\n  seq: 2\n}\n\npost {\n  url: {{baseUrl}}/users\n  body: json\n  auth: bearer\n}\n\nheaders {\n  X-Team: blue\n  ~X-Off: 1\n}\n\nauth:bearer {\n  token: {{token}}\n}\n\nbody:json {\n  {\n    \"name\": \"Ann\"\n  }\n}\n\ntests {\n  test(\"ok\", () => {});\n}\n",
+    )
+    .unwrap();
+    let run = apiscope_in(dir.path(), &["import", "bru"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("read as a Bruno collection"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("users / Create user: its tests block is not run"),
+        "{}",
+        run.stderr
+    );
+    let out = dir.path().join("team-api");
+    let http = std::fs::read_to_string(out.join("team-api.http")).unwrap();
+    assert!(http.contains("### users / Create user"), "{http}");
+    assert!(http.contains("Authorization: Bearer {{token}}"), "{http}");
+    assert!(!http.contains("X-Off"), "{http}");
+    let file = out.join("team-api.http").display().to_string();
+    let run = apiscope(
+        &[
+            "send",
+            &format!("{file}#create_user"),
+            "--env",
+            "Local",
+            "--var",
+            "token=tok_FAKE_bru",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (head, body) = head_and_body(&server.requests()[0]);
+    assert!(head.starts_with("post /users "), "{head}");
+    assert!(
+        head.contains("x-team: blue") && head.contains("bearer tok_fake_bru"),
+        "{head}"
+    );
+    assert!(body.contains("\"name\": \"Ann\""), "{body}");
 }
 
 const OPENAPI: &str = r##"openapi: 3.1.0

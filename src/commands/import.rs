@@ -136,6 +136,16 @@ fn file_name(name: &str) -> String {
 }
 
 fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Imported> {
+    // A Bruno collection is a folder (bruno.json beside its .bru files).
+    if path.is_dir() || args.from.as_deref() == Some("bruno") {
+        let dir = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        return bruno(&dir, shown);
+    }
     let bytes =
         std::fs::read(path).map_err(|e| Error::Usage(format!("{shown}: cannot read: {e}")))?;
     let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
@@ -155,7 +165,7 @@ fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Impor
         Some(f) => f.to_owned(),
         None => detect(json.as_ref(), &text).ok_or_else(|| {
             Error::Usage(format!(
-                "{shown}: not a format apiscope imports (Postman collection v2.0/v2.1, OpenAPI 3.x / Swagger 2.0, HAR, curl commands, apiscope session); Insomnia and Bruno are not supported yet"
+                "{shown}: not a format apiscope imports (Postman collection v2.0/v2.1, OpenAPI 3.x / Swagger 2.0, Insomnia export, Bruno collection folder, HAR, curl commands, apiscope session)"
             ))
         })??,
     };
@@ -184,6 +194,14 @@ fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Impor
                 envs.push((name, v));
             }
             import::from_postman(&doc, &envs).map_err(|e| Error::Usage(format!("{shown}: {e}")))
+        }
+        "insomnia" => {
+            let doc = json.ok_or_else(|| {
+                Error::Usage(format!(
+                    "{shown}: an Insomnia export is JSON or YAML, and this is neither"
+                ))
+            })?;
+            import::from_insomnia(&doc).map_err(|e| Error::Usage(format!("{shown}: {e}")))
         }
         "openapi" => {
             let doc = json.ok_or_else(|| {
@@ -230,19 +248,68 @@ fn detect(json: Option<&serde_json::Value>, text: &str) -> Option<Result<String>
         if crate::collection::openapi::version(doc).is_some() {
             return Some(Ok("openapi".into()));
         }
-        let not_yet = if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {
-            Some("an Insomnia export")
-        } else {
-            None
-        };
-        if let Some(what) = not_yet {
-            return Some(Err(Error::Usage(format!(
-                "this is {what}: apiscope does not import it yet (Postman, HAR, curl commands and sessions it does)"
-            ))));
+        if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {
+            return Some(Ok("insomnia".into()));
         }
     }
     if crate::input::curl::sniff(text.as_bytes()) {
         return Some(Ok("curl".into()));
     }
     None
+}
+
+/// Reads a Bruno collection folder: every `.bru` file under it (relative
+/// paths with `/`), named by `bruno.json`.
+fn bruno(dir: &Path, shown: &str) -> Result<Imported> {
+    let meta = std::fs::read_to_string(dir.join("bruno.json")).map_err(|_| {
+        Error::Usage(format!(
+            "{shown}: a directory imports as a Bruno collection, and it has no bruno.json"
+        ))
+    })?;
+    let name = serde_json::from_str::<serde_json::Value>(&meta)
+        .ok()
+        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| {
+            dir.file_name()
+                .map_or_else(|| "bruno".into(), |n| n.to_string_lossy().into_owned())
+        });
+    let mut files = Vec::new();
+    collect_bru(dir, dir, 0, &mut files)?;
+    files.sort();
+    Ok(import::from_bruno(&files, &name))
+}
+
+fn collect_bru(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) -> Result<()> {
+    if depth > 8 {
+        return Ok(());
+    }
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", dir.display())))?;
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name == "node_modules" {
+            continue;
+        }
+        if p.is_dir() {
+            collect_bru(root, &p, depth + 1, out)?;
+        } else if name.ends_with(".bru") {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", p.display())))?;
+            out.push((rel, text));
+        }
+    }
+    Ok(())
 }

@@ -892,6 +892,643 @@ fn postman_body(
     }
 }
 
+/// Insomnia's `{{ _.name }}` → `{{name}}`; `{% … %}` template tags
+/// (response chaining, prompts) are noted.
+fn insomnia_vars(text: &str, where_: &str, skipped: &mut Vec<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let inner = after[..end].trim();
+        let inner = inner.strip_prefix("_.").unwrap_or(inner);
+        out.push_str("{{");
+        out.push_str(inner);
+        out.push_str("}}");
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    if out.contains("{%") {
+        skipped.push(format!(
+            "{where_}: Insomnia template tags ({{% … %}}, e.g. response chaining) are not carried over: use {{{{name.response.body.$.path}}}}"
+        ));
+    }
+    out
+}
+
+/// An Insomnia export (v4, JSON or YAML already parsed): workspaces,
+/// folders (`request_group`) as title paths, requests, and environments
+/// (the base one as `$shared`, sub-environments by name).
+pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
+    if doc.get("_type").and_then(Value::as_str) != Some("export") {
+        return Err("not an Insomnia export (no _type: export)".into());
+    }
+    let version = doc.get("__export_format").map(scalar).unwrap_or_default();
+    let resources = doc
+        .get("resources")
+        .and_then(Value::as_array)
+        .ok_or("an Insomnia export without resources")?;
+    let by_id: BTreeMap<&str, &Value> = resources
+        .iter()
+        .filter_map(|r| Some((r.get("_id")?.as_str()?, r)))
+        .collect();
+    let ty = |r: &Value| {
+        r.get("_type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let name = resources
+        .iter()
+        .find(|r| ty(r) == "workspace")
+        .and_then(|w| w.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("insomnia")
+        .to_owned();
+    let mut out = Imported {
+        name,
+        source: format!("Insomnia export (format {version})"),
+        ..Imported::default()
+    };
+    let mut private = Envs::new();
+    let mut public = Envs::new();
+    for e in resources.iter().filter(|r| ty(r) == "environment") {
+        let parent_is_env = e
+            .get("parentId")
+            .and_then(Value::as_str)
+            .and_then(|p| by_id.get(p))
+            .is_some_and(|p| ty(p) == "environment");
+        let env = if parent_is_env {
+            e.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("env")
+                .to_owned()
+        } else {
+            "$shared".to_owned()
+        };
+        for (k, v) in e
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if matches!(v, Value::Object(_) | Value::Array(_)) {
+                out.skipped.push(format!("environment {env}: {k} is an object (nested Insomnia variables are not carried over)"));
+                continue;
+            }
+            let target = if crate::secrets::is_secret_field(k) {
+                &mut private
+            } else {
+                &mut public
+            };
+            target
+                .entry(env.clone())
+                .or_default()
+                .insert(k.clone(), scalar(v));
+        }
+    }
+    let mut vault = Vault {
+        env: "$shared".into(),
+        private: &mut private,
+        by_value: BTreeMap::new(),
+    };
+    let mut names: Vec<String> = Vec::new();
+    for r in resources.iter().filter(|r| ty(r) == "request") {
+        // The folder path, from the request up to the workspace.
+        let mut path = Vec::new();
+        let mut parent = r.get("parentId").and_then(Value::as_str);
+        let mut guard = 0;
+        while let Some(p) = parent.and_then(|p| by_id.get(p)) {
+            guard += 1;
+            if guard > 64 || ty(p) != "request_group" {
+                break;
+            }
+            path.push(
+                p.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("folder")
+                    .to_owned(),
+            );
+            parent = p.get("parentId").and_then(Value::as_str);
+        }
+        path.reverse();
+        let rname = r
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("request")
+            .to_owned();
+        path.push(rname.clone());
+        let where_ = path.join(" / ");
+        let mut url = insomnia_vars(
+            r.get("url").and_then(Value::as_str).unwrap_or(""),
+            &where_,
+            &mut out.skipped,
+        );
+        if url.is_empty() {
+            out.skipped.push(format!("{where_}: no URL"));
+            continue;
+        }
+        let enabled = |key: &str| -> Vec<(String, String)> {
+            r.get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|p| p.get("disabled").and_then(Value::as_bool) != Some(true))
+                .filter_map(|p| {
+                    Some((
+                        p.get("name")?.as_str()?.to_owned(),
+                        p.get("value").map(scalar).unwrap_or_default(),
+                    ))
+                })
+                .collect()
+        };
+        let params = enabled("parameters");
+        if !params.is_empty() {
+            let q: Vec<String> = params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", insomnia_vars(v, &where_, &mut Vec::new())))
+                .collect();
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&q.join("&"));
+        }
+        url = secret_query(&url, &mut vault);
+        let mut headers: Vec<Header> = Vec::new();
+        for (k, v) in enabled("headers") {
+            let v = insomnia_vars(&v, &where_, &mut out.skipped);
+            let value = if v.contains("{{") {
+                v
+            } else {
+                secret_header(&k, &v, &mut vault, &mut out.skipped, 0)
+            };
+            headers.push(Header {
+                name: k,
+                value,
+                line: 0,
+            });
+        }
+        if let Some(a) = r
+            .get("authentication")
+            .filter(|a| a.get("disabled").and_then(Value::as_bool) != Some(true))
+        {
+            let get = |k: &str| a.get(k).map(scalar).unwrap_or_default();
+            let mut keep = |hint: &str, v: String| {
+                let v = insomnia_vars(&v, &where_, &mut Vec::new());
+                if v.contains("{{") || v.is_empty() {
+                    v
+                } else {
+                    vault.var(hint, &v)
+                }
+            };
+            match a.get("type").and_then(Value::as_str).unwrap_or("") {
+                "" | "none" => {}
+                "bearer" => {
+                    let prefix = Some(get("prefix"))
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or_else(|| "Bearer".into());
+                    let t = keep("token", get("token"));
+                    headers.push(Header {
+                        name: "Authorization".into(),
+                        value: format!("{prefix} {t}"),
+                        line: 0,
+                    });
+                }
+                "basic" => {
+                    let u = get("username");
+                    let p = keep("password", get("password"));
+                    headers.push(Header {
+                        name: "Authorization".into(),
+                        value: format!("Basic {u} {p}"),
+                        line: 0,
+                    });
+                }
+                "apikey" => {
+                    let k = get("key");
+                    let v = keep(&k, get("value"));
+                    if get("addTo") == "queryParams" {
+                        url.push(if url.contains('?') { '&' } else { '?' });
+                        url.push_str(&format!("{k}={v}"));
+                    } else {
+                        headers.push(Header {
+                            name: k,
+                            value: v,
+                            line: 0,
+                        });
+                    }
+                }
+                other => out.skipped.push(format!(
+                    "{where_}: {other} authentication is not carried over"
+                )),
+            }
+        }
+        let body = match r.get("body") {
+            Some(b) if b.get("text").is_some() => {
+                let text = insomnia_vars(
+                    &b.get("text").map(scalar).unwrap_or_default(),
+                    &where_,
+                    &mut out.skipped,
+                );
+                let mime = b.get("mimeType").map(scalar).unwrap_or_default();
+                if !mime.is_empty()
+                    && !headers
+                        .iter()
+                        .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+                {
+                    headers.push(Header {
+                        name: "Content-Type".into(),
+                        value: mime.clone(),
+                        line: 0,
+                    });
+                }
+                if text.is_empty() {
+                    Body::None
+                } else {
+                    Body::Text(secret_body(&text, &mime, &mut vault))
+                }
+            }
+            Some(b) if b.get("params").is_some() => {
+                let pairs: Vec<String> = b
+                    .get("params")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("disabled").and_then(Value::as_bool) != Some(true))
+                    .filter_map(|p| {
+                        Some(format!(
+                            "{}={}",
+                            p.get("name")?.as_str()?,
+                            p.get("value").map(scalar).unwrap_or_default()
+                        ))
+                    })
+                    .collect();
+                if !headers
+                    .iter()
+                    .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+                {
+                    headers.push(Header {
+                        name: "Content-Type".into(),
+                        value: "application/x-www-form-urlencoded".into(),
+                        line: 0,
+                    });
+                }
+                Body::Text(secret_body(
+                    &pairs.join("&"),
+                    "application/x-www-form-urlencoded",
+                    &mut vault,
+                ))
+            }
+            _ => Body::None,
+        };
+        let mut n = var_name(&rname);
+        let base = n.clone();
+        let mut k = 2;
+        while names.contains(&n) {
+            n = format!("{base}_{k}");
+            k += 1;
+        }
+        names.push(n.clone());
+        out.requests.push(HttpRequest {
+            name: Some(n),
+            title: Some(where_.replace(['\n', '\r'], " ")),
+            comments: r
+                .get("description")
+                .and_then(Value::as_str)
+                .map(|d| d.lines().take(6).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            line: 0,
+            method: r
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or("GET")
+                .to_ascii_uppercase(),
+            url,
+            version: None,
+            headers,
+            body,
+            body_line: None,
+            handler_line: None,
+            output: None,
+            span: 0..0,
+        });
+    }
+    out.folders = resources
+        .iter()
+        .filter(|r| ty(r) == "request_group")
+        .count();
+    out.private_env = private;
+    out.public_env = public;
+    Ok(out)
+}
+
+/// The top-level blocks of a `.bru` file: (name, content lines).
+fn bru_blocks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut cur: Option<(String, Vec<String>)> = None;
+    for line in text.lines() {
+        let l = line.trim_end_matches('\r');
+        match &mut cur {
+            None => {
+                if let Some(name) = l.strip_suffix('{').map(str::trim).filter(|n| !n.is_empty()) {
+                    cur = Some((name.to_owned(), Vec::new()));
+                } else if let Some(name) =
+                    l.strip_suffix('[').map(str::trim).filter(|n| !n.is_empty())
+                {
+                    cur = Some((name.to_owned(), Vec::new()));
+                }
+            }
+            Some((_, lines)) => {
+                if l == "}" || l == "]" {
+                    out.push(cur.take().unwrap_or_default());
+                } else {
+                    lines.push(l.strip_prefix("  ").unwrap_or(l).to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `key: value` lines of a dictionary block, `~` (disabled) left out.
+fn bru_dict(lines: &[String]) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .filter(|l| !l.trim_start().starts_with('~'))
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            Some((k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+/// A Bruno collection folder: `bruno.json`, request `.bru` files (sub
+/// folders as title paths, in `seq` order), `environments/*.bru`.
+pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported {
+    let mut out = Imported {
+        name: collection_name.to_owned(),
+        source: "Bruno collection".into(),
+        ..Imported::default()
+    };
+    let mut private = Envs::new();
+    let mut public = Envs::new();
+    let mut requests: Vec<(String, i64, HttpRequest)> = Vec::new();
+    let mut folders = std::collections::BTreeSet::new();
+    let mut names: Vec<String> = Vec::new();
+    for (rel, text) in files {
+        let blocks = bru_blocks(text);
+        let block = |name: &str| {
+            blocks
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, l)| l.as_slice())
+        };
+        if let Some(env_name) = rel
+            .strip_prefix("environments/")
+            .and_then(|r| r.strip_suffix(".bru"))
+        {
+            for (k, v) in bru_dict(block("vars").unwrap_or_default()) {
+                let target = if crate::secrets::is_secret_field(&k) {
+                    &mut private
+                } else {
+                    &mut public
+                };
+                target.entry(env_name.to_owned()).or_default().insert(k, v);
+            }
+            for k in block("vars:secret")
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|l| l.split(','))
+            {
+                let k = k.trim();
+                if !k.is_empty() {
+                    private
+                        .entry(env_name.to_owned())
+                        .or_default()
+                        .entry(k.to_owned())
+                        .or_default();
+                }
+            }
+            continue;
+        }
+        if rel.ends_with("folder.bru") || rel.ends_with("collection.bru") {
+            continue;
+        }
+        let meta = bru_dict(block("meta").unwrap_or_default());
+        let title = meta.iter().find(|(k, _)| k == "name").map_or_else(
+            || rel.trim_end_matches(".bru").to_owned(),
+            |(_, v)| v.clone(),
+        );
+        let seq = meta
+            .iter()
+            .find(|(k, _)| k == "seq")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let folder: Vec<&str> = rel.split('/').collect();
+        let dir = folder[..folder.len().saturating_sub(1)].join(" / ");
+        if !dir.is_empty() {
+            folders.insert(dir.clone());
+        }
+        let where_ = if dir.is_empty() {
+            title.clone()
+        } else {
+            format!("{dir} / {title}")
+        };
+        let Some((method, lines)) = [
+            "get", "post", "put", "patch", "delete", "options", "head", "trace", "connect",
+        ]
+        .iter()
+        .find_map(|m| block(m).map(|l| (m.to_ascii_uppercase(), l))) else {
+            if block("query").is_some() || meta.iter().any(|(k, v)| k == "type" && v == "graphql") {
+                out.skipped.push(format!(
+                    "{where_}: a GraphQL request: its block is not carried over"
+                ));
+            } else {
+                out.skipped
+                    .push(format!("{rel}: no request block (get, post, …)"));
+            }
+            continue;
+        };
+        let fields = bru_dict(lines);
+        let field = |k: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let mut url = field("url");
+        let query = bru_dict(block("params:query").unwrap_or_default());
+        if !query.is_empty() && !url.contains('?') {
+            url.push('?');
+            url.push_str(
+                &query
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            );
+        }
+        let mut headers: Vec<Header> = bru_dict(block("headers").unwrap_or_default())
+            .into_iter()
+            .map(|(name, value)| Header {
+                name,
+                value,
+                line: 0,
+            })
+            .collect();
+        match field("auth").as_str() {
+            "bearer" => {
+                let t = bru_dict(block("auth:bearer").unwrap_or_default());
+                let token = t
+                    .iter()
+                    .find(|(k, _)| k == "token")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                headers.push(Header {
+                    name: "Authorization".into(),
+                    value: format!("Bearer {token}"),
+                    line: 0,
+                });
+            }
+            "basic" => {
+                let b = bru_dict(block("auth:basic").unwrap_or_default());
+                let get = |k: &str| {
+                    b.iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                headers.push(Header {
+                    name: "Authorization".into(),
+                    value: format!("Basic {} {}", get("username"), get("password")),
+                    line: 0,
+                });
+            }
+            "" | "none" | "inherit" => {}
+            other => out.skipped.push(format!(
+                "{where_}: {other} authentication is not carried over"
+            )),
+        }
+        let ct = |headers: &mut Vec<Header>, v: &str| {
+            if !headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push(Header {
+                    name: "Content-Type".into(),
+                    value: v.into(),
+                    line: 0,
+                });
+            }
+        };
+        let body = match field("body").as_str() {
+            "json" => {
+                ct(&mut headers, "application/json");
+                Body::Text(
+                    block("body:json")
+                        .unwrap_or_default()
+                        .join("\n")
+                        .trim()
+                        .to_owned(),
+                )
+            }
+            "text" => {
+                ct(&mut headers, "text/plain");
+                Body::Text(
+                    block("body:text")
+                        .unwrap_or_default()
+                        .join("\n")
+                        .trim()
+                        .to_owned(),
+                )
+            }
+            "xml" => {
+                ct(&mut headers, "application/xml");
+                Body::Text(
+                    block("body:xml")
+                        .unwrap_or_default()
+                        .join("\n")
+                        .trim()
+                        .to_owned(),
+                )
+            }
+            "formUrlEncoded" | "form-urlencoded" => {
+                ct(&mut headers, "application/x-www-form-urlencoded");
+                let pairs = bru_dict(block("body:form-urlencoded").unwrap_or_default());
+                Body::Text(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                )
+            }
+            "" | "none" => Body::None,
+            other => {
+                out.skipped
+                    .push(format!("{where_}: a {other} body is not carried over"));
+                Body::None
+            }
+        };
+        for tag in [
+            "script:pre-request",
+            "script:post-response",
+            "tests",
+            "vars:pre-request",
+            "vars:post-response",
+        ] {
+            if block(tag).is_some_and(|l| l.iter().any(|x| !x.trim().is_empty())) {
+                out.skipped
+                    .push(format!("{where_}: its {tag} block is not run"));
+            }
+        }
+        let mut n = var_name(&title);
+        let base = n.clone();
+        let mut k = 2;
+        while names.contains(&n) {
+            n = format!("{base}_{k}");
+            k += 1;
+        }
+        names.push(n.clone());
+        requests.push((
+            dir,
+            seq,
+            HttpRequest {
+                name: Some(n),
+                title: Some(where_.replace(['\n', '\r'], " ")),
+                comments: bru_blocks_docs(&blocks),
+                line: 0,
+                method,
+                url,
+                version: None,
+                headers,
+                body,
+                body_line: None,
+                handler_line: None,
+                output: None,
+                span: 0..0,
+            },
+        ));
+    }
+    requests.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    out.requests = requests.into_iter().map(|(_, _, r)| r).collect();
+    out.folders = folders.len();
+    out.private_env = private;
+    out.public_env = public;
+    out
+}
+
+fn bru_blocks_docs(blocks: &[(String, Vec<String>)]) -> Vec<String> {
+    blocks
+        .iter()
+        .find(|(n, _)| n == "docs")
+        .map(|(_, l)| l.iter().take(6).cloned().collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
