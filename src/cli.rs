@@ -344,6 +344,12 @@ pub struct ImportArgs {
     /// Replace files that exist in the output directory.
     #[arg(long)]
     pub force: bool,
+
+    /// With an OpenAPI document: also write a decode profile for the API
+    /// (its error format, codes and rate-limit headers) into the config
+    /// directory's `profiles/`.
+    #[arg(long)]
+    pub profile: bool,
 }
 
 /// `apiscope history`.

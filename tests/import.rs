@@ -488,3 +488,61 @@ fn an_openapi_document_becomes_one_request_per_operation() {
     assert!(head.contains("x-api-key: key_fake_cli"), "{head}");
     assert!(body.contains("\"title\": \"string\""), "{body}");
 }
+
+#[test]
+fn an_openapi_profile_teaches_decode_the_apis_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("widgets.json"),
+        r##"{"openapi": "3.0.3", "info": {"title": "Widget Cloud", "version": "2"},
+        "servers": [{"url": "https://api.widgets.example/v2"}],
+        "paths": {"/widgets/{id}": {"get": {"operationId": "getWidget",
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "responses": {
+            "200": {"description": "OK", "headers": {"X-Widget-RateLimit-Remaining": {"schema": {"type": "integer"}}}},
+            "404": {"description": "The widget does not exist in this workspace", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+            "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}}},
+        "components": {"schemas": {"Problem": {"type": "object", "properties": {"fault": {"type": "object"},
+          "error": {"type": "object", "properties": {
+            "code": {"type": "string", "enum": ["WIDGET_GONE", "QUOTA"], "x-enum-descriptions": ["The widget was deleted: restore it from the trash", "The workspace quota is used up: delete widgets or upgrade"]},
+            "message": {"type": "string"}, "trace_id": {"type": "string"}}}}}}}}"##,
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &[u8]| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
+            .current_dir(dir.path())
+            .args(args)
+            .env("APISCOPE_CONFIG_DIR", config.path())
+            .env("APISCOPE_DATA_DIR", config.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["import", "widgets.json", "--profile"], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("profile 'widget-cloud' written"),
+        "{stderr}"
+    );
+    let toml = std::fs::read_to_string(config.path().join("profiles/widget-cloud.toml")).unwrap();
+    assert!(toml.contains("api.widgets.example"), "{toml}");
+    assert!(toml.contains("X-Widget-RateLimit-Remaining"), "{toml}");
+    // decode now knows the API: its code, message, request id and steps.
+    let response = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"WIDGET_GONE\",\"message\":\"No widget w_1\",\"trace_id\":\"tr-9\"}}";
+    let out = run(&["decode", "-", "--format", "json"], response.as_bytes());
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["dialect"], "widget-cloud", "{d}");
+    assert_eq!(d["error"]["code"], "WIDGET_GONE");
+    assert_eq!(d["error"]["message"], "No widget w_1");
+    assert_eq!(d["error"]["request_id"], "tr-9");
+    let steps = d["troubleshooting"].to_string();
+    assert!(steps.contains("restore it from the trash"), "{steps}");
+}

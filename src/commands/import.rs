@@ -16,7 +16,7 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         || "collection".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
-    let imported = read(&args, &path, &shown, &stem)?;
+    let (imported, profile) = read(&args, &path, &shown, &stem)?;
     if imported.requests.is_empty() {
         return Err(Error::Usage(format!(
             "{shown}: read as {}, but it holds no request to import",
@@ -34,6 +34,15 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     }
     if let Some(t) = Imported::env_text(&imported.private_env) {
         files.push((dir.join("http-client.private.env.json"), t));
+    }
+    if let Some((id, text)) = &profile {
+        let dir = crate::config::config_dir().ok_or_else(|| {
+            Error::Usage("no config directory for the profile (set APISCOPE_CONFIG_DIR)".into())
+        })?;
+        files.push((
+            dir.join("profiles").join(format!("{id}.toml")),
+            text.clone(),
+        ));
     }
     // Nothing is written unless everything can be.
     if !args.force
@@ -107,6 +116,15 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     let first_env = envs
         .first()
         .map_or_else(String::new, |e| format!(" --env {e}"));
+    if let Some((id, _)) = &profile {
+        summary.push_str(&format!(
+            "\n  profile '{id}' written: decode and the TUI now read this API's errors (its hosts, or --dialect {id})"
+        ));
+    } else if imported.source.starts_with("OpenAPI") || imported.source.starts_with("Swagger") {
+        summary.push_str(&format!(
+            "\n  also: apiscope import {shown} --profile writes a decode profile for this API's errors"
+        ));
+    }
     summary.push_str(&format!(
         "\n  next: apiscope replay {}{first_env}",
         crate::report::sanitize(&dir.join(&http_name).display().to_string(), false)
@@ -135,7 +153,33 @@ fn file_name(name: &str) -> String {
     if s.is_empty() { "collection".into() } else { s }
 }
 
-fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Imported> {
+/// The import, and (with `--profile`) a decode profile (id, TOML text).
+type Read = (Imported, Option<(String, String)>);
+
+fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Read> {
+    let imported = read_import(args, path, shown, stem)?;
+    if !args.profile {
+        return Ok((imported, None));
+    }
+    if !imported.source.starts_with("OpenAPI") && !imported.source.starts_with("Swagger") {
+        return Err(Error::Usage(format!(
+            "--profile reads an OpenAPI or Swagger document; {shown} is {}",
+            import::a(&imported.source)
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
+    let lower = args.file.to_ascii_lowercase();
+    let doc: serde_json::Value = if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        serde_norway::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: {e}")))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: {e}")))?
+    };
+    let profile = crate::collection::openapi::profile(&doc)
+        .map_err(|e| Error::Usage(format!("{shown}: no profile written: {e}")))?;
+    Ok((imported, Some(profile)))
+}
+
+fn read_import(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Imported> {
     // A Bruno collection is a folder (bruno.json beside its .bru files).
     if path.is_dir() || args.from.as_deref() == Some("bruno") {
         let dir = if path.is_dir() {

@@ -596,6 +596,291 @@ pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
     }
 }
 
+/// A decode profile (TOML) for the API a document describes: error
+/// detection and the code / message / request-id places from its error
+/// response schemas (4xx, 5xx, `default`), its documented codes (the code
+/// property's enum, with `x-enum-descriptions` when given) and per-status
+/// descriptions as troubleshooting entries, and the rate-limit headers its
+/// responses declare. The text is checked to load before it is returned.
+pub fn profile(doc: &Value) -> Result<(String, String), String> {
+    version(doc).ok_or("not an OpenAPI or Swagger document")?;
+    let swagger2 = doc.get("swagger").is_some();
+    let title = doc
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("api");
+    let id = slug(title);
+    let id = if id.is_empty() { "api".to_owned() } else { id };
+    // Error schemas by frequency; per-status descriptions; rate headers.
+    let mut schemas: Vec<(Value, usize)> = Vec::new();
+    let mut status_desc: std::collections::BTreeMap<String, String> = Default::default();
+    let mut rate_headers: Vec<String> = Vec::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| deref(doc, v))
+    {
+        for m in METHODS {
+            let Some(responses) = item
+                .get(*m)
+                .and_then(|op| op.get("responses"))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for (status, resp) in responses {
+                let resp = deref(doc, resp);
+                for h in resp
+                    .get("headers")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    let l = h.to_ascii_lowercase();
+                    if (l.contains("ratelimit") || l.contains("rate-limit") || l == "retry-after")
+                        && !rate_headers.contains(h)
+                    {
+                        rate_headers.push(h.clone());
+                    }
+                }
+                let error_status =
+                    status.starts_with('4') || status.starts_with('5') || status == "default";
+                if !error_status {
+                    continue;
+                }
+                if status.len() == 3
+                    && status.bytes().all(|b| b.is_ascii_digit())
+                    && let Some(d) = resp.get("description").and_then(Value::as_str)
+                    && !d.trim().is_empty()
+                {
+                    status_desc
+                        .entry(status.clone())
+                        .or_insert_with(|| d.trim().to_owned());
+                }
+                let schema = if swagger2 {
+                    resp.get("schema").cloned()
+                } else {
+                    resp.get("content")
+                        .and_then(Value::as_object)
+                        .and_then(|c| c.iter().find(|(k, _)| k.contains("json")).map(|(_, v)| v))
+                        .and_then(|mt| mt.get("schema").cloned())
+                };
+                if let Some(sc) = schema {
+                    let sc = deref(doc, &sc).clone();
+                    match schemas.iter_mut().find(|(x, _)| *x == sc) {
+                        Some((_, n)) => *n += 1,
+                        None => schemas.push((sc, 1)),
+                    }
+                }
+            }
+        }
+    }
+    schemas.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let schema = schemas.first().map(|(s, _)| s.clone()).ok_or(
+        "the document declares no JSON schema for its error responses (4xx, 5xx, default)",
+    )?;
+    // Where the error object sits: `{error: {…}}`, `{errors: [{…}]}` or the body.
+    let props_of = |s: &Value| -> Map<String, Value> {
+        let s = deref(doc, s);
+        let mut out = s
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for part in s
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(p) = deref(doc, part)
+                .get("properties")
+                .and_then(Value::as_object)
+            {
+                out.extend(p.clone());
+            }
+        }
+        out
+    };
+    let top = props_of(&schema);
+    let (base, props) = if let Some(e) = top.get("error").filter(|e| !props_of(e).is_empty()) {
+        ("/error".to_owned(), props_of(e))
+    } else if let Some(items) = top
+        .get("errors")
+        .and_then(|e| deref(doc, e).get("items"))
+        .filter(|i| !props_of(i).is_empty())
+    {
+        ("/errors/0".to_owned(), props_of(items))
+    } else {
+        (String::new(), top)
+    };
+    let pick = |names: &[&str]| {
+        names
+            .iter()
+            .find(|n| props.contains_key(**n))
+            .map(|n| (*n).to_owned())
+    };
+    let code = pick(&[
+        "code",
+        "error_code",
+        "errorCode",
+        "error",
+        "type",
+        "kind",
+        "reason",
+        "status",
+    ]);
+    let message = pick(&[
+        "message",
+        "error_description",
+        "detail",
+        "description",
+        "errorMessage",
+        "error_message",
+        "msg",
+        "title",
+    ]);
+    let request_id = pick(&[
+        "request_id",
+        "requestId",
+        "trace_id",
+        "traceId",
+        "correlation_id",
+        "correlationId",
+    ]);
+    if code.is_none() && message.is_none() {
+        return Err("its error schema names no code or message property".into());
+    }
+    let ptr = |f: &Option<String>| f.as_ref().map(|f| format!("{base}/{f}"));
+    let mut t = toml::Table::new();
+    t.insert("id".into(), id.clone().into());
+    t.insert("name".into(), title.into());
+    t.insert(
+        "description".into(),
+        format!(
+            "From the OpenAPI document '{title}' {} (apiscope import --profile)",
+            doc.pointer("/info/version").map(scalar).unwrap_or_default()
+        )
+        .into(),
+    );
+    let hosts: Vec<toml::Value> = doc
+        .get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("url").and_then(Value::as_str))
+        .chain(doc.get("host").and_then(Value::as_str))
+        .filter_map(|u| {
+            let u = if u.contains("://") {
+                u.to_owned()
+            } else {
+                format!("https://{u}")
+            };
+            url::Url::parse(&u).ok()?.host_str().map(str::to_owned)
+        })
+        .filter(|h| h != "localhost" && h != "127.0.0.1" && !h.contains('{'))
+        .map(toml::Value::from)
+        .collect();
+    t.insert("hosts".into(), toml::Value::Array(hosts));
+    // After the built-in formats (10–62) and before `generic` (1000): a
+    // response from the API's own hosts is claimed by host; elsewhere the
+    // documented formats keep theirs.
+    t.insert("priority".into(), 900.into());
+    let cond = |p: &str| {
+        let mut c = toml::Table::new();
+        c.insert("pointer".into(), p.into());
+        toml::Value::Table(c)
+    };
+    let mut all = Vec::new();
+    for p in [ptr(&code), ptr(&message)].into_iter().flatten() {
+        all.push(cond(&p));
+    }
+    let mut present = toml::Table::new();
+    present.insert("all".into(), toml::Value::Array(all.clone()));
+    let documented = code.as_ref().is_some_and(|c| {
+        deref(doc, &props[c])
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| !e.is_empty())
+    });
+    let mut sig = present.clone();
+    if documented {
+        // Only a documented code marks a body as this API's.
+        let mut known = toml::Table::new();
+        known.insert("known_code".into(), true.into());
+        sig.insert(
+            "any".into(),
+            toml::Value::Array(vec![toml::Value::Table(known)]),
+        );
+    }
+    t.insert(
+        "detect".into(),
+        toml::Value::Array(vec![toml::Value::Table(sig)]),
+    );
+    let mut error = toml::Table::new();
+    error.insert("present".into(), toml::Value::Table(present));
+    let list =
+        |p: Option<String>| toml::Value::Array(p.into_iter().map(toml::Value::from).collect());
+    error.insert("code".into(), list(ptr(&code)));
+    error.insert("message".into(), list(ptr(&message)));
+    error.insert("request_id".into(), list(ptr(&request_id)));
+    t.insert("error".into(), toml::Value::Table(error));
+    if !rate_headers.is_empty() {
+        let mut rl = toml::Table::new();
+        rl.insert(
+            "headers".into(),
+            toml::Value::Array(rate_headers.iter().map(|h| h.as_str().into()).collect()),
+        );
+        t.insert("rate_limit".into(), toml::Value::Table(rl));
+    }
+    let mut status = toml::Table::new();
+    for (st, d) in &status_desc {
+        let mut g = toml::Table::new();
+        g.insert("steps".into(), toml::Value::Array(vec![d.as_str().into()]));
+        status.insert(st.clone(), toml::Value::Table(g));
+    }
+    if !status.is_empty() {
+        t.insert("status".into(), toml::Value::Table(status));
+    }
+    // Documented codes: the code property's enum.
+    if let Some(c) = &code {
+        let cs = deref(doc, &props[c]);
+        let descriptions = cs
+            .get("x-enum-descriptions")
+            .or_else(|| cs.get("x-enumDescriptions"))
+            .and_then(Value::as_array);
+        let mut codes = Vec::new();
+        for (i, v) in cs
+            .get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let mut e = toml::Table::new();
+            e.insert("code".into(), scalar(v).into());
+            if let Some(d) = descriptions.and_then(|d| d.get(i)).and_then(Value::as_str) {
+                e.insert("description".into(), d.into());
+                e.insert("steps".into(), toml::Value::Array(vec![d.into()]));
+            }
+            codes.push(toml::Value::Table(e));
+        }
+        if !codes.is_empty() {
+            t.insert("codes".into(), toml::Value::Array(codes));
+        }
+    }
+    let text = format!(
+        "# A decode profile written by `apiscope import --profile` from the OpenAPI\n# document '{title}'. Edit it freely; see the README's \"Teaching apiscope your API\".\n{}",
+        toml::to_string(&t).map_err(|e| e.to_string())?
+    );
+    crate::decode::profile::parse_profile(&text)
+        .map_err(|e| format!("the profile written does not load: {e}"))?;
+    Ok((id, text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
