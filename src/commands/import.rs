@@ -16,7 +16,20 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         || "collection".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
-    let (imported, profile) = read(&args, &path, &shown, &stem)?;
+    // A large input gets a spinner on stderr (hidden when stderr is not a
+    // terminal) while it is read and converted.
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let spinner = (size >= 4 * 1024 * 1024).then(|| {
+        super::spinner(&format!(
+            "importing {shown} ({})",
+            crate::http::human_size(usize::try_from(size).unwrap_or(usize::MAX))
+        ))
+    });
+    let read = read(&args, &path, &shown, &stem);
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let (imported, profile) = read?;
     if imported.requests.is_empty() {
         return Err(Error::Usage(format!(
             "{shown}: read as {}, but it holds no request to import",

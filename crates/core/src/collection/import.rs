@@ -1535,6 +1535,27 @@ mod tests {
     use crate::model::Headers;
 
     #[test]
+    fn postman_v2_0_auth_objects_and_inheritance() {
+        let doc: Value = serde_json::from_str(
+            r#"{"info": {"name": "Old", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"},
+            "auth": {"type": "basic", "basic": {"username": "ann", "password": "pw_FAKE_v20"}},
+            "item": [{"name": "F", "auth": {"type": "apikey", "apikey": {"key": "api_key", "value": "k_FAKE_v20", "in": "query"}},
+              "item": [{"name": "Inner", "request": {"method": "GET", "url": "https://a.example/x"}}]},
+              {"name": "Top", "request": "https://a.example/top"}]}"#,
+        )
+        .unwrap();
+        let out = from_postman(&doc, &[]).unwrap();
+        assert_eq!(out.source, "Postman collection v2.0");
+        assert_eq!(
+            out.requests[0].url,
+            "https://a.example/x?api_key={{api_key}}"
+        );
+        assert_eq!(out.requests[1].headers[0].value, "Basic ann {{password}}");
+        assert_eq!(out.private_env["$shared"]["password"], "pw_FAKE_v20");
+        assert_eq!(out.private_env["$shared"]["api_key"], "k_FAKE_v20");
+    }
+
+    #[test]
     fn credentials_move_to_the_private_env() {
         let mut h = Headers::new();
         h.push("Authorization", "Bearer tok_FAKE_1");
