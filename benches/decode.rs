@@ -100,6 +100,53 @@ fn har(entries: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// An OpenAPI 3.1 document of about `target` bytes: paths with a path
+/// parameter, a required query parameter, a request body schema, error
+/// responses sharing one error schema with an enum of codes.
+fn openapi_doc(target: usize) -> Vec<u8> {
+    let mut paths = serde_json::Map::new();
+    let mut i = 0;
+    let mut size = 0;
+    while size < target {
+        let item = serde_json::json!({
+            "get": {
+                "operationId": format!("getThing{i}"), "tags": [format!("tag{}", i % 40)],
+                "summary": format!("Get thing {i} with a long enough summary to look like a real one"),
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "example": "t_1"}},
+                    {"name": "limit", "in": "query", "required": true, "schema": {"type": "integer", "example": 20}}
+                ],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                }
+            },
+            "post": {
+                "operationId": format!("postThing{i}"),
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "responses": {"default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+            }
+        });
+        size += item.to_string().len() + 20;
+        paths.insert(format!("/things{i}/{{id}}"), item);
+        i += 1;
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "openapi": "3.1.0", "info": {"title": "Big", "version": "1"},
+        "servers": [{"url": "https://big.example/v1"}],
+        "paths": paths,
+        "components": {"schemas": {
+            "Thing": {"type": "object", "required": ["name", "at"], "properties": {
+                "name": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                "tags": {"type": "array", "items": {"type": "string"}}}},
+            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string", "enum": ["NOT_FOUND", "INVALID", "RATE_LIMITED"]},
+                "message": {"type": "string"}, "request_id": {"type": "string"}}}}}
+        }}
+    }))
+    .expect("serialises")
+}
+
 fn main() {
     // `cargo test --benches` runs this binary too; keep that cheap.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -219,6 +266,22 @@ fn main() {
     println!(
         "resolve one request's variables:               {:>6.1} µs",
         t.as_secs_f64() * 1e6 / 5_000.0
+    );
+
+    // A 10 MB OpenAPI document (the size of the largest public specs):
+    // parse, one request per operation, the .http text, and the profile.
+    let spec = openapi_doc(10_000_000);
+    let t = best_of(3, || {
+        let doc: serde_json::Value = serde_json::from_slice(&spec).expect("JSON");
+        let imported = apiscope::collection::openapi::from_openapi(&doc).expect("imports");
+        let text = imported.http_text();
+        let profile = apiscope::collection::openapi::profile(&doc).expect("profile");
+        (imported.requests.len(), text.len(), profile.1.len())
+    });
+    println!(
+        "import a {:.1} MB OpenAPI document (+ --profile):  {:>6.1} ms",
+        spec.len() as f64 / 1e6,
+        t.as_secs_f64() * 1e3
     );
 
     let har = har(10_000);

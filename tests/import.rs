@@ -546,3 +546,40 @@ fn an_openapi_profile_teaches_decode_the_apis_errors() {
     let steps = d["troubleshooting"].to_string();
     assert!(steps.contains("restore it from the trash"), "{steps}");
 }
+
+#[test]
+fn bad_exports_are_one_line_or_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // A truncated export: the line, nothing written.
+    let cut = &POSTMAN[..POSTMAN.len() / 2];
+    std::fs::write(dir.path().join("cut.json"), cut).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "cut.json"], b"");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cut.json:") && run.stderr.contains("not valid JSON"),
+        "{}",
+        run.stderr
+    );
+    // A schema that refers to itself ten times over, and a $ref to nowhere:
+    // imported within the node budget, the dangling reference listed.
+    let props: Vec<String> = (0..10)
+        .map(|i| format!("\"p{i}\": {{\"$ref\": \"#/components/schemas/Node\"}}"))
+        .collect();
+    let doc = format!(
+        r##"{{"openapi": "3.0.0", "info": {{"title": "Loop"}}, "paths": {{"/n": {{"post": {{"operationId": "n",
+          "requestBody": {{"content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/Node"}}}}}}}},
+          "responses": {{"400": {{"description": "bad", "content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/Missing"}}}}}}}}}}}}}}}},
+          "components": {{"schemas": {{"Node": {{"type": "object", "properties": {{{}}}}}}}}}}}"##,
+        props.join(", ")
+    );
+    std::fs::write(dir.path().join("loop.json"), doc).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "loop.json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("$ref #/components/schemas/Missing points nowhere"),
+        "{}",
+        run.stderr
+    );
+}

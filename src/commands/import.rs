@@ -143,6 +143,8 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         crate::report::sanitize(&dir.join(&http_name).display().to_string(), false)
     ));
     eprintln!("{}", crate::report::sanitize(&summary, true));
+    // Thousands of requests are not worth freeing one by one at exit.
+    std::mem::forget(imported);
     Ok(Outcome::Ok)
 }
 
@@ -170,29 +172,26 @@ fn file_name(name: &str) -> String {
 type Read = (Imported, Option<(String, String)>);
 
 fn read(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Read> {
-    let imported = read_import(args, path, shown, stem)?;
-    if !args.profile {
-        return Ok((imported, None));
-    }
-    if !imported.source.starts_with("OpenAPI") && !imported.source.starts_with("Swagger") {
+    let mut profile = None;
+    let imported = read_import(args, path, shown, stem, &mut profile)?;
+    if args.profile && profile.is_none() {
         return Err(Error::Usage(format!(
             "--profile reads an OpenAPI or Swagger document; {shown} is {}",
             import::a(&imported.source)
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
-    let lower = args.file.to_ascii_lowercase();
-    let doc: serde_json::Value = if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-        serde_norway::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: {e}")))?
-    } else {
-        serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{shown}: {e}")))?
-    };
-    let profile = crate::collection::openapi::profile(&doc)
-        .map_err(|e| Error::Usage(format!("{shown}: no profile written: {e}")))?;
-    Ok((imported, Some(profile)))
+    Ok((imported, profile))
 }
 
-fn read_import(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Result<Imported> {
+/// Reads and converts the input; with `--profile` and an OpenAPI document,
+/// `profile` gets the decode profile (from the same parsed document).
+fn read_import(
+    args: &ImportArgs,
+    path: &Path,
+    shown: &str,
+    stem: &str,
+    profile: &mut Option<(String, String)>,
+) -> Result<Imported> {
     // A Bruno collection is a folder (bruno.json beside its .bru files).
     if path.is_dir() || args.from.as_deref() == Some("bruno") {
         let dir = if path.is_dir() {
@@ -216,7 +215,17 @@ fn read_import(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Resul
             })?,
         )
     } else {
-        serde_json::from_str(&text).ok()
+        match serde_json::from_str(&text) {
+            Ok(v) => Some(v),
+            // JSON that does not parse (a truncated export) says where.
+            Err(e) if text.trim_start().starts_with(['{', '[']) => {
+                return Err(Error::Usage(format!(
+                    "{shown}:{}: not valid JSON ({e}); nothing was written",
+                    e.line()
+                )));
+            }
+            Err(_) => None,
+        }
     };
     let from = match args.from.as_deref() {
         Some(f) => f.to_owned(),
@@ -264,8 +273,18 @@ fn read_import(args: &ImportArgs, path: &Path, shown: &str, stem: &str) -> Resul
             let doc = json.ok_or_else(|| {
                 Error::Usage(format!("{shown}: an OpenAPI document is JSON or YAML (.yaml / .yml), and this is neither"))
             })?;
-            crate::collection::openapi::from_openapi(&doc)
-                .map_err(|e| Error::Usage(format!("{shown}: {e}")))
+            let imported = crate::collection::openapi::from_openapi(&doc)
+                .map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
+            if args.profile {
+                *profile = Some(
+                    crate::collection::openapi::profile(&doc)
+                        .map_err(|e| Error::Usage(format!("{shown}: no profile written: {e}")))?,
+                );
+            }
+            // A big document's tree is not worth freeing one node at a
+            // time just before the process exits.
+            std::mem::forget(doc);
+            Ok(imported)
         }
         "har" | "curl" | "session" => {
             let exchanges = crate::input::read_any(&path.to_string_lossy())?;

@@ -170,7 +170,7 @@ pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) 
         private: &mut private,
         by_value: BTreeMap::new(),
     };
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, r) in requests.iter().enumerate() {
         let Some(raw_url) = r.url.as_deref().filter(|u| !u.is_empty()) else {
             out.skipped.push(format!("entry {}: no URL", i + 1));
@@ -221,7 +221,7 @@ pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) 
             rname = format!("{base}_{n}");
             n += 1;
         }
-        names.push(rname.clone());
+        names.insert(rname.clone());
         out.requests.push(HttpRequest {
             name: Some(rname),
             title: Some(format!("{} {}", i + 1, crate::redact::url(raw_url))),
@@ -461,7 +461,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
         private: &mut private,
         by_value: BTreeMap::new(),
     };
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     let root_auth = doc.get("auth");
     walk_items(
         doc.get("item")
@@ -500,7 +500,7 @@ fn walk_items(
     auth: Option<&Value>,
     out: &mut Imported,
     vault: &mut Vault<'_>,
-    names: &mut Vec<String>,
+    names: &mut std::collections::HashSet<String>,
 ) {
     for item in items {
         let name = item
@@ -537,6 +537,12 @@ fn walk_items(
         }
         if let Some(children) = item.get("item").and_then(Value::as_array) {
             out.folders += 1;
+            if here.len() > 32 {
+                out.skipped.push(format!(
+                    "{where_}: folders nested deeper than 32 are not carried over"
+                ));
+                continue;
+            }
             walk_items(children, &here, auth, out, vault, names);
             continue;
         }
@@ -551,7 +557,7 @@ fn walk_items(
                 rname = format!("{base}_{n}");
                 n += 1;
             }
-            names.push(rname.clone());
+            names.insert(rname.clone());
             let comments = req
                 .get("description")
                 .or_else(|| item.get("description"))
@@ -996,7 +1002,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
         private: &mut private,
         by_value: BTreeMap::new(),
     };
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for r in resources.iter().filter(|r| ty(r) == "request") {
         // The folder path, from the request up to the workspace.
         let mut path = Vec::new();
@@ -1189,7 +1195,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
             n = format!("{base}_{k}");
             k += 1;
         }
-        names.push(n.clone());
+        names.insert(n.clone());
         out.requests.push(HttpRequest {
             name: Some(n),
             title: Some(where_.replace(['\n', '\r'], " ")),
@@ -1276,7 +1282,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
     let mut public = Envs::new();
     let mut requests: Vec<(String, i64, HttpRequest)> = Vec::new();
     let mut folders = std::collections::BTreeSet::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (rel, text) in files {
         let blocks = bru_blocks(text);
         let block = |name: &str| {
@@ -1492,7 +1498,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             n = format!("{base}_{k}");
             k += 1;
         }
-        names.push(n.clone());
+        names.insert(n.clone());
         requests.push((
             dir,
             seq,

@@ -134,20 +134,19 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
     .unwrap_or_default();
     let mut private = Envs::new();
     let mut file_vars: Vec<(String, String)> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut with_tag: Vec<(String, HttpRequest)> = Vec::new();
+    let no_paths = Map::new();
     let paths = doc
         .get("paths")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    for (path, item) in &paths {
+        .unwrap_or(&no_paths);
+    for (path, item) in paths {
         let item = deref(doc, item);
-        let shared_params: Vec<Value> = item
+        let shared_params: &[Value] = item
             .get("parameters")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+            .map_or(&[], Vec::as_slice);
         for m in METHODS {
             let Some(op) = item.get(*m) else { continue };
             let op_id = op.get("operationId").and_then(Value::as_str);
@@ -158,7 +157,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                 rname = format!("{base}_{n}");
                 n += 1;
             }
-            names.push(rname.clone());
+            names.insert(rname.clone());
             let tag = op
                 .get("tags")
                 .and_then(Value::as_array)
@@ -175,8 +174,8 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
             let mut headers: Vec<Header> = Vec::new();
             let mut query: Vec<String> = Vec::new();
             let mut form: Vec<String> = Vec::new();
-            let mut body_schema: Option<Value> = None;
-            let params: Vec<Value> = shared_params
+            let mut body_schema: Option<&Value> = None;
+            let params: Vec<&Value> = shared_params
                 .iter()
                 .chain(
                     op.get("parameters")
@@ -184,9 +183,9 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                         .into_iter()
                         .flatten(),
                 )
-                .map(|p| deref(doc, p).clone())
+                .map(|p| deref(doc, p))
                 .collect();
-            for p in &params {
+            for p in params {
                 let Some(pname) = p.get("name").and_then(Value::as_str) else {
                     continue;
                 };
@@ -218,7 +217,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                         });
                         define(&mut file_vars, &var, example);
                     }
-                    "body" => body_schema = p.get("schema").cloned(),
+                    "body" => body_schema = p.get("schema"),
                     "formData" if required => form.push(format!("{pname}={{{{{var}}}}}")),
                     _ => {}
                 }
@@ -324,7 +323,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                         value: ct.to_owned(),
                         line: 0,
                     });
-                    let v = example_of(doc, &schema, 0);
+                    let v = example_of(doc, schema, 0);
                     body = Body::Text(serde_json::to_string_pretty(&v).unwrap_or_default());
                 } else if !form.is_empty() {
                     headers.push(Header {
@@ -409,6 +408,13 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
             ));
         }
     }
+    // References that point nowhere (or out of the document) are listed.
+    let mut broken = Vec::new();
+    walk_refs(doc, doc, &mut Vec::new(), &mut broken, 0);
+    for (at, r) in broken.into_iter().take(20) {
+        out.skipped
+            .push(format!("{at}: $ref {r} points nowhere in the document"));
+    }
     // Grouped by tag, in the document's order within a tag.
     let mut tags: Vec<String> = Vec::new();
     for (t, _) in &with_tag {
@@ -446,6 +452,50 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
         ));
     }
     Ok(out)
+}
+
+/// Every `$ref` that does not resolve: (JSON pointer of the `$ref`, target).
+/// The pointer is only spelled out for a broken one.
+fn walk_refs(
+    doc: &Value,
+    v: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) {
+    if depth > 64 || out.len() >= 20 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref")
+                && (!r.starts_with('#') || doc.pointer(&r[1..]).is_none())
+            {
+                let at: String = path
+                    .iter()
+                    .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+                    .collect();
+                out.push((format!("{at}/$ref"), r.clone()));
+            }
+            for (k, child) in m {
+                if matches!(child, Value::Object(_) | Value::Array(_)) {
+                    path.push(k.clone());
+                    walk_refs(doc, child, path, out, depth + 1);
+                    path.pop();
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                if matches!(child, Value::Object(_) | Value::Array(_)) {
+                    path.push(i.to_string());
+                    walk_refs(doc, child, path, out, depth + 1);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Adds a file variable once (with its example, else left for the user to
@@ -500,10 +550,24 @@ fn slug_var(s: &str) -> String {
 /// (all when none is marked) with typed placeholders; `$ref`, `allOf`,
 /// `oneOf` / `anyOf` (the first) followed; bounded in depth.
 pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
+    let budget = std::cell::Cell::new(5_000usize);
+    example_within(doc, schema, depth, &budget)
+}
+
+/// [`example_of`] with a budget of schema nodes: a schema that refers to
+/// itself many times over (`A` with ten properties of type `A`) stops at
+/// the budget instead of growing exponentially.
+fn example_within(
+    doc: &Value,
+    schema: &Value,
+    depth: usize,
+    budget: &std::cell::Cell<usize>,
+) -> Value {
     let s = deref(doc, schema);
-    if depth > 8 {
+    if depth > 8 || budget.get() == 0 {
         return Value::Null;
     }
+    budget.set(budget.get() - 1);
     if let Some(e) = s.get("example") {
         return e.clone();
     }
@@ -527,7 +591,7 @@ pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
     if let Some(all) = s.get("allOf").and_then(Value::as_array) {
         let mut merged = Map::new();
         for part in all {
-            if let Value::Object(o) = example_of(doc, part, depth + 1) {
+            if let Value::Object(o) = example_within(doc, part, depth + 1, budget) {
                 merged.extend(o);
             }
         }
@@ -539,7 +603,7 @@ pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
         .and_then(Value::as_array)
         .and_then(|a| a.first())
     {
-        return example_of(doc, first, depth + 1);
+        return example_within(doc, first, depth + 1, budget);
     }
     let ty = match s.get("type") {
         Some(Value::String(t)) => t.clone(),
@@ -567,7 +631,7 @@ pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
             let mut o = Map::new();
             for (k, v) in &props {
                 if required.is_empty() || required.contains(&k.as_str()) {
-                    o.insert(k.clone(), example_of(doc, v, depth + 1));
+                    o.insert(k.clone(), example_within(doc, v, depth + 1, budget));
                 }
             }
             Value::Object(o)
@@ -612,7 +676,9 @@ pub fn profile(doc: &Value) -> Result<(String, String), String> {
     let id = slug(title);
     let id = if id.is_empty() { "api".to_owned() } else { id };
     // Error schemas by frequency; per-status descriptions; rate headers.
-    let mut schemas: Vec<(Value, usize)> = Vec::new();
+    // Counted by place in the document: a shared component is one place.
+    let mut schemas: Vec<(&Value, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<*const Value, usize> = Default::default();
     let mut status_desc: std::collections::BTreeMap<String, String> = Default::default();
     let mut rate_headers: Vec<String> = Vec::new();
     for item in doc
@@ -661,25 +727,28 @@ pub fn profile(doc: &Value) -> Result<(String, String), String> {
                         .or_insert_with(|| d.trim().to_owned());
                 }
                 let schema = if swagger2 {
-                    resp.get("schema").cloned()
+                    resp.get("schema")
                 } else {
                     resp.get("content")
                         .and_then(Value::as_object)
                         .and_then(|c| c.iter().find(|(k, _)| k.contains("json")).map(|(_, v)| v))
-                        .and_then(|mt| mt.get("schema").cloned())
+                        .and_then(|mt| mt.get("schema"))
                 };
                 if let Some(sc) = schema {
-                    let sc = deref(doc, &sc).clone();
-                    match schemas.iter_mut().find(|(x, _)| *x == sc) {
-                        Some((_, n)) => *n += 1,
-                        None => schemas.push((sc, 1)),
+                    let sc = deref(doc, sc);
+                    match seen.get(&std::ptr::from_ref(sc)) {
+                        Some(&k) => schemas[k].1 += 1,
+                        None => {
+                            seen.insert(std::ptr::from_ref(sc), schemas.len());
+                            schemas.push((sc, 1));
+                        }
                     }
                 }
             }
         }
     }
     schemas.sort_by_key(|s| std::cmp::Reverse(s.1));
-    let schema = schemas.first().map(|(s, _)| s.clone()).ok_or(
+    let schema = schemas.first().map(|(s, _)| (*s).clone()).ok_or(
         "the document declares no JSON schema for its error responses (4xx, 5xx, default)",
     )?;
     // Where the error object sits: `{error: {…}}`, `{errors: [{…}]}` or the body.
