@@ -205,7 +205,7 @@ fn a_postman_collection_keeps_folders_auth_and_bodies() {
             "search",
             "post /graphql ",
             "x-api-key: key_fake_env_secret",
-            "\"query\": \"{ boards { id } }\"",
+            "\"query\":\"{ boards { id } }\"",
         ),
     ] {
         let before = server.requests().len();
@@ -582,4 +582,26 @@ fn bad_exports_are_one_line_or_bounded() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_collection_of_100000_items_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<serde_json::Value> = (0..100_000)
+        .map(|i| {
+            serde_json::json!({"name": format!("Request {i}"),
+                "request": {"method": "GET", "url": format!("https://a.example/items/{i}")}})
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "info": {"name": "Huge", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": items
+    });
+    std::fs::write(dir.path().join("huge.json"), doc.to_string()).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "huge.json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("imported 100000 request(s)"), "{}", run.stderr);
+    let http = std::fs::read_to_string(dir.path().join("huge/huge.http")).unwrap();
+    assert_eq!(http.matches("\n###").count(), 100_000);
+    assert!(http.contains("# @name request_99999"), "names stay unique");
 }

@@ -98,6 +98,9 @@ struct Vault<'a> {
     env: String,
     private: &'a mut Envs,
     by_value: BTreeMap<String, String>,
+    /// Names the collection already uses (its variables, its
+    /// environments'): a moved secret never takes one of them.
+    reserved: std::collections::HashSet<String>,
 }
 
 impl Vault<'_> {
@@ -111,7 +114,7 @@ impl Vault<'_> {
         let vars = self.private.entry(self.env.clone()).or_default();
         let mut name = base.clone();
         let mut n = 2;
-        while vars.contains_key(&name) {
+        while vars.contains_key(&name) || self.reserved.contains(&name) {
             name = format!("{base}_{n}");
             n += 1;
         }
@@ -169,6 +172,7 @@ pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) 
         env: env.to_owned(),
         private: &mut private,
         by_value: BTreeMap::new(),
+        reserved: std::collections::HashSet::new(),
     };
     let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, r) in requests.iter().enumerate() {
@@ -456,10 +460,17 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
                 .insert(k.to_owned(), val);
         }
     }
+    let reserved = public
+        .values()
+        .chain(private.values())
+        .flat_map(|vars| vars.keys().cloned())
+        .chain(out.variables.iter().map(|(k, _)| k.clone()))
+        .collect();
     let mut vault = Vault {
         env: "$shared".into(),
         private: &mut private,
         by_value: BTreeMap::new(),
+        reserved,
     };
     let mut names = std::collections::HashSet::new();
     let root_auth = doc.get("auth");
@@ -848,7 +859,8 @@ fn postman_body(
                         .file_name()
                         .map(|f| f.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    text.push_str(&format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{file}\"\n\n< {src}\n"));
+                    let ty = crate::multipart::guess_type(&file);
+                    text.push_str(&format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{file}\"\nContent-Type: {ty}\n\n< {src}\n"));
                     if src.is_empty() {
                         out.skipped.push(format!(
                             "{where_}: the file of form field '{k}' is not named"
@@ -886,7 +898,8 @@ fn postman_body(
                 .unwrap_or_default();
             let vars: Value = serde_json::from_str(&vars).unwrap_or(Value::Object(Map::new()));
             let doc = serde_json::json!({"query": query, "variables": vars});
-            Body::Text(serde_json::to_string_pretty(&doc).unwrap_or_default())
+            // Compact, as Postman and newman send it.
+            Body::Text(serde_json::to_string(&doc).unwrap_or_default())
         }
         "" => Body::None,
         other => {
@@ -997,10 +1010,16 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
                 .insert(k.clone(), scalar(v));
         }
     }
+    let reserved = public
+        .values()
+        .chain(private.values())
+        .flat_map(|vars| vars.keys().cloned())
+        .collect();
     let mut vault = Vault {
         env: "$shared".into(),
         private: &mut private,
         by_value: BTreeMap::new(),
+        reserved,
     };
     let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for r in resources.iter().filter(|r| ty(r) == "request") {
