@@ -600,7 +600,11 @@ fn a_collection_of_100000_items_imports() {
     std::fs::write(dir.path().join("huge.json"), doc.to_string()).unwrap();
     let run = apiscope_in(dir.path(), &["import", "huge.json"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("imported 100000 request(s)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("imported 100000 request(s)"),
+        "{}",
+        run.stderr
+    );
     let http = std::fs::read_to_string(dir.path().join("huge/huge.http")).unwrap();
     assert_eq!(http.matches("\n###").count(), 100_000);
     assert!(http.contains("# @name request_99999"), "names stay unique");
