@@ -124,6 +124,18 @@ impl Vault<'_> {
     }
 }
 
+/// `base`, or `base_2`, `base_3`… when it is taken; the name is then taken.
+pub(super) fn unique(names: &mut std::collections::HashSet<String>, base: String) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while names.contains(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    names.insert(name.clone());
+    name
+}
+
 /// `X-Api-Key` → `x_api_key`.
 fn var_name(hint: &str) -> String {
     let mut s: String = hint
@@ -218,14 +230,7 @@ pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) 
                 }
             }
         };
-        let mut rname = request_name(&r.method, raw_url);
-        let base = rname.clone();
-        let mut n = 2;
-        while names.contains(&rname) {
-            rname = format!("{base}_{n}");
-            n += 1;
-        }
-        names.insert(rname.clone());
+        let rname = unique(&mut names, request_name(&r.method, raw_url));
         out.requests.push(HttpRequest {
             name: Some(rname),
             title: Some(format!("{} {}", i + 1, crate::redact::url(raw_url))),
@@ -497,7 +502,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
     Ok(out)
 }
 
-fn scalar(v: &Value) -> String {
+pub(super) fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -561,14 +566,7 @@ fn walk_items(
             continue;
         };
         if let Some(r) = postman_request(req, &where_, auth, out, vault) {
-            let mut rname = var_name(&name);
-            let base = rname.clone();
-            let mut n = 2;
-            while names.contains(&rname) {
-                rname = format!("{base}_{n}");
-                n += 1;
-            }
-            names.insert(rname.clone());
+            let rname = unique(names, var_name(&name));
             let comments = req
                 .get("description")
                 .or_else(|| item.get("description"))
@@ -1207,14 +1205,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
             }
             _ => Body::None,
         };
-        let mut n = var_name(&rname);
-        let base = n.clone();
-        let mut k = 2;
-        while names.contains(&n) {
-            n = format!("{base}_{k}");
-            k += 1;
-        }
-        names.insert(n.clone());
+        let n = unique(&mut names, var_name(&rname));
         out.requests.push(HttpRequest {
             name: Some(n),
             title: Some(where_.replace(['\n', '\r'], " ")),
@@ -1510,14 +1501,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                     .push(format!("{where_}: its {tag} block is not run"));
             }
         }
-        let mut n = var_name(&title);
-        let base = n.clone();
-        let mut k = 2;
-        while names.contains(&n) {
-            n = format!("{base}_{k}");
-            k += 1;
-        }
-        names.insert(n.clone());
+        let n = unique(&mut names, var_name(&title));
         requests.push((
             dir,
             seq,

@@ -5,7 +5,7 @@
 //! `servers` as environments; security schemes as headers or query
 //! parameters whose `{{variable}}` waits in the private env file.
 
-use super::import::{Envs, Imported};
+use super::import::{Envs, Imported, scalar};
 use super::{Body, Header, HttpRequest};
 use serde_json::{Map, Value};
 
@@ -150,14 +150,10 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
         for m in METHODS {
             let Some(op) = item.get(*m) else { continue };
             let op_id = op.get("operationId").and_then(Value::as_str);
-            let mut rname = slug_var(&op_id.map_or_else(|| format!("{m}_{path}"), str::to_owned));
-            let base = rname.clone();
-            let mut n = 2;
-            while names.contains(&rname) {
-                rname = format!("{base}_{n}");
-                n += 1;
-            }
-            names.insert(rname.clone());
+            let rname = super::import::unique(
+                &mut names,
+                slug_var(&op_id.map_or_else(|| format!("{m}_{path}"), str::to_owned)),
+            );
             let tag = op
                 .get("tags")
                 .and_then(Value::as_array)
@@ -505,14 +501,6 @@ fn define(vars: &mut Vec<(String, String)>, name: &str, example: Option<String>)
         && !vars.iter().any(|(k, _)| k == name)
     {
         vars.push((name.to_owned(), e));
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     }
 }
 
