@@ -141,12 +141,13 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         " apiscope ",
         theme.accent.add_modifier(Modifier::REVERSED),
     )];
-    if let Some(b) = &app.banner {
-        spans.push(Span::styled(format!(" {b} "), theme.dim));
-    }
+    // The environment first: on a narrow screen the banner is what is cut.
     if let Some(c) = &app.collection {
         let env = c.env.as_deref().unwrap_or("none");
         spans.push(Span::styled(format!(" env: {env} (E) "), theme.accent));
+    }
+    if let Some(b) = &app.banner {
+        spans.push(Span::styled(format!(" {b} "), theme.dim));
     }
     if let Some(flight) = &app.in_flight {
         let elapsed = app.now.saturating_duration_since(flight.started);
