@@ -341,6 +341,7 @@ fn http_request() -> impl Strategy<Value = apiscope_core::collection::HttpReques
                 handler_line: None,
                 output: output.map(|(f, o)| (format!("./{f}"), o)),
                 span: 0..0,
+                layout: Default::default(),
             },
         )
 }
@@ -378,6 +379,55 @@ proptest! {
             prop_assert_eq!(&got.output, &want.output);
             // Every request's span is its own block of the text.
             prop_assert!(text[got.span.clone()].contains(&got.method));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// Editing one request of a file and saving it: that request reads back
+    /// as edited, and every byte before and after it is as it was.
+    #[test]
+    fn http_edits_touch_only_their_request(
+        reqs in prop::collection::vec(http_request(), 1..5),
+        new in http_request(),
+        pick in any::<prop::sample::Index>(),
+        crlf in any::<bool>(),
+    ) {
+        use apiscope_core::collection::{parse, Body};
+        let mut text: String = reqs.iter().map(apiscope_core::collection::render).collect::<Vec<_>>().join("\n");
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        let path = std::path::Path::new("p.http");
+        let file = parse(path, &text).unwrap();
+        let k = pick.index(file.requests.len());
+        let old = &file.requests[k];
+        let out = file.replace(k, &new);
+        let back = parse(path, &out).unwrap();
+        prop_assert_eq!(back.requests.len(), reqs.len());
+        let got = &back.requests[k];
+        prop_assert_eq!(&got.name, &new.name);
+        prop_assert_eq!(&got.title, &new.title);
+        prop_assert_eq!(&got.method, &new.method);
+        prop_assert_eq!(&got.url, &new.url);
+        prop_assert_eq!(&got.version, &new.version);
+        let gh: Vec<(&str, &str)> = got.headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        let wh: Vec<(&str, &str)> = new.headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        prop_assert_eq!(gh, wh);
+        let body = match &got.body {
+            Body::Text(t) => Body::Text(t.replace("\r\n", "\n")),
+            b => b.clone(),
+        };
+        prop_assert_eq!(&body, &new.body);
+        // Comments and the output redirect are the old request's.
+        prop_assert_eq!(&got.comments, &old.comments);
+        prop_assert_eq!(&got.output, &old.output);
+        prop_assert_eq!(&out[..old.layout.own_start], &text[..old.layout.own_start]);
+        prop_assert!(out.ends_with(&text[old.span.end..]));
+        if crlf {
+            prop_assert!(!out.replace("\r\n", "").contains('\n'));
         }
     }
 }

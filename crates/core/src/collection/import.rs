@@ -174,19 +174,39 @@ fn request_name(method: &str, url: &str) -> String {
 /// Requests read from a HAR, a curl file or a session: one per entry, in
 /// order, credentials moved to the private env file under `env`.
 pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) -> Imported {
+    add_requests(name, source, requests, env, Envs::new(), Default::default())
+}
+
+/// Requests to add to an existing collection: like [`from_requests`], with
+/// the private env file's current contents (`private`: a secret already
+/// there keeps its variable, a new one never takes a name in use) and the
+/// names the file's requests and variables already have (`taken`). The
+/// private env of the result is the whole file to write back.
+pub fn add_requests(
+    name: &str,
+    source: &str,
+    requests: &[Request],
+    env: &str,
+    private: Envs,
+    taken: std::collections::HashSet<String>,
+) -> Imported {
     let mut out = Imported {
         name: name.to_owned(),
         source: source.to_owned(),
         ..Imported::default()
     };
-    let mut private = Envs::new();
+    let mut private = private;
+    let by_value: BTreeMap<String, String> = private
+        .get(env)
+        .map(|vars| vars.iter().map(|(k, v)| (v.clone(), k.clone())).collect())
+        .unwrap_or_default();
     let mut vault = Vault {
         env: env.to_owned(),
         private: &mut private,
-        by_value: BTreeMap::new(),
-        reserved: std::collections::HashSet::new(),
+        by_value,
+        reserved: taken.clone(),
     };
-    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut names = taken;
     for (i, r) in requests.iter().enumerate() {
         let Some(raw_url) = r.url.as_deref().filter(|u| !u.is_empty()) else {
             out.skipped.push(format!("entry {}: no URL", i + 1));
@@ -245,6 +265,7 @@ pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) 
             handler_line: None,
             output: None,
             span: 0..0,
+            layout: Default::default(),
         });
     }
     out.private_env = private;
@@ -757,6 +778,7 @@ fn postman_request(
         handler_line: None,
         output: None,
         span: 0..0,
+        layout: Default::default(),
     })
 }
 
@@ -1228,6 +1250,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
             handler_line: None,
             output: None,
             span: 0..0,
+            layout: Default::default(),
         });
     }
     out.folders = resources
@@ -1519,6 +1542,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 handler_line: None,
                 output: None,
                 span: 0..0,
+                layout: Default::default(),
             },
         ));
     }

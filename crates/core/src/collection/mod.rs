@@ -44,6 +44,9 @@ pub struct HttpFile {
     pub variables: Vec<FileVar>,
     /// The requests, in order.
     pub requests: Vec<HttpRequest>,
+    /// Blocks that did not parse (only from [`parse_lenient`]): such a
+    /// file is never written back.
+    pub problems: Vec<CollectionError>,
 }
 
 /// `@name = value`.
@@ -89,6 +92,35 @@ pub struct HttpRequest {
     /// The request's block in the file's text (from its `###` line, or the
     /// start of the file, to the next `###`).
     pub span: Range<usize>,
+    /// Where its parts are in the file's text, for saving an edit back
+    /// (empty for a request not read from a file).
+    pub layout: Layout,
+}
+
+/// Byte ranges of a parsed request's parts in its file's text: an edit
+/// rewrites only the parts that changed ([`HttpFile::replace`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    /// The request's own text, to the end of its span: from its `###`
+    /// line, or in the first block from the first line after the file
+    /// variables.
+    pub own_start: usize,
+    /// The `###` line (without its line ending), when it has one.
+    pub separator: Option<Range<usize>>,
+    /// The `@name` directive's line (with its line ending) and the name's
+    /// range in it.
+    pub name: Option<(Range<usize>, Range<usize>)>,
+    /// The request line and its query continuation lines (without the
+    /// last line ending).
+    pub head: Range<usize>,
+    /// The header lines (with comments between them and their line
+    /// endings); an empty range where headers would go when it has none.
+    pub headers: Range<usize>,
+    /// The body as written (without its last line ending); an empty range
+    /// where a body would go when it has none.
+    pub body: Range<usize>,
+    /// Whether a blank line ends the headers.
+    pub blank: bool,
 }
 
 /// A header line.
@@ -147,6 +179,26 @@ const METHODS: &[&str] = &[
 ];
 
 impl HttpRequest {
+    /// A request with only a method and a URL.
+    pub fn new(method: &str, url: &str) -> HttpRequest {
+        HttpRequest {
+            name: None,
+            title: None,
+            comments: Vec::new(),
+            line: 0,
+            method: method.to_owned(),
+            url: url.to_owned(),
+            version: None,
+            headers: Vec::new(),
+            body: Body::None,
+            body_line: None,
+            handler_line: None,
+            output: None,
+            span: 0..0,
+            layout: Layout::default(),
+        }
+    }
+
     /// The name a user picks it by: `@name`, else the title, else
     /// `METHOD URL`.
     pub fn label(&self) -> String {
@@ -166,6 +218,17 @@ impl HttpFile {
             message: format!("cannot read: {e}"),
         })?;
         parse(path, &text)
+    }
+
+    /// Reads a `.http` file keeping what parses ([`parse_lenient`]); only
+    /// a file that cannot be read is an error.
+    pub fn read_lenient(path: &Path) -> Result<HttpFile, CollectionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CollectionError {
+            file: path.to_owned(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Ok(parse_lenient(path, &text))
     }
 
     /// The file's text with every request as it is now: an untouched
@@ -205,6 +268,196 @@ impl HttpFile {
         })
     }
 
+    /// The line ending the file uses (`\r\n` when its first line ends so).
+    pub fn newline(&self) -> &'static str {
+        match self.text.find('\n') {
+            Some(i) if i > 0 && self.text.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        }
+    }
+
+    /// The text with request `index` changed to `new`: only the parts that
+    /// differ (title, name, request line, headers, body) are rewritten;
+    /// every other byte of the file — comments, spacing, handlers, the
+    /// other requests — stays as it was. Comments are not edited here.
+    pub fn replace(&self, index: usize, new: &HttpRequest) -> String {
+        let Some(old) = self.requests.get(index) else {
+            return self.text.clone();
+        };
+        let nl = self.newline();
+        let lay = &old.layout;
+        let text = &self.text;
+        let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+        if new.title != old.title {
+            let line = match &new.title {
+                Some(t) => format!("### {t}"),
+                None => "###".to_owned(),
+            };
+            match &lay.separator {
+                Some(r) => edits.push((r.clone(), line)),
+                None if new.title.is_some() => {
+                    edits.push((lay.own_start..lay.own_start, format!("{line}{nl}")));
+                }
+                None => {}
+            }
+        }
+        if new.name != old.name {
+            match (&lay.name, &new.name) {
+                (Some((_, at)), Some(n)) => edits.push((at.clone(), n.clone())),
+                (Some((line, _)), None) => edits.push((line.clone(), String::new())),
+                (None, Some(n)) => {
+                    edits.push((lay.head.start..lay.head.start, format!("# @name {n}{nl}")));
+                }
+                (None, None) => {}
+            }
+        }
+        if (&new.method, &new.url, &new.version) != (&old.method, &old.url, &old.version) {
+            let mut line = format!("{} {}", new.method, new.url);
+            if let Some(v) = &new.version {
+                line.push(' ');
+                line.push_str(v);
+            }
+            edits.push((lay.head.clone(), line));
+        }
+        let pairs = |r: &HttpRequest| -> Vec<(String, String)> {
+            r.headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect()
+        };
+        // Where the head's line ends: new lines go after it.
+        let ends_line = |at: usize| at == 0 || text[..at].ends_with('\n');
+        let headers_changed = pairs(new) != pairs(old);
+        if headers_changed {
+            let mut block = String::new();
+            if !ends_line(lay.headers.start) {
+                block.push_str(nl);
+            }
+            // Comments between the headers are kept, before them.
+            for l in text[lay.headers.clone()].lines() {
+                if is_comment(l) {
+                    block.push_str(l.trim_end_matches('\r'));
+                    block.push_str(nl);
+                }
+            }
+            for h in &new.headers {
+                block.push_str(&h.name);
+                block.push_str(": ");
+                block.push_str(&h.value);
+                block.push_str(nl);
+            }
+            edits.push((lay.headers.clone(), block));
+        }
+        if new.body != old.body {
+            let written = match &new.body {
+                Body::None => None,
+                Body::Text(t) => Some(t.replace("\r\n", "\n").replace('\n', nl)),
+                Body::File { path, substitute } => {
+                    Some(format!("{} {path}", if *substitute { "<@" } else { "<" }))
+                }
+            };
+            match (written, lay.body.is_empty()) {
+                (None, false) => {
+                    // The body and its line ending.
+                    let mut end = lay.body.end;
+                    if text[end..].starts_with("\r\n") {
+                        end += 2;
+                    } else if text[end..].starts_with('\n') {
+                        end += 1;
+                    }
+                    edits.push((lay.body.start..end, String::new()));
+                }
+                (None, true) => {}
+                (Some(w), false) => edits.push((lay.body.clone(), w)),
+                (Some(w), true) if lay.blank => {
+                    let lead = if ends_line(lay.body.start) { "" } else { nl };
+                    let tail = if lay.body.start == old.span.end && old.span.end < text.len() {
+                        nl // a blank line before the next request's `###`
+                    } else {
+                        ""
+                    };
+                    edits.push((lay.body.clone(), format!("{lead}{w}{nl}{tail}")));
+                }
+                (Some(w), true) => {
+                    let at = lay.headers.end;
+                    // (Rewritten headers end their line.)
+                    let lead = if headers_changed || ends_line(at) {
+                        ""
+                    } else {
+                        nl
+                    };
+                    let tail = if at == old.span.end && old.span.end < text.len() {
+                        nl
+                    } else {
+                        ""
+                    };
+                    edits.push((at..at, format!("{lead}{nl}{w}{nl}{tail}")));
+                }
+            }
+        }
+        apply(text, edits)
+    }
+
+    /// The text without request `index` (its own lines: the file
+    /// variables before the first request stay).
+    pub fn remove(&self, index: usize) -> String {
+        let Some(r) = self.requests.get(index) else {
+            return self.text.clone();
+        };
+        apply(
+            &self.text,
+            vec![(r.layout.own_start..r.span.end, String::new())],
+        )
+    }
+
+    /// The text with `block` (a rendered request) inserted after request
+    /// `after` (at the end when `None` or out of range), in the file's
+    /// line endings.
+    pub fn insert(&self, after: Option<usize>, block: &str) -> String {
+        let nl = self.newline();
+        let at = after
+            .and_then(|i| self.requests.get(i))
+            .map_or(self.text.len(), |r| r.span.end);
+        let mut piece = String::new();
+        if at > 0 && !self.text[..at].ends_with('\n') {
+            piece.push_str(nl);
+        }
+        if at > 0
+            && !self.text[..at].trim_end().is_empty()
+            && !self.text[..at].ends_with("\n\n")
+            && !self.text[..at].ends_with("\r\n\r\n")
+        {
+            piece.push_str(nl);
+        }
+        let block = block.replace("\r\n", "\n").replace('\n', nl);
+        piece.push_str(&block);
+        if !piece.ends_with('\n') {
+            piece.push_str(nl);
+        }
+        if at < self.text.len() {
+            piece.push_str(nl);
+        }
+        apply(&self.text, vec![(at..at, piece)])
+    }
+
+    /// The text with a copy of request `index` after it, named `name`: its
+    /// own text as written (comments and handlers too).
+    pub fn duplicate(&self, index: usize, name: &str) -> Result<String, CollectionError> {
+        let Some(r) = self.requests.get(index) else {
+            return Ok(self.text.clone());
+        };
+        let nl = self.newline();
+        let mut own = self.text[r.layout.own_start..r.span.end].to_owned();
+        if r.layout.separator.is_none() {
+            own = format!("###{nl}{own}");
+        }
+        let text = self.insert(Some(index), own.trim_end());
+        let copy = parse(&self.path, &text)?;
+        let mut renamed = copy.requests[index + 1].clone();
+        renamed.name = Some(name.to_owned());
+        Ok(copy.replace(index + 1, &renamed))
+    }
+
     /// `1 login, 2 boards, …` for messages.
     pub fn names(&self) -> String {
         self.requests
@@ -223,6 +476,26 @@ struct Line<'a> {
     start: usize,
     end: usize,
     number: usize,
+}
+
+/// Applies non-overlapping edits (range → replacement); edits at the same
+/// place apply in the order given.
+fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|&i| (edits[i].0.start, i));
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut at = 0;
+    for i in order {
+        let (r, with) = std::mem::take(&mut edits[i]);
+        if r.start < at {
+            continue; // overlapping: never happens for one request's parts
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(&with);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 fn lines(text: &str) -> Vec<Line<'_>> {
@@ -283,8 +556,19 @@ fn file_variable(t: &str) -> Option<(String, String)> {
     Some((name.to_owned(), value.trim().to_owned()))
 }
 
-/// Parses the text of a `.http` file.
+/// Parses the text of a `.http` file: the first problem is the error.
 pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
+    let file = parse_lenient(path, text);
+    match file.problems.first() {
+        Some(p) => Err(p.clone()),
+        None => Ok(file),
+    }
+}
+
+/// Parses the text of a `.http` file, keeping every request that parses
+/// and a problem for each block that does not (the TUI shows the rest of
+/// the collection, and never writes such a file back).
+pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
     let all = lines(text);
     let err = |line: usize, message: String| CollectionError {
         file: path.to_owned(),
@@ -307,183 +591,224 @@ pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
 
     let mut variables = Vec::new();
     let mut requests = Vec::new();
+    let mut problems = Vec::new();
     for (bi, (title, from, to)) in blocks.into_iter().enumerate() {
-        let span_start = if bi == 0 { 0 } else { all[from - 1].start };
-        let span_end = if to < all.len() {
-            all[to].start
-        } else {
-            text.len()
-        };
-        let block = &all[from..to];
-        let mut name = None;
-        let mut comments = Vec::new();
-        let mut i = 0;
-        // Before the request line: comments, @name, file variables.
-        while i < block.len() {
-            let t = block[i].text;
-            if t.trim().is_empty() {
-                i += 1;
-            } else if let Some(n) = name_directive(t) {
-                name = Some(n);
-                i += 1;
-            } else if is_comment(t) {
-                let c = t.trim_start();
-                let c = c
-                    .strip_prefix("//")
-                    .or_else(|| c.strip_prefix('#'))
-                    .unwrap_or(c);
-                comments.push(c.strip_prefix(' ').unwrap_or(c).to_owned());
-                i += 1;
-            } else if let Some((n, v)) = file_variable(t) {
-                variables.push(FileVar {
-                    name: n,
-                    value: v,
-                    line: block[i].number,
-                });
-                i += 1;
+        let one = || -> Result<(), CollectionError> {
+            let span_start = if bi == 0 { 0 } else { all[from - 1].start };
+            let span_end = if to < all.len() {
+                all[to].start
             } else {
-                break;
-            }
-        }
-        if i == block.len() {
-            continue; // a block of comments and variables only
-        }
-        let request_line = &block[i];
-        let (method, mut url, version) =
-            request_line_parts(request_line.text).ok_or_else(|| {
-                err(
-                    request_line.number,
-                    "expected a request line: [METHOD] URL [HTTP/x]".into(),
-                )
-            })?;
-        i += 1;
-        // Query continued on the following indented lines.
-        while i < block.len() {
-            let t = block[i].text;
-            let trimmed = t.trim_start();
-            // (Indented in both tools' documents; a header never starts
-            // with `?` or `&`, so an unindented one is read the same.)
-            if trimmed.starts_with('?') || trimmed.starts_with('&') {
-                url.push_str(trimmed.trim_end());
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        let mut headers = Vec::new();
-        while i < block.len() {
-            let l = &block[i];
-            let t = l.text;
-            if t.trim().is_empty() {
-                i += 1;
-                break;
-            }
-            if is_comment(t) {
-                i += 1;
-                continue;
-            }
-            if t.starts_with('>') || t.starts_with('<') {
-                break; // a handler or a body file right after the headers
-            }
-            let Some((n, v)) = t.split_once(':') else {
-                return Err(err(
-                    l.number,
-                    format!(
-                        "expected a header 'Name: value' (or a blank line before the body), found '{}'",
-                        t.trim()
-                    ),
-                ));
+                text.len()
             };
-            let n = n.trim();
-            if n.is_empty() || n.contains(char::is_whitespace) {
-                return Err(err(l.number, format!("'{n}' is not a header name")));
+            let block = &all[from..to];
+            let mut name = None;
+            let mut name_at = None;
+            let mut comments = Vec::new();
+            let mut own_start = span_start;
+            let mut i = 0;
+            // Before the request line: comments, @name, file variables.
+            while i < block.len() {
+                let t = block[i].text;
+                if t.trim().is_empty() {
+                    i += 1;
+                } else if let Some(n) = name_directive(t) {
+                    let at = block[i].start + t.rfind(n.as_str()).unwrap_or(0);
+                    name_at = Some((block[i].start..block[i].end, at..at + n.len()));
+                    name = Some(n);
+                    i += 1;
+                } else if is_comment(t) {
+                    let c = t.trim_start();
+                    let c = c
+                        .strip_prefix("//")
+                        .or_else(|| c.strip_prefix('#'))
+                        .unwrap_or(c);
+                    comments.push(c.strip_prefix(' ').unwrap_or(c).to_owned());
+                    i += 1;
+                } else if let Some((n, v)) = file_variable(t) {
+                    variables.push(FileVar {
+                        name: n,
+                        value: v,
+                        line: block[i].number,
+                    });
+                    if bi == 0 {
+                        own_start = block[i].end;
+                    }
+                    i += 1;
+                } else {
+                    break;
+                }
             }
-            headers.push(Header {
-                name: n.to_owned(),
-                value: v.trim().to_owned(),
-                line: l.number,
-            });
+            if i == block.len() {
+                return Ok(()); // a block of comments and variables only
+            }
+            let request_line = &block[i];
+            let (method, mut url, version) =
+                request_line_parts(request_line.text).ok_or_else(|| {
+                    err(
+                        request_line.number,
+                        "expected a request line: [METHOD] URL [HTTP/x]".into(),
+                    )
+                })?;
+            let mut head_end = request_line.start + request_line.text.len();
             i += 1;
-        }
-        // The body, then handlers and output redirects at its end.
-        let mut body_lines: Vec<&Line> = block[i..].iter().collect();
-        let mut handler_line = None;
-        let mut output = None;
-        // Handlers and redirects are the last non-blank lines.
-        loop {
-            while body_lines.last().is_some_and(|l| l.text.trim().is_empty()) {
-                body_lines.pop();
+            // Query continued on the following indented lines.
+            while i < block.len() {
+                let t = block[i].text;
+                let trimmed = t.trim_start();
+                // (Indented in both tools' documents; a header never starts
+                // with `?` or `&`, so an unindented one is read the same.)
+                if trimmed.starts_with('?') || trimmed.starts_with('&') {
+                    url.push_str(trimmed.trim_end());
+                    head_end = block[i].start + t.len();
+                    i += 1;
+                } else {
+                    break;
+                }
             }
-            let Some(last) = body_lines.last() else { break };
-            let t = last.text.trim_start();
-            if let Some(f) = t.strip_prefix(">>!") {
-                output = Some((f.trim().to_owned(), true));
-                body_lines.pop();
-            } else if let Some(f) = t.strip_prefix(">>") {
-                output = Some((f.trim().to_owned(), false));
-                body_lines.pop();
-            } else if t.starts_with("%}") || (t.starts_with("> {%") && t.ends_with("%}")) {
-                // Back to the handler's `> {%` line.
-                let open = body_lines
-                    .iter()
-                    .rposition(|l| l.text.trim_start().starts_with("> {%"))
-                    .ok_or_else(|| {
-                        err(last.number, "'%}' closes no '> {%' response handler".into())
-                    })?;
-                handler_line = Some(body_lines[open].number);
-                body_lines.truncate(open);
-            } else if t.starts_with('>') {
-                handler_line = Some(last.number);
-                body_lines.pop();
-            } else {
-                break;
+            let headers_start = block.get(i).map_or(span_end, |l| l.start);
+            let mut headers_end = headers_start;
+            let mut blank = false;
+            let mut headers = Vec::new();
+            while i < block.len() {
+                let l = &block[i];
+                let t = l.text;
+                if t.trim().is_empty() {
+                    headers_end = l.start;
+                    blank = true;
+                    i += 1;
+                    break;
+                }
+                if is_comment(t) {
+                    i += 1;
+                    headers_end = l.end;
+                    continue;
+                }
+                if t.starts_with('>') || t.starts_with('<') {
+                    headers_end = l.start;
+                    break; // a handler or a body file right after the headers
+                }
+                let Some((n, v)) = t.split_once(':') else {
+                    return Err(err(
+                        l.number,
+                        format!(
+                            "expected a header 'Name: value' (or a blank line before the body), found '{}'",
+                            t.trim()
+                        ),
+                    ));
+                };
+                let n = n.trim();
+                if n.is_empty() || n.contains(char::is_whitespace) {
+                    return Err(err(l.number, format!("'{n}' is not a header name")));
+                }
+                headers.push(Header {
+                    name: n.to_owned(),
+                    value: v.trim().to_owned(),
+                    line: l.number,
+                });
+                headers_end = l.end;
+                i += 1;
             }
-        }
-        while body_lines.first().is_some_and(|l| l.text.trim().is_empty()) {
-            body_lines.remove(0);
-        }
-        let body_line = body_lines.first().map(|l| l.number);
-        let body = match body_lines.first().map(|l| l.text.trim_start()) {
-            None => Body::None,
-            Some(t) if t.starts_with("<@") && body_lines.len() == 1 => Body::File {
-                path: t[2..].trim().to_owned(),
-                substitute: true,
-            },
-            Some(t) if t.starts_with("< ") && body_lines.len() == 1 => Body::File {
-                path: t[1..].trim().to_owned(),
-                substitute: false,
-            },
-            Some(_) => {
-                let first = body_lines[0];
-                let last = body_lines[body_lines.len() - 1];
-                let raw = &text[first.start..last.end];
-                let raw = raw.strip_suffix('\n').unwrap_or(raw);
-                let raw = raw.strip_suffix('\r').unwrap_or(raw);
-                Body::Text(raw.to_owned())
+            let body_pos = block.get(i).map_or(span_end, |l| l.start);
+            // The body, then handlers and output redirects at its end.
+            let mut body_lines: Vec<&Line> = block[i..].iter().collect();
+            let mut handler_line = None;
+            let mut output = None;
+            // Handlers and redirects are the last non-blank lines.
+            loop {
+                while body_lines.last().is_some_and(|l| l.text.trim().is_empty()) {
+                    body_lines.pop();
+                }
+                let Some(last) = body_lines.last() else { break };
+                let t = last.text.trim_start();
+                if let Some(f) = t.strip_prefix(">>!") {
+                    output = Some((f.trim().to_owned(), true));
+                    body_lines.pop();
+                } else if let Some(f) = t.strip_prefix(">>") {
+                    output = Some((f.trim().to_owned(), false));
+                    body_lines.pop();
+                } else if t.starts_with("%}") || (t.starts_with("> {%") && t.ends_with("%}")) {
+                    // Back to the handler's `> {%` line.
+                    let open = body_lines
+                        .iter()
+                        .rposition(|l| l.text.trim_start().starts_with("> {%"))
+                        .ok_or_else(|| {
+                            err(last.number, "'%}' closes no '> {%' response handler".into())
+                        })?;
+                    handler_line = Some(body_lines[open].number);
+                    body_lines.truncate(open);
+                } else if t.starts_with('>') {
+                    handler_line = Some(last.number);
+                    body_lines.pop();
+                } else {
+                    break;
+                }
             }
+            while body_lines.first().is_some_and(|l| l.text.trim().is_empty()) {
+                body_lines.remove(0);
+            }
+            let body_line = body_lines.first().map(|l| l.number);
+            let body_range = match (body_lines.first(), body_lines.last()) {
+                (Some(first), Some(last)) => first.start..last.start + last.text.len(),
+                _ => body_pos..body_pos,
+            };
+            let body = match body_lines.first().map(|l| l.text.trim_start()) {
+                None => Body::None,
+                Some(t) if t.starts_with("<@") && body_lines.len() == 1 => Body::File {
+                    path: t[2..].trim().to_owned(),
+                    substitute: true,
+                },
+                Some(t) if t.starts_with("< ") && body_lines.len() == 1 => Body::File {
+                    path: t[1..].trim().to_owned(),
+                    substitute: false,
+                },
+                Some(_) => {
+                    let first = body_lines[0];
+                    let last = body_lines[body_lines.len() - 1];
+                    let raw = &text[first.start..last.end];
+                    let raw = raw.strip_suffix('\n').unwrap_or(raw);
+                    let raw = raw.strip_suffix('\r').unwrap_or(raw);
+                    Body::Text(raw.to_owned())
+                }
+            };
+            requests.push(HttpRequest {
+                name,
+                title,
+                comments,
+                line: request_line.number,
+                method,
+                url,
+                version,
+                headers,
+                body,
+                body_line,
+                handler_line,
+                output,
+                span: span_start..span_end,
+                layout: Layout {
+                    own_start,
+                    separator: (bi > 0).then(|| {
+                        all[from - 1].start..all[from - 1].start + all[from - 1].text.len()
+                    }),
+                    name: name_at,
+                    head: request_line.start..head_end,
+                    headers: headers_start..headers_end.max(headers_start),
+                    body: body_range,
+                    blank,
+                },
+            });
+            Ok(())
         };
-        requests.push(HttpRequest {
-            name,
-            title,
-            comments,
-            line: request_line.number,
-            method,
-            url,
-            version,
-            headers,
-            body,
-            body_line,
-            handler_line,
-            output,
-            span: span_start..span_end,
-        });
+        if let Err(e) = one() {
+            problems.push(e);
+        }
     }
-    Ok(HttpFile {
+    HttpFile {
         path: path.to_owned(),
         text: text.to_owned(),
         variables,
         requests,
-    })
+        problems,
+    }
 }
 
 /// `GET https://x/y HTTP/1.1`, `https://x/y`, `POST {{host}}/login`.
@@ -666,5 +991,159 @@ mod tests {
         );
         let e = parse(Path::new("a.http"), "GET a b c\n").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    const FILE: &str = "@host = https://api.example.com\n\
+                        \n\
+                        ### Log in\n\
+                        # @name login\n\
+                        POST {{host}}/login\n\
+                        Content-Type: application/json\n\
+                        # keep me\n\
+                        \n\
+                        {\"user\": \"ann\"}\n\
+                        \n\
+                        > {% client.global.set(\"t\", 1) %}\n\
+                        \n\
+                        ### Boards\n\
+                        GET {{host}}/boards\n    ?limit=20\n\
+                        Accept: */*\n";
+
+    fn p(text: &str) -> HttpFile {
+        parse(Path::new("t.http"), text).unwrap()
+    }
+
+    #[test]
+    fn a_changed_url_rewrites_only_its_line() {
+        let f = p(FILE);
+        let mut r = f.requests[1].clone();
+        r.url = "{{host}}/boards?limit=50".into();
+        let out = f.replace(1, &r);
+        assert_eq!(
+            out,
+            FILE.replace(
+                "GET {{host}}/boards\n    ?limit=20\n",
+                "GET {{host}}/boards?limit=50\n"
+            )
+        );
+        assert_eq!(p(&out).requests[1].url, r.url);
+    }
+
+    #[test]
+    fn headers_body_name_and_title() {
+        let f = p(FILE);
+        let mut r = f.requests[0].clone();
+        r.headers.push(Header {
+            name: "X-Trace".into(),
+            value: "1".into(),
+            line: 0,
+        });
+        r.body = Body::Text("{\"user\": \"bob\"}".into());
+        r.name = Some("signin".into());
+        r.title = Some("Sign in".into());
+        let out = f.replace(0, &r);
+        let g = p(&out);
+        let got = &g.requests[0];
+        assert_eq!(got.name.as_deref(), Some("signin"));
+        assert_eq!(got.title.as_deref(), Some("Sign in"));
+        assert_eq!(got.headers.len(), 2);
+        assert_eq!(got.body, r.body);
+        assert!(got.handler_line.is_some());
+        assert!(out.contains("# keep me\n"), "{out}");
+        // The other request's bytes are untouched.
+        assert!(out.ends_with(&FILE[f.requests[1].span.clone()]));
+        assert!(
+            out.starts_with("@host = https://api.example.com\n\n### Sign in\n# @name signin\n")
+        );
+    }
+
+    #[test]
+    fn a_body_added_and_removed() {
+        let f = p(FILE);
+        let mut r = f.requests[1].clone();
+        r.method = "POST".into();
+        r.body = Body::Text("{\"a\": 1}".into());
+        let out = f.replace(1, &r);
+        assert!(out.ends_with("Accept: */*\n\n{\"a\": 1}\n"), "{out:?}");
+        assert_eq!(p(&out).requests[1].body, r.body);
+        let mut r0 = f.requests[0].clone();
+        r0.body = Body::None;
+        let out = f.replace(0, &r0);
+        let g = p(&out);
+        assert_eq!(g.requests[0].body, Body::None);
+        assert!(g.requests[0].handler_line.is_some());
+        // A file without a final line ending.
+        let f = p("GET https://a.example/x");
+        let mut r = f.requests[0].clone();
+        r.headers.push(Header {
+            name: "A".into(),
+            value: "b".into(),
+            line: 0,
+        });
+        r.body = Body::Text("hi".into());
+        let out = f.replace(0, &r);
+        assert_eq!(out, "GET https://a.example/x\nA: b\n\nhi\n");
+    }
+
+    #[test]
+    fn crlf_edits_stay_crlf() {
+        let text = FILE.replace('\n', "\r\n");
+        let f = p(&text);
+        let mut r = f.requests[1].clone();
+        r.headers.clear();
+        r.name = Some("boards".into());
+        r.body = Body::Text("a\nb".into());
+        let out = f.replace(1, &r);
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+        let g = p(&out);
+        assert_eq!(g.requests[1].name.as_deref(), Some("boards"));
+        assert!(g.requests[1].headers.is_empty());
+    }
+
+    #[test]
+    fn remove_insert_and_duplicate() {
+        let f = p(FILE);
+        let out = f.remove(0);
+        assert_eq!(
+            out,
+            format!(
+                "@host = https://api.example.com\n\n{}",
+                &FILE[f.requests[1].span.clone()]
+            )
+        );
+        let g = p(&out);
+        assert_eq!(g.requests.len(), 1);
+        assert_eq!(g.variables.len(), 1);
+        let out = f.remove(1);
+        assert_eq!(out, &FILE[..f.requests[1].span.start]);
+        let block = render(&HttpRequest {
+            name: Some("new".into()),
+            method: "GET".into(),
+            url: "{{host}}/x".into(),
+            ..f.requests[1].clone()
+        });
+        let out = f.insert(Some(0), &block);
+        let g = p(&out);
+        assert_eq!(g.requests.len(), 3);
+        assert_eq!(g.requests[1].name.as_deref(), Some("new"));
+        assert_eq!(g.requests[0].body, f.requests[0].body);
+        let out = f.duplicate(0, "login-2").unwrap();
+        let g = p(&out);
+        assert_eq!(g.requests.len(), 3);
+        assert_eq!(g.requests[1].name.as_deref(), Some("login-2"));
+        assert_eq!(g.requests[1].url, f.requests[0].url);
+        assert!(g.requests[1].handler_line.is_some());
+        assert!(out.starts_with(&FILE[..f.requests[0].span.end]));
+        // The first request of a file with no `###` gets one in its copy.
+        let f = p("GET https://a.example/x\n");
+        let g = p(&f.duplicate(0, "copy").unwrap());
+        assert_eq!(g.requests.len(), 2);
+        assert_eq!(g.requests[0].name, None);
+        assert_eq!(g.requests[1].name.as_deref(), Some("copy"));
     }
 }

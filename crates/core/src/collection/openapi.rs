@@ -400,6 +400,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                     handler_line: None,
                     output: None,
                     span: 0..0,
+                    layout: Default::default(),
                 },
             ));
         }
