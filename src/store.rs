@@ -42,6 +42,16 @@ pub fn resolve(name_or_path: &str) -> PathBuf {
 /// and a rename: readers see the old file or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write as _;
+    // A symlink is followed (the file it points to is replaced, not the
+    // link), and a file that exists keeps its permissions.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        _ => path.to_path_buf(),
+    };
+    let path = target.as_path();
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -53,6 +63,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(p) = permissions {
+        std::fs::set_permissions(tmp.path(), p).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| format!("{}: {}", path.display(), e.error))?;
     Ok(())
@@ -77,5 +90,27 @@ mod tests {
         let err = write_atomic(&p.join("x"), b"x");
         assert!(err.is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewrite_keeps_permissions_and_follows_a_symlink() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("api.http");
+        std::fs::write(&p, "GET https://a.example\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("link.http");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        write_atomic(&link, b"GET https://b.example\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"GET https://b.example\n");
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
     }
 }
