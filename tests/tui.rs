@@ -1071,12 +1071,20 @@ fn collection_app(dir: &std::path::Path) -> App {
 
 #[test]
 fn collection_view_variables_and_environments() {
-    let dir = tempfile::tempdir().unwrap();
+    // A relative directory: its name has the same length everywhere, so
+    // the snapshot does not depend on the machine's temporary directory.
+    std::fs::create_dir_all("target/tui-tests").unwrap();
+    let dir = tempfile::tempdir_in("target/tui-tests").unwrap();
     let mut app = collection_app(dir.path());
     insta::assert_snapshot!("collection_list", draw(&mut app, 100, 12));
     // V: the variables of `login`, the secret masked.
     app.update(key(KeyCode::Char('V')));
     let screen = draw(&mut app, 100, 12);
+    // (The temporary directory's name is the only thing that varies.)
+    insta::assert_snapshot!(
+        "collection_variables",
+        screen.replace(&dir.path().display().to_string(), "target/tui-tests/<tmp>")
+    );
     assert!(screen.contains("{{password}} = pw…••••"), "{screen}");
     assert!(!screen.contains("pw_FAKE_tui_secret"), "{screen}");
     assert!(screen.contains("Variables of login"), "{screen}");
@@ -1166,5 +1174,435 @@ fn a_collection_request_sends_the_one_it_refers_to_first() {
     assert_eq!(
         request.headers.get("authorization"),
         Some("Bearer tok_FAKE_from_login")
+    );
+}
+
+/// Runs what the event loop runs for a collection write, and hands the
+/// answer back to the app.
+fn run_writes(app: &mut App, cmds: Vec<Cmd>) -> Vec<Cmd> {
+    let mut rest = Vec::new();
+    for c in cmds {
+        match c {
+            Cmd::WriteFile {
+                file,
+                path,
+                base,
+                text,
+                extra,
+                after,
+            } => {
+                let (result, envs) = apiscope::tui::write_collection(&path, &base, &text, &extra);
+                rest.extend(app.update(Msg::FileWritten {
+                    file,
+                    result,
+                    envs,
+                    after,
+                }));
+            }
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn an_edited_collection_request_is_saved_into_its_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    let before = std::fs::read_to_string(&path).unwrap();
+    app.update(key(KeyCode::Char('j'))); // `me`
+    app.update(key(KeyCode::Char('e')));
+    app.update(key(KeyCode::End));
+    type_text(&mut app, " X-Trace:1 verbose==1");
+    // The list marks the unsaved edit.
+    assert!(draw(&mut app, 100, 12).contains("me*"));
+    let cmds = app.update(ctrl('s'));
+    assert!(
+        matches!(cmds.first(), Some(Cmd::WriteFile { .. })),
+        "{cmds:?}"
+    );
+    run_writes(&mut app, cmds);
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after,
+        before.replace(
+            "GET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n",
+            "GET {{host}}/me?verbose=1\nAuthorization: Bearer {{login.response.body.$.token}}\nX-Trace: 1\n"
+        )
+    );
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Saved 'me' to"),
+        "{:?}",
+        app.flash
+    );
+    assert_eq!(app.current().label.as_deref(), Some("me"));
+    assert!(!draw(&mut app, 100, 12).contains("me*"));
+    // Saving again: nothing to write.
+    assert!(app.update(ctrl('s')).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("No change to save")
+    );
+    // A body edited: pretty JSON, the rest of the file as it was.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('k'))); // `login`
+    app.update(key(KeyCode::Char('e')));
+    app.update(ctrl('u'));
+    app.update(Msg::Paste(
+        "POST {{host}}/login Content-Type:application/json password={{password}} otp={{otp}}"
+            .into(),
+    ));
+    let cmds = app.update(ctrl('s'));
+    run_writes(&mut app, cmds);
+    let third = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        third.contains(
+            "\n{\n  \"password\": \"{{password}}\",\n  \"otp\": \"{{otp}}\"\n}\n\n###\n# @name me"
+        ),
+        "{third}"
+    );
+    assert!(third.ends_with(&after[after.find("###\n# @name me").unwrap()..]));
+}
+
+#[test]
+fn new_duplicate_rename_and_delete_change_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    let read = || std::fs::read_to_string(&path).unwrap();
+    // n: a new request after the selected one, named, its line opened.
+    app.update(key(KeyCode::Char('n')));
+    assert!(matches!(app.modal, Some(Modal::Prompt(_))));
+    type_text(&mut app, "bad name");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot be a request name")
+    );
+    app.update(ctrl('u'));
+    type_text(&mut app, "login");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("has a request named 'login'")
+    );
+    app.update(ctrl('u'));
+    type_text(&mut app, "health");
+    let cmds = app.update(key(KeyCode::Enter));
+    run_writes(&mut app, cmds);
+    assert!(
+        read().contains("###\n# @name health\nGET {{host}}/\n\n###\n# @name me"),
+        "{}",
+        read()
+    );
+    assert_eq!(app.current().label.as_deref(), Some("health"));
+    assert_eq!(app.focus, Focus::Editor);
+    type_text(&mut app, "health");
+    let cmds = app.update(ctrl('s'));
+    run_writes(&mut app, cmds);
+    assert!(read().contains("GET {{host}}/health\n"), "{}", read());
+    app.update(key(KeyCode::Esc));
+    // D: a copy after it.
+    app.update(key(KeyCode::Char('D')));
+    let cmds = app.update(key(KeyCode::Enter));
+    run_writes(&mut app, cmds);
+    assert_eq!(app.current().label.as_deref(), Some("health-copy"));
+    assert_eq!(read().matches("GET {{host}}/health\n").count(), 2);
+    // F2: renamed; a request referring to the old name is pointed out.
+    app.update(key(KeyCode::Char('k')));
+    app.update(key(KeyCode::Char('k')));
+    assert_eq!(app.current().label.as_deref(), Some("login"));
+    app.update(key(KeyCode::F(2)));
+    app.update(ctrl('u'));
+    type_text(&mut app, "signin");
+    let cmds = app.update(key(KeyCode::Enter));
+    run_writes(&mut app, cmds);
+    assert!(read().contains("# @name signin\nPOST"), "{}", read());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("1 place still refers to 'login'"),
+        "{:?}",
+        app.flash
+    );
+    // X: asks, then deletes only that request.
+    let before = read();
+    app.update(key(KeyCode::Char('j')));
+    app.update(key(KeyCode::Char('j')));
+    assert_eq!(app.current().label.as_deref(), Some("health-copy"));
+    assert!(app.update(key(KeyCode::Char('X'))).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("X did not ask");
+    };
+    assert!(c.lines[0].contains("'health-copy' is removed"));
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(read(), before);
+    app.update(key(KeyCode::Char('X')));
+    let cmds = app.update(key(KeyCode::Char('y')));
+    run_writes(&mut app, cmds);
+    assert_eq!(read().matches("GET {{host}}/health\n").count(), 1);
+    assert_eq!(app.entries.len(), 4);
+    // Ctrl-E: the file at the request's line.
+    let cmds = app.update(ctrl('e'));
+    let Some(Cmd::EditFile { path: p, line }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(p, &path);
+    assert_eq!(read().lines().nth(line - 1).unwrap(), "GET {{host}}/me");
+}
+
+#[test]
+fn a_change_on_disk_is_taken_in_and_an_unsaved_edit_is_never_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    let text = std::fs::read_to_string(&path).unwrap();
+    app.update(key(KeyCode::Char('j'))); // `me`
+    // Another editor adds a request before `me`: the selection stays on it.
+    let changed = text.replace(
+        "###\n# @name me",
+        "###\n# @name status\nGET {{host}}/status\n\n###\n# @name me",
+    );
+    std::fs::write(&path, &changed).unwrap();
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: changed.clone(),
+    });
+    assert_eq!(app.entries.len(), 4);
+    assert_eq!(app.current().label.as_deref(), Some("me"));
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("changed on disk: reloaded")
+    );
+    // An unsaved edit of `me`, then another change on disk: the user is asked.
+    app.update(key(KeyCode::Char('e')));
+    app.update(key(KeyCode::End));
+    type_text(&mut app, " X-Mine:1");
+    let theirs = changed.replace("GET {{host}}/me\n", "GET {{host}}/me?theirs=1\n");
+    std::fs::write(&path, &theirs).unwrap();
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: theirs.clone(),
+    });
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no question: {:?}", app.flash);
+    };
+    assert!(c.lines[1].contains("'me'"), "{:?}", c.lines);
+    // Keep mine: the draft stays, and Ctrl-S writes it over theirs.
+    app.update(key(KeyCode::Char('n')));
+    assert!(
+        app.editor.text().ends_with("X-Mine:1"),
+        "{}",
+        app.editor.text()
+    );
+    let cmds = app.update(ctrl('s'));
+    run_writes(&mut app, cmds);
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        now.contains(
+            "GET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\nX-Mine: 1\n"
+        ),
+        "{now}"
+    );
+    assert!(now.contains("# @name status\n"), "{now}");
+    // A write racing a change on disk: nothing written, the edit kept.
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, " X-Two:2");
+    let cmds = app.update(ctrl('s'));
+    let raced = now.replace("GET {{host}}/status", "GET {{host}}/status?raced=1");
+    std::fs::write(&path, &raced).unwrap();
+    run_writes(&mut app, cmds);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), raced);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("changed on disk"),
+        "{:?}",
+        app.flash
+    );
+    assert!(app.editor.text().ends_with("X-Two:2"));
+    // Taking the file's version drops the edit.
+    app.update(key(KeyCode::Esc));
+    let again = raced.replace("?raced=1", "?raced=2");
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: again,
+    });
+    app.update(key(KeyCode::Char('y')));
+    assert!(
+        !app.editor.text().contains("X-Two"),
+        "{}",
+        app.editor.text()
+    );
+}
+
+#[test]
+fn a_broken_block_shows_its_error_and_the_file_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### ok\nGET https://a.example/ok\n\n### broken\nGET https://a.example/x\nnot a header\n",
+    )
+    .unwrap();
+    let c =
+        apiscope::tui::collection::Collections::open(&dir.path().join("api.http"), None).unwrap();
+    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
+    app.collection = Some(c);
+    let screen = draw(&mut app, 100, 10);
+    assert!(screen.contains("⚠ line 6: does not parse"), "{screen}");
+    assert!(screen.contains("1 block that do not parse"), "{screen}");
+    app.update(key(KeyCode::Char('j')));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("api.http:6: expected a header"),
+        "{:?}",
+        app.flash
+    );
+    app.update(key(KeyCode::Char('k')));
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, " A:b");
+    assert!(app.update(ctrl('s')).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("does not parse completely"),
+        "{:?}",
+        app.flash
+    );
+}
+
+#[test]
+fn a_request_added_to_a_collection_keeps_its_credential_out_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(
+        vec![Entry::new(
+            "GET https://api.example.com/v1/boards 'Authorization:Bearer tok_FAKE_added_secret'",
+            None,
+        )],
+        Arc::new(Profiles::built_in()),
+        Instant::now(),
+    );
+    app.focus = Focus::List;
+    app.update(key(KeyCode::Char('+')));
+    let Some(Modal::Prompt(p)) = &app.modal else {
+        panic!("+ did not ask");
+    };
+    assert_eq!(p.input.text(), "requests.http");
+    let target = dir.path().join("repro.http");
+    app.update(ctrl('u'));
+    app.update(Msg::Paste(target.display().to_string()));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.first(), Some(Cmd::Watch(_))), "{cmds:?}");
+    run_writes(&mut app, cmds);
+    let http = std::fs::read_to_string(&target).unwrap();
+    let private = std::fs::read_to_string(dir.path().join("http-client.private.env.json")).unwrap();
+    assert!(!http.contains("tok_FAKE_added_secret"), "{http}");
+    assert!(http.contains("Authorization: Bearer {{token}}"), "{http}");
+    assert!(private.contains("tok_FAKE_added_secret"), "{private}");
+    assert!(private.contains("$shared"), "{private}");
+    // The collection now shows it, and it resolves with the secret.
+    assert_eq!(app.entries.len(), 2);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("1 credential moved"),
+        "{:?}",
+        app.flash
+    );
+    let Some(Cmd::Send {
+        request, secrets, ..
+    }) = app.update(key(KeyCode::Enter)).into_iter().next()
+    else {
+        panic!("not sent: {:?}", app.flash);
+    };
+    assert_eq!(
+        request.headers.get("authorization"),
+        Some("Bearer tok_FAKE_added_secret")
+    );
+    assert_eq!(secrets, ["tok_FAKE_added_secret"]);
+    // A second request with the same token reuses the variable; an env
+    // file's other values are kept as they were.
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        private.replace("\"$shared\": {", "\"$shared\": {\n    \"port\": 8080,"),
+    )
+    .unwrap();
+    app.entries.push(Entry::new(
+        "POST https://api.example.com/v1/boards 'Authorization:Bearer tok_FAKE_added_secret' name=x",
+        None,
+    ));
+    app.select(app.entries.len() - 1);
+    app.update(key(KeyCode::Char('+')));
+    app.update(ctrl('u'));
+    app.update(Msg::Paste(target.display().to_string()));
+    let cmds = app.update(key(KeyCode::Enter));
+    run_writes(&mut app, cmds);
+    let private = std::fs::read_to_string(dir.path().join("http-client.private.env.json")).unwrap();
+    assert_eq!(
+        private.matches("tok_FAKE_added_secret").count(),
+        1,
+        "{private}"
+    );
+    assert!(private.contains("\"port\": 8080"), "{private}");
+    let http = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(http.matches("{{token}}").count(), 2, "{http}");
+}
+
+#[test]
+fn a_history_resend_of_a_collection_request_resolves_its_template_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let template = app.entries[2].line.clone();
+    assert!(template.contains("{{id}}"), "{template}");
+    // What the history keeps of it (the line, masked as it is stored).
+    let kept = apiscope::line::mask_line(&template);
+    assert_eq!(kept, template);
+    let mut e = Entry::new(&kept, None);
+    e.origin = apiscope::tui::entry::Origin::History;
+    app.entries.push(e);
+    app.select(3);
+    let Some(Cmd::Send { request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next() else {
+        panic!("not sent: {:?}", app.flash);
+    };
+    assert_eq!(request.url.as_deref(), Some("https://api.example.com/me/7"));
+    // Without the collection: one line saying what to do.
+    app.collection = None;
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("Open its .http file"),
+        "{:?}",
+        app.flash
     );
 }

@@ -43,18 +43,8 @@ pub async fn run(args: Args) -> Result<Outcome> {
         ),
         None => None,
     };
-    let collection_banner = collection.as_ref().map(|c| {
-        let n: usize = c.files.iter().map(|f| f.requests.len()).sum();
-        format!(
-            "{} · {n} request{} in {} file{} · Enter sends · V variables",
-            collection_path
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string()),
-            if n == 1 { "" } else { "s" },
-            c.files.len(),
-            if c.files.len() == 1 { "" } else { "s" }
-        )
-    });
+    // (The title bar shows the collection's own words, kept current.)
+    let collection_banner = None;
     // Read the file first: a bad file is a one-line error, not a TUI state.
     let (recorded, session_name, open_banner) = match &args.open {
         Some(_) if collection.is_some() => (Vec::new(), None, collection_banner),

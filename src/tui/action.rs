@@ -15,6 +15,8 @@ pub enum Context {
     Response,
     /// The Body tab of the response pane.
     Body,
+    /// The request list, on a `.http` collection's request.
+    Collection,
     /// Everywhere (listed once, last).
     Any,
 }
@@ -63,8 +65,8 @@ macro_rules! actions {
 }
 
 actions! {
-    Send, "send", ["Enter", "s"], "send", "send the request (a recorded one asks first)", [List, Response];
-    Edit, "edit", ["e", "i"], "edit", "edit the request line", [List, Response];
+    Send, "send", ["Enter", "s"], "send", "send the request (a recorded one asks first)", [List, Response, Collection];
+    Edit, "edit", ["e", "i"], "edit", "edit the request line", [List, Response, Collection];
     Body, "body", ["b", "Ctrl-b"], "body", "edit the request body (multi-line; Ctrl-E: $EDITOR)", [];
     Cancel, "cancel", ["Esc", "Ctrl-x"], "cancel", "cancel the request, the countdown, paging or a replay; else back to the list", [];
     NextPage, "next_page", ["p"], "next page", "fetch the next page (paced by the budget)", [Response];
@@ -83,8 +85,15 @@ actions! {
     History, "history", ["H"], "history", "history of sent exchanges: search, open, resend", [List];
     Diff, "diff", ["d"], "diff", "mark for a diff; d on another compares them", [];
     Timeline, "timeline", ["T"], "timeline", "rate-limit timeline of the whole session", [];
-    Environment, "environment", ["E"], "env", "switch the .http collection's environment", [];
-    Variables, "variables", ["V"], "variables", "the selected .http request's variables: values (secrets masked) and where they come from", [];
+    Environment, "environment", ["E"], "env", "switch the .http collection's environment", [Collection];
+    Variables, "variables", ["V"], "variables", "the selected .http request's variables: values (secrets masked) and where they come from", [Collection];
+    SaveRequest, "save_request", ["Ctrl-s"], "save to file", "save the edited .http request into its file (only its lines change)", [Collection];
+    NewRequest, "new_request", ["n"], "new request", "new request in the .http file (while searching, n is the next match)", [Collection];
+    Duplicate, "duplicate", ["D"], "duplicate", "duplicate the .http request", [];
+    Rename, "rename", ["F2"], "rename", "rename the .http request (its @name)", [];
+    Delete, "delete", ["X", "Delete"], "delete", "delete the .http request from its file (asks first)", [];
+    OpenInEditor, "open_in_editor", ["Ctrl-e"], "$EDITOR", "open the .http file in $EDITOR at the request's line", [Collection];
+    Revert, "revert", ["u"], "revert", "drop the unsaved edit of the request line", [];
     Mask, "mask", ["m"], "mask", "mask credentials on screen (screen sharing)", [];
     Help, "help", ["?"], "help", "every key", [Any];
     Quit, "quit", ["q", "Ctrl-c"], "quit", "quit", [List];
@@ -106,6 +115,7 @@ actions! {
     Right, "right", ["Right"], "→", "scroll right (Body and Raw tabs, no wrap)", [];
     NextPane, "next_pane", ["Tab"], "next pane", "next pane: requests ↔ response (e edits the request line)", [List, Response];
     PreviousPane, "previous_pane", ["BackTab"], "previous pane", "previous pane", [];
+    AddToCollection, "add_to_collection", ["+"], "add to .http", "add the request to a .http file (credentials go to its private env file)", [List];
 }
 
 impl Action {
@@ -187,6 +197,16 @@ impl Keymap {
             .iter()
             .find(|(k, _)| k.code == key.code && k.ctrl == ctrl)
             .map(|(_, a)| *a)
+    }
+
+    /// Every action a key press stands for, in binding order.
+    pub fn actions(&self, key: &KeyEvent) -> Vec<Action> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        self.bindings
+            .iter()
+            .filter(|(k, _)| k.code == key.code && k.ctrl == ctrl)
+            .map(|(_, a)| *a)
+            .collect()
     }
 
     /// Every key bound to an action, in binding order.

@@ -32,6 +32,13 @@ impl App {
     /// answers into a new entry; an edited line whose entry has a response
     /// becomes a new entry, so the run's history stays.
     pub(super) fn send_selected(&mut self, confirmed: bool) -> Vec<Cmd> {
+        if let Origin::Broken { message, .. } = &self.entries[self.selected].origin {
+            self.flash = Some(format!(
+                "Not sent: {} · Ctrl-E opens the file at that line",
+                crate::report::sanitize(message, false)
+            ));
+            return Vec::new();
+        }
         if let Origin::Collection { file, index } = self.entries[self.selected].origin.clone() {
             self.chain.clear();
             return self.send_collection(self.selected, file, index);
@@ -39,8 +46,34 @@ impl App {
         let line = self.editor.text().to_owned();
         let request = match App::parse_line(&line) {
             Ok(r) => r,
+            // A collection request's template (from the history): its
+            // variables resolved again, in the current environment.
+            Err(e) if line.contains("{{") && self.collection.is_some() => {
+                match self
+                    .resolve_template(&line)
+                    .and_then(|(text, secrets)| Ok((App::parse_line(&text)?, secrets)))
+                {
+                    Ok((r, secrets)) => {
+                        self.secrets.extend(secrets);
+                        self.secrets.sort();
+                        self.secrets.dedup();
+                        r
+                    }
+                    Err(why) => {
+                        self.flash = Some(format!("Not sent: {e} ({why})"));
+                        return Vec::new();
+                    }
+                }
+            }
             Err(e) => {
-                self.flash = Some(format!("Not sent: {e}"));
+                let hint = if crate::line::unresolved(&line)
+                    .is_some_and(|v| !v.starts_with("{{env."))
+                {
+                    " — a collection's variable? Open its .http file (apiscope open FILE.http), then resend"
+                } else {
+                    ""
+                };
+                self.flash = Some(format!("Not sent: {e}{hint}"));
                 return Vec::new();
             }
         };
@@ -273,11 +306,7 @@ impl App {
         lines.push(
             "The live answer is added beside the recording; the recording stays as it was.".into(),
         );
-        self.modal = Some(Modal::Confirm(Confirm {
-            title: "Send live?".into(),
-            lines,
-            action,
-        }));
+        self.modal = Some(Modal::Confirm(Confirm::send("Send live?", lines, action)));
     }
 
     /// `p` / `A`: the next page(s) of the selected response, each as a new
@@ -327,9 +356,9 @@ impl App {
             if let Some(est) = estimate
                 && est.ask
             {
-                self.modal = Some(Modal::Confirm(Confirm {
-                    title: "Fetch every page?".into(),
-                    lines: vec![
+                self.modal = Some(Modal::Confirm(Confirm::send(
+                    "Fetch every page?",
+                    vec![
                         format!("This run would take {}.", est.text),
                         format!(
                             "That is more than half of what is left. It is paced by the budget, keeps {} % of it for your other requests, and stops after {} pages; Esc stops it.",
@@ -337,7 +366,7 @@ impl App {
                         ),
                     ],
                     action,
-                }));
+                )));
                 return Vec::new();
             }
         }
@@ -480,11 +509,11 @@ impl App {
                 ));
             }
             lines.push("Live answers are added as new entries; the recorded ones stay.".into());
-            self.modal = Some(Modal::Confirm(Confirm {
-                title: "Replay everything?".into(),
+            self.modal = Some(Modal::Confirm(Confirm::send(
+                "Replay everything?",
                 lines,
-                action: Action::ReplayAll,
-            }));
+                Action::ReplayAll,
+            )));
             return Vec::new();
         }
         let mut pairs = Vec::new();

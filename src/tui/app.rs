@@ -205,6 +205,25 @@ pub enum Msg {
     HistoryRows(Result<Vec<crate::history::Row>, String>),
     /// A history exchange, decoded, with the request line it was sent from.
     HistoryLoaded(Result<Loaded, String>),
+    /// A collection file changed on disk: its path and new text.
+    FileChanged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its text now.
+        text: String,
+    },
+    /// A collection file was written (its new text), or why not.
+    FileWritten {
+        /// The file, in `App::collection`.
+        file: usize,
+        /// The text written, or why not.
+        result: super::editing::WriteResult,
+        /// The environments beside it, read again after the private env
+        /// file was written.
+        envs: Option<Box<crate::collection::vars::Environments>>,
+        /// What to do next.
+        after: super::editing::AfterWrite,
+    },
 }
 
 /// An exchange loaded from the history, decoded, with the request line it
@@ -254,6 +273,33 @@ pub enum Cmd {
     },
     /// Stop the running jq filter.
     CancelJq,
+    /// Write a collection file: `text` over `path` if it still holds
+    /// `base` (else nothing is written), after the `extra` files (the
+    /// private env file); answer with `Msg::FileWritten`.
+    WriteFile {
+        /// The file, in `App::collection`.
+        file: usize,
+        /// Its path.
+        path: std::path::PathBuf,
+        /// The text the edit was made on.
+        base: String,
+        /// The new text.
+        text: String,
+        /// Files written first, whole (path, text).
+        extra: Vec<(std::path::PathBuf, String)>,
+        /// What to do once written.
+        after: super::editing::AfterWrite,
+    },
+    /// Open a file in `$EDITOR` at a line (the terminal is handed over);
+    /// answer with `Msg::FileChanged` when it changed.
+    EditFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// 1-based line.
+        line: usize,
+    },
+    /// Watch this file for changes made by other programs.
+    Watch(std::path::PathBuf),
     /// Search the history; answer with `Msg::HistoryRows`.
     HistorySearch(String),
     /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
@@ -342,6 +388,12 @@ pub struct App {
     /// Secret values collections resolved this session: redacted by value
     /// in the history.
     pub secrets: Vec<String>,
+    /// Collection files changed while a request was on the wire: taken in
+    /// when it is done (file, text, what then).
+    pub(super) pending_files: Vec<(usize, String, Option<super::editing::AfterWrite>)>,
+    /// The file whose change on disk met an unsaved edit (`y` in the
+    /// question takes the file's version).
+    pub(super) conflict_file: Option<usize>,
     /// "Now", as of the last message.
     pub now: Instant,
     /// Set when the user quits.
@@ -398,6 +450,8 @@ impl App {
             collection: None,
             chain: Vec::new(),
             secrets: Vec::new(),
+            pending_files: Vec::new(),
+            conflict_file: None,
             now,
             quit: false,
             next_id: 1,
@@ -423,6 +477,14 @@ impl App {
     /// The context whose key hints the status line shows.
     pub fn context(&self) -> Context {
         match self.focus {
+            Focus::List
+                if matches!(
+                    self.entries[self.selected].origin,
+                    Origin::Collection { .. } | Origin::Broken { .. }
+                ) =>
+            {
+                Context::Collection
+            }
             Focus::List | Focus::Editor => Context::List,
             Focus::Response if self.tab == Tab::Body => Context::Body,
             Focus::Response => Context::Response,
@@ -431,7 +493,25 @@ impl App {
 
     /// Handles one message.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        let cmds = self.handle(msg);
+        if !self.pending_files.is_empty() {
+            self.apply_pending_files();
+        }
+        cmds
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
+            Msg::FileChanged { path, text } => {
+                self.file_changed(&path, &text);
+                Vec::new()
+            }
+            Msg::FileWritten {
+                file,
+                result,
+                envs,
+                after,
+            } => self.written(file, result, envs, after),
             Msg::Tick(now) => {
                 self.now = now;
                 self.tick()
@@ -682,7 +762,16 @@ impl App {
         if self.focus == Focus::Editor {
             return self.editor_key(key, ctrl);
         }
-        match self.keymap.action(&key) {
+        // A key bound to two actions (n: next match while searching, else
+        // a new request) does the first that applies.
+        let actions = self.keymap.actions(&key);
+        let searching = self.search.is_some();
+        let action = actions
+            .iter()
+            .copied()
+            .find(|a| searching || !matches!(a, Action::NextMatch | Action::PreviousMatch))
+            .or_else(|| actions.first().copied());
+        match action {
             Some(action) => self.act(action, false),
             None => Vec::new(),
         }
@@ -734,6 +823,7 @@ impl App {
                 Vec::new()
             }
             Outcome::ExternalEdit(text) => vec![Cmd::ExternalEdit(text)],
+            o @ Outcome::Prompted(..) => self.apply_collection(o),
         }
     }
 
@@ -787,6 +877,14 @@ impl App {
             Action::Timeline => self.show_timeline(),
             Action::Environment => self.next_environment(),
             Action::Variables => self.show_variables(),
+            Action::SaveRequest => return self.save_request(),
+            Action::NewRequest => self.new_request(),
+            Action::Duplicate => self.duplicate_request(),
+            Action::Rename => self.rename_request(),
+            Action::Delete => return self.delete_request(confirmed),
+            Action::OpenInEditor => return self.open_in_editor(),
+            Action::Revert => self.revert(confirmed),
+            Action::AddToCollection => self.add_to_collection(),
             Action::Mask => {
                 self.mask = !self.mask;
                 self.flash = Some(
@@ -913,6 +1011,7 @@ impl App {
             KeyCode::Char('u') if ctrl => self.editor.clear(),
             KeyCode::Char('z') if ctrl => self.editor.undo(),
             KeyCode::Char('b') if ctrl => self.open_body_editor(),
+            KeyCode::Char('s') if ctrl => return self.save_request(),
             KeyCode::Char(c) if !ctrl => self.editor.insert(&c.to_string()),
             _ => {}
         }

@@ -18,6 +18,8 @@ pub struct Collections {
     pub envs: Vec<Environments>,
     /// The environment chosen (`E` cycles), or none.
     pub env: Option<String>,
+    /// What was opened (a file or a directory), for the title bar.
+    pub root: Option<PathBuf>,
 }
 
 impl Collections {
@@ -33,9 +35,12 @@ impl Collections {
         } else {
             vec![path.to_path_buf()]
         };
-        let mut out = Collections::default();
+        let mut out = Collections {
+            root: Some(path.to_path_buf()),
+            ..Collections::default()
+        };
         for f in files {
-            let file = HttpFile::read(&f)?;
+            let file = HttpFile::read_lenient(&f)?;
             let dir = f
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -64,6 +69,39 @@ impl Collections {
         Ok(out)
     }
 
+    /// The title bar's words: what was opened (a directory by its name,
+    /// not `.`), how many requests in how many files.
+    pub fn banner(&self) -> String {
+        let n: usize = self.files.iter().map(|f| f.requests.len()).sum();
+        let root = match &self.root {
+            Some(p) if p.as_os_str() == "." || p.as_os_str().is_empty() => std::env::current_dir()
+                .ok()
+                .and_then(|d| d.file_name().map(|f| format!("{}/", f.to_string_lossy())))
+                .unwrap_or_else(|| "./".into()),
+            Some(p) => p.display().to_string(),
+            None => self
+                .files
+                .first()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default(),
+        };
+        let broken: usize = self.files.iter().map(|f| f.problems.len()).sum();
+        format!(
+            "{root} · {n} request{} in {} file{}{}",
+            if n == 1 { "" } else { "s" },
+            self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" },
+            if broken > 0 {
+                format!(
+                    " · {broken} block{} that do not parse",
+                    if broken == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        )
+    }
+
     /// Every environment of every file, sorted.
     pub fn env_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.envs.iter().flat_map(Environments::names).collect();
@@ -88,29 +126,82 @@ impl Collections {
     /// One entry per request: labelled by its name (with the file's name
     /// when there are several files), its line the request as a template.
     pub fn entries(&self) -> Vec<Entry> {
+        (0..self.files.len())
+            .flat_map(|fi| self.entries_of(fi))
+            .collect()
+    }
+
+    /// The entries of one file: its requests, then a row for each block
+    /// that does not parse.
+    pub fn entries_of(&self, fi: usize) -> Vec<Entry> {
         let several = self.files.len() > 1;
-        let mut out = Vec::new();
-        for (fi, f) in self.files.iter().enumerate() {
-            let stem = f
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            for (ri, r) in f.requests.iter().enumerate() {
-                let label = if several {
-                    format!("{stem} › {}", r.label())
-                } else {
-                    r.label()
-                };
-                let mut e = Entry::new(&template_line(r), Some(&label));
-                e.origin = Origin::Collection {
-                    file: fi,
-                    index: ri,
-                };
-                out.push(e);
+        let f = &self.files[fi];
+        let stem = f
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = |l: String| {
+            if several {
+                format!("{stem} › {l}")
+            } else {
+                l
             }
+        };
+        let mut out = Vec::new();
+        for (ri, r) in f.requests.iter().enumerate() {
+            let mut e = Entry::new(&template_line(r), Some(&prefix(r.label())));
+            e.origin = Origin::Collection {
+                file: fi,
+                index: ri,
+            };
+            out.push(e);
+        }
+        for p in &f.problems {
+            let mut e = Entry::new(
+                "",
+                Some(&prefix(format!("⚠ line {}: does not parse", p.line))),
+            );
+            e.origin = Origin::Broken {
+                file: fi,
+                line: p.line,
+                message: p.to_string(),
+            };
+            out.push(e);
         }
         out
+    }
+
+    /// The index of the file read from `path`.
+    pub fn file_of(&self, path: &Path) -> Option<usize> {
+        self.files.iter().position(|f| f.path == path)
+    }
+
+    /// Takes a file's new text (saved, or changed on disk).
+    pub fn reload(&mut self, file: usize, text: &str) {
+        if let Some(f) = self.files.get_mut(file) {
+            *f = crate::collection::parse_lenient(&f.path.clone(), text);
+        }
+    }
+
+    /// Adds a file to the collection (read leniently; a missing file is
+    /// an empty one), with the environments beside it.
+    pub fn add_file(&mut self, path: &Path) -> Result<usize, CollectionError> {
+        if let Some(i) = self.file_of(path) {
+            return Ok(i);
+        }
+        let file = if path.exists() {
+            HttpFile::read_lenient(path)?
+        } else {
+            crate::collection::parse_lenient(path, "")
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        self.envs.push(Environments::load(&dir)?);
+        self.files.push(file);
+        Ok(self.files.len() - 1)
     }
 
     fn context<'a>(
@@ -154,6 +245,25 @@ impl Collections {
         let process = |n: &str| std::env::var(n).ok();
         let ctx = self.context(file, responses, &process);
         vars::substitute(&ctx, text, self.files[file].requests[index].line)
+    }
+
+    /// Substitutes the variables of a line that belongs to no request of
+    /// `file` (a history entry's template): its `{{…}}` resolved with the
+    /// file's variables and environments.
+    pub fn substitute_line(
+        &self,
+        file: usize,
+        text: &str,
+        responses: &HashMap<String, Exchange>,
+    ) -> Result<(String, Vec<String>), String> {
+        let process = |n: &str| std::env::var(n).ok();
+        let ctx = self.context(file, responses, &process);
+        vars::substitute(&ctx, text, 0).map_err(|e| match e {
+            ResolveError::Need(dep) => {
+                format!("it uses the response of '{dep}': send '{dep}' first")
+            }
+            ResolveError::Error(e) => e.message,
+        })
     }
 
     /// The index of the request named `name` in `file`.
@@ -247,7 +357,7 @@ fn describe(s: &Source) -> String {
 
 /// A request as a template request line (`METHOD URL 'Name:value'…`),
 /// for the list and the line editor.
-fn template_line(r: &crate::collection::HttpRequest) -> String {
+pub fn template_line(r: &crate::collection::HttpRequest) -> String {
     let mut headers = Headers::new();
     for h in &r.headers {
         headers.push(h.name.clone(), h.value.clone());
@@ -303,4 +413,177 @@ pub fn responses(entries: &[Entry], files: &Collections, file: usize) -> HashMap
         }
     }
     out
+}
+
+/// The request `old` with the edited template line `line` read into it:
+/// method, URL (with `key==value` items added to its query), headers and
+/// body. `{{…}}` stay as written. A body that means the same as the old
+/// one (the same JSON, the same text) keeps the old text, so an untouched
+/// body is not rewritten; a line without body items keeps a `< file` body.
+pub fn edited_request(
+    old: &crate::collection::HttpRequest,
+    line: &str,
+) -> Result<crate::collection::HttpRequest, String> {
+    use crate::collection::Body;
+    use crate::items::{Sep, split};
+    let words = crate::line::shell_words(line)?;
+    let is_method = |w: &str| {
+        let up = w.to_ascii_uppercase();
+        words.len() > 1
+            && ([
+                "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+            ]
+            .contains(&up.as_str())
+                || (w.len() >= 3 && w.bytes().all(|b| b.is_ascii_uppercase())))
+    };
+    let mut it = words.iter();
+    let first = it.next().ok_or("the request line is empty")?;
+    let (method, mut url) = if is_method(first) {
+        let url = it
+            .next()
+            .ok_or_else(|| format!("'{first}' is a method, and no URL follows it"))?;
+        (Some(first.to_ascii_uppercase()), url.clone())
+    } else {
+        (None, first.clone())
+    };
+    let mut headers = Vec::new();
+    let mut fields = serde_json::Map::new();
+    // `key:={{n}}`: not JSON until resolved; kept as written.
+    let mut raw_fields: Vec<(String, String)> = Vec::new();
+    let mut body: Option<Body> = None;
+    for w in it {
+        if let Some(t) = w.strip_prefix("--raw=") {
+            body = Some(Body::Text(t.to_owned()));
+            continue;
+        }
+        if let Some(t) = w.strip_prefix("--bearer=") {
+            headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
+            continue;
+        }
+        if w.starts_with("--") {
+            return Err(format!(
+                "'{w}' cannot be saved into a .http file: write it in the file (Ctrl-E)"
+            ));
+        }
+        if let Some(p) = w.strip_prefix('@') {
+            body = Some(Body::File {
+                path: p.to_owned(),
+                substitute: false,
+            });
+            continue;
+        }
+        match split(w) {
+            Some((k, Sep::Header, v)) => headers.push((k.to_owned(), v.trim_start().to_owned())),
+            Some((k, Sep::Query, v)) => {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&format!("{k}={v}"));
+            }
+            Some((k, Sep::Field, v)) => {
+                fields.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+            }
+            Some((k, Sep::RawJson, v)) => match serde_json::from_str(v) {
+                Ok(j) => {
+                    fields.insert(k.to_owned(), j);
+                }
+                Err(_) if v.contains("{{") => raw_fields.push((k.to_owned(), v.to_owned())),
+                Err(e) => return Err(format!("item '{w}': the value after := is not JSON ({e})")),
+            },
+            Some((_, Sep::File, _)) => {
+                return Err(format!(
+                    "'{w}' (a form file part) cannot be saved into a .http file: write it in the file (Ctrl-E)"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "item '{w}' is not Name:value, key==value, key=value, key:=json or @file"
+                ));
+            }
+        }
+    }
+    let has_fields = !fields.is_empty() || !raw_fields.is_empty();
+    if has_fields && body.is_some() {
+        return Err("a body from --raw or @file cannot be combined with fields".into());
+    }
+    let same_json = |t: &str| {
+        raw_fields.is_empty()
+            && serde_json::from_str::<serde_json::Value>(t).ok()
+                == Some(serde_json::Value::Object(fields.clone()))
+    };
+    let mut json_added = false;
+    let body = match (&old.body, body) {
+        (Body::Text(t), _) if has_fields && same_json(t) => old.body.clone(),
+        (_, None) if has_fields => {
+            json_added = true;
+            let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(fields))
+                .unwrap_or_default();
+            for (k, v) in raw_fields {
+                let entry = format!("  {}: {v}", serde_json::Value::String(k));
+                text = match text.strip_suffix('}') {
+                    Some(head) if head.trim_end() == "{" => format!("{{\n{entry}\n}}"),
+                    Some(head) => format!("{},\n{entry}\n}}", head.trim_end()),
+                    None => text,
+                };
+            }
+            Body::Text(text)
+        }
+        (Body::Text(t), Some(Body::Text(n)))
+            if t.replace("\r\n", "\n") == n.replace("\r\n", "\n") =>
+        {
+            old.body.clone()
+        }
+        (Body::File { .. }, None) => old.body.clone(),
+        (_, Some(b)) => b,
+        (_, None) => Body::None,
+    };
+    let mut new = old.clone();
+    new.method = method.unwrap_or_else(|| {
+        if matches!(body, Body::None) {
+            "GET"
+        } else {
+            "POST"
+        }
+        .to_owned()
+    });
+    new.url = url;
+    new.body = body;
+    if json_added
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    new.headers = headers
+        .into_iter()
+        .map(|(name, value)| crate::collection::Header {
+            name,
+            value,
+            line: 0,
+        })
+        .collect();
+    Ok(new)
+}
+
+/// Why a collection file was not written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteError {
+    /// The file changed on disk since it was read: its text now.
+    Changed(String),
+    /// The write failed.
+    Io(String),
+}
+
+/// Writes `text` over `path` atomically, if the file still holds `base`
+/// (what the edit was made on); else nothing is written and the file's
+/// text is returned. A file that does not exist holds "".
+pub fn write_checked(path: &Path, base: &str, text: &str) -> Result<(), WriteError> {
+    let now = match std::fs::read(path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(WriteError::Io(format!("{}: {e}", path.display()))),
+    };
+    if now != base {
+        return Err(WriteError::Changed(now));
+    }
+    crate::store::write_atomic(path, text.as_bytes()).map_err(WriteError::Io)
 }

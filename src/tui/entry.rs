@@ -31,6 +31,16 @@ pub enum Origin {
         /// The request in the file.
         index: usize,
     },
+    /// A block of a `.http` file that does not parse: shown with its
+    /// error (Ctrl-E opens the file at its line); never sent.
+    Broken {
+        /// The file, in `App::collection`.
+        file: usize,
+        /// 1-based line of the problem.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// One request of the session, with its last response.

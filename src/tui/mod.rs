@@ -12,6 +12,7 @@ pub mod app;
 pub mod body;
 pub mod collection;
 pub mod diff;
+pub mod editing;
 pub mod entry;
 pub mod input;
 pub mod modal;
@@ -266,6 +267,15 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     if !launch.recorded.is_empty() {
         app.open_first_failure(first_recorded);
     }
+    // Collection files are watched: a change made in another editor shows
+    // within a quarter of a second.
+    let watched = Watched::default();
+    if let Some(c) = &app.collection {
+        for f in &c.files {
+            watched.add(&f.path);
+        }
+    }
+    watched.spawn(tx.clone());
     let theme = launch.theme;
     let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
     let mut jq_task: Option<tokio::task::AbortHandle> = None;
@@ -279,6 +289,46 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
             if let Cmd::ExternalEdit(text) = cmd {
                 let result = external_edit(terminal, &text);
                 pending.extend(app.update(Msg::Edited(result)));
+                dirty = true;
+                continue;
+            }
+            if let Cmd::EditFile { path, line } = &cmd {
+                let result = edit_file(terminal, path, *line);
+                let msg = match result {
+                    Ok(text) => {
+                        watched.seen(path);
+                        Msg::FileChanged {
+                            path: path.clone(),
+                            text,
+                        }
+                    }
+                    Err(e) => Msg::Saved(Err(e)),
+                };
+                pending.extend(app.update(msg));
+                dirty = true;
+                continue;
+            }
+            if let Cmd::Watch(path) = &cmd {
+                watched.add(path);
+                continue;
+            }
+            if let Cmd::WriteFile {
+                file,
+                path,
+                base,
+                text,
+                extra,
+                after,
+            } = cmd
+            {
+                let (result, envs) = write_collection(&path, &base, &text, &extra);
+                watched.seen(&path);
+                pending.extend(app.update(Msg::FileWritten {
+                    file,
+                    result,
+                    envs,
+                    after,
+                }));
                 dirty = true;
                 continue;
             }
@@ -421,8 +471,9 @@ fn run_cmd(
             }
         }
         Cmd::Copy(text) => osc52(&text),
-        // Handled by the event loop, which owns the terminal.
-        Cmd::ExternalEdit(_) => {}
+        // Handled by the event loop, which owns the terminal and the
+        // watcher.
+        Cmd::ExternalEdit(_) | Cmd::EditFile { .. } | Cmd::Watch(_) | Cmd::WriteFile { .. } => {}
         Cmd::Jq {
             entry,
             generation,
@@ -625,15 +676,7 @@ async fn run_jq_worker(filter: &str, body: bytes::Bytes) -> Result<Vec<String>, 
 /// Hands the terminal to `$VISUAL`/`$EDITOR` (else `vi`) on a temporary
 /// `.json` file holding `text`, then takes it back.
 fn external_edit(terminal: &mut ratatui::DefaultTerminal, text: &str) -> Result<String, String> {
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".into());
+    let editor = editor();
     let file = tempfile::Builder::new()
         .prefix("apiscope-body-")
         .suffix(".json")
@@ -668,6 +711,158 @@ fn external_edit(terminal: &mut ratatui::DefaultTerminal, text: &str) -> Result<
         )),
         Err(e) => Err(format!("$EDITOR ({editor}) could not start: {e}")),
     }
+}
+
+/// Writes a collection file (after the private env file, when there is
+/// one to write), only if it still holds `base`; the environments beside
+/// it are read again when the env file was written.
+pub fn write_collection(
+    path: &std::path::Path,
+    base: &str,
+    text: &str,
+    extra: &[(std::path::PathBuf, String)],
+) -> (
+    editing::WriteResult,
+    Option<Box<crate::collection::vars::Environments>>,
+) {
+    use collection::WriteError;
+    for (p, t) in extra {
+        if let Err(e) = crate::store::write_atomic(p, t.as_bytes()) {
+            return (Err(WriteError::Io(e)), None);
+        }
+    }
+    let envs = (!extra.is_empty())
+        .then(|| {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            crate::collection::vars::Environments::load(dir)
+                .ok()
+                .map(Box::new)
+        })
+        .flatten();
+    let result = collection::write_checked(path, base, text).map(|()| text.to_owned());
+    (result, envs)
+}
+
+/// The collection files watched, with the size and time each had when
+/// last seen. A thread looks every 250 ms and sends `Msg::FileChanged`
+/// (with the new text, read off the UI thread) when one changed.
+#[derive(Clone, Default)]
+struct Watched(Arc<std::sync::Mutex<Vec<WatchedFile>>>);
+
+/// A watched file and how it was when last seen.
+type WatchedFile = (std::path::PathBuf, Option<Stamp>);
+
+type Stamp = (std::time::SystemTime, u64);
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+impl Watched {
+    fn add(&self, path: &std::path::Path) {
+        if let Ok(mut list) = self.0.lock()
+            && !list.iter().any(|(p, _)| p == path)
+        {
+            list.push((path.to_path_buf(), stamp(path)));
+        }
+    }
+
+    /// This program changed the file: not news.
+    fn seen(&self, path: &std::path::Path) {
+        if let Ok(mut list) = self.0.lock() {
+            for (p, s) in list.iter_mut() {
+                if p == path {
+                    *s = stamp(path);
+                }
+            }
+        }
+    }
+
+    fn spawn(&self, tx: mpsc::UnboundedSender<Msg>) {
+        let me = self.clone();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(250));
+                let changed: Vec<std::path::PathBuf> = match me.0.lock() {
+                    Ok(mut list) => list
+                        .iter_mut()
+                        .filter_map(|(p, s)| {
+                            let now = stamp(p);
+                            (now != *s && now.is_some()).then(|| {
+                                *s = now;
+                                p.clone()
+                            })
+                        })
+                        .collect(),
+                    Err(_) => break,
+                };
+                for path in changed {
+                    let Ok(bytes) = std::fs::read(&path) else {
+                        continue;
+                    };
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    if tx.send(Msg::FileChanged { path, text }).is_err() {
+                        return;
+                    }
+                }
+                if tx.is_closed() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Hands the terminal to `$VISUAL`/`$EDITOR` (else `vi`) on `path` at
+/// `line` (`+LINE`, which vi, vim, nvim, nano, emacs, micro and kakoune
+/// read), then takes it back; the file's text after.
+fn edit_file(
+    terminal: &mut ratatui::DefaultTerminal,
+    path: &std::path::Path,
+    line: usize,
+) -> Result<String, String> {
+    let editor = editor();
+    INPUT_PAUSED.store(true, Ordering::Release);
+    std::thread::sleep(Duration::from_millis(60));
+    restore();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"+$1\" \"$2\""))
+        .arg("sh")
+        .arg(line.max(1).to_string())
+        .arg(path)
+        .status();
+    *terminal = ratatui::init();
+    let _ = execute!(
+        std::io::stdout(),
+        event::EnableMouseCapture,
+        event::EnableBracketedPaste
+    );
+    let _ = terminal.clear();
+    INPUT_PAUSED.store(false, Ordering::Release);
+    match status {
+        Ok(_) => std::fs::read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) => Err(format!("$EDITOR ({editor}) could not start: {e}")),
+    }
+}
+
+/// `$VISUAL`, else `$EDITOR`, else `vi`.
+fn editor() -> String {
+    std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".into())
 }
 
 /// Puts text on the clipboard with OSC 52 (works over SSH and in tmux with

@@ -146,8 +146,13 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         let env = c.env.as_deref().unwrap_or("none");
         spans.push(Span::styled(format!(" env: {env} (E) "), theme.accent));
     }
-    if let Some(b) = &app.banner {
-        spans.push(Span::styled(format!(" {b} "), theme.dim));
+    match (&app.banner, &app.collection) {
+        (Some(b), _) => spans.push(Span::styled(format!(" {} ", sanitize(b, false)), theme.dim)),
+        (None, Some(c)) => spans.push(Span::styled(
+            format!(" {} ", sanitize(&c.banner(), false)),
+            theme.dim,
+        )),
+        (None, None) => {}
     }
     if let Some(flight) = &app.in_flight {
         let elapsed = app.now.saturating_duration_since(flight.started);
@@ -226,7 +231,16 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for (i, e) in app.entries.iter().enumerate().skip(start).take(height) {
         let (badge, style) = entry_badge(app, i, theme);
-        let label = sanitize(&entry_label(app, e), false);
+        let mut label = sanitize(&entry_label(app, e), false);
+        // A collection request with an edit not saved to its file.
+        let edited = if i == app.selected {
+            app.editor.text() != e.line
+        } else {
+            e.draft.is_some()
+        };
+        if edited && matches!(e.origin, super::entry::Origin::Collection { .. }) {
+            label.push('*');
+        }
         let width = inner.width as usize;
         // The request's name first (it must always show), then what a
         // support engineer scans for: the code, and the format when the
@@ -1094,10 +1108,19 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             "type to search · Enter find · Esc cancel".to_owned(),
         )
     } else if app.focus == Focus::Editor {
+        let save = if matches!(
+            app.current().origin,
+            crate::tui::entry::Origin::Collection { .. }
+        ) {
+            "Ctrl-S save to file · "
+        } else {
+            ""
+        };
         (
             Focus::Editor.name(),
-            "Enter send · Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo · Ctrl-B body"
-                .to_owned(),
+            format!(
+                "Enter send · {save}Esc leave · ←/→ Home/End · Ctrl-W word · Ctrl-U clear · Ctrl-Z undo · Ctrl-B body"
+            ),
         )
     } else {
         (

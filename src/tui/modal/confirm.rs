@@ -21,6 +21,23 @@ pub struct Confirm {
     pub lines: Vec<String>,
     /// What `y` does.
     pub action: Action,
+    /// The last line: what `y` does and what any other key does.
+    pub keys: String,
+    /// The message when it is not confirmed.
+    pub cancelled: String,
+}
+
+impl Confirm {
+    /// A question before something is sent.
+    pub fn send(title: &str, lines: Vec<String>, action: Action) -> Confirm {
+        Confirm {
+            title: title.to_owned(),
+            lines,
+            action,
+            keys: "y sends · any other key cancels".into(),
+            cancelled: "Nothing sent".into(),
+        }
+    }
 }
 
 impl Confirm {
@@ -28,7 +45,7 @@ impl Confirm {
     pub fn key(&mut self, key: KeyEvent) -> Outcome {
         match key.code {
             KeyCode::Char('y' | 'Y') => Outcome::Confirmed(self.action),
-            _ => Outcome::CloseWith("Nothing sent".into()),
+            _ => Outcome::CloseWith(self.cancelled.clone()),
         }
     }
 
@@ -42,10 +59,7 @@ impl Confirm {
             }
         }
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            "y sends · any other key cancels",
-            theme.accent,
-        )));
+        lines.push(Line::from(Span::styled(self.keys.clone(), theme.accent)));
         let w = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 4;
         let r = centred(area, w.max(40), lines.len() as u16 + 2);
         f.render_widget(Clear, r);

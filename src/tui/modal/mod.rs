@@ -8,6 +8,7 @@ pub mod help;
 pub mod history;
 pub mod jq;
 pub mod overlay;
+pub mod prompt;
 
 use super::action::Action;
 use super::theme::Theme;
@@ -29,6 +30,8 @@ pub enum Modal {
     Jq(jq::JqPrompt),
     /// The request body editor (`b`).
     BodyEditor(Box<body_editor::BodyEditor>),
+    /// A one-line question (a request's name, a file).
+    Prompt(prompt::Prompt),
 }
 
 /// What a key in a modal asks the app to do.
@@ -54,6 +57,8 @@ pub enum Outcome {
     ExternalEdit(String),
     /// A message for the status line; the modal stays.
     Flash(String),
+    /// A prompt was answered.
+    Prompted(prompt::Purpose, String),
 }
 
 impl Modal {
@@ -67,6 +72,7 @@ impl Modal {
             Modal::Overlay(m) => m.key(key, page),
             Modal::Jq(m) => m.key(key),
             Modal::BodyEditor(m) => m.key(key),
+            Modal::Prompt(m) => m.key(key),
         }
     }
 
@@ -86,6 +92,10 @@ impl Modal {
                 m.area.insert_str(text);
                 Outcome::Keep
             }
+            Modal::Prompt(m) => {
+                m.input.insert(text.lines().next().unwrap_or(""));
+                Outcome::Keep
+            }
             _ => Outcome::Keep,
         }
     }
@@ -94,7 +104,8 @@ impl Modal {
     pub fn hints(&self) -> &'static str {
         match self {
             Modal::Help(_) => "j/k scroll · Esc or ? closes",
-            Modal::Confirm(_) => "y sends · any other key cancels",
+            Modal::Confirm(_) => "y does it · any other key cancels",
+            Modal::Prompt(_) => "type · Enter confirms · Esc cancels",
             Modal::History(_) => {
                 "type to search (host: status: dialect: code: words) · ↑/↓ select · Enter opens · Esc closes"
             }
@@ -118,6 +129,7 @@ impl Modal {
             Modal::Overlay(m) => m.render(theme, f, screen),
             Modal::Jq(m) => m.render(theme, f, response),
             Modal::BodyEditor(m) => m.render(theme, f, response),
+            Modal::Prompt(m) => m.render(theme, f, screen),
         }
     }
 }

@@ -58,22 +58,30 @@ impl Overlay {
         let b = block(&title, true, theme);
         let inner = b.inner(r);
         f.render_widget(b, r);
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.scroll)
-            .take(inner.height as usize)
-            .map(|(k, s)| {
-                let style = match k {
-                    Kind::Title => theme.accent,
-                    Kind::Same => theme.text,
-                    Kind::Old => theme.server_error,
-                    Kind::New => theme.ok,
-                    Kind::Note => theme.dim,
-                };
-                Line::from(Span::styled(sanitize(s, false), style))
-            })
-            .collect();
+        // Long lines wrap (a variable's long value, a long URL), so
+        // nothing is cut off; scrolling moves by whole lines.
+        let width = (inner.width as usize).max(1);
+        let mut lines: Vec<Line> = Vec::new();
+        for (k, s) in self.lines.iter().skip(self.scroll) {
+            if lines.len() >= inner.height as usize {
+                break;
+            }
+            let style = match k {
+                Kind::Title => theme.accent,
+                Kind::Same => theme.text,
+                Kind::Old => theme.server_error,
+                Kind::New => theme.ok,
+                Kind::Note => theme.dim,
+            };
+            let text = sanitize(s, false);
+            if text.chars().count() <= width {
+                lines.push(Line::from(Span::styled(text, style)));
+            } else {
+                for row in crate::tui::widgets::wrap(&text, width) {
+                    lines.push(Line::from(Span::styled(row, style)));
+                }
+            }
+        }
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
