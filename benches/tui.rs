@@ -9,6 +9,11 @@
 //!    the jump to the last line, and the peak RSS (`VmHWM`, reset with
 //!    `/proc/self/clear_refs` before the response arrives) relative to the
 //!    body's size.
+//! 3. A 5,000-request `.http` collection (about 1.6 MB): `apiscope open`
+//!    to its first frame in the pseudo-terminal (end to end), and in
+//!    process: open + first frame, `E` (switch environment, resolve the
+//!    selected request, draw), and taking in an edit made on disk
+//!    (re-parse, rebuild the list keeping responses, draw).
 
 use apiscope::decode::{self, Options, Profiles};
 use apiscope::model::{Exchange, Headers, Request, Response};
@@ -45,6 +50,112 @@ const MB: f64 = 1024.0 * 1024.0;
 fn main() {
     startup();
     large_body();
+    collection();
+}
+
+/// The 5,000-request collection of `benches/decode.rs`, with two
+/// environments, in a temporary directory.
+fn big_collection() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let mut http = String::from("@host = https://api.example.com\n@v = v1\n");
+    for i in 0..5_000 {
+        http.push_str(&format!(
+            "\n### Request {i}\n# @name r{i}\nPOST {{{{host}}}}/{{{{v}}}}/boards/{i}/cards\n    ?limit=20\n    &id={{{{$uuid}}}}\nAuthorization: Bearer {{{{token}}}}\nContent-Type: application/json\nX-Trace: {{{{$timestamp}}}}\n\n{{\"title\": \"Card {i}\", \"owner\": \"{{{{user}}}}\", \"tags\": [\"a\", \"b\"], \"note\": \"padding to make the file about a megabyte in all\"}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        r#"{"dev": {"user": "ann"}, "prod": {"user": "bob"}, "$shared": {"token": "tok_FAKE"}}"#,
+    )
+    .expect("env file");
+    let path = dir.path().join("big.http");
+    std::fs::write(&path, &http).expect("collection");
+    (dir, path, http)
+}
+
+fn collection() {
+    let (_dir, path, http) = big_collection();
+    println!(
+        "collection: {} requests, {:.1} MB",
+        5_000,
+        http.len() as f64 / MB
+    );
+    // End to end: the release binary opening it, to its first frame.
+    let bin = env!("CARGO_BIN_EXE_apiscope");
+    if Command::new("script").arg("--version").output().is_ok() {
+        let runs = 15;
+        let cmd = format!("{bin} open {} --env dev", path.display());
+        let mut open = Vec::new();
+        let mut base = Vec::new();
+        for _ in 0..runs {
+            if let Some(d) = time_to_marker(&cmd, b"boards/0/cards") {
+                open.push(d);
+            }
+            if let Some(d) = time_to_marker("printf '? help'", b"? help") {
+                base.push(d);
+            }
+        }
+        if !open.is_empty() && !base.is_empty() {
+            let (a, b) = (median(open), median(base));
+            println!(
+                "  apiscope open (end to end, median of {runs}): {:.1} ms to the first frame; apiscope's own {:.1} ms",
+                a.as_secs_f64() * 1e3,
+                a.saturating_sub(b).as_secs_f64() * 1e3
+            );
+        }
+    }
+    let theme = Theme::load("dark", false).expect("theme");
+    let profiles = Arc::new(Profiles::built_in());
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    let runs = 11;
+    let mut first = Vec::new();
+    let mut env = Vec::new();
+    let mut reload = Vec::new();
+    for run in 0..runs {
+        let t = Instant::now();
+        let c = apiscope::tui::collection::Collections::open(&path, Some("dev")).expect("opens");
+        let mut app = App::new(c.entries(), profiles.clone(), Instant::now());
+        app.collection = Some(c);
+        app.focus = apiscope::tui::app::Focus::List;
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        first.push(t.elapsed());
+        // Somewhere in the middle of the list.
+        for _ in 0..2_500 {
+            app.update(key(KeyCode::Char('j')));
+        }
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        let t = Instant::now();
+        app.update(key(KeyCode::Char('E')));
+        let c = app.collection.as_ref().expect("collection");
+        let responses = std::collections::HashMap::new();
+        std::hint::black_box(c.resolve(0, 2_500, &responses).expect("resolves"));
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        env.push(t.elapsed());
+        // Another program changed one request.
+        let edited = http.replace(
+            "/boards/4999/cards",
+            &format!("/boards/4999/cards?run={run}"),
+        );
+        let t = Instant::now();
+        app.update(Msg::FileChanged {
+            path: path.clone(),
+            text: edited,
+        });
+        term.draw(|f| view::render(&mut app, &theme, f))
+            .expect("draw");
+        reload.push(t.elapsed());
+        assert_eq!(app.current().label.as_deref(), Some("r2500"));
+    }
+    let ms = |v: Vec<Duration>| median(v).as_secs_f64() * 1e3;
+    println!(
+        "  in process (160x45 TestBackend, median of {runs}): open + first frame {:.1} ms · E (switch environment, resolve, draw) {:.2} ms · an edit on disk taken in (parse, rebuild, draw) {:.1} ms",
+        ms(first),
+        ms(env),
+        ms(reload)
+    );
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

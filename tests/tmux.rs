@@ -366,3 +366,77 @@ fn a_broken_config_is_named_with_its_line_and_the_tui_still_starts() {
         t.wait_exit();
     }
 }
+
+#[test]
+fn edit_a_collection_request_save_it_and_see_outside_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    for f in [
+        "demo.http",
+        "http-client.env.json",
+        "http-client.private.env.json",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let file = dir.path().join("demo.http");
+    let before = std::fs::read_to_string(&file).unwrap();
+    // $EDITOR is a script: it adds a header under the line it was opened at.
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nn=${1#+}\nsed -i \"${n}a X-Editor: line-$n\" \"$2\"\n",
+    )
+    .unwrap();
+    let _ = Command::new("chmod").arg("+x").arg(&editor).status();
+    let editor_env = format!("EDITOR={}", editor.display());
+    let path = file.display().to_string();
+    let Some(t) = Tmux::start_env(&["open", &path, "--env", "local"], 200, 30, &[&editor_env])
+    else {
+        return;
+    };
+    t.wait_for(&["boards", "revoked", "env: local"]);
+    t.keys(&["j"]);
+    t.wait_for(&["{{boards.response.body.$.data[0].id}}"]);
+    t.keys(&["e"]);
+    t.keys(&["End"]);
+    t.type_text(" X-Trace:1");
+    t.wait_for(&["board*"]);
+    t.keys(&["C-s"]);
+    t.wait_for(&["Saved 'board'"]);
+    // Only that request's lines changed.
+    let after = std::fs::read_to_string(&file).unwrap();
+    let auth =
+        "/boards/{{boards.response.body.$.data[0].id}}\nAuthorization: Bearer {{envelope_token}}\n";
+    assert!(before.contains(auth));
+    assert_eq!(
+        after,
+        before.replace(auth, &format!("{auth}X-Trace: 1\n")),
+        "{after}"
+    );
+    // An edit made by another program shows, on the same request.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(150));
+    std::fs::write(&file, after.replace("X-Trace: 1", "X-Trace: 2")).unwrap();
+    t.wait_for(&[
+        "changed on disk: reloaded",
+        "X-Trace:2",
+        "›    GET    board",
+    ]);
+    // Ctrl-E: $EDITOR at the request's line.
+    t.keys(&["C-e"]);
+    let screen = t.wait_for(&["X-Editor:line-"]);
+    let now = std::fs::read_to_string(&file).unwrap();
+    let n: usize = now
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Editor: line-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{now}\n{screen}"));
+    assert!(
+        now.lines()
+            .nth(n - 1)
+            .unwrap()
+            .starts_with("GET {{envelope}}/boards/"),
+        "{now}"
+    );
+    t.quit();
+}

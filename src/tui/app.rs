@@ -1049,7 +1049,7 @@ impl App {
             self.entries[i]
                 .diagnosis
                 .as_ref()
-                .is_some_and(Diagnosis::is_error)
+                .is_some_and(|d| d.is_error())
         });
         let i = failed
             .unwrap_or(from)
@@ -1063,7 +1063,7 @@ impl App {
                 self.entries[i]
                     .diagnosis
                     .as_ref()
-                    .is_some_and(Diagnosis::is_error)
+                    .is_some_and(|d| d.is_error())
             })
             .count();
         let s = if total == 1 { "" } else { "s" };
@@ -1284,7 +1284,12 @@ impl App {
         let (exchanges, diagnoses): (Vec<Exchange>, Vec<Diagnosis>) = self
             .entries
             .iter()
-            .filter_map(|e| Some((e.exchange.clone()?, e.diagnosis.clone()?)))
+            .filter_map(|e| {
+                Some((
+                    (**e.exchange.as_ref()?).clone(),
+                    (**e.diagnosis.as_ref()?).clone(),
+                ))
+            })
             .unzip();
         if exchanges.is_empty() {
             self.flash = Some("No responses yet: nothing to put on a timeline".into());
@@ -1404,7 +1409,12 @@ impl App {
         let (exchanges, diagnoses): (Vec<Exchange>, Vec<Diagnosis>) = self
             .entries
             .iter()
-            .filter_map(|e| Some((e.exchange.clone()?, e.diagnosis.clone()?)))
+            .filter_map(|e| {
+                Some((
+                    (**e.exchange.as_ref()?).clone(),
+                    (**e.diagnosis.as_ref()?).clone(),
+                ))
+            })
             .unzip();
         if exchanges.is_empty() {
             self.flash = Some("Nothing to save yet: send a request first".into());

@@ -5,7 +5,7 @@
 use super::entry::{Entry, Origin};
 use crate::collection::vars::{self, Context, Environments, ResolveError, Resolved, Source};
 use crate::collection::{CollectionError, HttpFile};
-use crate::model::{Exchange, Headers, Request};
+use crate::model::Exchange;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -148,9 +148,10 @@ impl Collections {
                 l
             }
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(f.requests.len() + f.problems.len());
         for (ri, r) in f.requests.iter().enumerate() {
-            let mut e = Entry::new(&template_line(r), Some(&prefix(r.label())));
+            let mut e = Entry::new("", Some(&prefix(r.label())));
+            e.line = template_line(r);
             e.origin = Origin::Collection {
                 file: fi,
                 index: ri,
@@ -355,28 +356,42 @@ fn describe(s: &Source) -> String {
     }
 }
 
-/// A request as a template request line (`METHOD URL 'Name:value'…`),
-/// for the list and the line editor.
+/// A request as a template request line (`METHOD URL 'Name:value'…
+/// --raw=BODY`), for the list and the line editor: the body exactly as the
+/// file has it (`b` shows it pretty), `{{…}}` as written. Built in one
+/// string: a file of thousands of requests makes one per request when it
+/// opens.
 pub fn template_line(r: &crate::collection::HttpRequest) -> String {
-    let mut headers = Headers::new();
-    for h in &r.headers {
-        headers.push(h.name.clone(), h.value.clone());
-    }
+    use crate::line::quote_into;
     let body = match &r.body {
-        crate::collection::Body::Text(t) => t.clone().into_bytes(),
-        _ => Vec::new(),
+        crate::collection::Body::Text(t) => t.as_str(),
+        _ => "",
     };
-    let req = Request {
-        method: r.method.clone(),
-        url: Some(r.url.clone()),
-        headers,
-        body: body.into(),
-    };
-    crate::items::to_words(&req)
-        .iter()
-        .map(|w| crate::line::quote(w))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut line = String::with_capacity(r.url.len() + body.len() + 64 * (r.headers.len() + 1));
+    quote_into(&mut line, &r.method);
+    line.push(' ');
+    quote_into(&mut line, &r.url);
+    let mut word = String::new();
+    for h in &r.headers {
+        if h.name.eq_ignore_ascii_case("host") || h.name.eq_ignore_ascii_case("content-length") {
+            continue; // the client sets them
+        }
+        word.clear();
+        word.push_str(&h.name);
+        // `Name:=x` would read back as a JSON field: a space keeps it a header.
+        word.push_str(if h.value.starts_with('=') { ": " } else { ":" });
+        word.push_str(&h.value);
+        line.push(' ');
+        quote_into(&mut line, &word);
+    }
+    if !body.is_empty() {
+        word.clear();
+        word.push_str("--raw=");
+        word.push_str(body);
+        line.push(' ');
+        quote_into(&mut line, &word);
+    }
+    line
 }
 
 fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -409,7 +424,7 @@ pub fn responses(entries: &[Entry], files: &Collections, file: usize) -> HashMap
             && let Some(x) = &e.exchange
             && let Some(name) = &files.files[f].requests[index].name
         {
-            out.insert(name.clone(), x.clone());
+            out.insert(name.clone(), (**x).clone());
         }
     }
     out

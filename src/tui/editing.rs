@@ -768,15 +768,23 @@ impl App {
         let mut used = vec![false; old.len()];
         let mut rebuilt = Vec::with_capacity(fresh.len());
         let mut new_selected = None;
+        // The old entries by label (the first unused one of a label wins).
+        let mut by_label: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::with_capacity(old.len());
+        for (i, o) in old.iter().enumerate().rev() {
+            if let Some(l) = &o.0 {
+                by_label.entry(l.clone()).or_default().push(i);
+            }
+        }
         for (j, mut n) in fresh.into_iter().enumerate() {
             let label = match n.origin {
                 Origin::Collection { index, .. } => Some(c.files[file].requests[index].label()),
                 _ => None,
             };
-            let found = old
-                .iter()
-                .enumerate()
-                .position(|(i, o)| !used[i] && o.0.is_some() && o.0 == label)
+            let found = label
+                .as_ref()
+                .and_then(|l| by_label.get_mut(l))
+                .and_then(Vec::pop)
                 .or_else(|| {
                     (old_count == new_count && label.is_some())
                         .then(|| old.iter().position(|o| o.1 == Some(j)))

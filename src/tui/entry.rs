@@ -53,9 +53,10 @@ pub struct Entry {
     /// Where it came from.
     pub origin: Origin,
     /// The last exchange.
-    pub exchange: Option<Exchange>,
-    /// Its diagnosis.
-    pub diagnosis: Option<Diagnosis>,
+    pub exchange: Option<Box<Exchange>>,
+    /// Its diagnosis (boxed: an entry stays small, and a collection has
+    /// thousands of entries that have none).
+    pub diagnosis: Option<Box<Diagnosis>>,
     /// The body, prepared for viewing.
     pub body: Option<BodyDoc>,
     /// The body through a jq filter (`f`), shown instead of it on the Body tab.
@@ -124,8 +125,8 @@ impl Entry {
         let mut e = Entry::new(&line, None);
         e.origin = origin;
         e.body = exchange.as_ref().map(|e| BodyDoc::new(&e.response.body));
-        e.exchange = exchange;
-        e.diagnosis = diagnosis;
+        e.exchange = exchange.map(Box::new);
+        e.diagnosis = diagnosis.map(Box::new);
         e
     }
 
@@ -143,8 +144,8 @@ impl Entry {
         self.generation += 1;
         self.highlight = None;
         self.highlight_tried = false;
-        self.exchange = Some(exchange);
-        self.diagnosis = Some(diagnosis);
+        self.exchange = Some(Box::new(exchange));
+        self.diagnosis = Some(Box::new(diagnosis));
     }
 
     /// What the Body tab shows: the jq output when a filter is applied,

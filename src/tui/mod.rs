@@ -178,7 +178,10 @@ pub async fn run(launch: Launch) -> Result<(), String> {
     result
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> Result<(), String> {
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    mut launch: Launch,
+) -> Result<(), String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     // Terminal input on its own thread: crossterm's read blocks.
     let input_tx = tx.clone();
@@ -247,7 +250,7 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, launch: Launch) -> 
     }
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
-    app.collection = launch.collection.clone();
+    app.collection = launch.collection.take();
     app.session_name = launch.session_name.clone();
     app.set_keymap(&launch.keys);
     app.paging = launch.paging;
