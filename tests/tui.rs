@@ -1606,3 +1606,31 @@ fn a_history_resend_of_a_collection_request_resolves_its_template_again() {
         app.flash
     );
 }
+
+#[test]
+fn copy_curl_of_a_collection_request_resolves_it_and_m_masks_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    app.focus = Focus::Response;
+    let Some(Cmd::Copy(curl)) = app.update(key(KeyCode::Char('c'))).into_iter().next() else {
+        panic!("not copied: {:?}", app.flash);
+    };
+    assert!(curl.contains("https://api.example.com/login"), "{curl}");
+    assert!(curl.contains("pw_FAKE_tui_secret"), "{curl}");
+    app.update(key(KeyCode::Char('m')));
+    let Some(Cmd::Copy(curl)) = app.update(key(KeyCode::Char('c'))).into_iter().next() else {
+        panic!("not copied: {:?}", app.flash);
+    };
+    assert!(!curl.contains("pw_FAKE_tui_secret"), "{curl}");
+    assert!(curl.contains("https://api.example.com/login"), "{curl}");
+    // `me` needs login's response first: said, nothing copied.
+    app.focus = Focus::List;
+    app.update(key(KeyCode::Char('j')));
+    app.focus = Focus::Response;
+    assert!(app.update(key(KeyCode::Char('c'))).is_empty());
+    assert!(
+        app.flash.as_deref().unwrap_or("").contains("send it first"),
+        "{:?}",
+        app.flash
+    );
+}

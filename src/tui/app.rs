@@ -1169,10 +1169,35 @@ impl App {
     }
 
     fn copy_curl(&mut self) -> Vec<Cmd> {
-        match App::parse_line(self.editor.text()) {
+        // A collection request: its variables resolved (the requests it
+        // refers to must have answered), as it would be sent.
+        let parsed = match (&self.entries[self.selected].origin, &self.collection) {
+            (Origin::Collection { file, index }, Some(c)) => {
+                let responses = super::collection::responses(&self.entries, c, *file);
+                c.resolve(*file, *index, &responses)
+                    .map(|r| r.request)
+                    .map_err(|e| match e {
+                        crate::collection::vars::ResolveError::Need(d) => {
+                            format!("Not copied: it uses the response of '{d}': send it first")
+                        }
+                        crate::collection::vars::ResolveError::Error(e) => {
+                            format!("Not copied: {e}")
+                        }
+                    })
+            }
+            _ => App::parse_line(self.editor.text()),
+        };
+        match parsed {
             Ok(mut req) => {
                 if self.mask {
                     crate::redact::request(&mut req);
+                    // A collection's secrets, whatever their header's name.
+                    let mut x = Exchange {
+                        request: Some(req),
+                        ..Exchange::default()
+                    };
+                    crate::redact::values(&mut x, &self.secrets_of_collection());
+                    req = x.request.unwrap_or_default();
                     self.flash = Some("Copied as curl, credentials masked (m shows them)".into());
                 } else {
                     self.flash = Some("Copied as curl".into());
@@ -1184,6 +1209,18 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// Every secret value the collection's requests resolve to (and those
+    /// sent this session): masked with `m` whatever they are called.
+    pub fn secrets_of_collection(&self) -> Vec<String> {
+        let mut out = self.secrets.clone();
+        if let Some(c) = &self.collection {
+            out.extend(c.secret_values());
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     fn copy_body(&mut self) -> Vec<Cmd> {

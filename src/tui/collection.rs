@@ -102,6 +102,14 @@ impl Collections {
         )
     }
 
+    /// Every secret value of the environments (private env files, `.env`).
+    pub fn secret_values(&self) -> Vec<String> {
+        self.envs
+            .iter()
+            .flat_map(Environments::secret_values)
+            .collect()
+    }
+
     /// Every environment of every file, sorted.
     pub fn env_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.envs.iter().flat_map(Environments::names).collect();

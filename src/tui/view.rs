@@ -979,6 +979,13 @@ fn headers(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         if let Some(r) = req.as_mut() {
             crate::redact::request(r);
         }
+        // A collection's secrets, whatever their header's name.
+        let mut x = crate::model::Exchange {
+            request: req.take(),
+            ..Default::default()
+        };
+        crate::redact::values(&mut x, &app.secrets_of_collection());
+        req = x.request;
     }
     let mut text = Text::default();
     let w = resp_headers

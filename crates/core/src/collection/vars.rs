@@ -43,6 +43,30 @@ pub struct Environments {
 }
 
 impl Environments {
+    /// Every value of the private env file (every environment) and of
+    /// `.env`: secrets, masked and redacted by value.
+    pub fn secret_values(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((_, envs)) = &self.private {
+            for vars in envs.values() {
+                if let Value::Object(m) = vars {
+                    for v in m.values() {
+                        match v {
+                            Value::String(s) => out.push(s.clone()),
+                            Value::Number(n) => out.push(n.to_string()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((_, vars)) = &self.dotenv {
+            out.extend(vars.iter().map(|(_, v)| v.clone()));
+        }
+        out.retain(|v| v.len() >= 4);
+        out
+    }
+
     /// Reads the environment files in `dir`; a broken one is an error
     /// naming it and its line.
     pub fn load(dir: &Path) -> Result<Environments, CollectionError> {
