@@ -311,3 +311,56 @@ fn a_request_that_cannot_be_resolved_is_one_line_and_sends_nothing() {
     );
     assert!(server.requests().is_empty(), "nothing may be sent");
 }
+
+#[test]
+fn paginate_a_collection_request_with_its_secrets_kept_out_of_what_is_written() {
+    let demo = common::Demo::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### Boards\n# @name boards\nGET {{host}}/envelope/v1/boards?limit=2\nAuthorization: Bearer {{token}}\nX-Odd: {{odd}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        format!(r#"{{"local": {{"host": "{}"}}}}"#, demo.base),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        r#"{"local": {"token": "imb_pat_demo", "odd": "xsecret_FAKE_pages_31"}}"#,
+    )
+    .unwrap();
+    let file = format!("{}#boards", dir.path().join("api.http").display());
+    let saved = dir.path().join("pages.json");
+    let out = run(
+        data.path(),
+        &[
+            "send",
+            &file,
+            "--env",
+            "local",
+            "--paginate",
+            "--max-pages",
+            "3",
+            "--save",
+            &saved.display().to_string(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("── page 3 ──"), "{}", out.stdout);
+    assert!(out.stderr.contains("3 pages"), "{}", out.stderr);
+    let mut written = vec![saved];
+    for e in std::fs::read_dir(data.path()).unwrap() {
+        written.push(e.unwrap().path());
+    }
+    for w in written {
+        let text = String::from_utf8_lossy(&std::fs::read(&w).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains("xsecret_FAKE_pages_31"),
+            "in {}",
+            w.display()
+        );
+    }
+}

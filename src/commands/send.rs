@@ -128,15 +128,10 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     // A collection's request: its variables resolved, the requests it
     // refers to sent first.
     let mut session = None;
+    let mut engine = Engine::default();
     let request = match (request, collection) {
         (Some(r), _) => r,
         (None, Some((path, selector))) => {
-            if args.paginate {
-                return Err(super::Error::Usage(
-                    "--paginate with a collection request is not supported yet: send its URL"
-                        .into(),
-                ));
-            }
             let mut s = super::collection::Session::open(&path, args.env.as_deref(), &args.vars)?;
             let index = s.pick(selector.as_deref())?;
             let mut net = super::collection::Net {
@@ -152,6 +147,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             }
             let name = s.file.requests[index].label();
             let request = with_items(&args, resolved.request.clone())?;
+            // (Pages share the budget the requests sent first used.)
+            engine = net.engine;
             session = Some((s, name, resolved.output.clone()));
             request
         }
@@ -214,7 +211,33 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         }
         return Ok(outcome_of(&[d]));
     }
-    paginate(args, request, &client, &profiles, options).await
+    // A collection's secrets are redacted by value in what pages write.
+    let secrets = session
+        .as_ref()
+        .map(|(s, _, _)| s.secrets.clone())
+        .unwrap_or_default();
+    paginate(
+        args,
+        request,
+        Paging {
+            client: &client,
+            profiles: &profiles,
+            engine,
+            secrets: &secrets,
+        },
+        options,
+    )
+    .await
+}
+
+/// What a `--paginate` run sends with: the client, the profiles, the
+/// engine (the budget so far), and the secrets to redact by value in the
+/// history and the saved session (a collection request's).
+struct Paging<'a> {
+    client: &'a crate::http::Client,
+    profiles: &'a decode::Profiles,
+    engine: Engine,
+    secrets: &'a [String],
 }
 
 /// `-o FILE` / `--download`: sends the request with its body streamed into
@@ -419,10 +442,15 @@ fn write_body(body: &[u8]) -> Result<()> {
 async fn paginate(
     args: SendArgs,
     request: Request,
-    client: &crate::http::Client,
-    profiles: &decode::Profiles,
+    with: Paging<'_>,
     options: Options,
 ) -> Result<Outcome> {
+    let Paging {
+        client,
+        profiles,
+        mut engine,
+        secrets,
+    } = with;
     if !(0.0..=90.0).contains(&args.reserve) {
         return Err(super::Error::Usage(format!(
             "--reserve {}: a percentage of the budget from 0 to 90",
@@ -436,7 +464,6 @@ async fn paginate(
         ..driver::Settings::default()
     };
     let max_retries = settings.max_retries;
-    let mut engine = Engine::default();
     let mut run = Run::pages(request, settings);
     let bar = count_bar(u64::from(args.max_pages), "page");
     let mut any_error = false;
@@ -465,11 +492,19 @@ async fn paginate(
                 budget,
                 eta,
             } => {
+                let safe = (!secrets.is_empty()).then(|| {
+                    let mut e = exchange.clone();
+                    crate::redact::values(&mut e, secrets);
+                    e
+                });
                 if args.save.is_some() {
-                    saved.push(exchange.clone());
+                    saved.push(match (&safe, args.keep_secrets) {
+                        (Some(s), false) => s.clone(),
+                        _ => exchange.clone(),
+                    });
                 }
                 if let Some(h) = &history {
-                    let _ = h.record(exchange, diagnosis, "send", None);
+                    let _ = h.record(safe.as_ref().unwrap_or(exchange), diagnosis, "send", None);
                 }
                 if !outgoing.stripped.is_empty() {
                     let host = outgoing
