@@ -1643,3 +1643,43 @@ fn copy_curl_of_a_collection_request_resolves_it_and_m_masks_its_secrets() {
         app.flash
     );
 }
+
+#[test]
+fn a_saved_session_of_a_collection_hides_its_secrets_by_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    // `login` sends the private password in its JSON body; the server
+    // echoes it back.
+    let Some(Cmd::Send { id, request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next()
+    else {
+        panic!("not sent");
+    };
+    respond(
+        &mut app,
+        id,
+        request,
+        &raw(
+            "401 Unauthorized",
+            &[],
+            r#"{"error": "bad password pw_FAKE_tui_secret"}"#,
+        ),
+        Instant::now(),
+    );
+    let cmds = app.update(key(KeyCode::Char('S')));
+    let Some(Cmd::Save {
+        mut exchanges,
+        mut diagnoses,
+        secrets,
+        ..
+    }) = cmds.into_iter().next()
+    else {
+        panic!("S did not save");
+    };
+    assert!(secrets.contains(&"pw_FAKE_tui_secret".to_owned()));
+    apiscope::tui::redact_values(&mut exchanges, &mut diagnoses, &secrets, &app.profiles);
+    let (session, har, markdown) =
+        apiscope::tui::documents("s", &exchanges, &diagnoses, &app.profiles);
+    for (what, text) in [("session", session), ("HAR", har), ("report", markdown)] {
+        assert!(!text.contains("pw_FAKE_tui_secret"), "{what}: {text}");
+    }
+}

@@ -317,6 +317,10 @@ pub enum Cmd {
         exchanges: Vec<Exchange>,
         /// Their diagnoses.
         diagnoses: Vec<Diagnosis>,
+        /// A collection's secret values: redacted by value in every file
+        /// written (the diagnoses are then made again from the redacted
+        /// exchanges).
+        secrets: Vec<String>,
     },
 }
 
@@ -1467,6 +1471,7 @@ impl App {
             overwrite: self.saved_once,
             exchanges,
             diagnoses,
+            secrets: self.secrets_of_collection(),
         }]
     }
 }

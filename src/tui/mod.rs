@@ -557,13 +557,15 @@ fn run_cmd(
         Cmd::Save {
             name,
             overwrite,
-            exchanges,
-            diagnoses,
+            mut exchanges,
+            mut diagnoses,
+            secrets,
         } => {
             let tx = tx.clone();
             let profiles = profiles.clone();
             // Serialising and redacting megabytes: not on the UI task.
             tokio::task::spawn_blocking(move || {
+                redact_values(&mut exchanges, &mut diagnoses, &secrets, &profiles);
                 let result = save(&name, overwrite, &exchanges, &diagnoses, &profiles);
                 let _ = tx.send(Msg::Saved(result));
             });
@@ -576,6 +578,24 @@ fn run_cmd(
             });
         }
     }
+}
+
+/// A collection's secrets redacted by value in exchanges about to be
+/// written, whatever carries them; the diagnoses are made again from what
+/// is written (a report must not quote what its session hides).
+pub fn redact_values(
+    exchanges: &mut [crate::model::Exchange],
+    diagnoses: &mut Vec<crate::decode::Diagnosis>,
+    secrets: &[String],
+    profiles: &Profiles,
+) {
+    if secrets.is_empty() {
+        return;
+    }
+    for x in exchanges.iter_mut() {
+        crate::redact::values(x, secrets);
+    }
+    *diagnoses = decode::diagnose_all(exchanges, profiles, &decode::Options::default());
 }
 
 /// What `S` writes: the session, a HAR and the Markdown report of these
