@@ -1683,3 +1683,55 @@ fn a_saved_session_of_a_collection_hides_its_secrets_by_value() {
         assert!(!text.contains("pw_FAKE_tui_secret"), "{what}: {text}");
     }
 }
+
+#[test]
+fn an_environment_file_changed_on_disk_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let env = dir.path().join("http-client.env.json");
+    std::fs::write(&env, r#"{"dev": {"id": "70"}}"#).unwrap();
+    app.update(Msg::FileChanged {
+        path: env.clone(),
+        text: String::new(),
+    });
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("environments reloaded"),
+        "{:?}",
+        app.flash
+    );
+    app.update(key(KeyCode::Char('j')));
+    app.update(key(KeyCode::Char('j')));
+    let Some(Cmd::Send { request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next() else {
+        panic!("not sent: {:?}", app.flash);
+    };
+    assert_eq!(
+        request.url.as_deref(),
+        Some("https://api.example.com/me/70")
+    );
+    // A broken one is said, and the environments read before stay.
+    std::fs::write(&env, "{\"dev\": ").unwrap();
+    app.update(Msg::FileChanged {
+        path: env.clone(),
+        text: String::new(),
+    });
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .contains("http-client.env.json:1"),
+        "{:?}",
+        app.flash
+    );
+    app.in_flight = None;
+    app.activity = None;
+    let Some(Cmd::Send { request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next() else {
+        panic!("not sent: {:?}", app.flash);
+    };
+    assert_eq!(
+        request.url.as_deref(),
+        Some("https://api.example.com/me/70")
+    );
+}

@@ -9,6 +9,13 @@ use crate::model::Exchange;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The files beside a `.http` file that hold its environments.
+pub const ENV_FILES: [&str; 3] = [
+    "http-client.env.json",
+    "http-client.private.env.json",
+    ".env",
+];
+
 /// The collection files of a TUI session.
 #[derive(Debug, Clone, Default)]
 pub struct Collections {
@@ -144,11 +151,22 @@ impl Collections {
     pub fn entries_of(&self, fi: usize) -> Vec<Entry> {
         let several = self.files.len() > 1;
         let f = &self.files[fi];
-        let stem = f
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        // Grouped by file, and by directory under the one opened:
+        // `users/admin › list`.
+        let stem = {
+            let rel = self
+                .root
+                .as_deref()
+                .filter(|r| r.is_dir())
+                .and_then(|r| f.path.strip_prefix(r).ok())
+                .unwrap_or(&f.path);
+            let rel = if self.root.as_deref().is_some_and(Path::is_dir) {
+                rel.to_path_buf()
+            } else {
+                PathBuf::from(rel.file_name().unwrap_or_default())
+            };
+            rel.with_extension("").to_string_lossy().into_owned()
+        };
         let prefix = |l: String| {
             if several {
                 format!("{stem} › {l}")
@@ -184,6 +202,31 @@ impl Collections {
     /// The index of the file read from `path`.
     pub fn file_of(&self, path: &Path) -> Option<usize> {
         self.files.iter().position(|f| f.path == path)
+    }
+
+    /// Reads the environment files in `dir` again for every file there;
+    /// how many files that concerns. A broken one is an error (the
+    /// environments read before stay).
+    pub fn reload_envs(&mut self, dir: &Path) -> Result<usize, CollectionError> {
+        let mut n = 0;
+        let mut fresh = None;
+        for (i, f) in self.files.iter().enumerate() {
+            let d = f
+                .path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if d == dir {
+                if fresh.is_none() {
+                    fresh = Some(Environments::load(dir)?);
+                }
+                if let Some(e) = &fresh {
+                    self.envs[i] = e.clone();
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// Takes a file's new text (saved, or changed on disk).

@@ -636,7 +636,8 @@ impl App {
                 let edit = after.edit;
                 self.reload_file(file, &text, Some(after));
                 self.flash = Some(message);
-                if edit {
+                // (Not while the reload waits for a request on the wire.)
+                if edit && self.pending_files.is_empty() {
                     self.focus_before_edit = Focus::List;
                     self.focus = Focus::Editor;
                 }
@@ -663,6 +664,7 @@ impl App {
             return;
         };
         let Some(file) = c.file_of(path) else {
+            self.env_file_changed(path);
             return;
         };
         if c.files[file].text == text {
@@ -710,6 +712,32 @@ impl App {
                 .into(),
             cancelled: "Your edit is kept: Ctrl-S saves it".into(),
         }));
+    }
+
+    /// An environment file beside the collection changed: the
+    /// environments are read again (a broken file is said, and the ones
+    /// read before stay).
+    fn env_file_changed(&mut self, path: &std::path::Path) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !super::collection::ENV_FILES.contains(&name.as_str()) {
+            return;
+        }
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        let Some(c) = self.collection.as_mut() else {
+            return;
+        };
+        self.flash = Some(match c.reload_envs(&dir) {
+            Ok(0) => return,
+            Ok(_) => format!("{name} changed on disk: environments reloaded"),
+            Err(e) => format!("{e} (the environments read before are kept)"),
+        });
     }
 
     /// Rebuilds the entries of `file` from its new text: each request

@@ -275,7 +275,7 @@ async fn event_loop(
     let watched = Watched::default();
     if let Some(c) = &app.collection {
         for f in &c.files {
-            watched.add(&f.path);
+            watched.add_collection(&f.path);
         }
     }
     watched.spawn(tx.clone());
@@ -312,7 +312,7 @@ async fn event_loop(
                 continue;
             }
             if let Cmd::Watch(path) = &cmd {
-                watched.add(path);
+                watched.add_collection(path);
                 continue;
             }
             if let Cmd::WriteFile {
@@ -786,6 +786,19 @@ fn stamp(path: &std::path::Path) -> Option<Stamp> {
 }
 
 impl Watched {
+    /// A `.http` file and the environment files beside it (watched even
+    /// before they exist).
+    fn add_collection(&self, path: &std::path::Path) {
+        self.add(path);
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        for name in collection::ENV_FILES {
+            self.add(&dir.join(name));
+        }
+    }
+
     fn add(&self, path: &std::path::Path) {
         if let Ok(mut list) = self.0.lock()
             && !list.iter().any(|(p, _)| p == path)

@@ -212,23 +212,13 @@ impl HttpRequest {
 impl HttpFile {
     /// Reads and parses a `.http` file.
     pub fn read(path: &Path) -> Result<HttpFile, CollectionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CollectionError {
-            file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        parse(path, &text)
+        parse(path, &read_text(path)?)
     }
 
     /// Reads a `.http` file keeping what parses ([`parse_lenient`]); only
     /// a file that cannot be read is an error.
     pub fn read_lenient(path: &Path) -> Result<HttpFile, CollectionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CollectionError {
-            file: path.to_owned(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        Ok(parse_lenient(path, &text))
+        Ok(parse_lenient(path, &read_text(path)?))
     }
 
     /// The file's text with every request as it is now: an untouched
@@ -476,6 +466,31 @@ struct Line<'a> {
     start: usize,
     end: usize,
     number: usize,
+}
+
+/// The largest `.http` file read (a collection of 100,000 requests is
+/// about 30 MB).
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// A `.http` file's text; one over [`MAX_FILE`] is refused before it is
+/// read.
+fn read_text(path: &Path) -> Result<String, CollectionError> {
+    let err = |message: String| CollectionError {
+        file: path.to_owned(),
+        line: 0,
+        message,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| err(format!("cannot read: {e}")))?
+        .len();
+    if size > MAX_FILE {
+        return Err(err(format!(
+            "{} MiB is more than a collection file may hold ({} MiB)",
+            size >> 20,
+            MAX_FILE >> 20
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))
 }
 
 /// Applies non-overlapping edits (range → replacement); edits at the same
@@ -975,6 +990,20 @@ mod tests {
             "###\r\nPOST https://a.example/y\r\n\r\nbody line\r\n"
         );
         assert_eq!(f.write(), text);
+    }
+
+    #[test]
+    fn a_file_too_big_for_a_collection_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("huge.http");
+        // Sparse: its size says 65 MiB, nothing is written.
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(MAX_FILE + (1 << 20))
+            .unwrap();
+        let e = HttpFile::read_lenient(&p).unwrap_err();
+        assert!(e.to_string().contains("65 MiB is more than"), "{e}");
+        assert!(HttpFile::read(&p).is_err());
     }
 
     #[test]
