@@ -1735,3 +1735,45 @@ fn an_environment_file_changed_on_disk_is_read_again() {
         Some("https://api.example.com/me/70")
     );
 }
+
+#[test]
+fn two_answers_a_millisecond_apart_make_no_forecast() {
+    // A chained send (login, then the request) spends 2 of 300 in a
+    // millisecond: "empty in 1 s" would be a number nobody should trust.
+    let mut app = app_with(
+        "GET https://api.example.com/v1/boards",
+        &raw(
+            "200 OK",
+            &[
+                ("X-RateLimit-Limit", "300"),
+                ("X-RateLimit-Remaining", "299"),
+                ("X-RateLimit-Reset", "1767225900"),
+            ],
+            r#"{"data":[]}"#,
+        ),
+    );
+    let t0 = app.now;
+    let Some(Cmd::Send { id, request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next()
+    else {
+        panic!("no send");
+    };
+    respond(
+        &mut app,
+        id,
+        request,
+        &raw(
+            "200 OK",
+            &[
+                ("X-RateLimit-Limit", "300"),
+                ("X-RateLimit-Remaining", "298"),
+                ("X-RateLimit-Reset", "1767225900"),
+            ],
+            r#"{"data":[]}"#,
+        ),
+        t0 + Duration::from_millis(1),
+    );
+    let b = app.budget_view().unwrap();
+    assert_eq!(b.remaining, Some(298));
+    assert!(b.empty_in.is_none(), "{b:?}");
+    assert!(!draw(&mut app, 160, 45).contains("at this pace"));
+}

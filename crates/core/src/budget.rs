@@ -31,6 +31,10 @@ fn later(t: Instant, d: Duration) -> Instant {
 /// Entries kept per key for the sparkline and forecasts.
 const HISTORY: usize = 120;
 
+/// The least time the answers of a budget must span before their pace
+/// is a forecast.
+const MIN_PACE_SPAN: Duration = Duration::from_secs(1);
+
 /// What a budget is counted per: a host and a credential fingerprint (or
 /// none, for the unauthenticated per-IP budget).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -312,8 +316,12 @@ impl Budget {
             rem.saturating_sub(sent_since)
         });
         let history: Vec<u64> = st.history.iter().map(|(_, r)| *r).collect();
+        // A pace needs time to be one: two answers a millisecond apart (a
+        // chain, a burst) say nothing about the next minutes.
         let empty_in = match (remaining, st.history.front(), st.history.back()) {
-            (Some(rem), Some((t0, r0)), Some((t1, r1))) if r0 > r1 && t1 > t0 => {
+            (Some(rem), Some((t0, r0)), Some((t1, r1)))
+                if r0 > r1 && t1.saturating_duration_since(*t0) >= MIN_PACE_SPAN =>
+            {
                 let per_sec = (r0 - r1) as f64 / t1.duration_since(*t0).as_secs_f64();
                 (per_sec > 0.0).then(|| Duration::from_secs_f64(rem as f64 / per_sec))
             }
