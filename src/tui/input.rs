@@ -21,6 +21,28 @@ impl LineInput {
         }
     }
 
+    /// The editing keys every one-line input shares (characters,
+    /// Backspace, Delete, ←/→, Home/End, Ctrl-U clear, Ctrl-W word,
+    /// Ctrl-Z undo); whether the key was one of them.
+    pub fn edit_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> bool {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Left => self.move_by(-1),
+            KeyCode::Right => self.move_by(1),
+            KeyCode::Home => self.home(false),
+            KeyCode::End => self.home(true),
+            KeyCode::Char('u') if ctrl => self.clear(),
+            KeyCode::Char('w') if ctrl => self.delete_word(),
+            KeyCode::Char('z') if ctrl => self.undo(),
+            KeyCode::Char(c) if !ctrl => self.insert(&c.to_string()),
+            _ => return false,
+        }
+        true
+    }
+
     /// The text.
     pub fn text(&self) -> &str {
         &self.text

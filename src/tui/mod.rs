@@ -707,25 +707,11 @@ fn external_edit(terminal: &mut ratatui::DefaultTerminal, text: &str) -> Result<
         .map_err(|e| format!("$EDITOR: cannot create a temporary file: {e}"))?;
     std::fs::write(file.path(), text)
         .map_err(|e| format!("$EDITOR: {}: {e}", file.path().display()))?;
-    INPUT_PAUSED.store(true, Ordering::Release);
-    // Let the input thread finish its current poll before the editor reads.
-    std::thread::sleep(Duration::from_millis(60));
-    restore();
-    // `$EDITOR` may hold arguments (`code --wait`): run it through the shell.
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(file.path())
-        .status();
-    *terminal = ratatui::init();
-    let _ = execute!(
-        std::io::stdout(),
-        event::EnableMouseCapture,
-        event::EnableBracketedPaste
+    let status = hand_over(
+        terminal,
+        &format!("{editor} \"$1\""),
+        &[file.path().as_os_str()],
     );
-    let _ = terminal.clear();
-    INPUT_PAUSED.store(false, Ordering::Release);
     match status {
         Ok(s) if s.success() => std::fs::read_to_string(file.path())
             .map_err(|e| format!("$EDITOR: {}: {e}", file.path().display())),
@@ -862,15 +848,37 @@ fn edit_file(
     line: usize,
 ) -> Result<String, String> {
     let editor = editor();
+    let line = line.max(1).to_string();
+    let status = hand_over(
+        terminal,
+        &format!("{editor} \"+$1\" \"$2\""),
+        &[std::ffi::OsStr::new(&line), path.as_os_str()],
+    );
+    match status {
+        Ok(_) => std::fs::read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) => Err(format!("$EDITOR ({editor}) could not start: {e}")),
+    }
+}
+
+/// Hands the terminal to `sh -c SCRIPT sh ARGS…` (`$EDITOR` may hold
+/// arguments, `code --wait`: it runs through the shell), then takes it
+/// back: raw mode, the alternate screen, mouse and paste as before.
+fn hand_over(
+    terminal: &mut ratatui::DefaultTerminal,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> std::io::Result<std::process::ExitStatus> {
     INPUT_PAUSED.store(true, Ordering::Release);
+    // Let the input thread finish its current poll before the editor reads.
     std::thread::sleep(Duration::from_millis(60));
     restore();
     let status = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("{editor} \"+$1\" \"$2\""))
+        .arg(script)
         .arg("sh")
-        .arg(line.max(1).to_string())
-        .arg(path)
+        .args(args)
         .status();
     *terminal = ratatui::init();
     let _ = execute!(
@@ -880,12 +888,7 @@ fn edit_file(
     );
     let _ = terminal.clear();
     INPUT_PAUSED.store(false, Ordering::Release);
-    match status {
-        Ok(_) => std::fs::read(path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| format!("{}: {e}", path.display())),
-        Err(e) => Err(format!("$EDITOR ({editor}) could not start: {e}")),
-    }
+    status
 }
 
 /// `$VISUAL`, else `$EDITOR`, else `vi`.

@@ -7,7 +7,7 @@ use crate::tui::input::LineInput;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::block;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -38,7 +38,6 @@ impl JqPrompt {
 
     /// Handles a key.
     pub fn key(&mut self, key: KeyEvent) -> Outcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let input = &mut self.input;
         match key.code {
             KeyCode::Esc => return Outcome::Close,
@@ -61,17 +60,9 @@ impl JqPrompt {
                 self.pos = Some(pos);
                 *input = LineInput::new(&self.history[pos]);
             }
-            KeyCode::Backspace => input.backspace(),
-            KeyCode::Delete => input.delete(),
-            KeyCode::Left => input.move_by(-1),
-            KeyCode::Right => input.move_by(1),
-            KeyCode::Home => input.home(false),
-            KeyCode::End => input.home(true),
-            KeyCode::Char('u') if ctrl => input.clear(),
-            KeyCode::Char('w') if ctrl => input.delete_word(),
-            KeyCode::Char('z') if ctrl => input.undo(),
-            KeyCode::Char(c) if !ctrl => input.insert(&c.to_string()),
-            _ => {}
+            _ => {
+                input.edit_key(&key);
+            }
         }
         Outcome::Keep
     }

@@ -7,7 +7,7 @@ use crate::tui::input::LineInput;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{block, centred};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -69,7 +69,6 @@ impl Prompt {
 
     /// Handles a key: Enter answers, Esc cancels.
     pub fn key(&mut self, key: KeyEvent) -> Outcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let input = &mut self.input;
         match key.code {
             KeyCode::Esc => return Outcome::CloseWith("Cancelled".into()),
@@ -81,17 +80,9 @@ impl Prompt {
                     Outcome::Prompted(self.purpose.clone(), text)
                 };
             }
-            KeyCode::Backspace => input.backspace(),
-            KeyCode::Delete => input.delete(),
-            KeyCode::Left => input.move_by(-1),
-            KeyCode::Right => input.move_by(1),
-            KeyCode::Home => input.home(false),
-            KeyCode::End => input.home(true),
-            KeyCode::Char('u') if ctrl => input.clear(),
-            KeyCode::Char('w') if ctrl => input.delete_word(),
-            KeyCode::Char('z') if ctrl => input.undo(),
-            KeyCode::Char(c) if !ctrl => input.insert(&c.to_string()),
-            _ => {}
+            _ => {
+                input.edit_key(&key);
+            }
         }
         Outcome::Keep
     }
