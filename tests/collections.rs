@@ -195,6 +195,21 @@ fn send_a_named_request_sends_its_login_first_and_chains_the_token() {
             .contains("REDACTED"),
         "the session marks what it redacted"
     );
+    // The history keeps each request's template, so a resend resolves it
+    // again: `login` first (sent as `me`'s dependency), then `me`.
+    let h = apiscope::history::History::open(&data.path().join("history.sqlite3")).unwrap();
+    let (_, login) = h.get(1).unwrap().unwrap();
+    let (_, me) = h.get(2).unwrap().unwrap();
+    assert!(
+        login.as_deref().unwrap_or("").contains("{{password}}"),
+        "{login:?}"
+    );
+    assert!(
+        me.as_deref()
+            .unwrap_or("")
+            .contains("'Authorization:Bearer {{login.response.body.$.token}}'"),
+        "{me:?}"
+    );
 }
 
 #[test]

@@ -142,7 +142,7 @@ impl Session {
                         eprintln!("apiscope: note: {}", crate::report::sanitize(n, false));
                     }
                     let exchange = net.send(&r).await?;
-                    record(self, &exchange, net.profiles, net.options);
+                    record(self, top, &exchange, net.profiles, net.options);
                     self.responses.insert(name, exchange);
                     stack.pop();
                 }
@@ -283,10 +283,24 @@ pub fn write_output(path: &Path, overwrite: bool, body: &[u8]) -> Result<()> {
 
 /// Diagnoses an exchange of a collection run and keeps it in the history
 /// with the run's secrets redacted by value.
-pub fn record(session: &Session, exchange: &Exchange, profiles: &Profiles, options: &Options) {
+/// The history keeps request `index`'s template line (`{{token}}`, not
+/// its value; a credential written in the file masked), so a resend from
+/// the TUI's history resolves it again.
+pub fn record(
+    session: &Session,
+    index: usize,
+    exchange: &Exchange,
+    profiles: &Profiles,
+    options: &Options,
+) {
     if let Some(h) = super::open_history() {
         let safe = session.redacted(exchange);
         let d = decode::diagnose(&safe, profiles, options);
-        let _ = h.record(&safe, &d, "collection", None);
+        let line = session
+            .file
+            .requests
+            .get(index)
+            .map(|r| crate::line::mask_line(&crate::tui::collection::template_line(r)));
+        let _ = h.record(&safe, &d, "collection", line.as_deref());
     }
 }

@@ -125,7 +125,7 @@ async fn collection(
             eprintln!("apiscope: note: {}", report::sanitize(n, false));
         }
         let exchange = net.send(&resolved).await?;
-        super::collection::record(&session, &exchange, profiles, &options);
+        super::collection::record(&session, i, &exchange, profiles, &options);
         // What is shown and reported has the run's secrets redacted by value.
         let shown_exchange = session.redacted(&exchange);
         let d = decode::diagnose(&shown_exchange, profiles, &options);

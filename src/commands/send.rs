@@ -149,7 +149,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             let request = with_items(&args, resolved.request.clone())?;
             // (Pages share the budget the requests sent first used.)
             engine = net.engine;
-            session = Some((s, name, resolved.output.clone()));
+            session = Some((s, name, resolved.output.clone(), index));
             request
         }
         (None, None) => unreachable!("a request or a collection target"),
@@ -169,8 +169,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             (exchange, None)
         };
         let d = decode::diagnose(&exchange, &profiles, &options);
-        if let Some((s, _, output)) = &session {
-            super::collection::record(s, &exchange, &profiles, &options);
+        if let Some((s, _, output, index)) = &session {
+            super::collection::record(s, *index, &exchange, &profiles, &options);
             if let Some((path, overwrite)) = output {
                 super::collection::write_output(path, *overwrite, &exchange.response.body)?;
             }
@@ -199,7 +199,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         if let Some(target) = &args.save {
             let saved = match &session {
                 // The collection's secrets go by value, whatever they are called.
-                Some((s, _, _)) if !args.keep_secrets => s.redacted(&exchange),
+                Some((s, _, _, _)) if !args.keep_secrets => s.redacted(&exchange),
                 _ => exchange.clone(),
             };
             save_session(
@@ -214,7 +214,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     // A collection's secrets are redacted by value in what pages write.
     let secrets = session
         .as_ref()
-        .map(|(s, _, _)| s.secrets.clone())
+        .map(|(s, _, _, _)| s.secrets.clone())
         .unwrap_or_default();
     paginate(
         args,

@@ -353,7 +353,7 @@ fn form(text: &str) -> Option<String> {
     let parts: Vec<String> = core
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if is_secret_field(k) && !v.is_empty() => {
+            Some((k, v)) if is_secret_field(k) && !v.is_empty() && !v.contains("{{") => {
                 changed = true;
                 format!("{k}={MARK}")
             }
@@ -446,6 +446,9 @@ fn json_scan(b: &[u8]) -> Option<Vec<u8>> {
                     }
                 } else {
                     let replacement = match secret_here(&stack) {
+                        // A `{{name}}` placeholder names a secret without
+                        // holding it (a collection's template).
+                        Some(_) if unescape(content).contains("{{") => None,
                         Some(prefix) => {
                             let v = unescape(content);
                             Some(if prefix {
@@ -568,6 +571,13 @@ mod tests {
         assert_eq!(credential("verylongvendorname_x_secret"), "REDACTED");
         assert_eq!(credential("Bearer REDACTED"), "Bearer REDACTED");
         assert_eq!(credential("Bearer {{env.TOKEN}}"), "Bearer {{env.TOKEN}}");
+        // A collection's template keeps its placeholders; a value is masked.
+        assert_eq!(body(br#"{"password": "{{password}}"}"#), None);
+        assert_eq!(body(b"user=ann&password={{pw}}"), None);
+        assert_eq!(
+            body(br#"{"password": "hunter2"}"#).unwrap(),
+            br#"{"password": "REDACTED"}"#
+        );
     }
 
     #[test]
