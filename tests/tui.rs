@@ -1777,3 +1777,68 @@ fn two_answers_a_millisecond_apart_make_no_forecast() {
     assert!(b.empty_in.is_none(), "{b:?}");
     assert!(!draw(&mut app, 160, 45).contains("at this pace"));
 }
+
+#[test]
+fn what_review_found_in_collection_editing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    // A Host header (left off the request line) survives a save.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("GET {{host}}/me\n", "GET {{host}}/me\nHost: api.internal\n");
+    std::fs::write(&path, &text).unwrap();
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: text.clone(),
+    });
+    app.update(key(KeyCode::Char('j'))); // `me`
+    assert!(app.update(ctrl('s')).is_empty());
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("No change to save"),
+        "{:?}",
+        app.flash
+    );
+    // A question open about a request when the file changes under it is
+    // closed, not answered for another request.
+    app.update(key(KeyCode::Char('j'))); // `gone`, the last one
+    app.update(key(KeyCode::Char('D')));
+    assert!(matches!(app.modal, Some(Modal::Prompt(_))));
+    let shorter = text[..text.find("###\n# @name gone").unwrap()].to_owned();
+    std::fs::write(&path, &shorter).unwrap();
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: shorter.clone(),
+    });
+    assert!(app.modal.is_none());
+    // An unsaved edit of a request that disappears from the file is kept.
+    app.update(key(KeyCode::Char('k')));
+    app.update(key(KeyCode::Char('k')));
+    assert_eq!(app.current().label.as_deref(), Some("login"));
+    app.update(key(KeyCode::Char('e')));
+    app.update(key(KeyCode::End));
+    type_text(&mut app, " X-Mine:1");
+    app.update(key(KeyCode::Esc));
+    let without_login = format!(
+        "{}\n###\n# @name extra\nGET {{{{host}}}}/extra\n",
+        shorter.replace("# @name login\n", "# @name signin\n")
+    );
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: without_login,
+    });
+    app.update(key(KeyCode::Char('n'))); // keep mine
+    let kept = app
+        .entries
+        .iter()
+        .find(|e| e.line.ends_with("X-Mine:1"))
+        .expect("the edit was dropped");
+    assert!(
+        kept.label.as_deref().unwrap_or("").contains("unsaved edit"),
+        "{:?}",
+        kept.label
+    );
+}

@@ -612,6 +612,13 @@ pub fn edited_request(
     });
     new.url = url;
     new.body = body;
+    // `Host` and `Content-Length` are not on the line (the client sets
+    // them): the file's stay where they were.
+    for (i, h) in old.headers.iter().enumerate() {
+        if h.name.eq_ignore_ascii_case("host") || h.name.eq_ignore_ascii_case("content-length") {
+            headers.insert(i.min(headers.len()), (h.name.clone(), h.value.clone()));
+        }
+    }
     if json_added
         && !headers
             .iter()
@@ -644,12 +651,19 @@ pub enum WriteError {
 /// text is returned. A file that does not exist holds "".
 pub fn write_checked(path: &Path, base: &str, text: &str) -> Result<(), WriteError> {
     let now = match std::fs::read(path) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(WriteError::Io(format!("{}: {e}", path.display()))),
     };
-    if now != base {
-        return Err(WriteError::Changed(now));
+    if now != base.as_bytes() {
+        return Err(match String::from_utf8(now) {
+            Ok(t) => WriteError::Changed(t),
+            // Bytes that are not UTF-8 would be replaced: never written.
+            Err(_) => WriteError::Io(format!(
+                "{} is not UTF-8 text now; apiscope does not write it",
+                path.display()
+            )),
+        });
     }
     crate::store::write_atomic(path, text.as_bytes()).map_err(WriteError::Io)
 }

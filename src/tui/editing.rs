@@ -301,8 +301,11 @@ impl App {
                     n += 1;
                 }
             }
-            let line = self.entries[self.selected].line.clone();
-            self.editor = super::input::LineInput::new(&line);
+            if matches!(self.entries[self.selected].origin, Origin::Collection { file: f, .. } if f == file)
+            {
+                let line = self.entries[self.selected].line.clone();
+                self.editor = super::input::LineInput::new(&line);
+            }
             self.flash = Some(format!(
                 "Took the file's version ({n} unsaved edit{} dropped)",
                 if n == 1 { "" } else { "s" }
@@ -750,6 +753,25 @@ impl App {
             return;
         }
         self.sync_draft();
+        // A question asked about this file's requests (a name for a copy,
+        // a delete to confirm, an entry to add) is about what was there:
+        // it is asked again rather than answered for another request.
+        if after.is_none()
+            && matches!(
+                &self.modal,
+                Some(
+                    Modal::Prompt(_)
+                        | Modal::Confirm(Confirm {
+                            action: Action::Delete,
+                            ..
+                        })
+                )
+            )
+        {
+            self.modal = None;
+            self.flash =
+                Some("The file changed on disk: the question was closed, ask again".into());
+        }
         let Some(c) = self.collection.as_mut() else {
             return;
         };
@@ -794,6 +816,8 @@ impl App {
         let fresh = c.entries_of(file);
         let new_count = c.files[file].requests.len();
         let mut used = vec![false; old.len()];
+        // Old position → new index in the file, for what followed an entry.
+        let mut moved: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         let mut rebuilt = Vec::with_capacity(fresh.len());
         let mut new_selected = None;
         // The old entries by label (the first unused one of a label wins).
@@ -809,18 +833,24 @@ impl App {
                 Origin::Collection { index, .. } => Some(c.files[file].requests[index].label()),
                 _ => None,
             };
-            let found = label
-                .as_ref()
-                .and_then(|l| by_label.get_mut(l))
-                .and_then(Vec::pop)
-                .or_else(|| {
-                    (old_count == new_count && label.is_some())
-                        .then(|| old.iter().position(|o| o.1 == Some(j)))
-                        .flatten()
-                        .filter(|&i| !used[i])
-                });
+            let mut found = None;
+            if let Some(v) = label.as_ref().and_then(|l| by_label.get_mut(l)) {
+                while let Some(i) = v.pop() {
+                    if !used[i] {
+                        found = Some(i);
+                        break;
+                    }
+                }
+            }
+            if found.is_none() && old_count == new_count && label.is_some() {
+                found = old
+                    .iter()
+                    .position(|o| o.1 == Some(j))
+                    .filter(|&i| !used[i]);
+            }
             if let Some(i) = found {
                 used[i] = true;
+                moved.insert(positions[i], j);
                 let o = &mut old[i].2;
                 n.exchange = o.exchange.take();
                 n.diagnosis = o.diagnosis.take();
@@ -841,6 +871,26 @@ impl App {
             }
             rebuilt.push(n);
         }
+        // An unsaved edit whose request is gone or renamed on disk is never
+        // dropped: it stays as an entry of its own.
+        let mut orphans = Vec::new();
+        for (i, (label, _, e)) in old.iter_mut().enumerate() {
+            if let (false, Some(draft)) = (used[i], e.draft.take()) {
+                let was = label.clone().unwrap_or_else(|| "a request".into());
+                let mut kept = Entry::new(
+                    &draft,
+                    Some(&format!("{was} (unsaved edit; not in the file now)")),
+                );
+                kept.exchange = e.exchange.take();
+                kept.diagnosis = e.diagnosis.take();
+                kept.body = e.body.take();
+                orphans.push((positions[i], kept));
+            }
+        }
+        for (p, e) in orphans {
+            moved.insert(p, rebuilt.len());
+            rebuilt.push(e);
+        }
         let inserted = rebuilt.len();
         let removed = positions.len();
         for (k, e) in rebuilt.into_iter().enumerate() {
@@ -860,7 +910,12 @@ impl App {
         };
         let target = match after.as_ref().and_then(|a| a.select) {
             Some(s) if s < inserted => at + s,
-            _ => match remap(self.selected) {
+            _ => match remap(self.selected).or_else(|| {
+                new_selected
+                    .is_none()
+                    .then(|| moved.get(&self.selected).map(|j| at + j))
+                    .flatten()
+            }) {
                 Some(i) => i,
                 None => match (new_selected, was_selected) {
                     (Some(j), _) => at + j,
@@ -869,7 +924,8 @@ impl App {
                 },
             },
         };
-        self.diff_base = self.diff_base.and_then(remap);
+        let follow = |i: usize| remap(i).or_else(|| moved.get(&i).map(|j| at + j));
+        self.diff_base = self.diff_base.and_then(follow);
         self.selected = usize::MAX;
         self.select(target.min(self.entries.len() - 1));
     }

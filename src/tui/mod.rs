@@ -326,6 +326,9 @@ async fn event_loop(
             {
                 let (result, envs) = write_collection(&path, &base, &text, &extra);
                 watched.seen(&path);
+                for (p, _) in &extra {
+                    watched.seen(p);
+                }
                 pending.extend(app.update(Msg::FileWritten {
                     file,
                     result,
@@ -809,6 +812,11 @@ impl Watched {
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(100));
+                // While an editor has the terminal, its saves are taken in
+                // when it exits (and what it wrote is marked seen then).
+                if INPUT_PAUSED.load(Ordering::Acquire) {
+                    continue;
+                }
                 let changed: Vec<std::path::PathBuf> = match me.0.lock() {
                     Ok(mut list) => list
                         .iter_mut()

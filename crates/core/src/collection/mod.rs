@@ -358,6 +358,11 @@ impl HttpFile {
                     edits.push((lay.body.start..end, String::new()));
                 }
                 (None, true) => {}
+                // (A `< file` right under the headers had no blank line:
+                // a text body needs one, or it would read as headers.)
+                (Some(w), false) if !lay.blank && !matches!(new.body, Body::File { .. }) => {
+                    edits.push((lay.body.clone(), format!("{nl}{w}")));
+                }
                 (Some(w), false) => edits.push((lay.body.clone(), w)),
                 (Some(w), true) if lay.blank => {
                     let lead = if ends_line(lay.body.start) { "" } else { nl };
@@ -1117,6 +1122,18 @@ mod edit_tests {
         r.body = Body::Text("hi".into());
         let out = f.replace(0, &r);
         assert_eq!(out, "GET https://a.example/x\nA: b\n\nhi\n");
+    }
+
+    #[test]
+    fn a_body_file_under_the_headers_becomes_text_with_a_blank_line() {
+        let f = p("POST https://a.example/x\nContent-Type: application/json\n< ./p.json\n");
+        assert!(!f.requests[0].layout.blank);
+        let mut r = f.requests[0].clone();
+        r.body = Body::Text("{\"a\":1}".into());
+        let out = f.replace(0, &r);
+        let g = p(&out);
+        assert_eq!(g.requests[0].headers.len(), 1, "{out}");
+        assert_eq!(g.requests[0].body, r.body, "{out}");
     }
 
     #[test]
