@@ -1842,3 +1842,27 @@ fn what_review_found_in_collection_editing() {
         kept.label
     );
 }
+
+#[test]
+fn a_file_emptied_then_filled_again_shows_its_requests_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // (An editor truncating the file before writing it.)
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text: String::new(),
+    });
+    assert_eq!(app.entries.len(), 1);
+    app.update(Msg::FileChanged {
+        path: path.clone(),
+        text,
+    });
+    let labels: Vec<_> = app.entries.iter().map(|e| e.label.clone()).collect();
+    assert_eq!(
+        labels,
+        [Some("login".into()), Some("me".into()), Some("gone".into())]
+    );
+    assert_eq!(app.selected, 0);
+}

@@ -779,6 +779,20 @@ impl App {
             Origin::Collection { file: f, .. } | Origin::Broken { file: f, .. } => *f == file,
             _ => false,
         };
+        // The empty line put in when a file was left with no request goes
+        // when requests come back.
+        let mut cleared = false;
+        if self.entries.len() == 1
+            && self.entries[0].origin == Origin::Session
+            && self.entries[0].label.is_none()
+            && self.entries[0].exchange.is_none()
+            && self.entries[0].line == "GET https://"
+            && self.editor.text() == "GET https://"
+        {
+            self.entries.clear();
+            self.selected = 0;
+            cleared = true;
+        }
         let positions: Vec<usize> = (0..self.entries.len())
             .filter(|&i| in_file(&self.entries[i].origin))
             .collect();
@@ -910,6 +924,7 @@ impl App {
         };
         let target = match after.as_ref().and_then(|a| a.select) {
             Some(s) if s < inserted => at + s,
+            _ if cleared => at,
             _ => match remap(self.selected).or_else(|| {
                 new_selected
                     .is_none()

@@ -817,23 +817,39 @@ impl Watched {
                 if INPUT_PAUSED.load(Ordering::Acquire) {
                     continue;
                 }
-                let changed: Vec<std::path::PathBuf> = match me.0.lock() {
-                    Ok(mut list) => list
-                        .iter_mut()
+                let changed: Vec<(std::path::PathBuf, Option<Stamp>)> = match me.0.lock() {
+                    Ok(list) => list
+                        .iter()
                         .filter_map(|(p, s)| {
                             let now = stamp(p);
-                            (now != *s && now.is_some()).then(|| {
-                                *s = now;
-                                p.clone()
-                            })
+                            (now != *s && now.is_some()).then(|| (p.clone(), now))
                         })
                         .collect(),
                     Err(_) => break,
                 };
-                for path in changed {
+                if changed.is_empty() {
+                    continue;
+                }
+                // A file being written (truncated, then filled) is read
+                // once it has stopped changing: never half of it.
+                std::thread::sleep(Duration::from_millis(30));
+                for (path, seen) in changed {
+                    if stamp(&path) != seen {
+                        continue; // still moving: the next look takes it
+                    }
                     let Ok(bytes) = std::fs::read(&path) else {
                         continue;
                     };
+                    if stamp(&path) != seen {
+                        continue;
+                    }
+                    if let Ok(mut list) = me.0.lock() {
+                        for (p, s) in list.iter_mut() {
+                            if *p == path {
+                                *s = seen;
+                            }
+                        }
+                    }
                     let text = String::from_utf8_lossy(&bytes).into_owned();
                     if tx.send(Msg::FileChanged { path, text }).is_err() {
                         return;
