@@ -875,7 +875,7 @@ fn edit_file(
     let line = line.max(1).to_string();
     let status = hand_over(
         terminal,
-        &format!("{editor} \"+$1\" \"$2\""),
+        &at_line_script(&editor),
         &[std::ffi::OsStr::new(&line), path.as_os_str()],
     );
     match status {
@@ -915,6 +915,24 @@ fn hand_over(
     status
 }
 
+/// The shell script opening `$2` at line `$1` in `editor`: `+LINE FILE`
+/// (vi, vim, nvim, nano, emacs, micro, kakoune), `--goto FILE:LINE` (VS
+/// Code and its builds), `FILE:LINE` (Sublime Text, Zed, Helix).
+fn at_line_script(editor: &str) -> String {
+    let program = editor
+        .split_whitespace()
+        .next()
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .unwrap_or("");
+    match program {
+        "code" | "code-insiders" | "codium" | "vscodium" => {
+            format!("{editor} --goto \"$2:$1\"")
+        }
+        "subl" | "zed" | "hx" | "helix" => format!("{editor} \"$2:$1\""),
+        _ => format!("{editor} \"+$1\" \"$2\""),
+    }
+}
+
 /// `$VISUAL`, else `$EDITOR`, else `vi`.
 fn editor() -> String {
     std::env::var("VISUAL")
@@ -936,4 +954,16 @@ fn osc52(text: &str) {
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{b64}\x07");
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_editor_is_told_the_line_its_own_way() {
+        use super::at_line_script as s;
+        assert_eq!(s("vim"), "vim \"+$1\" \"$2\"");
+        assert_eq!(s("/usr/bin/nvim"), "/usr/bin/nvim \"+$1\" \"$2\"");
+        assert_eq!(s("code --wait"), "code --wait --goto \"$2:$1\"");
+        assert_eq!(s("hx"), "hx \"$2:$1\"");
+    }
 }
