@@ -922,8 +922,7 @@ fn at_line_script(editor: &str) -> String {
     let program = editor
         .split_whitespace()
         .next()
-        .map(|p| p.rsplit('/').next().unwrap_or(p))
-        .unwrap_or("");
+        .map_or("", |p| p.rsplit('/').next().unwrap_or(p));
     match program {
         "code" | "code-insiders" | "codium" | "vscodium" => {
             format!("{editor} --goto \"$2:$1\"")
