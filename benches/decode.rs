@@ -4,6 +4,8 @@
 //! Run with `cargo bench --bench decode` (release build). Prints the best of
 //! a few runs; `APISCOPE_BENCH_MB` changes the body size.
 
+mod common;
+
 use apiscope::decode::{self, Options, Profiles};
 use apiscope::input::{self, BareBody};
 use apiscope::model::{Exchange, Headers, Response};
@@ -224,12 +226,7 @@ fn main() {
 
     // A 5,000-request `.http` collection (about 1 MB): parse, and resolve
     // every request's variables (file variables, an environment, $uuid).
-    let mut http = String::from("@host = https://api.example.com\n@v = v1\n");
-    for i in 0..5_000 {
-        http.push_str(&format!(
-            "\n### Request {i}\n# @name r{i}\nPOST {{{{host}}}}/{{{{v}}}}/boards/{i}/cards\n    ?limit=20\n    &id={{{{$uuid}}}}\nAuthorization: Bearer {{{{token}}}}\nContent-Type: application/json\nX-Trace: {{{{$timestamp}}}}\n\n{{\"title\": \"Card {i}\", \"owner\": \"{{{{user}}}}\", \"tags\": [\"a\", \"b\"], \"note\": \"padding to make the file about a megabyte in all\"}}\n"
-        ));
-    }
+    let http = common::http_5000();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join("http-client.env.json"),

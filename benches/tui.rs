@@ -15,6 +15,8 @@
 //!    selected request, draw), and taking in an edit made on disk
 //!    (re-parse, rebuild the list keeping responses, draw).
 
+mod common;
+
 use apiscope::decode::{self, Options, Profiles};
 use apiscope::model::{Exchange, Headers, Request, Response};
 use apiscope::tui::app::{App, Cmd, Entry, Msg};
@@ -56,12 +58,7 @@ fn main() {
 /// The 5,000-request collection of `benches/decode.rs`, with two
 /// environments, in a temporary directory.
 fn big_collection() -> (tempfile::TempDir, std::path::PathBuf, String) {
-    let mut http = String::from("@host = https://api.example.com\n@v = v1\n");
-    for i in 0..5_000 {
-        http.push_str(&format!(
-            "\n### Request {i}\n# @name r{i}\nPOST {{{{host}}}}/{{{{v}}}}/boards/{i}/cards\n    ?limit=20\n    &id={{{{$uuid}}}}\nAuthorization: Bearer {{{{token}}}}\nContent-Type: application/json\nX-Trace: {{{{$timestamp}}}}\n\n{{\"title\": \"Card {i}\", \"owner\": \"{{{{user}}}}\", \"tags\": [\"a\", \"b\"], \"note\": \"padding to make the file about a megabyte in all\"}}\n"
-        ));
-    }
+    let http = common::http_5000();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join("http-client.env.json"),

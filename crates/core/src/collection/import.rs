@@ -254,18 +254,9 @@ pub fn add_requests(
         out.requests.push(HttpRequest {
             name: Some(rname),
             title: Some(format!("{} {}", i + 1, crate::redact::url(raw_url))),
-            comments: Vec::new(),
-            line: 0,
-            method: r.method.clone(),
-            url,
-            version: None,
             headers,
             body,
-            body_line: None,
-            handler_line: None,
-            output: None,
-            span: 0..0,
-            layout: Default::default(),
+            ..HttpRequest::new(&r.method, &url)
         });
     }
     out.private_env = private;
@@ -767,18 +758,9 @@ fn postman_request(
     Some(HttpRequest {
         name: None,
         title: None,
-        comments: Vec::new(),
-        line: 0,
-        method,
-        url,
-        version: None,
         headers,
         body,
-        body_line: None,
-        handler_line: None,
-        output: None,
-        span: 0..0,
-        layout: Default::default(),
+        ..HttpRequest::new(&method, &url)
     })
 }
 
@@ -1236,21 +1218,15 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
                 .and_then(Value::as_str)
                 .map(|d| d.lines().take(6).map(str::to_owned).collect())
                 .unwrap_or_default(),
-            line: 0,
-            method: r
-                .get("method")
-                .and_then(Value::as_str)
-                .unwrap_or("GET")
-                .to_ascii_uppercase(),
-            url,
-            version: None,
             headers,
             body,
-            body_line: None,
-            handler_line: None,
-            output: None,
-            span: 0..0,
-            layout: Default::default(),
+            ..HttpRequest::new(
+                &r.get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("GET")
+                    .to_ascii_uppercase(),
+                &url,
+            )
         });
     }
     out.folders = resources
@@ -1532,17 +1508,9 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 name: Some(n),
                 title: Some(where_.replace(['\n', '\r'], " ")),
                 comments: bru_blocks_docs(&blocks),
-                line: 0,
-                method,
-                url,
-                version: None,
                 headers,
                 body,
-                body_line: None,
-                handler_line: None,
-                output: None,
-                span: 0..0,
-                layout: Default::default(),
+                ..HttpRequest::new(&method, &url)
             },
         ));
     }

@@ -390,17 +390,9 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                     name: Some(rname),
                     title: Some(title.replace(['\n', '\r'], " ")),
                     comments,
-                    line: 0,
-                    method: m.to_ascii_uppercase(),
-                    url,
-                    version: None,
                     headers,
                     body,
-                    body_line: None,
-                    handler_line: None,
-                    output: None,
-                    span: 0..0,
-                    layout: Default::default(),
+                    ..HttpRequest::new(&m.to_ascii_uppercase(), &url)
                 },
             ));
         }
