@@ -431,3 +431,91 @@ fn the_tui_request_line_in_history_is_redacted() {
         );
     }
 }
+
+/// A collection's private values, carried where no header name or field
+/// name says "secret" (an odd header, a body field, a query value), sent
+/// from the CLI (one request, `--paginate`, `replay --live`): no byte
+/// written (sessions, HAR, Markdown, the history and its WAL) holds them.
+#[test]
+fn a_collections_private_values_reach_no_written_byte() {
+    let server = RawServer::start(respond);
+    let collection = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        collection.path().join("api.http"),
+        "### one\n# @name one\nPOST {{host}}/echo?q={{query_value}}\nX-Odd: {{odd}}\nContent-Type: application/json\n\n{\"note\": \"{{note}}\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        collection.path().join("http-client.env.json"),
+        format!(r#"{{"dev": {{"host": "{}"}}}}"#, server.base),
+    )
+    .unwrap();
+    std::fs::write(
+        collection.path().join("http-client.private.env.json"),
+        r#"{"dev": {"odd": "FAKECOLLODD91", "note": "FAKECOLLNOTE92", "query_value": "FAKECOLLQUERY93"}}"#,
+    )
+    .unwrap();
+    let markers = ["FAKECOLLODD91", "FAKECOLLNOTE92", "FAKECOLLQUERY93"];
+    let file = collection.path().join("api.http").display().to_string();
+    let one = format!("{file}#one");
+    let mut reports = Vec::new();
+    for args in [
+        vec!["send", &one, "--env", "dev", "--save", "c.json"],
+        vec!["send", &one, "--env", "dev", "--save", "c.har"],
+        vec!["send", &one, "--env", "dev", "--save", "c.md"],
+        vec![
+            "send",
+            &one,
+            "--env",
+            "dev",
+            "--paginate",
+            "--max-pages",
+            "1",
+            "--save",
+            "p.json",
+        ],
+        vec!["replay", &file, "--live", "--yes", "--env", "dev"],
+        vec!["send", &one, "--env", "dev", "--format", "markdown"],
+        vec![
+            "send",
+            &one,
+            "--env",
+            "dev",
+            "--paginate",
+            "--format",
+            "markdown",
+        ],
+        vec![
+            "replay", &file, "--live", "--yes", "--env", "dev", "--format", "markdown",
+        ],
+    ] {
+        let o = run(&args, dir.path());
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if args.contains(&"markdown") {
+            reports.push(o.stdout);
+        }
+    }
+    let mut found = Vec::new();
+    for (name, bytes) in written(dir.path()) {
+        for m in leaks(&bytes, &markers) {
+            found.push(format!("{m} in {name}"));
+        }
+    }
+    for r in &reports {
+        for m in leaks(r, &markers) {
+            found.push(format!("{m} in the Markdown on stdout"));
+        }
+    }
+    assert!(found.is_empty(), "leaked: {found:#?}");
+    assert!(
+        written(dir.path())
+            .iter()
+            .any(|(n, _)| n.ends_with("history.sqlite3")),
+        "the history was written"
+    );
+}

@@ -168,7 +168,13 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             progress.finish_and_clear();
             (exchange, None)
         };
-        let d = decode::diagnose(&exchange, &profiles, &options);
+        // What is shown and reported has a collection's secrets redacted
+        // by value (a report goes into tickets), as `replay` does.
+        let shown = match &session {
+            Some((s, ..)) => s.redacted(&exchange),
+            None => exchange.clone(),
+        };
+        let d = decode::diagnose(&shown, &profiles, &options);
         if let Some((s, _, output, index)) = &session {
             super::collection::record(s, *index, &exchange, &profiles, &options);
             if let Some((path, overwrite)) = output {
@@ -192,7 +198,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 let color = use_color();
                 write_out(&format!(
                     "\n{}",
-                    crate::report::body::render(&exchange.response.body, color)
+                    crate::report::body::render(&shown.response.body, color)
                 ))?;
             }
         }
@@ -551,7 +557,13 @@ async fn paginate(
                     bar.set_position(u64::from(number));
                     return;
                 }
-                let mut text = report::render(args.format, std::slice::from_ref(diagnosis), color);
+                // A collection's secrets are redacted by value in what is
+                // shown too (made again from the redacted exchange).
+                let redone = safe
+                    .as_ref()
+                    .map(|s| decode::diagnose(s, profiles, &options));
+                let shown = redone.as_ref().unwrap_or(diagnosis);
+                let mut text = report::render(args.format, std::slice::from_ref(shown), color);
                 if args.format != Format::Json {
                     let sep = if first { "" } else { "\n" };
                     text = format!("{sep}── page {number} ──\n{text}");
