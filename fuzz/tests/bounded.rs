@@ -1,8 +1,9 @@
-//! Every fuzz target, bounded: its whole corpus, then mutations for
-//! `APISCOPE_FUZZ_SECS` seconds (default 6) and at most
-//! `APISCOPE_FUZZ_RUNS` inputs, from a fixed seed (`APISCOPE_FUZZ_SEED`)
-//! so a CI failure reproduces. Eight targets on two cores: about half a
-//! minute of wall time.
+//! Every fuzz target, bounded by a count, not a clock: its whole corpus,
+//! then `APISCOPE_FUZZ_RUNS` inputs in all (default 4,000) from a fixed
+//! seed (`APISCOPE_FUZZ_SEED`), so a CI run tries the same inputs on a
+//! fast machine and a slow one and a failure reproduces.
+//! `APISCOPE_FUZZ_SECS` (default 300) is only a safety stop. Longer runs:
+//! `cargo run -p apiscope-fuzz --release`.
 
 use std::time::Duration;
 
@@ -22,8 +23,8 @@ fn fuzz(name: &str) {
         apiscope_fuzz::seeds(name).len() >= 3,
         "fuzz/corpus/{name} needs seeds"
     );
-    let secs = env("APISCOPE_FUZZ_SECS", 6);
-    let runs = env("APISCOPE_FUZZ_RUNS", 200_000);
+    let secs = env("APISCOPE_FUZZ_SECS", 300);
+    let runs = env("APISCOPE_FUZZ_RUNS", 4_000);
     let seed = env("APISCOPE_FUZZ_SEED", 20_261_128);
     match apiscope_fuzz::run(target, Duration::from_secs(secs), runs, seed) {
         Ok(stats) => assert!(stats.runs > 0),

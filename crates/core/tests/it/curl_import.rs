@@ -1,0 +1,101 @@
+//! The curl importer against a corpus of real-world "Copy as cURL" commands
+//! (Chrome, Firefox, API docs): method, URL, headers and body of each.
+
+use apiscope_core::input::curl;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Corpus {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    source: String,
+    command: String,
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+}
+
+#[test]
+fn every_copied_command_gives_its_request() {
+    let text = include_str!("../fixtures/curl_commands.toml");
+    let corpus: Corpus = toml::from_str(text).expect("the corpus is valid TOML");
+    assert!(corpus.case.len() >= 40, "only {} cases", corpus.case.len());
+    let mut failures = Vec::new();
+    for c in &corpus.case {
+        let req = match curl::parse(&c.command) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{} ({}): {e}", c.name, c.source));
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        if req.method != c.method {
+            problems.push(format!("method {} != {}", req.method, c.method));
+        }
+        if req.url.as_deref() != Some(c.url.as_str()) {
+            problems.push(format!("url {:?} != {:?}", req.url, c.url));
+        }
+        if req.headers.0 != c.headers {
+            problems.push(format!(
+                "headers\n    got  {:?}\n    want {:?}",
+                req.headers.0, c.headers
+            ));
+        }
+        let body = String::from_utf8_lossy(&req.body);
+        let want = c.body.as_deref().unwrap_or("");
+        if body != want {
+            problems.push(format!("body {body:?} != {want:?}"));
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{} ({}): {}",
+                c.name,
+                c.source,
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases wrong:\n{}",
+        failures.len(),
+        corpus.case.len(),
+        failures.join("\n")
+    );
+}
+
+/// Rewrites the expectations of `fixtures/curl_commands.toml` from the
+/// importer (run after `tests/curl_exact.rs` showed the importer sends
+/// what curl sends): `APISCOPE_REGENERATE=path cargo test -p apiscope-core
+/// --test curl_import regenerate -- --ignored` writes JSON lines.
+#[test]
+#[ignore = "a tool, not a test"]
+fn regenerate() {
+    let Ok(out) = std::env::var("APISCOPE_REGENERATE") else {
+        return;
+    };
+    let text = include_str!("../fixtures/curl_commands.toml");
+    let corpus: Corpus = toml::from_str(text).unwrap();
+    let mut lines = String::new();
+    for c in &corpus.case {
+        let r = curl::parse(&c.command).unwrap();
+        lines.push_str(
+            &serde_json::json!({
+                "name": c.name,
+                "method": r.method,
+                "url": r.url,
+                "headers": r.headers.0,
+                "body": String::from_utf8_lossy(&r.body),
+            })
+            .to_string(),
+        );
+        lines.push('\n');
+    }
+    std::fs::write(out, lines).unwrap();
+}

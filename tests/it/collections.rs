@@ -1,0 +1,381 @@
+//! `.http` collections from the command line, against a loopback server:
+//! `send FILE.http#NAME --env`, `replay FILE.http --live --yes`, chaining
+//! (login → token), precedence, errors before anything is sent, and secrets
+//! from the private env file redacted by value in everything written.
+
+use crate::common;
+
+use common::{RawServer, Reply};
+use std::path::Path;
+use std::process::Command;
+
+/// /login answers a token and a session header; everything else echoes 200.
+fn server() -> RawServer {
+    RawServer::start(|req| {
+        let head = String::from_utf8_lossy(req);
+        let (body, extra) = if head.starts_with("POST /login ") {
+            (
+                r#"{"token":"tok_FAKE_chain_123","user":{"id":7}}"#.to_owned(),
+                "X-Session: sess-FAKE-9\r\n",
+            )
+        } else {
+            (r#"{"ok":true}"#.to_owned(), "")
+        };
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    })
+}
+
+const COLLECTION: &str = "@api = {{host}}/v1\n\
+\n\
+### Log in\n\
+# @name login\n\
+POST {{api}}/../login\n\
+Content-Type: application/json\n\
+\n\
+{\"user\": \"{{user}}\", \"password\": \"{{password}}\"}\n\
+\n\
+> {% client.global.set(\"token\", response.body.token); %}\n\
+\n\
+###\n\
+# @name me\n\
+GET {{api}}/me\n\
+\x20   ?user={{login.response.body.$.user.id}}\n\
+Authorization: Bearer {{login.response.body.$.token}}\n\
+X-Session: {{login.response.headers.X-Session}}\n\
+X-Weird: {{odd_secret}}\n\
+\n\
+>> ./me.json\n\
+\n\
+### Basic\n\
+GET {{api}}/basic\n\
+Authorization: Basic {{user}} {{password}}\n";
+
+fn collection(dir: &Path) -> String {
+    std::fs::write(dir.join("api.http"), COLLECTION).unwrap();
+    std::fs::write(
+        dir.join("http-client.env.json"),
+        r#"{"$shared": {"user": "ann"}, "dev": {"host": "http://127.0.0.1:9"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("http-client.private.env.json"),
+        r#"{"dev": {"password": "pw_FAKE_private_77", "odd_secret": "xsecret_FAKE_value_42"}}"#,
+    )
+    .unwrap();
+    dir.join("api.http").to_string_lossy().into_owned()
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(data: &Path, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .args(args)
+        .env("APISCOPE_CONFIG_DIR", data)
+        .env("APISCOPE_DATA_DIR", data)
+        .env("NO_COLOR", "1")
+        .env_remove("APISCOPE_HISTORY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// (request line, lower-cased head, body) of each request received.
+fn received(server: &RawServer) -> Vec<(String, String, String)> {
+    server
+        .requests()
+        .iter()
+        .map(|r| {
+            let (head, body) = r.split_once("\r\n\r\n").unwrap_or((r, ""));
+            (
+                head.lines().next().unwrap_or("").to_owned(),
+                head.to_ascii_lowercase(),
+                body.to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn send_a_named_request_sends_its_login_first_and_chains_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = collection(dir.path());
+    let server = server();
+    let target = format!("{file}#me");
+    let out = run(
+        data.path(),
+        &[
+            "send",
+            &target,
+            "--env",
+            "dev",
+            "--var",
+            &format!("host={}", server.base),
+            "X-Extra:1",
+            "limit==5",
+            "--save",
+            &dir.path().join("saved.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("sending 'login' first: 'me' uses its response"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("response handler at line 10 is not run"),
+        "{}",
+        out.stderr
+    );
+    let got = received(&server);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, "POST /login HTTP/1.1");
+    assert_eq!(
+        got[0].2,
+        r#"{"user": "ann", "password": "pw_FAKE_private_77"}"#
+    );
+    assert_eq!(got[1].0, "GET /v1/me?user=7&limit=5 HTTP/1.1");
+    assert!(
+        got[1]
+            .1
+            .contains("authorization: bearer tok_fake_chain_123"),
+        "{}",
+        got[1].1
+    );
+    assert!(got[1].1.contains("x-session: sess-fake-9"), "{}", got[1].1);
+    assert!(
+        got[1].1.contains("x-weird: xsecret_fake_value_42"),
+        "{}",
+        got[1].1
+    );
+    assert!(got[1].1.contains("x-extra: 1"), "{}", got[1].1);
+    // `>> ./me.json` beside the collection.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("me.json")).unwrap(),
+        r#"{"ok":true}"#
+    );
+    // The private env's values never reach a written file, whatever the
+    // header is called: the session, the history database.
+    assert!(
+        data.path().join("history.sqlite3").exists(),
+        "the history was written"
+    );
+    let mut written: Vec<std::path::PathBuf> = vec![dir.path().join("saved.json")];
+    for e in std::fs::read_dir(data.path()).unwrap() {
+        written.push(e.unwrap().path()); // the database and its WAL
+    }
+    for written in written {
+        let bytes = std::fs::read(&written).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["xsecret_FAKE_value_42", "pw_FAKE_private_77"] {
+            assert!(!text.contains(secret), "{secret} in {}", written.display());
+        }
+    }
+    assert!(
+        std::fs::read_to_string(dir.path().join("saved.json"))
+            .unwrap()
+            .contains("REDACTED"),
+        "the session marks what it redacted"
+    );
+    // The history keeps each request's template, so a resend resolves it
+    // again: `login` first (sent as `me`'s dependency), then `me`.
+    let h = apiscope::history::History::open(&data.path().join("history.sqlite3")).unwrap();
+    let (_, login) = h.get(1).unwrap().unwrap();
+    let (_, me) = h.get(2).unwrap().unwrap();
+    assert!(
+        login.as_deref().unwrap_or("").contains("{{password}}"),
+        "{login:?}"
+    );
+    assert!(
+        me.as_deref()
+            .unwrap_or("")
+            .contains("'Authorization:Bearer {{login.response.body.$.token}}'"),
+        "{me:?}"
+    );
+}
+
+#[test]
+fn replay_live_sends_every_request_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = collection(dir.path());
+    let server = server();
+    // Offline: what would be sent, nothing sent.
+    let out = run(data.path(), &["replay", &file, "--env", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("3 request(s)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("2. me  GET {{api}}/me?user={{login.response.body.$.user.id}}"),
+        "{}",
+        out.stdout
+    );
+    assert!(server.requests().is_empty());
+    let host = format!("host={}", server.base);
+    let out = run(
+        data.path(),
+        &[
+            "replay", &file, "--live", "--yes", "--env", "dev", "--var", &host,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<String> = received(&server).into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /login HTTP/1.1",
+            "GET /v1/me?user=7 HTTP/1.1",
+            "GET /v1/basic HTTP/1.1"
+        ]
+    );
+    let basic = &received(&server)[2].1;
+    // `Basic ann pw_FAKE_private_77` → base64 of `ann:pw_FAKE_private_77`.
+    assert!(
+        basic.contains("authorization: basic yw5uonb3x0zbs0vfchjpdmf0zv83nw=="),
+        "{basic}"
+    );
+    assert!(
+        out.stdout.contains("── 1 Log in ──") || out.stdout.contains("── 1 login ──"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_request_that_cannot_be_resolved_is_one_line_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = collection(dir.path());
+    let server = server();
+    let host = format!("host={}", server.base);
+    for (args, want) in [
+        (
+            vec!["send", "FILE#me"],
+            "{{host}} is not defined; nothing was sent",
+        ),
+        (
+            vec!["send", "FILE#me", "--env", "prod"],
+            "no environment 'prod'; the environments are: dev",
+        ),
+        (
+            vec!["send", "FILE"],
+            "holds 3 requests: pick one with FILE#NAME or FILE#N (1 login, 2 me, 3 Basic)",
+        ),
+        (
+            vec!["send", "FILE#9", "--env", "dev", "--var", &host],
+            "no request '9'",
+        ),
+    ] {
+        let args: Vec<String> = args.iter().map(|a| a.replace("FILE", &file)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(data.path(), &args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
+    }
+    // A cycle of file variables, a broken env file: named with file and line.
+    std::fs::write(
+        dir.path().join("cyc.http"),
+        "@a = {{b}}\n@b = {{a}}\nGET http://127.0.0.1:9/{{a}}\n",
+    )
+    .unwrap();
+    let out = run(
+        data.path(),
+        &["send", &dir.path().join("cyc.http").to_string_lossy()],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("cyc.http:1: variables refer to each other in a cycle: a → b → a"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        "{\"dev\": {\n  \"host\": ,\n}}",
+    )
+    .unwrap();
+    let out = run(
+        data.path(),
+        &["send", &format!("{file}#me"), "--env", "dev"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("http-client.env.json:2: not valid JSON"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty(), "nothing may be sent");
+}
+
+#[test]
+fn paginate_a_collection_request_with_its_secrets_kept_out_of_what_is_written() {
+    let demo = common::Demo::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### Boards\n# @name boards\nGET {{host}}/envelope/v1/boards?limit=2\nAuthorization: Bearer {{token}}\nX-Odd: {{odd}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        format!(r#"{{"local": {{"host": "{}"}}}}"#, demo.base),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        r#"{"local": {"token": "imb_pat_demo", "odd": "xsecret_FAKE_pages_31"}}"#,
+    )
+    .unwrap();
+    let file = format!("{}#boards", dir.path().join("api.http").display());
+    let saved = dir.path().join("pages.json");
+    let out = run(
+        data.path(),
+        &[
+            "send",
+            &file,
+            "--env",
+            "local",
+            "--paginate",
+            "--max-pages",
+            "3",
+            "--save",
+            &saved.display().to_string(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("── page 3 ──"), "{}", out.stdout);
+    assert!(out.stderr.contains("3 pages"), "{}", out.stderr);
+    let mut written = vec![saved];
+    for e in std::fs::read_dir(data.path()).unwrap() {
+        written.push(e.unwrap().path());
+    }
+    for w in written {
+        let text = String::from_utf8_lossy(&std::fs::read(&w).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains("xsecret_FAKE_pages_31"),
+            "in {}",
+            w.display()
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! The integration tests, in one binary (one link of the whole app
+//! instead of one per file): each module drives the real binary, the
+//! real demo server on 127.0.0.1, or the TUI's `App`.
+
+mod bad_input;
+mod collections;
+mod common;
+mod curl_exact;
+mod engine;
+mod first_minutes;
+mod generic;
+mod hostile;
+mod import;
+mod items;
+mod newman;
+mod secrets;
+mod seeds;
+mod send;
+mod sessions;
+mod tmux;
+mod tui;

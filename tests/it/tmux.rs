@@ -1,0 +1,442 @@
+//! End to end, as a person would use it: the real binary in a real terminal
+//! (tmux), keys typed, the screen read back. Skipped, with a message, only
+//! where tmux is not installed (`.ci/run` installs it).
+
+use crate::common;
+
+use common::Demo;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A tmux server of its own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+    _config: tempfile::TempDir,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl Tmux {
+    /// Starts `apiscope ARGS` in a `width`×`height` pane, or `None` when
+    /// tmux is absent.
+    fn start(args: &[&str], width: u16, height: u16) -> Option<Tmux> {
+        Tmux::start_env(args, width, height, &[])
+    }
+
+    /// As `start`, with extra `NAME=value` environment variables.
+    fn start_env(args: &[&str], width: u16, height: u16, extra_env: &[&str]) -> Option<Tmux> {
+        Tmux::start_full(args, width, height, extra_env, None)
+    }
+
+    /// As `start_env`, with a `config.toml` in the config directory.
+    fn start_full(
+        args: &[&str],
+        width: u16,
+        height: u16,
+        extra_env: &[&str],
+        config_toml: Option<&str>,
+    ) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipping: tmux is not installed (apt-get install -y tmux)");
+            return None;
+        }
+        let config = tempfile::tempdir().expect("temp dir");
+        if let Some(text) = config_toml {
+            std::fs::write(config.path().join("config.toml"), text).unwrap();
+        }
+        let socket = format!(
+            "apiscope-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut cmd = vec![env!("CARGO_BIN_EXE_apiscope").to_owned()];
+        cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        let t = Tmux {
+            socket,
+            _config: config,
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let env = format!("APISCOPE_CONFIG_DIR={}", t._config.path().display());
+        let data = format!("APISCOPE_DATA_DIR={}", t._config.path().display());
+        let mut full = vec![
+            "new-session",
+            "-d",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-s",
+            "t",
+            "-e",
+            &env,
+            "-e",
+            &data,
+            "-e",
+            "TERM=xterm-256color",
+        ];
+        for e in extra_env {
+            full.push("-e");
+            full.push(e);
+        }
+        full.extend(cmd.iter().map(String::as_str));
+        let out = t.tmux(&full);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Presses keys by tmux name (`Enter`, `C-u`, `q`…).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// Waits (at most 10 s) until the screen holds every one of `needles`.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {needles:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Leaves any overlay or editor with Esc, then quits with `q`. (Esc and
+    /// `q` sent together would read as Alt-q.)
+    fn quit(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        self.keys(&["q"]);
+        self.wait_exit();
+    }
+
+    /// Waits (at most 5 s) for the program to exit, which ends the session.
+    fn wait_exit(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.tmux(&["has-session", "-t", "t"]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "apiscope did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn type_a_request_send_it_and_read_the_error_and_budget() {
+    let demo = Demo::start(&[]);
+    let Some(t) = Tmux::start(&[], 160, 45) else {
+        return;
+    };
+    // An empty TUI opens with the request line focused.
+    t.wait_for(&["Requests", "GET https://"]);
+    t.keys(&["C-u"]);
+    t.type_text(&format!(
+        "GET {}/envelope/v1/boards Authorization:imb_pat_demo",
+        demo.base
+    ));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&["HTTP 401", "UNAUTHENTICATED", "Rate-limit budget"]);
+    for needle in [
+        "envelope",
+        "No token provided or token format invalid.",
+        "Request id  req_demo",
+        "59 of 60 left per 300 s",
+        "Troubleshooting",
+        "lacks the 'Bearer ' prefix",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "no {needle:?} on screen:\n{screen}"
+        );
+    }
+
+    // Edit and resend: the budget goes down, the error goes away.
+    t.keys(&["e", "C-u"]);
+    t.type_text(&format!(
+        "GET {}/envelope/v1/boards 'Authorization:Bearer imb_pat_demo'",
+        demo.base
+    ));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&["HTTP 200", "Pagination"]);
+    assert!(!screen.contains("Error       UNAUTHENTICATED"), "{screen}");
+    // The first exchange stays in the run's history, with its code.
+    assert!(
+        screen.contains("401 GET /envelope/v1/boards UNAUTHENTICATED"),
+        "{screen}"
+    );
+
+    t.quit();
+}
+
+#[test]
+fn demo_on_a_narrow_terminal_sends_and_shows_help() {
+    let Some(t) = Tmux::start(&["--demo"], 80, 24) else {
+        return;
+    };
+    // Too narrow for the request list: the request line and banner show.
+    t.wait_for(&[
+        "demo API on http://127.0.0.1:",
+        "/envelope/v1/boards limit==5",
+    ]);
+    // The second demo request asks for limit=500: a validation error.
+    t.keys(&["j", "Enter"]);
+    let screen = t.wait_for(&["HTTP 400", "INVALID_QUERY_PARAMETER"]);
+    assert!(
+        screen.contains("limit  Must be an integer between 1 and 100"),
+        "{screen}"
+    );
+    // A jq filter on the body, run by the real worker process.
+    t.keys(&["f", "C-u"]);
+    t.type_text(".error.details.fields | keys");
+    t.keys(&["Enter"]);
+    t.wait_for(&["\"limit\",", "\"sort\"", "1 output"]);
+    // A filter that recurses forever costs its worker, not the TUI.
+    t.keys(&["f", "C-u"]);
+    t.type_text("def f: [f]; f");
+    t.keys(&["Enter"]);
+    t.wait_for(&["jq: the filter crashed"]);
+    t.keys(&["?"]);
+    t.wait_for(&["Keys"]);
+    t.quit();
+}
+
+#[test]
+fn open_a_ticket_har_shows_the_first_failure() {
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ticket.har");
+    let Some(t) = Tmux::start(&["open", har], 160, 45) else {
+        return;
+    };
+    // Offline, the first failed exchange is selected and decoded.
+    let screen = t.wait_for(&["16 exchanges, 12 failed", "HTTP 400 Bad Request"]);
+    for needle in [
+        "INVALID_QUERY_PARAMETER",
+        "limit  Must be an integer between 1 and 100",
+        "Request id  req_a1b2c3d4e5f6a7b8",
+        // The list tells the ticket's story: status, request, code, format.
+        "429 GET /v1/boards RATE_LIMITED envelope",
+        "404 GET /v1/projects/nope 5000 coded",
+        "422 POST /v1/contacts errors-array",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "no {needle:?} on screen:\n{screen}"
+        );
+    }
+    // The list has the keys: down one, the 429 with its Retry-After.
+    t.keys(&["j"]);
+    t.wait_for(&["HTTP 429", "RATE_LIMITED", "Retry-After"]);
+    // Back to the 400, whose request carries the customer's token; masked
+    // for screen sharing, it is gone.
+    t.keys(&["k"]);
+    t.wait_for(&["imb_pat_DEMO_FAKE_TOKEN"]);
+    t.keys(&["m"]);
+    let screen = t.wait_for(&["Credentials masked", "imb_pat_REDACTED"]);
+    assert!(!screen.contains("DEMO_FAKE"), "{screen}");
+    // The story of the ticket: the rate-limit timeline of the whole file.
+    t.keys(&["T"]);
+    t.wait_for(&[
+        "Rate-limit timeline of 16 exchanges",
+        "api.envelope.example · envelope · no credential: limit 60 per 300 s",
+        "429s began at exchange #3",
+    ]);
+    t.quit();
+}
+
+#[test]
+fn edit_the_body_in_the_text_area_and_in_editor() {
+    let demo = Demo::start(&[]);
+    // $EDITOR is a script here: it rewrites the file as a person would.
+    let Some(t) = Tmux::start_env(&[], 160, 45, &["EDITOR=sed -i s/old/fresh/"]) else {
+        return;
+    };
+    t.wait_for(&["Requests", "GET https://"]);
+    t.keys(&["C-u"]);
+    t.type_text(&format!(
+        "POST {}/envelope/v1/boards name=old 'Authorization:Bearer imb_pat_demo'",
+        demo.base
+    ));
+    t.keys(&["C-b"]);
+    t.wait_for(&["Request body", "\"name\": \"old\""]);
+    // Type in the text area: a second field.
+    t.keys(&["Down", "End"]);
+    t.type_text(",");
+    t.keys(&["Enter"]);
+    t.type_text("  \"description\": \"typed\"");
+    t.wait_for(&["\"description\": \"typed\""]);
+    // Hand it to $EDITOR and back.
+    t.keys(&["C-e"]);
+    t.wait_for(&["\"name\": \"fresh\"", "Edited in $EDITOR"]);
+    t.keys(&["C-s"]);
+    let screen = t.wait_for(&["Body applied"]);
+    assert!(screen.contains("name=fresh description=typed"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for(&["HTTP 201 Created"]);
+    t.quit();
+}
+
+#[test]
+fn open_a_session_and_replay_it_live() {
+    let demo = Demo::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("ticket.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_apiscope"))
+        .args([
+            "send",
+            &format!("{}/coded/v1/projects/nope", demo.base),
+            "Authorization:Bearer coded_demo_token",
+            "--save",
+            session.to_str().unwrap(),
+            "--keep-secrets",
+        ])
+        .env("APISCOPE_DATA_DIR", dir.path())
+        .output()
+        .expect("send");
+    assert_eq!(out.status.code(), Some(1));
+    let Some(t) = Tmux::start(&["open", session.to_str().unwrap()], 160, 45) else {
+        return;
+    };
+    t.wait_for(&[
+        "1 exchange, 1 failed",
+        "404 GET /coded/v1/projects/nope 5000",
+    ]);
+    t.keys(&["R"]);
+    t.wait_for(&["Re-send 1 request to 127.0.0.1?", "y sends"]);
+    t.keys(&["y"]);
+    let screen = t.wait_for(&["Replay: recorded vs live", "0 of 1 differ"]);
+    assert!(screen.contains("404 coded 5000"), "{screen}");
+    assert!(screen.contains("same"), "{screen}");
+    t.quit();
+}
+
+#[test]
+fn a_broken_config_is_named_with_its_line_and_the_tui_still_starts() {
+    for (text, want) in [
+        ("# mine\ntheme = \"neon\"\n", "config.toml:2: "),
+        ("[keys]\nquit = \n", "config.toml: line 2: "),
+    ] {
+        let Some(t) = Tmux::start_full(&[], 160, 45, &[], Some(text)) else {
+            return;
+        };
+        let screen = t.wait_for(&["GET https://", want]);
+        assert!(
+            screen.contains("dark theme") || screen.contains("Config ignored"),
+            "{screen}"
+        );
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        t.keys(&["q"]);
+        t.wait_exit();
+    }
+}
+
+#[test]
+fn edit_a_collection_request_save_it_and_see_outside_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    for f in [
+        "demo.http",
+        "http-client.env.json",
+        "http-client.private.env.json",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let file = dir.path().join("demo.http");
+    let before = std::fs::read_to_string(&file).unwrap();
+    // $EDITOR is a script: it adds a header under the line it was opened at.
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nn=${1#+}\nsed -i \"${n}a X-Editor: line-$n\" \"$2\"\n",
+    )
+    .unwrap();
+    let _ = Command::new("chmod").arg("+x").arg(&editor).status();
+    let editor_env = format!("EDITOR={}", editor.display());
+    let path = file.display().to_string();
+    let Some(t) = Tmux::start_env(&["open", &path, "--env", "local"], 200, 30, &[&editor_env])
+    else {
+        return;
+    };
+    t.wait_for(&["boards", "revoked", "env: local"]);
+    t.keys(&["j"]);
+    t.wait_for(&["{{boards.response.body.$.data[0].id}}"]);
+    t.keys(&["e"]);
+    t.keys(&["End"]);
+    t.type_text(" X-Trace:1");
+    t.wait_for(&["board*"]);
+    t.keys(&["C-s"]);
+    t.wait_for(&["Saved 'board'"]);
+    // Only that request's lines changed.
+    let after = std::fs::read_to_string(&file).unwrap();
+    let auth =
+        "/boards/{{boards.response.body.$.data[0].id}}\nAuthorization: Bearer {{envelope_token}}\n";
+    assert!(before.contains(auth));
+    assert_eq!(
+        after,
+        before.replace(auth, &format!("{auth}X-Trace: 1\n")),
+        "{after}"
+    );
+    // An edit made by another program shows, on the same request.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(150));
+    std::fs::write(&file, after.replace("X-Trace: 1", "X-Trace: 2")).unwrap();
+    t.wait_for(&[
+        "changed on disk: reloaded",
+        "X-Trace:2",
+        "›    GET    board",
+    ]);
+    // Ctrl-E: $EDITOR at the request's line.
+    t.keys(&["C-e"]);
+    let screen = t.wait_for(&["X-Editor:line-"]);
+    let now = std::fs::read_to_string(&file).unwrap();
+    let n: usize = now
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Editor: line-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{now}\n{screen}"));
+    assert!(
+        now.lines()
+            .nth(n - 1)
+            .unwrap()
+            .starts_with("GET {{envelope}}/boards/"),
+        "{now}"
+    );
+    t.quit();
+}
