@@ -243,17 +243,17 @@ fn main() {
         t.as_secs_f64() * 1e3
     );
     let file = apiscope::collection::parse(&path, &http).expect("parses");
-    let envs = apiscope::collection::vars::Environments::load(dir.path()).expect("envs");
+    let world = apiscope::collection::vars::System;
+    let envs = apiscope::collection::vars::Environments::load(dir.path(), &world).expect("envs");
     let responses = std::collections::HashMap::new();
-    let process = |_: &str| None;
     let ctx = apiscope::collection::vars::Context {
         file: &file,
         envs: &envs,
         env: Some("dev"),
         cli: &[],
-        process_env: &process,
         responses: &responses,
-        now: 1_767_225_600,
+        world: &world,
+        dry: false,
     };
     let t = best_of(5, || {
         for r in &file.requests {

@@ -126,8 +126,7 @@ fn collection() {
         let t = Instant::now();
         app.update(key(KeyCode::Char('E')));
         let c = app.collection.as_ref().expect("collection");
-        let responses = std::collections::HashMap::new();
-        std::hint::black_box(c.resolve(0, 2_500, &responses).expect("resolves"));
+        std::hint::black_box(c.resolve(0, 2_500).expect("resolves"));
         term.draw(|f| view::render(&mut app, &theme, f))
             .expect("draw");
         env.push(t.elapsed());

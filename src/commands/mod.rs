@@ -65,6 +65,9 @@ pub enum Outcome {
     /// Exit 1: a diagnosed response is an error (or `--check` found a
     /// difference).
     Failed,
+    /// Exit 2: some requests of a run could not be sent (each was named,
+    /// and the run's summary printed).
+    Incomplete,
 }
 
 impl Outcome {
@@ -78,6 +81,7 @@ impl Outcome {
         match self {
             Outcome::Ok => 0,
             Outcome::Failed => 1,
+            Outcome::Incomplete => 2,
         }
     }
 }

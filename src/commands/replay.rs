@@ -50,16 +50,20 @@ pub async fn run(args: ReplayArgs) -> Result<Outcome> {
 
 /// A `.http` collection: offline, what `--live` would send; live, every
 /// request in order (the ones a request refers to first), paced by one
-/// budget, each diagnosis printed.
+/// budget, each diagnosis printed. Every request is resolved before
+/// anything is sent: the ones that cannot be are named first and not
+/// sent, and a summary ends the run.
 async fn collection(
     args: &ReplayArgs,
     path: &std::path::Path,
     profiles: &decode::Profiles,
 ) -> Result<Outcome> {
-    use super::collection::{Net, Session};
-    let mut session = Session::open(path, args.env.as_deref(), &args.vars)?;
+    use super::collection::{Net, open, record};
+    use crate::collection::run::Next;
+    use crate::collection::vars::System;
+    let mut run = open(path, args.env.as_deref(), &args.vars)?;
     let shown = report::sanitize(&path.display().to_string(), false);
-    let count = session.file.requests.len();
+    let count = run.files()[0].requests.len();
     if count == 0 {
         return Err(Error::Usage(format!("{shown}: no request in the file")));
     }
@@ -68,29 +72,63 @@ async fn collection(
             "{shown}: a collection has no recorded responses to --check against; use --live"
         )));
     }
+    let preview = run.preview(&System);
+    let broken: Vec<(usize, String)> = preview
+        .iter()
+        .filter_map(|(id, r)| {
+            r.as_ref()
+                .err()
+                .map(|e| (id.index, report::sanitize(&e.to_string(), false)))
+        })
+        .collect();
     if !args.live {
         let mut out = format!(
             "{shown}: {count} request(s); `apiscope replay {shown} --live` sends them in order:\n"
         );
-        for (i, r) in session.file.requests.iter().enumerate() {
+        for (id, r) in &preview {
+            let req = run.request(*id);
             out.push_str(&format!(
                 "  {:>2}. {}  {} {}  (line {})\n",
-                i + 1,
-                r.label(),
-                r.method,
-                r.url,
-                r.line
+                id.index + 1,
+                req.label(),
+                req.method,
+                req.url,
+                req.line
             ));
+            if let Err(e) = r {
+                out.push_str(&format!("      would not be sent: {}\n", e.message));
+            }
         }
         write_out(&report::sanitize(&out, true))?;
         return Ok(Outcome::from_failed(false));
     }
+    for (i, why) in &broken {
+        eprintln!("apiscope: #{} will not be sent: {why}", i + 1);
+    }
+    if broken.len() == count {
+        return Err(Error::Usage(format!(
+            "{shown}: no request can be resolved; nothing was sent"
+        )));
+    }
     if !args.yes {
+        let mut hosts: Vec<String> = Vec::new();
+        for (_, r) in &preview {
+            if let Ok(r) = r {
+                let h = host_of(r.request.url.as_deref().unwrap_or(""));
+                if !h.is_empty() && !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
+        }
         let env = args
             .env
             .as_deref()
             .map_or_else(String::new, |e| format!(" with environment '{e}'"));
-        eprint!("apiscope: send the {count} request(s) of {shown}{env}? [y/N] ");
+        eprint!(
+            "apiscope: send {} request(s) of {shown}{env} to {}? [y/N] ",
+            count - broken.len(),
+            report::sanitize(&hosts.join(", "), false)
+        );
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
@@ -115,27 +153,90 @@ async fn collection(
         max_wait: max_wait(args.max_wait)?,
     };
     let mut diagnoses = Vec::new();
-    for i in 0..count {
-        let name = session.file.requests[i].label();
-        if session.responses.contains_key(&name) {
-            continue; // sent already, as another request's dependency
+    let mut not_sent: Vec<(usize, String)> = broken.clone();
+    let ids: Vec<_> = run.ids().collect();
+    let mut done: Vec<usize> = Vec::new();
+    for goal in ids {
+        if broken.iter().any(|(i, _)| *i == goal.index) || done.contains(&goal.index) {
+            continue; // not resolvable, or sent already as another's dependency
         }
-        let resolved = session.prepare(i, &mut net).await?;
-        for n in &resolved.notes {
-            eprintln!("apiscope: note: {}", report::sanitize(n, false));
+        let mut plan = run.plan(goal);
+        loop {
+            let (ticket, resolved, last) = match run.next(&mut plan, &System) {
+                Next::Send {
+                    ticket,
+                    resolved,
+                    for_,
+                } => {
+                    eprintln!(
+                        "apiscope: sending '{}' first: '{}' uses its response",
+                        report::sanitize(&run.request(ticket.id).label(), false),
+                        report::sanitize(&run.request(for_).label(), false)
+                    );
+                    (ticket, resolved, false)
+                }
+                Next::Ready { ticket, resolved } => (ticket, resolved, true),
+                Next::Failed(e) => {
+                    let why = report::sanitize(&e.to_string(), false);
+                    eprintln!("apiscope: #{} not sent: {why}", goal.index + 1);
+                    not_sent.push((goal.index, why));
+                    break;
+                }
+            };
+            super::collection::notes(&resolved);
+            let id = ticket.id;
+            let name = run.request(id).label();
+            let exchange = match net.send(&resolved).await {
+                Ok(x) => x,
+                Err(e) => {
+                    let why = report::sanitize(&e.to_string(), false);
+                    eprintln!("apiscope: #{} not sent: {why}", goal.index + 1);
+                    not_sent.push((goal.index, why));
+                    break;
+                }
+            };
+            record(&run, id, &exchange, profiles, &options);
+            // What is shown and reported has the run's secrets redacted by value.
+            let shown_exchange = run.redacted(&exchange);
+            let d = decode::diagnose(&shown_exchange, profiles, &options);
+            let mut text = report::render(args.format, std::slice::from_ref(&d), use_color(args));
+            if args.format != Format::Json {
+                text = format!(
+                    "── {} {} ──\n{text}",
+                    id.index + 1,
+                    report::sanitize(&name, false)
+                );
+            }
+            write_out(&text)?;
+            diagnoses.push(d);
+            done.push(id.index);
+            run.received(&ticket, exchange);
+            if last {
+                break;
+            }
         }
-        let exchange = net.send(&resolved).await?;
-        super::collection::record(&session, i, &exchange, profiles, &options);
-        // What is shown and reported has the run's secrets redacted by value.
-        let shown_exchange = session.redacted(&exchange);
-        let d = decode::diagnose(&shown_exchange, profiles, &options);
-        let mut text = report::render(args.format, std::slice::from_ref(&d), use_color(args));
-        if args.format != Format::Json {
-            text = format!("── {} {} ──\n{text}", i + 1, report::sanitize(&name, false));
-        }
-        write_out(&text)?;
-        diagnoses.push(d);
-        session.responses.insert(name, exchange);
+    }
+    not_sent.sort();
+    let failed = diagnoses.iter().filter(|d| d.is_error()).count();
+    let mut summary = format!(
+        "apiscope: {} of {count} request(s) sent: {} succeeded, {failed} answered with an error",
+        diagnoses.len(),
+        diagnoses.len() - failed
+    );
+    if !not_sent.is_empty() {
+        summary.push_str(&format!(
+            "; {} not sent ({})",
+            not_sent.len(),
+            not_sent
+                .iter()
+                .map(|(i, _)| format!("#{}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    eprintln!("{summary}");
+    if !not_sent.is_empty() {
+        return Ok(Outcome::Incomplete);
     }
     Ok(outcome_of(&diagnoses))
 }

@@ -10,7 +10,6 @@ use crate::driver::{self, Engine, Received, Run, WaitReason};
 use crate::http::drive::{self, Event};
 use crate::model::Request;
 use crate::report::{self, Format};
-use base64::Engine as _;
 use std::time::Instant;
 
 /// The process environment, for `{{env.NAME}}`.
@@ -22,16 +21,21 @@ pub fn env_lookup(name: &str) -> Option<String> {
 /// then `--bearer` / `--auth`, which replace any Authorization item. A
 /// request that cannot be formed is an error before anything is sent.
 fn request(args: &SendArgs) -> Result<Request> {
+    if let Some(word) = args.request.first()
+        && super::collection::is_path(word)
+    {
+        return Err(super::Error::Usage(format!(
+            "{}: send takes a URL, or FILE.http#NAME for a collection's request",
+            crate::report::sanitize(word, false)
+        )));
+    }
     let words = args
         .request
         .iter()
         .map(|w| crate::line::expand_env(w, env_lookup))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(super::Error::Usage)?;
-    let spec = spec_of(args, words)?;
-    let mut request = spec.to_request();
-    credentials(args, &mut request)?;
-    Ok(request)
+    Ok(items_of(args, &words)?.to_request(&|p: &std::path::Path| std::fs::read(p))?)
 }
 
 /// A collection's request with the command line's items, `--raw`,
@@ -46,8 +50,8 @@ fn with_items(args: &SendArgs, mut request: Request) -> Result<Request> {
     for w in &args.request[1..] {
         words.push(crate::line::expand_env(w, env_lookup).map_err(super::Error::Usage)?);
     }
-    let spec = spec_of(args, words)?;
-    request.url = Some(spec.url);
+    let spec = items_of(args, &words)?.to_request(&|p: &std::path::Path| std::fs::read(p))?;
+    request.url = spec.url;
     for (k, _) in spec.headers.iter() {
         request.headers.remove(k);
     }
@@ -55,51 +59,34 @@ fn with_items(args: &SendArgs, mut request: Request) -> Result<Request> {
         request.headers.push(k, v);
     }
     if !spec.body.is_empty() {
-        request.body = spec.body.into();
+        request.body = spec.body;
     }
-    credentials(args, &mut request)?;
     Ok(request)
 }
 
-fn spec_of(args: &SendArgs, mut words: Vec<String>) -> Result<crate::items::RequestSpec> {
-    if let Some(raw) = &args.raw {
-        let raw = crate::line::expand_env(raw, env_lookup).map_err(super::Error::Usage)?;
-        words.push(format!("--raw={raw}"));
-    }
+/// The words as items, with `--raw`, `--form` / `--multipart`, and
+/// `--bearer` / `--auth` (last, so they replace any Authorization item).
+fn items_of(args: &SendArgs, words: &[String]) -> Result<crate::items::Items> {
+    use crate::items::{BodyMode, Item, Items};
+    let expand = |w: &str| crate::line::expand_env(w, env_lookup).map_err(super::Error::Usage);
+    let mut items = Items::parse(words)?;
     let mode = if args.multipart {
-        crate::items::BodyMode::Multipart
+        BodyMode::Multipart
     } else if args.form {
-        crate::items::BodyMode::Form
+        BodyMode::Form
     } else {
-        crate::items::BodyMode::Json
+        BodyMode::Json
     };
-    Ok(crate::items::parse_with(&words, mode)?)
-}
-
-/// `--bearer` / `--auth`, which replace any Authorization.
-fn credentials(args: &SendArgs, request: &mut Request) -> Result<()> {
-    if let Some(token) = &args.bearer {
-        let token = crate::line::expand_env(token, env_lookup).map_err(super::Error::Usage)?;
-        request.headers.remove("authorization");
-        request
-            .headers
-            .push("Authorization", format!("Bearer {token}"));
-    } else if let Some(auth) = &args.auth {
-        let creds = if auth.contains(':') {
-            auth.clone()
-        } else {
-            format!("{auth}:")
-        };
-        request.headers.remove("authorization");
-        request.headers.push(
-            "Authorization",
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(creds)
-            ),
-        );
+    items.mode = items.mode.max(mode);
+    if let Some(raw) = &args.raw {
+        items.items.push(Item::Raw(expand(raw)?));
     }
-    Ok(())
+    if let Some(token) = &args.bearer {
+        items.items.push(Item::Bearer(expand(token)?));
+    } else if let Some(auth) = &args.auth {
+        items.items.push(Item::Auth(auth.clone()));
+    }
+    Ok(items)
 }
 
 /// Runs `send`.
@@ -132,8 +119,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let request = match (request, collection) {
         (Some(r), _) => r,
         (None, Some((path, selector))) => {
-            let mut s = super::collection::Session::open(&path, args.env.as_deref(), &args.vars)?;
-            let index = s.pick(selector.as_deref())?;
+            let mut run = super::collection::open(&path, args.env.as_deref(), &args.vars)?;
+            let goal = super::collection::pick(&run, selector.as_deref())?;
             let mut net = super::collection::Net {
                 client: &client,
                 engine: Engine::default(),
@@ -141,15 +128,11 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 options: &options,
                 max_wait: max_wait(args.max_wait)?,
             };
-            let resolved = s.prepare(index, &mut net).await?;
-            for n in &resolved.notes {
-                eprintln!("apiscope: note: {}", crate::report::sanitize(n, false));
-            }
-            let name = s.file.requests[index].label();
+            let (ticket, resolved) = super::collection::prepare(&mut run, goal, &mut net).await?;
             let request = with_items(&args, resolved.request.clone())?;
             // (Pages share the budget the requests sent first used.)
             engine = net.engine;
-            session = Some((s, name, resolved.output.clone(), index));
+            session = Some((run, ticket, resolved.output.clone()));
             request
         }
         (None, None) => unreachable!("a request or a collection target"),
@@ -171,12 +154,13 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         // What is shown and reported has a collection's secrets redacted
         // by value (a report goes into tickets), as `replay` does.
         let shown = match &session {
-            Some((s, ..)) => s.redacted(&exchange),
+            Some((run, ..)) => run.redacted(&exchange),
             None => exchange.clone(),
         };
         let d = decode::diagnose(&shown, &profiles, &options);
-        if let Some((s, _, output, index)) = &session {
-            super::collection::record(s, *index, &exchange, &profiles, &options);
+        if let Some((run, ticket, output)) = &mut session {
+            super::collection::record(run, ticket.id, &exchange, &profiles, &options);
+            run.received(ticket, exchange.clone());
             if let Some((path, overwrite)) = output {
                 super::collection::write_output(path, *overwrite, &exchange.response.body)?;
             }
@@ -205,7 +189,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         if let Some(target) = &args.save {
             let saved = match &session {
                 // The collection's secrets go by value, whatever they are called.
-                Some((s, _, _, _)) if !args.keep_secrets => s.redacted(&exchange),
+                Some((run, ..)) if !args.keep_secrets => run.redacted(&exchange),
                 _ => exchange.clone(),
             };
             save_session(
@@ -220,7 +204,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     // A collection's secrets are redacted by value in what pages write.
     let secrets = session
         .as_ref()
-        .map(|(s, _, _, _)| s.secrets.clone())
+        .map(|(run, ..)| run.secrets())
         .unwrap_or_default();
     paginate(
         args,

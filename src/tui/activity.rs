@@ -12,6 +12,8 @@ use super::action::Action;
 use super::app::{Activity, App, Cmd, Focus, InFlight, Kind, api_key};
 use super::entry::{Entry, Origin};
 use super::modal::{Modal, confirm::Confirm, overlay::Overlay};
+use crate::collection::run::{Next, RequestId};
+use crate::collection::vars::System;
 use crate::decode::Diagnosis;
 use crate::driver::{self, Received, Run, Settings, Step, Stop};
 use crate::line::quote;
@@ -40,7 +42,6 @@ impl App {
             return Vec::new();
         }
         if let Origin::Collection { file, index } = self.entries[self.selected].origin.clone() {
-            self.chain.clear();
             return self.send_collection(self.selected, file, index);
         }
         let line = self.editor.text().to_owned();
@@ -102,111 +103,129 @@ impl App {
             pairs: Vec::new(),
             waiting: None,
             done: 0,
+            ticket: None,
+            answered: false,
         })
     }
 
-    /// Sends a collection's request: its variables resolved in the current
-    /// environment (an edited line has its `{{…}}` substituted); a request
-    /// it refers to that has no response yet is sent first, then this one.
+    /// Sends a collection's request: a plan of the core's collection run
+    /// (the requests it refers to first, each in the environment chosen),
+    /// carried out one request at a time. An edited line has its `{{…}}`
+    /// resolved in the request's file.
     fn send_collection(&mut self, entry: usize, file: usize, index: usize) -> Vec<Cmd> {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let responses = super::collection::responses(&self.entries, c, file);
         let typed = if entry == self.selected {
             self.editor.text().to_owned()
         } else {
             self.entries[entry].line.clone()
         };
-        let edited = typed != self.entries[entry].line;
-        let resolved = if edited {
-            c.substitute(file, index, &typed, &responses)
-                .and_then(|(text, secrets)| {
-                    App::parse_line(&text)
-                        .map(|request| (request, secrets, Vec::new()))
-                        .map_err(|e| {
-                            crate::collection::vars::ResolveError::Error(
-                                crate::collection::CollectionError {
-                                    file: c.files[file].path.clone(),
-                                    line: c.files[file].requests[index].line,
-                                    message: e,
-                                },
-                            )
-                        })
-                })
+        let goal = RequestId { file, index };
+        let plan = if typed == self.entries[entry].line {
+            c.run.plan(goal)
         } else {
-            c.resolve(file, index, &responses)
-                .map(|r| (r.request, r.secrets, r.notes))
+            c.run.plan_line(goal, typed)
         };
-        match resolved {
-            Ok((request, secrets, notes)) => {
-                self.secrets.extend(secrets);
-                self.secrets.sort();
-                self.secrets.dedup();
-                if let Some(n) = notes.first() {
-                    self.flash = Some(n.clone());
-                }
-                if edited {
-                    self.entries[entry].draft = Some(typed);
-                }
+        self.entries[entry].problem = None;
+        self.plan = Some((plan, entry));
+        self.advance_plan()
+    }
+
+    /// The collection run's next answer for the plan in progress: send a
+    /// dependency (429s waited out, as the CLI does), send the request, or
+    /// say why not (whole, in the response pane).
+    fn advance_plan(&mut self) -> Vec<Cmd> {
+        let (Some((mut plan, goal_entry)), Some(c)) = (self.plan.take(), self.collection.as_mut())
+        else {
+            return Vec::new();
+        };
+        let next = c.run.next(&mut plan, &System);
+        self.secrets = c.run.secrets();
+        match next {
+            Next::Send {
+                ticket,
+                resolved,
+                for_,
+            } => {
+                let label = |id: RequestId| c.run.request(id).label();
+                let flash = format!(
+                    "Sending '{}' first: '{}' uses its response",
+                    label(ticket.id),
+                    label(for_)
+                );
+                let entry = self.entry_of(ticket.id).unwrap_or(goal_entry);
+                self.plan = Some((plan, goal_entry));
                 self.follow(entry);
+                self.flash = Some(flash);
+                let settings = Settings::default();
                 self.start(Activity {
-                    run: Run::once(request),
+                    run: Run::retry(resolved.request, settings),
                     kind: Kind::Send,
                     entry,
                     pairs: Vec::new(),
                     waiting: None,
                     done: 0,
+                    ticket: Some(ticket),
+                    answered: false,
                 })
             }
-            Err(crate::collection::vars::ResolveError::Need(name)) => {
-                let dep = c.named(file, &name).and_then(|i| {
-                    self.entries
-                        .iter()
-                        .position(|e| e.origin == (Origin::Collection { file, index: i }))
-                });
-                match dep {
-                    Some(d) if !self.chain.contains(&entry) && self.chain.len() < 32 => {
-                        self.chain.push(entry);
-                        let cmds = self.send_collection(d, file, self.index_of(d));
-                        if self.flash.is_none() || self.activity.is_some() {
-                            self.flash = Some(format!(
-                                "Sending '{name}' first: '{}' uses its response",
-                                c_label(&self.entries[entry])
-                            ));
-                        }
-                        cmds
-                    }
-                    Some(_) => {
-                        self.chain.clear();
-                        self.flash = Some(format!(
-                            "Not sent: requests refer to each other's responses in a cycle (through '{name}')"
-                        ));
-                        Vec::new()
-                    }
-                    None => {
-                        self.chain.clear();
-                        self.flash = Some(format!("Not sent: no request named '{name}'"));
-                        Vec::new()
-                    }
+            Next::Ready { ticket, resolved } => {
+                if let Some(n) = resolved.notes.first() {
+                    self.flash = Some(n.clone());
                 }
+                let typed = (self.entries[goal_entry].line != self.line_of(goal_entry))
+                    .then(|| self.line_of(goal_entry));
+                self.follow(goal_entry);
+                if let Some(t) = typed {
+                    self.entries[goal_entry].draft = Some(t);
+                }
+                self.start(Activity {
+                    run: Run::once(resolved.request),
+                    kind: Kind::Send,
+                    entry: goal_entry,
+                    pairs: Vec::new(),
+                    waiting: None,
+                    done: 0,
+                    ticket: Some(ticket),
+                    answered: false,
+                })
             }
-            Err(crate::collection::vars::ResolveError::Error(e)) => {
-                self.chain.clear();
+            Next::Failed(e) => {
+                let message = crate::report::sanitize(&e.to_string(), false);
                 self.flash = Some(format!(
-                    "Not sent: {}",
-                    crate::report::sanitize(&e.to_string(), false)
+                    "Not sent: {} (the response pane says why)",
+                    c_label(&self.entries[goal_entry])
                 ));
+                self.entries[goal_entry].problem = Some(format!("Not sent: {message}"));
+                self.select(goal_entry);
                 Vec::new()
             }
         }
     }
 
-    fn index_of(&self, entry: usize) -> usize {
-        match self.entries[entry].origin {
-            Origin::Collection { index, .. } => index,
-            _ => 0,
+    /// The line an entry would send: the editor's text when it is the
+    /// selected one, its draft, else its line.
+    fn line_of(&self, entry: usize) -> String {
+        if entry == self.selected {
+            self.editor.text().to_owned()
+        } else {
+            self.entries[entry]
+                .draft
+                .clone()
+                .unwrap_or_else(|| self.entries[entry].line.clone())
         }
+    }
+
+    /// The entry of a collection's request.
+    fn entry_of(&self, id: RequestId) -> Option<usize> {
+        self.entries.iter().position(|e| {
+            e.origin
+                == Origin::Collection {
+                    file: id.file,
+                    index: id.index,
+                }
+        })
     }
 
     /// Whether `request` holds a credential a saved file redacted; then it
@@ -383,6 +402,8 @@ impl App {
             pairs: Vec::new(),
             waiting: None,
             done: 0,
+            ticket: None,
+            answered: false,
         })
     }
 
@@ -424,6 +445,8 @@ impl App {
             pairs: Vec::new(),
             waiting: None,
             done: 0,
+            ticket: None,
+            answered: false,
         })
     }
 
@@ -535,11 +558,17 @@ impl App {
             pairs,
             waiting: None,
             done: 0,
+            ticket: None,
+            answered: false,
         })
     }
 
     /// Starts a run, replacing any other (and its request on the wire).
     fn start(&mut self, activity: Activity) -> Vec<Cmd> {
+        if activity.ticket.is_none() {
+            // Anything else the user starts ends a collection plan.
+            self.plan = None;
+        }
         let mut cmds = self.cancel_quietly();
         self.activity = Some(activity);
         cmds.extend(self.step());
@@ -592,16 +621,23 @@ impl App {
             }
             Step::Busy => Vec::new(),
             Step::Done(stop) => {
+                let answer = self.activity.as_ref().and_then(|a| {
+                    let ticket = a.ticket.clone()?;
+                    let ex = self.entries[a.entry].exchange.as_ref()?;
+                    a.answered.then(|| (ticket, (**ex).clone()))
+                });
                 self.finish(&stop);
-                // A collection request waiting for the one it refers to.
-                match self.chain.pop() {
-                    Some(next) => match self.entries[next].origin {
-                        Origin::Collection { file, index } => {
-                            self.send_collection(next, file, index)
-                        }
-                        _ => Vec::new(),
-                    },
-                    None => Vec::new(),
+                // The collection run takes the answer; a request waiting
+                // for it goes next.
+                if let Some((ticket, ex)) = answer
+                    && let Some(c) = self.collection.as_mut()
+                {
+                    c.run.received(&ticket, ex);
+                }
+                if self.plan.is_some() {
+                    self.advance_plan()
+                } else {
+                    Vec::new()
                 }
             }
         }
@@ -703,6 +739,11 @@ impl App {
                 Received::Ignored
             }
         };
+        if let Some(a) = self.activity.as_mut()
+            && a.entry == flight.entry
+        {
+            a.answered = true;
+        }
         self.entries[flight.entry].set_response(exchange, diagnosis);
         if flight.entry == self.selected {
             self.scroll = 0;
@@ -853,6 +894,7 @@ impl App {
             return vec![Cmd::CancelJq];
         }
         let had = self.in_flight.is_some() || self.activity.is_some();
+        self.plan = None;
         self.search = None;
         let cmds = self.cancel_quietly();
         if had {

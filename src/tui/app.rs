@@ -146,6 +146,11 @@ pub struct Activity {
     pub waiting: Option<(Instant, WaitReason)>,
     /// Responses that counted.
     pub done: u32,
+    /// For a collection's request: whose answer it is (the collection run
+    /// takes it when the run ends).
+    pub ticket: Option<crate::collection::run::Ticket>,
+    /// Whether a response for `entry` arrived in this run.
+    pub answered: bool,
 }
 
 /// An active body search.
@@ -386,9 +391,9 @@ pub struct App {
     pub banner: Option<String>,
     /// The `.http` collections opened, with the environment chosen.
     pub collection: Option<super::collection::Collections>,
-    /// Collection entries waiting for the request they refer to (sent
-    /// first): the next one to send when the current send finishes.
-    pub chain: Vec<usize>,
+    /// A collection request being sent, its dependencies first: the
+    /// collection run's plan, and the entry it leads to.
+    pub plan: Option<(crate::collection::run::Plan, usize)>,
     /// Secret values collections resolved this session: redacted by value
     /// in the history.
     pub secrets: Vec<String>,
@@ -452,7 +457,7 @@ impl App {
             search: None,
             banner: None,
             collection: None,
-            chain: Vec::new(),
+            plan: None,
             secrets: Vec::new(),
             pending_files: Vec::new(),
             conflict_file: None,
@@ -1176,19 +1181,17 @@ impl App {
         // A collection request: its variables resolved (the requests it
         // refers to must have answered), as it would be sent.
         let parsed = match (&self.entries[self.selected].origin, &self.collection) {
-            (Origin::Collection { file, index }, Some(c)) => {
-                let responses = super::collection::responses(&self.entries, c, *file);
-                c.resolve(*file, *index, &responses)
-                    .map(|r| r.request)
-                    .map_err(|e| match e {
-                        crate::collection::vars::ResolveError::Need(d) => {
-                            format!("Not copied: it uses the response of '{d}': send it first")
-                        }
-                        crate::collection::vars::ResolveError::Error(e) => {
-                            format!("Not copied: {e}")
-                        }
-                    })
-            }
+            (Origin::Collection { file, index }, Some(c)) => c
+                .resolve(*file, *index)
+                .map(|r| r.request)
+                .map_err(|e| match e {
+                    crate::collection::vars::ResolveError::Need(d) => {
+                        format!("Not copied: it uses the response of '{d}': send it first")
+                    }
+                    crate::collection::vars::ResolveError::Error(e) => {
+                        format!("Not copied: {e}")
+                    }
+                }),
             _ => App::parse_line(self.editor.text()),
         };
         match parsed {
@@ -1381,9 +1384,9 @@ impl App {
             self.flash = Some("V shows the variables of a .http collection's request".into());
             return;
         };
-        let responses = super::collection::responses(&self.entries, c, file);
+
         let lines = c
-            .variables(file, index, &responses)
+            .variables(file, index)
             .into_iter()
             .enumerate()
             .map(|(i, l)| {
@@ -1395,7 +1398,7 @@ impl App {
                 (kind, l)
             })
             .collect();
-        let title = format!("Variables of {}", c.files[file].requests[index].label());
+        let title = format!("Variables of {}", c.files()[file].requests[index].label());
         self.modal = Some(Modal::Overlay(modal::overlay::Overlay::new(title, lines)));
     }
 

@@ -1,12 +1,13 @@
-//! `.http` collections in the TUI: the files opened, the environment
-//! chosen (`E`), each request as an entry, and resolving a request's
-//! variables when it is sent (the requests it refers to first).
+//! `.http` collections in the TUI: what was opened, and each request as
+//! an entry. What a collection owns — files, environments, the responses
+//! of this session per environment, secrets — is the core's
+//! [`CollectionRun`], rebuilt when a collection is opened; sending a
+//! request (its dependencies first) follows its answers (`activity.rs`).
 
 use super::entry::{Entry, Origin};
-use crate::collection::vars::{self, Context, Environments, ResolveError, Resolved, Source};
+use crate::collection::run::{CollectionRun, RequestId, dir_of};
+use crate::collection::vars::{Environments, ResolveError, Resolved, Source, System};
 use crate::collection::{CollectionError, HttpFile};
-use crate::model::Exchange;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The files beside a `.http` file that hold its environments.
@@ -16,15 +17,11 @@ pub const ENV_FILES: [&str; 3] = [
     ".env",
 ];
 
-/// The collection files of a TUI session.
-#[derive(Debug, Clone, Default)]
+/// The collection of a TUI session.
+#[derive(Debug)]
 pub struct Collections {
-    /// The files, in order.
-    pub files: Vec<HttpFile>,
-    /// Each file's environment files (those beside it).
-    pub envs: Vec<Environments>,
-    /// The environment chosen (`E` cycles), or none.
-    pub env: Option<String>,
+    /// The files, their environments, this session's responses.
+    pub run: CollectionRun,
     /// What was opened (a file or a directory), for the title bar.
     pub root: Option<PathBuf>,
 }
@@ -32,9 +29,10 @@ pub struct Collections {
 impl Collections {
     /// Reads `path`: a `.http` / `.rest` file, or a directory (its
     /// `.http` / `.rest` files, and those of its subdirectories, sorted).
-    /// A file that does not parse is an error naming it and its line.
+    /// A file that cannot be read is an error naming it. With no `env`,
+    /// the first environment the files define is chosen.
     pub fn open(path: &Path, env: Option<&str>) -> Result<Collections, CollectionError> {
-        let files = if path.is_dir() {
+        let paths = if path.is_dir() {
             let mut found = Vec::new();
             find(path, 0, &mut found);
             found.sort();
@@ -42,44 +40,51 @@ impl Collections {
         } else {
             vec![path.to_path_buf()]
         };
-        let mut out = Collections {
-            root: Some(path.to_path_buf()),
-            ..Collections::default()
-        };
-        for f in files {
-            let file = HttpFile::read_lenient(&f)?;
-            let dir = f
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            out.envs.push(Environments::load(&dir)?);
-            out.files.push(file);
+        let mut files = Vec::with_capacity(paths.len());
+        let mut envs = Vec::with_capacity(paths.len());
+        for f in paths {
+            files.push(HttpFile::read_lenient(&f)?);
+            envs.push(Environments::load(&dir_of(&f), &System)?);
         }
-        if let Some(e) = env {
-            let known = out.env_names();
-            if !known.iter().any(|k| k == e) {
-                return Err(CollectionError {
-                    file: path.to_path_buf(),
-                    line: 0,
-                    message: format!(
-                        "no environment '{e}'; the environments are: {}",
-                        if known.is_empty() {
-                            "none".into()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                });
+        let mut run = CollectionRun::new(files, envs);
+        match env {
+            Some(e) => run.set_env(Some(e)).map_err(|e| CollectionError {
+                file: path.to_path_buf(),
+                ..e
+            })?,
+            None => {
+                let first = run.env_names().into_iter().next();
+                run.set_env(first.as_deref())?;
             }
-            out.env = Some(e.to_owned());
         }
-        Ok(out)
+        Ok(Collections {
+            run,
+            root: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A collection of these files (read already), no environment chosen.
+    pub fn of(files: Vec<HttpFile>, envs: Vec<Environments>) -> Collections {
+        Collections {
+            run: CollectionRun::new(files, envs),
+            root: None,
+        }
+    }
+
+    /// The files.
+    pub fn files(&self) -> &[HttpFile] {
+        self.run.files()
+    }
+
+    /// The environment chosen.
+    pub fn env(&self) -> Option<&str> {
+        self.run.env()
     }
 
     /// The title bar's words: what was opened (a directory by its name,
     /// not `.`), how many requests in how many files.
     pub fn banner(&self) -> String {
-        let n: usize = self.files.iter().map(|f| f.requests.len()).sum();
+        let n: usize = self.files().iter().map(|f| f.requests.len()).sum();
         let root = match &self.root {
             Some(p) if p.as_os_str() == "." || p.as_os_str().is_empty() => std::env::current_dir()
                 .ok()
@@ -87,17 +92,17 @@ impl Collections {
                 .unwrap_or_else(|| "./".into()),
             Some(p) => p.display().to_string(),
             None => self
-                .files
+                .files()
                 .first()
                 .map(|f| f.path.display().to_string())
                 .unwrap_or_default(),
         };
-        let broken: usize = self.files.iter().map(|f| f.problems.len()).sum();
+        let broken: usize = self.files().iter().map(|f| f.problems.len()).sum();
         format!(
             "{root} · {n} request{} in {} file{}{}",
             if n == 1 { "" } else { "s" },
-            self.files.len(),
-            if self.files.len() == 1 { "" } else { "s" },
+            self.files().len(),
+            if self.files().len() == 1 { "" } else { "s" },
             if broken > 0 {
                 format!(
                     " · {broken} block{} that do not parse",
@@ -109,39 +114,26 @@ impl Collections {
         )
     }
 
-    /// Every secret value of the environments (private env files, `.env`).
+    /// Every secret value of the environments (private env files, `.env`)
+    /// and every one this session's requests used.
     pub fn secret_values(&self) -> Vec<String> {
-        self.envs
-            .iter()
-            .flat_map(Environments::secret_values)
-            .collect()
+        self.run.secrets()
     }
 
-    /// Every environment of every file, sorted.
+    /// Every environment of every file, in the files' order.
     pub fn env_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.envs.iter().flat_map(Environments::names).collect();
-        names.sort();
-        names.dedup();
-        names
+        self.run.env_names()
     }
 
-    /// `E`: the next environment (none → first → … → none).
+    /// `E`: the next environment (first → … → last → none → first).
     pub fn next_env(&mut self) -> Option<&str> {
-        let names = self.env_names();
-        self.env = match &self.env {
-            None => names.first().cloned(),
-            Some(cur) => names
-                .iter()
-                .position(|n| n == cur)
-                .and_then(|i| names.get(i + 1).cloned()),
-        };
-        self.env.as_deref()
+        self.run.next_env()
     }
 
     /// One entry per request: labelled by its name (with the file's name
     /// when there are several files), its line the request as a template.
     pub fn entries(&self) -> Vec<Entry> {
-        (0..self.files.len())
+        (0..self.files().len())
             .flat_map(|fi| self.entries_of(fi))
             .collect()
     }
@@ -149,8 +141,8 @@ impl Collections {
     /// The entries of one file: its requests, then a row for each block
     /// that does not parse.
     pub fn entries_of(&self, fi: usize) -> Vec<Entry> {
-        let several = self.files.len() > 1;
-        let f = &self.files[fi];
+        let several = self.files().len() > 1;
+        let f = &self.files()[fi];
         // Grouped by file, and by directory under the one opened:
         // `users/admin › list`.
         let stem = {
@@ -177,7 +169,7 @@ impl Collections {
         let mut out = Vec::with_capacity(f.requests.len() + f.problems.len());
         for (ri, r) in f.requests.iter().enumerate() {
             let mut e = Entry::new("", Some(&prefix(r.label())));
-            e.line = template_line(r);
+            e.line = r.template_line();
             e.origin = Origin::Collection {
                 file: fi,
                 index: ri,
@@ -201,39 +193,23 @@ impl Collections {
 
     /// The index of the file read from `path`.
     pub fn file_of(&self, path: &Path) -> Option<usize> {
-        self.files.iter().position(|f| f.path == path)
+        self.files().iter().position(|f| f.path == path)
     }
 
     /// Reads the environment files in `dir` again for every file there;
     /// how many files that concerns. A broken one is an error (the
     /// environments read before stay).
     pub fn reload_envs(&mut self, dir: &Path) -> Result<usize, CollectionError> {
-        let mut n = 0;
-        let mut fresh = None;
-        for (i, f) in self.files.iter().enumerate() {
-            let d = f
-                .path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            if d == dir {
-                if fresh.is_none() {
-                    fresh = Some(Environments::load(dir)?);
-                }
-                if let Some(e) = &fresh {
-                    self.envs[i] = e.clone();
-                    n += 1;
-                }
-            }
+        if !self.files().iter().any(|f| dir_of(&f.path) == dir) {
+            return Ok(0);
         }
-        Ok(n)
+        let fresh = Environments::load(dir, &System)?;
+        Ok(self.run.set_envs_of_dir(dir, &fresh))
     }
 
     /// Takes a file's new text (saved, or changed on disk).
     pub fn reload(&mut self, file: usize, text: &str) {
-        if let Some(f) = self.files.get_mut(file) {
-            *f = crate::collection::parse_lenient(&f.path.clone(), text);
-        }
+        self.run.reload(file, text);
     }
 
     /// Adds a file to the collection (read leniently; a missing file is
@@ -247,56 +223,14 @@ impl Collections {
         } else {
             crate::collection::parse_lenient(path, "")
         };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        self.envs.push(Environments::load(&dir)?);
-        self.files.push(file);
-        Ok(self.files.len() - 1)
+        let envs = Environments::load(&dir_of(path), &System)?;
+        Ok(self.run.add_file(file, envs))
     }
 
-    fn context<'a>(
-        &'a self,
-        file: usize,
-        responses: &'a HashMap<String, Exchange>,
-        process: &'a dyn Fn(&str) -> Option<String>,
-    ) -> Context<'a> {
-        Context {
-            file: &self.files[file],
-            envs: &self.envs[file],
-            env: self.env.as_deref(),
-            cli: &[],
-            process_env: process,
-            responses,
-            now: crate::time::unix_ms(std::time::SystemTime::now()) / 1000,
-        }
-    }
-
-    /// Resolves request `index` of `file` with the responses this session
-    /// has (by request name).
-    pub fn resolve(
-        &self,
-        file: usize,
-        index: usize,
-        responses: &HashMap<String, Exchange>,
-    ) -> Result<Resolved, ResolveError> {
-        let process = |n: &str| std::env::var(n).ok();
-        let ctx = self.context(file, responses, &process);
-        vars::resolve(&ctx, &self.files[file].requests[index])
-    }
-
-    /// Substitutes the variables of an edited request line.
-    pub fn substitute(
-        &self,
-        file: usize,
-        index: usize,
-        text: &str,
-        responses: &HashMap<String, Exchange>,
-    ) -> Result<(String, Vec<String>), ResolveError> {
-        let process = |n: &str| std::env::var(n).ok();
-        let ctx = self.context(file, responses, &process);
-        vars::substitute(&ctx, text, self.files[file].requests[index].line)
+    /// Resolves request `index` of `file` with this session's responses
+    /// (in the environment chosen), sending nothing.
+    pub fn resolve(&self, file: usize, index: usize) -> Result<Resolved, ResolveError> {
+        self.run.resolve(RequestId { file, index }, &System)
     }
 
     /// Substitutes the variables of a line that belongs to no request of
@@ -306,45 +240,31 @@ impl Collections {
         &self,
         file: usize,
         text: &str,
-        responses: &HashMap<String, Exchange>,
     ) -> Result<(String, Vec<String>), String> {
-        let process = |n: &str| std::env::var(n).ok();
-        let ctx = self.context(file, responses, &process);
-        vars::substitute(&ctx, text, 0).map_err(|e| match e {
-            ResolveError::Need(dep) => {
-                format!("it uses the response of '{dep}': send '{dep}' first")
-            }
-            ResolveError::Error(e) => e.message,
-        })
-    }
-
-    /// The index of the request named `name` in `file`.
-    pub fn named(&self, file: usize, name: &str) -> Option<usize> {
-        self.files[file]
-            .requests
-            .iter()
-            .position(|r| r.name.as_deref() == Some(name))
+        self.run
+            .substitute(file, text, 0, &System)
+            .map_err(|e| match e {
+                ResolveError::Need(dep) => {
+                    format!("it uses the response of '{dep}': send '{dep}' first")
+                }
+                ResolveError::Error(e) => e.message,
+            })
     }
 
     /// `V`: the variables of a request, each with its value (secrets
     /// masked) and where it came from; or why it does not resolve.
-    pub fn variables(
-        &self,
-        file: usize,
-        index: usize,
-        responses: &HashMap<String, Exchange>,
-    ) -> Vec<String> {
-        let r = &self.files[file].requests[index];
+    pub fn variables(&self, file: usize, index: usize) -> Vec<String> {
+        let r = &self.files()[file].requests[index];
         let mut out = vec![
             format!(
                 "{} · line {} · environment: {}",
-                self.files[file].path.display(),
+                self.files()[file].path.display(),
                 r.line,
-                self.env.as_deref().unwrap_or("none (E chooses)")
+                self.env().unwrap_or("none (E chooses)")
             ),
             String::new(),
         ];
-        match self.resolve(file, index, responses) {
+        match self.resolve(file, index) {
             Ok(res) => {
                 for (name, source) in &res.sources {
                     let value = value_of(&res, name);
@@ -407,44 +327,6 @@ fn describe(s: &Source) -> String {
     }
 }
 
-/// A request as a template request line (`METHOD URL 'Name:value'…
-/// --raw=BODY`), for the list and the line editor: the body exactly as the
-/// file has it (`b` shows it pretty), `{{…}}` as written. Built in one
-/// string: a file of thousands of requests makes one per request when it
-/// opens.
-pub fn template_line(r: &crate::collection::HttpRequest) -> String {
-    use crate::line::quote_into;
-    let body = match &r.body {
-        crate::collection::Body::Text(t) => t.as_str(),
-        _ => "",
-    };
-    let mut line = String::with_capacity(r.url.len() + body.len() + 64 * (r.headers.len() + 1));
-    quote_into(&mut line, &r.method);
-    line.push(' ');
-    quote_into(&mut line, &r.url);
-    let mut word = String::new();
-    for h in &r.headers {
-        if h.name.eq_ignore_ascii_case("host") || h.name.eq_ignore_ascii_case("content-length") {
-            continue; // the client sets them
-        }
-        word.clear();
-        word.push_str(&h.name);
-        // `Name:=x` would read back as a JSON field: a space keeps it a header.
-        word.push_str(if h.value.starts_with('=') { ": " } else { ":" });
-        word.push_str(&h.value);
-        line.push(' ');
-        quote_into(&mut line, &word);
-    }
-    if !body.is_empty() {
-        word.clear();
-        word.push_str("--raw=");
-        word.push_str(body);
-        line.push(' ');
-        quote_into(&mut line, &word);
-    }
-    line
-}
-
 fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     if depth > 4 {
         return;
@@ -464,177 +346,6 @@ fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
-}
-
-/// The responses a session has for a file's named requests.
-pub fn responses(entries: &[Entry], files: &Collections, file: usize) -> HashMap<String, Exchange> {
-    let mut out = HashMap::new();
-    for e in entries {
-        if let Origin::Collection { file: f, index } = e.origin
-            && f == file
-            && let Some(x) = &e.exchange
-            && let Some(name) = &files.files[f].requests[index].name
-        {
-            out.insert(name.clone(), (**x).clone());
-        }
-    }
-    out
-}
-
-/// The request `old` with the edited template line `line` read into it:
-/// method, URL (with `key==value` items added to its query), headers and
-/// body. `{{…}}` stay as written. A body that means the same as the old
-/// one (the same JSON, the same text) keeps the old text, so an untouched
-/// body is not rewritten; a line without body items keeps a `< file` body.
-pub fn edited_request(
-    old: &crate::collection::HttpRequest,
-    line: &str,
-) -> Result<crate::collection::HttpRequest, String> {
-    use crate::collection::Body;
-    use crate::items::{Sep, split};
-    let words = crate::line::shell_words(line)?;
-    let is_method = |w: &str| {
-        let up = w.to_ascii_uppercase();
-        words.len() > 1
-            && ([
-                "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
-            ]
-            .contains(&up.as_str())
-                || (w.len() >= 3 && w.bytes().all(|b| b.is_ascii_uppercase())))
-    };
-    let mut it = words.iter();
-    let first = it.next().ok_or("the request line is empty")?;
-    let (method, mut url) = if is_method(first) {
-        let url = it
-            .next()
-            .ok_or_else(|| format!("'{first}' is a method, and no URL follows it"))?;
-        (Some(first.to_ascii_uppercase()), url.clone())
-    } else {
-        (None, first.clone())
-    };
-    let mut headers = Vec::new();
-    let mut fields = serde_json::Map::new();
-    // `key:={{n}}`: not JSON until resolved; kept as written.
-    let mut raw_fields: Vec<(String, String)> = Vec::new();
-    let mut body: Option<Body> = None;
-    for w in it {
-        if let Some(t) = w.strip_prefix("--raw=") {
-            body = Some(Body::Text(t.to_owned()));
-            continue;
-        }
-        if let Some(t) = w.strip_prefix("--bearer=") {
-            headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
-            continue;
-        }
-        if w.starts_with("--") {
-            return Err(format!(
-                "'{w}' cannot be saved into a .http file: write it in the file (Ctrl-E)"
-            ));
-        }
-        if let Some(p) = w.strip_prefix('@') {
-            body = Some(Body::File {
-                path: p.to_owned(),
-                substitute: false,
-            });
-            continue;
-        }
-        match split(w) {
-            Some((k, Sep::Header, v)) => headers.push((k.to_owned(), v.trim_start().to_owned())),
-            Some((k, Sep::Query, v)) => {
-                url.push(if url.contains('?') { '&' } else { '?' });
-                url.push_str(&format!("{k}={v}"));
-            }
-            Some((k, Sep::Field, v)) => {
-                fields.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
-            }
-            Some((k, Sep::RawJson, v)) => match serde_json::from_str(v) {
-                Ok(j) => {
-                    fields.insert(k.to_owned(), j);
-                }
-                Err(_) if v.contains("{{") => raw_fields.push((k.to_owned(), v.to_owned())),
-                Err(e) => return Err(format!("item '{w}': the value after := is not JSON ({e})")),
-            },
-            Some((_, Sep::File, _)) => {
-                return Err(format!(
-                    "'{w}' (a form file part) cannot be saved into a .http file: write it in the file (Ctrl-E)"
-                ));
-            }
-            None => {
-                return Err(format!(
-                    "item '{w}' is not Name:value, key==value, key=value, key:=json or @file"
-                ));
-            }
-        }
-    }
-    let has_fields = !fields.is_empty() || !raw_fields.is_empty();
-    if has_fields && body.is_some() {
-        return Err("a body from --raw or @file cannot be combined with fields".into());
-    }
-    let same_json = |t: &str| {
-        raw_fields.is_empty()
-            && serde_json::from_str::<serde_json::Value>(t).ok()
-                == Some(serde_json::Value::Object(fields.clone()))
-    };
-    let mut json_added = false;
-    let body = match (&old.body, body) {
-        (Body::Text(t), _) if has_fields && same_json(t) => old.body.clone(),
-        (_, None) if has_fields => {
-            json_added = true;
-            let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(fields))
-                .unwrap_or_default();
-            for (k, v) in raw_fields {
-                let entry = format!("  {}: {v}", serde_json::Value::String(k));
-                text = match text.strip_suffix('}') {
-                    Some(head) if head.trim_end() == "{" => format!("{{\n{entry}\n}}"),
-                    Some(head) => format!("{},\n{entry}\n}}", head.trim_end()),
-                    None => text,
-                };
-            }
-            Body::Text(text)
-        }
-        (Body::Text(t), Some(Body::Text(n)))
-            if t.replace("\r\n", "\n") == n.replace("\r\n", "\n") =>
-        {
-            old.body.clone()
-        }
-        (Body::File { .. }, None) => old.body.clone(),
-        (_, Some(b)) => b,
-        (_, None) => Body::None,
-    };
-    let mut new = old.clone();
-    new.method = method.unwrap_or_else(|| {
-        if matches!(body, Body::None) {
-            "GET"
-        } else {
-            "POST"
-        }
-        .to_owned()
-    });
-    new.url = url;
-    new.body = body;
-    // `Host` and `Content-Length` are not on the line (the client sets
-    // them): the file's stay where they were.
-    for (i, h) in old.headers.iter().enumerate() {
-        if h.name.eq_ignore_ascii_case("host") || h.name.eq_ignore_ascii_case("content-length") {
-            headers.insert(i.min(headers.len()), (h.name.clone(), h.value.clone()));
-        }
-    }
-    if json_added
-        && !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-    {
-        headers.push(("Content-Type".into(), "application/json".into()));
-    }
-    new.headers = headers
-        .into_iter()
-        .map(|(name, value)| crate::collection::Header {
-            name,
-            value,
-            line: 0,
-        })
-        .collect();
-    Ok(new)
 }
 
 /// Why a collection file was not written.

@@ -11,7 +11,7 @@
 
 use super::action::Action;
 use super::app::{App, Cmd, Focus};
-use super::collection::{Collections, edited_request, responses};
+use super::collection::Collections;
 use super::entry::{Entry, Origin};
 use super::modal::confirm::Confirm;
 use super::modal::prompt::{Prompt, Purpose};
@@ -79,7 +79,7 @@ impl App {
     /// Why `file` may not be written, if it may not.
     fn refuse_write(&self, file: usize) -> Option<String> {
         let c = self.collection.as_ref()?;
-        let f = c.files.get(file)?;
+        let f = c.files().get(file)?;
         f.problems.first().map(|p| {
             format!(
                 "Not saved: {} does not parse completely ({p}); it is never written back: fix it in the file (Ctrl-E)",
@@ -104,9 +104,9 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let f = &c.files[file];
+        let f = &c.files()[file];
         let old = &f.requests[index];
-        let new = match edited_request(old, self.editor.text()) {
+        let new = match old.with_line(self.editor.text()) {
             Ok(n) => n,
             Err(e) => {
                 self.flash = Some(format!("Not saved: {e}"));
@@ -114,6 +114,24 @@ impl App {
             }
         };
         let text = f.replace(index, &new);
+        // What would not read back as this request is never written: the
+        // selection, the editor and the file stay as they are.
+        let back = crate::collection::parse_lenient(&f.path, &text);
+        if back.requests.len() != f.requests.len() || back.problems.len() > f.problems.len() {
+            let why = back
+                .problems
+                .iter()
+                .find(|p| !f.problems.contains(p))
+                .map_or_else(
+                    || "the file would not read back with the same requests".to_owned(),
+                    |p| format!("line {}: {}", p.line, p.message),
+                );
+            self.flash = Some(format!(
+                "Not saved: the edit would not read back as a request ({})",
+                crate::report::sanitize(&why, false)
+            ));
+            return Vec::new();
+        }
         if text == f.text {
             let line = self.entries[self.selected].line.clone();
             self.entries[self.selected].draft = None;
@@ -154,8 +172,8 @@ impl App {
             return;
         };
         let (file, after) = self.collection_target().unwrap_or((0, None));
-        let after = after.or_else(|| c.files.get(file)?.requests.len().checked_sub(1));
-        let Some(f) = c.files.get(file) else {
+        let after = after.or_else(|| c.files().get(file)?.requests.len().checked_sub(1));
+        let Some(f) = c.files().get(file) else {
             return;
         };
         self.modal = Some(Modal::Prompt(Prompt::new(
@@ -175,10 +193,10 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return;
         };
-        let r = &c.files[file].requests[index];
+        let r = &c.files()[file].requests[index];
         let base = r.name.clone().unwrap_or_else(|| "request".into());
         let taken = |n: &str| {
-            c.files[file]
+            c.files()[file]
                 .requests
                 .iter()
                 .any(|r| r.name.as_deref() == Some(n))
@@ -210,7 +228,7 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return;
         };
-        let r = &c.files[file].requests[index];
+        let r = &c.files()[file].requests[index];
         self.modal = Some(Modal::Prompt(Prompt::new(
             format!("Rename '{}'", r.label()),
             "Its @name · Enter saves it into the file".into(),
@@ -232,7 +250,7 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let f = &c.files[file];
+        let f = &c.files()[file];
         let r = &f.requests[index];
         if !confirmed {
             let first = f.text[..r.layout.own_start].matches('\n').count() + 1;
@@ -275,7 +293,7 @@ impl App {
         };
         let line = match &self.entries[self.selected].origin {
             Origin::Collection { file, index } => {
-                Some((*file, c.files[*file].requests[*index].line))
+                Some((*file, c.files()[*file].requests[*index].line))
             }
             Origin::Broken { file, line, .. } => Some((*file, *line)),
             _ => None,
@@ -284,7 +302,7 @@ impl App {
             self.flash = Some("Ctrl-E opens a .http collection's file in $EDITOR".into());
             return Vec::new();
         };
-        let path = c.files[file].path.clone();
+        let path = c.files()[file].path.clone();
         self.sync_draft();
         vec![Cmd::EditFile { path, line }]
     }
@@ -329,7 +347,7 @@ impl App {
             let path = self
                 .collection
                 .as_ref()
-                .map(|c| c.files[file].path.display().to_string())
+                .map(|c| c.files()[file].path.display().to_string())
                 .unwrap_or_default();
             self.flash = Some(format!(
                 "This request is in {path} already: D duplicates it"
@@ -339,7 +357,7 @@ impl App {
         let default = self
             .collection
             .as_ref()
-            .and_then(|c| c.files.first())
+            .and_then(|c| c.files().first())
             .map_or_else(|| "requests.http".into(), |f| f.path.display().to_string());
         self.modal = Some(Modal::Prompt(Prompt::new(
             "Add this request to a .http file".into(),
@@ -377,7 +395,7 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let f = &c.files[file];
+        let f = &c.files()[file];
         let same = |i: usize| f.requests[i].name.as_deref() == Some(text.as_str());
         let clash =
             (0..f.requests.len()).any(|i| same(i) && purpose != Purpose::Rename { file, index: i });
@@ -509,7 +527,9 @@ impl App {
             return Vec::new();
         }
         let path = PathBuf::from(path);
-        let c = self.collection.get_or_insert_with(Collections::default);
+        let c = self
+            .collection
+            .get_or_insert_with(|| Collections::of(Vec::new(), Vec::new()));
         let file = match c.add_file(&path) {
             Ok(f) => f,
             Err(err) => {
@@ -525,7 +545,7 @@ impl App {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let f = &c.files[file];
+        let f = &c.files()[file];
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -538,7 +558,7 @@ impl App {
                 return Vec::new();
             }
         };
-        let env = c.env.clone().unwrap_or_else(|| "$shared".into());
+        let env = c.env().map_or_else(|| "$shared".to_owned(), str::to_owned);
         let mut taken: std::collections::HashSet<String> = f
             .requests
             .iter()
@@ -629,9 +649,10 @@ impl App {
         after: AfterWrite,
     ) -> Vec<Cmd> {
         if let (Some(c), Some(e)) = (self.collection.as_mut(), envs)
-            && let Some(slot) = c.envs.get_mut(file)
+            && let Some(f) = c.files().get(file)
         {
-            *slot = *e;
+            let dir = crate::collection::run::dir_of(&f.path);
+            c.run.set_envs_of_dir(&dir, &e);
         }
         match result {
             Ok(text) => {
@@ -670,7 +691,7 @@ impl App {
             self.env_file_changed(path);
             return;
         };
-        if c.files[file].text == text {
+        if c.files()[file].text == text {
             return; // our own write, or nothing new
         }
         self.sync_draft();
@@ -809,7 +830,7 @@ impl App {
         });
         let key = |c: &Collections, e: &Entry| match e.origin {
             Origin::Collection { index, .. } => {
-                c.files[file].requests.get(index).map(HttpRequest::label)
+                c.files()[file].requests.get(index).map(HttpRequest::label)
             }
             _ => None,
         };
@@ -828,7 +849,7 @@ impl App {
         let selected_key = was_selected.and_then(|i| old[i].0.clone());
         c.reload(file, text);
         let fresh = c.entries_of(file);
-        let new_count = c.files[file].requests.len();
+        let new_count = c.files()[file].requests.len();
         let mut used = vec![false; old.len()];
         // Old position → new index in the file, for what followed an entry.
         let mut moved: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
@@ -844,7 +865,7 @@ impl App {
         }
         for (j, mut n) in fresh.into_iter().enumerate() {
             let label = match n.origin {
-                Origin::Collection { index, .. } => Some(c.files[file].requests[index].label()),
+                Origin::Collection { index, .. } => Some(c.files()[file].requests[index].label()),
                 _ => None,
             };
             let mut found = None;
@@ -975,9 +996,8 @@ impl App {
             return Err("no collection is open".into());
         };
         let mut last = String::new();
-        for file in 0..c.files.len() {
-            let responses = responses(&self.entries, c, file);
-            match c.substitute_line(file, line, &responses) {
+        for file in 0..c.files().len() {
+            match c.substitute_line(file, line) {
                 Ok(r) => return Ok(r),
                 Err(e) => last = e,
             }

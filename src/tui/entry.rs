@@ -72,6 +72,9 @@ pub struct Entry {
     /// Bumped with every response, so a late jq result for an older body
     /// is dropped.
     pub generation: u64,
+    /// Why the last Enter sent nothing (an unresolved variable, a cycle),
+    /// shown whole in the response pane until the next send.
+    pub problem: Option<String>,
 }
 
 /// A jq filter's output.
@@ -102,6 +105,7 @@ impl Entry {
             highlight_tried: false,
             draft: None,
             generation: 0,
+            problem: None,
         }
     }
 
@@ -141,6 +145,7 @@ impl Entry {
         self.body = Some(BodyDoc::new(&exchange.response.body));
         self.filtered = None;
         self.draft = None;
+        self.problem = None;
         self.generation += 1;
         self.highlight = None;
         self.highlight_tried = false;

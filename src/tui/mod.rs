@@ -274,7 +274,7 @@ async fn event_loop(
     // within a tenth of a second.
     let watched = Watched::default();
     if let Some(c) = &app.collection {
-        for f in &c.files {
+        for f in c.files() {
             watched.add_collection(&f.path);
         }
     }
@@ -749,7 +749,7 @@ pub fn write_collection(
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
-            crate::collection::vars::Environments::load(dir)
+            crate::collection::vars::Environments::load(dir, &crate::collection::vars::System)
                 .ok()
                 .map(Box::new)
         })

@@ -143,7 +143,7 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     )];
     // The environment first: on a narrow screen the banner is what is cut.
     if let Some(c) = &app.collection {
-        let env = c.env.as_deref().unwrap_or("none");
+        let env = c.env().unwrap_or("none");
         spans.push(Span::styled(format!(" env: {env} (E) "), theme.accent));
     }
     match (&app.banner, &app.collection) {
@@ -268,7 +268,7 @@ fn request_list(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             super::entry::Origin::Collection { file, index } => app
                 .collection
                 .as_ref()
-                .and_then(|c| c.files.get(file)?.requests.get(index))
+                .and_then(|c| c.files().get(file)?.requests.get(index))
                 .map(|r| {
                     let style = match r.method.as_str() {
                         "GET" | "HEAD" | "OPTIONS" => theme.key,
@@ -409,6 +409,29 @@ fn response_pane(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
         tab_line.push(Span::styled(rest, theme.dim));
     }
     f.render_widget(Paragraph::new(Line::from(tab_line)).right_aligned(), s_area);
+    // Why the last Enter sent nothing, whole (a path and a line can be
+    // long), above the last response if there is one.
+    let content = match &app.current().problem {
+        Some(p) => {
+            let lines: Vec<Line> =
+                super::widgets::wrap(&sanitize(p, false), content.width as usize)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.client_error))
+                    .collect();
+            let need = u16::try_from(lines.len() + 1)
+                .unwrap_or(u16::MAX)
+                .min(content.height);
+            let text = Paragraph::new(lines);
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(need), Constraint::Min(0)]).areas(content);
+            f.render_widget(text, top);
+            if app.current().diagnosis.is_none() {
+                return;
+            }
+            rest
+        }
+        None => content,
+    };
     app.page_height = content.height as usize;
     if app.current().diagnosis.is_none() {
         let msg = if app.in_flight.is_some() {

@@ -269,7 +269,7 @@ fn a_request_that_cannot_be_resolved_is_one_line_and_sends_nothing() {
     for (args, want) in [
         (
             vec!["send", "FILE#me"],
-            "{{host}} is not defined; nothing was sent",
+            "{{host}} is not defined (searched: --var, file variables, http-client.private.env.json [$shared], http-client.env.json [$shared], no --env chosen (environments: dev)); nothing was sent",
         ),
         (
             vec!["send", "FILE#me", "--env", "prod"],
@@ -378,4 +378,75 @@ fn paginate_a_collection_request_with_its_secrets_kept_out_of_what_is_written() 
             w.display()
         );
     }
+}
+
+#[test]
+fn a_file_name_is_never_looked_up_as_a_host() {
+    let data = tempfile::tempdir().unwrap();
+    for (word, want) in [
+        ("nothere.http#x", "nothere.http: no such collection file"),
+        (
+            "./nothere.http#x",
+            "./nothere.http: no such collection file",
+        ),
+        ("NOTHERE.REST", "NOTHERE.REST: no such collection file"),
+        (
+            "./notes.txt",
+            "./notes.txt: send takes a URL, or FILE.http#NAME for a collection's request",
+        ),
+    ] {
+        let out = run(data.path(), &["send", word]);
+        assert_eq!(out.code, 2, "{word}: {}", out.stderr);
+        assert_eq!(out.stderr.trim(), format!("apiscope: {want}"), "{word}");
+    }
+}
+
+#[test]
+fn replay_live_resolves_everything_first_sends_what_it_can_and_sums_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = server();
+    let file = dir.path().join("api.http");
+    std::fs::write(
+        &file,
+        format!(
+            "# @name one\nGET {0}/one\n\n###\n# @name two\nGET {0}/two?x={{{{nope}}}}\n\n###\n# @name three\nGET {0}/three\n\n###\n# @name four\nGET {0}/four/{{{{two.response.body.$.id}}}}\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let file = file.to_string_lossy().into_owned();
+    // Offline: the listing says which would not be sent.
+    let out = run(data.path(), &["replay", &file]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("would not be sent: {{nope}} is not defined"),
+        "{}",
+        out.stdout
+    );
+    let out = run(data.path(), &["replay", &file, "--live", "--yes"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // Named before anything is sent; the rest is sent; a summary ends it.
+    let stderr: Vec<&str> = out.stderr.lines().collect();
+    assert!(
+        stderr[0].starts_with("apiscope: #2 will not be sent: ")
+            && stderr[0].contains("api.http:6: {{nope}} is not defined"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        stderr[1].starts_with("apiscope: #4 will not be sent: ")
+            && stderr[1].ends_with("api.http:14: uses the response of 'two', which cannot be sent"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stderr.last().copied(),
+        Some(
+            "apiscope: 2 of 4 request(s) sent: 2 succeeded, 0 answered with an error; 2 not sent (#2, #4)"
+        )
+    );
+    let lines: Vec<String> = received(&server).into_iter().map(|r| r.0).collect();
+    assert_eq!(lines, ["GET /one HTTP/1.1", "GET /three HTTP/1.1"]);
 }

@@ -137,7 +137,7 @@ fn the_tui_caps_429_retries() {
     let mut app = app_after_first_page("api.a.example");
     let mut cmds = app.update(ch('A'));
     let mut sent = 0;
-    let limited = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\n\r\n{\"message\":\"slow down\"}";
+    let limited = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\n\r\n{\"message\":\"slow down\"}";
     // Bounded: the cap is 8 retries; 50 rounds are far more than enough.
     for _ in 0..50 {
         let now = app.now;
@@ -486,4 +486,198 @@ fn copy_as_curl_pasted_into_sh_sends_the_same_request() {
         r#"{"name":"O'Brien & co $HOME!","email":"a@b.c"}"#
     );
     rt.block_on(server.stop());
+}
+
+/// A login API: `/login` answers 429 (Retry-After: 1) on every odd call,
+/// else a token named after the server; `/me` answers 200.
+fn login_api(name: &'static str) -> common::RawServer {
+    let logins = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    common::RawServer::start(move |req| {
+        let head = String::from_utf8_lossy(req);
+        let reply = if head.starts_with("POST /login") {
+            let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n.is_multiple_of(2) {
+                "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"error\":\"slow down now\"}".to_owned()
+            } else {
+                let body = format!("{{\"token\":\"tok_{name}_FAKE\"}}");
+                format!(
+                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            }
+        } else {
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                .to_owned()
+        };
+        common::Reply::Bytes(reply.into_bytes())
+    })
+}
+
+/// What a server received: (request line, Authorization).
+fn seen(server: &common::RawServer) -> Vec<(String, Option<String>)> {
+    let out = server
+        .requests()
+        .iter()
+        .map(|r| {
+            let first = r.lines().next().unwrap_or("").to_owned();
+            let auth = r
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("authorization: ")
+                        .or_else(|| l.strip_prefix("Authorization: "))
+                })
+                .map(str::to_owned);
+            (first, auth)
+        })
+        .collect();
+    server.received.lock().unwrap().clear();
+    out
+}
+
+const CHAINED: &str = "# @name login\nPOST {{host}}/login\nContent-Type: application/json\n\n{\"user\": \"ann\"}\n\n###\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n";
+
+/// Runs the TUI's app against real servers on a virtual clock: a wake-up
+/// comes at once, "now" jumps to it (no test sleeps through a
+/// Retry-After).
+fn drive_virtual(app: &mut App, rt: &tokio::runtime::Runtime, mut cmds: Vec<Cmd>) {
+    let client = apiscope::http::Client::new(Default::default()).unwrap();
+    let profiles = app.profiles.clone();
+    let mut now = app.now;
+    for _ in 0..200 {
+        let mut next = Vec::new();
+        for cmd in std::mem::take(&mut cmds) {
+            match cmd {
+                Cmd::Send { id, request, .. } => {
+                    let ex = rt.block_on(client.send(&request));
+                    let d = decode::diagnose(&ex, &profiles, &Options::default());
+                    next.extend(app.update(Msg::Response {
+                        id,
+                        exchange: Box::new(ex),
+                        diagnosis: Box::new(d),
+                        at: now,
+                    }));
+                }
+                Cmd::WakeAt(at) => {
+                    now = now.max(at);
+                    next.extend(app.update(Msg::Tick(now)));
+                }
+                _ => {}
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        cmds = next;
+    }
+    panic!("the TUI's run did not end");
+}
+
+fn collection_dir(dev: &str, staging: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("api.http"), CHAINED).unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        format!(r#"{{"dev": {{"host": "{dev}"}}, "staging": {{"host": "{staging}"}}}}"#),
+    )
+    .unwrap();
+    dir
+}
+
+fn tui_on(dir: &std::path::Path) -> App {
+    let c =
+        apiscope::tui::collection::Collections::open(&dir.join("api.http"), Some("dev")).unwrap();
+    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
+    app.collection = Some(c);
+    app
+}
+
+#[test]
+fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the_tui() {
+    let server = login_api("dev");
+    let dir = collection_dir(&server.base, "http://127.0.0.1:9");
+    // The CLI: login (429), login again after Retry-After, then me.
+    let file = format!("{}#me", dir.path().join("api.http").display());
+    let run = apiscope(&["send", &file, "--env", "dev", "--format", "json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sending 'login' first"),
+        "{}",
+        run.stderr
+    );
+    let cli = seen(&server);
+    assert_eq!(
+        cli,
+        [
+            ("POST /login HTTP/1.1".to_owned(), None),
+            ("POST /login HTTP/1.1".to_owned(), None),
+            (
+                "GET /me HTTP/1.1".to_owned(),
+                Some("Bearer tok_dev_FAKE".to_owned())
+            ),
+        ]
+    );
+    // The TUI: Enter on `me`, every Cmd carried out.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut app = tui_on(dir.path());
+    app.update(ch('j'));
+    let cmds = app.update(key(KeyCode::Enter));
+    drive_virtual(&mut app, &rt, cmds);
+    assert_eq!(seen(&server), cli);
+    assert_eq!(app.current().label.as_deref(), Some("me"));
+    assert_eq!(
+        app.current().diagnosis.as_ref().and_then(|d| d.status),
+        Some(200)
+    );
+}
+
+#[test]
+fn switching_environment_sends_login_again_to_the_new_host() {
+    let (dev, staging) = (login_api("dev"), login_api("staging"));
+    let dir = collection_dir(&dev.base, &staging.base);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut app = tui_on(dir.path());
+    app.update(ch('j'));
+    let cmds = app.update(key(KeyCode::Enter));
+    drive_virtual(&mut app, &rt, cmds);
+    let on_dev = seen(&dev);
+    assert_eq!(on_dev.len(), 3, "{on_dev:?}");
+    assert_eq!(on_dev[2].1.as_deref(), Some("Bearer tok_dev_FAKE"));
+    // E: staging. The dev login's token never goes to staging.
+    app.update(ch('E'));
+    assert_eq!(app.collection.as_ref().unwrap().env(), Some("staging"));
+    let cmds = app.update(key(KeyCode::Enter));
+    drive_virtual(&mut app, &rt, cmds);
+    assert!(seen(&dev).is_empty());
+    let on_staging = seen(&staging);
+    assert_eq!(
+        on_staging
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "POST /login HTTP/1.1",
+            "POST /login HTTP/1.1",
+            "GET /me HTTP/1.1"
+        ]
+    );
+    assert_eq!(on_staging[2].1.as_deref(), Some("Bearer tok_staging_FAKE"));
+    // Back to dev: its login's answer is still there; only `me` goes.
+    app.update(ch('E'));
+    app.update(ch('E'));
+    assert_eq!(app.collection.as_ref().unwrap().env(), Some("dev"));
+    let cmds = app.update(key(KeyCode::Enter));
+    drive_virtual(&mut app, &rt, cmds);
+    assert_eq!(
+        seen(&dev),
+        [(
+            "GET /me HTTP/1.1".to_owned(),
+            Some("Bearer tok_dev_FAKE".to_owned())
+        )]
+    );
 }

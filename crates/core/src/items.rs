@@ -87,7 +87,7 @@ const METHODS: &[&str] = &[
 ];
 
 /// How `key=value` fields become a body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum BodyMode {
     /// A JSON object (the default, as in HTTPie and xh).
     #[default]
@@ -99,15 +99,466 @@ pub enum BodyMode {
     Multipart,
 }
 
-/// One field of a form, in order.
-enum FormField {
-    Text(String, String),
-    File {
+/// One request item, parsed once: the request, the masked line, the
+/// next page's line and a `.http` request are all rendered from these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `Name:value`.
+    Header(String, String),
+    /// `key==value`.
+    Query(String, String),
+    /// `key=value`.
+    Field(String, String),
+    /// `key=@file`: a string field read from a file.
+    FieldFile(String, String),
+    /// `key:=json`, the JSON as written (a template's `{{n}}` included).
+    Json(String, String),
+    /// `key:=@file.json`.
+    JsonFile(String, String),
+    /// `key@file` (`key@file;type=image/png`): a file part of a form.
+    Part {
+        /// The field name.
         name: String,
+        /// The file.
         path: String,
-        content: Vec<u8>,
+        /// `;type=`.
         content_type: Option<String>,
     },
+    /// `@file`: the whole body from a file.
+    BodyFile(String),
+    /// `--raw=TEXT`: the whole body.
+    Raw(String),
+    /// `--bearer=TOKEN`: `Authorization: Bearer TOKEN`.
+    Bearer(String),
+    /// `--auth=USER:PASSWORD`: `Authorization: Basic …`.
+    Auth(String),
+}
+
+impl Item {
+    /// Whether it makes (part of) the body.
+    pub fn is_body(&self) -> bool {
+        matches!(
+            self,
+            Item::Field(..)
+                | Item::FieldFile(..)
+                | Item::Json(..)
+                | Item::JsonFile(..)
+                | Item::Part { .. }
+                | Item::BodyFile(_)
+                | Item::Raw(_)
+        )
+    }
+
+    /// Reads one word (not the method or the URL).
+    pub fn parse(word: &str) -> Result<Item, ItemError> {
+        Item::read(word, true)
+    }
+
+    /// Reads one word whatever its `:=` value is (to mask a line that
+    /// would not send).
+    pub fn parse_lenient(word: &str) -> Option<Item> {
+        Item::read(word, false).ok()
+    }
+
+    fn read(word: &str, validate: bool) -> Result<Item, ItemError> {
+        if let Some(t) = word.strip_prefix("--bearer=") {
+            return Ok(Item::Bearer(t.to_owned()));
+        }
+        if let Some(t) = word.strip_prefix("--auth=") {
+            return Ok(Item::Auth(t.to_owned()));
+        }
+        if let Some(t) = word.strip_prefix("--raw=") {
+            return Ok(Item::Raw(t.to_owned()));
+        }
+        if let Some(p) = word.strip_prefix('@') {
+            return Ok(Item::BodyFile(p.to_owned()));
+        }
+        Ok(match split(word) {
+            Some((k, Sep::Header, v)) => Item::Header(k.to_owned(), v.trim_start().to_owned()),
+            Some((k, Sep::Query, v)) => Item::Query(k.to_owned(), v.to_owned()),
+            Some((k, Sep::Field, v)) => match v.strip_prefix('@') {
+                Some(p) => Item::FieldFile(k.to_owned(), p.to_owned()),
+                None => Item::Field(k.to_owned(), v.to_owned()),
+            },
+            Some((k, Sep::RawJson, v)) => match v.strip_prefix('@') {
+                Some(p) => Item::JsonFile(k.to_owned(), p.to_owned()),
+                None => {
+                    // A template's `{{n}}` is JSON once resolved.
+                    if validate
+                        && !crate::template::has_placeholder(v)
+                        && let Err(e) = serde_json::from_str::<serde_json::Value>(v)
+                    {
+                        return Err(ItemError::BadJson(word.to_owned(), e.to_string()));
+                    }
+                    Item::Json(k.to_owned(), v.to_owned())
+                }
+            },
+            Some((k, Sep::File, v)) => {
+                let (path, content_type) = match v.rsplit_once(";type=") {
+                    Some((p, t)) => (p, Some(t.trim().to_owned())),
+                    None => (v, None),
+                };
+                Item::Part {
+                    name: k.to_owned(),
+                    path: path.to_owned(),
+                    content_type,
+                }
+            }
+            None => return Err(ItemError::Unknown(word.to_owned())),
+        })
+    }
+
+    /// The item as the word [`Item::parse`] reads back.
+    pub fn word(&self) -> String {
+        match self {
+            Item::Header(k, v) if v.starts_with('=') => format!("{k}: {v}"),
+            Item::Header(k, v) => format!("{k}:{v}"),
+            Item::Query(k, v) => format!("{k}=={v}"),
+            Item::Field(k, v) => format!("{k}={v}"),
+            Item::FieldFile(k, p) => format!("{k}=@{p}"),
+            Item::Json(k, v) => format!("{k}:={v}"),
+            Item::JsonFile(k, p) => format!("{k}:=@{p}"),
+            Item::Part {
+                name,
+                path,
+                content_type: Some(t),
+            } => format!("{name}@{path};type={t}"),
+            Item::Part { name, path, .. } => format!("{name}@{path}"),
+            Item::BodyFile(p) => format!("@{p}"),
+            Item::Raw(t) => format!("--raw={t}"),
+            Item::Bearer(t) => format!("--bearer={t}"),
+            Item::Auth(c) => format!("--auth={c}"),
+        }
+    }
+
+    /// The item with its credentials masked, for the screen (`m`) and the
+    /// history: secret headers, `--bearer`, `--auth`, secret fields and
+    /// parameters, secrets in a body. Placeholders stay.
+    pub fn masked(&self) -> Item {
+        use crate::redact;
+        let placeholder = |v: &str| crate::template::has_placeholder(v);
+        match self {
+            Item::Header(k, v) if redact::is_secret_header(k) => {
+                Item::Header(k.clone(), redact::credential(v))
+            }
+            Item::Header(k, v) => Item::Header(k.clone(), redact::text(v).into_owned()),
+            Item::Bearer(t) => Item::Bearer(redact::credential(t)),
+            Item::Auth(c) if !placeholder(c) => Item::Auth(redact::MARK.to_owned()),
+            Item::Query(k, v) | Item::Field(k, v)
+                if redact::is_secret_param(k) && !v.is_empty() && !placeholder(v) =>
+            {
+                let mark = redact::MARK.to_owned();
+                match self {
+                    Item::Query(..) => Item::Query(k.clone(), mark),
+                    _ => Item::Field(k.clone(), mark),
+                }
+            }
+            Item::Json(k, v) if redact::is_secret_param(k) && !v.is_empty() && !placeholder(v) => {
+                Item::Json(k.clone(), format!("\"{}\"", redact::MARK))
+            }
+            // A raw JSON value holding secrets (`auth:='{"password":"x"}'`).
+            Item::Json(k, v) => match redact::body(v.as_bytes()) {
+                Some(b) => Item::Json(k.clone(), String::from_utf8_lossy(&b).into_owned()),
+                None => self.clone(),
+            },
+            Item::Raw(t) => match redact::body(t.as_bytes()) {
+                Some(b) => Item::Raw(String::from_utf8_lossy(&b).into_owned()),
+                None => self.clone(),
+            },
+            Item::Query(k, v) => Item::Query(k.clone(), redact::text(v).into_owned()),
+            Item::Field(k, v) => Item::Field(k.clone(), redact::text(v).into_owned()),
+            _ => self.clone(),
+        }
+    }
+}
+
+/// A `[METHOD] URL [ITEM…]` line, parsed once: nothing read or resolved
+/// yet ([`Items::to_request`] does that).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Items {
+    /// The method, when one is written.
+    pub method: Option<String>,
+    /// The URL as written (`:3000/x`, `example.com`, `{{host}}/x`).
+    pub url: String,
+    /// The items, in order.
+    pub items: Vec<Item>,
+    /// How fields become a body.
+    pub mode: BodyMode,
+}
+
+/// Whether `w`, first of several words, is a method (`GET`, `delete`, or
+/// any other in capitals: `PURGE`, `PROPFIND`).
+pub fn is_method(w: &str) -> bool {
+    METHODS.contains(&w.to_ascii_uppercase().as_str())
+        || (w.len() >= 3 && w.bytes().all(|b| b.is_ascii_uppercase()))
+}
+
+impl Items {
+    /// Reads `[METHOD] URL [ITEM…]`; `--form` / `-f` / `--multipart`
+    /// among the words choose the body mode.
+    pub fn parse(args: &[String]) -> Result<Items, ItemError> {
+        let mut mode = BodyMode::Json;
+        let mut words = Vec::with_capacity(args.len());
+        for a in args {
+            match a.as_str() {
+                "--multipart" => mode = BodyMode::Multipart,
+                "--form" | "-f" if mode == BodyMode::Json => mode = BodyMode::Form,
+                "--form" | "-f" => {}
+                _ => words.push(a),
+            }
+        }
+        let mut it = words.iter().peekable();
+        let mut method = None;
+        if let Some(first) = it.peek()
+            && words.len() > 1
+            && is_method(first)
+        {
+            method = Some(first.to_ascii_uppercase());
+            it.next();
+        }
+        let url = it.next().ok_or(ItemError::NoUrl)?;
+        if words.len() == 1 && METHODS.contains(&url.to_ascii_uppercase().as_str()) {
+            return Err(ItemError::MethodOnly(url.to_ascii_uppercase()));
+        }
+        let items = it.map(|w| Item::parse(w)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Items {
+            method,
+            url: (*url).clone(),
+            items,
+            mode,
+        })
+    }
+
+    /// The words [`Items::parse`] reads back.
+    pub fn words(&self) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.items.len() + 3);
+        if let Some(m) = &self.method {
+            out.push(m.clone());
+        }
+        out.push(self.url.clone());
+        match self.mode {
+            BodyMode::Json => {}
+            BodyMode::Form => out.push("--form".into()),
+            BodyMode::Multipart => out.push("--multipart".into()),
+        }
+        out.extend(self.items.iter().map(Item::word));
+        out
+    }
+
+    /// The line, each word quoted for [`crate::line::shell_words`].
+    pub fn line(&self) -> String {
+        self.words()
+            .iter()
+            .map(|w| crate::line::quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The items with credentials masked ([`Item::masked`]) and tokens in
+    /// the URL redacted.
+    pub fn masked(&self) -> Items {
+        Items {
+            method: self.method.clone(),
+            url: crate::redact::url(&self.url),
+            items: self.items.iter().map(Item::masked).collect(),
+            mode: self.mode,
+        }
+    }
+
+    /// The same request at another URL (the next page): query items are
+    /// dropped, the URL carries its own.
+    pub fn at(&self, url: &str) -> Items {
+        Items {
+            method: self.method.clone(),
+            url: url.to_owned(),
+            items: self
+                .items
+                .iter()
+                .filter(|i| !matches!(i, Item::Query(..)))
+                .cloned()
+                .collect(),
+            mode: self.mode,
+        }
+    }
+
+    /// The request: the URL completed (`:3000` → localhost), query items
+    /// added, files read through `read`, the body built. A `{{name}}` left
+    /// anywhere is an error: it never goes over the wire.
+    pub fn to_request(
+        &self,
+        read: &dyn Fn(&std::path::Path) -> std::io::Result<Vec<u8>>,
+    ) -> Result<Request, ItemError> {
+        if let Some(var) = crate::template::first_variable(&self.url) {
+            return Err(ItemError::Unresolved(var));
+        }
+        for i in &self.items {
+            if let Some(var) = crate::template::first_variable(&i.word()) {
+                return Err(ItemError::Unresolved(var));
+            }
+        }
+        let read = |item: &Item, path: &str| -> Result<Vec<u8>, ItemError> {
+            read(std::path::Path::new(path))
+                .map_err(|e| ItemError::File(item.word(), path.to_owned(), e.to_string()))
+        };
+        let mode = self.mode;
+        let mut url = url::Url::parse(&normalise_url(&self.url))
+            .map_err(|e| ItemError::BadUrl(self.url.clone(), e.to_string()))?;
+        let mut headers = Headers::new();
+        let mut fields = serde_json::Map::new();
+        let mut form: Vec<crate::multipart::Part> = Vec::new();
+        let mut has_file_part = false;
+        let mut whole: Option<Vec<u8>> = None;
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        for item in &self.items {
+            let mixed = || ItemError::MixedBody(item.word());
+            match item {
+                Item::Bearer(token) => {
+                    headers.remove("authorization");
+                    headers.push("Authorization", format!("Bearer {token}"));
+                }
+                Item::Auth(creds) => {
+                    headers.remove("authorization");
+                    headers.push("Authorization", basic(creds));
+                }
+                Item::Raw(text) => {
+                    if !fields.is_empty() || !form.is_empty() || whole.is_some() {
+                        return Err(mixed());
+                    }
+                    whole = Some(text.as_bytes().to_vec());
+                }
+                Item::BodyFile(path) => {
+                    if !fields.is_empty() || !form.is_empty() {
+                        return Err(mixed());
+                    }
+                    whole = Some(read(item, path)?);
+                }
+                Item::Header(k, v) => headers.push(k.as_str(), v.as_str()),
+                Item::Query(k, v) => query.push((k, v)),
+                Item::Field(k, _) | Item::FieldFile(k, _) => {
+                    let value = match item {
+                        Item::FieldFile(_, p) => {
+                            String::from_utf8_lossy(&read(item, p)?).into_owned()
+                        }
+                        Item::Field(_, v) => v.clone(),
+                        _ => String::new(),
+                    };
+                    if mode == BodyMode::Json {
+                        fields.insert(k.clone(), serde_json::Value::String(value));
+                    } else {
+                        form.push(crate::multipart::Part {
+                            name: k.clone(),
+                            content: value.into_bytes(),
+                            filename: None,
+                            content_type: None,
+                            headers: Vec::new(),
+                        });
+                    }
+                }
+                Item::Part {
+                    name,
+                    path,
+                    content_type,
+                } => {
+                    if mode == BodyMode::Json {
+                        return Err(ItemError::FileField(item.word()));
+                    }
+                    let content = read(item, path)?;
+                    let filename = std::path::Path::new(path)
+                        .file_name()
+                        .map_or_else(|| path.clone(), |f| f.to_string_lossy().into_owned());
+                    has_file_part = true;
+                    form.push(crate::multipart::Part {
+                        name: name.clone(),
+                        content,
+                        content_type: Some(
+                            content_type.clone().unwrap_or_else(|| {
+                                crate::multipart::guess_type(&filename).to_owned()
+                            }),
+                        ),
+                        filename: Some(filename),
+                        headers: Vec::new(),
+                    });
+                }
+                Item::Json(..) | Item::JsonFile(..) if mode != BodyMode::Json => {
+                    return Err(ItemError::JsonInForm(item.word()));
+                }
+                Item::Json(k, _) | Item::JsonFile(k, _) => {
+                    let text = match item {
+                        Item::JsonFile(_, p) => {
+                            String::from_utf8_lossy(&read(item, p)?).into_owned()
+                        }
+                        Item::Json(_, v) => v.clone(),
+                        _ => String::new(),
+                    };
+                    let value: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| ItemError::BadJson(item.word(), e.to_string()))?;
+                    fields.insert(k.clone(), value);
+                }
+            }
+            if whole.is_some() && (!fields.is_empty() || !form.is_empty()) {
+                return Err(mixed());
+            }
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&query);
+        }
+        let multipart = mode == BodyMode::Multipart || has_file_part;
+        let body = if multipart && !form.is_empty() {
+            let boundary = crate::multipart::boundary(&form);
+            headers.remove("content-type");
+            headers.push(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+            crate::multipart::multipart(&form, &boundary)
+        } else if !form.is_empty() {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for f in &form {
+                ser.append_pair(&f.name, &String::from_utf8_lossy(&f.content));
+            }
+            if !headers.contains("content-type") {
+                headers.push(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                );
+            }
+            ser.finish().into_bytes()
+        } else if !fields.is_empty() {
+            if !headers.contains("content-type") {
+                headers.push("Content-Type", "application/json");
+            }
+            if !headers.contains("accept") {
+                headers.push("Accept", "application/json, */*;q=0.5");
+            }
+            serde_json::to_vec(&serde_json::Value::Object(fields)).unwrap_or_default()
+        } else {
+            whole.unwrap_or_default()
+        };
+        let method = self
+            .method
+            .clone()
+            .unwrap_or_else(|| if body.is_empty() { "GET" } else { "POST" }.to_owned());
+        Ok(Request {
+            method,
+            url: Some(url.to_string()),
+            headers,
+            body: body.into(),
+        })
+    }
+}
+
+/// `Basic base64(user:password)`; `user` alone has an empty password.
+pub fn basic(creds: &str) -> String {
+    use base64::Engine as _;
+    let creds = if creds.contains(':') {
+        creds.to_owned()
+    } else {
+        format!("{creds}:")
+    };
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(creds)
+    )
 }
 
 /// Parses `[METHOD] URL [ITEM…]`.
@@ -115,206 +566,18 @@ pub fn parse(args: &[String]) -> Result<RequestSpec, ItemError> {
     parse_with(args, BodyMode::Json)
 }
 
-/// Parses `[METHOD] URL [ITEM…]`, with fields going into the body `mode`
-/// says (a `--form` or `--multipart` word among the items says it too).
+/// Parses `[METHOD] URL [ITEM…]` and builds the request (files read from
+/// the disk), with fields going into the body `mode` says (a `--form` or
+/// `--multipart` word among the items says it too).
 pub fn parse_with(args: &[String], mode: BodyMode) -> Result<RequestSpec, ItemError> {
-    let mut mode = mode;
-    if args.iter().any(|a| a == "--multipart") {
-        mode = BodyMode::Multipart;
-    } else if mode == BodyMode::Json && args.iter().any(|a| a == "--form" || a == "-f") {
-        mode = BodyMode::Form;
-    }
-    let args: Vec<String> = args
-        .iter()
-        .filter(|a| !matches!(a.as_str(), "--form" | "-f" | "--multipart"))
-        .cloned()
-        .collect();
-    let args = &args[..];
-    let mut it = args.iter().peekable();
-    let mut method = None;
-    if let Some(first) = it.peek()
-        && args.len() > 1
-        && (METHODS.contains(&first.to_ascii_uppercase().as_str())
-            // Any other method (PURGE, PROPFIND, QUERY…) in capitals.
-            || (first.len() >= 3 && first.bytes().all(|b| b.is_ascii_uppercase())))
-    {
-        method = Some(first.to_ascii_uppercase());
-        it.next();
-    }
-    let url_arg = it.next().ok_or(ItemError::NoUrl)?;
-    if args.len() == 1 && METHODS.contains(&url_arg.to_ascii_uppercase().as_str()) {
-        return Err(ItemError::MethodOnly(url_arg.to_ascii_uppercase()));
-    }
-    if let Some(var) = args.iter().find_map(|a| crate::line::unresolved(a)) {
-        return Err(ItemError::Unresolved(var));
-    }
-    let mut url = url::Url::parse(&normalise_url(url_arg))
-        .map_err(|e| ItemError::BadUrl(url_arg.clone(), e.to_string()))?;
-    let mut headers = Headers::new();
-    let mut fields = serde_json::Map::new();
-    let mut form: Vec<FormField> = Vec::new();
-    let mut file_body: Option<Vec<u8>> = None;
-    let mut query: Vec<(String, String)> = Vec::new();
-
-    for item in it {
-        if let Some(token) = item.strip_prefix("--bearer=") {
-            headers.remove("authorization");
-            headers.push("Authorization", format!("Bearer {token}"));
-            continue;
-        }
-        if let Some(creds) = item.strip_prefix("--auth=") {
-            use base64::Engine as _;
-            let creds = if creds.contains(':') {
-                creds.to_owned()
-            } else {
-                format!("{creds}:")
-            };
-            headers.remove("authorization");
-            headers.push(
-                "Authorization",
-                format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(creds)
-                ),
-            );
-            continue;
-        }
-        if let Some(text) = item.strip_prefix("--raw=") {
-            if !fields.is_empty() || !form.is_empty() || file_body.is_some() {
-                return Err(ItemError::MixedBody(item.clone()));
-            }
-            file_body = Some(text.as_bytes().to_vec());
-            continue;
-        }
-        if let Some(path) = item.strip_prefix('@') {
-            if !fields.is_empty() || !form.is_empty() {
-                return Err(ItemError::MixedBody(item.clone()));
-            }
-            file_body = Some(read(item, path)?);
-            continue;
-        }
-        match split(item) {
-            Some((k, Sep::Header, v)) => headers.push(k, v.trim_start()),
-            Some((k, Sep::Query, v)) => query.push((k.to_owned(), v.to_owned())),
-            Some((k, Sep::Field, v)) => {
-                let value = match v.strip_prefix('@') {
-                    Some(path) => String::from_utf8_lossy(&read(item, path)?).into_owned(),
-                    None => v.to_owned(),
-                };
-                if mode == BodyMode::Json {
-                    fields.insert(k.to_owned(), serde_json::Value::String(value));
-                } else {
-                    form.push(FormField::Text(k.to_owned(), value));
-                }
-            }
-            Some((k, Sep::File, v)) => {
-                if mode == BodyMode::Json {
-                    return Err(ItemError::FileField(item.clone()));
-                }
-                let (path, content_type) = match v.rsplit_once(";type=") {
-                    Some((p, t)) => (p, Some(t.trim().to_owned())),
-                    None => (v, None),
-                };
-                form.push(FormField::File {
-                    name: k.to_owned(),
-                    path: path.to_owned(),
-                    content: read(item, path)?,
-                    content_type,
-                });
-            }
-            Some((_, Sep::RawJson, _)) if mode != BodyMode::Json => {
-                return Err(ItemError::JsonInForm(item.clone()));
-            }
-            Some((k, Sep::RawJson, v)) => {
-                let text = match v.strip_prefix('@') {
-                    Some(path) => String::from_utf8_lossy(&read(item, path)?).into_owned(),
-                    None => v.to_owned(),
-                };
-                let value: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| ItemError::BadJson(item.clone(), e.to_string()))?;
-                fields.insert(k.to_owned(), value);
-            }
-            None => return Err(ItemError::Unknown(item.clone())),
-        }
-        if file_body.is_some() && (!fields.is_empty() || !form.is_empty()) {
-            return Err(ItemError::MixedBody(item.clone()));
-        }
-    }
-    if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(&query);
-    }
-    let multipart =
-        mode == BodyMode::Multipart || form.iter().any(|f| matches!(f, FormField::File { .. }));
-    let body = if multipart && !form.is_empty() {
-        let parts: Vec<crate::multipart::Part> =
-            form.into_iter()
-                .map(|f| match f {
-                    FormField::Text(name, value) => crate::multipart::Part {
-                        name,
-                        content: value.into_bytes(),
-                        filename: None,
-                        content_type: None,
-                        headers: Vec::new(),
-                    },
-                    FormField::File {
-                        name,
-                        path,
-                        content,
-                        content_type,
-                    } => {
-                        let filename = std::path::Path::new(&path)
-                            .file_name()
-                            .map_or_else(|| path.clone(), |f| f.to_string_lossy().into_owned());
-                        crate::multipart::Part {
-                            name,
-                            content,
-                            content_type: Some(content_type.unwrap_or_else(|| {
-                                crate::multipart::guess_type(&filename).to_owned()
-                            })),
-                            filename: Some(filename),
-                            headers: Vec::new(),
-                        }
-                    }
-                })
-                .collect();
-        let boundary = crate::multipart::boundary(&parts);
-        headers.remove("content-type");
-        headers.push(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        );
-        crate::multipart::multipart(&parts, &boundary)
-    } else if !form.is_empty() {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for f in &form {
-            if let FormField::Text(k, v) = f {
-                ser.append_pair(k, v);
-            }
-        }
-        if !headers.contains("content-type") {
-            headers.push(
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            );
-        }
-        ser.finish().into_bytes()
-    } else if !fields.is_empty() {
-        if !headers.contains("content-type") {
-            headers.push("Content-Type", "application/json");
-        }
-        if !headers.contains("accept") {
-            headers.push("Accept", "application/json, */*;q=0.5");
-        }
-        serde_json::to_vec(&serde_json::Value::Object(fields)).unwrap_or_default()
-    } else {
-        file_body.unwrap_or_default()
-    };
-    let method = method.unwrap_or_else(|| if body.is_empty() { "GET" } else { "POST" }.to_owned());
+    let mut items = Items::parse(args)?;
+    items.mode = items.mode.max(mode);
+    let r = items.to_request(&|p: &std::path::Path| std::fs::read(p))?;
     Ok(RequestSpec {
-        method,
-        url: url.to_string(),
-        headers,
-        body,
+        method: r.method,
+        url: r.url.unwrap_or_default(),
+        headers: r.headers,
+        body: r.body.to_vec(),
     })
 }
 
@@ -465,11 +728,6 @@ pub fn split(item: &str) -> Option<(&str, Sep, &str)> {
         }
     }
     None
-}
-
-fn read(item: &str, path: &str) -> Result<Vec<u8>, ItemError> {
-    std::fs::read(path)
-        .map_err(|e| ItemError::File(item.to_owned(), path.to_owned(), e.to_string()))
 }
 
 #[cfg(test)]

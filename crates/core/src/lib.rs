@@ -26,5 +26,6 @@ pub mod multipart;
 pub mod redact;
 pub mod report;
 pub mod secrets;
+pub mod template;
 pub mod time;
 pub mod timeline;

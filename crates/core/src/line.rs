@@ -2,7 +2,6 @@
 //! the history, split and quoted as a POSIX shell would, with `{{env.NAME}}`
 //! placeholders and a masked form for the screen.
 
-use crate::items::{Sep, split};
 use crate::redact;
 
 /// Splits a line into words as a POSIX shell would for quoting: `'…'`
@@ -107,10 +106,12 @@ pub fn quote_into(out: &mut String, word: &str) {
     out.push('\'');
 }
 
-/// A request line with its credentials masked, for the screen (`m`):
-/// secret header items and tokens in URLs. A line that does not split is
-/// shown as is.
+/// A request line with its credentials masked, for the screen (`m`) and
+/// the history: secret items ([`crate::items::Item::masked`]) and tokens
+/// in the URL. A line that does not split is shown as is; a word that is
+/// no item has tokens redacted by their shape.
 pub fn mask_line(line: &str) -> String {
+    use crate::items::{Item, is_method};
     let Ok(words) = shell_words(line) else {
         return line.to_owned();
     };
@@ -119,48 +120,16 @@ pub fn mask_line(line: &str) -> String {
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let is_method = i == 0 && w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic());
-            let masked = if !url_seen && !is_method && !w.starts_with('-') {
+            let masked = if i == 0 && words.len() > 1 && is_method(w) {
+                w.clone()
+            } else if !url_seen && !w.starts_with('-') {
                 // The URL (with or without a scheme).
                 url_seen = true;
                 redact::url(w)
-            } else if let Some(t) = w.strip_prefix("--bearer=") {
-                format!("--bearer={}", redact::credential(t))
-            } else if w.starts_with("--auth=") && !w.contains("{{") {
-                format!("--auth={}", redact::MARK)
-            } else if let Some(raw) = w.strip_prefix("--raw=") {
-                let body = redact::body(raw.as_bytes()).map_or_else(
-                    || raw.to_owned(),
-                    |b| String::from_utf8_lossy(&b).into_owned(),
-                );
-                format!("--raw={body}")
             } else {
-                match split(w) {
-                    Some((n, Sep::Header, v)) if redact::is_secret_header(n) => {
-                        format!("{n}:{}", redact::credential(v))
-                    }
-                    Some((n, Sep::Query | Sep::Field | Sep::RawJson, v))
-                        if redact::is_secret_param(n) && !v.is_empty() && !v.contains("{{") =>
-                    {
-                        let sep = match split(w).map(|s| s.1) {
-                            Some(Sep::Query) => "==",
-                            Some(Sep::RawJson) => ":=",
-                            _ => "=",
-                        };
-                        let mark = if sep == ":=" {
-                            format!("\"{}\"", redact::MARK)
-                        } else {
-                            redact::MARK.to_owned()
-                        };
-                        format!("{n}{sep}{mark}")
-                    }
-                    // A raw JSON value holding secrets (`auth:='{"password":"x"}'`).
-                    Some((n, Sep::RawJson, v)) => match redact::body(v.as_bytes()) {
-                        Some(b) => format!("{n}:={}", String::from_utf8_lossy(&b)),
-                        None => w.clone(),
-                    },
-                    // Header values and other words: tokens by shape.
-                    _ => redact::text(w).into_owned(),
+                match Item::parse_lenient(w) {
+                    Some(item) => item.masked().word(),
+                    None => redact::text(w).into_owned(),
                 }
             };
             quote(&masked)
@@ -170,25 +139,16 @@ pub fn mask_line(line: &str) -> String {
 }
 
 /// The request line for the next page: same method and items, the next
-/// URL (query items are dropped: the next URL already carries them).
+/// URL (query items are dropped: the next URL already carries them). A
+/// line that is no request line becomes `GET NEXT`.
 pub fn next_page_line(line: &str, next: &str) -> String {
-    let Ok(words) = shell_words(line) else {
-        return format!("GET {}", quote(next));
-    };
-    let mut out = Vec::new();
-    let mut url_done = false;
-    for (i, w) in words.iter().enumerate() {
-        let is_method = i == 0 && w.chars().all(|c| c.is_ascii_alphabetic()) && words.len() > 1;
-        if is_method {
-            out.push(w.clone());
-        } else if !url_done {
-            out.push(quote(next));
-            url_done = true;
-        } else if !w.contains("==") || w.find(':').is_some_and(|c| Some(c) < w.find("==")) {
-            out.push(quote(w));
-        }
+    let items = shell_words(line)
+        .ok()
+        .and_then(|w| crate::items::Items::parse(&w).ok());
+    match items {
+        Some(items) => items.at(next).line(),
+        None => format!("GET {}", quote(next)),
     }
-    out.join(" ")
 }
 
 /// Quotes a word for a POSIX shell, always: `'…'`, with `'` written as
@@ -234,42 +194,21 @@ pub fn curl_command(req: &crate::model::Request) -> String {
 /// Replaces every `{{env.NAME}}` in a word with that environment variable,
 /// so a saved request line names the secret instead of holding it.
 pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
-    if !word.contains("{{") {
-        return Ok(word.to_owned());
-    }
-    let mut out = String::with_capacity(word.len());
-    let mut rest = word;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let var = after[..end].trim();
-        match var.strip_prefix("env.") {
-            Some(name) if !name.is_empty() => match lookup(name) {
-                Some(v) => out.push_str(&v),
-                None => {
-                    return Err(format!(
-                        "{{{{env.{name}}}}}: the environment variable {name} is not set; nothing was sent"
-                    ));
-                }
-            },
-            _ if unresolved(&format!("{{{{{var}}}}}")).is_none() => {
-                // Template text, not a variable (`{{#each}}`): kept.
-                out.push_str(&rest[start..start + 2 + end + 2]);
-            }
-            _ => {
-                return Err(format!(
-                    "{{{{{var}}}}} is not resolved: there is no such variable (use {{{{env.NAME}}}} for an environment variable); nothing was sent"
-                ));
-            }
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    crate::template::map(word, |v| match v.expr.strip_prefix("env.") {
+        Some(name) if !name.is_empty() => match lookup(name) {
+            Some(value) => Ok(Some(value.into())),
+            None => Err(format!(
+                "{{{{env.{name}}}}}: the environment variable {name} is not set; nothing was sent"
+            )),
+        },
+        // Template text, not a variable (`{{#each}}`): kept.
+        _ if !v.is_variable() => Ok(None),
+        _ => Err(format!(
+            "{{{{{}}}}} is not resolved: there is no such variable (use {{{{env.NAME}}}} for an environment variable); nothing was sent",
+            v.expr
+        )),
+    })
+    .map(std::borrow::Cow::into_owned)
 }
 
 /// The first `{{name}}` placeholder left in a text (`{{token}}`,
@@ -277,24 +216,7 @@ pub fn expand_env(word: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
 /// is not sent. Template syntax that is not a variable name (`{{#each}}`)
 /// is not one.
 pub fn unresolved(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let end = after.find("}}")?;
-        let name = after[..end].trim();
-        let is_var = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '$' | ' '));
-        if is_var {
-            return Some(format!("{{{{{name}}}}}"));
-        }
-        rest = &after[end + 2..];
-    }
-    None
+    crate::template::first_variable(text)
 }
 
 /// A request with every `{{env.NAME}}` in its URL, header values and (text)
@@ -309,7 +231,7 @@ pub fn expand_request(
         out.url = Some(expand_env(u, &lookup)?);
     }
     for (_, v) in &mut out.headers.0 {
-        if v.contains("{{") {
+        if crate::template::has_placeholder(v) {
             *v = expand_env(v, &lookup)?;
         }
     }

@@ -28,6 +28,7 @@
 
 pub mod import;
 pub mod openapi;
+pub mod run;
 pub mod vars;
 
 use std::ops::Range;
@@ -912,6 +913,185 @@ pub fn render(r: &HttpRequest) -> String {
         out.push('\n');
     }
     out
+}
+
+impl HttpRequest {
+    /// The request as a template request line (`METHOD URL 'Name:value'…
+    /// --raw=BODY`), for the list, the line editor and the history: the
+    /// body exactly as the file has it, `{{…}}` as written. Built in one
+    /// string: a file of thousands of requests makes one per request when
+    /// it opens.
+    pub fn template_line(&self) -> String {
+        use crate::line::quote_into;
+        let body = match &self.body {
+            Body::Text(t) => t.as_str(),
+            _ => "",
+        };
+        let mut line =
+            String::with_capacity(self.url.len() + body.len() + 64 * (self.headers.len() + 1));
+        quote_into(&mut line, &self.method);
+        line.push(' ');
+        quote_into(&mut line, &self.url);
+        let mut word = String::new();
+        for h in &self.headers {
+            if is_client_header(&h.name) {
+                continue; // the client sets them
+            }
+            word.clear();
+            word.push_str(&h.name);
+            // `Name:=x` would read back as a JSON field: a space keeps it a header.
+            word.push_str(if h.value.starts_with('=') { ": " } else { ":" });
+            word.push_str(&h.value);
+            line.push(' ');
+            quote_into(&mut line, &word);
+        }
+        if !body.is_empty() {
+            word.clear();
+            word.push_str("--raw=");
+            word.push_str(body);
+            line.push(' ');
+            quote_into(&mut line, &word);
+        }
+        line
+    }
+
+    /// This request with the edited template line `line` read into it:
+    /// method, URL (with `key==value` items added to its query), headers
+    /// and body; `{{…}}` stay as written. A body that means the same as
+    /// the old one (the same JSON, the same text) keeps the old text, so an
+    /// untouched body is not rewritten; a line without body items keeps a
+    /// `< file` body. What a `.http` file cannot hold is an error naming
+    /// the item.
+    pub fn with_line(&self, line: &str) -> Result<HttpRequest, String> {
+        use crate::items::{BodyMode, Item, Items};
+        let words = crate::line::shell_words(line)?;
+        if words.is_empty() {
+            return Err("the request line is empty".into());
+        }
+        let items = Items::parse(&words).map_err(|e| e.to_string())?;
+        if items.mode != BodyMode::Json {
+            return Err(
+                "a --form or --multipart body cannot be saved into a .http file: write it in the file (Ctrl-E)"
+                    .into(),
+            );
+        }
+        let mut url = items.url.clone();
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut fields = serde_json::Map::new();
+        // `key:={{n}}`: not JSON until resolved; kept as written.
+        let mut raw_fields: Vec<(String, String)> = Vec::new();
+        let mut body: Option<Body> = None;
+        for item in &items.items {
+            match item {
+                Item::Raw(t) => body = Some(Body::Text(t.clone())),
+                Item::BodyFile(p) => {
+                    body = Some(Body::File {
+                        path: p.clone(),
+                        substitute: false,
+                    });
+                }
+                Item::Bearer(t) => headers.push(("Authorization".into(), format!("Bearer {t}"))),
+                // JetBrains and REST Client encode `Basic user:password`.
+                Item::Auth(c) => headers.push(("Authorization".into(), format!("Basic {c}"))),
+                Item::Header(k, v) => headers.push((k.clone(), v.clone())),
+                Item::Query(k, v) => {
+                    url.push(if url.contains('?') { '&' } else { '?' });
+                    url.push_str(k);
+                    url.push('=');
+                    url.push_str(v);
+                }
+                Item::Field(k, v) => {
+                    fields.insert(k.clone(), serde_json::Value::String(v.clone()));
+                }
+                Item::Json(k, v) => match serde_json::from_str(v) {
+                    Ok(j) => {
+                        fields.insert(k.clone(), j);
+                    }
+                    Err(_) => raw_fields.push((k.clone(), v.clone())),
+                },
+                Item::FieldFile(..) | Item::JsonFile(..) | Item::Part { .. } => {
+                    return Err(format!(
+                        "'{}' (read from a file when sent) cannot be saved into a .http file: write it in the file (Ctrl-E)",
+                        item.word()
+                    ));
+                }
+            }
+        }
+        let has_fields = !fields.is_empty() || !raw_fields.is_empty();
+        if has_fields && body.is_some() {
+            return Err("a body from --raw or @file cannot be combined with fields".into());
+        }
+        let same_json = |t: &str| {
+            raw_fields.is_empty()
+                && serde_json::from_str::<serde_json::Value>(t).ok()
+                    == Some(serde_json::Value::Object(fields.clone()))
+        };
+        let mut json_added = false;
+        let body = match (&self.body, body) {
+            (Body::Text(t), _) if has_fields && same_json(t) => self.body.clone(),
+            (_, None) if has_fields => {
+                json_added = true;
+                let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(fields))
+                    .unwrap_or_default();
+                for (k, v) in raw_fields {
+                    let entry = format!("  {}: {v}", serde_json::Value::String(k));
+                    text = match text.strip_suffix('}') {
+                        Some(head) if head.trim_end() == "{" => format!("{{\n{entry}\n}}"),
+                        Some(head) => format!("{},\n{entry}\n}}", head.trim_end()),
+                        None => text,
+                    };
+                }
+                Body::Text(text)
+            }
+            (Body::Text(t), Some(Body::Text(n)))
+                if t.replace("\r\n", "\n") == n.replace("\r\n", "\n") =>
+            {
+                self.body.clone()
+            }
+            (Body::File { .. }, None) => self.body.clone(),
+            (_, Some(b)) => b,
+            (_, None) => Body::None,
+        };
+        let mut new = self.clone();
+        new.method = items.method.clone().unwrap_or_else(|| {
+            if matches!(body, Body::None) {
+                "GET"
+            } else {
+                "POST"
+            }
+            .to_owned()
+        });
+        new.url = url;
+        new.body = body;
+        // `Host` and `Content-Length` are not on the line (the client sets
+        // them): the file's stay where they were.
+        for (i, h) in self.headers.iter().enumerate() {
+            if is_client_header(&h.name) {
+                headers.insert(i.min(headers.len()), (h.name.clone(), h.value.clone()));
+            }
+        }
+        if json_added
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        new.headers = headers
+            .into_iter()
+            .map(|(name, value)| Header {
+                name,
+                value,
+                line: 0,
+            })
+            .collect();
+        Ok(new)
+    }
+}
+
+/// Headers the HTTP client sets itself: not on a request line.
+fn is_client_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length")
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 
 use super::{Body, CollectionError, HttpFile, HttpRequest};
 use crate::model::{Exchange, Headers, Request};
+use crate::template::Piece;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -67,12 +68,30 @@ impl Environments {
         out
     }
 
-    /// Reads the environment files in `dir`; a broken one is an error
-    /// naming it and its line.
-    pub fn load(dir: &Path) -> Result<Environments, CollectionError> {
-        let json = |name: &str| -> Result<EnvFile, CollectionError> {
+    /// Reads the environment files in `dir` through `world`; a broken
+    /// one is an error naming it and its line.
+    pub fn load(dir: &Path, world: &dyn World) -> Result<Environments, CollectionError> {
+        let text = |name: &str| -> Result<Option<(PathBuf, String)>, CollectionError> {
             let path = dir.join(name);
-            let Ok(text) = std::fs::read_to_string(&path) else {
+            match world.read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(t) => Ok(Some((path, t))),
+                    Err(_) => Err(CollectionError {
+                        file: path,
+                        line: 0,
+                        message: "not UTF-8 text".into(),
+                    }),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(CollectionError {
+                    file: path,
+                    line: 0,
+                    message: format!("cannot read: {e}"),
+                }),
+            }
+        };
+        let json = |name: &str| -> Result<EnvFile, CollectionError> {
+            let Some((path, text)) = text(name)? else {
                 return Ok(None);
             };
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -90,10 +109,7 @@ impl Environments {
                 }),
             }
         };
-        let dotenv_path = dir.join(".env");
-        let dotenv = std::fs::read_to_string(&dotenv_path)
-            .ok()
-            .map(|t| (dotenv_path, parse_dotenv(&t)));
+        let dotenv = text(".env")?.map(|(p, t)| (p, parse_dotenv(&t)));
         Ok(Environments {
             public: json("http-client.env.json")?,
             private: json("http-client.private.env.json")?,
@@ -101,16 +117,17 @@ impl Environments {
         })
     }
 
-    /// The environments defined (not `$shared`), sorted.
+    /// The environments defined (not `$shared`), in the order the files
+    /// give them (the public file's first).
     pub fn names(&self) -> Vec<String> {
-        let mut out: Vec<String> = [&self.public, &self.private]
-            .into_iter()
-            .flatten()
-            .flat_map(|(_, m)| m.keys().cloned())
-            .filter(|k| k != "$shared")
-            .collect();
-        out.sort();
-        out.dedup();
+        let mut out: Vec<String> = Vec::new();
+        for (_, m) in [&self.public, &self.private].into_iter().flatten() {
+            for k in m.keys() {
+                if k != "$shared" && !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
         out
     }
 
@@ -199,7 +216,35 @@ impl Source {
     }
 }
 
-/// What a resolution needs from the world.
+/// What resolving a request reads from outside the process's memory: the
+/// clock, the process environment and files (`< ./body.json`). Passed in,
+/// so resolving is pure and tests pin all three.
+pub trait World {
+    /// Now, Unix seconds.
+    fn now(&self) -> i64;
+    /// A variable of the process environment.
+    fn var(&self, name: &str) -> Option<String>;
+    /// A file's bytes.
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// The real world: the system clock, the process environment, the disk.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct System;
+
+impl World for System {
+    fn now(&self) -> i64 {
+        crate::time::unix_ms(std::time::SystemTime::now()) / 1000
+    }
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+/// What a resolution needs.
 pub struct Context<'a> {
     /// The collection.
     pub file: &'a HttpFile,
@@ -209,12 +254,15 @@ pub struct Context<'a> {
     pub env: Option<&'a str>,
     /// `--var NAME=VALUE`.
     pub cli: &'a [(String, String)],
-    /// The process environment.
-    pub process_env: &'a dyn Fn(&str) -> Option<String>,
-    /// The exchanges of the requests already sent in this run, by name.
+    /// The exchanges of the requests already sent in this run (in this
+    /// environment), by name.
     pub responses: &'a HashMap<String, Exchange>,
-    /// Now, Unix seconds.
-    pub now: i64,
+    /// The clock, the process environment, files.
+    pub world: &'a dyn World,
+    /// A check before anything is sent: a request another one refers to
+    /// stands in for its response (its existence is checked), so the rest
+    /// of the request is resolved.
+    pub dry: bool,
 }
 
 /// Why a request could not be resolved.
@@ -277,12 +325,28 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         .path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let parsed = url::Url::parse(url.trim()).map_err(|e| {
-        st.err(format!(
-            "the URL '{}' is not valid ({e}); write it with its scheme (https://…)",
-            crate::report::sanitize(&url, false)
-        ))
-    })?;
+    let parsed = match url::Url::parse(url.trim()) {
+        Ok(u) => u.to_string(),
+        // A check before sending: a URL taken from a response is known
+        // only then.
+        Err(_)
+            if ctx.dry
+                && st
+                    .sources
+                    .iter()
+                    .any(|(_, s)| matches!(s, Source::Request(_))) =>
+        {
+            url
+        }
+        Err(e) => {
+            return Err(st
+                .err(format!(
+                    "the URL '{}' is not valid ({e}); write it with its scheme (https://…)",
+                    crate::report::sanitize(&url, false)
+                ))
+                .into());
+        }
+    };
     let mut headers = Headers::new();
     for h in &req.headers {
         st.line = h.line;
@@ -306,7 +370,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             for line in text.lines() {
                 if let Some(f) = line.strip_prefix("< ") {
                     let p = dir.join(f.trim());
-                    let bytes = std::fs::read(&p).map_err(|e| {
+                    let bytes = ctx.world.read(&p).map_err(|e| {
                         st.err(format!("cannot read the part file {}: {e}", p.display()))
                     })?;
                     out.extend_from_slice(&bytes);
@@ -320,7 +384,9 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         Body::Text(t) => st.substitute(t)?.into_bytes(),
         Body::File { path, substitute } => {
             let p = dir.join(path);
-            let bytes = std::fs::read(&p)
+            let bytes = ctx
+                .world
+                .read(&p)
                 .map_err(|e| st.err(format!("cannot read the body file {}: {e}", p.display())))?;
             if *substitute {
                 st.substitute(&String::from_utf8_lossy(&bytes))?
@@ -346,7 +412,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
     Ok(Resolved {
         request: Request {
             method: req.method.clone(),
-            url: Some(parsed.to_string()),
+            url: Some(parsed),
             headers,
             body: body.into(),
         },
@@ -412,28 +478,26 @@ impl State<'_, '_> {
 
     fn substitute(&mut self, text: &str) -> Result<String, ResolveError> {
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find("{{") {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 2..];
-            let Some(close) = after.find("}}") else {
-                let line = self.line + text[..text.len() - rest.len() + open].matches('\n').count();
-                return Err(CollectionError {
-                    file: self.ctx.file.path.clone(),
-                    line,
-                    message: format!(
-                        "'{{{{' is not closed: {}",
-                        crate::report::sanitize(rest[open..].lines().next().unwrap_or(""), false)
-                    ),
+        for piece in crate::template::pieces(text) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(v) => {
+                    let value = self.value(v.expr)?;
+                    out.push_str(&value);
                 }
-                .into());
-            };
-            let expr = after[..close].trim();
-            let value = self.value(expr)?;
-            out.push_str(&value);
-            rest = &after[close + 2..];
+                Piece::Unclosed { at, rest } => {
+                    return Err(CollectionError {
+                        file: self.ctx.file.path.clone(),
+                        line: crate::template::line_at(text, at, self.line),
+                        message: format!(
+                            "'{{{{' is not closed: {}",
+                            crate::report::sanitize(rest.lines().next().unwrap_or(""), false)
+                        ),
+                    }
+                    .into());
+                }
+            }
         }
-        out.push_str(rest);
         Ok(out)
     }
 
@@ -458,14 +522,14 @@ impl State<'_, '_> {
     }
 
     fn process(&mut self, expr: &str, name: &str) -> Result<String, ResolveError> {
-        match (self.ctx.process_env)(name) {
+        match self.ctx.world.var(name) {
             Some(v) => {
                 self.used(expr, Source::ProcessEnv, &v);
                 Ok(v)
             }
             None => Err(self
                 .err(format!(
-                    "{{{{{expr}}}}}: the environment variable {name} is not set; nothing was sent"
+                    "{{{{{expr}}}}}: the environment variable {name} is not set"
                 ))
                 .into()),
         }
@@ -487,8 +551,8 @@ impl State<'_, '_> {
         let args: Vec<&str> = words.collect();
         let v = match head {
             "uuid" | "guid" | "random.uuid" => uuid_v4(),
-            "timestamp" => self.ctx.now.to_string(),
-            "isoTimestamp" => crate::time::rfc3339(self.ctx.now),
+            "timestamp" => self.ctx.world.now().to_string(),
+            "isoTimestamp" => crate::time::rfc3339(self.ctx.world.now()),
             "randomInt" => {
                 let (lo, hi) = match args.as_slice() {
                     [] => (0, 1000),
@@ -559,6 +623,12 @@ impl State<'_, '_> {
     /// `name.request.…`.
     fn chained(&mut self, expr: &str, name: &str, path: &str) -> Result<String, ResolveError> {
         let Some(exchange) = self.ctx.responses.get(name) else {
+            if self.ctx.dry {
+                // Known only once it is sent: stands in, so the rest of
+                // the request is checked.
+                self.used(expr, Source::Request(name.to_owned()), "0");
+                return Ok("0".to_owned());
+            }
             return Err(ResolveError::Need(name.to_owned()));
         };
         let (part, rest) = path.split_once('.').unwrap_or((path, ""));
@@ -712,7 +782,7 @@ impl State<'_, '_> {
         }
         Err(self
             .err(format!(
-                "{{{{{name}}}}} is not defined; nothing was sent (searched: {})",
+                "{{{{{name}}}}} is not defined (searched: {})",
                 searched.join(", ")
             ))
             .into())
@@ -743,22 +813,36 @@ mod tests {
     use super::*;
     use crate::collection::parse;
 
+    /// A world with no process environment, a fixed clock and the disk.
+    struct Fixed;
+    impl World for Fixed {
+        fn now(&self) -> i64 {
+            1_767_225_600
+        }
+        fn var(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            std::fs::read(path)
+        }
+    }
+
     fn ctx<'a>(
         file: &'a HttpFile,
         envs: &'a Environments,
         env: Option<&'a str>,
         cli: &'a [(String, String)],
         responses: &'a HashMap<String, Exchange>,
-        process: &'a dyn Fn(&str) -> Option<String>,
+        _process: &'a dyn Fn(&str) -> Option<String>,
     ) -> Context<'a> {
         Context {
             file,
             envs,
             env,
             cli,
-            process_env: process,
             responses,
-            now: 1_767_225_600,
+            world: &Fixed,
+            dry: false,
         }
     }
 
@@ -785,7 +869,7 @@ mod tests {
              X-Token: {{token}}\n",
         )
         .unwrap();
-        let envs = Environments::load(&dir).unwrap();
+        let envs = Environments::load(&dir, &Fixed).unwrap();
         assert_eq!(envs.names(), ["dev"]);
         let responses = HashMap::new();
         let none = |_: &str| None;

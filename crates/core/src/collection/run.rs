@@ -1,0 +1,907 @@
+//! A collection run: the one engine behind `send FILE.http#NAME`, `replay
+//! FILE.http`, and Enter on a collection's request in the TUI.
+//!
+//! It owns what a run of a collection knows — the files, their
+//! environments, the environment chosen, the `--var`s, the responses of
+//! this run **per environment**, and every secret value used — and decides
+//! what to send: asked for a request, [`CollectionRun::next`] answers with a
+//! request it depends on (send it first), the request resolved, a cycle or
+//! an error; each response comes back through
+//! [`CollectionRun::received`]. It does no IO: the clock, the process
+//! environment and file reads come in through a [`World`], so both front
+//! ends — which only carry its answers out, through `driver::Run` — and the
+//! tests see the same decisions.
+//!
+//! ```text
+//! let mut plan = run.plan(goal);
+//! loop {
+//!     match run.next(&mut plan, &world) {
+//!         Next::Send { ticket, resolved, .. } => { let ex = send(resolved); run.received(&ticket, ex); }
+//!         Next::Ready { ticket, resolved }    => { send it; run.received(&ticket, ex); break }
+//!         Next::Failed(e)                     => { say e; break }
+//!     }
+//! }
+//! ```
+//!
+//! Pre-request and response scripts plug in at [`Hooks`].
+
+use super::vars::{self, Context, Environments, ResolveError, Resolved, World};
+use super::{CollectionError, HttpFile, HttpRequest};
+use crate::model::Exchange;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A request of the run: its file and its index there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId {
+    /// Index of the file in [`CollectionRun::files`].
+    pub file: usize,
+    /// Index of the request in the file.
+    pub index: usize,
+}
+
+/// Per-request hooks: where pre-request and response scripts will run.
+/// The run calls them; the engine that runs them lives outside the core.
+pub trait Hooks: Send {
+    /// Before `request` is sent, resolved as `resolved` (which it may
+    /// change); an error stops the plan.
+    fn before(
+        &mut self,
+        _id: RequestId,
+        _request: &HttpRequest,
+        _resolved: &mut Resolved,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// After the response to `request` came back.
+    fn after(&mut self, _id: RequestId, _request: &HttpRequest, _exchange: &Exchange) {}
+}
+
+/// No hooks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHooks;
+
+impl Hooks for NoHooks {}
+
+/// Which response a sent request's answer belongs to: the request, and
+/// the environment it was resolved in (a switch of environment while it
+/// is on the wire does not file it under the new one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The request.
+    pub id: RequestId,
+    /// The environment it was resolved in.
+    pub env: Option<String>,
+}
+
+/// The way to one request: the requests it needs first, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    goal: RequestId,
+    /// A request line typed over the goal's (the TUI's editor): resolved
+    /// in the goal's context instead of the goal's template.
+    line: Option<String>,
+    stack: Vec<RequestId>,
+    /// The dependency sent last, whose answer is awaited.
+    awaiting: Option<RequestId>,
+    /// The dependencies sent for this plan, in order.
+    sent: Vec<RequestId>,
+}
+
+impl Plan {
+    /// The request the plan leads to.
+    pub fn goal(&self) -> RequestId {
+        self.goal
+    }
+
+    /// The dependencies sent for it so far.
+    pub fn sent(&self) -> &[RequestId] {
+        &self.sent
+    }
+}
+
+/// What to do next for a [`Plan`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Send this request first: the goal uses its response. Give the
+    /// answer back with [`CollectionRun::received`], then ask again.
+    Send {
+        /// Whose answer it will be.
+        ticket: Ticket,
+        /// The request, resolved.
+        resolved: Box<Resolved>,
+        /// The request that uses its response.
+        for_: RequestId,
+    },
+    /// The goal, resolved: send it (and give its answer back).
+    Ready {
+        /// Whose answer it will be.
+        ticket: Ticket,
+        /// The request, resolved.
+        resolved: Box<Resolved>,
+    },
+    /// The goal cannot be sent.
+    Failed(PlanError),
+}
+
+/// Why a plan stopped.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A request does not resolve (an undefined variable, a bad URL…).
+    #[error("{0}")]
+    Resolve(CollectionError),
+    /// Requests refer to each other's responses in a cycle.
+    #[error("{}:{line}: requests refer to each other's responses in a cycle: {}", file.display(), path.join(" → "))]
+    Cycle {
+        /// The file.
+        file: std::path::PathBuf,
+        /// The line of the request that closes it.
+        line: usize,
+        /// The names, from the goal back to itself.
+        path: Vec<String>,
+    },
+    /// A dependency sent for the goal got no answer (the front end
+    /// stopped, or the request failed).
+    #[error("'{name}' got no answer{why}, so '{goal}' was not sent")]
+    NoAnswer {
+        /// The dependency.
+        name: String,
+        /// The goal.
+        goal: String,
+        /// Why, when known (` (connection refused)`), else empty.
+        why: String,
+    },
+    /// A dependency answered with an error, and the goal does not resolve
+    /// against that answer.
+    #[error("'{goal}' uses the response of '{name}', which answered {status}: {why}")]
+    DependencyFailed {
+        /// The dependency.
+        name: String,
+        /// Its status.
+        status: u16,
+        /// The goal.
+        goal: String,
+        /// Why the goal does not resolve.
+        why: String,
+    },
+    /// A request the goal refers to does not resolve.
+    #[error("'{goal}' uses the response of '{name}', which cannot be sent: {why}")]
+    DependencyUnresolved {
+        /// The dependency.
+        name: String,
+        /// The goal.
+        goal: String,
+        /// Why the dependency does not resolve.
+        why: String,
+    },
+    /// A hook refused the request.
+    #[error("{0}")]
+    Hook(String),
+}
+
+/// Chains deeper than this are refused (each link is a request sent).
+pub const MAX_DEPTH: usize = 32;
+
+/// The responses of one environment: per file, by request name.
+type Answers = HashMap<usize, HashMap<String, Exchange>>;
+
+/// One run of a collection.
+pub struct CollectionRun {
+    files: Vec<HttpFile>,
+    envs: Vec<Environments>,
+    env: Option<String>,
+    cli: Vec<(String, String)>,
+    /// By environment (`None`: none chosen).
+    responses: HashMap<Option<String>, Answers>,
+    /// Requests whose last send got no response: why (the client's words).
+    failures: HashMap<(Option<String>, RequestId), String>,
+    secrets: Vec<String>,
+    hooks: Box<dyn Hooks>,
+}
+
+impl std::fmt::Debug for CollectionRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectionRun")
+            .field("files", &self.files.len())
+            .field("env", &self.env)
+            .finish_non_exhaustive()
+    }
+}
+
+static NO_ANSWERS: std::sync::LazyLock<HashMap<String, Exchange>> =
+    std::sync::LazyLock::new(HashMap::new);
+
+impl CollectionRun {
+    /// A run of these files, each with the environments beside it.
+    pub fn new(files: Vec<HttpFile>, envs: Vec<Environments>) -> CollectionRun {
+        debug_assert_eq!(files.len(), envs.len());
+        CollectionRun {
+            files,
+            envs,
+            env: None,
+            cli: Vec::new(),
+            responses: HashMap::new(),
+            failures: HashMap::new(),
+            secrets: Vec::new(),
+            hooks: Box::new(NoHooks),
+        }
+    }
+
+    /// Reads one `.http` file and the environment files beside it.
+    pub fn open_file(path: &Path, world: &dyn World) -> Result<CollectionRun, CollectionError> {
+        let file = HttpFile::read(path)?;
+        let envs = Environments::load(&dir_of(path), world)?;
+        Ok(CollectionRun::new(vec![file], vec![envs]))
+    }
+
+    /// The `--var NAME=VALUE`s (they win over everything).
+    pub fn set_vars(&mut self, vars: Vec<(String, String)>) {
+        self.cli = vars;
+    }
+
+    /// The hooks run around each request.
+    pub fn set_hooks(&mut self, hooks: Box<dyn Hooks>) {
+        self.hooks = hooks;
+    }
+
+    /// The files.
+    pub fn files(&self) -> &[HttpFile] {
+        &self.files
+    }
+
+    /// A file's environments.
+    pub fn envs(&self, file: usize) -> &Environments {
+        &self.envs[file]
+    }
+
+    /// A request.
+    pub fn request(&self, id: RequestId) -> &HttpRequest {
+        &self.files[id.file].requests[id.index]
+    }
+
+    /// Every request, in order.
+    pub fn ids(&self) -> impl Iterator<Item = RequestId> + '_ {
+        self.files
+            .iter()
+            .enumerate()
+            .flat_map(|(file, f)| (0..f.requests.len()).map(move |index| RequestId { file, index }))
+    }
+
+    /// The environment chosen.
+    pub fn env(&self) -> Option<&str> {
+        self.env.as_deref()
+    }
+
+    /// Every environment of every file, in the files' order.
+    pub fn env_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for n in self.envs.iter().flat_map(Environments::names) {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// Chooses the environment (`None`: none). An unknown one is an error
+    /// listing those there are. Responses of another environment are
+    /// never used in this one.
+    pub fn set_env(&mut self, env: Option<&str>) -> Result<(), CollectionError> {
+        if let Some(e) = env {
+            let names = self.env_names();
+            if !names.iter().any(|n| n == e) {
+                let file = self
+                    .files
+                    .first()
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default();
+                return Err(CollectionError {
+                    file,
+                    line: 0,
+                    message: if names.is_empty() {
+                        format!(
+                            "no environment '{e}': there is no http-client.env.json or http-client.private.env.json beside the file"
+                        )
+                    } else {
+                        format!(
+                            "no environment '{e}'; the environments are: {}",
+                            names.join(", ")
+                        )
+                    },
+                });
+            }
+        }
+        self.env = env.map(str::to_owned);
+        Ok(())
+    }
+
+    /// The next environment (none → first → … → last → none).
+    pub fn next_env(&mut self) -> Option<&str> {
+        let names = self.env_names();
+        self.env = match &self.env {
+            None => names.first().cloned(),
+            Some(cur) => names
+                .iter()
+                .position(|n| n == cur)
+                .and_then(|i| names.get(i + 1).cloned()),
+        };
+        self.env.as_deref()
+    }
+
+    /// The request `selector` names in `file` (`NAME`, its title, or `N`).
+    pub fn find(&self, file: usize, selector: &str) -> Result<RequestId, CollectionError> {
+        let f = &self.files[file];
+        let r = f.find(selector)?;
+        let index = f
+            .requests
+            .iter()
+            .position(|x| std::ptr::eq(x, r))
+            .unwrap_or(0);
+        Ok(RequestId { file, index })
+    }
+
+    /// The request named `name` in `file`.
+    pub fn named(&self, file: usize, name: &str) -> Option<RequestId> {
+        self.files[file]
+            .requests
+            .iter()
+            .position(|r| r.name.as_deref() == Some(name))
+            .map(|index| RequestId { file, index })
+    }
+
+    fn answers(&self, env: Option<&String>, file: usize) -> &HashMap<String, Exchange> {
+        self.responses
+            .get(&env.cloned())
+            .and_then(|a| a.get(&file))
+            .unwrap_or(&NO_ANSWERS)
+    }
+
+    /// This run's response to `id` in the chosen environment.
+    pub fn response(&self, id: RequestId) -> Option<&Exchange> {
+        let name = self.request(id).name.as_ref()?;
+        self.answers(self.env.as_ref(), id.file).get(name)
+    }
+
+    fn context<'a>(&'a self, file: usize, world: &'a dyn World, dry: bool) -> Context<'a> {
+        Context {
+            file: &self.files[file],
+            envs: &self.envs[file],
+            env: self.env.as_deref(),
+            cli: &self.cli,
+            responses: self.answers(self.env.as_ref(), file),
+            world,
+            dry,
+        }
+    }
+
+    /// Resolves a request with the responses this run has, sending
+    /// nothing (the variables view, copy): a request it refers to that
+    /// has no response yet is [`ResolveError::Need`].
+    pub fn resolve(&self, id: RequestId, world: &dyn World) -> Result<Resolved, ResolveError> {
+        vars::resolve(&self.context(id.file, world, false), self.request(id))
+    }
+
+    /// Substitutes the variables of any text (a request line typed in the
+    /// TUI, a history entry's template) in `file`'s context: the text and
+    /// the secrets it used.
+    pub fn substitute(
+        &self,
+        file: usize,
+        text: &str,
+        line: usize,
+        world: &dyn World,
+    ) -> Result<(String, Vec<String>), ResolveError> {
+        vars::substitute(&self.context(file, world, false), text, line)
+    }
+
+    /// Every request resolved before anything is sent — a request another
+    /// refers to stands in for its response — or why it cannot be: its own
+    /// error, or a request it refers to that cannot be sent.
+    pub fn preview(
+        &self,
+        world: &dyn World,
+    ) -> Vec<(RequestId, Result<Resolved, CollectionError>)> {
+        let mut out: Vec<(RequestId, Result<Resolved, CollectionError>)> = self
+            .ids()
+            .map(|id| {
+                let r = vars::resolve(&self.context(id.file, world, true), self.request(id));
+                let r = r.map_err(|e| match e {
+                    ResolveError::Error(e) => e,
+                    // (Dry resolution never asks for a response.)
+                    ResolveError::Need(name) => {
+                        self.error_at(id, format!("uses the response of '{name}'"))
+                    }
+                });
+                (id, r)
+            })
+            .collect();
+        // A request that refers to one that cannot be sent cannot be
+        // either (to any depth: one pass per level, bounded).
+        for _ in 0..=MAX_DEPTH {
+            let broken: Vec<(usize, String)> = out
+                .iter()
+                .filter(|(_, r)| r.is_err())
+                .filter_map(|(id, _)| Some((id.file, self.request(*id).name.clone()?)))
+                .collect();
+            let mut changed = false;
+            for (id, r) in &mut out {
+                let Ok(resolved) = r else { continue };
+                let dep = resolved.sources.iter().find_map(|(_, s)| match s {
+                    vars::Source::Request(n) if broken.contains(&(id.file, n.clone())) => {
+                        Some(n.clone())
+                    }
+                    _ => None,
+                });
+                if let Some(n) = dep {
+                    *r = Err(self.error_at(
+                        *id,
+                        format!("uses the response of '{n}', which cannot be sent"),
+                    ));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        out
+    }
+
+    fn error_at(&self, id: RequestId, message: String) -> CollectionError {
+        CollectionError {
+            file: self.files[id.file].path.clone(),
+            line: self.request(id).line,
+            message,
+        }
+    }
+
+    /// Every request that cannot be resolved, checked before anything is
+    /// sent.
+    pub fn check(&self, world: &dyn World) -> Vec<(RequestId, CollectionError)> {
+        self.preview(world)
+            .into_iter()
+            .filter_map(|(id, r)| r.err().map(|e| (id, e)))
+            .collect()
+    }
+
+    /// A plan to send `goal` (the requests it refers to first).
+    pub fn plan(&self, goal: RequestId) -> Plan {
+        Plan {
+            goal,
+            line: None,
+            stack: vec![goal],
+            awaiting: None,
+            sent: Vec::new(),
+        }
+    }
+
+    /// A plan to send the request line `line` typed over `goal`'s: its
+    /// `{{…}}` resolved in `goal`'s file, the requests it refers to first.
+    pub fn plan_line(&self, goal: RequestId, line: String) -> Plan {
+        Plan {
+            line: Some(line),
+            ..self.plan(goal)
+        }
+    }
+
+    /// What to do next for `plan`.
+    pub fn next(&mut self, plan: &mut Plan, world: &dyn World) -> Next {
+        if let Some(dep) = plan.awaiting.take() {
+            if self.response(dep).is_none() {
+                let why = self
+                    .failures
+                    .get(&(self.env.clone(), dep))
+                    .map_or_else(String::new, |w| format!(" ({w})"));
+                return Next::Failed(PlanError::NoAnswer {
+                    name: self.request(dep).label(),
+                    goal: self.request(plan.goal).label(),
+                    why,
+                });
+            }
+            if plan.stack.last() == Some(&dep) {
+                plan.stack.pop();
+            }
+        }
+        loop {
+            let Some(&top) = plan.stack.last() else {
+                // Only when a caller reuses a finished plan.
+                return Next::Failed(PlanError::NoAnswer {
+                    name: self.request(plan.goal).label(),
+                    goal: self.request(plan.goal).label(),
+                    why: String::new(),
+                });
+            };
+            let resolved = if top == plan.goal
+                && let Some(line) = &plan.line
+            {
+                self.resolve_line(top, line, world)
+            } else {
+                self.resolve(top, world)
+            };
+            match resolved {
+                Ok(mut r) => {
+                    let request = &self.files[top.file].requests[top.index];
+                    if let Err(e) = self.hooks.before(top, request, &mut r) {
+                        return Next::Failed(PlanError::Hook(e));
+                    }
+                    self.keep_secrets(&r.secrets);
+                    let ticket = Ticket {
+                        id: top,
+                        env: self.env.clone(),
+                    };
+                    if top == plan.goal {
+                        plan.stack.clear();
+                        return Next::Ready {
+                            ticket,
+                            resolved: Box::new(r),
+                        };
+                    }
+                    plan.awaiting = Some(top);
+                    plan.sent.push(top);
+                    let for_ = plan.stack[plan.stack.len() - 2];
+                    return Next::Send {
+                        ticket,
+                        resolved: Box::new(r),
+                        for_,
+                    };
+                }
+                Err(ResolveError::Need(name)) => {
+                    let Some(dep) = self.named(top.file, &name) else {
+                        return Next::Failed(PlanError::Resolve(CollectionError {
+                            file: self.files[top.file].path.clone(),
+                            line: self.request(top).line,
+                            message: format!(
+                                "no request named '{name}' in the file; the requests are: {}",
+                                self.files[top.file].names()
+                            ),
+                        }));
+                    };
+                    if plan.stack.contains(&dep) || plan.stack.len() > MAX_DEPTH {
+                        let mut path: Vec<String> = plan
+                            .stack
+                            .iter()
+                            .map(|i| self.request(*i).label())
+                            .collect();
+                        path.push(name);
+                        return Next::Failed(PlanError::Cycle {
+                            file: self.files[top.file].path.clone(),
+                            line: self.request(top).line,
+                            path,
+                        });
+                    }
+                    plan.stack.push(dep);
+                }
+                Err(ResolveError::Error(e)) => {
+                    // A dependency that answered with an error explains
+                    // why its value is missing better than the JSONPath.
+                    let failed = plan.sent.iter().rev().find_map(|d| {
+                        let status = self.response(*d)?.response.status?;
+                        (status >= 400).then_some((*d, status))
+                    });
+                    return Next::Failed(match failed {
+                        Some((d, status)) => PlanError::DependencyFailed {
+                            name: self.request(d).label(),
+                            status,
+                            goal: self.request(top).label(),
+                            why: e.to_string(),
+                        },
+                        None if top != plan.goal => PlanError::DependencyUnresolved {
+                            name: self.request(top).label(),
+                            goal: self.request(plan.stack[plan.stack.len() - 2]).label(),
+                            why: e.to_string(),
+                        },
+                        None => PlanError::Resolve(e),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A typed request line, resolved in `id`'s file: its `{{…}}`
+    /// substituted, then read as `[METHOD] URL [ITEM…]`.
+    fn resolve_line(
+        &self,
+        id: RequestId,
+        line: &str,
+        world: &dyn World,
+    ) -> Result<Resolved, ResolveError> {
+        let at = self.request(id).line;
+        let (text, secrets) = self.substitute(id.file, line, at, world)?;
+        let err = |message: String| {
+            ResolveError::Error(CollectionError {
+                file: self.files[id.file].path.clone(),
+                line: at,
+                message,
+            })
+        };
+        let words = crate::line::shell_words(&text).map_err(err)?;
+        let items = crate::items::Items::parse(&words).map_err(|e| err(e.to_string()))?;
+        let request = items
+            .to_request(&|p: &Path| world.read(p))
+            .map_err(|e| err(e.to_string()))?;
+        Ok(Resolved {
+            request,
+            secrets,
+            sources: Vec::new(),
+            values: Vec::new(),
+            notes: Vec::new(),
+            output: None,
+        })
+    }
+
+    /// The answer to a request sent for `ticket`: kept for the requests
+    /// that refer to it (in the environment it was resolved in). An
+    /// exchange that failed (no response) is not an answer; why is kept.
+    pub fn received(&mut self, ticket: &Ticket, exchange: Exchange) {
+        if ticket.id.file >= self.files.len()
+            || ticket.id.index >= self.files[ticket.id.file].requests.len()
+        {
+            return; // the file changed under it
+        }
+        let key = (ticket.env.clone(), ticket.id);
+        if let Some(f) = &exchange.failure {
+            self.failures.insert(key, f.message.clone());
+            return;
+        }
+        self.failures.remove(&key);
+        let request = &self.files[ticket.id.file].requests[ticket.id.index];
+        self.hooks.after(ticket.id, request, &exchange);
+        if let Some(name) = request.name.clone() {
+            self.responses
+                .entry(ticket.env.clone())
+                .or_default()
+                .entry(ticket.id.file)
+                .or_default()
+                .insert(name, exchange);
+        }
+    }
+
+    fn keep_secrets(&mut self, found: &[String]) {
+        for s in found {
+            if let Err(at) = self.secrets.binary_search(s) {
+                self.secrets.insert(at, s.clone());
+            }
+        }
+    }
+
+    /// Every secret value this run used, and every value of the private
+    /// env files and `.env` (redacted by value in whatever is written).
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = self.secrets.clone();
+        out.extend(self.envs.iter().flat_map(Environments::secret_values));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// An exchange as it may be written (history, sessions, reports): the
+    /// secrets of this run redacted by value.
+    pub fn redacted(&self, e: &Exchange) -> Exchange {
+        let mut e = e.clone();
+        crate::redact::values(&mut e, &self.secrets());
+        e
+    }
+
+    /// Takes a file's new text (saved, or changed on disk): read
+    /// leniently; the responses of its requests stay (they are by name).
+    pub fn reload(&mut self, file: usize, text: &str) {
+        if let Some(f) = self.files.get_mut(file) {
+            *f = super::parse_lenient(&f.path.clone(), text);
+        }
+    }
+
+    /// Replaces the environments of every file in `dir`; how many files
+    /// that concerns.
+    pub fn set_envs_of_dir(&mut self, dir: &Path, envs: &Environments) -> usize {
+        let mut n = 0;
+        for (i, f) in self.files.iter().enumerate() {
+            if dir_of(&f.path) == dir {
+                self.envs[i] = envs.clone();
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Adds a file with its environments; its index.
+    pub fn add_file(&mut self, file: HttpFile, envs: Environments) -> usize {
+        self.files.push(file);
+        self.envs.push(envs);
+        self.files.len() - 1
+    }
+}
+
+/// The directory a collection file's environment files are in.
+pub fn dir_of(path: &Path) -> std::path::PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collection::parse;
+    use crate::model::{Failure, FailureKind};
+    use std::path::PathBuf;
+
+    /// No clock, no process environment, no disk.
+    struct Nothing;
+    impl World for Nothing {
+        fn now(&self) -> i64 {
+            1_767_225_600
+        }
+        fn var(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                path.display().to_string(),
+            ))
+        }
+    }
+
+    fn envs(json: &str) -> Environments {
+        let serde_json::Value::Object(map) = serde_json::from_str(json).unwrap() else {
+            unreachable!()
+        };
+        Environments {
+            public: Some((PathBuf::from("http-client.env.json"), map)),
+            ..Environments::default()
+        }
+    }
+
+    fn run(text: &str) -> CollectionRun {
+        let file = parse(Path::new("api.http"), text).unwrap();
+        let mut run = CollectionRun::new(
+            vec![file],
+            vec![envs(
+                r#"{"dev": {"host": "https://dev.example"}, "staging": {"host": "https://staging.example"}}"#,
+            )],
+        );
+        run.set_env(Some("dev")).unwrap();
+        run
+    }
+
+    const CHAIN: &str = "# @name login\nPOST {{host}}/login\n\n###\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n\n###\n# @name a\nGET {{host}}/{{b.response.body.$.x}}\n\n###\n# @name b\nGET {{host}}/{{a.response.body.$.x}}\n\n###\n# @name ghost\nGET {{host}}/{{nobody}}\n";
+
+    fn answer(status: u16, body: &str) -> Exchange {
+        let mut e = Exchange::default();
+        e.response.status = Some(status);
+        e.response.body = body.as_bytes().to_vec().into();
+        e
+    }
+
+    fn me() -> RequestId {
+        RequestId { file: 0, index: 1 }
+    }
+
+    #[test]
+    fn a_dependency_first_then_the_request_in_the_environment_chosen() {
+        let mut run = run(CHAIN);
+        let mut plan = run.plan(me());
+        let Next::Send {
+            ticket,
+            resolved,
+            for_,
+        } = run.next(&mut plan, &Nothing)
+        else {
+            panic!()
+        };
+        assert_eq!((ticket.id.index, for_), (0, me()));
+        assert_eq!(ticket.env.as_deref(), Some("dev"));
+        assert_eq!(
+            resolved.request.url.as_deref(),
+            Some("https://dev.example/login")
+        );
+        run.received(&ticket, answer(200, r#"{"token":"tok_dev"}"#));
+        let Next::Ready { resolved, .. } = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert_eq!(
+            resolved.request.headers.get("authorization"),
+            Some("Bearer tok_dev")
+        );
+        // Another environment never uses dev's answer: login goes again.
+        run.set_env(Some("staging")).unwrap();
+        let mut plan = run.plan(me());
+        let Next::Send { resolved, .. } = run.next(&mut plan, &Nothing) else {
+            panic!("staging reused dev's login")
+        };
+        assert_eq!(
+            resolved.request.url.as_deref(),
+            Some("https://staging.example/login")
+        );
+        // Back in dev, its answer is there.
+        run.set_env(Some("dev")).unwrap();
+        let mut plan = run.plan(me());
+        assert!(matches!(run.next(&mut plan, &Nothing), Next::Ready { .. }));
+    }
+
+    #[test]
+    fn cycles_unknown_variables_and_failed_dependencies_are_named() {
+        let mut run = run(CHAIN);
+        let mut plan = run.plan(RequestId { file: 0, index: 2 });
+        let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert!(e.to_string().ends_with("cycle: a → b → a"), "{e}");
+        let mut plan = run.plan(RequestId { file: 0, index: 4 });
+        let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert!(e.to_string().contains("{{nobody}} is not defined"), "{e}");
+        // A login that answered 401: the reason names it.
+        let mut plan = run.plan(me());
+        let Next::Send { ticket, .. } = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        run.received(&ticket, answer(401, r#"{"error":"bad password"}"#));
+        let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert!(
+            e.to_string()
+                .starts_with("'me' uses the response of 'login', which answered 401"),
+            "{e}"
+        );
+        // No answer at all: said so, with the client's words.
+        run.set_env(Some("staging")).unwrap();
+        let mut plan = run.plan(me());
+        let Next::Send { ticket, .. } = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        let failed = Exchange {
+            failure: Some(Failure {
+                kind: FailureKind::Refused,
+                message: "connection refused".into(),
+            }),
+            ..Exchange::default()
+        };
+        run.received(&ticket, failed);
+        let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert_eq!(
+            e.to_string(),
+            "'login' got no answer (connection refused), so 'me' was not sent"
+        );
+    }
+
+    #[test]
+    fn a_check_before_sending_finds_what_never_resolves() {
+        let run = run(CHAIN);
+        let bad: Vec<usize> = run.check(&Nothing).iter().map(|(id, _)| id.index).collect();
+        // Chained values stand in; only `ghost` is broken.
+        assert_eq!(bad, [4]);
+    }
+
+    #[test]
+    fn a_typed_line_resolves_in_the_files_context() {
+        let mut run = run(CHAIN);
+        run.received(
+            &Ticket {
+                id: RequestId { file: 0, index: 0 },
+                env: Some("dev".into()),
+            },
+            answer(200, r#"{"token":"t1"}"#),
+        );
+        let mut plan = run.plan_line(
+            me(),
+            "GET {{host}}/me/2 'Authorization:Bearer {{login.response.body.$.token}}'".into(),
+        );
+        let Next::Ready { resolved, .. } = run.next(&mut plan, &Nothing) else {
+            panic!()
+        };
+        assert_eq!(
+            resolved.request.url.as_deref(),
+            Some("https://dev.example/me/2")
+        );
+        assert_eq!(
+            resolved.request.headers.get("authorization"),
+            Some("Bearer t1")
+        );
+    }
+}
