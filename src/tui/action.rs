@@ -103,8 +103,8 @@ actions! {
     PageUp, "page_up", ["PageUp"], "page up", "scroll a page up", [];
     HalfDown, "half_down", ["Ctrl-d"], "half page", "scroll half a page down", [];
     HalfUp, "half_up", ["Ctrl-u"], "half page up", "scroll half a page up", [];
-    Top, "top", ["g", "Home"], "top", "to the top", [];
-    Bottom, "bottom", ["G", "End"], "bottom", "to the bottom", [];
+    Top, "top", ["g", "Home"], "top", "the first request (in the list) · the top of the response", [];
+    Bottom, "bottom", ["G", "End"], "bottom", "the last request (in the list) · the end of the response", [];
     OverviewTab, "overview_tab", ["1"], "overview", "Overview tab", [];
     BodyTab, "body_tab", ["2"], "body", "Body tab", [];
     HeadersTab, "headers_tab", ["3"], "headers", "Headers tab", [];

@@ -403,6 +403,8 @@ pub struct App {
     /// The file whose change on disk met an unsaved edit (`y` in the
     /// question takes the file's version).
     pub(super) conflict_file: Option<usize>,
+    /// After a rename, the references offered to update: (file, old, new).
+    pub(super) pending_references: Option<(usize, String, String)>,
     /// "Now", as of the last message.
     pub now: Instant,
     /// Set when the user quits.
@@ -461,6 +463,7 @@ impl App {
             secrets: Vec::new(),
             pending_files: Vec::new(),
             conflict_file: None,
+            pending_references: None,
             now,
             quit: false,
             next_id: 1,
@@ -889,6 +892,7 @@ impl App {
             Action::SaveRequest => return self.save_request(),
             Action::NewRequest => self.new_request(),
             Action::Duplicate => self.duplicate_request(),
+            Action::Rename if confirmed => return self.update_references(),
             Action::Rename => self.rename_request(),
             Action::Delete => return self.delete_request(confirmed),
             Action::OpenInEditor => return self.open_in_editor(),
@@ -918,6 +922,12 @@ impl App {
             Action::PageUp => self.scroll_by(-(self.page_height as isize)),
             Action::HalfDown => self.scroll_by(self.page_height as isize / 2),
             Action::HalfUp => self.scroll_by(-(self.page_height as isize / 2)),
+            // In the list: the first and the last request; elsewhere the
+            // top and the end of the response.
+            Action::Top if self.focus == Focus::List => self.select(0),
+            Action::Bottom if self.focus == Focus::List => {
+                self.select(self.entries.len().saturating_sub(1));
+            }
             Action::Top => {
                 self.scroll = 0;
                 self.hscroll = 0;
@@ -1263,12 +1273,18 @@ impl App {
 
     /// `b`: the request's body in a multi-line editor (pretty JSON when it
     /// is JSON).
+    /// The body is the line's as written: `{{…}}` stay (a collection's
+    /// request is resolved only when it is sent).
     fn open_body_editor(&mut self) {
-        let text = match App::parse_line(self.editor.text()) {
-            Ok(req) => match serde_json::from_slice::<serde_json::Value>(&req.body) {
-                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
-                Err(_) => String::from_utf8_lossy(&req.body).into_owned(),
+        let body = shell_words(self.editor.text())
+            .and_then(|w| items::Items::parse(&w).map_err(|e| e.to_string()))
+            .and_then(|i| i.body_text());
+        let text = match body {
+            Ok(Some(t)) => match serde_json::from_str::<serde_json::Value>(&t) {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(t),
+                Err(_) => t,
             },
+            Ok(None) => String::new(),
             Err(e) => {
                 self.flash = Some(format!("Fix the request line first: {e}"));
                 return;

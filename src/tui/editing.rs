@@ -31,6 +31,9 @@ pub struct AfterWrite {
     pub edit: bool,
     /// What to tell the user.
     pub message: String,
+    /// After a rename: (old, new) name, to offer to update what refers to
+    /// the old one.
+    pub references: Option<(String, String)>,
 }
 
 /// Why a collection file was not written, or its new text.
@@ -158,6 +161,7 @@ impl App {
                     new.label(),
                     f.path.display()
                 ),
+                ..AfterWrite::default()
             },
         }]
     }
@@ -237,8 +241,153 @@ impl App {
         )));
     }
 
+    /// After a rename: the places that still refer to the old name
+    /// (`{{login.response…}}`), and the offer to update them.
+    fn offer_references(&mut self, file: usize, old: String, new: String) {
+        let Some(f) = self.collection.as_ref().and_then(|c| c.files().get(file)) else {
+            return;
+        };
+        let (_, n) = f.rename_references(&old, &new);
+        if n == 0 {
+            return;
+        }
+        let places = if n == 1 { "1 place" } else { "places" };
+        let count = if n == 1 {
+            String::new()
+        } else {
+            format!("{n} ")
+        };
+        self.modal = Some(Modal::Confirm(Confirm {
+            title: "Update what refers to it?".into(),
+            lines: vec![
+                format!(
+                    "{count}{places} in {} still refer to '{old}' ({{{{{old}.response…}}}}): they will not resolve.",
+                    f.path.display()
+                ),
+                format!("Update them to '{new}'? Only those placeholders change."),
+            ],
+            action: Action::Rename,
+            keys: "y updates them · any other key leaves them".into(),
+            cancelled: format!("Left as they are: they still refer to '{old}'"),
+        }));
+        self.pending_references = Some((file, old, new));
+    }
+
+    /// The yes to [`App::offer_references`]: the placeholders rewritten.
+    pub(super) fn update_references(&mut self) -> Vec<Cmd> {
+        let Some((file, old, new)) = self.pending_references.take() else {
+            return Vec::new();
+        };
+        if let Some(why) = self.refuse_write(file) {
+            self.flash = Some(why);
+            return Vec::new();
+        }
+        let Some(f) = self.collection.as_ref().and_then(|c| c.files().get(file)) else {
+            return Vec::new();
+        };
+        let (text, n) = f.rename_references(&old, &new);
+        let select = match self.entries[self.selected].origin {
+            Origin::Collection { file: sf, index } if sf == file => Some(index),
+            _ => None,
+        };
+        vec![Cmd::WriteFile {
+            file,
+            path: f.path.clone(),
+            base: f.text.clone(),
+            text,
+            extra: Vec::new(),
+            after: AfterWrite {
+                select,
+                message: format!(
+                    "Updated {n} reference{} from '{old}' to '{new}'",
+                    if n == 1 { "" } else { "s" }
+                ),
+                ..AfterWrite::default()
+            },
+        }]
+    }
+
+    /// `X` on a block that does not parse: removes its lines (the one
+    /// write such a file gets), after asking.
+    fn delete_broken(&mut self, file: usize, line: usize, confirmed: bool) -> Vec<Cmd> {
+        let Some(f) = self.collection.as_ref().and_then(|c| c.files().get(file)) else {
+            return Vec::new();
+        };
+        let Some(i) = f.problems.iter().position(|p| p.line == line) else {
+            return Vec::new();
+        };
+        let range = f.broken[i].clone();
+        let first = f.text[..range.start].matches('\n').count() + 1;
+        let last = f.text[..range.end].trim_end().matches('\n').count() + 1;
+        if !confirmed {
+            self.modal = Some(Modal::Confirm(Confirm {
+                title: "Delete the block that does not parse?".into(),
+                lines: vec![
+                    format!(
+                        "Lines {first}–{last} of {} are removed; the rest of the file stays as it is.",
+                        f.path.display()
+                    ),
+                    format!("Why it does not parse: {}", f.problems[i].message),
+                ],
+                action: Action::Delete,
+                keys: "y deletes · any other key keeps it".into(),
+                cancelled: "Nothing deleted".into(),
+            }));
+            return Vec::new();
+        }
+        vec![Cmd::WriteFile {
+            file,
+            path: f.path.clone(),
+            base: f.text.clone(),
+            text: f.remove_broken(i),
+            extra: Vec::new(),
+            after: AfterWrite {
+                message: format!("Deleted lines {first}–{last} from {}", f.path.display()),
+                ..AfterWrite::default()
+            },
+        }]
+    }
+
+    /// `X` or `u` on an unsaved edit whose request left its file: the row
+    /// goes, after asking.
+    fn drop_orphan(&mut self, confirmed: bool) {
+        if !confirmed {
+            self.modal = Some(Modal::Confirm(Confirm {
+                title: "Drop this unsaved edit?".into(),
+                lines: vec![
+                    "Its request is not in the file any more; the edit is only here.".into(),
+                    "+ adds it to a .http file instead.".into(),
+                ],
+                action: Action::Delete,
+                keys: "y drops it · any other key keeps it".into(),
+                cancelled: "Kept".into(),
+            }));
+            return;
+        }
+        let at = self.selected;
+        self.entries.remove(at);
+        if self.entries.is_empty() {
+            self.entries
+                .push(super::entry::Entry::new("GET https://", None));
+        }
+        let next = at.min(self.entries.len() - 1);
+        // (select() keeps the editor of the row it leaves: none now.)
+        self.selected = next;
+        let e = &self.entries[next];
+        self.editor = super::input::LineInput::new(e.draft.as_deref().unwrap_or(&e.line));
+        self.flash = Some("Unsaved edit dropped".into());
+    }
+
     /// `X`: deletes the request from its file, after asking.
     pub(super) fn delete_request(&mut self, confirmed: bool) -> Vec<Cmd> {
+        match self.entries[self.selected].origin {
+            Origin::Broken { file, line, .. } => return self.delete_broken(file, line, confirmed),
+            Origin::Orphan => {
+                self.drop_orphan(confirmed);
+                return Vec::new();
+            }
+            _ => {}
+        }
         let Some((file, Some(index))) = self.collection_target() else {
             self.flash = Some("X deletes a request of a .http collection from its file".into());
             return Vec::new();
@@ -281,6 +430,7 @@ impl App {
                 saved: None,
                 edit: false,
                 message: format!("Deleted '{}' from {}", r.label(), f.path.display()),
+                ..AfterWrite::default()
             },
         }]
     }
@@ -328,6 +478,10 @@ impl App {
                 "Took the file's version ({n} unsaved edit{} dropped)",
                 if n == 1 { "" } else { "s" }
             ));
+            return;
+        }
+        if self.entries[self.selected].origin == Origin::Orphan {
+            self.drop_orphan(confirmed);
             return;
         }
         let line = self.entries[self.selected].line.clone();
@@ -425,6 +579,7 @@ impl App {
                             "New request '{text}' in {}: type its line, Ctrl-S saves it",
                             f.path.display()
                         ),
+                        ..AfterWrite::default()
                     },
                 )
             }
@@ -440,6 +595,7 @@ impl App {
                             f.requests[index].label(),
                             f.path.display()
                         ),
+                        ..AfterWrite::default()
                     },
                 ),
                 Err(e) => {
@@ -451,25 +607,14 @@ impl App {
                 let old = &f.requests[index];
                 let mut r = old.clone();
                 r.name = Some(text.clone());
-                let users = old
-                    .name
-                    .as_ref()
-                    .map_or(0, |n| f.text.matches(&format!("{{{{{n}.")).count());
-                let note = match (users, &old.name) {
-                    (0, _) | (_, None) => String::new(),
-                    (n, Some(o)) => format!(
-                        "; {n} place{} still refer{} to '{o}' ({{{{{o}.response…}}}}): Ctrl-E to update them",
-                        if n == 1 { "" } else { "s" },
-                        if n == 1 { "s" } else { "" }
-                    ),
-                };
                 (
                     f.replace(index, &r),
                     AfterWrite {
                         select: Some(index),
                         saved: None,
                         edit: false,
-                        message: format!("Renamed '{}' to '{text}'{note}", old.label()),
+                        message: format!("Renamed '{}' to '{text}'", old.label()),
+                        references: old.name.clone().map(|o| (o, text.clone())),
                     },
                 )
             }
@@ -635,6 +780,7 @@ impl App {
                     } else {
                         format!("Added '{name}' to {}", path.display())
                     },
+                    ..AfterWrite::default()
                 },
             },
         ]
@@ -658,8 +804,12 @@ impl App {
             Ok(text) => {
                 let message = after.message.clone();
                 let edit = after.edit;
+                let references = after.references.clone();
                 self.reload_file(file, &text, Some(after));
                 self.flash = Some(message);
+                if let Some((old, new)) = references {
+                    self.offer_references(file, old, new);
+                }
                 // (Not while the reload waits for a request on the wire.)
                 if edit && self.pending_files.is_empty() {
                     self.focus_before_edit = Focus::List;
@@ -916,6 +1066,7 @@ impl App {
                     &draft,
                     Some(&format!("{was} (unsaved edit; not in the file now)")),
                 );
+                kept.origin = Origin::Orphan;
                 kept.exchange = e.exchange.take();
                 kept.diagnosis = e.diagnosis.take();
                 kept.body = e.body.take();

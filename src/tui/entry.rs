@@ -31,6 +31,10 @@ pub enum Origin {
         /// The request in the file.
         index: usize,
     },
+    /// An unsaved edit whose request left its file (changed on disk):
+    /// kept as a row of its own until it is sent, added (`+`) or dropped
+    /// (`X`, `u`).
+    Orphan,
     /// A block of a `.http` file that does not parse: shown with its
     /// error (Ctrl-E opens the file at its line); never sent.
     Broken {

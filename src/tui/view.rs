@@ -22,10 +22,13 @@ const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧
 /// Draws the whole screen.
 pub fn render(app: &mut App, theme: &Theme, f: &mut Frame) {
     let area = f.area();
+    // A message longer than the line gets the rows it needs (up to 3), so
+    // it is read whole, not cut at the edge.
+    let status_rows = status_rows(app, area.width);
     let [title, main, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
     ])
     .areas(area);
     title_bar(app, theme, f, title);
@@ -1127,10 +1130,31 @@ fn shift(spans: Vec<Span<'static>>, skip: usize) -> Vec<Span<'static>> {
     out
 }
 
-fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    // Where keys go, then the keys that work there — generated from the
-    // bindings, so a rebound key shows as the user bound it.
-    let (place, keys) = if let Some(m) = &app.modal {
+/// Rows the status bar needs at `width`: a flash message longer than the
+/// line wraps (up to 3 rows).
+fn status_rows(app: &App, width: u16) -> u16 {
+    let Some(m) = &app.flash else { return 1 };
+    let (place, _) = status_parts(app);
+    let room = (width as usize)
+        .saturating_sub(place_width(place) + 2)
+        .max(1);
+    super::widgets::wrap(&sanitize(m, false), room)
+        .len()
+        .clamp(1, 3) as u16
+}
+
+fn place_width(place: &str) -> usize {
+    if place.is_empty() {
+        0
+    } else {
+        place.chars().count() + 3
+    }
+}
+
+/// Where keys go, then the keys that work there — generated from the
+/// bindings, so a rebound key shows as the user bound it.
+fn status_parts(app: &App) -> (&'static str, String) {
+    if let Some(m) = &app.modal {
         ("", m.hints().to_owned())
     } else if app.search.as_ref().is_some_and(|s| s.typing) {
         (
@@ -1157,7 +1181,11 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             app.focus.name(),
             app.keymap.hints(app.context()).join(" · "),
         )
-    };
+    }
+}
+
+fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let (place, keys) = status_parts(app);
     let mut spans = Vec::new();
     if !place.is_empty() {
         spans.push(Span::styled(
@@ -1166,16 +1194,35 @@ fn status_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         ));
         spans.push(Span::raw(" "));
     }
+    let indent = place_width(place);
+    let mut lines = Vec::new();
     if let Some(m) = &app.flash {
-        spans.push(Span::styled(
-            format!(" {} ", sanitize(m, false)),
-            theme.accent.add_modifier(Modifier::REVERSED),
-        ));
-        spans.push(Span::raw(" "));
+        // (The rows were given in `render`: a long message wraps.)
+        let room = (area.width as usize).saturating_sub(indent + 2).max(1);
+        let wrapped = super::widgets::wrap(&sanitize(m, false), room);
+        let style = theme.accent.add_modifier(Modifier::REVERSED);
+        let last = (area.height as usize).min(wrapped.len()).saturating_sub(1);
+        for (i, w) in wrapped.into_iter().take(area.height as usize).enumerate() {
+            let mut row = if i == 0 {
+                std::mem::take(&mut spans)
+            } else {
+                vec![Span::raw(" ".repeat(indent))]
+            };
+            row.push(Span::styled(format!(" {w} "), style));
+            if i == last {
+                row.push(Span::raw(" "));
+                let used: usize = row.iter().map(Span::width).sum();
+                let room = (area.width as usize).saturating_sub(used);
+                row.push(Span::styled(fit_keys(&keys, room), theme.dim));
+            }
+            lines.push(Line::from(row));
+        }
+    } else {
+        let room = (area.width as usize).saturating_sub(indent);
+        spans.push(Span::styled(fit_keys(&keys, room), theme.dim));
+        lines.push(Line::from(spans));
     }
-    let room = (area.width as usize).saturating_sub(spans.iter().map(Span::width).sum());
-    spans.push(Span::styled(fit_keys(&keys, room), theme.dim));
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 /// The key hints that fit in `room` columns, whole hints only, keeping

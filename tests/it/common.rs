@@ -304,3 +304,49 @@ impl Drop for RawServer {
         }
     }
 }
+
+/// A login API: `/login` answers 429 (Retry-After: 1) on every odd call,
+/// else a token named after the server; `/me` answers 200.
+pub fn login_api(name: &'static str) -> RawServer {
+    let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    RawServer::start(move |req| {
+        let head = String::from_utf8_lossy(req);
+        let reply = if head.starts_with("POST /login") {
+            let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n.is_multiple_of(2) {
+                "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"error\":\"slow down now\"}".to_owned()
+            } else {
+                let body = format!("{{\"token\":\"tok_{name}_FAKE\"}}");
+                format!(
+                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            }
+        } else {
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                .to_owned()
+        };
+        Reply::Bytes(reply.into_bytes())
+    })
+}
+
+/// What a server received: (request line, Authorization).
+pub fn seen(server: &RawServer) -> Vec<(String, Option<String>)> {
+    let out = server
+        .requests()
+        .iter()
+        .map(|r| {
+            let first = r.lines().next().unwrap_or("").to_owned();
+            let auth = r
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("authorization: ")
+                        .or_else(|| l.strip_prefix("Authorization: "))
+                })
+                .map(str::to_owned);
+            (first, auth)
+        })
+        .collect();
+    server.received.lock().unwrap().clear();
+    out
+}

@@ -488,52 +488,6 @@ fn copy_as_curl_pasted_into_sh_sends_the_same_request() {
     rt.block_on(server.stop());
 }
 
-/// A login API: `/login` answers 429 (Retry-After: 1) on every odd call,
-/// else a token named after the server; `/me` answers 200.
-fn login_api(name: &'static str) -> common::RawServer {
-    let logins = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    common::RawServer::start(move |req| {
-        let head = String::from_utf8_lossy(req);
-        let reply = if head.starts_with("POST /login") {
-            let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            if n.is_multiple_of(2) {
-                "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"error\":\"slow down now\"}".to_owned()
-            } else {
-                let body = format!("{{\"token\":\"tok_{name}_FAKE\"}}");
-                format!(
-                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                )
-            }
-        } else {
-            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-                .to_owned()
-        };
-        common::Reply::Bytes(reply.into_bytes())
-    })
-}
-
-/// What a server received: (request line, Authorization).
-fn seen(server: &common::RawServer) -> Vec<(String, Option<String>)> {
-    let out = server
-        .requests()
-        .iter()
-        .map(|r| {
-            let first = r.lines().next().unwrap_or("").to_owned();
-            let auth = r
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("authorization: ")
-                        .or_else(|| l.strip_prefix("Authorization: "))
-                })
-                .map(str::to_owned);
-            (first, auth)
-        })
-        .collect();
-    server.received.lock().unwrap().clear();
-    out
-}
-
 const CHAINED: &str = "# @name login\nPOST {{host}}/login\nContent-Type: application/json\n\n{\"user\": \"ann\"}\n\n###\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n";
 
 /// Runs the TUI's app against real servers on a virtual clock: a wake-up
@@ -593,7 +547,7 @@ fn tui_on(dir: &std::path::Path) -> App {
 
 #[test]
 fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the_tui() {
-    let server = login_api("dev");
+    let server = common::login_api("dev");
     let dir = collection_dir(&server.base, "http://127.0.0.1:9");
     // The CLI: login (429), login again after Retry-After, then me.
     let file = format!("{}#me", dir.path().join("api.http").display());
@@ -604,7 +558,7 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
         "{}",
         run.stderr
     );
-    let cli = seen(&server);
+    let cli = common::seen(&server);
     assert_eq!(
         cli,
         [
@@ -625,7 +579,7 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
     app.update(ch('j'));
     let cmds = app.update(key(KeyCode::Enter));
     drive_virtual(&mut app, &rt, cmds);
-    assert_eq!(seen(&server), cli);
+    assert_eq!(common::seen(&server), cli);
     assert_eq!(app.current().label.as_deref(), Some("me"));
     assert_eq!(
         app.current().diagnosis.as_ref().and_then(|d| d.status),
@@ -635,7 +589,7 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
 
 #[test]
 fn switching_environment_sends_login_again_to_the_new_host() {
-    let (dev, staging) = (login_api("dev"), login_api("staging"));
+    let (dev, staging) = (common::login_api("dev"), common::login_api("staging"));
     let dir = collection_dir(&dev.base, &staging.base);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -645,7 +599,7 @@ fn switching_environment_sends_login_again_to_the_new_host() {
     app.update(ch('j'));
     let cmds = app.update(key(KeyCode::Enter));
     drive_virtual(&mut app, &rt, cmds);
-    let on_dev = seen(&dev);
+    let on_dev = common::seen(&dev);
     assert_eq!(on_dev.len(), 3, "{on_dev:?}");
     assert_eq!(on_dev[2].1.as_deref(), Some("Bearer tok_dev_FAKE"));
     // E: staging. The dev login's token never goes to staging.
@@ -653,8 +607,8 @@ fn switching_environment_sends_login_again_to_the_new_host() {
     assert_eq!(app.collection.as_ref().unwrap().env(), Some("staging"));
     let cmds = app.update(key(KeyCode::Enter));
     drive_virtual(&mut app, &rt, cmds);
-    assert!(seen(&dev).is_empty());
-    let on_staging = seen(&staging);
+    assert!(common::seen(&dev).is_empty());
+    let on_staging = common::seen(&staging);
     assert_eq!(
         on_staging
             .iter()
@@ -674,7 +628,7 @@ fn switching_environment_sends_login_again_to_the_new_host() {
     let cmds = app.update(key(KeyCode::Enter));
     drive_virtual(&mut app, &rt, cmds);
     assert_eq!(
-        seen(&dev),
+        common::seen(&dev),
         [(
             "GET /me HTTP/1.1".to_owned(),
             Some("Bearer tok_dev_FAKE".to_owned())

@@ -440,3 +440,185 @@ fn edit_a_collection_request_save_it_and_see_outside_edits() {
     );
     t.quit();
 }
+
+/// The two sizes every collection defect is tried at.
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+
+/// A collection of `login` → `me` (chained), `list` (a multi-line query)
+/// and `ghost` (an undefined variable), with a dev and a staging
+/// environment.
+fn chained_collection(dev: &str, staging: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "# @name login\nPOST {{host}}/login\nContent-Type: application/json\n\n{\"user\": \"ann\", \"password\": \"{{password}}\"}\n\n###\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{login.response.body.$.token}}\n\n###\n# @name list\nGET {{host}}/items\n    ?page=1\n    &per_page=3\n\n###\n# @name ghost\nGET {{host}}/ghost/{{undefined_thing}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        format!(r#"{{"dev": {{"host": "{dev}", "password": "pw"}}, "staging": {{"host": "{staging}", "password": "pw"}}}}"#),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn switching_environment_sends_the_login_to_the_new_host() {
+    for (w, h) in SIZES {
+        let (dev, staging) = (common::login_api("dev"), common::login_api("staging"));
+        let dir = chained_collection(&dev.base, &staging.base);
+        let file = dir.path().join("api.http").display().to_string();
+        let Some(t) = Tmux::start(&["open", &file, "--env", "dev"], w, h) else {
+            return;
+        };
+        t.wait_for(&["env: dev", "login", "ghost"]);
+        // me: login first (a 429, waited out), then me.
+        t.keys(&["j", "Enter"]);
+        t.wait_for(&["HTTP 200"]);
+        let on_dev = common::seen(&dev);
+        assert_eq!(on_dev.len(), 3, "{on_dev:?}");
+        t.keys(&["E"]);
+        t.wait_for(&["env: staging"]);
+        t.keys(&["Enter"]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while staging.requests().len() < 3 {
+            assert!(Instant::now() < deadline, "{}", t.screen());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let on_staging = common::seen(&staging);
+        assert_eq!(
+            on_staging[2],
+            (
+                "GET /me HTTP/1.1".to_owned(),
+                Some("Bearer tok_staging_FAKE".to_owned())
+            ),
+            "{w}×{h}"
+        );
+        assert!(common::seen(&dev).is_empty(), "{w}×{h}: dev got more");
+        t.quit();
+    }
+}
+
+#[test]
+fn b_opens_a_template_body_and_g_and_capital_g_move_the_list() {
+    for (w, h) in SIZES {
+        let dir = chained_collection("http://127.0.0.1:9", "http://127.0.0.1:9");
+        let file = dir.path().join("api.http").display().to_string();
+        let Some(t) = Tmux::start(&["open", &file], w, h) else {
+            return;
+        };
+        t.wait_for(&["env: dev", "login"]);
+        t.keys(&["b"]);
+        t.wait_for(&["\"password\": \"{{password}}\""]);
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        t.keys(&["G"]);
+        t.wait_for(&["{{undefined_thing}}"]);
+        t.keys(&["g"]);
+        t.wait_for(&["POST {{host}}/login"]);
+        t.quit();
+    }
+}
+
+#[test]
+fn without_env_the_first_is_chosen_and_why_nothing_was_sent_is_shown_whole() {
+    for (w, h) in SIZES {
+        let dir = chained_collection("http://127.0.0.1:9", "http://127.0.0.1:9");
+        let file = dir.path().join("api.http").display().to_string();
+        let Some(t) = Tmux::start(&["open", &file], w, h) else {
+            return;
+        };
+        t.wait_for(&["env: dev"]);
+        t.keys(&["G", "Enter"]);
+        // The message wraps in the response pane: its end is on screen.
+        let screen = t.wait_for(&["Not sent: ghost", "undefined_thing"]);
+        let flat: String = screen
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("environments: dev, staging")
+                || flat.contains("http-client.env.json [$shared])"),
+            "{w}×{h}:\n{screen}"
+        );
+        t.quit();
+    }
+}
+
+#[test]
+fn an_edit_that_would_not_parse_is_refused_and_a_multi_line_query_survives_a_save() {
+    for (w, h) in SIZES {
+        let dir = chained_collection("http://127.0.0.1:9", "http://127.0.0.1:9");
+        let path = dir.path().join("api.http");
+        let file = path.display().to_string();
+        let before = std::fs::read_to_string(&path).unwrap();
+        let Some(t) = Tmux::start(&["open", &file], w, h) else {
+            return;
+        };
+        t.wait_for(&["env: dev"]);
+        t.keys(&["j", "j", "e", "C-u"]);
+        t.type_text("GET '{{host}}/items now'");
+        t.keys(&["C-s"]);
+        t.wait_for(&["Not saved: the edit would not read back"]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        // The editor still holds the line, on the same request.
+        t.keys(&["C-u"]);
+        t.type_text("GET {{host}}/items?page=1&per_page=5");
+        t.keys(&["C-s"]);
+        t.wait_for(&["Saved 'list'"]);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            before.replace("&per_page=3", "&per_page=5"),
+            "{w}×{h}"
+        );
+        t.quit();
+    }
+}
+
+#[test]
+fn rename_offers_to_update_what_refers_to_the_old_name() {
+    for (w, h) in SIZES {
+        let dir = chained_collection("http://127.0.0.1:9", "http://127.0.0.1:9");
+        let path = dir.path().join("api.http");
+        let file = path.display().to_string();
+        let Some(t) = Tmux::start(&["open", &file], w, h) else {
+            return;
+        };
+        t.wait_for(&["env: dev"]);
+        t.keys(&["F2", "C-u"]);
+        t.type_text("signin");
+        t.keys(&["Enter"]);
+        t.wait_for(&["1 place in", "still refer to 'login'"]);
+        t.keys(&["y"]);
+        t.wait_for(&["Updated 1 reference from 'login' to 'signin'"]);
+        let now = std::fs::read_to_string(&path).unwrap();
+        assert!(now.contains("# @name signin\n"), "{now}");
+        assert!(now.contains("{{signin.response.body.$.token}}"), "{now}");
+        t.quit();
+    }
+}
+
+#[test]
+fn the_add_dialog_and_a_long_message_are_read_whole() {
+    for (w, h) in SIZES {
+        let Some(t) = Tmux::start(&["GET", "http://127.0.0.1:9/x"], w, h) else {
+            return;
+        };
+        t.wait_for(&["CONNECTION_REFUSED"]);
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(150));
+        t.keys(&["+"]);
+        let screen = t.wait_for(&["Add this request to a .http file"]);
+        let flat: String = screen
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("http-client.private.env.json beside it"),
+            "{w}×{h}:\n{screen}"
+        );
+        t.quit();
+    }
+}

@@ -1334,7 +1334,8 @@ fn new_duplicate_rename_and_delete_change_the_file() {
     run_writes(&mut app, cmds);
     assert_eq!(app.current().label.as_deref(), Some("health-copy"));
     assert_eq!(read().matches("GET {{host}}/health\n").count(), 2);
-    // F2: renamed; a request referring to the old name is pointed out.
+    // F2: renamed; the requests referring to the old name are offered
+    // an update, and y rewrites just those placeholders.
     app.update(key(KeyCode::Char('k')));
     app.update(key(KeyCode::Char('k')));
     assert_eq!(app.current().label.as_deref(), Some("login"));
@@ -1344,14 +1345,30 @@ fn new_duplicate_rename_and_delete_change_the_file() {
     let cmds = app.update(key(KeyCode::Enter));
     run_writes(&mut app, cmds);
     assert!(read().contains("# @name signin\nPOST"), "{}", read());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no offer to update the references: {:?}", app.flash);
+    };
+    assert!(
+        c.lines[0].contains("1 place in") && c.lines[0].contains("still refer to 'login'"),
+        "{:?}",
+        c.lines
+    );
+    let renamed = read();
+    let cmds = app.update(key(KeyCode::Char('y')));
+    run_writes(&mut app, cmds);
+    assert_eq!(
+        read(),
+        renamed.replace("{{login.response", "{{signin.response")
+    );
     assert!(
         app.flash
             .as_deref()
             .unwrap_or("")
-            .contains("1 place still refers to 'login'"),
+            .contains("Updated 1 reference from 'login' to 'signin'"),
         "{:?}",
         app.flash
     );
+    assert_eq!(app.current().label.as_deref(), Some("signin"));
     // X: asks, then deletes only that request.
     let before = read();
     app.update(key(KeyCode::Char('j')));
@@ -1862,4 +1879,109 @@ fn a_file_emptied_then_filled_again_shows_its_requests_only() {
         [Some("login".into()), Some("me".into()), Some("gone".into())]
     );
     assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn the_body_editor_opens_a_template_body_and_the_list_has_top_and_bottom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    // `b` on a request whose line holds {{host}}: its body as written.
+    app.update(key(KeyCode::Char('b')));
+    let Some(Modal::BodyEditor(_)) = &app.modal else {
+        panic!("b refused: {:?}", app.flash);
+    };
+    let screen = draw(&mut app, 100, 24);
+    assert!(
+        screen.contains("\"password\": \"{{password}}\""),
+        "{screen}"
+    );
+    app.update(key(KeyCode::Esc));
+    // g / G / Home / End move the list's selection.
+    app.update(key(KeyCode::Char('G')));
+    assert_eq!(app.current().label.as_deref(), Some("gone"));
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(app.current().label.as_deref(), Some("login"));
+    app.update(key(KeyCode::End));
+    assert_eq!(app.selected, 2);
+    app.update(key(KeyCode::Home));
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn an_edit_that_would_not_read_back_is_not_saved_and_nothing_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = collection_app(dir.path());
+    let path = dir.path().join("api.http");
+    let before = std::fs::read_to_string(&path).unwrap();
+    app.update(key(KeyCode::Char('j'))); // `me`
+    app.update(key(KeyCode::Char('e')));
+    app.update(ctrl('u'));
+    // A URL with a space: the file's request line would not parse.
+    app.update(Msg::Paste("GET '{{host}}/me now'".into()));
+    let cmds = app.update(ctrl('s'));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    assert!(
+        app.flash
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Not saved: the edit would not read back as a request"),
+        "{:?}",
+        app.flash
+    );
+    // The selection, the focus and the typed line stay.
+    assert_eq!(app.current().label.as_deref(), Some("me"));
+    assert_eq!(app.focus, Focus::Editor);
+    assert_eq!(app.editor.text(), "GET '{{host}}/me now'");
+}
+
+#[test]
+fn a_block_that_does_not_parse_can_be_deleted_with_x() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.http");
+    std::fs::write(
+        &path,
+        "# @name one\nGET https://a.example/one\n\n###\nGET https://a.example/two with spaces\n\n###\n# @name three\nGET https://a.example/three\n",
+    )
+    .unwrap();
+    let c = apiscope::tui::collection::Collections::open(&path, None).unwrap();
+    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
+    app.collection = Some(c);
+    app.update(key(KeyCode::Char('G')));
+    assert!(
+        app.current()
+            .label
+            .as_deref()
+            .unwrap_or("")
+            .contains("does not parse")
+    );
+    assert!(app.update(key(KeyCode::Char('X'))).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("X did not ask: {:?}", app.flash);
+    };
+    assert!(c.lines[0].starts_with("Lines 4–5 of"), "{:?}", c.lines);
+    let cmds = app.update(key(KeyCode::Char('y')));
+    run_writes(&mut app, cmds);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# @name one\nGET https://a.example/one\n\n###\n# @name three\nGET https://a.example/three\n"
+    );
+    assert_eq!(app.entries.len(), 2);
+    assert!(
+        app.entries
+            .iter()
+            .all(|e| !e.label.as_deref().unwrap_or("").contains("does not parse"))
+    );
+}
+
+#[test]
+fn without_env_the_first_environment_is_chosen_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    collection_app(dir.path());
+    let c =
+        apiscope::tui::collection::Collections::open(&dir.path().join("api.http"), None).unwrap();
+    assert_eq!(c.env(), Some("dev"));
+    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
+    app.collection = Some(c);
+    assert!(draw(&mut app, 80, 24).contains("env: dev"));
 }

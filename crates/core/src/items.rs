@@ -381,6 +381,48 @@ impl Items {
         }
     }
 
+    /// The body the items make, as text, before anything is resolved or
+    /// read (the body editor): `--raw=` text, or the fields as a pretty
+    /// JSON object (a template's `key:={{n}}` kept as written). `None`
+    /// without a body; an error for a body read from a file or a form.
+    pub fn body_text(&self) -> Result<Option<String>, String> {
+        let mut fields = serde_json::Map::new();
+        let mut raw: Vec<(String, String)> = Vec::new();
+        for i in &self.items {
+            match i {
+                Item::Raw(t) => return Ok(Some(t.clone())),
+                Item::BodyFile(p) => {
+                    return Err(format!(
+                        "the body is read from the file {p}: edit that file"
+                    ));
+                }
+                Item::FieldFile(..) | Item::JsonFile(..) | Item::Part { .. } => {
+                    return Err(format!(
+                        "'{}' is read from a file when sent: edit the request line (e)",
+                        i.word()
+                    ));
+                }
+                Item::Field(k, v) => {
+                    fields.insert(k.clone(), serde_json::Value::String(v.clone()));
+                }
+                Item::Json(k, v) => match serde_json::from_str(v) {
+                    Ok(j) => {
+                        fields.insert(k.clone(), j);
+                    }
+                    Err(_) => raw.push((k.clone(), v.clone())),
+                },
+                _ => {}
+            }
+        }
+        if fields.is_empty() && raw.is_empty() {
+            return Ok(None);
+        }
+        if self.mode != BodyMode::Json {
+            return Err("a form body is edited on the request line (e)".into());
+        }
+        Ok(Some(json_object_text(fields, &raw)))
+    }
+
     /// The request: the URL completed (`:3000` → localhost), query items
     /// added, files read through `read`, the body built. A `{{name}}` left
     /// anywhere is an error: it never goes over the wire.
@@ -545,6 +587,25 @@ impl Items {
             body: body.into(),
         })
     }
+}
+
+/// A JSON object as pretty text, with `raw` members (a template's
+/// `"n": {{n}}`, not JSON until resolved) written as they are, last.
+pub fn json_object_text(
+    fields: serde_json::Map<String, serde_json::Value>,
+    raw: &[(String, String)],
+) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(fields)).unwrap_or_default();
+    for (k, v) in raw {
+        let entry = format!("  {}: {v}", serde_json::Value::String(k.clone()));
+        text = match text.strip_suffix('}') {
+            Some(head) if head.trim_end() == "{" => format!("{{\n{entry}\n}}"),
+            Some(head) => format!("{},\n{entry}\n}}", head.trim_end()),
+            None => text,
+        };
+    }
+    text
 }
 
 /// `Basic base64(user:password)`; `user` alone has an empty password.

@@ -90,16 +90,22 @@ impl Prompt {
     /// Draws the prompt in the middle of the screen.
     pub fn render(&self, theme: &Theme, f: &mut Frame, area: Rect) {
         let width = area.width.saturating_sub(6).clamp(20, 90);
-        let r = centred(area, width, 5);
+        // The help wraps: a narrow terminal shows all of it.
+        let help = crate::tui::widgets::wrap(
+            &sanitize(&self.help, false),
+            width.saturating_sub(2) as usize,
+        );
+        let height = u16::try_from(help.len() + 4).unwrap_or(u16::MAX);
+        let r = centred(area, width, height);
         f.render_widget(Clear, r);
         let b = block(&sanitize(&self.title, false), true, theme);
         let inner = b.inner(r);
         let text = sanitize(self.input.text(), false);
-        let lines = vec![
-            Line::from(Span::styled(text, theme.text)),
-            Line::from(""),
-            Line::from(Span::styled(sanitize(&self.help, false), theme.dim)),
-        ];
+        let mut lines = vec![Line::from(Span::styled(text, theme.text)), Line::from("")];
+        lines.extend(
+            help.into_iter()
+                .map(|h| Line::from(Span::styled(h, theme.dim))),
+        );
         f.render_widget(Paragraph::new(lines).block(b), r);
         let col = self
             .input

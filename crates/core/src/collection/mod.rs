@@ -48,6 +48,8 @@ pub struct HttpFile {
     /// Blocks that did not parse (only from [`parse_lenient`]): such a
     /// file is never written back.
     pub problems: Vec<CollectionError>,
+    /// The byte range of each block in `problems`, in the same order.
+    pub broken: Vec<Range<usize>>,
 }
 
 /// `@name = value`.
@@ -303,12 +305,10 @@ impl HttpFile {
             }
         }
         if (&new.method, &new.url, &new.version) != (&old.method, &old.url, &old.version) {
-            let mut line = format!("{} {}", new.method, new.url);
-            if let Some(v) = &new.version {
-                line.push(' ');
-                line.push_str(v);
-            }
-            edits.push((lay.head.clone(), line));
+            edits.push((
+                lay.head.clone(),
+                head_lines(&text[lay.head.clone()], new, nl),
+            ));
         }
         let pairs = |r: &HttpRequest| -> Vec<(String, String)> {
             r.headers
@@ -454,6 +454,44 @@ impl HttpFile {
         Ok(copy.replace(index + 1, &renamed))
     }
 
+    /// The text with every `{{old.response…}}` / `{{old.request…}}` made
+    /// to refer to `new` instead, and how many were; every other byte
+    /// stays.
+    pub fn rename_references(&self, old: &str, new: &str) -> (String, usize) {
+        let mut n = 0;
+        let text = crate::template::map(&self.text, |v| {
+            let refers = v
+                .expr
+                .strip_prefix(old)
+                .is_some_and(|rest| rest.starts_with(".response") || rest.starts_with(".request"));
+            if !refers {
+                return Ok::<_, std::convert::Infallible>(None);
+            }
+            n += 1;
+            // Only the name changes: the braces and spaces stay as written.
+            let at = v.raw.find(old).unwrap_or(2);
+            Ok(Some(std::borrow::Cow::Owned(format!(
+                "{}{new}{}",
+                &v.raw[..at],
+                &v.raw[at + old.len()..]
+            ))))
+        });
+        let text = match text {
+            Ok(t) => t.into_owned(),
+            Err(never) => match never {},
+        };
+        (text, n)
+    }
+
+    /// The text without the `i`-th block that does not parse (its own
+    /// lines, separator included); every other byte stays.
+    pub fn remove_broken(&self, i: usize) -> String {
+        match self.broken.get(i) {
+            Some(r) => apply(&self.text, vec![(r.clone(), String::new())]),
+            None => self.text.clone(),
+        }
+    }
+
     /// `1 login, 2 boards, …` for messages.
     pub fn names(&self) -> String {
         self.requests
@@ -463,6 +501,35 @@ impl HttpFile {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// A request line as the file writes it: `METHOD URL [HTTP/x]`; when the
+/// old head continued its query on indented lines (`?page=1` / `&n=3`),
+/// the new one does too, with the same indentation.
+fn head_lines(old_head: &str, r: &HttpRequest, nl: &str) -> String {
+    let mut first = format!("{} ", r.method);
+    let continued = old_head.lines().nth(1).map(|l| {
+        let t = l.trim_end_matches('\r');
+        &t[..t.len() - t.trim_start().len()]
+    });
+    let (base, query) = match (continued, r.url.split_once('?')) {
+        (Some(_), Some((b, q))) => (b, Some(q)),
+        _ => (r.url.as_str(), None),
+    };
+    first.push_str(base);
+    if let Some(v) = &r.version {
+        first.push(' ');
+        first.push_str(v);
+    }
+    if let (Some(indent), Some(q)) = (continued, query) {
+        for (i, pair) in q.split('&').enumerate() {
+            first.push_str(nl);
+            first.push_str(indent);
+            first.push(if i == 0 { '?' } else { '&' });
+            first.push_str(pair);
+        }
+    }
+    first
 }
 
 /// One line of the text: its content (without the line ending), its byte
@@ -613,6 +680,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
     let mut variables = Vec::new();
     let mut requests = Vec::new();
     let mut problems = Vec::new();
+    let mut broken = Vec::new();
     for (bi, (title, from, to)) in blocks.into_iter().enumerate() {
         let one = || -> Result<(), CollectionError> {
             let span_start = if bi == 0 { 0 } else { all[from - 1].start };
@@ -821,6 +889,25 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
         };
         if let Err(e) = one() {
             problems.push(e);
+            // Its own lines: from its `###` (the first block: from its
+            // request line, after the file's variables and comments).
+            let start = if bi == 0 {
+                all[from..to]
+                    .iter()
+                    .find(|l| {
+                        let t = l.text.trim();
+                        !t.is_empty() && !is_comment(t) && file_variable(t).is_none()
+                    })
+                    .map_or(0, |l| l.start)
+            } else {
+                all[from - 1].start
+            };
+            let end = if to < all.len() {
+                all[to].start
+            } else {
+                text.len()
+            };
+            broken.push(start..end);
         }
     }
     HttpFile {
@@ -829,6 +916,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
         variables,
         requests,
         problems,
+        broken,
     }
 }
 
@@ -1031,17 +1119,7 @@ impl HttpRequest {
             (Body::Text(t), _) if has_fields && same_json(t) => self.body.clone(),
             (_, None) if has_fields => {
                 json_added = true;
-                let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(fields))
-                    .unwrap_or_default();
-                for (k, v) in raw_fields {
-                    let entry = format!("  {}: {v}", serde_json::Value::String(k));
-                    text = match text.strip_suffix('}') {
-                        Some(head) if head.trim_end() == "{" => format!("{{\n{entry}\n}}"),
-                        Some(head) => format!("{},\n{entry}\n}}", head.trim_end()),
-                        None => text,
-                    };
-                }
-                Body::Text(text)
+                Body::Text(crate::items::json_object_text(fields, &raw_fields))
             }
             (Body::Text(t), Some(Body::Text(n)))
                 if t.replace("\r\n", "\n") == n.replace("\r\n", "\n") =>
@@ -1233,19 +1311,69 @@ mod edit_tests {
     }
 
     #[test]
-    fn a_changed_url_rewrites_only_its_line() {
+    fn a_changed_url_rewrites_only_its_lines_and_keeps_a_multi_line_query() {
         let f = p(FILE);
         let mut r = f.requests[1].clone();
-        r.url = "{{host}}/boards?limit=50".into();
+        r.url = "{{host}}/boards?limit=50&page={{p}}".into();
         let out = f.replace(1, &r);
         assert_eq!(
             out,
             FILE.replace(
                 "GET {{host}}/boards\n    ?limit=20\n",
-                "GET {{host}}/boards?limit=50\n"
+                "GET {{host}}/boards\n    ?limit=50\n    &page={{p}}\n"
             )
         );
         assert_eq!(p(&out).requests[1].url, r.url);
+        // A one-line request line stays one line.
+        let mut login = f.requests[0].clone();
+        login.url = "{{host}}/login?x=1&y=2".into();
+        assert!(
+            f.replace(0, &login)
+                .contains("\nPOST {{host}}/login?x=1&y=2\n")
+        );
+        // CRLF files keep CRLF between the query's lines.
+        let crlf = p(&FILE.replace('\n', "\r\n"));
+        let out = crlf.replace(1, &r);
+        assert!(
+            out.contains("GET {{host}}/boards\r\n    ?limit=50\r\n    &page={{p}}\r\n"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn references_to_a_renamed_request_are_rewritten_and_only_they() {
+        let f = p(
+            "# @name login\nPOST https://a.example/login\n\n###\n# @name me\nGET https://a.example/me?u={{login.response.body.$.id}}\nAuthorization: Bearer {{ login.response.body.$.token }}\nX-Not: {{login}} {{loginx.response.body.$.a}}\n",
+        );
+        let (text, n) = f.rename_references("login", "auth");
+        assert_eq!(n, 2);
+        assert_eq!(
+            text,
+            f.text
+                .replace("{{ login.response", "{{ auth.response")
+                .replace("{{login.response", "{{auth.response")
+        );
+        assert!(text.contains("{{login}} {{loginx.response.body.$.a}}"));
+    }
+
+    #[test]
+    fn a_block_that_does_not_parse_can_be_removed_alone() {
+        let text = "@h = 1\n# top\nGET https://a.example/one\n\n###\nGET https://a.example/two with spaces\n\n### Three\nGET https://a.example/three\n";
+        let f = parse_lenient(Path::new("t.http"), text);
+        assert_eq!(f.problems.len(), 1);
+        assert_eq!(
+            f.remove_broken(0),
+            "@h = 1\n# top\nGET https://a.example/one\n\n### Three\nGET https://a.example/three\n"
+        );
+        // The first block: after the file's variables and comments.
+        let f = parse_lenient(
+            Path::new("t.http"),
+            "@h = 1\n# c\nGET a b c\n\n###\nGET https://x.example/\n",
+        );
+        assert_eq!(
+            f.remove_broken(0),
+            "@h = 1\n# c\n###\nGET https://x.example/\n"
+        );
     }
 
     #[test]
