@@ -256,7 +256,7 @@ fn say_wait(
     *announced = Some(until);
     eprintln!(
         "apiscope: waiting {} before request {next} ({})",
-        crate::driver::human(wait),
+        crate::time::human(wait),
         match why {
             crate::driver::WaitReason::Pacing => "the rate-limit window is full",
             crate::driver::WaitReason::RetryAfter => "the server's Retry-After",

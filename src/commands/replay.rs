@@ -401,7 +401,7 @@ async fn live(
                         WaitReason::Pacing => "pacing on the rate-limit window",
                         WaitReason::RetryAfter => "waiting for Retry-After",
                     },
-                    driver::human(wait)
+                    crate::time::human(wait)
                 ));
             }
         },

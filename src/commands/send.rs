@@ -583,7 +583,7 @@ async fn paginate(
                         let by_pace =
                             std::time::Duration::from_secs_f64(per_page * (count - done) as f64);
                         let eta = eta.map_or(by_pace, |e| e.max(by_pace));
-                        parts.push(format!("ETA {}", driver::human(eta)));
+                        parts.push(format!("ETA {}", crate::time::human(eta)));
                     }
                 }
                 last_status = parts.join(" · ");
@@ -599,7 +599,7 @@ async fn paginate(
                     };
                     bar.set_message(format!(
                         "{last_status} · {what}: next request in {}",
-                        driver::human(wait)
+                        crate::time::human(wait)
                     ));
                 }
             }

@@ -179,12 +179,12 @@ impl Stop {
             }
             Stop::WaitTooLong { wait, why, max } => format!(
                 "stopped: the next request could only go in {} ({}), longer than the {} allowed (--max-wait)",
-                human(*wait),
+                crate::time::human(*wait),
                 match why {
                     WaitReason::Pacing => "waiting for the rate-limit window",
                     WaitReason::RetryAfter => "the server's Retry-After / reset",
                 },
-                human(*max)
+                crate::time::human(*max)
             ),
         }
     }
@@ -195,30 +195,6 @@ impl Stop {
             self,
             Stop::RetriesExhausted(_) | Stop::WaitTooLong { .. } | Stop::Error(_)
         )
-    }
-}
-
-/// `1 h 05 min`, `4 min 10 s`, `12 s`, `0.4 s`: a duration for a person.
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 365 * 86_400 {
-        format!("{} years", s / (365 * 86_400))
-    } else if s >= 86_400 {
-        format!("{} d {} h", s / 86_400, (s % 86_400) / 3600)
-    } else if s >= 3600 {
-        match (s % 3600) / 60 {
-            0 => format!("{} h", s / 3600),
-            m => format!("{} h {m:02} min", s / 3600),
-        }
-    } else if s >= 60 {
-        match s % 60 {
-            0 => format!("{} min", s / 60),
-            r => format!("{} min {r:02} s", s / 60),
-        }
-    } else if s >= 10 {
-        format!("{s} s")
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -617,12 +593,15 @@ pub fn estimate(
         if d.is_zero() {
             text.push_str(", no waiting");
         } else {
-            text.push_str(&format!(", {}", human(d)));
+            text.push_str(&format!(", {}", crate::time::human(d)));
         }
     }
     match (remaining, limit, window) {
         (Some(rem), Some(l), Some(w)) => {
-            text.push_str(&format!(" of your {l} / {} budget ({rem} left)", human(w)));
+            text.push_str(&format!(
+                " of your {l} / {} budget ({rem} left)",
+                crate::time::human(w)
+            ));
         }
         (Some(rem), _, _) => text.push_str(&format!(" ({rem} requests left in the budget)")),
         _ => {}

@@ -152,6 +152,40 @@ pub fn unix_ms(t: std::time::SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
+/// `1 h 05 min`, `4 min 10 s`, `12 s`, `0.4 s`: a duration for a person.
+pub fn human(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 365 * 86_400 {
+        format!("{} years", s / (365 * 86_400))
+    } else if s >= 86_400 {
+        format!("{} d {} h", s / 86_400, (s % 86_400) / 3600)
+    } else if s >= 3600 {
+        match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            m => format!("{} h {m:02} min", s / 3600),
+        }
+    } else if s >= 60 {
+        match s % 60 {
+            0 => format!("{} min", s / 60),
+            r => format!("{} min {r:02} s", s / 60),
+        }
+    } else if s >= 10 {
+        format!("{s} s")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// "300 s" → "5 minutes" style wording for policies.
+pub fn human_window(s: u64) -> String {
+    match s {
+        60 => "minute".into(),
+        s if s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

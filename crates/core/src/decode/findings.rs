@@ -3,9 +3,9 @@
 //! a token of the wrong kind, a JSON body without its Content-Type, a page
 //! past the end, a query parameter outside its documented range).
 
+use super::Diagnosis;
 use super::json::Json;
 use super::profile::{Profile, QueryRule};
-use super::{Diagnosis, ratelimit};
 use crate::model::{Exchange, Request};
 
 /// Findings about the request of an exchange; empty when the request is
@@ -144,13 +144,13 @@ fn auth(
                 let mut f = format!(
                     "Without credentials the per-IP budget applies: {} requests / {}",
                     ip.limit,
-                    ratelimit::human_window(ip.window_s)
+                    crate::time::human_window(ip.window_s)
                 );
                 if let Some(t) = authenticated {
                     f.push_str(&format!(
                         " (authenticated: {} / {} per token)",
                         t.limit,
-                        ratelimit::human_window(t.window_s)
+                        crate::time::human_window(t.window_s)
                     ));
                 }
                 out.push(f);

@@ -144,7 +144,7 @@ pub fn read(
     if let Some(s) = retry_after_s.filter(|s| *s > 366 * 86_400) {
         notes.push(format!(
             "Retry-After asks for a wait of {} (taken as it is: a run stops at --max-wait)",
-            crate::driver::human(std::time::Duration::from_secs(s))
+            crate::time::human(std::time::Duration::from_secs(s))
         ));
     }
 
@@ -195,7 +195,7 @@ pub fn read(
                 "{}: {} requests / {} per {}",
                 p.name,
                 p.limit,
-                human_window(p.window_s),
+                crate::time::human_window(p.window_s),
                 match p.key.as_deref() {
                     Some("ip") => "IP address",
                     Some(k) => k,
@@ -236,16 +236,6 @@ pub fn applicable_policy<'p>(
             .find(|p| p.key.as_deref() == Some("ip"))
             .or(policies.first()),
         None => policies.first().filter(|_| policies.len() == 1),
-    }
-}
-
-/// "300 s" → "5 minutes" style wording for policies.
-pub fn human_window(s: u64) -> String {
-    match s {
-        60 => "minute".into(),
-        s if s % 3600 == 0 => format!("{} hours", s / 3600),
-        s if s % 60 == 0 => format!("{} minutes", s / 60),
-        s => format!("{s} s"),
     }
 }
 
