@@ -478,7 +478,7 @@ fn prepare(args: &ReplayArgs, exchanges: &[Exchange]) -> Result<(Vec<Request>, V
     if n > 0 {
         super::warn(&format!(
             "{n} request(s) hold credentials the file redacted ({}: {}); they go without them. Give the real one with --bearer TOKEN or -H 'Name: value'",
-            crate::redact::MARK,
+            crate::secrets::MARK,
             lost.join(", ")
         ));
     }

@@ -239,7 +239,7 @@ impl App {
         self.flash = Some(format!(
             "Not sent: {} holds {} (the file redacted it); put a real credential in the request line (e), e.g. 'Authorization:Bearer {{{{env.TOKEN}}}}'",
             redacted.join(", "),
-            crate::redact::MARK
+            crate::secrets::MARK
         ));
         true
     }
@@ -289,7 +289,7 @@ impl App {
         let creds = crate::secrets::credentials(request);
         let (redacted, real): (Vec<_>, Vec<_>) = creds
             .iter()
-            .partition(|(_, v)| v.contains(crate::redact::MARK));
+            .partition(|(_, v)| v.contains(crate::secrets::MARK));
         let names = |v: &[&(String, String)]| {
             let mut n: Vec<String> = v.iter().map(|(k, _)| k.clone()).collect();
             n.dedup();
@@ -316,7 +316,7 @@ impl App {
             lines.push(format!(
                 "Credentials: {} hold the redaction mark ({}): the server will refuse them. Put a real one in the request line first (e), e.g. 'Authorization:Bearer {{{{env.TOKEN}}}}'.",
                 names(&redacted),
-                crate::redact::MARK
+                crate::secrets::MARK
             ));
         }
         if let Some(extra) = extra {
@@ -523,7 +523,7 @@ impl App {
             if redacted > 0 {
                 lines.push(format!(
                     "{redacted} hold credentials the file redacted ({}): they go without them.",
-                    crate::redact::MARK
+                    crate::secrets::MARK
                 ));
             }
             if skipped > 0 {

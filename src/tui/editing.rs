@@ -662,7 +662,7 @@ impl App {
         if request
             .headers
             .iter()
-            .any(|(_, v)| v.contains(crate::redact::MARK))
+            .any(|(_, v)| v.contains(crate::secrets::MARK))
         {
             self.modal = None;
             self.flash = Some(

@@ -243,18 +243,18 @@ impl Item {
             }
             Item::Header(k, v) => Item::Header(k.clone(), redact::text(v).into_owned()),
             Item::Bearer(t) => Item::Bearer(redact::credential(t)),
-            Item::Auth(c) if !placeholder(c) => Item::Auth(redact::MARK.to_owned()),
+            Item::Auth(c) if !placeholder(c) => Item::Auth(crate::secrets::MARK.to_owned()),
             Item::Query(k, v) | Item::Field(k, v)
                 if redact::is_secret_param(k) && !v.is_empty() && !placeholder(v) =>
             {
-                let mark = redact::MARK.to_owned();
+                let mark = crate::secrets::MARK.to_owned();
                 match self {
                     Item::Query(..) => Item::Query(k.clone(), mark),
                     _ => Item::Field(k.clone(), mark),
                 }
             }
             Item::Json(k, v) if redact::is_secret_param(k) && !v.is_empty() && !placeholder(v) => {
-                Item::Json(k.clone(), format!("\"{}\"", redact::MARK))
+                Item::Json(k.clone(), format!("\"{}\"", crate::secrets::MARK))
             }
             // A raw JSON value holding secrets (`auth:='{"password":"x"}'`).
             Item::Json(k, v) => match redact::body(v.as_bytes()) {

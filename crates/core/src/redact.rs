@@ -13,10 +13,7 @@
 use crate::model::{Exchange, Headers, Request};
 use std::borrow::Cow;
 
-/// What replaces a secret.
-pub const MARK: &str = "REDACTED";
-
-use crate::secrets::{self, HeaderSecret};
+use crate::secrets::{self, HeaderSecret, MARK};
 pub use crate::secrets::{is_secret_field, is_secret_header, is_secret_param};
 
 /// Redacts every secret of an exchange in place: the request, the

@@ -15,6 +15,9 @@
 
 use crate::model::Request;
 
+/// What replaces a secret in whatever apiscope writes or shows.
+pub const MARK: &str = "REDACTED";
+
 /// How a header carries a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderSecret {
@@ -570,10 +573,10 @@ pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
 }
 
 /// The request without the credentials a saved file redacted (values that
-/// hold [`crate::redact::MARK`]): the marker is never sent. Returns the
+/// hold [`crate::secrets::MARK`]): the marker is never sent. Returns the
 /// names removed (`Authorization`, `?access_token`, `userinfo`).
 pub fn strip_redacted(req: &Request) -> (Request, Vec<String>) {
-    let mark = crate::redact::MARK;
+    let mark = crate::secrets::MARK;
     let mut out = req.clone();
     let mut removed = Vec::new();
     out.headers.0.retain(|(n, v)| {

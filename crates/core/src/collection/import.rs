@@ -303,7 +303,7 @@ fn secret_header(
     entry: usize,
 ) -> String {
     use crate::secrets::HeaderSecret;
-    let redacted = value.contains(crate::redact::MARK);
+    let redacted = value.contains(crate::secrets::MARK);
     let out = match crate::secrets::header(name) {
         None => return value.to_owned(),
         Some(HeaderSecret::Cookie | HeaderSecret::SetCookie) => vault.var("cookie", value),
