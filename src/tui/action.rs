@@ -3,8 +3,62 @@
 //! status bar's hints and the help overlay are generated from the same
 //! bindings, so a remapped key shows where it is.
 
-use crate::config::Key;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A key: a code and whether Ctrl is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub code: ratatui::crossterm::event::KeyCode,
+    /// With Ctrl.
+    pub ctrl: bool,
+}
+
+impl Key {
+    /// Parses `x`, `Ctrl-x`, `Enter`, `Esc`, `Tab`, `Space`, `PageDown`,
+    /// `Up`, `F5`….
+    pub fn parse(s: &str) -> Result<Key, String> {
+        use ratatui::crossterm::event::KeyCode as K;
+        let (ctrl, rest) = match s
+            .strip_prefix("Ctrl-")
+            .or_else(|| s.strip_prefix("ctrl-"))
+            .or_else(|| s.strip_prefix("C-"))
+        {
+            Some(r) => (true, r),
+            None => (false, s),
+        };
+        let code = match rest {
+            "Enter" | "enter" | "Return" => K::Enter,
+            "Esc" | "esc" | "Escape" => K::Esc,
+            "Tab" | "tab" => K::Tab,
+            "BackTab" => K::BackTab,
+            "Space" | "space" => K::Char(' '),
+            "Backspace" => K::Backspace,
+            "Delete" | "Del" => K::Delete,
+            "Up" | "up" => K::Up,
+            "Down" | "down" => K::Down,
+            "Left" | "left" => K::Left,
+            "Right" | "right" => K::Right,
+            "Home" => K::Home,
+            "End" => K::End,
+            "PageUp" | "PgUp" => K::PageUp,
+            "PageDown" | "PgDn" => K::PageDown,
+            f if f.len() >= 2
+                && f.starts_with('F')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                K::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => K::Char(c.chars().next().unwrap_or(' ')),
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a key (a character, Ctrl-x, Enter, Esc, Tab, Space, PageDown, Up, F5…)"
+                ));
+            }
+        };
+        Ok(Key { code, ctrl })
+    }
+}
 
 /// Where an action is offered in the status bar's hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

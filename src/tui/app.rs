@@ -482,7 +482,7 @@ impl App {
     }
 
     /// Applies the config file's `[keys]`.
-    pub fn set_keymap(&mut self, keys: &[(String, Vec<crate::config::Key>)]) {
+    pub fn set_keymap(&mut self, keys: &[(String, Vec<super::action::Key>)]) {
         self.keymap = Keymap::with(keys);
     }
 

@@ -59,7 +59,7 @@ pub struct Launch {
     /// A message for the status line at start (a config problem).
     pub flash: Option<String>,
     /// The user's key bindings (config file `[keys]`).
-    pub keys: Vec<(String, Vec<crate::config::Key>)>,
+    pub keys: Vec<(String, Vec<action::Key>)>,
     /// Where sent exchanges are kept, when it could be opened.
     pub history: Option<crate::history::History>,
     /// `.http` collections to show (their requests after `entries`).
