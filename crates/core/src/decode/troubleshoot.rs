@@ -8,12 +8,42 @@ use super::profile::Profile;
 use std::borrow::Cow;
 
 /// A step: where it comes from, its text, a detail that survives a merge,
-/// and its words when they were worked out already (a profile's steps).
-type Step<'a> = (Kind, Cow<'a, str>, Option<String>, Option<&'a [u64]>);
+/// and its meaningful words (a profile's are worked out when it loads;
+/// a merge extends them when a vendor's step takes the place of another).
+#[derive(Debug, Clone)]
+struct Step<'a> {
+    kind: Kind,
+    text: Cow<'a, str>,
+    detail: Option<String>,
+    words: Cow<'a, [u64]>,
+}
 
-/// A step kept by a merge, with its words (extended when a vendor's step
-/// takes its place).
-type Kept<'a> = (Kind, Cow<'a, str>, Option<String>, Cow<'a, [u64]>);
+/// Steps in the order found, merged into what is shown by [`Steps::merge`].
+#[derive(Debug, Default)]
+struct Steps<'a>(Vec<Step<'a>>);
+
+impl<'a> Steps<'a> {
+    /// A step of this response or of a report (its words worked out here).
+    fn push(&mut self, kind: Kind, text: Cow<'a, str>, detail: Option<String>) {
+        let words = Cow::Owned(words(&text));
+        self.0.push(Step {
+            kind,
+            text,
+            detail,
+            words,
+        });
+    }
+
+    /// A profile's steps, with the words worked out when it loaded.
+    fn extend(&mut self, kind: Kind, texts: &'a [String], words: &'a [Vec<u64>]) {
+        self.0.extend(texts.iter().zip(words).map(|(t, w)| Step {
+            kind,
+            text: Cow::Borrowed(t.as_str()),
+            detail: None,
+            words: Cow::Borrowed(w.as_slice()),
+        }));
+    }
+}
 
 /// Where a step comes from, for merging steps that say the same thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,31 +69,29 @@ pub fn steps<'a>(
     d: &Diagnosis,
     now: i64,
 ) -> Vec<String> {
-    let mut out: Vec<Step> = Vec::new();
+    let mut out = Steps::default();
     let status = d.status;
 
     if let Some(rl) = &d.rate_limit {
         if let Some(s) = rl.retry_after_s {
-            out.push((
+            out.push(
                 Kind::Specific,
                 format!("Wait {s} s (Retry-After) before retrying").into(),
                 Some(format!("here: {s} s")),
-                None,
-            ));
+            );
         } else if (status == Some(429) || rl.remaining == Some(0))
             && let Some(reset) = rl.reset_at
         {
             let from = rl.observed_at.unwrap_or(now);
             let secs = reset.saturating_sub(from).max(0);
-            out.push((
+            out.push(
                 Kind::Specific,
                 format!(
                     "Wait {secs} s, until the rate-limit window resets (X-RateLimit-Reset {reset}), before retrying"
                 )
                 .into(),
                 Some(format!("here: {secs} s")),
-                None,
-            ));
+            );
         }
     }
 
@@ -81,7 +109,7 @@ pub fn steps<'a>(
                 }
                 _ => format!("Fix `{field}`: {message}"),
             };
-            out.push((Kind::Specific, step.into(), None, None));
+            out.push(Kind::Specific, step.into(), None);
         }
     }
 
@@ -91,50 +119,37 @@ pub fn steps<'a>(
         .and_then(|e| e.code.as_deref())
         .and_then(|c| profile.code(c));
     if let Some(entry) = code {
-        out.extend(entry.steps.iter().zip(entry.step_words()).map(|(s, w)| {
-            (
-                Kind::Code,
-                Cow::Borrowed(s.as_str()),
-                None,
-                Some(w.as_slice()),
-            )
-        }));
+        out.extend(Kind::Code, &entry.steps, entry.step_words());
     }
     let status_for_steps = status.or(code.and_then(|c| c.status));
     let mut documented = code.is_some_and(|c| !c.steps.is_empty());
-    let group = |p: &'a Profile, s: u16, kind: Kind| -> Vec<Step<'a>> {
-        p.status_group(s).map_or_else(Vec::new, |g| {
-            g.steps
-                .iter()
-                .zip(g.step_words())
-                .map(|(t, w)| (kind, Cow::Borrowed(t.as_str()), None, Some(w.as_slice())))
-                .collect()
-        })
-    };
     if let Some(s) = status_for_steps {
         let kind = if profile.id == generic.id {
             Kind::Generic
         } else {
             Kind::Vendor
         };
-        let vendor = group(profile, s, kind);
-        documented |= !vendor.is_empty();
-        out.extend(vendor);
-        if !documented && profile.id != generic.id {
-            out.extend(group(generic, s, Kind::Generic));
+        if let Some(g) = profile.status_group(s) {
+            documented |= !g.steps.is_empty();
+            out.extend(kind, &g.steps, g.step_words());
+        }
+        if !documented
+            && profile.id != generic.id
+            && let Some(g) = generic.status_group(s)
+        {
+            out.extend(Kind::Generic, &g.steps, g.step_words());
         }
     }
-    if out.is_empty() {
-        out.push((
+    if out.0.is_empty() {
+        out.push(
             Kind::Generic,
             Cow::Borrowed(
                 "Read the error message and compare the request with the API's documentation",
             ),
             None,
-            None,
-        ));
+        );
     }
-    merge_kinds(out, MAX_STEPS)
+    out.merge(MAX_STEPS)
 }
 
 /// Steps shown at most: the most specific first, the rest say less.
@@ -224,101 +239,89 @@ fn covered(a: &[u64], b: &[u64]) -> bool {
     !a.is_empty() && a.iter().filter(|w| b.contains(w)).count() * 5 >= a.len() * 4
 }
 
-/// Keeps steps in order, merging each one that says what a kept one says
-/// (either covers the other): the vendor's wording replaces an invented
-/// one, a specific detail ("here: 30 s") is kept; then the first `max`.
-fn merge_kinds(steps: Vec<Step<'_>>, max: usize) -> Vec<String> {
-    if steps.len() < 2 {
-        return steps
-            .into_iter()
-            .take(max)
-            .map(|(_, t, ..)| t.into_owned())
-            .collect();
-    }
-    let mut kept: Vec<Kept<'_>> = Vec::new();
-    for (kind, text, detail, known) in steps {
-        let w: Cow<'_, [u64]> = known.map_or_else(|| Cow::Owned(words(&text)), Cow::Borrowed);
-        let same = kept
-            .iter()
-            .position(|(_, t, _, kw)| *t == text || covered(&w, kw) || covered(kw, &w));
-        match same {
-            Some(i) => {
-                let k = &mut kept[i];
-                if kind == Kind::Vendor && k.0 != Kind::Vendor {
-                    k.0 = Kind::Vendor;
-                    k.1 = text;
-                    k.3.to_mut().extend_from_slice(&w);
+impl Steps<'_> {
+    /// Keeps steps in order, merging each one that says what a kept one
+    /// says (either covers the other): the vendor's wording replaces an
+    /// invented one, a specific detail ("here: 30 s") is kept; then the
+    /// first `max`.
+    fn merge(self, max: usize) -> Vec<String> {
+        let mut kept: Vec<Step<'_>> = Vec::new();
+        for step in self.0 {
+            let same = kept.iter().position(|k| {
+                k.text == step.text
+                    || covered(&step.words, &k.words)
+                    || covered(&k.words, &step.words)
+            });
+            match same {
+                Some(i) => {
+                    let k = &mut kept[i];
+                    if step.kind == Kind::Vendor && k.kind != Kind::Vendor {
+                        k.kind = Kind::Vendor;
+                        k.text = step.text;
+                        k.words.to_mut().extend_from_slice(&step.words);
+                    }
                 }
+                None => kept.push(step),
             }
-            None => kept.push((kind, text, detail, w)),
         }
+        kept.truncate(max);
+        kept.into_iter()
+            .map(|k| match k.detail {
+                // The vendor's wording, with what this response says.
+                Some(d) if k.kind == Kind::Vendor => format!("{} ({d})", k.text),
+                _ => k.text.into_owned(),
+            })
+            .collect()
     }
-    kept.truncate(max);
-    kept.into_iter()
-        .map(|(kind, text, detail, _)| match detail {
-            // The vendor's wording, with what this response says.
-            Some(d) if kind == Kind::Vendor => format!("{text} ({d})"),
-            _ => text.into_owned(),
-        })
-        .collect()
 }
 
 /// Merges plain steps (all of one kind): for reports of several sources.
 pub fn merge(steps: Vec<String>, max: usize) -> Vec<String> {
-    merge_kinds(
-        steps
-            .into_iter()
-            .map(|s| (Kind::Code, Cow::Owned(s), None, None))
-            .collect(),
-        max,
-    )
+    let mut all = Steps::default();
+    for s in steps {
+        all.push(Kind::Code, Cow::Owned(s), None);
+    }
+    all.merge(max)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, merge, merge_kinds};
+    use super::{Kind, Steps, merge};
 
     #[test]
     fn steps_that_say_the_same_thing_are_merged() {
-        let steps = vec![
-            (
-                Kind::Specific,
-                "Wait 30 s (Retry-After) before retrying".into(),
-                Some("here: 30 s".to_owned()),
-                None,
-            ),
-            (
-                Kind::Vendor,
-                "Read the Retry-After header and wait before retrying".into(),
-                None,
-                None,
-            ),
-            (
-                Kind::Vendor,
-                "Check X-RateLimit-Reset to know when your window resets".into(),
-                None,
-                None,
-            ),
-            (
-                Kind::Vendor,
-                "Reduce request frequency or implement request batching where possible".into(),
-                None,
-                None,
-            ),
-            (
-                Kind::Vendor,
-                "Check X-RateLimit-Remaining before making requests".into(),
-                None,
-                None,
-            ),
-            (
-                Kind::Vendor,
-                "Implement exponential backoff for retry logic".into(),
-                None,
-                None,
-            ),
-        ];
-        let merged = merge_kinds(steps, 5);
+        let mut steps = Steps::default();
+        steps.push(
+            Kind::Specific,
+            "Wait 30 s (Retry-After) before retrying".into(),
+            Some("here: 30 s".to_owned()),
+        );
+        steps.push(
+            Kind::Vendor,
+            "Read the Retry-After header and wait before retrying".into(),
+            None,
+        );
+        steps.push(
+            Kind::Vendor,
+            "Check X-RateLimit-Reset to know when your window resets".into(),
+            None,
+        );
+        steps.push(
+            Kind::Vendor,
+            "Reduce request frequency or implement request batching where possible".into(),
+            None,
+        );
+        steps.push(
+            Kind::Vendor,
+            "Check X-RateLimit-Remaining before making requests".into(),
+            None,
+        );
+        steps.push(
+            Kind::Vendor,
+            "Implement exponential backoff for retry logic".into(),
+            None,
+        );
+        let merged = steps.merge(5);
         assert_eq!(merged.len(), 5, "{merged:#?}");
         assert_eq!(
             merged[0],
