@@ -120,10 +120,14 @@ fn auth(
                     "The request sent an Authorization header, but this API reads its key from the {header} header"
                 ));
             } else if header.eq_ignore_ascii_case("authorization") {
-                for other in ["x-token", "x-api-key", "api-key", "apikey"] {
-                    if req.headers.contains(other) {
+                for (other, _) in req.headers.iter() {
+                    if crate::secrets::header(other)
+                        == Some(crate::secrets::HeaderSecret::Credential)
+                        && !other.eq_ignore_ascii_case("authorization")
+                    {
                         out.push(format!(
-                            "The request sent a credential in {other}, but this API reads it from the Authorization header"
+                            "The request sent a credential in {}, but this API reads it from the Authorization header",
+                            other.to_ascii_lowercase()
                         ));
                     }
                 }
@@ -211,10 +215,12 @@ fn auth(
     }
 }
 
+/// Whether the request carries a credential of any kind (the credential
+/// rule's headers: Authorization, API-key headers, cookies…).
 fn has_any_credential(req: &Request) -> bool {
-    ["authorization", "x-token", "x-api-key", "api-key", "cookie"]
+    req.headers
         .iter()
-        .any(|h| req.headers.contains(h))
+        .any(|(k, _)| crate::secrets::is_secret_header(k))
 }
 
 fn looks_like_placeholder(token: &str) -> bool {
