@@ -99,7 +99,7 @@ pub enum StatusFilter {
 
 impl Query {
     /// Parses `host:api.example.com status:4xx code:RATE_LIMITED boards`.
-    pub fn parse(text: &str) -> Result<Query, String> {
+    pub fn parse(text: &str) -> Result<Query, HistoryError> {
         let mut q = Query::default();
         for word in text.split_whitespace() {
             match word.split_once(':') {
@@ -127,33 +127,87 @@ impl Query {
     }
 }
 
-fn bad_status(v: &str) -> String {
-    format!("status:{v}: expected a status such as 429 or a class such as 4xx")
+fn bad_status(v: &str) -> HistoryError {
+    HistoryError::BadStatus(v.to_owned())
+}
+
+/// Why the history could not be opened, written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The platform has no data directory (and none was set).
+    #[error("no user data directory on this system")]
+    NoDataDir,
+    /// The directory of the database could not be made.
+    #[error("{}: cannot create the directory: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or set up.
+    #[error("{}: {source}", path.display())]
+    Open {
+        /// The database.
+        path: std::path::PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// A newer apiscope wrote it.
+    #[error("{}: history schema {found} is newer than this apiscope understands ({SCHEMA}); upgrade apiscope", path.display())]
+    Newer {
+        /// The database.
+        path: std::path::PathBuf,
+        /// Its schema version.
+        found: i64,
+    },
+    /// A query or a write failed.
+    #[error("history: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// An exchange could not be stored as JSON.
+    #[error("{0}")]
+    Encode(serde_json::Error),
+    /// A stored exchange does not read back.
+    #[error("history: exchange {id} is unreadable: {source}")]
+    Unreadable {
+        /// Its id.
+        id: i64,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A `status:` filter that is no status.
+    #[error("status:{0}: expected a status such as 429 or a class such as 4xx")]
+    BadStatus(String),
 }
 
 impl History {
     /// Opens (creating) the history in the user data directory.
-    pub fn open_default() -> Result<History, String> {
-        let dir = crate::store::data_dir().ok_or("no user data directory on this system")?;
+    pub fn open_default() -> Result<History, HistoryError> {
+        let dir = crate::store::data_dir().ok_or(HistoryError::NoDataDir)?;
         History::open(&dir.join("history.sqlite3"))
     }
 
     /// Opens (creating) the history at `path`.
-    pub fn open(path: &Path) -> Result<History, String> {
+    pub fn open(path: &Path) -> Result<History, HistoryError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::CreateDir {
+                dir: dir.to_owned(),
+                source,
+            })?;
         }
-        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let err = |e: rusqlite::Error| format!("{}: {e}", path.display());
+        let err = |source: rusqlite::Error| HistoryError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err)?;
         if version > SCHEMA {
-            return Err(format!(
-                "{}: history schema {version} is newer than this apiscope understands ({SCHEMA}); upgrade apiscope",
-                path.display()
-            ));
+            return Err(HistoryError::Newer {
+                path: path.to_owned(),
+                found: version,
+            });
         }
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -190,7 +244,7 @@ impl History {
         d: &Diagnosis,
         source: &str,
         line: Option<&str>,
-    ) -> Result<i64, String> {
+    ) -> Result<i64, HistoryError> {
         let mut e = exchange.clone();
         let mut notes = Vec::new();
         e.response.body = bound(&e.response.body, "response", &mut notes);
@@ -218,7 +272,7 @@ impl History {
         let at_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        let json = serde_json::to_string(&e).map_err(|e| e.to_string())?;
+        let json = serde_json::to_string(&e).map_err(HistoryError::Encode)?;
         self.conn
             .execute(
                 "INSERT INTO exchanges (at_ms, source, method, url, host, status, dialect, code, message, line, exchange)
@@ -243,12 +297,12 @@ impl History {
                     json
                 ],
             )
-            .map_err(|e| format!("history: {e}"))?;
+            ?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// The newest exchanges matching `q`, at most `limit`.
-    pub fn search(&self, q: &Query, limit: usize) -> Result<Vec<Row>, String> {
+    pub fn search(&self, q: &Query, limit: usize) -> Result<Vec<Row>, HistoryError> {
         let mut sql = String::from(
             "SELECT id, at_ms, source, method, url, status, dialect, code, message FROM exchanges WHERE 1 = 1",
         );
@@ -291,31 +345,25 @@ impl History {
         }
         sql.push_str(" ORDER BY at_ms DESC, id DESC LIMIT ?");
         args.push((limit.min(i64::MAX as usize) as i64).into());
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| format!("history: {e}"))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(Row {
-                    id: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    source: r.get(2)?,
-                    method: r.get(3)?,
-                    url: r.get(4)?,
-                    status: r.get(5)?,
-                    dialect: r.get(6)?,
-                    code: r.get(7)?,
-                    message: r.get(8)?,
-                })
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                at_ms: r.get(1)?,
+                source: r.get(2)?,
+                method: r.get(3)?,
+                url: r.get(4)?,
+                status: r.get(5)?,
+                dialect: r.get(6)?,
+                code: r.get(7)?,
+                message: r.get(8)?,
             })
-            .map_err(|e| format!("history: {e}"))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("history: {e}"))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// One stored exchange and its request line, by id.
-    pub fn get(&self, id: i64) -> Result<Option<(Exchange, Option<String>)>, String> {
+    pub fn get(&self, id: i64) -> Result<Option<(Exchange, Option<String>)>, HistoryError> {
         let row: Option<(String, Option<String>)> = self
             .conn
             .query_row(
@@ -323,13 +371,12 @@ impl History {
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
-            .map_err(|e| format!("history: {e}"))?;
+            .optional()?;
         match row {
             None => Ok(None),
             Some((json, line)) => {
                 let e: Exchange = serde_json::from_str(&json)
-                    .map_err(|e| format!("history: exchange {id} is unreadable: {e}"))?;
+                    .map_err(|source| HistoryError::Unreadable { id, source })?;
                 Ok(Some((e, line)))
             }
         }
@@ -400,8 +447,12 @@ impl Worker {
                         query,
                         limit,
                         reply,
-                    } => reply(Query::parse(&query).and_then(|q| history.search(&q, limit))),
-                    Job::Get { id, reply } => reply(history.get(id)),
+                    } => reply(
+                        Query::parse(&query)
+                            .and_then(|q| history.search(&q, limit))
+                            .map_err(|e| e.to_string()),
+                    ),
+                    Job::Get { id, reply } => reply(history.get(id).map_err(|e| e.to_string())),
                     Job::Flush(done) => {
                         let _ = done.send(());
                     }

@@ -38,16 +38,47 @@ pub fn resolve(name_or_path: &str) -> PathBuf {
     p
 }
 
+/// Why a file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Its directory could not be made.
+    #[error("{}: cannot create the directory: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No temporary file could be made beside it.
+    #[error("{}: cannot create a temporary file: {source}", dir.display())]
+    TempFile {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing, syncing or renaming it failed.
+    #[error("{}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename: readers see the old file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     use std::io::Write as _;
     // A symlink is followed (the file it points to is replaced, not the
     // link), and a file that exists keeps its permissions.
+    let write = |path: &Path| {
+        let path = path.to_owned();
+        move |source| StoreError::Write { path, source }
+    };
     let target = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?
-        }
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(write(path))?,
         _ => path.to_path_buf(),
     };
     let path = target.as_path();
@@ -56,18 +87,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("{}: cannot create a temporary file: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| StoreError::TempFile {
+        dir: dir.to_owned(),
+        source,
+    })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(write(path))?;
     if let Some(p) = permissions {
-        std::fs::set_permissions(tmp.path(), p).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::set_permissions(tmp.path(), p).map_err(write(path))?;
     }
-    tmp.persist(path)
-        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    tmp.persist(path).map_err(|e| write(path)(e.error))?;
     Ok(())
 }
 

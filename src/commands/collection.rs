@@ -211,7 +211,7 @@ pub fn write_output(path: &Path, overwrite: bool, body: &[u8]) -> Result<()> {
             });
         }
     }
-    crate::store::write_atomic(&target, body).map_err(Error::Output)?;
+    crate::store::write_atomic(&target, body)?;
     eprintln!(
         "apiscope: response body written to {}",
         crate::report::sanitize(&target.display().to_string(), false)

@@ -7,18 +7,17 @@ use crate::report::{self, Format};
 
 /// Runs `history`.
 pub fn run(args: HistoryArgs) -> Result<Outcome> {
-    let h = crate::history::History::open_default().map_err(Error::Setup)?;
+    let h = crate::history::History::open_default()?;
     if let Some(id) = args.show {
         let (exchange, _) = h
-            .get(id)
-            .map_err(Error::Setup)?
+            .get(id)?
             .ok_or_else(|| Error::Usage(format!("history: no exchange {id}")))?;
         let d = decode::diagnose(&exchange, &load_profiles(), &Options::default());
         emit(args.format, std::slice::from_ref(&d))?;
         return Ok(outcome_of(&[d]));
     }
-    let q = crate::history::Query::parse(&args.query.join(" ")).map_err(Error::Usage)?;
-    let rows = h.search(&q, args.limit).map_err(Error::Setup)?;
+    let q = crate::history::Query::parse(&args.query.join(" "))?;
+    let rows = h.search(&q, args.limit)?;
     let mut out = String::new();
     for r in &rows {
         if args.format == Format::Json {

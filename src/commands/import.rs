@@ -67,7 +67,7 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         )));
     }
     for (p, text) in &files {
-        crate::store::write_atomic(p, text.as_bytes()).map_err(Error::Output)?;
+        crate::store::write_atomic(p, text.as_bytes())?;
     }
     let secrets: usize = imported
         .private_env

@@ -39,6 +39,12 @@ pub enum Error {
     /// Setting something up failed (the runtime, the client, a file).
     #[error("{0}")]
     Setup(String),
+    /// The history could not be opened or read.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
+    /// A file could not be written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The user answered no: nothing was sent.
     #[error("{0}")]
     Declined(String),
@@ -325,7 +331,7 @@ fn save_session(
                 report::markdown::render(&diagnoses)
             }
         };
-        crate::store::write_atomic(&path, text.as_bytes()).map_err(Error::Output)?;
+        crate::store::write_atomic(&path, text.as_bytes())?;
         eprintln!(
             "apiscope: saved {} exchange(s) to {}{}",
             exchanges.len(),
@@ -358,7 +364,7 @@ fn save_session(
     }
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     let text = crate::input::session::to_json(name.as_deref(), exchanges, profiles, keep_secrets);
-    crate::store::write_atomic(&path, text.as_bytes()).map_err(Error::Output)?;
+    crate::store::write_atomic(&path, text.as_bytes())?;
     eprintln!(
         "apiscope: saved {} exchange(s) to {}{}",
         exchanges.len(),

@@ -376,5 +376,5 @@ pub fn write_checked(path: &Path, base: &str, text: &str) -> Result<(), WriteErr
             )),
         });
     }
-    crate::store::write_atomic(path, text.as_bytes()).map_err(WriteError::Io)
+    crate::store::write_atomic(path, text.as_bytes()).map_err(|e| WriteError::Io(e.to_string()))
 }

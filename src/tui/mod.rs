@@ -645,9 +645,9 @@ fn save(
     let s = dir.join(format!("{name}.json"));
     let h = dir.join(format!("{name}.har"));
     let r = dir.join(format!("{name}.md"));
-    crate::store::write_atomic(&s, session.as_bytes())?;
-    crate::store::write_atomic(&h, har.as_bytes())?;
-    crate::store::write_atomic(&r, report.as_bytes())?;
+    crate::store::write_atomic(&s, session.as_bytes()).map_err(|e| e.to_string())?;
+    crate::store::write_atomic(&h, har.as_bytes()).map_err(|e| e.to_string())?;
+    crate::store::write_atomic(&r, report.as_bytes()).map_err(|e| e.to_string())?;
     Ok((
         name,
         format!(
@@ -740,7 +740,7 @@ pub fn write_collection(
     use collection::WriteError;
     for (p, t) in extra {
         if let Err(e) = crate::store::write_atomic(p, t.as_bytes()) {
-            return (Err(WriteError::Io(e)), None);
+            return (Err(WriteError::Io(e.to_string())), None);
         }
     }
     let envs = (!extra.is_empty())
