@@ -270,9 +270,9 @@ fn main() {
     let spec = openapi_doc(10_000_000);
     let t = best_of(3, || {
         let doc: serde_json::Value = serde_json::from_slice(&spec).expect("JSON");
-        let imported = apiscope::collection::openapi::from_openapi(&doc).expect("imports");
+        let imported = apiscope::collection::import::openapi::from_openapi(&doc).expect("imports");
         let text = imported.http_text();
-        let profile = apiscope::collection::openapi::profile(&doc).expect("profile");
+        let profile = apiscope::collection::import::openapi::profile(&doc).expect("profile");
         (imported.requests.len(), text.len(), profile.1.len())
     });
     println!(

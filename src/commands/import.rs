@@ -273,11 +273,11 @@ fn read_import(
             let doc = json.ok_or_else(|| {
                 Error::Usage(format!("{shown}: an OpenAPI document is JSON or YAML (.yaml / .yml), and this is neither"))
             })?;
-            let imported = crate::collection::openapi::from_openapi(&doc)
+            let imported = crate::collection::import::openapi::from_openapi(&doc)
                 .map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
             if args.profile {
                 *profile = Some(
-                    crate::collection::openapi::profile(&doc)
+                    crate::collection::import::openapi::profile(&doc)
                         .map_err(|e| Error::Usage(format!("{shown}: no profile written: {e}")))?,
                 );
             }
@@ -321,7 +321,7 @@ fn detect(json: Option<&serde_json::Value>, text: &str) -> Option<Result<String>
         if doc.get("apiscope_session").is_some() {
             return Some(Ok("session".into()));
         }
-        if crate::collection::openapi::version(doc).is_some() {
+        if crate::collection::import::openapi::version(doc).is_some() {
             return Some(Ok("openapi".into()));
         }
         if doc.get("_type").and_then(|t| t.as_str()) == Some("export") {

@@ -27,7 +27,6 @@
 //! and environments are in [`vars`].
 
 pub mod import;
-pub mod openapi;
 pub mod run;
 pub mod vars;
 

@@ -5,8 +5,8 @@
 //! `servers` as environments; security schemes as headers or query
 //! parameters whose `{{variable}}` waits in the private env file.
 
-use super::import::{Envs, Imported, scalar};
-use super::{Body, Header, HttpRequest};
+use super::{Envs, Imported, scalar};
+use crate::collection::{Body, Header, HttpRequest};
 use serde_json::{Map, Value};
 
 const METHODS: &[&str] = &[
@@ -150,7 +150,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
         for m in METHODS {
             let Some(op) = item.get(*m) else { continue };
             let op_id = op.get("operationId").and_then(Value::as_str);
-            let rname = super::import::unique(
+            let rname = super::unique(
                 &mut names,
                 slug_var(&op_id.map_or_else(|| format!("{m}_{path}"), str::to_owned)),
             );

@@ -1,0 +1,476 @@
+//! Imports into a collection (`.http` + JetBrains env files): recorded
+//! requests (a HAR, a curl command file, an apiscope session) here, and one
+//! module per foreign format: [`postman`] (v2.1 and v2.0, with environment
+//! exports), [`insomnia`], [`bruno`] and [`openapi`].
+//!
+//! Credentials never stay in the `.http` file: every value the credential
+//! rule calls a secret (headers, query parameters, JSON and form fields at
+//! any depth, cookies) becomes a `{{variable}}` whose value goes to the
+//! private env file. A customer's HAR becomes a repro collection without
+//! their token in it.
+
+use super::{Body, Header, HttpRequest, render};
+use crate::model::Request;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+mod bruno;
+mod insomnia;
+pub mod openapi;
+mod postman;
+
+pub use bruno::from_bruno;
+pub use insomnia::from_insomnia;
+pub use postman::{from_postman, postman_version};
+
+/// Environments: name → variable → value, in order.
+pub type Envs = BTreeMap<String, BTreeMap<String, String>>;
+
+/// What an import produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Imported {
+    /// The collection's name (the file stem, or Postman's `info.name`).
+    pub name: String,
+    /// What was read ("HAR", "Postman collection v2.1"…), for the summary.
+    pub source: String,
+    /// File variables (`@name = value`).
+    pub variables: Vec<(String, String)>,
+    /// The requests.
+    pub requests: Vec<HttpRequest>,
+    /// `http-client.env.json`.
+    pub public_env: Envs,
+    /// `http-client.private.env.json`: the secrets.
+    pub private_env: Envs,
+    /// Folders read (Postman).
+    pub folders: usize,
+    /// Everything that could not be carried over, with where it was.
+    pub skipped: Vec<String>,
+}
+
+impl Imported {
+    /// The `.http` file's text.
+    pub fn http_text(&self) -> String {
+        let mut out = format!(
+            "# {} — imported by apiscope from {}.\n# Secrets are in http-client.private.env.json (keep it out of git).\n",
+            self.name,
+            a(&self.source)
+        );
+        if !self.variables.is_empty() {
+            out.push('\n');
+            for (k, v) in &self.variables {
+                out.push_str(&format!("@{k} = {v}\n"));
+            }
+        }
+        for r in &self.requests {
+            out.push('\n');
+            out.push_str(&render(r));
+        }
+        out
+    }
+
+    /// An env file's text (pretty JSON), or `None` when it would be empty.
+    pub fn env_text(envs: &Envs) -> Option<String> {
+        if envs.values().all(BTreeMap::is_empty) {
+            return None;
+        }
+        let v: Map<String, Value> = envs
+            .iter()
+            .filter(|(_, vars)| !vars.is_empty())
+            .map(|(env, vars)| {
+                (
+                    env.clone(),
+                    Value::Object(
+                        vars.iter()
+                            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                            .collect(),
+                    ),
+                )
+            })
+            .collect();
+        serde_json::to_string_pretty(&Value::Object(v))
+            .ok()
+            .map(|t| t + "\n")
+    }
+}
+
+/// "a HAR", "an OpenAPI 3.1.0 document".
+pub fn a(what: &str) -> String {
+    let article = if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
+}
+
+/// Secret values turned into variables: one variable per distinct value.
+struct Vault<'a> {
+    env: String,
+    private: &'a mut Envs,
+    by_value: BTreeMap<String, String>,
+    /// Names the collection already uses (its variables, its
+    /// environments'): a moved secret never takes one of them.
+    reserved: std::collections::HashSet<String>,
+}
+
+impl Vault<'_> {
+    /// The `{{name}}` that stands for `value` (a new variable named after
+    /// `hint` the first time the value is seen).
+    fn var(&mut self, hint: &str, value: &str) -> String {
+        if let Some(name) = self.by_value.get(value) {
+            return format!("{{{{{name}}}}}");
+        }
+        let base = var_name(hint);
+        let vars = self.private.entry(self.env.clone()).or_default();
+        let mut name = base.clone();
+        let mut n = 2;
+        while vars.contains_key(&name) || self.reserved.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        vars.insert(name.clone(), value.to_owned());
+        self.by_value.insert(value.to_owned(), name.clone());
+        format!("{{{{{name}}}}}")
+    }
+}
+
+/// `base`, or `base_2`, `base_3`… when it is taken; the name is then taken.
+pub(super) fn unique(names: &mut std::collections::HashSet<String>, base: String) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while names.contains(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    names.insert(name.clone());
+    name
+}
+
+/// `X-Api-Key` → `x_api_key`.
+fn var_name(hint: &str) -> String {
+    let mut s: String = hint
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s = s.trim_matches('_').to_owned();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("secret_{s}");
+    }
+    s
+}
+
+/// `GET /v1/boards/42` → `get_boards_42`.
+fn request_name(method: &str, url: &str) -> String {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    // `v1`, `v2`: a version segment says nothing about the request.
+    let is_version =
+        |s: &str| s.len() <= 3 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit());
+    let words: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && !is_version(s))
+        .collect();
+    let tail = words[words.len().saturating_sub(2)..].join("_");
+    var_name(&format!("{}_{}", method.to_ascii_lowercase(), tail))
+}
+
+/// Requests read from a HAR, a curl file or a session: one per entry, in
+/// order, credentials moved to the private env file under `env`.
+pub fn from_requests(name: &str, source: &str, requests: &[Request], env: &str) -> Imported {
+    add_requests(name, source, requests, env, Envs::new(), Default::default())
+}
+
+/// Requests to add to an existing collection: like [`from_requests`], with
+/// the private env file's current contents (`private`: a secret already
+/// there keeps its variable, a new one never takes a name in use) and the
+/// names the file's requests and variables already have (`taken`). The
+/// private env of the result is the whole file to write back.
+pub fn add_requests(
+    name: &str,
+    source: &str,
+    requests: &[Request],
+    env: &str,
+    private: Envs,
+    taken: std::collections::HashSet<String>,
+) -> Imported {
+    let mut out = Imported {
+        name: name.to_owned(),
+        source: source.to_owned(),
+        ..Imported::default()
+    };
+    let mut private = private;
+    let by_value: BTreeMap<String, String> = private
+        .get(env)
+        .map(|vars| vars.iter().map(|(k, v)| (v.clone(), k.clone())).collect())
+        .unwrap_or_default();
+    let mut vault = Vault {
+        env: env.to_owned(),
+        private: &mut private,
+        by_value,
+        reserved: taken.clone(),
+    };
+    let mut names = taken;
+    for (i, r) in requests.iter().enumerate() {
+        let Some(raw_url) = r.url.as_deref().filter(|u| !u.is_empty()) else {
+            out.skipped.push(format!("entry {}: no URL", i + 1));
+            continue;
+        };
+        let url = secret_query(raw_url, &mut vault);
+        let mut headers = Vec::new();
+        for (k, v) in r.headers.iter() {
+            let lower = k.to_ascii_lowercase();
+            if k.starts_with(':')
+                || matches!(lower.as_str(), "host" | "content-length" | "connection")
+            {
+                continue;
+            }
+            let value = secret_header(k, v, &mut vault, &mut out.skipped, i + 1);
+            headers.push(Header {
+                name: k.to_owned(),
+                value,
+                line: 0,
+            });
+        }
+        let body = if r.body.is_empty() {
+            Body::None
+        } else {
+            match std::str::from_utf8(&r.body) {
+                Ok(text) => {
+                    let ct = r
+                        .headers
+                        .get("content-type")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    Body::Text(secret_body(text, &ct, &mut vault))
+                }
+                Err(_) => {
+                    out.skipped.push(format!(
+                        "entry {}: a binary body ({} bytes) is not carried over",
+                        i + 1,
+                        r.body.len()
+                    ));
+                    Body::None
+                }
+            }
+        };
+        let rname = unique(&mut names, request_name(&r.method, raw_url));
+        out.requests.push(HttpRequest {
+            name: Some(rname),
+            title: Some(format!("{} {}", i + 1, crate::redact::url(raw_url))),
+            headers,
+            body,
+            ..HttpRequest::new(&r.method, &url)
+        });
+    }
+    out.private_env = private;
+    out
+}
+
+/// Secret query parameters → `{{variables}}`.
+fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
+    let Some((base, query)) = raw.split_once('?') else {
+        return raw.to_owned();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !v.is_empty() && crate::secrets::is_secret_param(&decode(k)) => {
+                format!("{k}={}", vault.var(&decode(k), &decode(v)))
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    let mut out = format!("{base}?{}", parts.join("&"));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+fn decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
+}
+
+fn secret_header(
+    name: &str,
+    value: &str,
+    vault: &mut Vault<'_>,
+    skipped: &mut Vec<String>,
+    entry: usize,
+) -> String {
+    use crate::secrets::HeaderSecret;
+    let redacted = value.contains(crate::secrets::MARK);
+    let out = match crate::secrets::header(name) {
+        None => return value.to_owned(),
+        Some(HeaderSecret::Cookie | HeaderSecret::SetCookie) => vault.var("cookie", value),
+        Some(HeaderSecret::Credential) => {
+            let (scheme, cred) = match value.split_once(' ') {
+                Some((s, c))
+                    if ["bearer", "basic", "token", "digest"]
+                        .contains(&s.to_ascii_lowercase().as_str()) =>
+                {
+                    (Some(s), c)
+                }
+                _ => (None, value),
+            };
+            let hint = match scheme.map(str::to_ascii_lowercase).as_deref() {
+                Some("bearer" | "token") => "token".to_owned(),
+                Some("basic") => "basic_auth".to_owned(),
+                _ => name.to_owned(),
+            };
+            let var = vault.var(&hint, cred);
+            match scheme {
+                Some(s) => format!("{s} {var}"),
+                None => var,
+            }
+        }
+    };
+    if redacted {
+        skipped.push(format!(
+            "entry {entry}: the {name} header was redacted in the input: put the real value in http-client.private.env.json"
+        ));
+    }
+    out
+}
+
+fn secret_body(text: &str, content_type: &str, vault: &mut Vault<'_>) -> String {
+    if content_type.contains("x-www-form-urlencoded") {
+        return text
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, v)) if !v.is_empty() && crate::secrets::is_secret_field(&decode(k)) => {
+                    format!("{k}={}", vault.var(&decode(k), &decode(v)))
+                }
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    let Ok(mut json) = serde_json::from_str::<Value>(text) else {
+        return text.to_owned();
+    };
+    if !secret_fields(&mut json, vault, 0) {
+        return text.to_owned(); // nothing moved: the body exactly as sent
+    }
+    serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_owned())
+}
+
+/// Replaces secret fields' values with `{{variables}}`; whether any was.
+fn secret_fields(v: &mut Value, vault: &mut Vault<'_>, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let mut changed = false;
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if crate::secrets::is_secret_field(k)
+                    && let Value::String(s) = child
+                    && !s.is_empty()
+                {
+                    *child = Value::String(vault.var(k, s));
+                    changed = true;
+                } else {
+                    changed |= secret_fields(child, vault, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                changed |= secret_fields(child, vault, depth + 1);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
+/// A JSON scalar as text (a string as is, null as empty).
+pub(crate) fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Headers;
+
+    #[test]
+    fn postman_v2_0_auth_objects_and_inheritance() {
+        let doc: Value = serde_json::from_str(
+            r#"{"info": {"name": "Old", "schema": "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"},
+            "auth": {"type": "basic", "basic": {"username": "ann", "password": "pw_FAKE_v20"}},
+            "item": [{"name": "F", "auth": {"type": "apikey", "apikey": {"key": "api_key", "value": "k_FAKE_v20", "in": "query"}},
+              "item": [{"name": "Inner", "request": {"method": "GET", "url": "https://a.example/x"}}]},
+              {"name": "Top", "request": "https://a.example/top"}]}"#,
+        )
+        .unwrap();
+        let out = from_postman(&doc, &[]).unwrap();
+        assert_eq!(out.source, "Postman collection v2.0");
+        assert_eq!(
+            out.requests[0].url,
+            "https://a.example/x?api_key={{api_key}}"
+        );
+        assert_eq!(out.requests[1].headers[0].value, "Basic ann {{password}}");
+        assert_eq!(out.private_env["$shared"]["password"], "pw_FAKE_v20");
+        assert_eq!(out.private_env["$shared"]["api_key"], "k_FAKE_v20");
+    }
+
+    #[test]
+    fn credentials_move_to_the_private_env() {
+        let mut h = Headers::new();
+        h.push("Authorization", "Bearer tok_FAKE_1");
+        h.push("X-Api-Key", "key_FAKE_2");
+        h.push("Cookie", "sid=abc_FAKE");
+        h.push("Content-Type", "application/json");
+        h.push(":authority", "a.example");
+        let r = Request {
+            method: "POST".into(),
+            url: Some("https://a.example/v1/boards?access_token=tok_FAKE_1&limit=5".into()),
+            headers: h,
+            body: br#"{"name":"x","auth":{"password":"pw_FAKE_3"}}"#.to_vec().into(),
+        };
+        let got = from_requests("ticket", "HAR", &[r.clone(), r], "ticket");
+        let text = got.http_text();
+        for secret in ["tok_FAKE_1", "key_FAKE_2", "abc_FAKE", "pw_FAKE_3"] {
+            assert!(!text.contains(secret), "{secret} in\n{text}");
+        }
+        // One value, one variable: the token in the query and the header.
+        assert!(
+            text.contains("access_token={{access_token}}&limit=5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Authorization: Bearer {{access_token}}"),
+            "{text}"
+        );
+        assert!(text.contains("X-Api-Key: {{x_api_key}}"), "{text}");
+        assert!(text.contains("\"password\": \"{{password}}\""), "{text}");
+        assert!(text.contains("# @name post_boards_2"), "{text}");
+        let private = &got.private_env["ticket"];
+        assert_eq!(private["access_token"], "tok_FAKE_1");
+        assert_eq!(private["cookie"], "sid=abc_FAKE");
+        // What was written reads back as the same requests.
+        let parsed = crate::collection::parse(std::path::Path::new("t.http"), &text).unwrap();
+        assert_eq!(parsed.requests.len(), 2);
+        assert_eq!(parsed.requests[0].method, "POST");
+    }
+}

@@ -1,0 +1,519 @@
+//! Postman collections (v2.1 and v2.0) and their environment exports.
+
+use super::*;
+
+/// Whether a JSON document is a Postman collection, and which version.
+pub fn postman_version(doc: &Value) -> Option<&'static str> {
+    let info = doc.get("info")?;
+    let schema = info.get("schema").and_then(Value::as_str).unwrap_or("");
+    if schema.contains("v2.1") {
+        Some("Postman collection v2.1")
+    } else if schema.contains("v2.0") {
+        Some("Postman collection v2.0")
+    } else if info.get("_postman_id").is_some() && doc.get("item").is_some() {
+        Some("Postman collection")
+    } else {
+        None
+    }
+}
+
+/// The dynamic variables a request may use (apiscope's and Postman's
+/// common ones); any other `{{$…}}` is listed as not carried over.
+const KNOWN_DYNAMIC: &[&str] = &[
+    "$guid",
+    "$uuid",
+    "$timestamp",
+    "$isoTimestamp",
+    "$randomInt",
+];
+
+/// A Postman collection (v2.1 or v2.0) and its environment exports
+/// (`(file name, document)`). Folders become titles that keep the path.
+pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, String> {
+    let source = postman_version(doc).ok_or("not a Postman collection (no info.schema)")?;
+    let name = doc
+        .pointer("/info/name")
+        .and_then(Value::as_str)
+        .unwrap_or("collection")
+        .to_owned();
+    let mut out = Imported {
+        name: name.clone(),
+        source: source.to_owned(),
+        ..Imported::default()
+    };
+    let mut private = Envs::new();
+    let mut public = Envs::new();
+    // Collection variables: file variables, or private `$shared` secrets.
+    for v in doc
+        .get("variable")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(k), Some(val)) = (v.get("key").and_then(Value::as_str), v.get("value")) else {
+            continue;
+        };
+        let val = scalar(val);
+        if crate::secrets::is_secret_field(k) && !val.is_empty() {
+            private
+                .entry("$shared".into())
+                .or_default()
+                .insert(k.to_owned(), val);
+        } else {
+            out.variables.push((k.to_owned(), val));
+        }
+    }
+    for (file, env) in envs {
+        let env_name = env
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| file.clone(), str::to_owned);
+        let Some(values) = env.get("values").and_then(Value::as_array) else {
+            return Err(format!(
+                "{file}: not a Postman environment export (no values)"
+            ));
+        };
+        for v in values {
+            if v.get("enabled").and_then(Value::as_bool) == Some(false) {
+                continue;
+            }
+            let Some(k) = v.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            let val = v.get("value").map(scalar).unwrap_or_default();
+            let secret = v.get("type").and_then(Value::as_str) == Some("secret")
+                || crate::secrets::is_secret_field(k);
+            let target = if secret { &mut private } else { &mut public };
+            target
+                .entry(env_name.clone())
+                .or_default()
+                .insert(k.to_owned(), val);
+        }
+    }
+    let reserved = public
+        .values()
+        .chain(private.values())
+        .flat_map(|vars| vars.keys().cloned())
+        .chain(out.variables.iter().map(|(k, _)| k.clone()))
+        .collect();
+    let mut vault = Vault {
+        env: "$shared".into(),
+        private: &mut private,
+        by_value: BTreeMap::new(),
+        reserved,
+    };
+    let mut names = std::collections::HashSet::new();
+    let root_auth = doc.get("auth");
+    walk_items(
+        doc.get("item")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice),
+        &[],
+        root_auth,
+        &mut out,
+        &mut vault,
+        &mut names,
+    );
+    if doc
+        .get("event")
+        .and_then(Value::as_array)
+        .is_some_and(|e| !e.is_empty())
+    {
+        out.skipped
+            .push("the collection's scripts (pre-request / test) are not run".into());
+    }
+    out.private_env = private;
+    out.public_env = public;
+    Ok(out)
+}
+
+fn walk_items(
+    items: &[Value],
+    path: &[String],
+    auth: Option<&Value>,
+    out: &mut Imported,
+    vault: &mut Vault<'_>,
+    names: &mut std::collections::HashSet<String>,
+) {
+    for item in items {
+        let name = item
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("request")
+            .to_owned();
+        let mut here = path.to_vec();
+        here.push(name.clone());
+        let where_ = here.join(" / ");
+        // A folder's auth is on the item, a request's in its `request`.
+        let own_auth = item
+            .get("auth")
+            .or_else(|| item.pointer("/request/auth"))
+            .filter(|a| a.get("type").and_then(Value::as_str) != Some("inherit"));
+        let auth = own_auth.or(auth);
+        if item
+            .get("event")
+            .and_then(Value::as_array)
+            .is_some_and(|e| {
+                e.iter().any(|ev| {
+                    ev.pointer("/script/exec")
+                        .and_then(Value::as_array)
+                        .is_some_and(|l| {
+                            l.iter()
+                                .any(|x| x.as_str().is_some_and(|x| !x.trim().is_empty()))
+                        })
+                })
+            })
+        {
+            out.skipped.push(format!(
+                "{where_}: its scripts (pre-request / test) are not run"
+            ));
+        }
+        if let Some(children) = item.get("item").and_then(Value::as_array) {
+            out.folders += 1;
+            if here.len() > 32 {
+                out.skipped.push(format!(
+                    "{where_}: folders nested deeper than 32 are not carried over"
+                ));
+                continue;
+            }
+            walk_items(children, &here, auth, out, vault, names);
+            continue;
+        }
+        let Some(req) = item.get("request") else {
+            continue;
+        };
+        if let Some(r) = postman_request(req, &where_, auth, out, vault) {
+            let rname = unique(names, var_name(&name));
+            let comments = req
+                .get("description")
+                .or_else(|| item.get("description"))
+                .map(|d| match d {
+                    Value::Object(o) => o.get("content").map(scalar).unwrap_or_default(),
+                    other => scalar(other),
+                })
+                .map(|d| d.lines().map(str::to_owned).collect())
+                .unwrap_or_default();
+            out.requests.push(HttpRequest {
+                name: Some(rname),
+                title: Some(where_.replace(['\n', '\r'], " ")),
+                comments,
+                ..r
+            });
+        }
+    }
+}
+
+fn postman_request(
+    req: &Value,
+    where_: &str,
+    auth: Option<&Value>,
+    out: &mut Imported,
+    vault: &mut Vault<'_>,
+) -> Option<HttpRequest> {
+    // A bare string is the URL of a GET.
+    let (method, url_v, header_v, body_v) = match req {
+        Value::String(u) => ("GET".to_owned(), Value::String(u.clone()), None, None),
+        _ => (
+            req.get("method")
+                .and_then(Value::as_str)
+                .unwrap_or("GET")
+                .to_ascii_uppercase(),
+            req.get("url").cloned().unwrap_or(Value::Null),
+            req.get("header"),
+            req.get("body"),
+        ),
+    };
+    let mut url = match &url_v {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => {
+            let raw = o.get("raw").and_then(Value::as_str).unwrap_or("");
+            let base = raw.split('?').next().unwrap_or(raw).to_owned();
+            let query: Vec<String> = o
+                .get("query")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|q| q.get("disabled").and_then(Value::as_bool) != Some(true))
+                .filter_map(|q| {
+                    let k = q.get("key").and_then(Value::as_str)?;
+                    let v = q.get("value").map(scalar).unwrap_or_default();
+                    Some(if v.is_empty() {
+                        k.to_owned()
+                    } else {
+                        format!("{k}={v}")
+                    })
+                })
+                .collect();
+            if query.is_empty() && raw.contains('?') && o.get("query").is_none() {
+                raw.to_owned()
+            } else if query.is_empty() {
+                base
+            } else {
+                format!("{base}?{}", query.join("&"))
+            }
+        }
+        _ => {
+            out.skipped.push(format!("{where_}: no URL"));
+            return None;
+        }
+    };
+    if url.is_empty() {
+        out.skipped.push(format!("{where_}: no URL"));
+        return None;
+    }
+    url = secret_query(&url, vault);
+    let mut headers: Vec<Header> = Vec::new();
+    for h in header_v.and_then(Value::as_array).into_iter().flatten() {
+        if h.get("disabled").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let (Some(k), Some(v)) = (h.get("key").and_then(Value::as_str), h.get("value")) else {
+            continue;
+        };
+        let v = scalar(v);
+        let value = if v.contains("{{") {
+            v
+        } else {
+            secret_header(k, &v, vault, &mut out.skipped, 0)
+        };
+        headers.push(Header {
+            name: k.to_owned(),
+            value,
+            line: 0,
+        });
+    }
+    // Auth: the request's, else inherited from its folders or the collection.
+    if let Some(a) = auth {
+        let ty = a.get("type").and_then(Value::as_str).unwrap_or("noauth");
+        let param = |key: &str| -> Option<String> {
+            match a.get(ty)? {
+                Value::Array(list) => list
+                    .iter()
+                    .find(|p| p.get("key").and_then(Value::as_str) == Some(key))
+                    .and_then(|p| p.get("value"))
+                    .map(scalar),
+                Value::Object(o) => o.get(key).map(scalar),
+                _ => None,
+            }
+        };
+        let mut keep = |hint: &str, v: String| {
+            if v.contains("{{") {
+                v
+            } else {
+                vault.var(hint, &v)
+            }
+        };
+        match ty {
+            "noauth" => {}
+            "bearer" => {
+                let t = keep("token", param("token").unwrap_or_default());
+                headers.push(Header {
+                    name: "Authorization".into(),
+                    value: format!("Bearer {t}"),
+                    line: 0,
+                });
+            }
+            "basic" => {
+                let u = param("username").unwrap_or_default();
+                let p = keep("password", param("password").unwrap_or_default());
+                headers.push(Header {
+                    name: "Authorization".into(),
+                    value: format!("Basic {u} {p}"),
+                    line: 0,
+                });
+            }
+            "apikey" => {
+                let k = param("key").unwrap_or_else(|| "X-Api-Key".into());
+                let v = keep(&k, param("value").unwrap_or_default());
+                if param("in").as_deref() == Some("query") {
+                    url.push(if url.contains('?') { '&' } else { '?' });
+                    url.push_str(&format!("{k}={v}"));
+                } else {
+                    headers.push(Header {
+                        name: k,
+                        value: v,
+                        line: 0,
+                    });
+                }
+            }
+            other => out.skipped.push(format!(
+                "{where_}: {other} authentication is not carried over (set the header yourself)"
+            )),
+        }
+    }
+    let body = match body_v {
+        None | Some(Value::Null) => Body::None,
+        Some(b) => postman_body(b, where_, &mut headers, out, vault),
+    };
+    let text_of_request = format!(
+        "{url} {} {:?}",
+        headers.iter().map(|h| h.value.as_str()).collect::<String>(),
+        body
+    );
+    let mut rest = text_of_request.as_str();
+    while let Some(i) = rest.find("{{$") {
+        let after = &rest[i + 2..];
+        let end = after.find("}}").unwrap_or(after.len());
+        let var = after[..end].split_whitespace().next().unwrap_or("");
+        if !KNOWN_DYNAMIC.contains(&var) {
+            out.skipped.push(format!("{where_}: Postman's dynamic variable {{{{{var}}}}} has no apiscope equivalent: define it with --var"));
+        }
+        rest = &after[end..];
+    }
+    Some(HttpRequest {
+        name: None,
+        title: None,
+        headers,
+        body,
+        ..HttpRequest::new(&method, &url)
+    })
+}
+
+fn postman_body(
+    b: &Value,
+    where_: &str,
+    headers: &mut Vec<Header>,
+    out: &mut Imported,
+    vault: &mut Vault<'_>,
+) -> Body {
+    let has_ct = |headers: &Vec<Header>| {
+        headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+    };
+    let set_ct = |headers: &mut Vec<Header>, ct: &str| {
+        if !has_ct(headers) {
+            headers.push(Header {
+                name: "Content-Type".into(),
+                value: ct.into(),
+                line: 0,
+            });
+        }
+    };
+    let enabled = |list: Option<&Value>| -> Vec<Value> {
+        list.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.get("disabled").and_then(Value::as_bool) != Some(true))
+            .cloned()
+            .collect()
+    };
+    match b.get("mode").and_then(Value::as_str).unwrap_or("") {
+        "raw" => {
+            let raw = b.get("raw").map(scalar).unwrap_or_default();
+            if raw.is_empty() {
+                return Body::None;
+            }
+            match b.pointer("/options/raw/language").and_then(Value::as_str) {
+                Some("json") => set_ct(headers, "application/json"),
+                Some("xml") => set_ct(headers, "application/xml"),
+                Some("text") => set_ct(headers, "text/plain"),
+                _ => {}
+            }
+            let ct = headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+                .map(|h| h.value.to_ascii_lowercase())
+                .unwrap_or_default();
+            Body::Text(secret_body(&raw, &ct, vault))
+        }
+        "urlencoded" => {
+            set_ct(headers, "application/x-www-form-urlencoded");
+            let pairs: Vec<String> = enabled(b.get("urlencoded"))
+                .iter()
+                .filter_map(|p| {
+                    let k = p.get("key").and_then(Value::as_str)?;
+                    let v = p.get("value").map(scalar).unwrap_or_default();
+                    let v =
+                        if crate::secrets::is_secret_field(k) && !v.is_empty() && !v.contains("{{")
+                        {
+                            vault.var(k, &v)
+                        } else {
+                            v
+                        };
+                    Some(format!("{k}={v}"))
+                })
+                .collect();
+            if pairs.is_empty() {
+                Body::None
+            } else {
+                Body::Text(pairs.join("&"))
+            }
+        }
+        "formdata" => {
+            let boundary = "WebAppBoundary";
+            headers.retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+            headers.push(Header {
+                name: "Content-Type".into(),
+                value: format!("multipart/form-data; boundary={boundary}"),
+                line: 0,
+            });
+            let mut text = String::new();
+            for p in enabled(b.get("formdata")) {
+                let Some(k) = p.get("key").and_then(Value::as_str) else {
+                    continue;
+                };
+                text.push_str(&format!("--{boundary}\n"));
+                if p.get("type").and_then(Value::as_str) == Some("file") {
+                    let src = p
+                        .get("src")
+                        .map(|s| match s {
+                            Value::Array(a) => a.first().map(scalar).unwrap_or_default(),
+                            other => scalar(other),
+                        })
+                        .unwrap_or_default();
+                    let file = std::path::Path::new(&src)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let ty = crate::multipart::guess_type(&file);
+                    text.push_str(&format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{file}\"\nContent-Type: {ty}\n\n< {src}\n"));
+                    if src.is_empty() {
+                        out.skipped.push(format!(
+                            "{where_}: the file of form field '{k}' is not named"
+                        ));
+                    }
+                } else {
+                    let v = p.get("value").map(scalar).unwrap_or_default();
+                    text.push_str(&format!(
+                        "Content-Disposition: form-data; name=\"{k}\"\n\n{v}\n"
+                    ));
+                }
+            }
+            text.push_str(&format!("--{boundary}--"));
+            Body::Text(text)
+        }
+        "file" => {
+            let src = b.pointer("/file/src").map(scalar).unwrap_or_default();
+            if src.is_empty() {
+                out.skipped
+                    .push(format!("{where_}: a file body with no file named"));
+                Body::None
+            } else {
+                Body::File {
+                    path: src,
+                    substitute: false,
+                }
+            }
+        }
+        "graphql" => {
+            set_ct(headers, "application/json");
+            let query = b.pointer("/graphql/query").map(scalar).unwrap_or_default();
+            let vars = b
+                .pointer("/graphql/variables")
+                .map(scalar)
+                .unwrap_or_default();
+            let vars: Value = serde_json::from_str(&vars).unwrap_or(Value::Object(Map::new()));
+            let doc = serde_json::json!({"query": query, "variables": vars});
+            // Compact, as Postman and newman send it.
+            Body::Text(serde_json::to_string(&doc).unwrap_or_default())
+        }
+        "" => Body::None,
+        other => {
+            out.skipped.push(format!(
+                "{where_}: a body of mode '{other}' is not carried over"
+            ));
+            Body::None
+        }
+    }
+}
