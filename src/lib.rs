@@ -12,7 +12,7 @@
 
 pub use apiscope_core::{
     budget, collection, decode, driver, input, items, line, model, multipart, redact, report,
-    secrets, time, timeline,
+    secrets, template, time, timeline,
 };
 
 pub mod cli;

@@ -49,7 +49,7 @@ impl App {
             Ok(r) => r,
             // A collection request's template (from the history): its
             // variables resolved again, in the current environment.
-            Err(e) if line.contains("{{") && self.collection.is_some() => {
+            Err(e) if crate::template::has_placeholder(&line) && self.collection.is_some() => {
                 match self
                     .resolve_template(&line)
                     .and_then(|(text, secrets)| Ok((App::parse_line(&text)?, secrets)))

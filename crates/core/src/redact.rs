@@ -187,7 +187,7 @@ fn urls_in(t: &str) -> Vec<(usize, usize)> {
 /// `Basic REDACTED`.
 pub fn credential(value: &str) -> String {
     // A `{{env.NAME}}` placeholder names a secret without holding it.
-    if value.contains(MARK) || value.contains("{{") {
+    if value.contains(MARK) || crate::template::has_placeholder(value) {
         return value.to_owned();
     }
     let v = value.trim();
@@ -350,7 +350,9 @@ fn form(text: &str) -> Option<String> {
     let parts: Vec<String> = core
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if is_secret_field(k) && !v.is_empty() && !v.contains("{{") => {
+            Some((k, v))
+                if is_secret_field(k) && !v.is_empty() && !crate::template::has_placeholder(v) =>
+            {
                 changed = true;
                 format!("{k}={MARK}")
             }
@@ -445,7 +447,7 @@ fn json_scan(b: &[u8]) -> Option<Vec<u8>> {
                     let replacement = match secret_here(&stack) {
                         // A `{{name}}` placeholder names a secret without
                         // holding it (a collection's template).
-                        Some(_) if unescape(content).contains("{{") => None,
+                        Some(_) if crate::template::has_placeholder(&unescape(content)) => None,
                         Some(prefix) => {
                             let v = unescape(content);
                             Some(if prefix {

@@ -6,22 +6,17 @@ use super::*;
 /// (response chaining, prompts) are noted.
 fn insomnia_vars(text: &str, where_: &str, skipped: &mut Vec<String>) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[i..]);
-            return out;
-        };
-        let inner = after[..end].trim();
-        let inner = inner.strip_prefix("_.").unwrap_or(inner);
-        out.push_str("{{");
-        out.push_str(inner);
-        out.push_str("}}");
-        rest = &after[end + 2..];
+    for piece in crate::template::pieces(text) {
+        match piece {
+            crate::template::Piece::Text(t) => out.push_str(t),
+            crate::template::Piece::Unclosed { rest, .. } => out.push_str(rest),
+            crate::template::Piece::Var(v) => {
+                out.push_str("{{");
+                out.push_str(v.expr.strip_prefix("_.").unwrap_or(v.expr));
+                out.push_str("}}");
+            }
+        }
     }
-    out.push_str(rest);
     if out.contains("{%") {
         skipped.push(format!(
             "{where_}: Insomnia template tags ({{% … %}}, e.g. response chaining) are not carried over: use {{{{name.response.body.$.path}}}}"
@@ -175,7 +170,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
         let mut headers: Vec<Header> = Vec::new();
         for (k, v) in enabled("headers") {
             let v = insomnia_vars(&v, &where_, &mut out.skipped);
-            let value = if v.contains("{{") {
+            let value = if crate::template::has_placeholder(&v) {
                 v
             } else {
                 secret_header(&k, &v, &mut vault, &mut out.skipped, 0)
@@ -193,7 +188,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
             let get = |k: &str| a.get(k).map(scalar).unwrap_or_default();
             let mut keep = |hint: &str, v: String| {
                 let v = insomnia_vars(&v, &where_, &mut Vec::new());
-                if v.contains("{{") || v.is_empty() {
+                if crate::template::has_placeholder(&v) || v.is_empty() {
                     v
                 } else {
                     vault.var(hint, &v)

@@ -271,7 +271,7 @@ fn postman_request(
             continue;
         };
         let v = scalar(v);
-        let value = if v.contains("{{") {
+        let value = if crate::template::has_placeholder(&v) {
             v
         } else {
             secret_header(k, &v, vault, &mut out.skipped, 0)
@@ -297,7 +297,7 @@ fn postman_request(
             }
         };
         let mut keep = |hint: &str, v: String| {
-            if v.contains("{{") {
+            if crate::template::has_placeholder(&v) {
                 v
             } else {
                 vault.var(hint, &v)
@@ -424,13 +424,14 @@ fn postman_body(
                 .filter_map(|p| {
                     let k = p.get("key").and_then(Value::as_str)?;
                     let v = p.get("value").map(scalar).unwrap_or_default();
-                    let v =
-                        if crate::secrets::is_secret_field(k) && !v.is_empty() && !v.contains("{{")
-                        {
-                            vault.var(k, &v)
-                        } else {
-                            v
-                        };
+                    let v = if crate::secrets::is_secret_field(k)
+                        && !v.is_empty()
+                        && !crate::template::has_placeholder(&v)
+                    {
+                        vault.var(k, &v)
+                    } else {
+                        v
+                    };
                     Some(format!("{k}={v}"))
                 })
                 .collect();
