@@ -350,3 +350,30 @@ pub fn seen(server: &RawServer) -> Vec<(String, Option<String>)> {
     server.received.lock().unwrap().clear();
     out
 }
+
+/// The TUI's app on `entries`, with the built-in profiles, as the tests
+/// build it (one place, so a new field of `App` is set up once).
+pub fn app(entries: Vec<apiscope::tui::app::Entry>) -> apiscope::tui::app::App {
+    app_at(entries, std::time::Instant::now())
+}
+
+/// [`app`] with its clock at `now`.
+pub fn app_at(
+    entries: Vec<apiscope::tui::app::Entry>,
+    now: std::time::Instant,
+) -> apiscope::tui::app::App {
+    apiscope::tui::app::App::new(
+        entries,
+        std::sync::Arc::new(apiscope::decode::Profiles::built_in()),
+        now,
+    )
+}
+
+/// [`app`] on a `.http` collection (a file or a directory), in the
+/// environment `env` (else the first the files define).
+pub fn collection_app(path: &std::path::Path, env: Option<&str>) -> apiscope::tui::app::App {
+    let c = apiscope::tui::collection::Collections::open(path, env).expect("the collection opens");
+    let mut app = app(c.entries());
+    app.collection = Some(c);
+    app
+}

@@ -83,11 +83,7 @@ fn no_credential(req: &apiscope::model::Request) {
 }
 
 fn app_after_first_page(next_host: &str) -> App {
-    let mut app = App::new(
-        vec![Entry::new(CREDENTIALED, Some("items"))],
-        Arc::new(Profiles::built_in()),
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(CREDENTIALED, Some("items"))]);
     let cmds = app.update(key(KeyCode::Enter));
     let (id, req) = sends(&cmds).remove(0);
     assert_eq!(req.headers.get("x-api-key"), Some("FAKE_API_KEY"));
@@ -177,17 +173,13 @@ fn opened_app(authorization: &str) -> App {
     });
     let profiles = Arc::new(Profiles::built_in());
     let d = decode::diagnose(&ex, &profiles, &Options::default());
-    let mut app = App::new(
-        vec![Entry::recorded(
-            ex,
-            Some(d),
-            Origin::Recorded {
-                file: "ticket.har".into(),
-            },
-        )],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::recorded(
+        ex,
+        Some(d),
+        Origin::Recorded {
+            file: "ticket.har".into(),
+        },
+    )]);
     app.open_first_failure(0);
     app
 }
@@ -247,11 +239,7 @@ fn an_opened_file_sends_nothing_without_asking_and_keeps_the_recording() {
 
 #[test]
 fn copy_as_curl_with_mask_on_holds_no_secret() {
-    let mut app = App::new(
-        vec![Entry::new(CREDENTIALED, None)],
-        Arc::new(Profiles::built_in()),
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(CREDENTIALED, None)]);
     app.update(ch('m'));
     let cmds = app.update(ch('c'));
     let Some(Cmd::Copy(text)) = cmds.first() else {
@@ -390,14 +378,10 @@ fn send_paginate_replay_live_and_the_tui_send_the_same_requests() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let replay = take(&log);
 
-    let mut app = App::new(
-        vec![Entry::new(
-            &format!("GET {first} page_size==100 'Authorization:Bearer coded_demo_token'"),
-            None,
-        )],
-        Arc::new(Profiles::built_in()),
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(
+        &format!("GET {first} page_size==100 'Authorization:Bearer coded_demo_token'"),
+        None,
+    )]);
     let client = apiscope::http::Client::new(Default::default()).unwrap();
     let cmds = app.update(key(KeyCode::Enter));
     drive_tui(&mut app, &rt, &client, cmds);
@@ -442,11 +426,7 @@ fn copy_as_curl_pasted_into_sh_sends_the_same_request() {
     let line = format!(
         "POST '{base}/errors-array/v1/contacts?x=1&y=a*b' 'Authorization:Bearer errors_array_demo_key' \"name=O'Brien & co \\$HOME!\" email=a@b.c 'X-Note:it'\\''s $PATH *'"
     );
-    let mut app = App::new(
-        vec![Entry::new(&line, None)],
-        Arc::new(Profiles::built_in()),
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(&line, None)]);
     let Some(Cmd::Copy(command)) = app.update(ch('c')).into_iter().next() else {
         panic!("c copied nothing");
     };
@@ -538,11 +518,7 @@ fn collection_dir(dev: &str, staging: &str) -> tempfile::TempDir {
 }
 
 fn tui_on(dir: &std::path::Path) -> App {
-    let c =
-        apiscope::tui::collection::Collections::open(&dir.join("api.http"), Some("dev")).unwrap();
-    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
-    app.collection = Some(c);
-    app
+    common::collection_app(&dir.join("api.http"), Some("dev"))
 }
 
 #[test]

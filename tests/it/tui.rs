@@ -1,7 +1,9 @@
 //! TUI views rendered on ratatui's TestBackend and compared with reviewed
 //! snapshots (insta), plus behaviour driven through `App::update`.
 
-use apiscope::decode::{self, Options, Profiles};
+use crate::common;
+
+use apiscope::decode::{self, Options};
 use apiscope::input::{self, BareBody};
 use apiscope::tui::app::{App, Cmd, Entry, Focus, Msg, Tab};
 use apiscope::tui::modal::Modal;
@@ -10,7 +12,6 @@ use apiscope::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const DATE: &str = "Thu, 01 Jan 2026 00:00:00 GMT";
@@ -22,13 +23,8 @@ fn key(c: KeyCode) -> Msg {
 
 /// An app with one entry whose request got `raw` as its response.
 fn app_with(line: &str, raw: &str) -> App {
-    let profiles = Arc::new(Profiles::built_in());
     let t0 = Instant::now();
-    let mut app = App::new(
-        vec![Entry::new(line, Some("demo request"))],
-        profiles.clone(),
-        t0,
-    );
+    let mut app = common::app_at(vec![Entry::new(line, Some("demo request"))], t0);
     let cmds = app.update(key(KeyCode::Enter));
     let Some(Cmd::Send { id, request, .. }) = cmds.into_iter().next() else {
         panic!("Enter did not send");
@@ -312,8 +308,7 @@ fn next_page_is_a_new_entry_and_cancel_ignores_late_answers() {
 
 #[test]
 fn editor_sends_what_was_typed_and_reports_bad_lines() {
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(Vec::new(), profiles, Instant::now());
+    let mut app = common::app(Vec::new());
     // An empty app starts in the editor.
     for c in "oops 'unterminated".chars() {
         app.update(key(KeyCode::Char(c)));
@@ -347,15 +342,10 @@ fn mouse_clicks_select_requests_tabs_and_the_editor() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(
-        vec![
-            Entry::new("GET https://a.example/1", Some("first")),
-            Entry::new("GET https://a.example/2", Some("second")),
-        ],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![
+        Entry::new("GET https://a.example/1", Some("first")),
+        Entry::new("GET https://a.example/2", Some("second")),
+    ]);
     let screen = draw(&mut app, 160, 45);
     let row_of = |needle: &str| {
         screen
@@ -594,15 +584,10 @@ fn jq_filter_on_the_body() {
 
 #[test]
 fn body_editor_applies_valid_json_and_keeps_invalid_text() {
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(
-        vec![Entry::new(
-            "POST https://api.example.com/v1/boards name=old n:=1",
-            None,
-        )],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(
+        "POST https://api.example.com/v1/boards name=old n:=1",
+        None,
+    )]);
     app.update(key(KeyCode::Char('b')));
     let screen = draw(&mut app, 160, 45);
     assert!(screen.contains("\"name\": \"old\""), "{screen}");
@@ -626,12 +611,7 @@ fn body_editor_applies_valid_json_and_keeps_invalid_text() {
 #[test]
 fn keymap_from_the_config_replaces_default_keys() {
     let config = apiscope::config::parse("[keys]\nhelp = \"F1\"\nquit = \"Ctrl-q\"\n").unwrap();
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(
-        vec![Entry::new("GET https://a.example/1", Some("one"))],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new("GET https://a.example/1", Some("one"))]);
     app.set_keymap(&config.keys);
     // The default keys of rebound actions do nothing now.
     app.update(key(KeyCode::Char('?')));
@@ -723,15 +703,10 @@ fn a_tui_exchange_saved_as_a_session_opens_with_the_same_diagnosis() {
 #[test]
 fn drafts_survive_switching_and_clicks_do_not_reach_under_overlays() {
     use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(
-        vec![
-            Entry::new("GET https://a.example/1", Some("first")),
-            Entry::new("GET https://a.example/2", Some("second")),
-        ],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![
+        Entry::new("GET https://a.example/1", Some("first")),
+        Entry::new("GET https://a.example/2", Some("second")),
+    ]);
     draw(&mut app, 160, 45);
     // Edit the first line, switch away and back: the edit is still there.
     app.update(key(KeyCode::Char('e')));
@@ -807,15 +782,10 @@ fn a_generic_looking_success_is_decoded_in_the_dialect_its_api_spoke() {
 
 #[test]
 fn focus_is_predictable_and_said() {
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(
-        vec![
-            Entry::new("GET https://a.example/1", Some("first")),
-            Entry::new("GET https://a.example/2", Some("second")),
-        ],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![
+        Entry::new("GET https://a.example/1", Some("first")),
+        Entry::new("GET https://a.example/2", Some("second")),
+    ]);
     assert_eq!(app.focus, Focus::List);
     assert!(draw(&mut app, 160, 45).contains(" REQUESTS "));
     // Enter sends and the list keeps the keys: j moves the selection.
@@ -847,7 +817,6 @@ fn focus_is_predictable_and_said() {
 
 #[test]
 fn below_100_columns_the_selection_and_the_request_start_stay_visible() {
-    let profiles = Arc::new(Profiles::built_in());
     let long = format!(
         "POST https://api.example.com/v1/boards 'Authorization:Bearer FAKE' {}",
         (0..20)
@@ -855,14 +824,10 @@ fn below_100_columns_the_selection_and_the_request_start_stay_visible() {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let mut app = App::new(
-        vec![
-            Entry::new("GET https://a.example/1", Some("first")),
-            Entry::new(&long, Some("second: a long one")),
-        ],
-        profiles,
-        Instant::now(),
-    );
+    let mut app = common::app(vec![
+        Entry::new("GET https://a.example/1", Some("first")),
+        Entry::new(&long, Some("second: a long one")),
+    ]);
     // The list has the keys: it shows, and j moves visibly.
     app.update(key(KeyCode::Char('j')));
     let screen = draw(&mut app, 80, 24);
@@ -880,12 +845,11 @@ fn below_100_columns_the_selection_and_the_request_start_stay_visible() {
 
 #[test]
 fn a_pasted_url_replaces_the_prefilled_scheme() {
-    let profiles = Arc::new(Profiles::built_in());
-    let mut app = App::new(Vec::new(), profiles.clone(), Instant::now());
+    let mut app = common::app(Vec::new());
     assert_eq!(app.focus, Focus::Editor);
     app.update(Msg::Paste("http://127.0.0.1:8080/x".into()));
     assert_eq!(app.editor.text(), "GET http://127.0.0.1:8080/x");
-    let mut app = App::new(Vec::new(), profiles, Instant::now());
+    let mut app = common::app(Vec::new());
     app.update(Msg::Paste("POST https://a.example/x name=1".into()));
     assert_eq!(app.editor.text(), "POST https://a.example/x name=1");
 }
@@ -1061,10 +1025,7 @@ fn collection_app(dir: &std::path::Path) -> App {
         r#"{"dev": {"password": "pw_FAKE_tui_secret"}}"#,
     )
     .unwrap();
-    let c =
-        apiscope::tui::collection::Collections::open(&dir.join("api.http"), Some("dev")).unwrap();
-    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
-    app.collection = Some(c);
+    let mut app = common::collection_app(&dir.join("api.http"), Some("dev"));
     app.banner = Some("api.http · 3 requests".into());
     app
 }
@@ -1491,10 +1452,7 @@ fn a_broken_block_shows_its_error_and_the_file_is_never_written() {
         "### ok\nGET https://a.example/ok\n\n### broken\nGET https://a.example/x\nnot a header\n",
     )
     .unwrap();
-    let c =
-        apiscope::tui::collection::Collections::open(&dir.path().join("api.http"), None).unwrap();
-    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
-    app.collection = Some(c);
+    let mut app = common::collection_app(&dir.path().join("api.http"), None);
     let screen = draw(&mut app, 100, 10);
     assert!(screen.contains("⚠ line 6: does not parse"), "{screen}");
     assert!(screen.contains("1 block that do not parse"), "{screen}");
@@ -1525,14 +1483,10 @@ fn a_broken_block_shows_its_error_and_the_file_is_never_written() {
 #[test]
 fn a_request_added_to_a_collection_keeps_its_credential_out_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = App::new(
-        vec![Entry::new(
-            "GET https://api.example.com/v1/boards 'Authorization:Bearer tok_FAKE_added_secret'",
-            None,
-        )],
-        Arc::new(Profiles::built_in()),
-        Instant::now(),
-    );
+    let mut app = common::app(vec![Entry::new(
+        "GET https://api.example.com/v1/boards 'Authorization:Bearer tok_FAKE_added_secret'",
+        None,
+    )]);
     app.focus = Focus::List;
     app.update(key(KeyCode::Char('+')));
     let Some(Modal::Prompt(p)) = &app.modal else {
@@ -1944,9 +1898,7 @@ fn a_block_that_does_not_parse_can_be_deleted_with_x() {
         "# @name one\nGET https://a.example/one\n\n###\nGET https://a.example/two with spaces\n\n###\n# @name three\nGET https://a.example/three\n",
     )
     .unwrap();
-    let c = apiscope::tui::collection::Collections::open(&path, None).unwrap();
-    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
-    app.collection = Some(c);
+    let mut app = common::collection_app(&path, None);
     app.update(key(KeyCode::Char('G')));
     assert!(
         app.current()
@@ -1978,10 +1930,7 @@ fn a_block_that_does_not_parse_can_be_deleted_with_x() {
 fn without_env_the_first_environment_is_chosen_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     collection_app(dir.path());
-    let c =
-        apiscope::tui::collection::Collections::open(&dir.path().join("api.http"), None).unwrap();
-    assert_eq!(c.env(), Some("dev"));
-    let mut app = App::new(c.entries(), Arc::new(Profiles::built_in()), Instant::now());
-    app.collection = Some(c);
+    let mut app = common::collection_app(&dir.path().join("api.http"), None);
+    assert_eq!(app.collection.as_ref().unwrap().env(), Some("dev"));
     assert!(draw(&mut app, 80, 24).contains("env: dev"));
 }
