@@ -308,12 +308,17 @@ impl Drop for RawServer {
 /// A login API: `/login` answers 429 (Retry-After: 1) on every odd call,
 /// else a token named after the server; `/me` answers 200.
 pub fn login_api(name: &'static str) -> RawServer {
+    login_api_with(name, true)
+}
+
+/// [`login_api`], with `throttle` false: no 429 (no test waits a second).
+pub fn login_api_with(name: &'static str, throttle: bool) -> RawServer {
     let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     RawServer::start(move |req| {
         let head = String::from_utf8_lossy(req);
         let reply = if head.starts_with("POST /login") {
             let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            if n.is_multiple_of(2) {
+            if throttle && n.is_multiple_of(2) {
                 "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"error\":\"slow down now\"}".to_owned()
             } else {
                 let body = format!("{{\"token\":\"tok_{name}_FAKE\"}}");
