@@ -246,14 +246,21 @@ fn main() {
     let world = apiscope::collection::vars::System;
     let envs = apiscope::collection::vars::Environments::load(dir.path(), &world).expect("envs");
     let responses = std::collections::HashMap::new();
+    let trust = apiscope::collection::trust::Trust::new(
+        std::fs::canonicalize(dir.path()).expect("dir"),
+        false,
+        [],
+    );
     let ctx = apiscope::collection::vars::Context {
         file: &file,
         envs: &envs,
         env: Some("dev"),
         cli: &[],
+        secrets: &[],
         responses: &responses,
         world: &world,
-        dry: false,
+        trust: &trust,
+        dry: None,
     };
     let t = best_of(5, || {
         for r in &file.requests {

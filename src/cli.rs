@@ -74,6 +74,15 @@ pub enum Command {
         /// A collection's environment to start in (E switches).
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// Answer yes to the questions a collection's sends would ask
+        /// (secret-source values to the origins listed, a dependency sent
+        /// to a local address) — never for an origin known only from a
+        /// response.
+        #[arg(long)]
+        yes: bool,
+        /// What a collection may read, write and send.
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Replay the exchanges of a file headless: a session, HAR, raw response
     /// or curl command file. Offline it prints the recorded diagnoses;
@@ -94,6 +103,11 @@ pub enum Command {
         /// The filter.
         filter: String,
     },
+    /// Trust a collection directory (and what is under it): its `>> file`
+    /// lines may write inside it, and secret-source values go without a
+    /// question to the origins confirmed for it. `--list` shows every
+    /// trusted directory with its origins; `--revoke` forgets one.
+    Trust(TrustCommandArgs),
     /// Run the demo API alone on 127.0.0.1.
     DemoServer {
         /// Port to listen on (default: a free one).
@@ -256,6 +270,62 @@ pub struct SendArgs {
     /// tokens in URLs) instead of redacting them.
     #[arg(long, requires = "save")]
     pub keep_secrets: bool,
+
+    /// With a `FILE.http#NAME` request: answer yes to the questions its
+    /// sends would ask (secret-source values to the origins listed, a
+    /// dependency sent to a local address) — never for an origin known
+    /// only from a response.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// With a `FILE.http#NAME` request: what the collection may read,
+    /// write and send.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// What a collection (a file from anyone) may read, write and send: the
+/// trust model's options, the same on `send`, `replay` and `open`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TrustArgs {
+    /// Trust the collection for this run only (`apiscope trust DIR`
+    /// trusts it for good): its `>> file` lines write inside its directory.
+    #[arg(long)]
+    pub trust: bool,
+
+    /// A trusted collection's `< file` may read under DIR too (repeatable).
+    #[arg(long = "allow-read", value_name = "DIR")]
+    pub allow_read: Vec<String>,
+
+    /// A variable whose value is a secret, `NAME=VALUE`: redacted by value
+    /// in everything written, and sent only to origins you confirm
+    /// (repeatable; `--var` stays a plain variable).
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+}
+
+/// `apiscope trust`.
+#[derive(Debug, Args)]
+pub struct TrustCommandArgs {
+    /// The collection directory (default: the current one).
+    pub dir: Option<String>,
+
+    /// Forget the directory: its collections are untrusted again.
+    #[arg(long, conflicts_with = "list")]
+    pub revoke: bool,
+
+    /// Every trusted directory, with the origins confirmed for it.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Confirm the origins listed without asking.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// With the directory's collections: the environment whose origins to
+    /// confirm (default: every one).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// `apiscope replay`.
@@ -320,6 +390,10 @@ pub struct ReplayArgs {
     /// With a `.http` file: set a variable, `NAME=VALUE` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+
+    /// With a `.http` file: what the collection may read, write and send.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// `apiscope import`.

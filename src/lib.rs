@@ -23,4 +23,5 @@ pub mod history;
 pub mod http;
 pub mod jq;
 pub mod store;
+pub mod trust;
 pub mod tui;

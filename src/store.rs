@@ -105,6 +105,70 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes a file that holds secrets (the private env file, the trust
+/// store): created 0600, replaced atomically, never through a symlink (a
+/// link there is an error: a tracked file it points to must not receive a
+/// token).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_new(path, bytes, true, true)
+}
+
+/// `>> file` of a collection, already allowed by the trust model: never
+/// through a symlink, never creating a directory, replaced atomically.
+pub fn write_confined(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_new(path, bytes, false, false)
+}
+
+fn write_new(path: &Path, bytes: &[u8], private: bool, create_dir: bool) -> Result<(), StoreError> {
+    use std::io::Write as _;
+    let fail = |source: std::io::Error| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && m.file_type().is_symlink()
+    {
+        return Err(fail(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "it is a symlink: not written through it",
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if create_dir {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            dir: dir.to_owned(),
+            source,
+        })?;
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| StoreError::TempFile {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // A secrets file is 0600; another keeps the mode of the file it
+        // replaces (else 0644).
+        let mode = if private {
+            0o600
+        } else {
+            std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o777)
+        };
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 
 use super::{Error, Result};
 use crate::collection::CollectionError;
-use crate::collection::run::{CollectionRun, Next, RequestId, Ticket};
+use crate::collection::run::{CollectionRun, Confirmation, Next, RequestId, Ticket};
 use crate::collection::vars::{Resolved, System};
 use crate::decode::{self, Options, Profiles};
 use crate::driver::{self, Engine, Received, Run};
@@ -39,9 +39,15 @@ fn usage(e: impl std::fmt::Display) -> Error {
     Error::Usage(crate::report::sanitize(&e.to_string(), false))
 }
 
-/// Reads `path` and the environment files beside it; checks `--env` and
-/// `--var`.
-pub fn open(path: &Path, env: Option<&str>, vars: &[String]) -> Result<CollectionRun> {
+/// Reads `path` and the environment files beside it under the rules the
+/// user chose (the trust store, `--trust`, `--allow-read`); checks
+/// `--env`, `--var` and `--secret`.
+pub fn open(
+    path: &Path,
+    env: Option<&str>,
+    vars: &[String],
+    trust: &crate::cli::TrustArgs,
+) -> Result<CollectionRun> {
     if !path.exists() {
         return Err(Error::Usage(format!(
             "{}: no such collection file",
@@ -49,23 +55,92 @@ pub fn open(path: &Path, env: Option<&str>, vars: &[String]) -> Result<Collectio
         )));
     }
     let mut run = CollectionRun::open_file(path, &System).map_err(usage)?;
+    let rules = crate::trust::rules(
+        &crate::collection::run::dir_of(path),
+        trust.trust,
+        &trust.allow_read,
+    )
+    .map_err(usage)?;
+    if !rules.trusted()
+        && let Some(note) = crate::trust::notice_once(rules.root())
+    {
+        eprintln!("apiscope: note: {}", crate::report::sanitize(&note, false));
+    }
+    *run.trust_mut() = rules;
     run.set_env(env).map_err(|e| {
         usage(CollectionError {
             file: path.to_owned(),
             ..e
         })
     })?;
-    let vars = vars
+    run.set_vars(pairs("--var", vars)?);
+    run.set_secrets(pairs("--secret", &trust.secrets)?);
+    Ok(run)
+}
+
+/// `NAME=VALUE` options.
+fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
+    items
         .iter()
         .map(|v| {
             v.split_once('=')
                 .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
                 .filter(|(k, _)| !k.is_empty())
-                .ok_or_else(|| Error::Usage(format!("--var {v}: write NAME=VALUE")))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{flag} {}: write NAME=VALUE",
+                        if flag == "--secret" { "…" } else { v }
+                    ))
+                })
         })
-        .collect::<Result<Vec<_>>>()?;
-    run.set_vars(vars);
-    Ok(run)
+        .collect()
+}
+
+/// Asks the user what a collection run would do (on a terminal), or
+/// takes `--yes` for it (never for an origin known only from a response);
+/// without either, nothing is sent: exit 2, one line. A yes is remembered
+/// for a trusted directory.
+pub fn confirm(run: &mut CollectionRun, c: &Confirmation, yes: bool) -> Result<()> {
+    use std::io::IsTerminal as _;
+    let tty = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let what = if c.origins().is_empty() {
+        "a request sent first goes to a local address".to_owned()
+    } else {
+        format!(
+            "secret values would go to {}, not confirmed for this collection",
+            c.origins().join(", ")
+        )
+    };
+    if tty {
+        eprintln!("apiscope: before sending: {what}:");
+        for l in c.lines() {
+            eprintln!("  {}", crate::report::sanitize(&l, false));
+        }
+        eprint!("apiscope: send? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            return Err(Error::Declined("nothing sent".into()));
+        }
+    } else if !yes || c.runtime {
+        let fix = if c.runtime {
+            "an origin known only from a response needs a yes on a terminal"
+        } else {
+            "pass --yes to confirm the origins listed, or run it on a terminal"
+        };
+        return Err(Error::Usage(crate::report::sanitize(
+            &format!(
+                "refused: {what} ({}); {fix}; nothing was sent",
+                c.lines().join("; ")
+            ),
+            false,
+        )));
+    }
+    run.confirm(c);
+    if run.trust().trusted() {
+        crate::trust::remember(run.trust().root(), &c.origins());
+    }
+    Ok(())
 }
 
 /// The request `selector` names; with none, the file's only request (a
@@ -95,10 +170,12 @@ pub async fn prepare(
     run: &mut CollectionRun,
     goal: RequestId,
     net: &mut Net<'_>,
+    yes: bool,
 ) -> Result<(Ticket, Resolved)> {
     let mut plan = run.plan(goal);
     loop {
         match run.next(&mut plan, &System) {
+            Next::Confirm(c) => confirm(run, &c, yes)?,
             Next::Send {
                 ticket,
                 resolved,
@@ -211,7 +288,7 @@ pub fn write_output(path: &Path, overwrite: bool, body: &[u8]) -> Result<()> {
             });
         }
     }
-    crate::store::write_atomic(&target, body)?;
+    crate::store::write_confined(&target, body)?;
     eprintln!(
         "apiscope: response body written to {}",
         crate::report::sanitize(&target.display().to_string(), false)

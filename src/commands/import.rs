@@ -350,42 +350,27 @@ fn bruno(dir: &Path, shown: &str) -> Result<Imported> {
                 .map_or_else(|| "bruno".into(), |n| n.to_string_lossy().into_owned())
         });
     let mut files = Vec::new();
-    collect_bru(dir, dir, 0, &mut files)?;
+    collect_bru(dir, &mut files)?;
     files.sort();
     Ok(import::from_bruno(&files, &name))
 }
 
-fn collect_bru(
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    out: &mut Vec<(String, String)>,
-) -> Result<()> {
-    if depth > 8 {
-        return Ok(());
-    }
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", dir.display())))?;
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name == "node_modules" {
-            continue;
-        }
-        if p.is_dir() {
-            collect_bru(root, &p, depth + 1, out)?;
-        } else if name.ends_with(".bru") {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap_or(&p)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", p.display())))?;
-            out.push((rel, text));
-        }
+/// Every `.bru` file under `root` (the one walk: no symlink followed),
+/// as (path relative to `root`, text).
+fn collect_bru(root: &Path, out: &mut Vec<(String, String)>) -> Result<()> {
+    let paths =
+        crate::collection::walk::files(root, &|n| n.ends_with(".bru")).map_err(Error::Usage)?;
+    for p in paths {
+        let rel = p
+            .strip_prefix(root)
+            .unwrap_or(&p)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = crate::collection::vars::read_regular(&p, crate::collection::trust::MAX_READ)
+            .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", p.display())))?;
+        out.push((rel, String::from_utf8_lossy(&bytes).into_owned()));
     }
     Ok(())
 }

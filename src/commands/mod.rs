@@ -10,6 +10,7 @@ pub mod import;
 pub mod jq_worker;
 pub mod replay;
 pub mod send;
+pub mod trust;
 pub mod tui;
 
 use crate::cli::{Cli, Command};
@@ -103,13 +104,22 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(Command::DemoServer { port, rate }) => {
             runtime()?.block_on(demo_server::run(port, rate))
         }
-        Some(Command::Open { file, theme, env }) => runtime()?.block_on(tui::run(tui::Args {
+        Some(Command::Open {
+            file,
+            theme,
+            env,
+            yes,
+            trust,
+        }) => runtime()?.block_on(tui::run(tui::Args {
             demo: false,
             theme: theme.or(cli.theme),
             request: Vec::new(),
             open: Some(file),
             env,
+            yes,
+            trust,
         })),
+        Some(Command::Trust(args)) => trust::run(&args),
         Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
         Some(Command::History(args)) => history::run(args),
         Some(Command::Import(args)) => import::run(args),
@@ -120,6 +130,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             request: cli.request,
             open: None,
             env: None,
+            yes: false,
+            trust: crate::cli::TrustArgs::default(),
         })),
     }
 }

@@ -29,9 +29,14 @@ pub async fn run(args: ReplayArgs) -> Result<Outcome> {
         }
         return collection(&args, &path, &profiles).await;
     }
-    if args.env.is_some() || !args.vars.is_empty() {
+    if args.env.is_some()
+        || !args.vars.is_empty()
+        || !args.trust.secrets.is_empty()
+        || args.trust.trust
+        || !args.trust.allow_read.is_empty()
+    {
         return Err(Error::Usage(
-            "--env and --var go with a .http collection".into(),
+            "--env, --var, --secret, --trust and --allow-read go with a .http collection".into(),
         ));
     }
     let path = crate::store::resolve(&args.file);
@@ -61,7 +66,7 @@ async fn collection(
     use super::collection::{Net, open, record};
     use crate::collection::run::Next;
     use crate::collection::vars::System;
-    let mut run = open(path, args.env.as_deref(), &args.vars)?;
+    let mut run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
     let shown = report::sanitize(&path.display().to_string(), false);
     let count = run.files()[0].requests.len();
     if count == 0 {
@@ -110,25 +115,26 @@ async fn collection(
             "{shown}: no request can be resolved; nothing was sent"
         )));
     }
+    // One question for the whole run: every request with where it goes
+    // and the secrets it carries; --yes answers it (but never for an
+    // origin known only from a response: that is asked when it comes).
+    let all = run.preflight_all(&System);
     if !args.yes {
-        let mut hosts: Vec<String> = Vec::new();
-        for (_, r) in &preview {
-            if let Ok(r) = r {
-                let h = host_of(r.request.url.as_deref().unwrap_or(""));
-                if !h.is_empty() && !hosts.contains(&h) {
-                    hosts.push(h);
-                }
-            }
-        }
         let env = args
             .env
             .as_deref()
             .map_or_else(String::new, |e| format!(" with environment '{e}'"));
-        eprint!(
-            "apiscope: send {} request(s) of {shown}{env} to {}? [y/N] ",
+        eprintln!(
+            "apiscope: replay --live sends {} request(s) of {shown}{}:",
             count - broken.len(),
-            report::sanitize(&hosts.join(", "), false)
+            report::sanitize(&env, false)
         );
+        for (p, line) in all.sends.iter().zip(all.lines()) {
+            if !broken.iter().any(|(i, _)| *i == p.id.index) {
+                eprintln!("  {}", report::sanitize(&line, false));
+            }
+        }
+        eprint!("apiscope: send them? [y/N] ");
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
@@ -139,6 +145,10 @@ async fn collection(
                 "replay: nothing sent from {shown}; answer y, or pass --yes"
             )));
         }
+    }
+    run.confirm(&all);
+    if run.trust().trusted() {
+        crate::trust::remember(run.trust().root(), &all.origins());
     }
     let options = Options {
         dialect: args.dialect.clone(),
@@ -160,9 +170,18 @@ async fn collection(
         if broken.iter().any(|(i, _)| *i == goal.index) || done.contains(&goal.index) {
             continue; // not resolvable, or sent already as another's dependency
         }
-        let mut plan = run.plan(goal);
+        let mut plan = run.plan_picked(goal);
         loop {
             let (ticket, resolved, last) = match run.next(&mut plan, &System) {
+                Next::Confirm(c) => match super::collection::confirm(&mut run, &c, false) {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        let why = report::sanitize(&e.to_string(), false);
+                        eprintln!("apiscope: #{} not sent: {why}", goal.index + 1);
+                        not_sent.push((goal.index, why));
+                        break;
+                    }
+                },
                 Next::Send {
                     ticket,
                     resolved,

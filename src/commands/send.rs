@@ -94,9 +94,15 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let profiles = load_profiles();
     check_dialect(&profiles, args.dialect.as_deref())?;
     let collection = super::collection::target(&args.request[0]);
-    if collection.is_none() && (args.env.is_some() || !args.vars.is_empty()) {
+    if collection.is_none()
+        && (args.env.is_some()
+            || !args.vars.is_empty()
+            || !args.trust.secrets.is_empty()
+            || args.trust.trust
+            || !args.trust.allow_read.is_empty())
+    {
         return Err(super::Error::Usage(
-            "--env and --var go with a collection request: send FILE.http#NAME".into(),
+            "--env, --var, --secret, --trust and --allow-read go with a collection request: send FILE.http#NAME".into(),
         ));
     }
     let request = match &collection {
@@ -119,7 +125,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let request = match (request, collection) {
         (Some(r), _) => r,
         (None, Some((path, selector))) => {
-            let mut run = super::collection::open(&path, args.env.as_deref(), &args.vars)?;
+            let mut run =
+                super::collection::open(&path, args.env.as_deref(), &args.vars, &args.trust)?;
             let goal = super::collection::pick(&run, selector.as_deref())?;
             let mut net = super::collection::Net {
                 client: &client,
@@ -128,7 +135,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 options: &options,
                 max_wait: max_wait(args.max_wait)?,
             };
-            let (ticket, resolved) = super::collection::prepare(&mut run, goal, &mut net).await?;
+            let (ticket, resolved) =
+                super::collection::prepare(&mut run, goal, &mut net, args.yes).await?;
             let request = with_items(&args, resolved.request.clone())?;
             // (Pages share the budget the requests sent first used.)
             engine = net.engine;

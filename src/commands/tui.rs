@@ -18,6 +18,10 @@ pub struct Args {
     pub open: Option<String>,
     /// The collection environment to start in (`open FILE.http --env`).
     pub env: Option<String>,
+    /// `--yes`: a collection's questions answered yes.
+    pub yes: bool,
+    /// What a collection may read, write and send.
+    pub trust: crate::cli::TrustArgs,
 }
 
 /// Runs the TUI until the user quits.
@@ -31,16 +35,44 @@ pub async fn run(args: Args) -> Result<Outcome> {
         }
         _ => None,
     };
-    if collection_path.is_none() && args.env.is_some() {
+    if collection_path.is_none()
+        && (args.env.is_some()
+            || args.trust.trust
+            || !args.trust.secrets.is_empty()
+            || !args.trust.allow_read.is_empty())
+    {
         return Err(Error::Usage(
-            "--env goes with a .http collection (a .http file or a directory of them)".into(),
+            "--env, --trust, --secret and --allow-read go with a .http collection (a .http file or a directory of them)".into(),
         ));
     }
+    let usage = |e: String| Error::Usage(crate::report::sanitize(&e, false));
     let collection = match &collection_path {
-        Some(p) => Some(
-            crate::tui::collection::Collections::open(p, args.env.as_deref())
-                .map_err(|e| Error::Usage(crate::report::sanitize(&e.to_string(), false)))?,
-        ),
+        Some(p) => {
+            let root = if p.is_dir() {
+                p.clone()
+            } else {
+                crate::collection::run::dir_of(p)
+            };
+            let rules = crate::trust::rules(&root, args.trust.trust, &args.trust.allow_read)
+                .map_err(|e| usage(e.to_string()))?;
+            let mut c =
+                crate::tui::collection::Collections::open_with(p, args.env.as_deref(), rules)
+                    .map_err(|e| usage(e.to_string()))?;
+            c.yes = args.yes;
+            let secrets = args
+                .trust
+                .secrets
+                .iter()
+                .map(|v| {
+                    v.split_once('=')
+                        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                        .filter(|(k, _)| !k.is_empty())
+                        .ok_or_else(|| Error::Usage("--secret …: write NAME=VALUE".into()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            c.run.set_secrets(secrets);
+            Some(c)
+        }
         None => None,
     };
     // (The title bar shows the collection's own words, kept current.)

@@ -169,6 +169,7 @@ actions! {
     Right, "right", ["Right"], "→", "scroll right (Body and Raw tabs, no wrap)", [];
     NextPane, "next_pane", ["Tab"], "next pane", "next pane: requests ↔ response (e edits the request line)", [List, Response];
     PreviousPane, "previous_pane", ["BackTab"], "previous pane", "previous pane", [];
+    TrustCollection, "trust", ["Ctrl-t"], "trust", "trust the .http collection's directory: its >> lines write inside it (apiscope trust DIR; asked when you open one)", [];
     AddToCollection, "add_to_collection", ["+"], "add to .http", "add the request to a .http file (credentials go to its private env file)", [List];
 }
 

@@ -34,6 +34,16 @@ impl App {
     /// answers into a new entry; an edited line whose entry has a response
     /// becomes a new entry, so the run's history stays.
     pub(super) fn send_selected(&mut self, confirmed: bool) -> Vec<Cmd> {
+        // The yes to the collection run's question: confirmed, then on.
+        if confirmed
+            && let Some(q) = self.pending_confirm.take()
+            && let Some(c) = self.collection.as_mut()
+        {
+            c.run.confirm(&q);
+            let mut cmds = self.remember_origins(&q);
+            cmds.extend(self.advance_plan());
+            return cmds;
+        }
         if let Origin::Broken { message, .. } = &self.entries[self.selected].origin {
             self.flash = Some(format!(
                 "Not sent: {} · Ctrl-E opens the file at that line",
@@ -191,6 +201,42 @@ impl App {
                     answered: false,
                 })
             }
+            Next::Confirm(q) => {
+                self.plan = Some((plan, goal_entry));
+                if c.yes && !q.runtime {
+                    // --yes: the origins listed are confirmed.
+                    c.run.confirm(&q);
+                    let cmds = self.remember_origins(&q);
+                    let mut more = self.advance_plan();
+                    more.extend(cmds);
+                    return more;
+                }
+                let mut lines = vec![if q.runtime {
+                    "This request goes where a response said — an origin not known before:"
+                        .to_owned()
+                } else {
+                    "Before sending, these requests would go:".to_owned()
+                }];
+                lines.extend(q.lines().into_iter().map(|l| format!("  {l}")));
+                lines.push(
+                    "y sends them and confirms these origins for this collection; secrets never go to an origin you did not confirm."
+                        .into(),
+                );
+                let title = if q.origins().is_empty() {
+                    "Send to a local address?"
+                } else {
+                    "Send secrets to a new origin?"
+                };
+                self.modal = Some(Modal::Confirm(Confirm {
+                    title: title.into(),
+                    lines,
+                    action: Action::Send,
+                    keys: "y sends · any other key sends nothing".into(),
+                    cancelled: "Nothing sent".into(),
+                }));
+                self.pending_confirm = Some(q);
+                Vec::new()
+            }
             Next::Failed(e) => {
                 let message = crate::report::sanitize(&e.to_string(), false);
                 self.flash = Some(format!(
@@ -202,6 +248,47 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// A trusted collection remembers the origins the user confirmed.
+    fn remember_origins(&self, q: &crate::collection::run::Confirmation) -> Vec<Cmd> {
+        match &self.collection {
+            Some(c) if c.run.trust().trusted() && !q.origins().is_empty() => {
+                vec![Cmd::RememberOrigins {
+                    root: c.run.trust().root().to_path_buf(),
+                    origins: q.origins(),
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `Ctrl-t` (and the question when an untrusted collection opens):
+    /// trust its directory for good.
+    pub(super) fn trust_collection(&mut self, confirmed: bool) -> Vec<Cmd> {
+        let Some(c) = self.collection.as_ref() else {
+            self.flash =
+                Some("No collection open: Ctrl-t trusts a .http collection's directory".into());
+            return Vec::new();
+        };
+        if c.run.trust().trusted() {
+            self.flash = Some(format!(
+                "{} is trusted already (apiscope trust --list)",
+                c.run.trust().root().display()
+            ));
+            return Vec::new();
+        }
+        if !confirmed {
+            self.modal = Some(Modal::Confirm(Confirm {
+                title: "Trust this collection?".into(),
+                lines: c.trust_question(),
+                action: Action::TrustCollection,
+                keys: "y trusts it · any other key keeps it untrusted".into(),
+                cancelled: "Kept untrusted: Ctrl-t trusts it later".into(),
+            }));
+            return Vec::new();
+        }
+        vec![Cmd::Trust(c.run.trust().root().to_path_buf())]
     }
 
     /// The line an entry would send: the editor's text when it is the

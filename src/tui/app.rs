@@ -210,6 +210,8 @@ pub enum Msg {
     HistoryRows(Result<Vec<crate::history::Row>, String>),
     /// A history exchange, decoded, with the request line it was sent from.
     HistoryLoaded(Result<Loaded, String>),
+    /// The trust store took a directory (or why not).
+    Trusted(Result<std::path::PathBuf, String>),
     /// A collection file changed on disk: its path and new text.
     FileChanged {
         /// The file.
@@ -305,6 +307,16 @@ pub enum Cmd {
     },
     /// Watch this file for changes made by other programs.
     Watch(std::path::PathBuf),
+    /// Trust a collection directory for good (the trust store); answer
+    /// with `Msg::Trusted`.
+    Trust(std::path::PathBuf),
+    /// Remember origins confirmed for a trusted collection directory.
+    RememberOrigins {
+        /// The directory.
+        root: std::path::PathBuf,
+        /// The origins.
+        origins: Vec<String>,
+    },
     /// Search the history; answer with `Msg::HistoryRows`.
     HistorySearch(String),
     /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
@@ -405,6 +417,9 @@ pub struct App {
     pub(super) conflict_file: Option<usize>,
     /// After a rename, the references offered to update: (file, old, new).
     pub(super) pending_references: Option<(usize, String, String)>,
+    /// The collection run's question on screen (secrets to a new origin,
+    /// a dependency to a local address): `y` confirms it.
+    pub pending_confirm: Option<crate::collection::run::Confirmation>,
     /// "Now", as of the last message.
     pub now: Instant,
     /// Set when the user quits.
@@ -464,6 +479,7 @@ impl App {
             pending_files: Vec::new(),
             conflict_file: None,
             pending_references: None,
+            pending_confirm: None,
             now,
             quit: false,
             next_id: 1,
@@ -509,11 +525,31 @@ impl App {
         if !self.pending_files.is_empty() {
             self.apply_pending_files();
         }
+        // The collection run's question closed without a yes: nothing of
+        // that plan is sent.
+        if self.pending_confirm.is_some() && self.modal.is_none() {
+            self.pending_confirm = None;
+            self.plan = None;
+        }
         cmds
     }
 
     fn handle(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
+            Msg::Trusted(result) => {
+                match (result, self.collection.as_mut()) {
+                    (Ok(root), Some(c)) => {
+                        c.run.trust_mut().set_trusted(true);
+                        self.flash = Some(format!(
+                            "{} is trusted: its >> lines write inside it (apiscope trust --list)",
+                            root.display()
+                        ));
+                    }
+                    (Err(e), _) => self.flash = Some(format!("Not trusted: {e}")),
+                    _ => {}
+                }
+                Vec::new()
+            }
             Msg::FileChanged { path, text } => {
                 self.file_changed(&path, &text);
                 Vec::new()
@@ -898,6 +934,7 @@ impl App {
             Action::OpenInEditor => return self.open_in_editor(),
             Action::Revert => self.revert(confirmed),
             Action::AddToCollection => self.add_to_collection(),
+            Action::TrustCollection => return self.trust_collection(confirmed),
             Action::Mask => {
                 self.mask = !self.mask;
                 self.flash = Some(

@@ -20,23 +20,53 @@ pub const ENV_FILES: [&str; 3] = [
 /// The collection of a TUI session.
 #[derive(Debug)]
 pub struct Collections {
-    /// The files, their environments, this session's responses.
+    /// The files, their environments, this session's responses, and the
+    /// trust model's rules for them.
     pub run: CollectionRun,
     /// What was opened (a file or a directory), for the title bar.
     pub root: Option<PathBuf>,
+    /// `--yes`: the questions a send would ask are answered yes (never
+    /// for an origin known only from a response).
+    pub yes: bool,
 }
 
 impl Collections {
     /// Reads `path`: a `.http` / `.rest` file, or a directory (its
-    /// `.http` / `.rest` files, and those of its subdirectories, sorted).
-    /// A file that cannot be read is an error naming it. With no `env`,
-    /// the first environment the files define is chosen.
+    /// `.http` / `.rest` files, and those of its subdirectories, sorted),
+    /// untrusted. A file that cannot be read is an error naming it. With
+    /// no `env`, the first environment the files define is chosen.
     pub fn open(path: &Path, env: Option<&str>) -> Result<Collections, CollectionError> {
+        let root = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            dir_of(path)
+        };
+        let root = std::fs::canonicalize(&root).map_err(|e| CollectionError {
+            file: root.clone(),
+            line: 0,
+            message: format!("cannot be read: {e}"),
+        })?;
+        Collections::open_with(
+            path,
+            env,
+            crate::collection::trust::Trust::new(root, false, []),
+        )
+    }
+
+    /// [`Collections::open`] under the rules `trust` (the trust store's,
+    /// `--trust`, `--allow-read`).
+    pub fn open_with(
+        path: &Path,
+        env: Option<&str>,
+        trust: crate::collection::trust::Trust,
+    ) -> Result<Collections, CollectionError> {
         let paths = if path.is_dir() {
-            let mut found = Vec::new();
-            find(path, 0, &mut found);
-            found.sort();
-            found
+            crate::collection::walk::files(path, &crate::collection::walk::is_collection_file)
+                .map_err(|message| CollectionError {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    message,
+                })?
         } else {
             vec![path.to_path_buf()]
         };
@@ -46,7 +76,7 @@ impl Collections {
             files.push(HttpFile::read_lenient(&f)?);
             envs.push(Environments::load(&dir_of(&f), &System)?);
         }
-        let mut run = CollectionRun::new(files, envs);
+        let mut run = CollectionRun::new(files, envs, trust);
         match env {
             Some(e) => run.set_env(Some(e)).map_err(|e| CollectionError {
                 file: path.to_path_buf(),
@@ -60,15 +90,35 @@ impl Collections {
         Ok(Collections {
             run,
             root: Some(path.to_path_buf()),
+            yes: false,
         })
     }
 
-    /// A collection of these files (read already), no environment chosen.
-    pub fn of(files: Vec<HttpFile>, envs: Vec<Environments>) -> Collections {
+    /// A collection of these files (read already), no environment
+    /// chosen, untrusted under `root`.
+    pub fn of(files: Vec<HttpFile>, envs: Vec<Environments>, root: PathBuf) -> Collections {
         Collections {
-            run: CollectionRun::new(files, envs),
+            run: CollectionRun::new(
+                files,
+                envs,
+                crate::collection::trust::Trust::new(root, false, []),
+            ),
             root: None,
+            yes: false,
         }
+    }
+
+    /// What trusting this collection would allow, for the question asked
+    /// when an untrusted one is opened.
+    pub fn trust_question(&self) -> Vec<String> {
+        let root = self.run.trust().root().display().to_string();
+        vec![
+            format!("{root} is not trusted. Untrusted, its requests are sent when you pick them, but:"),
+            "· `>> file` lines write nothing;".into(),
+            "· `< file` reads only regular files inside it;".into(),
+            "· secret values (private env, .env, the process environment) go only to origins you confirm, each asked once.".into(),
+            format!("Trusting it (apiscope trust {root}) lets its `>>` write inside it; you are still asked before secrets go to a new origin."),
+        ]
     }
 
     /// The files.
@@ -324,27 +374,7 @@ fn describe(s: &Source) -> String {
         Source::ProcessEnv => "process environment".into(),
         Source::Dynamic => "dynamic".into(),
         Source::Request(r) => format!("the exchange of '{r}'"),
-    }
-}
-
-fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth > 4 {
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if p.is_dir() {
-            find(&p, depth + 1, out);
-        } else if name.ends_with(".http") || name.ends_with(".rest") {
-            out.push(p);
-        }
+        Source::Secret => "--secret".into(),
     }
 }
 

@@ -672,9 +672,11 @@ impl App {
             return Vec::new();
         }
         let path = PathBuf::from(path);
-        let c = self
-            .collection
-            .get_or_insert_with(|| Collections::of(Vec::new(), Vec::new()));
+        let c = self.collection.get_or_insert_with(|| {
+            let dir = crate::collection::run::dir_of(&path);
+            let root = std::fs::canonicalize(&dir).unwrap_or(dir);
+            Collections::of(Vec::new(), Vec::new(), root)
+        });
         let file = match c.add_file(&path) {
             Ok(f) => f,
             Err(err) => {

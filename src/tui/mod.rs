@@ -251,6 +251,14 @@ async fn event_loop(
     let mut app = App::new(entries, launch.profiles.clone(), Instant::now());
     app.banner = launch.banner.clone();
     app.collection = launch.collection.take();
+    // An untrusted collection: what trust would allow, asked once.
+    if app
+        .collection
+        .as_ref()
+        .is_some_and(|c| !c.run.trust().trusted())
+    {
+        app.trust_collection(false);
+    }
     app.session_name = launch.session_name.clone();
     app.set_keymap(&launch.keys);
     app.paging = launch.paging;
@@ -516,6 +524,18 @@ fn run_cmd(
                 t.abort();
             }
         }
+        Cmd::Trust(root) => {
+            let result = crate::trust::Store::load()
+                .and_then(|mut store| {
+                    let now = crate::time::unix_ms(std::time::SystemTime::now()) / 1000;
+                    store.trust(root.clone(), Vec::new(), now);
+                    store.save()
+                })
+                .map(|()| root)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Trusted(result));
+        }
+        Cmd::RememberOrigins { root, origins } => crate::trust::remember(&root, &origins),
         Cmd::HistorySearch(query) => {
             let tx = tx.clone();
             match history {

@@ -126,6 +126,10 @@ fn send_a_named_request_sends_its_login_first_and_chains_the_token() {
             "dev",
             "--var",
             &format!("host={}", server.base),
+            // (Secrets to 127.0.0.1, and `>> ./me.json`: confirmed and
+            // trusted for this run.)
+            "--yes",
+            "--trust",
             "X-Extra:1",
             "limit==5",
             "--save",
@@ -356,6 +360,7 @@ fn paginate_a_collection_request_with_its_secrets_kept_out_of_what_is_written() 
             &file,
             "--env",
             "local",
+            "--yes",
             "--paginate",
             "--max-pages",
             "3",

@@ -30,11 +30,22 @@ pub fn apiscope(args: &[&str], stdin: &[u8]) -> Run {
 /// [`apiscope`] run in the directory `cwd`.
 pub fn apiscope_in(cwd: &std::path::Path, args: &[&str], stdin: &[u8]) -> Run {
     let config = tempfile::tempdir().expect("temp dir");
+    apiscope_with(config.path(), cwd, args, stdin)
+}
+
+/// [`apiscope`] with `data` as its config and data directory (kept from
+/// one run to the next: the history, the trust store), in `cwd`.
+pub fn apiscope_with(
+    data: &std::path::Path,
+    cwd: &std::path::Path,
+    args: &[&str],
+    stdin: &[u8],
+) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_apiscope"))
         .current_dir(cwd)
         .args(args)
-        .env("APISCOPE_CONFIG_DIR", config.path())
-        .env("APISCOPE_DATA_DIR", config.path())
+        .env("APISCOPE_CONFIG_DIR", data)
+        .env("APISCOPE_DATA_DIR", data)
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

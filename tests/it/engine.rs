@@ -517,6 +517,16 @@ fn collection_dir(dev: &str, staging: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Enter, and y to the question a collection's send asks first (a
+/// dependency to a local address), as a person would.
+fn enter_and_confirm(app: &mut App) -> Vec<Cmd> {
+    let mut cmds = app.update(key(KeyCode::Enter));
+    if matches!(app.modal, Some(Modal::Confirm(_))) {
+        cmds.extend(app.update(ch('y')));
+    }
+    cmds
+}
+
 fn tui_on(dir: &std::path::Path) -> App {
     common::collection_app(&dir.join("api.http"), Some("dev"))
 }
@@ -527,7 +537,11 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
     let dir = collection_dir(&server.base, "http://127.0.0.1:9");
     // The CLI: login (429), login again after Retry-After, then me.
     let file = format!("{}#me", dir.path().join("api.http").display());
-    let run = apiscope(&["send", &file, "--env", "dev", "--format", "json"], b"");
+    // (--yes: `login` is sent first to a local address, a question.)
+    let run = apiscope(
+        &["send", &file, "--env", "dev", "--format", "json", "--yes"],
+        b"",
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("sending 'login' first"),
@@ -553,7 +567,7 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
         .unwrap();
     let mut app = tui_on(dir.path());
     app.update(ch('j'));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = enter_and_confirm(&mut app);
     drive_virtual(&mut app, &rt, cmds);
     assert_eq!(common::seen(&server), cli);
     assert_eq!(app.current().label.as_deref(), Some("me"));
@@ -573,7 +587,7 @@ fn switching_environment_sends_login_again_to_the_new_host() {
         .unwrap();
     let mut app = tui_on(dir.path());
     app.update(ch('j'));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = enter_and_confirm(&mut app);
     drive_virtual(&mut app, &rt, cmds);
     let on_dev = common::seen(&dev);
     assert_eq!(on_dev.len(), 3, "{on_dev:?}");
@@ -581,7 +595,7 @@ fn switching_environment_sends_login_again_to_the_new_host() {
     // E: staging. The dev login's token never goes to staging.
     app.update(ch('E'));
     assert_eq!(app.collection.as_ref().unwrap().env(), Some("staging"));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = enter_and_confirm(&mut app);
     drive_virtual(&mut app, &rt, cmds);
     assert!(common::seen(&dev).is_empty());
     let on_staging = common::seen(&staging);
@@ -601,7 +615,7 @@ fn switching_environment_sends_login_again_to_the_new_host() {
     app.update(ch('E'));
     app.update(ch('E'));
     assert_eq!(app.collection.as_ref().unwrap().env(), Some("dev"));
-    let cmds = app.update(key(KeyCode::Enter));
+    let cmds = enter_and_confirm(&mut app);
     drive_virtual(&mut app, &rt, cmds);
     assert_eq!(
         common::seen(&dev),

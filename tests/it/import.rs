@@ -57,7 +57,7 @@ fn a_har_becomes_a_repro_collection_without_its_tokens() {
     assert!(private.contains("tok_FAKE_customer_1"), "{private}");
     // The repro sends what the customer sent.
     let target = format!("{}#1", out.join("ticket-4711.http").display());
-    let run = apiscope(&["send", &target, "--env", "ticket-4711"], b"");
+    let run = apiscope(&["send", &target, "--env", "ticket-4711", "--yes"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (head, _) = head_and_body(&server.requests()[0]);
     assert!(
@@ -210,7 +210,13 @@ fn a_postman_collection_keeps_folders_auth_and_bodies() {
     ] {
         let before = server.requests().len();
         let run = apiscope(
-            &["send", &format!("{file}#{name}"), "--env", "Staging"],
+            &[
+                "send",
+                &format!("{file}#{name}"),
+                "--env",
+                "Staging",
+                "--yes",
+            ],
             b"",
         );
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
@@ -286,7 +292,7 @@ fn an_insomnia_export_keeps_environments_and_folders() {
     let private = std::fs::read_to_string(out.join("http-client.private.env.json")).unwrap();
     assert!(private.contains("tok_FAKE_insomnia"), "{private}");
     let file = out.join("shop.http").display().to_string();
-    let run = apiscope(&["send", &format!("{file}#create_order")], b"");
+    let run = apiscope(&["send", &format!("{file}#create_order"), "--yes"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (head, body) = head_and_body(&server.requests()[0]);
     assert!(head.starts_with("post /orders?dry=true "), "{head}");
@@ -345,6 +351,7 @@ fn a_bruno_folder_becomes_a_collection() {
         &[
             "send",
             &format!("{file}#create_user"),
+            "--yes",
             "--env",
             "Local",
             "--var",
@@ -473,6 +480,7 @@ fn an_openapi_document_becomes_one_request_per_operation() {
         &[
             "send",
             &format!("{file}#createCard"),
+            "--yes",
             "--env",
             "local",
             "--var",

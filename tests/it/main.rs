@@ -17,5 +17,6 @@ mod secrets;
 mod seeds;
 mod send;
 mod sessions;
+mod strangers;
 mod tmux;
 mod tui;

@@ -185,6 +185,11 @@ fn newman_and_apiscope_send_the_same_requests() {
             "--yes",
             "--env",
             "Wire",
+            // The collection's `src` files are beside the import, outside
+            // its directory: read only when the user allows it.
+            "--trust",
+            "--allow-read",
+            ".",
         ],
         b"",
     );

@@ -461,14 +461,15 @@ fn a_collections_private_values_reach_no_written_byte() {
     let one = format!("{file}#one");
     let mut reports = Vec::new();
     for args in [
-        vec!["send", &one, "--env", "dev", "--save", "c.json"],
-        vec!["send", &one, "--env", "dev", "--save", "c.har"],
-        vec!["send", &one, "--env", "dev", "--save", "c.md"],
+        vec!["send", &one, "--env", "dev", "--yes", "--save", "c.json"],
+        vec!["send", &one, "--env", "dev", "--yes", "--save", "c.har"],
+        vec!["send", &one, "--env", "dev", "--yes", "--save", "c.md"],
         vec![
             "send",
             &one,
             "--env",
             "dev",
+            "--yes",
             "--paginate",
             "--max-pages",
             "1",
@@ -476,12 +477,15 @@ fn a_collections_private_values_reach_no_written_byte() {
             "p.json",
         ],
         vec!["replay", &file, "--live", "--yes", "--env", "dev"],
-        vec!["send", &one, "--env", "dev", "--format", "markdown"],
+        vec![
+            "send", &one, "--env", "dev", "--yes", "--format", "markdown",
+        ],
         vec![
             "send",
             &one,
             "--env",
             "dev",
+            "--yes",
             "--paginate",
             "--format",
             "markdown",

@@ -130,6 +130,14 @@ impl Tmux {
         }
     }
 
+    /// An untrusted collection opens with a question (what trust would
+    /// allow): read, and kept untrusted with Esc.
+    fn keep_untrusted(&self) {
+        self.wait_for(&["Trust this collection?", "is not trusted"]);
+        self.keys(&["Escape"]);
+        self.wait_for(&["Kept untrusted"]);
+    }
+
     /// Leaves any overlay or editor with Esc, then quits with `q`. (Esc and
     /// `q` sent together would read as Alt-q.)
     fn quit(&self) {
@@ -394,6 +402,7 @@ fn edit_a_collection_request_save_it_and_see_outside_edits() {
     else {
         return;
     };
+    t.keep_untrusted();
     t.wait_for(&["boards", "revoked", "env: local"]);
     t.keys(&["j"]);
     t.wait_for(&["{{boards.response.body.$.data[0].id}}"]);
@@ -475,15 +484,20 @@ fn switching_environment_sends_the_login_to_the_new_host() {
         let Some(t) = Tmux::start(&["open", &file, "--env", "dev"], w, h) else {
             return;
         };
+        t.keep_untrusted();
         t.wait_for(&["env: dev", "login", "ghost"]);
-        // me: login first, then me.
+        // me: login first (to a local address: asked), then me.
         t.keys(&["j", "Enter"]);
+        t.wait_for(&["Send to a local address?"]);
+        t.keys(&["y"]);
         t.wait_for(&["HTTP 200"]);
         let on_dev = common::seen(&dev);
         assert_eq!(on_dev.len(), 2, "{on_dev:?}");
         t.keys(&["E"]);
         t.wait_for(&["env: staging"]);
         t.keys(&["Enter"]);
+        t.wait_for(&["Send to a local address?"]);
+        t.keys(&["y"]);
         let deadline = Instant::now() + Duration::from_secs(10);
         while staging.requests().len() < 2 {
             assert!(Instant::now() < deadline, "{}", t.screen());
@@ -511,6 +525,7 @@ fn b_opens_a_template_body_and_g_and_capital_g_move_the_list() {
         let Some(t) = Tmux::start(&["open", &file], w, h) else {
             return;
         };
+        t.keep_untrusted();
         t.wait_for(&["env: dev", "login"]);
         t.keys(&["b"]);
         t.wait_for(&["\"password\": \"{{password}}\""]);
@@ -532,6 +547,7 @@ fn without_env_the_first_is_chosen_and_why_nothing_was_sent_is_shown_whole() {
         let Some(t) = Tmux::start(&["open", &file], w, h) else {
             return;
         };
+        t.keep_untrusted();
         t.wait_for(&["env: dev"]);
         t.keys(&["G", "Enter"]);
         // The message wraps in the response pane: its end is on screen.
@@ -560,6 +576,7 @@ fn an_edit_that_would_not_parse_is_refused_and_a_multi_line_query_survives_a_sav
         let Some(t) = Tmux::start(&["open", &file], w, h) else {
             return;
         };
+        t.keep_untrusted();
         t.wait_for(&["env: dev"]);
         t.keys(&["j", "j", "e", "C-u"]);
         t.type_text("GET '{{host}}/items now'");
@@ -589,6 +606,7 @@ fn rename_offers_to_update_what_refers_to_the_old_name() {
         let Some(t) = Tmux::start(&["open", &file], w, h) else {
             return;
         };
+        t.keep_untrusted();
         t.wait_for(&["env: dev"]);
         t.keys(&["F2", "C-u"]);
         t.type_text("signin");

@@ -1094,7 +1094,19 @@ fn a_collection_request_sends_the_one_it_refers_to_first() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = collection_app(dir.path());
     app.update(key(KeyCode::Char('j'))); // `me`
-    let cmds = app.update(key(KeyCode::Enter));
+    // The private password would go to an origin not confirmed: asked
+    // first, naming the requests, the origin and the secret's source.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("not asked: {:?}", app.flash);
+    };
+    let asked = c.lines.join("\n");
+    assert!(
+        asked.contains("POST login → https://api.example.com")
+            && asked.contains("carries http-client.private.env.json"),
+        "{asked}"
+    );
+    let cmds = app.update(key(KeyCode::Char('y')));
     let Some(Cmd::Send {
         id,
         request,
@@ -1515,9 +1527,10 @@ fn a_request_added_to_a_collection_keeps_its_credential_out_of_the_file() {
         "{:?}",
         app.flash
     );
+    app.update(key(KeyCode::Enter));
     let Some(Cmd::Send {
         request, secrets, ..
-    }) = app.update(key(KeyCode::Enter)).into_iter().next()
+    }) = app.update(key(KeyCode::Char('y'))).into_iter().next()
     else {
         panic!("not sent: {:?}", app.flash);
     };
@@ -1616,9 +1629,11 @@ fn copy_curl_of_a_collection_request_resolves_it_and_m_masks_its_secrets() {
 fn a_saved_session_of_a_collection_hides_its_secrets_by_value() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = collection_app(dir.path());
-    // `login` sends the private password in its JSON body; the server
-    // echoes it back.
-    let Some(Cmd::Send { id, request, .. }) = app.update(key(KeyCode::Enter)).into_iter().next()
+    // `login` sends the private password in its JSON body (y to the
+    // question); the server echoes it back.
+    app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send { id, request, .. }) =
+        app.update(key(KeyCode::Char('y'))).into_iter().next()
     else {
         panic!("not sent");
     };

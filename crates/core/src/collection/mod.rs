@@ -30,7 +30,9 @@ pub mod import;
 mod model;
 mod parse;
 pub mod run;
+pub mod trust;
 pub mod vars;
+pub mod walk;
 mod write;
 
 pub use model::*;

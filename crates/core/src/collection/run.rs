@@ -73,6 +73,10 @@ pub struct Ticket {
     pub id: RequestId,
     /// The environment it was resolved in.
     pub env: Option<String>,
+    /// The origin it went to, when it carried secret-source values (what
+    /// is chained from its answer is a secret source that may go back
+    /// there).
+    pub carried: Option<String>,
 }
 
 /// The way to one request: the requests it needs first, in order.
@@ -87,6 +91,11 @@ pub struct Plan {
     awaiting: Option<RequestId>,
     /// The dependencies sent for this plan, in order.
     sent: Vec<RequestId>,
+    /// Whether the requests it sends first were picked by the user too
+    /// (a `replay --live` run): then their `>>` may write.
+    deps_picked: bool,
+    /// Whether the whole plan was checked against the trust model.
+    checked: bool,
 }
 
 impl Plan {
@@ -121,8 +130,105 @@ pub enum Next {
         /// The request, resolved.
         resolved: Box<Resolved>,
     },
+    /// Ask the user first: secret-source values to origins not confirmed
+    /// yet, or an automatic dependency to a loopback or private address.
+    /// A yes goes back with [`CollectionRun::confirm`], then ask again; a
+    /// no ends the plan.
+    Confirm(Confirmation),
     /// The goal cannot be sent.
     Failed(PlanError),
+}
+
+/// A request a plan will send, as the trust model sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// The request.
+    pub id: RequestId,
+    /// Its name.
+    pub label: String,
+    /// Its method.
+    pub method: String,
+    /// Where it goes; `None` when that is known only once a response
+    /// arrives (the URL comes from one).
+    pub origin: Option<String>,
+    /// The secret sources whose values it carries (`http-client.private.
+    /// env.json`, `.env`, `the process environment`, `--secret`, `the
+    /// response of 'login'`).
+    pub secrets: Vec<String>,
+    /// Whether it is sent only because another request uses its response.
+    pub automatic: bool,
+    /// Whether it needs a yes: secrets to an origin not confirmed, or an
+    /// automatic send to a loopback or private address not confirmed.
+    pub ask: bool,
+}
+
+/// What the user is asked before a plan sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// Every request about to go, in order (dependencies first).
+    pub sends: Vec<Planned>,
+    /// Whether an origin of it is known only at run time (from a response):
+    /// only an interactive yes confirms it, never `--yes`.
+    pub runtime: bool,
+}
+
+impl Confirmation {
+    /// The origins a yes confirms for secret-source values.
+    pub fn origins(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sends
+            .iter()
+            .filter(|p| p.ask && !p.secrets.is_empty())
+            .filter_map(|p| p.origin.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The loopback or private origins a yes confirms for automatic sends.
+    pub fn locals(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sends
+            .iter()
+            .filter(|p| p.ask && p.automatic)
+            .filter_map(|p| p.origin.clone())
+            .filter(|o| super::trust::is_local(o))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The question, line by line: each request with its method, origin
+    /// and the secret sources it carries.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.sends {
+            let origin = p
+                .origin
+                .clone()
+                .unwrap_or_else(|| "an origin known only from a response".into());
+            let mut line = format!("{} {} → {origin}", p.method, p.label);
+            if p.automatic {
+                line.push_str(" (sent first: another request uses its response)");
+            }
+            if !p.secrets.is_empty() {
+                line.push_str(&format!(" · carries {}", p.secrets.join(", ")));
+            }
+            if p.ask {
+                line.push_str(
+                    if p.automatic && p.origin.as_deref().is_some_and(super::trust::is_local) {
+                        " · a local address"
+                    } else {
+                        " · not confirmed yet"
+                    },
+                );
+            }
+            out.push(line);
+        }
+        out
+    }
 }
 
 /// Why a plan stopped.
@@ -196,8 +302,15 @@ pub struct CollectionRun {
     responses: HashMap<Option<String>, Answers>,
     /// Requests whose last send got no response: why (the client's words).
     failures: HashMap<(Option<String>, RequestId), String>,
+    /// Requests whose answer came from a send that carried secret-source
+    /// values: the origin it went to (values chained from it are secret
+    /// sources that may go back there).
+    carried: HashMap<(Option<String>, RequestId), String>,
     secrets: Vec<String>,
     hooks: Box<dyn Hooks>,
+    trust: super::trust::Trust,
+    /// `--secret NAME=VALUE`s.
+    cli_secrets: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for CollectionRun {
@@ -213,8 +326,13 @@ static NO_ANSWERS: std::sync::LazyLock<HashMap<String, Exchange>> =
     std::sync::LazyLock::new(HashMap::new);
 
 impl CollectionRun {
-    /// A run of these files, each with the environments beside it.
-    pub fn new(files: Vec<HttpFile>, envs: Vec<Environments>) -> CollectionRun {
+    /// A run of these files, each with the environments beside it, under
+    /// the rules of `trust`.
+    pub fn new(
+        files: Vec<HttpFile>,
+        envs: Vec<Environments>,
+        trust: super::trust::Trust,
+    ) -> CollectionRun {
         debug_assert_eq!(files.len(), envs.len());
         CollectionRun {
             files,
@@ -223,16 +341,51 @@ impl CollectionRun {
             cli: Vec::new(),
             responses: HashMap::new(),
             failures: HashMap::new(),
+            carried: HashMap::new(),
             secrets: Vec::new(),
             hooks: Box::new(NoHooks),
+            trust,
+            cli_secrets: Vec::new(),
         }
     }
 
-    /// Reads one `.http` file and the environment files beside it.
+    /// Reads one `.http` file and the environment files beside it; the
+    /// collection directory is the file's (untrusted until `trust` says).
     pub fn open_file(path: &Path, world: &dyn World) -> Result<CollectionRun, CollectionError> {
         let file = HttpFile::read(path)?;
-        let envs = Environments::load(&dir_of(path), world)?;
-        Ok(CollectionRun::new(vec![file], vec![envs]))
+        let dir = dir_of(path);
+        let envs = Environments::load(&dir, world)?;
+        let root = world.canonical(&dir).map_err(|e| CollectionError {
+            file: dir.clone(),
+            line: 0,
+            message: format!("cannot be read: {e}"),
+        })?;
+        Ok(CollectionRun::new(
+            vec![file],
+            vec![envs],
+            super::trust::Trust::new(root, false, []),
+        ))
+    }
+
+    /// The trust model's rules for this run.
+    pub fn trust(&self) -> &super::trust::Trust {
+        &self.trust
+    }
+
+    /// Changes the rules (`--trust`, `--allow-read`, a trust store).
+    pub fn trust_mut(&mut self) -> &mut super::trust::Trust {
+        &mut self.trust
+    }
+
+    /// The user's yes to `c`: its origins and local addresses confirmed.
+    pub fn confirm(&mut self, c: &Confirmation) {
+        self.trust.confirm(c.origins(), c.locals());
+    }
+
+    /// `--secret NAME=VALUE`: variables (they win over everything, as
+    /// `--var` does) whose values are secrets.
+    pub fn set_secrets(&mut self, secrets: Vec<(String, String)>) {
+        self.cli_secrets = secrets;
     }
 
     /// The `--var NAME=VALUE`s (they win over everything).
@@ -363,14 +516,21 @@ impl CollectionRun {
         self.answers(self.env.as_ref(), id.file).get(name)
     }
 
-    fn context<'a>(&'a self, file: usize, world: &'a dyn World, dry: bool) -> Context<'a> {
+    fn context<'a>(
+        &'a self,
+        file: usize,
+        world: &'a dyn World,
+        dry: Option<&'a str>,
+    ) -> Context<'a> {
         Context {
             file: &self.files[file],
             envs: &self.envs[file],
             env: self.env.as_deref(),
             cli: &self.cli,
+            secrets: &self.cli_secrets,
             responses: self.answers(self.env.as_ref(), file),
             world,
+            trust: &self.trust,
             dry,
         }
     }
@@ -379,7 +539,7 @@ impl CollectionRun {
     /// nothing (the variables view, copy): a request it refers to that
     /// has no response yet is [`ResolveError::Need`].
     pub fn resolve(&self, id: RequestId, world: &dyn World) -> Result<Resolved, ResolveError> {
-        vars::resolve(&self.context(id.file, world, false), self.request(id))
+        vars::resolve(&self.context(id.file, world, None), self.request(id))
     }
 
     /// Substitutes the variables of any text (a request line typed in the
@@ -392,7 +552,7 @@ impl CollectionRun {
         line: usize,
         world: &dyn World,
     ) -> Result<(String, Vec<String>), ResolveError> {
-        vars::substitute(&self.context(file, world, false), text, line)
+        vars::substitute(&self.context(file, world, None), text, line)
     }
 
     /// Every request resolved before anything is sent — a request another
@@ -405,7 +565,7 @@ impl CollectionRun {
         let mut out: Vec<(RequestId, Result<Resolved, CollectionError>)> = self
             .ids()
             .map(|id| {
-                let r = vars::resolve(&self.context(id.file, world, true), self.request(id));
+                let r = vars::resolve(&self.context(id.file, world, Some("0")), self.request(id));
                 let r = r.map_err(|e| match e {
                     ResolveError::Error(e) => e,
                     // (Dry resolution never asks for a response.)
@@ -473,6 +633,17 @@ impl CollectionRun {
             stack: vec![goal],
             awaiting: None,
             sent: Vec::new(),
+            deps_picked: false,
+            checked: false,
+        }
+    }
+
+    /// A plan for a request of a run the user started (`replay --live`,
+    /// `test`): what it sends first counts as picked too.
+    pub fn plan_picked(&self, goal: RequestId) -> Plan {
+        Plan {
+            deps_picked: true,
+            ..self.plan(goal)
         }
     }
 
@@ -503,6 +674,15 @@ impl CollectionRun {
                 plan.stack.pop();
             }
         }
+        // Before anything goes: every request of the plan, where it goes
+        // and what secrets it carries, asked about once.
+        if !plan.checked {
+            plan.checked = true;
+            let c = self.preflight(plan, world);
+            if c.sends.iter().any(|p| p.ask) {
+                return Next::Confirm(c);
+            }
+        }
         loop {
             let Some(&top) = plan.stack.last() else {
                 // Only when a caller reuses a finished plan.
@@ -515,20 +695,35 @@ impl CollectionRun {
             let resolved = if top == plan.goal
                 && let Some(line) = &plan.line
             {
-                self.resolve_line(top, line, world)
+                self.resolve_line(top, line, world, None)
             } else {
                 self.resolve(top, world)
             };
             match resolved {
                 Ok(mut r) => {
+                    let automatic = top != plan.goal && !plan.deps_picked;
+                    let (planned, carried) = self.planned(top, &r, automatic, &HashMap::new());
+                    // An origin seen only now (from a response): asked
+                    // now, and only a person can say yes.
+                    if planned.ask {
+                        return Next::Confirm(Confirmation {
+                            sends: vec![planned],
+                            runtime: true,
+                        });
+                    }
+                    self.decide_output(top, top == plan.goal || plan.deps_picked, &mut r, world);
                     let request = &self.files[top.file].requests[top.index];
                     if let Err(e) = self.hooks.before(top, request, &mut r) {
                         return Next::Failed(PlanError::Hook(e));
                     }
                     self.keep_secrets(&r.secrets);
+                    self.keep_secrets(&carried);
                     let ticket = Ticket {
                         id: top,
                         env: self.env.clone(),
+                        carried: (!planned.secrets.is_empty())
+                            .then(|| planned.origin.clone())
+                            .flatten(),
                     };
                     if top == plan.goal {
                         plan.stack.clear();
@@ -598,16 +793,192 @@ impl CollectionRun {
         }
     }
 
+    /// Every request `plan` would send (what it refers to first, as far
+    /// as can be known before anything is sent), with where each goes
+    /// and which secret sources it carries.
+    pub fn preflight(&self, plan: &Plan, world: &dyn World) -> Confirmation {
+        let mut order: Vec<(RequestId, Resolved)> = Vec::new();
+        let mut seen: Vec<RequestId> = Vec::new();
+        self.visit(plan, plan.goal, 0, world, &mut seen, &mut order);
+        let mut dry_carried: HashMap<RequestId, String> = HashMap::new();
+        let mut sends = Vec::new();
+        for (id, r) in order {
+            let automatic = id != plan.goal && !plan.deps_picked;
+            let (p, _) = self.planned(id, &r, automatic, &dry_carried);
+            if !p.secrets.is_empty() {
+                dry_carried.insert(id, p.origin.clone().unwrap_or_default());
+            }
+            sends.push(p);
+        }
+        let runtime = sends
+            .iter()
+            .any(|p| p.origin.is_none() && (p.ask || !p.secrets.is_empty()));
+        Confirmation { sends, runtime }
+    }
+
+    /// Every request of the collection as a `replay --live` run would send
+    /// them (each picked), for the one question before the run.
+    pub fn preflight_all(&self, world: &dyn World) -> Confirmation {
+        let mut sends: Vec<Planned> = Vec::new();
+        let mut runtime = false;
+        for id in self.ids() {
+            if sends.iter().any(|p| p.id == id) {
+                continue;
+            }
+            let c = self.preflight(&self.plan_picked(id), world);
+            runtime |= c.runtime;
+            for p in c.sends {
+                if !sends.iter().any(|q| q.id == p.id) {
+                    sends.push(p);
+                }
+            }
+        }
+        Confirmation { sends, runtime }
+    }
+
+    fn visit(
+        &self,
+        plan: &Plan,
+        id: RequestId,
+        depth: usize,
+        world: &dyn World,
+        seen: &mut Vec<RequestId>,
+        order: &mut Vec<(RequestId, Resolved)>,
+    ) {
+        if seen.contains(&id) || depth > MAX_DEPTH {
+            return;
+        }
+        seen.push(id);
+        let dry = |stand_in: &str| {
+            if id == plan.goal
+                && let Some(line) = &plan.line
+            {
+                self.resolve_line(id, line, world, Some(stand_in))
+            } else {
+                vars::resolve(
+                    &self.context(id.file, world, Some(stand_in)),
+                    self.request(id),
+                )
+            }
+        };
+        let Ok(mut r) = dry("0") else {
+            return; // (sending says why, at its turn)
+        };
+        // Resolved again with another stand-in: a URL that changes with it
+        // goes where a response says, known only then.
+        let origin = |r: &Resolved| r.request.url.as_deref().and_then(super::trust::origin_of);
+        if let Ok(other) = dry("1")
+            && origin(&other) != origin(&r)
+        {
+            r.request.url = None;
+        }
+        for (_, source) in &r.sources {
+            if let vars::Source::Request(n) = source
+                && let Some(dep) = self.named(id.file, n)
+                && self.response(dep).is_none()
+            {
+                self.visit(plan, dep, depth + 1, world, seen, order);
+            }
+        }
+        order.push((id, r));
+    }
+
+    /// A request as the trust model sees it, and the values chained from
+    /// a response that carried secrets (secrets themselves). `carried_dry`
+    /// stands in for answers not received yet (a check before sending).
+    fn planned(
+        &self,
+        id: RequestId,
+        r: &Resolved,
+        automatic: bool,
+        carried_dry: &HashMap<RequestId, String>,
+    ) -> (Planned, Vec<String>) {
+        use vars::Source;
+        let origin = r.request.url.as_deref().and_then(super::trust::origin_of);
+        let mut secrets: Vec<String> = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |s: &str| {
+            if !secrets.iter().any(|x| x == s) {
+                secrets.push(s.to_owned());
+            }
+        };
+        for (name, source) in &r.sources {
+            match source {
+                Source::PrivateEnv(_) => add("http-client.private.env.json"),
+                Source::Dotenv => add(".env"),
+                Source::ProcessEnv => add("the process environment"),
+                Source::Secret => add("--secret"),
+                Source::Request(n) => {
+                    let Some(dep) = self.named(id.file, n) else {
+                        continue;
+                    };
+                    let from = self
+                        .carried
+                        .get(&(self.env.clone(), dep))
+                        .or_else(|| carried_dry.get(&dep));
+                    if let Some(from) = from {
+                        if let Some((_, v)) = r.values.iter().find(|(k, _)| k == name)
+                            && v.len() >= 4
+                        {
+                            values.push(v.clone());
+                        }
+                        // Back to where it came from: no question.
+                        if origin.as_deref() != Some(from.as_str()) {
+                            add(&format!("the response of '{n}'"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let unconfirmed =
+            !secrets.is_empty() && origin.as_deref().is_none_or(|o| !self.trust.confirmed(o));
+        let local = automatic
+            && origin
+                .as_deref()
+                .is_some_and(|o| super::trust::is_local(o) && !self.trust.local_confirmed(o));
+        (
+            Planned {
+                id,
+                label: self.request(id).label(),
+                method: r.request.method.clone(),
+                origin,
+                secrets,
+                automatic,
+                ask: unconfirmed || local,
+            },
+            values,
+        )
+    }
+
+    /// `>> file`: written only where the trust model allows; else a note.
+    fn decide_output(&self, id: RequestId, picked: bool, r: &mut Resolved, world: &dyn World) {
+        let request = self.request(id);
+        let Some((f, overwrite)) = &request.output else {
+            return;
+        };
+        match self
+            .trust
+            .may_write(&dir_of(&self.files[id.file].path), f, picked, world)
+        {
+            Ok(p) => r.output = Some((p, *overwrite)),
+            Err(e) => r.notes.push(format!("'>> {}' {}", f.trim(), e.why)),
+        }
+    }
+
     /// A typed request line, resolved in `id`'s file: its `{{…}}`
-    /// substituted, then read as `[METHOD] URL [ITEM…]`.
+    /// substituted, then read as `[METHOD] URL [ITEM…]` (its `@file` items
+    /// read as the trust model allows).
     fn resolve_line(
         &self,
         id: RequestId,
         line: &str,
         world: &dyn World,
+        dry: Option<&str>,
     ) -> Result<Resolved, ResolveError> {
         let at = self.request(id).line;
-        let (text, secrets) = self.substitute(id.file, line, at, world)?;
+        let (text, secrets, sources, values) =
+            vars::substitute_all(&self.context(id.file, world, dry), line, at)?;
         let err = |message: String| {
             ResolveError::Error(CollectionError {
                 file: self.files[id.file].path.clone(),
@@ -617,14 +988,28 @@ impl CollectionRun {
         };
         let words = crate::line::shell_words(&text).map_err(err)?;
         let items = crate::items::Items::parse(&words).map_err(|e| err(e.to_string()))?;
-        let request = items
-            .to_request(&|p: &Path| world.read(p))
-            .map_err(|e| err(e.to_string()))?;
+        let dir = dir_of(&self.files[id.file].path);
+        let read = |p: &Path| -> std::io::Result<Vec<u8>> {
+            let path = self
+                .trust
+                .may_read(&dir, &p.to_string_lossy(), world)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.why))?;
+            world.read(&path)
+        };
+        let request = match items.to_request(&read) {
+            Ok(r) => r,
+            Err(crate::items::ItemError::BadUrl(..)) if dry.is_some() => crate::model::Request {
+                method: items.method.clone().unwrap_or_else(|| "GET".into()),
+                url: Some(items.url.clone()),
+                ..crate::model::Request::default()
+            },
+            Err(e) => return Err(err(e.to_string())),
+        };
         Ok(Resolved {
             request,
             secrets,
-            sources: Vec::new(),
-            values: Vec::new(),
+            sources,
+            values,
             notes: Vec::new(),
             output: None,
         })
@@ -645,6 +1030,14 @@ impl CollectionRun {
             return;
         }
         self.failures.remove(&key);
+        match &ticket.carried {
+            Some(o) => {
+                self.carried.insert(key, o.clone());
+            }
+            None => {
+                self.carried.remove(&key);
+            }
+        }
         let request = &self.files[ticket.id.file].requests[ticket.id.index];
         self.hooks.after(ticket.id, request, &exchange);
         if let Some(name) = request.name.clone() {
@@ -741,6 +1134,18 @@ mod tests {
                 path.display().to_string(),
             ))
         }
+        fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                path.display().to_string(),
+            ))
+        }
+        fn facts(&self, path: &Path) -> std::io::Result<super::super::trust::FileFacts> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                path.display().to_string(),
+            ))
+        }
     }
 
     fn envs(json: &str) -> Environments {
@@ -760,6 +1165,7 @@ mod tests {
             vec![envs(
                 r#"{"dev": {"host": "https://dev.example"}, "staging": {"host": "https://staging.example"}}"#,
             )],
+            super::super::trust::Trust::new(PathBuf::from("/nowhere"), false, []),
         );
         run.set_env(Some("dev")).unwrap();
         run
@@ -885,6 +1291,7 @@ mod tests {
             &Ticket {
                 id: RequestId { file: 0, index: 0 },
                 env: Some("dev".into()),
+                carried: None,
             },
             answer(200, r#"{"token":"t1"}"#),
         );

