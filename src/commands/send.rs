@@ -145,6 +145,11 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         }
         (None, None) => unreachable!("a request or a collection target"),
     };
+    // A collection's secret values follow no redirect to another origin.
+    let by_value = session
+        .as_ref()
+        .map(|(run, ..)| run.secrets())
+        .unwrap_or_default();
     if !args.paginate {
         let what = format!(
             "{} {}",
@@ -152,10 +157,10 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             crate::redact::url(request.url.as_deref().unwrap_or(""))
         );
         let (exchange, written) = if args.output.is_some() || args.download {
-            download(&client, &request, &args, &what).await?
+            download(&client, &request, &args, &what, &by_value).await?
         } else {
             let progress = spinner(&what);
-            let exchange = client.send(&request).await;
+            let exchange = client.send_with(&request, &by_value).await;
             progress.finish_and_clear();
             (exchange, None)
         };
@@ -247,6 +252,7 @@ async fn download(
     request: &Request,
     args: &SendArgs,
     what: &str,
+    by_value: &[String],
 ) -> Result<(crate::model::Exchange, Option<String>)> {
     use std::path::{Path, PathBuf};
     let dir = match &args.output {
@@ -285,7 +291,7 @@ async fn download(
             written: 0,
             error: None,
         };
-        let exchange = client.send_to(request, Some(&mut sink)).await;
+        let exchange = client.send_to(request, Some(&mut sink), by_value).await;
         (exchange, sink.written, sink.error)
     };
     bar.finish_and_clear();
@@ -462,7 +468,7 @@ async fn paginate(
         ..driver::Settings::default()
     };
     let max_retries = settings.max_retries;
-    let mut run = Run::pages(request, settings);
+    let mut run = Run::pages(request, settings).with_secrets(secrets.to_vec());
     let bar = count_bar(u64::from(args.max_pages), "page");
     let mut any_error = false;
     let mut write_error = None;

@@ -94,7 +94,7 @@ pub async fn drive(
                 tokio::time::sleep(slice).await;
             },
             Step::Send(outgoing) => {
-                let exchange = client.send(&outgoing.request).await;
+                let exchange = client.send_with(&outgoing.request, run.secrets()).await;
                 let now = Instant::now();
                 let diagnosis = decode::diagnose(&exchange, profiles, options);
                 let received = run.received(engine, now, &exchange, &diagnosis, profiles);

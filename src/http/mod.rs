@@ -80,11 +80,24 @@ impl Client {
     /// Sends a request, following redirects, and returns the exchange.
     /// Never fails: a request that gets no response carries a [`Failure`].
     pub async fn send(&self, request: &Request) -> Exchange {
-        self.send_to(request, None).await
+        self.send_to(request, None, &[]).await
     }
 
-    /// [`Client::send`], also streaming the final body into `sink`.
-    pub async fn send_to(&self, request: &Request, mut sink: Option<&mut Sink<'_>>) -> Exchange {
+    /// [`Client::send`] with values that are secrets whatever carries them
+    /// (a collection's): no redirect to another origin takes them along,
+    /// and a 307/308 there that would resend a body holding one is not
+    /// followed.
+    pub async fn send_with(&self, request: &Request, secrets: &[String]) -> Exchange {
+        self.send_to(request, None, secrets).await
+    }
+
+    /// [`Client::send_with`], also streaming the final body into `sink`.
+    pub async fn send_to(
+        &self,
+        request: &Request,
+        mut sink: Option<&mut Sink<'_>>,
+        secrets: &[String],
+    ) -> Exchange {
         let started = Instant::now();
         let started_wall = crate::time::unix_ms(std::time::SystemTime::now());
         let mut current = request.clone();
@@ -121,7 +134,28 @@ impl Client {
                         }),
                     };
                 }
-                if let Some((next, stripped)) = redirect(&current, status, &loc) {
+                if let Some((next, stripped)) = redirect(&current, status, &loc, secrets) {
+                    if matches!(status, 307 | 308)
+                        && !next.body.is_empty()
+                        && crate::secrets::holds_value(
+                            &String::from_utf8_lossy(&next.body),
+                            secrets,
+                        )
+                        && !same_origin(&current, &next)
+                    {
+                        // The redirect's answer is the exchange: said why.
+                        response.notes.push(format!(
+                            "Not followed: a {status} to {} would send the body again, and it holds a secret value",
+                            crate::redact::url(next.url.as_deref().unwrap_or(""))
+                        ));
+                        response.notes.splice(0..0, notes);
+                        return Exchange {
+                            request: Some(current),
+                            response,
+                            timing: timing(started, started_wall),
+                            failure: None,
+                        };
+                    }
                     // Notes are written to sessions and reports: no token
                     // of a URL goes into them.
                     notes.push(format!(
@@ -312,10 +346,11 @@ fn redirect(
     current: &Request,
     status: u16,
     location: &str,
+    secrets: &[String],
 ) -> Option<(Request, crate::secrets::Stripped)> {
     let base = url::Url::parse(current.url.as_deref()?).ok()?;
     let next = base.join(location).ok()?;
-    let (mut req, stripped) = crate::secrets::retarget(current, next.as_str());
+    let (mut req, stripped) = crate::secrets::retarget_with(current, next.as_str(), secrets);
     if status == 303 || (matches!(status, 301 | 302) && req.method == "POST") {
         req.method = "GET".into();
         req.body = bytes::Bytes::new();
@@ -323,6 +358,12 @@ fn redirect(
         req.headers.remove("content-length");
     }
     Some((req, stripped))
+}
+
+/// Whether two requests go to the same origin.
+fn same_origin(a: &Request, b: &Request) -> bool {
+    let parse = |r: &Request| r.url.as_deref().and_then(|u| url::Url::parse(u).ok());
+    matches!((parse(a), parse(b)), (Some(x), Some(y)) if crate::secrets::same_origin(&x, &y))
 }
 
 /// Names the kind of a failed request from reqwest's error and its causes.
@@ -395,9 +436,9 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
         };
-        let (same, _) = redirect(&req, 302, "/y").unwrap();
+        let (same, _) = redirect(&req, 302, "/y", &[]).unwrap();
         assert_eq!(same.headers.len(), 3);
-        let (other, stripped) = redirect(&req, 302, "https://b.example/y").unwrap();
+        let (other, stripped) = redirect(&req, 302, "https://b.example/y", &[]).unwrap();
         assert_eq!(other.headers.len(), 1);
         assert_eq!(stripped.headers, ["Authorization", "x-token"]);
         assert_eq!(other.url.as_deref(), Some("https://b.example/y"));

@@ -170,7 +170,7 @@ impl App {
                 self.flash = Some(flash);
                 let settings = Settings::default();
                 self.start(Activity {
-                    run: Run::retry(resolved.request, settings),
+                    run: Run::retry(resolved.request, settings).with_secrets(resolved.secrets),
                     kind: Kind::Send,
                     entry,
                     pairs: Vec::new(),
@@ -191,7 +191,7 @@ impl App {
                     self.entries[goal_entry].draft = Some(t);
                 }
                 self.start(Activity {
-                    run: Run::once(resolved.request),
+                    run: Run::once(resolved.request).with_secrets(resolved.secrets),
                     kind: Kind::Send,
                     entry: goal_entry,
                     pairs: Vec::new(),
@@ -481,7 +481,7 @@ impl App {
             .as_ref()
             .and_then(|p| p.page)
             .and_then(|p| u32::try_from(p).ok());
-        let run = Run::pages_after(&request, page, &next, settings);
+        let run = Run::pages_after_with(&request, page, &next, settings, self.secrets.clone());
         self.start(Activity {
             run,
             kind: if all { Kind::AllPages } else { Kind::NextPage },

@@ -421,7 +421,7 @@ fn run_cmd(
             // cuts, redacts and writes it.
             let record = history.map(crate::history::Worker::sender);
             let handle = tokio::spawn(async move {
-                let exchange = client.send(&request).await;
+                let exchange = client.send_with(&request, &secrets).await;
                 let url = request.url.clone();
                 // Decoding a big body is real work: keep it off the UI.
                 let decoded = tokio::task::spawn_blocking(move || {

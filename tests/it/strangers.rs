@@ -388,3 +388,55 @@ fn trust_remembers_a_directory_and_its_origins_and_forgets_it() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(!col.join("one.json").exists());
 }
+
+#[test]
+fn a_private_value_follows_no_redirect_to_another_origin() {
+    let other = echo();
+    let landing = other.base.clone();
+    let redirecting = RawServer::start(move |req| {
+        let head = String::from_utf8_lossy(req);
+        let status = if head.starts_with("POST") {
+            "307 Temporary Redirect"
+        } else {
+            "302 Found"
+        };
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 {status}\r\nConnection: close\r\nLocation: {landing}/landing\r\nContent-Length: 0\r\n\r\n"
+            )
+            .into_bytes(),
+        )
+    });
+    let (_top, col) = collection(
+        "# @name get\nGET {{host}}/start\nX-Custom: {{token}}\nX-Plain: hello\n\n###\n# @name post\nPOST {{host}}/start\nContent-Type: application/json\n\n{\"key\": \"{{token}}\"}\n",
+        &redirecting.base,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#get", "--env", "dev", "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let got = other.requests();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(!got[0].contains("tok_FAKE_private_env_55"), "{}", got[0]);
+    assert!(
+        got[0].to_ascii_lowercase().contains("x-plain: hello"),
+        "{}",
+        got[0]
+    );
+    // A 307 would send the body again, secret and all: not followed.
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http#post", "--env", "dev", "--yes"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Not followed: a 307 to"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(other.requests().len(), 1);
+}

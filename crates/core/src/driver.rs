@@ -250,6 +250,9 @@ pub struct Run {
     /// Send `current` without pacing (the user pressed Enter).
     immediate: bool,
     stop: Option<Stop>,
+    /// Values that are secrets whatever carries them (a collection's):
+    /// they follow no redirect or next page to another origin.
+    secrets: Vec<String>,
 }
 
 impl Run {
@@ -262,7 +265,21 @@ impl Run {
             in_flight: false,
             immediate: false,
             stop: None,
+            secrets: Vec::new(),
         }
+    }
+
+    /// Values that are secrets whatever carries them (a collection's):
+    /// dropped, with credential headers, when a redirect or a next page
+    /// goes to another origin.
+    pub fn with_secrets(mut self, secrets: Vec<String>) -> Run {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The values [`Run::with_secrets`] gave.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// Every page from `first` on (`send --paginate`), up to
@@ -289,7 +306,19 @@ impl Run {
         next: &str,
         settings: Settings,
     ) -> Run {
-        let (request, stripped) = secrets::retarget(previous, next);
+        Run::pages_after_with(previous, page, next, settings, Vec::new())
+    }
+
+    /// [`Run::pages_after`] with by-value secrets ([`Run::with_secrets`]),
+    /// dropped already if the first next page is on another origin.
+    pub fn pages_after_with(
+        previous: &Request,
+        page: Option<u32>,
+        next: &str,
+        settings: Settings,
+        by_value: Vec<String>,
+    ) -> Run {
+        let (request, stripped) = secrets::retarget_with(previous, next, &by_value);
         let mut seen = HashSet::new();
         if let Some(u) = &previous.url {
             seen.insert(u.clone());
@@ -306,7 +335,7 @@ impl Run {
         if let Some((_, s)) = run.current.as_mut() {
             *s = stripped;
         }
-        run
+        run.with_secrets(by_value)
     }
 
     /// Each request once, in order (`replay --live`, the TUI's `R`),
@@ -486,7 +515,8 @@ impl Run {
                             self.current = None;
                         }
                         Some(next) => {
-                            self.current = Some(secrets::retarget(&request, next));
+                            self.current =
+                                Some(secrets::retarget_with(&request, next, &self.secrets));
                         }
                     }
                 }

@@ -520,6 +520,13 @@ impl Stripped {
 /// ours that the new URL repeats, and user info. A URL that does not parse
 /// is another origin.
 pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
+    retarget_with(current, next, &[])
+}
+
+/// [`retarget`], also dropping on a change of origin every header whose
+/// value holds one of `by_value` (a collection's private values, whatever
+/// the header is called) and every query value of ours that holds one.
+pub fn retarget_with(current: &Request, next: &str, by_value: &[String]) -> (Request, Stripped) {
     let mut req = current.clone();
     let mut stripped = Stripped::default();
     let from = current.url.as_deref().and_then(|u| url::Url::parse(u).ok());
@@ -529,10 +536,17 @@ pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
     if same {
         return (req, stripped);
     }
-    let before: Vec<String> = req.headers.iter().map(|(n, _)| n.to_owned()).collect();
-    req.headers.0.retain(|(n, _)| !is_secret_header(n));
-    for n in before {
-        if is_secret_header(&n) && !stripped.headers.iter().any(|h| h.eq_ignore_ascii_case(&n)) {
+    let holds = |v: &str| holds_value(v, by_value);
+    let before: Vec<(String, bool)> = req
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_owned(), is_secret_header(n) || holds(v)))
+        .collect();
+    req.headers
+        .0
+        .retain(|(n, v)| !is_secret_header(n) && !holds(v));
+    for (n, dropped) in before {
+        if dropped && !stripped.headers.iter().any(|h| h.eq_ignore_ascii_case(&n)) {
             stripped.headers.push(n);
         }
     }
@@ -543,7 +557,7 @@ pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
             let keep: Vec<&(String, String)> = pairs
                 .iter()
                 .filter(|(k, v)| {
-                    let drop = is_secret_param(k) && ours.iter().any(|o| o == v);
+                    let drop = (is_secret_param(k) && ours.iter().any(|o| o == v)) || holds(v);
                     if drop {
                         stripped.params.push(k.clone());
                     }
@@ -570,6 +584,13 @@ pub fn retarget(current: &Request, next: &str) -> (Request, Stripped) {
         }
     }
     (req, stripped)
+}
+
+/// Whether `text` holds one of the by-value secrets (at least 4 bytes).
+pub fn holds_value(text: &str, by_value: &[String]) -> bool {
+    by_value
+        .iter()
+        .any(|s| s.len() >= 4 && text.contains(s.as_str()))
 }
 
 /// The request without the credentials a saved file redacted (values that
