@@ -113,6 +113,12 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write_new(path, bytes, true, true)
 }
 
+/// A file an import writes: never through a symlink (a link planted where
+/// the output goes does not redirect it), its directory made.
+pub fn write_fresh(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_new(path, bytes, false, true)
+}
+
 /// `>> file` of a collection, already allowed by the trust model: never
 /// through a symlink, never creating a directory, replaced atomically.
 pub fn write_confined(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {

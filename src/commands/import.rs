@@ -29,7 +29,9 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let (imported, profile) = read?;
+    let (mut imported, profile) = read?;
+    // Nothing a stranger wrote becomes a directive of the .http file.
+    import::harden::harden(&mut imported);
     if imported.requests.is_empty() {
         return Err(Error::Usage(format!(
             "{shown}: read as {}, but it holds no request to import",
@@ -45,8 +47,12 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     if let Some(t) = Imported::env_text(&imported.public_env) {
         files.push((dir.join("http-client.env.json"), t));
     }
+    let private_path = dir.join("http-client.private.env.json");
     if let Some(t) = Imported::env_text(&imported.private_env) {
-        files.push((dir.join("http-client.private.env.json"), t));
+        files.push((private_path.clone(), t));
+    }
+    for (rel, text) in &imported.files {
+        files.push((dir.join(rel), text.clone()));
     }
     if let Some((id, text)) = &profile {
         let dir = crate::config::config_dir().ok_or_else(|| {
@@ -66,8 +72,23 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
             crate::report::sanitize(&p.display().to_string(), false)
         )));
     }
+    // Never through a symlink (checked for all before any is written);
+    // the secrets file 0600.
+    if let Some((p, _)) = files
+        .iter()
+        .find(|(p, _)| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+    {
+        return Err(Error::Usage(format!(
+            "{} is a symlink: nothing was written (apiscope writes no file through one)",
+            crate::report::sanitize(&p.display().to_string(), false)
+        )));
+    }
     for (p, text) in &files {
-        crate::store::write_atomic(p, text.as_bytes())?;
+        if *p == private_path {
+            crate::store::write_private(p, text.as_bytes())?;
+        } else {
+            crate::store::write_fresh(p, text.as_bytes())?;
+        }
     }
     let secrets: usize = imported
         .private_env
@@ -124,6 +145,15 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
         ));
         for s in &imported.skipped {
             summary.push_str(&format!("\n  - {s}"));
+        }
+    }
+    if !imported.effects.is_empty() {
+        summary.push_str(&format!(
+            "\n  what the collection reads, writes or runs when sent ({}):",
+            imported.effects.len()
+        ));
+        for e in &imported.effects {
+            summary.push_str(&format!("\n  - {e}"));
         }
     }
     let first_env = envs

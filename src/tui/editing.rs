@@ -717,7 +717,7 @@ impl App {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let imported = crate::collection::import::add_requests(
+        let mut imported = crate::collection::import::add_requests(
             &stem,
             "the TUI",
             std::slice::from_ref(&request),
@@ -725,6 +725,15 @@ impl App {
             private.clone(),
             taken,
         );
+        crate::collection::import::harden::harden(&mut imported);
+        if !imported.files.is_empty() {
+            self.modal = None;
+            self.flash = Some(
+                "Not added: its body holds lines a .http file would read as directives (###, >, <); save it as a session (S) and apiscope import it"
+                    .into(),
+            );
+            return Vec::new();
+        }
         let Some(mut r) = imported.requests.first().cloned() else {
             self.flash = Some("Not added: the request has no URL".into());
             return Vec::new();

@@ -758,8 +758,10 @@ pub fn write_collection(
     Option<Box<crate::collection::vars::Environments>>,
 ) {
     use collection::WriteError;
+    // (The extra file is the private env file: 0600, never through a
+    // symlink — a token must not land in a tracked file it points to.)
     for (p, t) in extra {
-        if let Err(e) = crate::store::write_atomic(p, t.as_bytes()) {
+        if let Err(e) = crate::store::write_private(p, t.as_bytes()) {
             return (Err(WriteError::Io(e.to_string())), None);
         }
     }

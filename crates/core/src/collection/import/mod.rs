@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 mod bruno;
+pub mod harden;
 mod insomnia;
 pub mod openapi;
 mod postman;
@@ -45,6 +46,12 @@ pub struct Imported {
     pub folders: usize,
     /// Everything that could not be carried over, with where it was.
     pub skipped: Vec<String>,
+    /// Files written beside the collection (a body a `.http` file could
+    /// not hold as text): path relative to it, content.
+    pub files: Vec<(String, String)>,
+    /// What the collection will read, write or take from the process
+    /// (`$processEnv`, `< file`, `>>`, scripts), for the summary.
+    pub effects: Vec<String>,
 }
 
 impl Imported {
@@ -273,6 +280,14 @@ pub fn add_requests(
     out
 }
 
+/// Whether a value goes to the private env file: its name says it is a
+/// secret, or its shape does (a JWT, `xoxb-…`, `github_pat_…`: the
+/// detector redaction uses), whatever it is called.
+pub(crate) fn is_secret(name: &str, value: &str) -> bool {
+    crate::secrets::is_secret_field(name)
+        || (!crate::template::has_placeholder(value) && crate::secrets::looks_like_token(value))
+}
+
 /// Secret query parameters → `{{variables}}`.
 fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
     let Some((base, query)) = raw.split_once('?') else {
@@ -285,7 +300,11 @@ fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
     let parts: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((k, v)) if !v.is_empty() && crate::secrets::is_secret_param(&decode(k)) => {
+            Some((k, v))
+                if !v.is_empty()
+                    && (crate::secrets::is_secret_param(&decode(k))
+                        || is_secret(&decode(k), &decode(v))) =>
+            {
                 format!("{k}={}", vault.var(&decode(k), &decode(v)))
             }
             _ => pair.to_owned(),
@@ -315,6 +334,8 @@ fn secret_header(
     use crate::secrets::HeaderSecret;
     let redacted = value.contains(crate::secrets::MARK);
     let out = match crate::secrets::header(name) {
+        // A header of any name whose value has a token's shape.
+        None if is_secret(name, value) => vault.var(name, value),
         None => return value.to_owned(),
         Some(HeaderSecret::Cookie | HeaderSecret::SetCookie) => vault.var("cookie", value),
         Some(HeaderSecret::Credential) => {
@@ -352,7 +373,7 @@ fn secret_body(text: &str, content_type: &str, vault: &mut Vault<'_>) -> String 
         return text
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, v)) if !v.is_empty() && crate::secrets::is_secret_field(&decode(k)) => {
+                Some((k, v)) if !v.is_empty() && is_secret(&decode(k), &decode(v)) => {
                     format!("{k}={}", vault.var(&decode(k), &decode(v)))
                 }
                 _ => pair.to_owned(),
@@ -378,8 +399,8 @@ fn secret_fields(v: &mut Value, vault: &mut Vault<'_>, depth: usize) -> bool {
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
-                if crate::secrets::is_secret_field(k)
-                    && let Value::String(s) = child
+                if let Value::String(s) = child
+                    && is_secret(k, s)
                     && !s.is_empty()
                 {
                     *child = Value::String(vault.var(k, s));

@@ -54,7 +54,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
             continue;
         };
         let val = scalar(val);
-        if crate::secrets::is_secret_field(k) && !val.is_empty() {
+        if super::is_secret(k, &val) && !val.is_empty() {
             private
                 .entry("$shared".into())
                 .or_default()
@@ -82,7 +82,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
             };
             let val = v.get("value").map(scalar).unwrap_or_default();
             let secret = v.get("type").and_then(Value::as_str) == Some("secret")
-                || crate::secrets::is_secret_field(k);
+                || super::is_secret(k, &val);
             let target = if secret { &mut private } else { &mut public };
             target
                 .entry(env_name.clone())
@@ -424,7 +424,7 @@ fn postman_body(
                 .filter_map(|p| {
                     let k = p.get("key").and_then(Value::as_str)?;
                     let v = p.get("value").map(scalar).unwrap_or_default();
-                    let v = if crate::secrets::is_secret_field(k)
+                    let v = if super::is_secret(k, &v)
                         && !v.is_empty()
                         && !crate::template::has_placeholder(&v)
                     {
@@ -454,6 +454,21 @@ fn postman_body(
                 let Some(k) = p.get("key").and_then(Value::as_str) else {
                     continue;
                 };
+                // Names and file names go into part headers: one line, no quote.
+                if super::harden::has_control(k) || k.contains('"') {
+                    out.skipped.push(format!(
+                        "{where_}: the form field name '{}' holds a quote or a line break; not carried over",
+                        k.escape_default()
+                    ));
+                    continue;
+                }
+                let value = p.get("value").map(scalar).unwrap_or_default();
+                if value.contains(boundary) {
+                    out.skipped.push(format!(
+                        "{where_}: the form field '{k}' holds the multipart boundary; not carried over"
+                    ));
+                    continue;
+                }
                 text.push_str(&format!("--{boundary}\n"));
                 if p.get("type").and_then(Value::as_str) == Some("file") {
                     let src = p
@@ -463,9 +478,18 @@ fn postman_body(
                             other => scalar(other),
                         })
                         .unwrap_or_default();
+                    if super::harden::has_control(&src) {
+                        out.skipped.push(format!(
+                            "{where_}: the file of form field '{k}' has a line break in its name; not carried over"
+                        ));
+                        text.push_str(&format!(
+                            "Content-Disposition: form-data; name=\"{k}\"\n\n\n"
+                        ));
+                        continue;
+                    }
                     let file = std::path::Path::new(&src)
                         .file_name()
-                        .map(|f| f.to_string_lossy().into_owned())
+                        .map(|f| f.to_string_lossy().replace('"', "%22"))
                         .unwrap_or_default();
                     let ty = crate::multipart::guess_type(&file);
                     text.push_str(&format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{file}\"\nContent-Type: {ty}\n\n< {src}\n"));
@@ -475,9 +499,8 @@ fn postman_body(
                         ));
                     }
                 } else {
-                    let v = p.get("value").map(scalar).unwrap_or_default();
                     text.push_str(&format!(
-                        "Content-Disposition: form-data; name=\"{k}\"\n\n{v}\n"
+                        "Content-Disposition: form-data; name=\"{k}\"\n\n{value}\n"
                     ));
                 }
             }
