@@ -96,6 +96,10 @@ pub enum Command {
     /// session.
     /// Credentials go to the private env file, never into the `.http` file.
     Import(ImportArgs),
+    /// Internal: restores the terminal if the TUI that started it dies
+    /// without doing so.
+    #[command(hide = true)]
+    TtyGuard,
     /// Internal: runs one jq filter on the body given on stdin, for the TUI
     /// (a separate process, so a runaway filter can be stopped).
     #[command(hide = true)]

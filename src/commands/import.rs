@@ -178,6 +178,85 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// The nodes a YAML document may stand for, aliases expanded.
+pub const YAML_NODES: usize = 4_000_000;
+
+/// Whether the YAML text stands for at most [`YAML_NODES`] nodes, counted
+/// as it is read (aliases expanded) without building them.
+fn yaml_within_budget(text: &str) -> std::result::Result<(), String> {
+    use serde::de::{self, DeserializeSeed, Visitor};
+    use std::cell::Cell;
+    struct Count<'a>(&'a Cell<usize>);
+    impl Count<'_> {
+        fn tick<E: de::Error>(&self) -> std::result::Result<(), E> {
+            match self.0.get() {
+                0 => Err(E::custom(format!(
+                    "the YAML stands for more than {YAML_NODES} values (aliases repeated); not imported"
+                ))),
+                n => {
+                    self.0.set(n - 1);
+                    Ok(())
+                }
+            }
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Count<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    macro_rules! scalar {
+        ($($f:ident: $t:ty),*) => {$(
+            fn $f<E: de::Error>(self, _: $t) -> std::result::Result<(), E> { self.tick() }
+        )*};
+    }
+    impl<'de> Visitor<'de> for Count<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any YAML value")
+        }
+        scalar!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str, visit_bytes: &[u8], visit_i128: i128, visit_u128: u128);
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            self.tick()
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            self.tick()
+        }
+        fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            Count(self.0).deserialize(d)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            self.tick()?;
+            while seq.next_element_seed(Count(self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            self.tick()?;
+            while map.next_key_seed(Count(self.0))?.is_some() {
+                map.next_value_seed(Count(self.0))?;
+            }
+            Ok(())
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> std::result::Result<(), A::Error> {
+            use de::VariantAccess as _;
+            self.tick()?;
+            let (_, v): (de::IgnoredAny, _) = data.variant()?;
+            v.newtype_variant_seed(Count(self.0))
+        }
+    }
+    let budget = Cell::new(YAML_NODES);
+    for doc in serde_norway::Deserializer::from_str(text) {
+        Count(&budget)
+            .deserialize(doc)
+            .map_err(|e| match e.location() {
+                Some(l) => format!("line {}: {e}", l.line()),
+                None => e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
 /// `My API (v2)` → `my-api-v2`.
 fn file_name(name: &str) -> String {
     let s: String = name
@@ -238,6 +317,9 @@ fn read_import(
     let lower = args.file.to_ascii_lowercase();
     let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
     let json: Option<serde_json::Value> = if yaml {
+        // Aliases can make a few kilobytes stand for gigabytes: counted
+        // first, within a budget, before anything is built.
+        yaml_within_budget(&text).map_err(|e| Error::Usage(format!("{shown}: {e}")))?;
         Some(
             serde_norway::from_str::<serde_json::Value>(&text).map_err(|e| {
                 let line = e.location().map_or(0, |l| l.line());

@@ -124,6 +124,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(Command::History(args)) => history::run(args),
         Some(Command::Import(args)) => import::run(args),
         Some(Command::JqWorker { filter }) => jq_worker::run(&filter),
+        Some(Command::TtyGuard) => {
+            let _ = crate::tui::guard::run();
+            Ok(Outcome::Ok)
+        }
         None => runtime()?.block_on(tui::run(tui::Args {
             demo: cli.demo,
             theme: cli.theme,
@@ -215,6 +219,17 @@ fn write_out(text: &str) -> Result<()> {
 pub fn write_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Output(format!("writing the report: {e}"))),
+    }
+}
+
+/// Writes to stdout through `f` (a body too big to build in memory); a
+/// closed pipe is not an error.
+pub fn write_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match f(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::Output(format!("writing the report: {e}"))),

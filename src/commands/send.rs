@@ -193,10 +193,10 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 && !exchange.response.body.is_empty()
             {
                 let color = use_color();
-                write_out(&format!(
-                    "\n{}",
-                    crate::report::body::render(&shown.response.body, color)
-                ))?;
+                write_out("\n")?;
+                super::write_with(|out| {
+                    crate::report::body::write_to(out, &shown.response.body, color)
+                })?;
             }
         }
         if let Some(target) = &args.save {

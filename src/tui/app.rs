@@ -1199,7 +1199,7 @@ impl App {
         let (current, total) = (s.current + 1, s.matches.len());
         if let Some((doc, bytes)) = self.entries[self.selected].body_mut() {
             doc.ensure_offset(bytes, offset);
-            let line = doc.line_of_offset(offset);
+            let line = doc.line_of_offset(bytes, offset);
             self.scroll = line.saturating_sub(self.page_height / 3);
             self.hscroll = 0;
             self.flash = Some(format!("match {current} of {total}"));

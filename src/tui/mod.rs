@@ -14,6 +14,7 @@ pub mod collection;
 pub mod diff;
 pub mod editing;
 pub mod entry;
+pub mod guard;
 pub mod input;
 pub mod modal;
 pub mod syntax;
@@ -167,6 +168,8 @@ pub async fn run(launch: Launch) -> Result<(), String> {
         hook(info);
     }));
     syntax::preload();
+    // (Before raw mode: the guard saves the terminal as it is now.)
+    let guard = guard::Guard::spawn();
     let mut terminal = ratatui::init();
     let _ = execute!(
         std::io::stdout(),
@@ -175,6 +178,9 @@ pub async fn run(launch: Launch) -> Result<(), String> {
     );
     let result = event_loop(&mut terminal, launch).await;
     restore();
+    if let Some(g) = guard {
+        g.disarm();
+    }
     result
 }
 

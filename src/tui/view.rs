@@ -869,7 +869,7 @@ fn body(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let scroll = scroll.min(known.saturating_sub(1));
     let match_line = search_line.map(|off| {
         doc.ensure_offset(bytes, off);
-        doc.line_of_offset(off)
+        doc.line_of_offset(bytes, off)
     });
     let plain_text = !doc.is_json();
     let mut lines = Vec::with_capacity(height);

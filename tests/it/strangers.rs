@@ -525,3 +525,161 @@ fn import_force_never_writes_a_secret_through_a_symlink() {
         "{}\n"
     );
 }
+
+// ── Exhaustion ────────────────────────────────────────────────────────
+
+/// [`apiscope_with`] under an address-space limit (`ulimit -v`, KiB) with
+/// two malloc arenas: an allocation past it aborts the run, so a test
+/// that passes proves the bound.
+fn limited(data: &Path, cwd: &Path, args: &[&str], kib: u64) -> Run {
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| apiscope::line::shell_quote(a))
+        .collect();
+    let script = format!(
+        "ulimit -v {kib}; exec {} {}",
+        apiscope::line::shell_quote(env!("CARGO_BIN_EXE_apiscope")),
+        quoted.join(" ")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(cwd)
+        .env("APISCOPE_CONFIG_DIR", data)
+        .env("APISCOPE_DATA_DIR", data)
+        .env("MALLOC_ARENA_MAX", "2")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// 1.5 GiB: the runtime's threads fit; gigabytes of one value do not.
+const LIMIT_KIB: u64 = 1_536 * 1024;
+
+#[test]
+fn nested_variables_stop_at_a_size_not_at_an_abort() {
+    // A kilobyte of `@vN = {{vN-1}}{{vN-1}}…`: 16 GiB if expanded.
+    let mut text = String::from("@v0 = aaaaaaaaaaaaaaaa\n");
+    for i in 1..=30 {
+        text.push_str(&format!("@v{i} = {{{{v{}}}}}{{{{v{}}}}}\n", i - 1, i - 1));
+    }
+    text.push_str("POST http://127.0.0.1:9/x\n\n{{v30}}\n");
+    let (_top, col) = collection(&text, "http://127.0.0.1:9");
+    let data = tempfile::tempdir().unwrap();
+    let out = limited(
+        data.path(),
+        &col,
+        &["send", "api.http", "--env", "dev"],
+        LIMIT_KIB,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("expands past 16 MiB"), "{}", out.stderr);
+    // 40 levels of nesting is said as such, not as a cycle.
+    let mut deep = String::new();
+    for i in 1..=40 {
+        deep.push_str(&format!("@d{i} = {{{{d{}}}}}\n", i - 1));
+    }
+    deep.push_str("@d0 = x\nGET http://127.0.0.1:9/{{d40}}\n");
+    std::fs::write(col.join("api.http"), deep).unwrap();
+    let out = run(data.path(), &col, &["send", "api.http", "--env", "dev"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nested more than 32 deep"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_file_of_newlines_and_a_jsonpath_of_descents_are_one_line() {
+    let (_top, col) = collection("GET http://127.0.0.1:9/x\n", "http://127.0.0.1:9");
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(col.join("lines.http"), vec![b'\n'; 63 << 20]).unwrap();
+    let out = limited(data.path(), &col, &["send", "lines.http"], LIMIT_KIB);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("more than a collection file may hold"),
+        "{}",
+        out.stderr
+    );
+    // A JSONPath that multiplies its work: refused before it runs.
+    let server = echo();
+    std::fs::write(
+        col.join("api.http"),
+        format!(
+            "# @name login\nGET {}/login\n\n###\n# @name next\nGET {}/x?v={{{{login.response.body.$..*..*..*..*..*}}}}\n",
+            server.base, server.base
+        ),
+    )
+    .unwrap();
+    let out = limited(
+        data.path(),
+        &col,
+        &["send", "api.http#next", "--yes"],
+        LIMIT_KIB,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("more than 2 descendant steps"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_openapi_schema_or_a_yaml_of_aliases_cannot_explode() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // A node whose ten properties are arrays of itself: 10^8 nodes deep.
+    let props: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r##""p{i}": {{"type": "array", "items": {{"$ref": "#/components/schemas/N"}}}}"##
+            )
+        })
+        .collect();
+    let doc = format!(
+        r##"{{"openapi": "3.0.0", "info": {{"title": "bomb", "version": "1"}}, "paths": {{"/x": {{"post": {{"operationId": "x", "requestBody": {{"content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/N"}}}}}}}}, "responses": {{"200": {{"description": "ok"}}}}}}}}}}, "components": {{"schemas": {{"N": {{"type": "object", "properties": {{{}}}}}}}}}}}"##,
+        props.join(", ")
+    );
+    assert!(doc.len() < 3_000, "{}", doc.len());
+    std::fs::write(dir.path().join("bomb.json"), &doc).unwrap();
+    let out = limited(
+        data.path(),
+        dir.path(),
+        &["import", "bomb.json", "-o", "out"],
+        LIMIT_KIB,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Wide aliases: one anchor of 2,000 values, 5,000 aliases to it
+    // (under the parser's own repetition limit, 10 million values).
+    let mut yaml = format!(
+        "a0: &a0 [{}]\n",
+        std::iter::repeat_n("x", 2_000)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    yaml.push_str(&format!(
+        "a1: [{}]\n",
+        std::iter::repeat_n("*a0", 5_000)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    yaml.push_str("openapi: 3.0.0\ninfo: {title: laughs, version: '1'}\npaths: {}\n");
+    std::fs::write(dir.path().join("laughs.yaml"), yaml).unwrap();
+    let out = limited(
+        data.path(),
+        dir.path(),
+        &["import", "laughs.yaml", "-o", "out2"],
+        LIMIT_KIB,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("aliases repeated"), "{}", out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+}

@@ -50,8 +50,16 @@ impl Tmux {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
-        let mut cmd = vec![env!("CARGO_BIN_EXE_apiscope").to_owned()];
-        cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        // `sh -c SCRIPT` when the first word is "sh" (a test that needs
+        // the shell after apiscope ends), else apiscope ARGS.
+        let mut cmd: Vec<String> = if args.first() == Some(&"sh") {
+            args.iter().map(|a| (*a).to_owned()).collect()
+        } else {
+            vec![env!("CARGO_BIN_EXE_apiscope").to_owned()]
+        };
+        if args.first() != Some(&"sh") {
+            cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        }
         let t = Tmux {
             socket,
             _config: config,
@@ -643,4 +651,22 @@ fn the_add_dialog_and_a_long_message_are_read_whole() {
         );
         t.quit();
     }
+}
+
+#[test]
+fn an_abort_leaves_a_usable_terminal() {
+    let exe = env!("CARGO_BIN_EXE_apiscope");
+    let script = format!(
+        "(sleep 2; kill -ABRT $(pgrep -P $$ -x apiscope)) & {exe}; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo' | tr '\\n' ' '; echo DONE; sleep 30"
+    );
+    let Some(t) = Tmux::start(&["sh", "-c", &script], 100, 30) else {
+        return;
+    };
+    let screen = t.wait_for(&["DONE"]);
+    assert!(
+        screen.contains("apiscope stopped abnormally; the terminal was restored."),
+        "{screen}"
+    );
+    // Canonical mode and echo are back: the shell reads lines again.
+    assert!(screen.contains("icanon echo DONE"), "{screen}");
 }

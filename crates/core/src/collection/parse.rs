@@ -34,6 +34,10 @@ struct Line<'a> {
 /// about 30 MB).
 pub const MAX_FILE: u64 = 64 << 20;
 
+/// The most lines a `.http` file may have (100,000 requests are about a
+/// million): 64 MiB of empty lines would need gigabytes of line records.
+pub const MAX_LINES: usize = 4_000_000;
+
 /// A `.http` file's text; one over [`MAX_FILE`] is refused before it is
 /// read.
 fn read_text(path: &Path) -> Result<String, CollectionError> {
@@ -57,7 +61,8 @@ fn read_text(path: &Path) -> Result<String, CollectionError> {
 
 fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
-    let mut start = 0;
+    // A byte-order mark belongs to no line (editors on Windows write one).
+    let mut start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut number = 1;
     while start < text.len() {
         let end = text[start..]
@@ -126,12 +131,26 @@ pub fn parse(path: &Path, text: &str) -> Result<HttpFile, CollectionError> {
 /// and a problem for each block that does not (the TUI shows the rest of
 /// the collection, and never writes such a file back).
 pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
-    let all = lines(text);
     let err = |line: usize, message: String| CollectionError {
         file: path.to_owned(),
         line,
         message,
     };
+    let count = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    if count > MAX_LINES {
+        return HttpFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+            variables: Vec::new(),
+            requests: Vec::new(),
+            problems: vec![err(
+                0,
+                format!("{count} lines: more than a collection file may hold ({MAX_LINES})"),
+            )],
+            broken: std::iter::once(0..0).collect(),
+        };
+    }
+    let all = lines(text);
     // Blocks: from each `###` line (or the start) to the next.
     let mut blocks: Vec<(Option<String>, usize, usize)> = Vec::new(); // title, first line idx, end idx
     let mut start = 0;
@@ -301,9 +320,13 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                     break;
                 }
             }
-            while body_lines.first().is_some_and(|l| l.text.trim().is_empty()) {
-                body_lines.remove(0);
-            }
+            // (Leading blank lines dropped at once: a body of a million
+            // blank lines stays linear.)
+            let leading = body_lines
+                .iter()
+                .take_while(|l| l.text.trim().is_empty())
+                .count();
+            body_lines.drain(..leading);
             let body_line = body_lines.first().map(|l| l.number);
             let body_range = match (body_lines.first(), body_lines.last()) {
                 (Some(first), Some(last)) => first.start..last.start + last.text.len(),

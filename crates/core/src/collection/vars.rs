@@ -369,7 +369,23 @@ struct State<'c, 'a> {
     sources: Vec<(String, Source)>,
     values: Vec<(String, String)>,
     stack: Vec<String>,
+    /// File variables resolved already in this resolution: each is
+    /// expanded once (nested `{{a}}{{a}}` definitions stay linear).
+    memo: HashMap<String, String>,
 }
+
+/// The most a resolved text may grow to (a body, a header, a variable):
+/// past it, an error names the variable, rather than gigabytes.
+pub const MAX_EXPANSION: usize = 16 << 20;
+
+/// File variables nested deeper than this are an error.
+pub const MAX_NESTING: usize = 32;
+
+/// Descendant steps (`..`) a chained JSONPath may take.
+pub const MAX_DESCENT: usize = 2;
+
+/// The largest body a chained value is read from (parsed into a tree).
+pub const MAX_CHAINED_BODY: usize = 32 << 20;
 
 /// Resolves a request's variables.
 pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, ResolveError> {
@@ -380,6 +396,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         sources: Vec::new(),
         values: Vec::new(),
         stack: Vec::new(),
+        memo: HashMap::new(),
     };
     let url = st.substitute(&req.url)?;
     let dir = super::run::dir_of(&ctx.file.path);
@@ -500,6 +517,7 @@ pub fn substitute(
         sources: Vec::new(),
         values: Vec::new(),
         stack: Vec::new(),
+        memo: HashMap::new(),
     };
     let out = st.substitute(text)?;
     Ok((out, st.secrets))
@@ -528,6 +546,7 @@ pub fn substitute_all(
         sources: Vec::new(),
         values: Vec::new(),
         stack: Vec::new(),
+        memo: HashMap::new(),
     };
     let out = st.substitute(text)?;
     Ok((out, st.secrets, st.sources, st.values))
@@ -573,6 +592,15 @@ impl State<'_, '_> {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Var(v) => {
                     let value = self.value(v.expr)?;
+                    if out.len() + value.len() > MAX_EXPANSION {
+                        return Err(self
+                            .err(format!(
+                                "{{{{{}}}}} expands past {} MiB: apiscope stops there",
+                                v.expr,
+                                MAX_EXPANSION >> 20
+                            ))
+                            .into());
+                    }
                     out.push_str(&value);
                 }
                 Piece::Unclosed { at, rest } => {
@@ -751,6 +779,24 @@ impl State<'_, '_> {
                 String::from_utf8_lossy(body).into_owned()
             }
             "body" if selector.starts_with('$') => {
+                // Each `..` multiplies the work: two are plenty, more can
+                // take a tiny body to gigabytes.
+                if selector.matches("..").count() > MAX_DESCENT {
+                    return Err(self
+                        .err(format!(
+                            "{{{{{expr}}}}}: '{selector}' has more than {MAX_DESCENT} descendant steps (..): apiscope reads at most {MAX_DESCENT}"
+                        ))
+                        .into());
+                }
+                if body.len() > MAX_CHAINED_BODY {
+                    return Err(self
+                        .err(format!(
+                            "{{{{{expr}}}}}: the {part} body of '{name}' is {} MiB; a value is read from at most {} MiB",
+                            body.len() >> 20,
+                            MAX_CHAINED_BODY >> 20
+                        ))
+                        .into());
+                }
                 let path = serde_json_path::JsonPath::parse(selector).map_err(|e| {
                     self.err(format!(
                         "{{{{{expr}}}}}: '{selector}' is not a JSONPath (RFC 9535): {e}"
@@ -807,16 +853,27 @@ impl State<'_, '_> {
             .rev()
             .find(|v| v.name == name)
         {
-            if self.stack.iter().any(|s| s == name) || self.stack.len() > 32 {
-                let mut cycle = self.stack.clone();
-                cycle.push(name.to_owned());
+            if let Some(v) = self.memo.get(name) {
+                return Ok(v.clone());
+            }
+            let cycle = self.stack.iter().any(|s| s == name);
+            if cycle || self.stack.len() >= MAX_NESTING {
+                let mut path = self.stack.clone();
+                path.push(name.to_owned());
                 return Err(CollectionError {
                     file: self.ctx.file.path.clone(),
                     line: var.line,
-                    message: format!(
-                        "variables refer to each other in a cycle: {}",
-                        cycle.join(" → ")
-                    ),
+                    message: if cycle {
+                        format!(
+                            "variables refer to each other in a cycle: {}",
+                            path.join(" → ")
+                        )
+                    } else {
+                        format!(
+                            "variables are nested more than {MAX_NESTING} deep: {} → …",
+                            path[..4].join(" → ")
+                        )
+                    },
                 }
                 .into());
             }
@@ -828,6 +885,7 @@ impl State<'_, '_> {
             self.stack.pop();
             let v = v?;
             self.used(name, Source::File, &v);
+            self.memo.insert(name.to_owned(), v.clone());
             return Ok(v);
         }
         let envs = self.ctx.envs;

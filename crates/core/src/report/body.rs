@@ -5,8 +5,39 @@
 
 use super::sanitize;
 
+/// Bodies larger than this are written as they came (sanitised), not
+/// pretty-printed: a tree of a 256 MB body would take gigabytes.
+pub const PRETTY_MAX: usize = 8 << 20;
+
+/// [`render`] written to `out`; a body over [`PRETTY_MAX`] is written as
+/// it came, sanitised piece by piece, so its memory is its own size.
+pub fn write_to(out: &mut dyn std::io::Write, bytes: &[u8], color: bool) -> std::io::Result<()> {
+    if bytes.len() <= PRETTY_MAX {
+        return out.write_all(render(bytes, color).as_bytes());
+    }
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(1 << 16);
+        // (At a character's boundary: a split one is not replaced.)
+        while cut < rest.len() && cut > 0 && (rest[cut] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        if cut == 0 {
+            cut = rest.len().min(1 << 16);
+        }
+        let (piece, tail) = rest.split_at(cut);
+        out.write_all(sanitize(&String::from_utf8_lossy(piece), true).as_bytes())?;
+        rest = tail;
+    }
+    if !bytes.ends_with(b"\n") {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 /// The body as text for `send`'s output (ends with a newline; empty for
-/// an empty body).
+/// an empty body): JSON pretty-printed (coloured when `color`), anything
+/// else as text; every byte sanitised.
 pub fn render(bytes: &[u8], color: bool) -> String {
     if bytes.is_empty() {
         return String::new();

@@ -58,6 +58,8 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
         source,
         ..Imported::default()
     };
+    // One budget for every example of the document.
+    let budget = std::cell::Cell::new(EXAMPLE_BUDGET);
     // Servers → environments holding `baseUrl`.
     let mut public = Envs::new();
     if swagger2 {
@@ -319,7 +321,7 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                         value: ct.to_owned(),
                         line: 0,
                     });
-                    let v = example_of(doc, schema, 0);
+                    let v = example_within(doc, schema, 0, &budget);
                     body = Body::Text(serde_json::to_string_pretty(&v).unwrap_or_default());
                 } else if !form.is_empty() {
                     headers.push(Header {
@@ -345,16 +347,20 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
                 });
                 let example = media
                     .get("example")
-                    .cloned()
+                    .map(|e| charged(e, &budget))
                     .or_else(|| {
                         media
                             .get("examples")
                             .and_then(Value::as_object)
                             .and_then(|e| e.values().next())
                             .map(|e| deref(doc, e))
-                            .and_then(|e| e.get("value").cloned())
+                            .and_then(|e| e.get("value").map(|v| charged(v, &budget)))
                     })
-                    .or_else(|| media.get("schema").map(|s| example_of(doc, s, 0)));
+                    .or_else(|| {
+                        media
+                            .get("schema")
+                            .map(|s| example_within(doc, s, 0, &budget))
+                    });
                 if let Some(ex) = example {
                     body = Body::Text(if ct.contains("json") {
                         serde_json::to_string_pretty(&ex).unwrap_or_default()
@@ -438,6 +444,11 @@ pub fn from_openapi(doc: &Value) -> Result<Imported, String> {
         out.skipped.push(format!(
             "credentials to fill in http-client.private.env.json: {}",
             empty.join(", ")
+        ));
+    }
+    if budget.get() == 0 {
+        out.skipped.push(format!(
+            "the generated example bodies reached {EXAMPLE_BUDGET} nodes for this document: later ones are left minimal"
         ));
     }
     Ok(out)
@@ -531,8 +542,41 @@ fn slug_var(s: &str) -> String {
 /// (all when none is marked) with typed placeholders; `$ref`, `allOf`,
 /// `oneOf` / `anyOf` (the first) followed; bounded in depth.
 pub fn example_of(doc: &Value, schema: &Value, depth: usize) -> Value {
-    let budget = std::cell::Cell::new(5_000usize);
+    let budget = std::cell::Cell::new(EXAMPLE_BUDGET);
     example_within(doc, schema, depth, &budget)
+}
+
+/// The nodes every generated example of one document may hold in all (a
+/// schema that refers to itself through arrays and properties would
+/// otherwise reach gigabytes from a few kilobytes).
+pub const EXAMPLE_BUDGET: usize = 200_000;
+
+/// A value's nodes, counted up to `limit` (the cost of copying it).
+fn nodes(v: &Value, limit: usize) -> usize {
+    let mut n = 1;
+    let children: Box<dyn Iterator<Item = &Value>> = match v {
+        Value::Array(a) => Box::new(a.iter()),
+        Value::Object(o) => Box::new(o.values()),
+        _ => return 1,
+    };
+    for c in children {
+        if n >= limit {
+            break;
+        }
+        n += nodes(c, limit - n);
+    }
+    n
+}
+
+/// A value from the document, if the budget still holds its copy.
+fn charged(v: &Value, budget: &std::cell::Cell<usize>) -> Value {
+    let cost = nodes(v, budget.get() + 1);
+    if cost > budget.get() {
+        budget.set(0);
+        return Value::Null;
+    }
+    budget.set(budget.get() - cost);
+    v.clone()
 }
 
 /// [`example_of`] with a budget of schema nodes: a schema that refers to
@@ -550,24 +594,24 @@ fn example_within(
     }
     budget.set(budget.get() - 1);
     if let Some(e) = s.get("example") {
-        return e.clone();
+        return charged(e, budget);
     }
     if let Some(e) = s
         .get("examples")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
     {
-        return e.clone();
+        return charged(e, budget);
     }
     if let Some(d) = s.get("default") {
-        return d.clone();
+        return charged(d, budget);
     }
     if let Some(first) = s
         .get("enum")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
     {
-        return first.clone();
+        return charged(first, budget);
     }
     if let Some(all) = s.get("allOf").and_then(Value::as_array) {
         let mut merged = Map::new();
@@ -620,7 +664,7 @@ fn example_within(
         "array" => {
             let item = s
                 .get("items")
-                .map_or(Value::Null, |i| example_of(doc, i, depth + 1));
+                .map_or(Value::Null, |i| example_within(doc, i, depth + 1, budget));
             Value::Array(vec![item])
         }
         "integer" => Value::from(0),
