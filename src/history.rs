@@ -127,6 +127,28 @@ impl Query {
     }
 }
 
+/// The database readable by its owner only (0600; SQLite gives its WAL
+/// and shared-memory files the database's mode): it holds requests and
+/// responses, redacted, but still one's traffic.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        if std::fs::symlink_metadata(path).is_err() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?;
+        } else {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn bad_status(v: &str) -> HistoryError {
     HistoryError::BadStatus(v.to_owned())
 }
@@ -142,6 +164,14 @@ pub enum HistoryError {
     CreateDir {
         /// The directory.
         dir: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database file could not be made private (0600).
+    #[error("{}: cannot create or protect the history file: {source}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
         /// Why.
         source: std::io::Error,
     },
@@ -199,6 +229,10 @@ impl History {
             path: path.to_owned(),
             source,
         };
+        private_file(path).map_err(|source| HistoryError::File {
+            path: path.to_owned(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

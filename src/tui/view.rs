@@ -146,7 +146,8 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     )];
     // The environment first: on a narrow screen the banner is what is cut.
     if let Some(c) = &app.collection {
-        let env = c.env().unwrap_or("none");
+        // (A name from a stranger's env file: sanitised like any text.)
+        let env = sanitize(c.env().unwrap_or("none"), false);
         spans.push(Span::styled(format!(" env: {env} (E) "), theme.accent));
     }
     match (&app.banner, &app.collection) {

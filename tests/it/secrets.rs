@@ -523,3 +523,105 @@ fn a_collections_private_values_reach_no_written_byte() {
         "the history was written"
     );
 }
+
+/// A private value in every form it travels in (percent-encoded in a
+/// query, escaped in JSON, base64 in what a server reflects), a `--secret`,
+/// and a token chained from the answer to a request that carried one:
+/// none reaches a written byte or the Markdown on stdout.
+#[test]
+fn encoded_chained_and_cli_secrets_reach_no_written_byte() {
+    use base64::Engine as _;
+    const PRIVATE: &str = "FAKE enc/&\"val95";
+    const CLI: &str = "FAKESECRETCLI96";
+    const CHAINED: &str = "FAKECHAINEDTOK97";
+    let server = RawServer::start(|req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        // A server that reflects what it got, and a base64 of it.
+        let reply = if target.starts_with("/login") {
+            format!(r#"{{"token":"{CHAINED}"}}"#)
+        } else {
+            serde_json::json!({
+                "target": target,
+                "body": body,
+                "b64": base64::engine::general_purpose::STANDARD.encode(PRIVATE),
+            })
+            .to_string()
+        };
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
+                reply.len()
+            )
+            .into_bytes(),
+        )
+    });
+    let collection = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        collection.path().join("api.http"),
+        "# @name login\nPOST {{host}}/login\nContent-Type: application/json\n\n{\"p\": \"{{pw}}\"}\n\n###\n# @name use\nPOST {{host}}/use?q={{pw}}&t={{login.response.body.$.token}}\nX-Extra: {{extra}}\nContent-Type: application/json\n\n{\"pw\": \"{{pw}}\", \"t\": \"{{login.response.body.$.token}}\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        collection.path().join("http-client.env.json"),
+        format!(r#"{{"dev": {{"host": "{}"}}}}"#, server.base),
+    )
+    .unwrap();
+    std::fs::write(
+        collection.path().join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"pw": PRIVATE}}).to_string(),
+    )
+    .unwrap();
+    let file = collection.path().join("api.http").display().to_string();
+    let target = format!("{file}#use");
+    let secret = format!("extra={CLI}");
+    let mut reports = Vec::new();
+    for args in [
+        vec![
+            "send", &target, "--env", "dev", "--yes", "--secret", &secret, "--save", "u.har",
+        ],
+        vec![
+            "send", &target, "--env", "dev", "--yes", "--secret", &secret, "--format", "markdown",
+        ],
+        vec![
+            "replay", &file, "--live", "--yes", "--env", "dev", "--secret", &secret, "--format",
+            "markdown",
+        ],
+    ] {
+        let o = run(&args, dir.path());
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        reports.push(o.stdout);
+    }
+    let forms: Vec<String> = [PRIVATE, CLI, CHAINED]
+        .iter()
+        .flat_map(|s| apiscope::secrets::encoded_forms(s))
+        .collect();
+    let markers: Vec<&str> = forms.iter().map(String::as_str).collect();
+    let mut found = Vec::new();
+    for (name, bytes) in written(dir.path()) {
+        for m in leaks(&bytes, &markers) {
+            found.push(format!("{m} in {name}"));
+        }
+    }
+    for r in &reports {
+        for m in leaks(r, &markers) {
+            found.push(format!("{m} in the Markdown on stdout"));
+        }
+    }
+    assert!(found.is_empty(), "leaked: {found:#?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for f in ["history.sqlite3", "history.sqlite3-wal"] {
+            if let Ok(m) = std::fs::metadata(dir.path().join(f)) {
+                assert_eq!(m.permissions().mode() & 0o777, 0o600, "{f}");
+            }
+        }
+    }
+}

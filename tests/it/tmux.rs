@@ -657,7 +657,7 @@ fn the_add_dialog_and_a_long_message_are_read_whole() {
 fn an_abort_leaves_a_usable_terminal() {
     let exe = env!("CARGO_BIN_EXE_apiscope");
     let script = format!(
-        "(sleep 2; kill -ABRT $(pgrep -P $$ -x apiscope)) & {exe}; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo' | tr '\\n' ' '; echo DONE; sleep 30"
+        "(sleep 2; kill -ABRT $(pgrep -P $$ -x apiscope)) & {exe}; i=0; while [ $i -lt 50 ] && stty -a | grep -q -- -icanon; do sleep 0.1; i=$((i+1)); done; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo' | tr '\\n' ' '; echo DONE; sleep 30"
     );
     let Some(t) = Tmux::start(&["sh", "-c", &script], 100, 30) else {
         return;
@@ -667,6 +667,7 @@ fn an_abort_leaves_a_usable_terminal() {
         screen.contains("apiscope stopped abnormally; the terminal was restored."),
         "{screen}"
     );
-    // Canonical mode and echo are back: the shell reads lines again.
+    // Canonical mode and echo are back (the guard restores them as soon
+    // as the TUI is gone; the script waits for it, at most 5 s).
     assert!(screen.contains("icanon echo DONE"), "{screen}");
 }

@@ -43,11 +43,17 @@ pub fn exchange(e: &mut Exchange) {
 /// wherever they appear — under any header name, in URLs, bodies, notes.
 /// Values shorter than 4 bytes are left (they would redact at random).
 pub fn values(e: &mut Exchange, secrets: &[String]) {
-    let secrets: Vec<&str> = secrets
+    // Each secret in the forms it travels in too: percent- and
+    // form-encoded, JSON-escaped, base64.
+    let forms: Vec<String> = secrets
         .iter()
-        .map(String::as_str)
         .filter(|s| s.len() >= 4)
+        .flat_map(|s| crate::secrets::encoded_forms(s))
         .collect();
+    let mut secrets: Vec<&str> = forms.iter().map(String::as_str).collect();
+    // The longest first: a form that holds another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
     if secrets.is_empty() {
         return;
     }

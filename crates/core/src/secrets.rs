@@ -586,11 +586,37 @@ pub fn retarget_with(current: &Request, next: &str, by_value: &[String]) -> (Req
     (req, stripped)
 }
 
+/// A secret value and the forms it travels in: as it is, percent-encoded
+/// (a query), form-encoded (`+` for a space), JSON-escaped (a body) and
+/// base64 (standard and URL-safe, padded or not) — each of at least 4
+/// bytes, the value itself first.
+pub fn encoded_forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let mut out = vec![value.to_owned()];
+    let mut add = |f: String| {
+        if f.len() >= 4 && !out.contains(&f) {
+            out.push(f);
+        }
+    };
+    add(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+    add(url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20"));
+    let json = serde_json::to_string(value).unwrap_or_default();
+    add(json.trim_matches('"').to_owned());
+    let b = value.as_bytes();
+    add(base64::engine::general_purpose::STANDARD.encode(b));
+    add(base64::engine::general_purpose::STANDARD_NO_PAD.encode(b));
+    add(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b));
+    out
+}
+
 /// Whether `text` holds one of the by-value secrets (at least 4 bytes).
 pub fn holds_value(text: &str, by_value: &[String]) -> bool {
     by_value
         .iter()
-        .any(|s| s.len() >= 4 && text.contains(s.as_str()))
+        .filter(|s| s.len() >= 4)
+        .any(|s| encoded_forms(s).iter().any(|f| text.contains(f.as_str())))
 }
 
 /// The request without the credentials a saved file redacted (values that
