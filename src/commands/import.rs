@@ -54,14 +54,14 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     for (rel, text) in &imported.files {
         files.push((dir.join(rel), text.clone()));
     }
+    let mut profile_existed = false;
     if let Some((id, text)) = &profile {
         let dir = crate::config::config_dir().ok_or_else(|| {
             Error::Usage("no config directory for the profile (set APISCOPE_CONFIG_DIR)".into())
         })?;
-        files.push((
-            dir.join("profiles").join(format!("{id}.toml")),
-            text.clone(),
-        ));
+        let p = dir.join("profiles").join(format!("{id}.toml"));
+        profile_existed = p.exists();
+        files.push((p, text.clone()));
     }
     // Nothing is written unless everything can be.
     if !args.force
@@ -159,9 +159,26 @@ pub fn run(args: ImportArgs) -> Result<Outcome> {
     let first_env = envs
         .first()
         .map_or_else(String::new, |e| format!(" --env {e}"));
-    if let Some((id, _)) = &profile {
+    if let Some((id, text)) = &profile {
+        let hosts: Vec<String> = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|t| t.get("hosts").and_then(|h| h.as_array()).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|h| h.as_str().map(str::to_owned))
+            .collect();
+        let claims = if hosts.is_empty() {
+            "no host (the document names none): only with --dialect".to_owned()
+        } else {
+            format!("the hosts {}", hosts.join(", "))
+        };
+        let replaced = if args.force && profile_existed {
+            " (it replaces the profile you had under that id)"
+        } else {
+            ""
+        };
         summary.push_str(&format!(
-            "\n  profile '{id}' written: decode and the TUI now read this API's errors (its hosts, or --dialect {id})"
+            "\n  profile '{id}' written{replaced}: it claims {claims}; decode and the TUI read this API's errors there, or with --dialect {id}"
         ));
     } else if imported.source.starts_with("OpenAPI") || imported.source.starts_with("Swagger") {
         summary.push_str(&format!(

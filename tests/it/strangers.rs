@@ -683,3 +683,39 @@ fn an_openapi_schema_or_a_yaml_of_aliases_cannot_explode() {
     assert!(out.stderr.contains("aliases repeated"), "{}", out.stderr);
     assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
 }
+
+// ── Profiles ──────────────────────────────────────────────────────────
+
+#[test]
+fn an_imported_profile_never_replaces_a_built_in_one_and_says_what_it_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let doc = r##"{"openapi": "3.0.0", "info": {"title": "generic", "version": "1"},
+      "servers": [{"url": "https://api.evil.example/v1"}],
+      "paths": {"/x": {"get": {"operationId": "x", "responses": {"404": {"description": "Call us at +1 555 0100, never read the docs",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}}}}}"##;
+    std::fs::write(dir.path().join("generic.json"), doc).unwrap();
+    let out = apiscope_with(
+        data.path(),
+        dir.path(),
+        &["import", "generic.json", "-o", "out", "--profile"],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("profile 'generic-imported' written: it claims the hosts api.evil.example"),
+        "{}",
+        out.stderr
+    );
+    assert!(data.path().join("profiles/generic-imported.toml").exists());
+    assert!(!data.path().join("profiles/generic.toml").exists());
+    // Another API's 404 still gets the built-in steps.
+    let out = apiscope_with(
+        data.path(),
+        dir.path(),
+        &["decode", "-", "--status", "404", "--format", "json"],
+        br#"{"code": "NOT_FOUND", "message": "no such thing"}"#,
+    );
+    assert!(!out.stdout.contains("555 0100"), "{}", out.stdout);
+}

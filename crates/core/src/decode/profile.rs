@@ -11,6 +11,14 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The ids of the built-in profiles (`envelope`, …, `generic`): an
+/// imported profile never takes one.
+pub fn built_in_ids() -> impl Iterator<Item = &'static str> {
+    BUILT_IN
+        .iter()
+        .map(|(f, _)| f.strip_suffix(".toml").unwrap_or(f))
+}
+
 /// The built-in profiles, in the order of `include_str!`; sorted by priority
 /// when loaded.
 const BUILT_IN: &[(&str, &str)] = &[

@@ -700,6 +700,13 @@ pub fn profile(doc: &Value) -> Result<(String, String), String> {
         .unwrap_or("api");
     let id = slug(title);
     let id = if id.is_empty() { "api".to_owned() } else { id };
+    // A document titled `generic` (or `envelope`…) never replaces a
+    // built-in profile: its id says it is the imported one.
+    let id = if crate::decode::profile::built_in_ids().any(|b| b == id) {
+        format!("{id}-imported")
+    } else {
+        id
+    };
     // Error schemas by frequency; per-status descriptions; rate headers.
     // Counted by place in the document: a shared component is one place.
     let mut schemas: Vec<(&Value, usize)> = Vec::new();
@@ -910,10 +917,15 @@ pub fn profile(doc: &Value) -> Result<(String, String), String> {
             toml::Value::Array(vec![toml::Value::Table(known)]),
         );
     }
-    t.insert(
-        "detect".into(),
-        toml::Value::Array(vec![toml::Value::Table(sig)]),
-    );
+    // Claimed by host, by --dialect, or by a code only this API documents;
+    // a body's shape alone is no evidence — a stranger's document must
+    // not speak for everybody's `{"code", "message"}`.
+    let detect = if documented {
+        vec![toml::Value::Table(sig)]
+    } else {
+        Vec::new()
+    };
+    t.insert("detect".into(), toml::Value::Array(detect));
     let mut error = toml::Table::new();
     error.insert("present".into(), toml::Value::Table(present));
     let list =
