@@ -30,6 +30,18 @@ pub fn target(word: &str) -> Option<(PathBuf, Option<String>)> {
     (lower.ends_with(".http") || lower.ends_with(".rest")).then(|| (PathBuf::from(file), selector))
 }
 
+/// Whether a file named like a collection holds a recorded exchange
+/// instead (a `curl -i` capture saved as `x.http`): read as one.
+pub fn is_capture(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(b"HTTP/") || head.starts_with(b"* ") || head.starts_with(b"> ")
+}
+
 /// A word that is a path, not a URL: `./x`, `../x`, `/x`, `~/x`.
 pub fn is_path(word: &str) -> bool {
     ["./", "../", "/", "~/"].iter().any(|p| word.starts_with(p))

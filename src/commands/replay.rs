@@ -19,7 +19,9 @@ use std::time::Instant;
 pub async fn run(args: ReplayArgs) -> Result<Outcome> {
     let profiles = load_profiles();
     check_dialect(&profiles, args.dialect.as_deref())?;
-    if let Some((path, selector)) = super::collection::target(&args.file) {
+    if let Some((path, selector)) = super::collection::target(&args.file)
+        && !super::collection::is_capture(&path)
+    {
         if selector.is_some() {
             return Err(Error::Usage(format!(
                 "replay sends a whole collection: apiscope replay {}; one request: apiscope send {}",

@@ -191,7 +191,9 @@ pub async fn run(args: Args) -> Result<Outcome> {
 /// A `.http` / `.rest` file, or a directory (its collection files).
 fn is_collection(p: &std::path::Path) -> bool {
     let lower = p.to_string_lossy().to_ascii_lowercase();
-    p.is_dir() || lower.ends_with(".http") || lower.ends_with(".rest")
+    p.is_dir()
+        || ((lower.ends_with(".http") || lower.ends_with(".rest"))
+            && !super::collection::is_capture(p))
 }
 
 /// Whether the current directory holds `.http` / `.rest` files.

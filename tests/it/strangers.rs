@@ -719,3 +719,31 @@ fn an_imported_profile_never_replaces_a_built_in_one_and_says_what_it_claims() {
     );
     assert!(!out.stdout.contains("555 0100"), "{}", out.stdout);
 }
+
+// ── Small ones ────────────────────────────────────────────────────────
+
+#[test]
+fn a_bom_an_empty_output_and_a_capture_named_http_read_as_they_should() {
+    let server = echo();
+    let (_top, col) = collection("", &server.base);
+    let data = tempfile::tempdir().unwrap();
+    // A byte-order mark (Windows editors write one).
+    std::fs::write(col.join("api.http"), "\u{feff}GET {{host}}/bom\n\n>>\n").unwrap();
+    let out = run(
+        data.path(),
+        &col,
+        &["send", "api.http", "--env", "dev", "--trust"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(server.requests()[0].starts_with("GET /bom "));
+    // An empty `>>` is named, not "No such file or directory".
+    assert!(out.stderr.contains("`>>` names no file"), "{}", out.stderr);
+    // A raw `curl -i` capture saved as .http, with a gzip body that is not
+    // UTF-8: read as the capture it is.
+    let mut capture = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n".to_vec();
+    capture.extend_from_slice(&[0x1f, 0x8b, 0xff, 0xfe]);
+    std::fs::write(col.join("ticket.http"), &capture).unwrap();
+    let out = run(data.path(), &col, &["replay", "ticket.http"]);
+    assert!(matches!(out.code, 0 | 1), "{}", out.stderr);
+    assert!(out.stdout.contains("404"), "{}", out.stdout);
+}
