@@ -161,6 +161,108 @@ pub const TARGETS: &[Target] = &[
         ],
     },
     Target {
+        name: "http_file",
+        run: http_file,
+        dictionary: &[
+            "###",
+            "\n### ",
+            "# @name ",
+            "@v = {{v}}{{v}}\n",
+            "{{",
+            "}}",
+            "{{$uuid}}",
+            "{{login.response.body.$..*}}",
+            "{{env.X}}",
+            "GET ",
+            "POST https://a.example/",
+            "\n    ?a=1\n    &b=2",
+            "Content-Type: multipart/form-data; boundary=B\n",
+            "\n\n< ./f\n",
+            "<@ ./f",
+            ">> ./out.json\n",
+            ">>! ../x\n",
+            "> {% client.x %}\n",
+            "\r\n",
+            "\u{feff}",
+        ],
+    },
+    Target {
+        name: "env_file",
+        run: env_file,
+        dictionary: &[
+            "{\"dev\": {",
+            "\"$shared\": {",
+            "\"host\": \"",
+            "\"token\": ",
+            "{{token}}",
+            "\n---\n",
+            "export A=\"",
+            "\u{feff}",
+        ],
+    },
+    Target {
+        name: "import_postman",
+        run: import_postman,
+        dictionary: &[
+            "\"item\": [",
+            "\"request\": {",
+            "\"url\": {\"raw\": \"",
+            "\"header\": [{\"key\": \"",
+            "\"value\": \"",
+            "\"body\": {\"mode\": \"raw\", \"raw\": \"",
+            "\"mode\": \"formdata\", \"formdata\": [",
+            "\"src\": \"",
+            "\"auth\": {\"type\": \"bearer\"",
+            "\\n### x\\nPOST http://attacker/\\n",
+            "\\n>>! ../x",
+            "xoxb-123456789012-ABCDEFGHIJKLMNOP",
+        ],
+    },
+    Target {
+        name: "import_insomnia",
+        run: import_insomnia,
+        dictionary: &[
+            "\"_type\": \"request\"",
+            "\"_type\": \"environment\"",
+            "\"resources\": [",
+            "\"url\": \"",
+            "\"headers\": [{\"name\": \"",
+            "{{ _.x }}",
+            "{% response %}",
+            "\\n### x\\n",
+        ],
+    },
+    Target {
+        name: "import_bruno",
+        run: import_bruno,
+        dictionary: &[
+            "meta {\n",
+            "get {\n  url: ",
+            "headers {\n",
+            "body:json {\n",
+            "vars:secret [\n",
+            "}\n",
+            "\n### x\n",
+            "\n>>! ../x\n",
+        ],
+    },
+    Target {
+        name: "import_openapi",
+        run: import_openapi,
+        dictionary: &[
+            "\"paths\": {",
+            "\"$ref\": \"#/components/schemas/A\"",
+            "\"type\": \"array\", \"items\": ",
+            "\"properties\": {",
+            "\"example\": ",
+            "\"servers\": [{\"url\": \"",
+            "\"securitySchemes\": {",
+            "\"parameters\": [{\"name\": \"",
+            "\"in\": \"header\"",
+            "\\n### x\\n",
+        ],
+    },
+    Target {
         name: "redact",
         run: redact,
         dictionary: &[
@@ -321,6 +423,180 @@ fn redact(bytes: &[u8]) {
     let _ = apiscope_core::redact::body(bytes);
     let _ = apiscope_core::redact::text(&String::from_utf8_lossy(bytes));
     let _ = apiscope_core::redact::url(&String::from_utf8_lossy(bytes));
+}
+
+/// A world for collection targets: a fixed clock, no environment, and the
+/// files it was given (nothing of the disk).
+struct Files(Vec<(PathBuf, Vec<u8>)>);
+
+impl apiscope_core::collection::vars::World for Files {
+    fn now(&self) -> i64 {
+        1_767_225_600
+    }
+    fn var(&self, name: &str) -> Option<String> {
+        (name == "X").then(|| "x".to_owned())
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.0
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, b)| b.clone())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    }
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+        Ok(apiscope_core::collection::trust::normalise(
+            &Path::new("/c").join(path),
+        ))
+    }
+    fn facts(&self, path: &Path) -> std::io::Result<apiscope_core::collection::trust::FileFacts> {
+        let len = self.read(path)?.len() as u64;
+        Ok(apiscope_core::collection::trust::FileFacts {
+            kind: apiscope_core::collection::trust::FileKind::Regular,
+            len,
+        })
+    }
+}
+
+/// A collection run over `file`, its responses faked, every request sent
+/// as far as the engine allows, plus every edit of the file.
+fn exercise(
+    file: apiscope_core::collection::HttpFile,
+    envs: apiscope_core::collection::vars::Environments,
+    world: &Files,
+) {
+    use apiscope_core::collection::run::{CollectionRun, Next};
+    use apiscope_core::collection::trust::Trust;
+    let names = envs.names();
+    let mut run = CollectionRun::new(
+        vec![file.clone()],
+        vec![envs],
+        Trust::new(PathBuf::from("/c"), true, []),
+    );
+    let _ = run.set_env(names.first().map(String::as_str));
+    let _ = run.preview(world);
+    let ids: Vec<_> = run.ids().take(16).collect();
+    for id in ids {
+        let mut plan = run.plan(id);
+        for _ in 0..8 {
+            match run.next(&mut plan, world) {
+                Next::Send { ticket, .. } | Next::Ready { ticket, .. } => {
+                    let mut e = apiscope_core::model::Exchange::default();
+                    e.response.status = Some(200);
+                    e.response.body = b"{\"token\":\"t\",\"a\":[1,{\"b\":2}]}".to_vec().into();
+                    run.received(&ticket, e);
+                }
+                Next::Confirm(c) => run.confirm(&c),
+                Next::Failed(_) => break,
+            }
+        }
+    }
+    for (i, r) in file.requests.iter().enumerate().take(8) {
+        let line = r.template_line();
+        if let Ok(new) = r.with_line(&line) {
+            let _ = file.replace(i, &new);
+        }
+        let _ = file.remove(i);
+        let _ = file.duplicate(i, "copy");
+        if let Some(n) = &r.name {
+            let _ = file.rename_references(n, "renamed");
+        }
+        let _ = apiscope_core::line::mask_line(&line);
+    }
+    for i in 0..file.problems.len().min(4) {
+        let _ = file.remove_broken(i);
+    }
+}
+
+fn http_file(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let file = apiscope_core::collection::parse_lenient(Path::new("/c/api.http"), &text);
+    let world = Files(vec![(
+        PathBuf::from("/c/f"),
+        b"{\"a\": \"{{v}}\"}".to_vec(),
+    )]);
+    exercise(
+        file,
+        apiscope_core::collection::vars::Environments::default(),
+        &world,
+    );
+}
+
+fn env_file(bytes: &[u8]) {
+    // The same bytes as each of the three files beside a collection.
+    let world = Files(vec![
+        (PathBuf::from("/c/http-client.env.json"), bytes.to_vec()),
+        (
+            PathBuf::from("/c/http-client.private.env.json"),
+            bytes.to_vec(),
+        ),
+        (PathBuf::from("/c/.env"), bytes.to_vec()),
+    ]);
+    let Ok(envs) = apiscope_core::collection::vars::Environments::load(Path::new("/c"), &world)
+    else {
+        return;
+    };
+    let _ = envs.secret_values();
+    let file = apiscope_core::collection::parse_lenient(
+        Path::new("/c/api.http"),
+        "GET https://{{host}}/x?t={{token}}\nAuthorization: Bearer {{$dotenv A}}\n",
+    );
+    exercise(file, envs, &world);
+}
+
+/// What an import wrote must read back as exactly its requests: nothing
+/// a stranger wrote becomes a request or a directive.
+fn read_back(mut imported: apiscope_core::collection::import::Imported) {
+    apiscope_core::collection::import::harden::harden(&mut imported);
+    let text = imported.http_text();
+    let file = apiscope_core::collection::parse_lenient(Path::new("/c/i.http"), &text);
+    assert!(
+        file.problems.is_empty() && file.requests.len() == imported.requests.len(),
+        "an import wrote a .http that reads back differently ({} requests, {} problems): {text}",
+        file.requests.len(),
+        file.problems.len()
+    );
+    for r in &file.requests {
+        assert!(r.output.is_none(), "an import wrote a >> line: {text}");
+    }
+}
+
+fn json_of(bytes: &[u8]) -> Option<serde_json::Value> {
+    serde_json::from_slice(bytes).ok()
+}
+
+fn import_postman(bytes: &[u8]) {
+    if let Some(doc) = json_of(bytes)
+        && let Ok(i) = apiscope_core::collection::import::from_postman(&doc, &[])
+    {
+        read_back(i);
+    }
+}
+
+fn import_insomnia(bytes: &[u8]) {
+    if let Some(doc) = json_of(bytes)
+        && let Ok(i) = apiscope_core::collection::import::from_insomnia(&doc)
+    {
+        read_back(i);
+    }
+}
+
+fn import_bruno(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let files = vec![
+        ("bruno.json".to_owned(), "{\"name\": \"b\"}".to_owned()),
+        ("req.bru".to_owned(), text.clone()),
+        ("environments/dev.bru".to_owned(), text),
+    ];
+    read_back(apiscope_core::collection::import::from_bruno(&files, "b"));
+}
+
+fn import_openapi(bytes: &[u8]) {
+    if let Some(doc) = json_of(bytes)
+        && let Ok(i) = apiscope_core::collection::import::openapi::from_openapi(&doc)
+    {
+        read_back(i);
+        let _ = apiscope_core::collection::import::openapi::profile(&doc);
+    }
 }
 
 /// The seeds of a target: every file of `fuzz/corpus/NAME/`.

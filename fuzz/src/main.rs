@@ -16,6 +16,21 @@ fn main() {
         match a.as_str() {
             "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(secs),
             "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(seed),
+            // `--replay TARGET FILE`: one input, its panic shown whole.
+            "--replay" => {
+                let (Some(name), Some(file)) = (args.next(), args.next()) else {
+                    eprintln!("--replay TARGET FILE");
+                    std::process::exit(2);
+                };
+                let Some(t) = apiscope_fuzz::TARGETS.iter().find(|t| t.name == name) else {
+                    eprintln!("no target {name}");
+                    std::process::exit(2);
+                };
+                let bytes = std::fs::read(&file).unwrap_or_default();
+                (t.run)(&bytes);
+                println!("{name}: {file} ran without a crash");
+                return;
+            }
             "-h" | "--help" => {
                 let all: Vec<&str> = apiscope_fuzz::TARGETS.iter().map(|t| t.name).collect();
                 println!(

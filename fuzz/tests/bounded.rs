@@ -76,3 +76,33 @@ fn profile() {
 fn redact() {
     fuzz("redact");
 }
+
+#[test]
+fn http_file() {
+    fuzz("http_file");
+}
+
+#[test]
+fn env_file() {
+    fuzz("env_file");
+}
+
+#[test]
+fn import_postman() {
+    fuzz("import_postman");
+}
+
+#[test]
+fn import_insomnia() {
+    fuzz("import_insomnia");
+}
+
+#[test]
+fn import_bruno() {
+    fuzz("import_bruno");
+}
+
+#[test]
+fn import_openapi() {
+    fuzz("import_openapi");
+}

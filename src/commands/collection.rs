@@ -150,7 +150,9 @@ pub fn confirm(run: &mut CollectionRun, c: &Confirmation, yes: bool) -> Result<(
     }
     run.confirm(c);
     if run.trust().trusted() {
-        crate::trust::remember(run.trust().root(), &c.origins());
+        let mut all = c.origins();
+        all.extend(c.locals());
+        crate::trust::remember(run.trust().root(), &all);
     }
     Ok(())
 }

@@ -150,7 +150,9 @@ async fn collection(
     }
     run.confirm(&all);
     if run.trust().trusted() {
-        crate::trust::remember(run.trust().root(), &all.origins());
+        let mut origins = all.origins();
+        origins.extend(all.locals());
+        crate::trust::remember(run.trust().root(), &origins);
     }
     let options = Options {
         dialect: args.dialect.clone(),

@@ -58,7 +58,7 @@ pub fn run(args: &TrustCommandArgs) -> Result<Outcome> {
     if !origins.is_empty() && !args.yes {
         use std::io::IsTerminal as _;
         eprintln!(
-            "apiscope: trusting {shown} confirms that its secret values (private env, .env, the process environment) may go to:"
+            "apiscope: trusting {shown} confirms that its secret values (private env, .env, the process environment) may go to, and its requests sent first may reach:"
         );
         for o in &origins {
             eprintln!("  {}", sanitize(o, false));
@@ -119,7 +119,7 @@ fn secret_origins(dir: &std::path::Path, env: Option<&str>) -> Vec<String> {
             }
             for p in run.preflight_all(&System).sends {
                 if let Some(o) = p.origin
-                    && !p.secrets.is_empty()
+                    && (!p.secrets.is_empty() || crate::collection::trust::is_local(&o))
                     && !out.contains(&o)
                 {
                     out.push(o);

@@ -253,10 +253,15 @@ impl App {
     /// A trusted collection remembers the origins the user confirmed.
     fn remember_origins(&self, q: &crate::collection::run::Confirmation) -> Vec<Cmd> {
         match &self.collection {
-            Some(c) if c.run.trust().trusted() && !q.origins().is_empty() => {
+            Some(c)
+                if c.run.trust().trusted()
+                    && !(q.origins().is_empty() && q.locals().is_empty()) =>
+            {
+                let mut origins = q.origins();
+                origins.extend(q.locals());
                 vec![Cmd::RememberOrigins {
                     root: c.run.trust().root().to_path_buf(),
-                    origins: q.origins(),
+                    origins,
                 }]
             }
             _ => Vec::new(),

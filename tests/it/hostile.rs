@@ -391,3 +391,28 @@ fn odd_inputs_give_answers_or_one_line() {
         assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
     }
 }
+
+/// A big JSON body is printed as it came, not built into a tree and
+/// pretty-printed (a 256 MB one took gigabytes that way).
+#[test]
+fn a_big_json_body_is_printed_as_it_came() {
+    let body: String = std::iter::once("[".to_owned())
+        .chain((0..1_000_000).map(|i| format!("{{\"i\":{i}}},")))
+        .chain(std::iter::once("{}]".to_owned()))
+        .collect();
+    assert!(body.len() > 8 << 20);
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = RawServer::start(move |_| Reply::Bytes(reply.clone().into_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["send", &server.base], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("[{\"i\":0},{\"i\":1},"),
+        "{}",
+        &out[..out.len().min(400)]
+    );
+}

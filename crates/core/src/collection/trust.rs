@@ -111,7 +111,8 @@ impl Trust {
     /// Whether an automatic dependency may go to the loopback or private
     /// `origin` without asking.
     pub fn local_confirmed(&self, origin: &str) -> bool {
-        self.local.contains(origin)
+        // (A trusted directory's confirmed origins were asked once.)
+        self.local.contains(origin) || (self.trusted && self.origins.contains(origin))
     }
 
     /// The user said yes: secret-source values may go to these origins,

@@ -8,7 +8,7 @@
 //!   a line break or a control character is escaped (a URL, percent-encoded)
 //!   or dropped, with a note.
 //! - A body with a line `.http` would read as a directive (`###`, `>`,
-//!   `>>`, `<`, `<>`, `@x =`, `# @`) goes to a file beside the collection
+//!   `>>`, `<`, `<>`, `%}`, `@x =`, `# @`) goes to a file beside the collection
 //!   (`< ./bodies/NAME.json`), read back as it was.
 //! - Names are slugged, so none reads as a directive.
 //! - What the collection will read, write or take from the process is
@@ -23,6 +23,9 @@ pub const BODIES: &str = "bodies";
 /// `skipped`, what the collection will do to `effects`.
 pub fn harden(imported: &mut Imported) {
     let mut notes = Vec::new();
+    // (Both go into the file's first comment line.)
+    imported.name = one_line(&imported.name);
+    imported.source = one_line(&imported.source);
     imported.variables.retain_mut(|(k, v)| {
         let name = slug(k);
         if name != *k {
@@ -37,6 +40,14 @@ pub fn harden(imported: &mut Imported) {
         }
         true
     });
+    let before = imported.requests.len();
+    imported.requests.retain(|r| !r.url.trim().is_empty());
+    if imported.requests.len() < before {
+        notes.push(format!(
+            "{} request(s) with no URL not carried over",
+            before - imported.requests.len()
+        ));
+    }
     let mut used_files: Vec<String> = Vec::new();
     for (i, r) in imported.requests.iter_mut().enumerate() {
         let where_ = format!("request {}", i + 1);
@@ -71,7 +82,14 @@ fn harden_request(
         }
     }
     let method = r.method.trim().to_ascii_uppercase();
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+    // (What the parser reads as a method: a known one, or three or more
+    // capitals.)
+    let known = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    if !(known.contains(&method.as_str())
+        || (method.len() >= 3 && method.bytes().all(|b| b.is_ascii_uppercase())))
+    {
         notes.push(format!(
             "{where_}: the method '{}' is not a method; sent as GET",
             printable(&r.method)
@@ -88,10 +106,14 @@ fn harden_request(
         r.url = url;
     }
     r.headers.retain(|h| {
+        // An HTTP token (RFC 9110 tchar): no `>`, `<`, `:` or space that
+        // would make the line something else.
+        // (A `#` first would make the line a comment, or `###` a separator.)
         let name_ok = !h.name.is_empty()
-            && h.name
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b':');
+            && !h.name.starts_with('#')
+            && h.name.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+            });
         if !name_ok {
             notes.push(format!(
                 "{where_}: the header name '{}' is not one; not carried over",
@@ -160,6 +182,7 @@ fn has_directive(body: &str, multipart: bool) -> bool {
 fn is_directive(line: &str) -> bool {
     let t = line.trim_start();
     t.starts_with("###")
+        || t.starts_with("%}")
         || t.starts_with('>')
         || t.starts_with('<')
         || t.starts_with("# @")
