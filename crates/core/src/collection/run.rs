@@ -917,8 +917,18 @@ impl CollectionRun {
                         .get(&(self.env.clone(), dep))
                         .or_else(|| carried_dry.get(&dep));
                     if let Some(from) = from {
+                        // Redacted by value when it is a credential: taken
+                        // from a secret's name (`$.access_token`) or shaped
+                        // like one; an id (`$.data[0].id`) stays readable.
+                        let last = name
+                            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                            .find(|s| !s.is_empty())
+                            .unwrap_or("");
                         if let Some((_, v)) = r.values.iter().find(|(k, _)| k == name)
                             && v.len() >= 4
+                            && (crate::secrets::is_secret_field(last)
+                                || crate::secrets::is_secret_header(last)
+                                || crate::secrets::looks_like_token(v))
                         {
                             values.push(v.clone());
                         }
