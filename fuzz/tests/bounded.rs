@@ -1,5 +1,6 @@
 //! Every fuzz target, bounded by a count, not a clock: its whole corpus,
-//! then `APISCOPE_FUZZ_RUNS` inputs in all (default 4,000) from a fixed
+//! then `APISCOPE_FUZZ_RUNS` inputs in all (default 1,500; CI runs 4,000 more
+//! under an address-space limit) from a fixed
 //! seed (`APISCOPE_FUZZ_SEED`), so a CI run tries the same inputs on a
 //! fast machine and a slow one and a failure reproduces.
 //! `APISCOPE_FUZZ_SECS` (default 300) is only a safety stop. Longer runs:
@@ -24,7 +25,7 @@ fn fuzz(name: &str) {
         "fuzz/corpus/{name} needs seeds"
     );
     let secs = env("APISCOPE_FUZZ_SECS", 300);
-    let runs = env("APISCOPE_FUZZ_RUNS", 4_000);
+    let runs = env("APISCOPE_FUZZ_RUNS", 1_500);
     let seed = env("APISCOPE_FUZZ_SEED", 20_261_128);
     match apiscope_fuzz::run(target, Duration::from_secs(secs), runs, seed) {
         Ok(stats) => assert!(stats.runs > 0),
