@@ -177,6 +177,7 @@ fn main() {
         },
         timing: Default::default(),
         failure: None,
+        dialect: None,
     };
     let len = exchange.response.body.len() as f64;
     let d = decode::diagnose(&exchange, &profiles, &options);

@@ -290,6 +290,7 @@ fn large_body() {
         },
         timing: Default::default(),
         failure: None,
+        dialect: None,
     };
     let mut app = App::new(
         vec![Entry::new("GET https://api.example.com/v1/boards", None)],

@@ -549,7 +549,7 @@ mod tests {
         let h = History::open(&dir.path().join("h.sqlite3")).unwrap();
         let p = Profiles::built_in();
         let o = Options::default();
-        let rl = r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429}}"#;
+        let rl = r#"{"error":{"code":"RATE_LIMITED","message":"Too many requests. Please try again later.","status":429,"requestId":"req_x9y8z7w6v5u4t3s2","details":null}}"#;
         for (url, status, body) in [
             ("https://api.envelope.example/v1/boards", 429, rl),
             (

@@ -252,8 +252,9 @@ impl Net<'_> {
             max_wait: self.max_wait,
             ..driver::Settings::default()
         };
-        let mut run =
-            Run::retry(resolved.request.clone(), settings).with_secrets(resolved.secrets.clone());
+        let mut run = Run::retry(resolved.request.clone(), settings)
+            .with_secrets(resolved.secrets.clone())
+            .with_dialect(resolved.dialect.clone());
         let mut last: Option<Exchange> = None;
         let summary = drive::drive(
             self.client,

@@ -111,7 +111,8 @@ fn stream_har(
     let mut affinity = decode::Affinity::default();
     let total = if args.dialect.is_none() {
         walk(&mut |e| {
-            affinity.observe(&e, decode::detect_dialect(&e, profiles));
+            let (dialect, evidence) = decode::detect_dialect(&e, profiles);
+            affinity.observe_dialect(&e, &dialect, evidence);
             Ok(())
         })?
     } else {
@@ -122,16 +123,7 @@ fn stream_har(
     let mut i = 0usize;
     let mut write_error = None;
     walk(&mut |e| {
-        let mut d = decode::diagnose(&e, profiles, &options);
-        if d.dialect == decode::profile::GENERIC
-            && let Some(h) = affinity.hint(&e)
-        {
-            let forced = Options {
-                dialect: Some(h.to_owned()),
-                now: None,
-            };
-            d = decode::diagnose(&e, profiles, &forced);
-        }
+        let d = decode::diagnose_hinted(&e, profiles, &options, affinity.hint(&e));
         failed |= d.is_error();
         let text = match args.format {
             Format::Text => report::text::render_nth(&d, i, total, color),

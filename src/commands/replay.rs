@@ -400,7 +400,12 @@ async fn live(
             } => match received {
                 Received::Accepted { number } => {
                     progress.set_position(u64::from(*number) + 1);
-                    sent.push(exchange.clone());
+                    let mut live = exchange.clone();
+                    // The recording's choice of dialect goes with its resend.
+                    if let Some(recorded) = exchanges.get(*number as usize) {
+                        live.dialect.clone_from(&recorded.dialect);
+                    }
+                    sent.push(live);
                 }
                 Received::Rejected { number, attempt } => {
                     let r = &outgoing.request;

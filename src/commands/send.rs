@@ -122,6 +122,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     // refers to sent first.
     let mut session = None;
     let mut engine = Engine::default();
+    // The dialect the collection's request names (`# @dialect`).
+    let mut chosen: Option<String> = None;
     let request = match (request, collection) {
         (Some(r), _) => r,
         (None, Some((path, selector))) => {
@@ -138,6 +140,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             let (ticket, resolved) =
                 super::collection::prepare(&mut run, goal, &mut net, args.yes).await?;
             let request = with_items(&args, resolved.request.clone())?;
+            chosen.clone_from(&resolved.dialect);
             // (Pages share the budget the requests sent first used.)
             engine = net.engine;
             session = Some((run, ticket, resolved.output.clone()));
@@ -164,6 +167,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             progress.finish_and_clear();
             (exchange, None)
         };
+        let mut exchange = exchange;
+        exchange.dialect.clone_from(&chosen);
         // What is shown and reported has a collection's secrets redacted
         // by value (a report goes into tickets), as `replay` does.
         let shown = match &session {
@@ -227,6 +232,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             profiles: &profiles,
             engine,
             secrets: &secrets,
+            dialect: chosen,
         },
         options,
     )
@@ -241,6 +247,8 @@ struct Paging<'a> {
     profiles: &'a decode::Profiles,
     engine: Engine,
     secrets: &'a [String],
+    /// The dialect the collection's request names.
+    dialect: Option<String>,
 }
 
 /// `-o FILE` / `--download`: sends the request with its body streamed into
@@ -454,6 +462,7 @@ async fn paginate(
         profiles,
         mut engine,
         secrets,
+        dialect,
     } = with;
     if !(0.0..=90.0).contains(&args.reserve) {
         return Err(super::Error::Usage(format!(
@@ -468,7 +477,9 @@ async fn paginate(
         ..driver::Settings::default()
     };
     let max_retries = settings.max_retries;
-    let mut run = Run::pages(request, settings).with_secrets(secrets.to_vec());
+    let mut run = Run::pages(request, settings)
+        .with_secrets(secrets.to_vec())
+        .with_dialect(dialect);
     let bar = count_bar(u64::from(args.max_pages), "page");
     let mut any_error = false;
     let mut write_error = None;

@@ -94,7 +94,8 @@ pub async fn drive(
                 tokio::time::sleep(slice).await;
             },
             Step::Send(outgoing) => {
-                let exchange = client.send_with(&outgoing.request, run.secrets()).await;
+                let mut exchange = client.send_with(&outgoing.request, run.secrets()).await;
+                exchange.dialect = run.dialect().map(str::to_owned);
                 let now = Instant::now();
                 let diagnosis = decode::diagnose(&exchange, profiles, options);
                 let received = run.received(engine, now, &exchange, &diagnosis, profiles);

@@ -115,6 +115,7 @@ impl Client {
                         },
                         timing: timing(started, started_wall),
                         failure: Some(failure),
+                        dialect: None,
                     };
                 }
             };
@@ -132,6 +133,7 @@ impl Client {
                             kind: FailureKind::Redirect,
                             message: format!("more than {} redirects", self.options.max_redirects),
                         }),
+                        dialect: None,
                     };
                 }
                 if let Some((next, stripped)) = redirect(&current, status, &loc, secrets) {
@@ -154,6 +156,7 @@ impl Client {
                             response,
                             timing: timing(started, started_wall),
                             failure: None,
+                            dialect: None,
                         };
                     }
                     // Notes are written to sessions and reports: no token
@@ -183,6 +186,7 @@ impl Client {
                 response,
                 timing: timing(started, started_wall),
                 failure: None,
+                dialect: None,
             };
         }
         unreachable!("the loop returns on its last hop")

@@ -99,7 +99,9 @@ impl App {
         let target = if cur.is_recording() {
             self.live_entry(self.selected, &line)
         } else if cur.line != line && cur.exchange.is_some() {
-            self.entries.push(Entry::new(&line, None));
+            let mut edited = Entry::new(&line, None);
+            edited.dialect = cur.dialect.clone();
+            self.entries.push(edited);
             self.entries.len() - 1
         } else {
             self.entries[self.selected].line = line;
@@ -170,7 +172,9 @@ impl App {
                 self.flash = Some(flash);
                 let settings = Settings::default();
                 self.start(Activity {
-                    run: Run::retry(resolved.request, settings).with_secrets(resolved.secrets),
+                    run: Run::retry(resolved.request, settings)
+                        .with_secrets(resolved.secrets)
+                        .with_dialect(resolved.dialect),
                     kind: Kind::Send,
                     entry,
                     pairs: Vec::new(),
@@ -191,7 +195,9 @@ impl App {
                     self.entries[goal_entry].draft = Some(t);
                 }
                 self.start(Activity {
-                    run: Run::once(resolved.request).with_secrets(resolved.secrets),
+                    run: Run::once(resolved.request)
+                        .with_secrets(resolved.secrets)
+                        .with_dialect(resolved.dialect),
                     kind: Kind::Send,
                     entry: goal_entry,
                     pairs: Vec::new(),
@@ -662,6 +668,16 @@ impl App {
             self.plan = None;
         }
         let mut cmds = self.cancel_quietly();
+        let mut activity = activity;
+        if let Some(e) = self.entries.get(activity.entry) {
+            // The demo's and a recording's choice of dialect goes with
+            // every send of the entry (its pages, its retries).
+            let chosen = e
+                .dialect
+                .as_deref()
+                .or_else(|| e.exchange.as_ref().and_then(|x| x.dialect.as_deref()));
+            activity.run.choose_dialect(chosen);
+        }
         self.activity = Some(activity);
         cmds.extend(self.step());
         cmds
@@ -675,6 +691,7 @@ impl App {
         match act.run.next(&self.engine, self.now) {
             Step::Send(out) => {
                 act.waiting = None;
+                let dialect = act.run.dialect().map(str::to_owned);
                 let entry = self.entry_for(&out);
                 let id = self.next_id;
                 self.next_id += 1;
@@ -704,6 +721,7 @@ impl App {
                     line: self.entries[entry].line.clone(),
                     request: out.request,
                     dialect_hint,
+                    dialect,
                     secrets: self.secrets.clone(),
                 }]
             }

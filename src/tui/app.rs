@@ -251,6 +251,9 @@ pub enum Cmd {
         /// The dialect earlier responses from the same API spoke: a success
         /// body that looks generic is decoded as that (budget policy, pages).
         dialect_hint: Option<String>,
+        /// The dialect the user chose (a collection's `# @dialect`, the
+        /// demo's): set on the exchange, decoded as the user's choice.
+        dialect: Option<String>,
         /// Values to redact by value in the history's copy (a collection's
         /// secrets).
         secrets: Vec<String>,

@@ -54,6 +54,8 @@ pub struct Entry {
     pub line: String,
     /// A short label for the list (the demo names its requests).
     pub label: Option<String>,
+    /// The dialect the user (or the demo) chose for its answers.
+    pub dialect: Option<String>,
     /// Where it came from.
     pub origin: Origin,
     /// The last exchange.
@@ -100,6 +102,7 @@ impl Entry {
         Entry {
             line: line.to_owned(),
             label: label.map(str::to_owned),
+            dialect: None,
             origin: Origin::Session,
             exchange: None,
             diagnosis: None,

@@ -231,7 +231,19 @@ async fn event_loop(
     let mut entries: Vec<Entry> = launch
         .entries
         .iter()
-        .map(|(l, label)| Entry::new(l, label.as_deref()))
+        .map(|(l, label)| {
+            let mut e = Entry::new(l, label.as_deref());
+            // The demo labels each request "dialect: what it shows": it
+            // names the API it talks to, so its answers speak in that
+            // vendor's voice (evidence "choice").
+            e.dialect = label
+                .as_deref()
+                .and_then(|l| l.split_once(": "))
+                .map(|(d, _)| d)
+                .filter(|d| launch.profiles.get(d).is_some())
+                .map(str::to_owned);
+            e
+        })
         .collect();
     let diagnoses = decode::diagnose_all(
         &launch.recorded,
@@ -417,6 +429,7 @@ fn run_cmd(
             request,
             line,
             dialect_hint,
+            dialect,
             secrets,
         } => {
             let client = client.clone();
@@ -427,20 +440,17 @@ fn run_cmd(
             // cuts, redacts and writes it.
             let record = history.map(crate::history::Worker::sender);
             let handle = tokio::spawn(async move {
-                let exchange = client.send_with(&request, &secrets).await;
+                let mut exchange = client.send_with(&request, &secrets).await;
+                exchange.dialect = dialect;
                 let url = request.url.clone();
                 // Decoding a big body is real work: keep it off the UI.
                 let decoded = tokio::task::spawn_blocking(move || {
-                    let mut d = decode::diagnose(&exchange, &profiles, &decode::Options::default());
-                    if d.dialect == decode::profile::GENERIC
-                        && let Some(hint) = dialect_hint
-                    {
-                        let forced = decode::Options {
-                            dialect: Some(hint),
-                            now: None,
-                        };
-                        d = decode::diagnose(&exchange, &profiles, &forced);
-                    }
+                    let d = decode::diagnose_hinted(
+                        &exchange,
+                        &profiles,
+                        &decode::Options::default(),
+                        dialect_hint.as_deref(),
+                    );
                     (exchange, d)
                 })
                 .await;

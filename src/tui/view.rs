@@ -553,6 +553,14 @@ fn body_preview(app: &mut App, theme: &Theme, lines: usize) -> Vec<Line<'static>
     out
 }
 
+/// The format and the evidence for it.
+fn format_line(d: &Diagnosis, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{:<12}", "Format"), theme.accent),
+        Span::styled(sanitize(&d.identified(), false), theme.dim),
+    ])
+}
+
 fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
     let s = |t: &str| sanitize(t, false);
     let mut text = Text::default();
@@ -563,8 +571,8 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
             text.push_line(Line::from(vec![
                 label("Error"),
                 Span::styled(code, theme.status(d.status, true)),
-                Span::styled(format!("  ({})", d.dialect_name), theme.dim),
             ]));
+            text.push_line(format_line(d, theme));
             if let Some(m) = &e.message {
                 text.push_line(Line::from(vec![
                     label("Message"),
@@ -615,10 +623,11 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
             text.push_line(Line::from(vec![
                 label("Result"),
                 Span::styled("success", theme.ok),
-                Span::styled(format!("  ({})", d.dialect_name), theme.dim),
             ]));
+            text.push_line(format_line(d, theme));
         }
     }
+
     if !d.troubleshooting.is_empty() {
         text.push_line(Line::default());
         text.push_line(Line::from(Span::styled("Troubleshooting", theme.accent)));

@@ -92,6 +92,21 @@ pub fn raw(status: u16, headers: &[(&str, &str)], body: &str) -> String {
     s
 }
 
+/// A whole HTTP/1.1 answer for a [`RawServer`]: status, headers, body,
+/// `Content-Length` and `Connection: close`.
+pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut s = format!(
+        "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        s.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.push_str("\r\n");
+    s.push_str(body);
+    Reply::Bytes(s.into_bytes())
+}
+
 /// A HAR 1.2 document from (method, url, request headers, request body,
 /// status, response headers, response body) entries.
 pub fn har(entries: &[HarEntry]) -> String {

@@ -387,7 +387,7 @@ fn dialect_affinity_is_per_api_not_per_host() {
         HarEntry::get(
             "https://h.example/envelope/v1/boards",
             400,
-            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"bad","status":400,"requestId":"req_1"}}"#,
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"bad","status":400,"requestId":"req_a1b2c3d4e5f6a7b8","details":null}}"#,
         ),
         HarEntry::get(
             "https://h.example/envelope/v1/boards?page=2",
@@ -398,7 +398,9 @@ fn dialect_affinity_is_per_api_not_per_host() {
             "https://h.example/errors-array/v1/contacts",
             422,
             r#"{"errors":["Email is invalid"]}"#,
-        ),
+        )
+        .resp_header("X-RateLimit-Limit", "100")
+        .resp_header("X-RateLimit-Used", "1"),
         HarEntry::get(
             "https://h.example/errors-array/v1/contacts?page=2",
             200,

@@ -7,6 +7,7 @@ mod collections;
 mod common;
 mod curl_exact;
 mod engine;
+mod evidence;
 mod first_minutes;
 mod generic;
 mod hostile;

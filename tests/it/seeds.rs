@@ -477,7 +477,23 @@ fn errors_array_every_documented_status() {
     ];
     for (status, messages, step) in cases {
         let body = json!({"errors": messages}).to_string();
-        let (exit, d) = decode_one(&raw(*status, &[JSON], &body), &[]);
+        // The vendor sends its used and maximum counts on every response:
+        // they tell its {"errors": […]} from any other API's.
+        let headers: &[(&str, &str)] = if *status == 429 {
+            &[
+                JSON,
+                ("X-RateLimit-Limit", "100"),
+                ("X-RateLimit-Used", "100"),
+                ("Retry-After", "7"),
+            ]
+        } else {
+            &[
+                JSON,
+                ("X-RateLimit-Limit", "100"),
+                ("X-RateLimit-Used", "3"),
+            ]
+        };
+        let (exit, d) = decode_one(&raw(*status, headers, &body), &[]);
         assert_contract_keys(&d);
         assert_eq!(exit, 1);
         assert_eq!(d["dialect"], "errors-array", "{status}");
@@ -495,12 +511,17 @@ fn errors_array_every_documented_status() {
 #[test]
 fn errors_array_pages() {
     let body = r#"{"data":[{"id":1},{"id":2}],"pagination":{"page_count":5}}"#;
+    // With the counts the vendor sends on every response.
+    let page = |url: &str| {
+        HarEntry::get(url, 200, body)
+            .resp_header("X-RateLimit-Limit", "100")
+            .resp_header("X-RateLimit-Used", "1")
+    };
     let pages = [
-        HarEntry::get("https://api.example.com/v1/items", 200, body),
-        HarEntry::get("https://api.example.com/v1/items?page=2", 200, body),
-        HarEntry::get("https://api.example.com/v1/items?page=5", 200, body),
-        HarEntry::get("https://api.example.com/v1/items?page=9", 200, body)
-            .req_header("Authorization", "Bearer FAKE"),
+        page("https://api.example.com/v1/items"),
+        page("https://api.example.com/v1/items?page=2"),
+        page("https://api.example.com/v1/items?page=5"),
+        page("https://api.example.com/v1/items?page=9").req_header("Authorization", "Bearer FAKE"),
     ];
     let run = apiscope(&["decode", "-", "--format", "json"], har(&pages).as_bytes());
     assert_eq!(run.code, 0, "{}", run.stdout);

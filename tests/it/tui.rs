@@ -140,7 +140,8 @@ fn errors_array_error_view() {
         "POST https://api.example.com/v1/contacts email=nope 'Authorization:Bearer FAKE'",
         &raw(
             "422 Unprocessable Entity",
-            &[],
+            // The counts the vendor sends on every response: its marks.
+            &[("X-RateLimit-Limit", "100"), ("X-RateLimit-Used", "12")],
             r#"{"errors":["Name can't be blank","Email is invalid"]}"#,
         ),
     );
@@ -751,7 +752,7 @@ fn a_generic_looking_success_is_decoded_in_the_dialect_its_api_spoke() {
         &raw(
             "400 Bad Request",
             &[],
-            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400}}"#,
+            r#"{"error":{"code":"INVALID_QUERY_PARAMETER","message":"One or more query parameters are invalid.","status":400,"requestId":"req_a1b2c3d4e5f6a7b8","details":null}}"#,
         ),
     );
     assert_eq!(

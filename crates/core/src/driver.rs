@@ -253,6 +253,9 @@ pub struct Run {
     /// Values that are secrets whatever carries them (a collection's):
     /// they follow no redirect or next page to another origin.
     secrets: Vec<String>,
+    /// The dialect the user chose for the answers (a collection's
+    /// `# @dialect`), set on every exchange of the run.
+    dialect: Option<String>,
 }
 
 impl Run {
@@ -266,7 +269,26 @@ impl Run {
             immediate: false,
             stop: None,
             secrets: Vec::new(),
+            dialect: None,
         }
+    }
+
+    /// The dialect the user chose for this run's answers.
+    pub fn with_dialect(mut self, dialect: Option<String>) -> Run {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Sets the dialect the user chose, when the run has none yet.
+    pub fn choose_dialect(&mut self, dialect: Option<&str>) {
+        if self.dialect.is_none() {
+            self.dialect = dialect.map(str::to_owned);
+        }
+    }
+
+    /// The dialect [`Run::with_dialect`] gave.
+    pub fn dialect(&self) -> Option<&str> {
+        self.dialect.as_deref()
     }
 
     /// Values that are secrets whatever carries them (a collection's):

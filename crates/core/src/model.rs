@@ -189,6 +189,10 @@ pub struct Exchange {
     /// The network failure, when no response arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// The dialect the user chose for this exchange (a collection's
+    /// `# @dialect`, a session's), decoded as the user's choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
 }
 
 impl Exchange {

@@ -148,6 +148,16 @@ impl std::fmt::Display for CollectionError {
 impl std::error::Error for CollectionError {}
 
 impl HttpRequest {
+    /// The dialect the request names (`# @dialect envelope`): its answers
+    /// are decoded as that API, the user's choice.
+    pub fn dialect(&self) -> Option<&str> {
+        self.comments.iter().find_map(|c| {
+            let rest = c.trim().strip_prefix("@dialect")?;
+            let id = rest.trim_start_matches([' ', '\t', '=']).trim();
+            (!id.is_empty() && rest.starts_with([' ', '\t', '='])).then_some(id)
+        })
+    }
+
     /// A request with only a method and a URL.
     pub fn new(method: &str, url: &str) -> HttpRequest {
         HttpRequest {

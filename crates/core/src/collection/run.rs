@@ -1022,6 +1022,7 @@ impl CollectionRun {
             values,
             notes: Vec::new(),
             output: None,
+            dialect: None,
         })
     }
 

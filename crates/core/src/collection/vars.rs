@@ -360,6 +360,9 @@ pub struct Resolved {
     /// `>> file`: where to write the response body (checked by the trust
     /// model), and whether to overwrite.
     pub output: Option<(PathBuf, bool)>,
+    /// The dialect the request names (`# @dialect`), for decoding its
+    /// answer as the user chose.
+    pub dialect: Option<String>,
 }
 
 struct State<'c, 'a> {
@@ -498,6 +501,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         sources: st.sources,
         values: st.values,
         notes,
+        dialect: req.dialect().map(str::to_owned),
         // (Decided by the collection run: who picked it, what trust allows.)
         output: None,
     })

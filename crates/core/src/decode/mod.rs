@@ -15,6 +15,7 @@ pub mod signature;
 pub mod troubleshoot;
 
 use crate::model::Exchange;
+pub use detect::{Chooser, Evidence};
 use json::Json;
 pub use profile::{Profile, Profiles};
 use serde::Serialize;
@@ -123,6 +124,8 @@ pub struct Diagnosis {
     pub pagination: Option<Pagination>,
     /// The rate-limit state, `None` when no rate-limit header is present.
     pub rate_limit: Option<RateLimit>,
+    /// Why the dialect was picked; `None` when no format was recognised.
+    pub evidence: Option<Evidence>,
     /// What to do, most specific first.
     pub troubleshooting: Vec<String>,
     /// What was noticed about the request.
@@ -136,6 +139,10 @@ pub struct Diagnosis {
     /// The dialect's human name.
     #[serde(skip)]
     pub dialect_name: String,
+    /// The evidence in a few words: "host api.example.com", "shape like
+    /// envelope, vendor not confirmed".
+    #[serde(skip)]
+    pub because: Option<String>,
     /// Notes on the body (BOM, truncation, decoding).
     #[serde(skip)]
     pub notes: Vec<String>,
@@ -152,6 +159,22 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// The format and the evidence for it, in a few words, as the reports
+    /// show them: "envelope (Error envelope API) — host api.example.com",
+    /// "generic — shape like envelope, vendor not confirmed", "generic".
+    pub fn identified(&self) -> String {
+        let mut out = if self.dialect == profile::GENERIC || self.dialect_name.is_empty() {
+            self.dialect.clone()
+        } else {
+            format!("{} ({})", self.dialect, self.dialect_name)
+        };
+        if let Some(b) = &self.because {
+            out.push_str(" — ");
+            out.push_str(b);
+        }
+        out
+    }
+
     /// Whether two responses had the same outcome, as `replay --check` and
     /// the TUI's `R` compare them: status and error code equal, and the
     /// dialect equal for an error. For a success the dialect is not a
@@ -205,17 +228,26 @@ pub fn check_dialect(profiles: &Profiles, id: &str) -> Result<(), DecodeError> {
 
 /// Decodes one exchange.
 pub fn diagnose(exchange: &Exchange, profiles: &Profiles, options: &Options) -> Diagnosis {
+    let chosen = options.dialect.as_deref().map(|d| (d, Chooser::Flag));
+    diagnose_as(exchange, profiles, options, chosen)
+}
+
+/// Decodes one exchange in a dialect chosen by someone (or detected when
+/// `chosen` is `None`).
+fn diagnose_as(
+    exchange: &Exchange,
+    profiles: &Profiles,
+    options: &Options,
+    chosen: Option<(&str, Chooser)>,
+) -> Diagnosis {
     if let Some(failure) = &exchange.failure {
         return network_failure(exchange, failure, profiles, options);
     }
     let response = &exchange.response;
     let view = body::read(&response.headers, &response.body);
     let tree = view.tree.as_ref();
-    let profile = options
-        .dialect
-        .as_deref()
-        .and_then(|id| profiles.get(id))
-        .unwrap_or_else(|| detect::detect(exchange, tree, profiles));
+    let detected = detect::detect(exchange, tree, profiles, chosen);
+    let profile: &Profile = &detected.profile;
 
     let status = response
         .status
@@ -243,6 +275,8 @@ pub fn diagnose(exchange: &Exchange, profiles: &Profiles, options: &Options) -> 
         dialect: profile.id.clone(),
         error,
         pagination,
+        evidence: detected.evidence,
+        because: detected.because.clone(),
         troubleshooting: Vec::new(),
         findings: Vec::new(),
         method: exchange.request.as_ref().map(|r| r.method.clone()),
@@ -327,20 +361,43 @@ pub fn diagnose_all(
     }
     let mut affinity = Affinity::default();
     for (e, d) in exchanges.iter().zip(&out) {
-        affinity.observe(e, &d.dialect);
+        affinity.observe(e, d);
     }
     for (e, d) in exchanges.iter().zip(out.iter_mut()) {
         if d.dialect == profile::GENERIC
+            && e.failure.is_none()
             && let Some(dialect) = affinity.hint(e)
         {
-            let forced = Options {
-                dialect: Some(dialect.to_owned()),
-                now: options.now,
-            };
-            *d = diagnose(e, profiles, &forced);
+            *d = diagnose_as(e, profiles, options, Some((dialect, Chooser::SameApi)));
         }
     }
     out
+}
+
+/// [`diagnose`] for an exchange whose API was identified by another
+/// exchange of the same input (see [`Affinity`]).
+pub fn diagnose_hinted(
+    exchange: &Exchange,
+    profiles: &Profiles,
+    options: &Options,
+    hint: Option<&str>,
+) -> Diagnosis {
+    let d = diagnose(exchange, profiles, options);
+    match hint {
+        Some(dialect)
+            if d.dialect == profile::GENERIC
+                && exchange.failure.is_none()
+                && options.dialect.is_none() =>
+        {
+            diagnose_as(
+                exchange,
+                profiles,
+                options,
+                Some((dialect, Chooser::SameApi)),
+            )
+        }
+        _ => d,
+    }
 }
 
 /// Which dialect each API (host, port, first path segment) spoke in one
@@ -353,9 +410,15 @@ pub struct Affinity {
 }
 
 impl Affinity {
-    /// Notes the dialect an exchange was decoded in.
-    pub fn observe(&mut self, e: &Exchange, dialect: &str) {
-        if dialect == profile::GENERIC {
+    /// Notes the dialect an exchange was decoded in, when there was
+    /// evidence for it (a shape alone says nothing of the API).
+    pub fn observe(&mut self, e: &Exchange, d: &Diagnosis) {
+        self.observe_dialect(e, &d.dialect, d.evidence);
+    }
+
+    /// [`Affinity::observe`] from the dialect and evidence alone.
+    pub fn observe_dialect(&mut self, e: &Exchange, dialect: &str, evidence: Option<Evidence>) {
+        if dialect == profile::GENERIC || matches!(evidence, None | Some(Evidence::Shape)) {
             return;
         }
         if let Some(h) = host_of(e) {
@@ -376,16 +439,15 @@ impl Affinity {
     }
 }
 
-/// The dialect [`diagnose`] would pick for an exchange, without the rest
-/// of the diagnosis (the first pass over a big file).
-pub fn detect_dialect<'p>(exchange: &Exchange, profiles: &'p Profiles) -> &'p str {
+/// The dialect [`diagnose`] would pick for an exchange and its evidence,
+/// without the rest of the diagnosis (the first pass over a big file).
+pub fn detect_dialect(exchange: &Exchange, profiles: &Profiles) -> (String, Option<Evidence>) {
     if exchange.failure.is_some() {
-        return profiles.generic().id.as_str();
+        return (profiles.generic().id.clone(), None);
     }
     let view = body::read(&exchange.response.headers, &exchange.response.body);
-    detect::detect(exchange, view.tree.as_ref(), profiles)
-        .id
-        .as_str()
+    let d = detect::detect(exchange, view.tree.as_ref(), profiles, None);
+    (d.profile.id.clone(), d.evidence)
 }
 
 fn host_of(e: &Exchange) -> Option<String> {
@@ -410,7 +472,7 @@ pub fn api_of(url: &str) -> Option<String> {
 }
 
 /// Whether two texts say the same thing, ignoring case and punctuation.
-fn same_words(a: Option<&str>, b: Option<&str>) -> bool {
+pub(crate) fn same_words(a: Option<&str>, b: Option<&str>) -> bool {
     let norm = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_alphanumeric())

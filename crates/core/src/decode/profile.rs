@@ -56,9 +56,18 @@ pub struct Profile {
     /// Lower is tried first.
     #[serde(default = "default_priority")]
     pub priority: i32,
-    /// Body/header signatures; any one matching selects the profile.
+    /// The shape of the format: a body or headers of this form. For a
+    /// profile with `marks`, the shape alone is no evidence (its fields are
+    /// read, its vendor's facts are not used); for one without (a standard
+    /// format, a user's own profile), a matching shape selects it.
     #[serde(default)]
     pub detect: Vec<Signature>,
+    /// What the vendor's documents make distinctive: its request-id form,
+    /// its headers, the combination of fields only it returns. Any one
+    /// matching is evidence for the vendor. Each signature is complete by
+    /// itself (it states the shape it needs) and says in `why` what it saw.
+    #[serde(default)]
+    pub marks: Vec<Signature>,
     /// Where the error parts live.
     #[serde(default)]
     pub error: ErrorSpec,
@@ -80,6 +89,11 @@ pub struct Profile {
     /// The documented error codes.
     #[serde(default)]
     pub codes: Vec<CodeEntry>,
+    /// Loaded from the user's profiles directory (written by hand or by
+    /// `import --profile`): the user's choice, which wins by host over a
+    /// built-in profile.
+    #[serde(skip)]
+    pub from_user: bool,
 }
 
 fn default_priority() -> i32 {
@@ -99,29 +113,69 @@ pub struct Signature {
     /// None may hold.
     #[serde(default)]
     pub none: Vec<Condition>,
+    /// For a mark: what it saw, in a few words ("a requestId of the
+    /// documented form req_…").
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// One test on a response.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Condition {
-    /// A JSON pointer (optionally `#type`) reaches a non-null value.
+    /// A JSON pointer (optionally `#type`) reaches a non-null value (whose
+    /// text matches `matches`, when given).
     Pointer {
         /// The pointer, e.g. `/error/code#string`.
         pointer: String,
+        /// A regular expression the value's text must match.
+        #[serde(default)]
+        matches: Option<Pattern>,
+    },
+    /// The member a pointer names exists, even when it is `null`
+    /// (a documented `"details": null`).
+    Key {
+        /// The pointer to the member.
+        key: String,
+    },
+    /// The HTTP status is one of these.
+    Status {
+        /// The statuses.
+        status: Vec<u16>,
+    },
+    /// Every value a wildcard pointer reaches exists and has the pointer's
+    /// `#type` (and there is at least one): `/errors/*#string`.
+    Every {
+        /// The pointer.
+        every: String,
+    },
+    /// The request carried this header (aptly's `x-token`).
+    RequestHeader {
+        /// Header name, case-insensitive.
+        request_header: String,
+    },
+    /// The message says what the code table says of the code: the same
+    /// words as the documented description.
+    KnownMessage {
+        /// Must be `true`.
+        known_message: bool,
     },
     /// The extracted code is in this profile's code table.
     KnownCode {
         /// Must be `true`.
         known_code: bool,
     },
-    /// A response header is present (and contains a substring).
+    /// A response header is present (and contains a substring, or
+    /// matches a regular expression).
     Header {
         /// Header name, case-insensitive.
         header: String,
         /// Substring of the value, case-insensitive.
         #[serde(default)]
         contains: Option<String>,
+        /// A regular expression the whole value must match.
+        #[serde(default)]
+        matches: Option<Pattern>,
     },
     /// The body is an object with no keys but these.
     OnlyKeys {
@@ -133,6 +187,30 @@ pub enum Condition {
         /// The element name.
         xml_root: String,
     },
+}
+
+/// A regular expression in a profile, compiled when the profile loads (a
+/// bad one is an error naming the line, like any other bad value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Pattern(regex::Regex);
+
+impl Pattern {
+    /// Whether the text matches.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+impl TryFrom<String> for Pattern {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        regex::RegexBuilder::new(&s)
+            .size_limit(1 << 20)
+            .build()
+            .map(Pattern)
+            .map_err(|e| format!("bad regular expression {s:?}: {e}"))
+    }
 }
 
 /// Where an error's parts live. Each field is a list of pointers tried in
@@ -379,6 +457,62 @@ impl CodeEntry {
 }
 
 impl Profile {
+    /// This (generic) profile reading bodies shaped like `like`: the
+    /// places `like` puts the code, message, request id, field errors and
+    /// page fields are read after this profile's own, while the facts stay
+    /// this profile's (steps, codes, limits, auth). For a body with a
+    /// vendor's shape but no evidence of the vendor.
+    pub fn reading_like(&self, like: &Profile) -> Profile {
+        fn join(mine: &[String], theirs: &[String]) -> Vec<String> {
+            let mut out = mine.to_vec();
+            out.extend(theirs.iter().filter(|p| !mine.contains(p)).cloned());
+            out
+        }
+        let (e, l) = (&self.error, &like.error);
+        let mut fields = l.fields.clone();
+        fields.extend(e.fields.iter().cloned());
+        // A vendor that documents its errors by HTTP status has no code in
+        // the body: the status is its fact, not the shape's.
+        let their_codes: Vec<String> = l.code.iter().filter(|c| *c != "@status").cloned().collect();
+        let error = ErrorSpec {
+            code: join(&e.code, &their_codes),
+            message: join(&e.message, &l.message),
+            messages: join(&e.messages, &l.messages),
+            request_id: join(&e.request_id, &l.request_id),
+            status: join(&e.status, &l.status),
+            fields,
+            success_codes: join(&e.success_codes, &l.success_codes),
+            ignore_codes: join(&e.ignore_codes, &l.ignore_codes),
+            // The body has `like`'s shape: `like` knows when it is an error.
+            present: l.present.clone().or_else(|| e.present.clone()),
+        };
+        let (p, q) = (&self.pagination, &like.pagination);
+        let pagination = PaginationSpec {
+            page: join(&p.page, &q.page),
+            page_size: join(&p.page_size, &q.page_size),
+            total_items: join(&p.total_items, &q.total_items),
+            page_count: join(&p.page_count, &q.page_count),
+            has_more: join(&p.has_more, &q.has_more),
+            next: join(&p.next, &q.next),
+            cursor_param: q.cursor_param.clone().or_else(|| p.cursor_param.clone()),
+            items: join(&q.items, &p.items),
+            page_param: q.page_param.clone().or_else(|| p.page_param.clone()),
+            size_param: q.size_param.clone().or_else(|| p.size_param.clone()),
+            limit_param: q.limit_param.clone().or_else(|| p.limit_param.clone()),
+            first_page: q.first_page.or(p.first_page),
+            has_more_header: q
+                .has_more_header
+                .clone()
+                .or_else(|| p.has_more_header.clone()),
+            limit_header: q.limit_header.clone().or_else(|| p.limit_header.clone()),
+        };
+        Profile {
+            error,
+            pagination,
+            ..self.clone()
+        }
+    }
+
     /// The code table entry for a code, if documented.
     pub fn code(&self, code: &str) -> Option<&CodeEntry> {
         self.codes.iter().find(|c| c.code == code)
@@ -487,7 +621,10 @@ impl Profiles {
                     })
                 });
             match loaded {
-                Ok(profile) => profiles.add(profile),
+                Ok(mut profile) => {
+                    profile.from_user = true;
+                    profiles.add(profile);
+                }
                 Err(e) => problems.push(e),
             }
         }

@@ -31,26 +31,53 @@ fn condition_holds(
 ) -> bool {
     match c {
         // `false` and `""` count as absent: `{"error": false}` is no error.
-        Condition::Pointer { pointer } => tree
-            .and_then(|t| lookup(t, pointer))
-            .is_some_and(|v| !matches!(v, Json::Bool(false)) && v.as_str() != Some("")),
+        Condition::Pointer { pointer, matches } => {
+            tree.and_then(|t| lookup(t, pointer)).is_some_and(|v| {
+                !matches!(v, Json::Bool(false))
+                    && v.as_str() != Some("")
+                    && matches
+                        .as_ref()
+                        .is_none_or(|re| v.scalar_text().is_some_and(|t| re.is_match(&t)))
+            })
+        }
+        Condition::Status { status } => exchange
+            .response
+            .status
+            .is_some_and(|s| status.contains(&s)),
+        Condition::Every { every } => tree.is_some_and(|t| {
+            let (path, _) = every.rsplit_once('#').unwrap_or((every, ""));
+            let reached = t.pointer_all(path).len();
+            reached > 0 && super::lookup_all(t, every).len() == reached
+        }),
+        Condition::Key { key } => tree.is_some_and(|t| t.pointer(key).is_some()),
+        Condition::RequestHeader { request_header } => exchange
+            .request
+            .as_ref()
+            .is_some_and(|r| r.headers.get(request_header).is_some()),
+        Condition::KnownMessage { known_message } => {
+            let said = super::code::code_of(profile, exchange.response.status, tree)
+                .and_then(|code| profile.code(&code))
+                .zip(super::first(tree, &profile.error.message).and_then(Json::scalar_text))
+                .is_some_and(|(entry, message)| {
+                    super::same_words(Some(&entry.description), Some(&message))
+                });
+            said == *known_message
+        }
         Condition::KnownCode { known_code } => {
             let found = super::code::code_of(profile, exchange.response.status, tree)
                 .is_some_and(|code| profile.code(&code).is_some());
             found == *known_code
         }
-        Condition::Header { header, contains } => {
-            exchange
-                .response
-                .headers
-                .get_all(header)
-                .any(|v| match contains {
-                    Some(needle) => v
-                        .to_ascii_lowercase()
-                        .contains(&needle.to_ascii_lowercase()),
-                    None => true,
-                })
-        }
+        Condition::Header {
+            header,
+            contains,
+            matches,
+        } => exchange.response.headers.get_all(header).any(|v| {
+            contains.as_ref().is_none_or(|needle| {
+                v.to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase())
+            }) && matches.as_ref().is_none_or(|re| re.is_match(v.trim()))
+        }),
         Condition::OnlyKeys { only_keys } => tree
             .and_then(Json::as_object)
             .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, _)| only_keys.contains(k))),

@@ -321,6 +321,7 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
             total_ms: e.time.filter(|t| *t >= 0.0),
         },
         failure: None,
+        dialect: None,
     }
 }
 

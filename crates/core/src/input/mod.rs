@@ -355,5 +355,6 @@ fn bare_exchange(bytes: &bytes::Bytes, bare: &BareBody) -> Exchange {
         response,
         timing: Default::default(),
         failure: None,
+        dialect: None,
     }
 }

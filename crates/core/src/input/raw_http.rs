@@ -101,6 +101,7 @@ pub fn read_shared(shared: &bytes::Bytes, source: &str) -> Result<Exchange, Inpu
         response,
         timing: Default::default(),
         failure: None,
+        dialect: None,
     })
 }
 
@@ -279,6 +280,7 @@ fn read_verbose(text: &[u8], source: &str) -> Result<Exchange, InputError> {
         response,
         timing: Default::default(),
         failure: None,
+        dialect: None,
     })
 }
 

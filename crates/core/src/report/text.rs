@@ -66,7 +66,7 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
         out,
         "{}  {}",
         st.status(d, &format!("HTTP {}", s(&status_line(d)))),
-        st.dim(&format!("{} ({})", d.dialect, d.dialect_name))
+        st.dim(&s(&d.identified()))
     );
     if let Some(r) = request_line(d) {
         let _ = writeln!(out, "{}", s(&r));
