@@ -571,6 +571,14 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
             text.push_line(Line::from(vec![
                 label("Error"),
                 Span::styled(code, theme.status(d.status, true)),
+                Span::styled(
+                    if e.other_codes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  (also {})", s(&e.other_codes.join(", ")))
+                    },
+                    theme.dim,
+                ),
             ]));
             text.push_line(format_line(d, theme));
             if let Some(m) = &e.message {
@@ -596,6 +604,12 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
                     label("Request id"),
                     Span::styled(s(id), theme.text),
                 ]));
+                for other in &e.other_request_ids {
+                    text.push_line(Line::from(vec![
+                        label(""),
+                        Span::styled(format!("also {}", s(other)), theme.dim),
+                    ]));
+                }
             }
             if !e.fields.is_empty() {
                 let w = e

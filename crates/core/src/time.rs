@@ -132,11 +132,23 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// Unix seconds of an HTTP date (`Thu, 01 Jan 2026 00:00:00 GMT`, and the
 /// obsolete RFC 850 and asctime forms).
+///
+/// A wrong day of the week (`Tue, 10 Sep 2015`, a Thursday) is forgiven,
+/// as browsers forgive it: the date and time say when.
 pub fn parse_http_date(s: &str) -> Option<i64> {
-    httpdate::parse_http_date(s.trim())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
+    let s = s.trim();
+    let secs = |s: &str| {
+        httpdate::parse_http_date(s)
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+    };
+    secs(s).or_else(|| {
+        let rest = s.get(3..).filter(|r| r.starts_with(", "))?;
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .iter()
+            .find_map(|day| secs(&format!("{day}{rest}")))
+    })
 }
 
 /// Unix milliseconds of a timestamp in either form.

@@ -119,7 +119,13 @@ pub fn read(headers: &Headers, body: &[u8]) -> BodyView {
         .take(512)
         .collect::<String>()
         .to_ascii_lowercase();
-    if head.starts_with("<!doctype html") || head.contains("<html") {
+    // A page, or a fragment of one (`<h1>Not Found</h1><p>…`).
+    let fragment = [
+        "<h1>", "<h2>", "<p>", "<body", "<head", "<title>", "<center>", "<pre>",
+    ]
+    .iter()
+    .any(|t| head.starts_with(t));
+    if head.starts_with("<!doctype html") || head.contains("<html") || fragment {
         if claims_json {
             notes.push(
                 "The body is an HTML page although Content-Type says JSON: a proxy, gateway or load balancer probably answered instead of the API"
@@ -155,9 +161,56 @@ pub fn read(headers: &Headers, body: &[u8]) -> BodyView {
     }
     BodyView {
         kind: BodyKind::Other,
-        tree: None,
+        tree: form_tree(&text).or_else(|| plain_text_tree(&text)),
         notes,
     }
+}
+
+/// A form-encoded answer (`error=invalid_grant&error_description=…`, as
+/// older OAuth token endpoints send) as an object of its fields: read like
+/// JSON, so its `error` is the code and no credential beside it becomes a
+/// message.
+fn form_tree(text: &str) -> Option<Json> {
+    let t = text.trim();
+    let pair = |p: &str| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            !k.is_empty()
+                && k.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']')
+                })
+                && !v.contains(char::is_whitespace)
+        })
+    };
+    if t.is_empty() || t.len() > 64 * 1024 || !t.split('&').all(pair) {
+        return None;
+    }
+    let members = url::form_urlencoded::parse(t.as_bytes())
+        .take(1000)
+        .map(|(k, v)| (k.into_owned(), Json::String(v.into_owned())))
+        .collect();
+    Some(Json::Object(members))
+}
+
+/// A short plain-text answer (`Retry later`, `limit exceeded`, a proxy's
+/// `upstream connect error`) as `{"plain": {"text": …}}`: it is the
+/// message. Long or binary-looking bodies are not.
+fn plain_text_tree(text: &str) -> Option<Json> {
+    let t = text.trim();
+    let printable = t
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    if t.is_empty()
+        || t.len() > 300
+        || t.lines().count() > 5
+        || !printable
+        || t.contains('\u{fffd}')
+    {
+        return None;
+    }
+    Some(Json::Object(vec![(
+        "plain".into(),
+        Json::Object(vec![("text".into(), Json::String(collapse_ws(t)))]),
+    )]))
 }
 
 fn trim_ascii_start(b: &[u8]) -> &[u8] {
@@ -284,6 +337,67 @@ fn element_raw<'t>(text: &'t str, name: &str) -> Option<(&'t str, bool)> {
     None
 }
 
+/// The value of attribute `attr` on the first element `name`
+/// (case-insensitive): `<Error code="120">` → `120`.
+fn attribute(text: &str, name: &str, attr: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let open = format!("<{}", name.to_ascii_lowercase());
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(&open) {
+        let start = from + pos + open.len();
+        from = start;
+        if !matches!(
+            lower.as_bytes().get(start),
+            Some(b' ' | b'\t' | b'\n' | b'\r')
+        ) {
+            continue;
+        }
+        let end = start + lower[start..].find('>')?;
+        let tag = &lower[start..end];
+        let key = format!("{}=", attr.to_ascii_lowercase());
+        let at = tag.find(&key)? + key.len();
+        let quote = tag[at..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''))?;
+        let value_start = start + at + 1;
+        let value_end = value_start + lower[value_start..end].find(quote)?;
+        let v = decode_entities(text[value_start..value_end].trim());
+        return (!v.is_empty()).then_some(v);
+    }
+    None
+}
+
+/// Every `<error field="NAME" …>message</error>` element, as field errors.
+fn field_errors(text: &str) -> Vec<(String, Json)> {
+    let lower = text.to_ascii_lowercase();
+    let mut out: Vec<(String, Json)> = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("<error ") {
+        let start = from + pos;
+        let Some(end) = lower[start..].find('>').map(|e| start + e) else {
+            break;
+        };
+        from = end;
+        let Some(field) = attribute(&text[start..=end], "error", "field") else {
+            continue;
+        };
+        let Some(close) = lower[end..].find("</error>").map(|c| end + c) else {
+            break;
+        };
+        let inner = &text[end + 1..close];
+        if inner.contains('<') {
+            continue;
+        }
+        let message = decode_entities(inner.trim());
+        if !message.is_empty() && out.len() < 200 {
+            out.push((field, Json::String(message)));
+        }
+        from = close;
+    }
+    out
+}
+
 /// The text of the first element `name` that holds text only.
 fn leaf_text(text: &str, name: &str) -> Option<String> {
     let (inner, leaf) = element_raw(text, name)?;
@@ -348,13 +462,29 @@ fn xml_error_tree(text: &str) -> Option<Json> {
     // AWS / Azure `<Error><Code>`; SOAP 1.1 `<faultcode>` (a vendor code in
     // `<detail><code>` wins over the generic `soap:Server`); SOAP 1.2
     // `<Subcode><Value>` over `<Code><Value>`.
-    let code = leaf_text(text, "Code")
+    // Intuit `<Error code="120">`; Google Maps `<status>INVALID_REQUEST`;
+    // Recurly `<error_code>`, `<symbol>`, `<error symbol="…">`.
+    let code = leaf_text(text, "error_code")
+        .or_else(|| leaf_text(text, "Code"))
         .or_else(|| element_raw(text, "Subcode").and_then(|(s, _)| leaf_text(s, "Value")))
         .or_else(|| leaf_text(text, "faultcode"))
         .or_else(|| element_raw(text, "Code").and_then(|(s, _)| leaf_text(s, "Value")))
+        .or_else(|| attribute(text, "Error", "code"))
+        .or_else(|| leaf_text(text, "symbol"))
+        .or_else(|| attribute(text, "error", "symbol"))
+        .or_else(|| {
+            leaf_text(text, "status").filter(|s| Json::String(s.clone()).has_type("constant"))
+        })
         .map(drop_prefix);
-    let message = leaf_text(text, "Message")
-        .or_else(|| leaf_text(text, "detail"))
+    // A `<Detail>` that is text says more than the `<Message>` beside it
+    // (Intuit: "Authorization Failure" / what exactly failed).
+    // (Recurly: `<details>` beside `<description>`, and the message for the
+    // merchant beside the one for the customer.)
+    let message = leaf_text(text, "Detail")
+        .or_else(|| leaf_text(text, "details"))
+        .or_else(|| leaf_text(text, "merchant_message"))
+        .or_else(|| leaf_text(text, "Message"))
+        .or_else(|| leaf_text(text, "error_message"))
         .or_else(|| leaf_text(text, "description"))
         .or_else(|| leaf_text(text, "faultstring"))
         .or_else(|| element_raw(text, "Reason").and_then(|(s, _)| leaf_text(s, "Text")));
@@ -381,6 +511,11 @@ fn xml_error_tree(text: &str) -> Option<Json> {
             "fields".to_owned(),
             Json::Object(vec![(name, Json::String(reason))]),
         ));
+    }
+    // Recurly: `<error field="account.email" …>is not a valid email</error>`.
+    let named = field_errors(text);
+    if !named.is_empty() {
+        error.push(("fields".to_owned(), Json::Object(named)));
     }
     let mut members = vec![("xml_root".to_owned(), Json::String(root))];
     if !error.is_empty() {

@@ -21,7 +21,60 @@ pub fn code_with_source(
     tree: Option<&Json>,
     headers: Option<&Headers>,
 ) -> Option<(String, bool)> {
+    codes(profile, status, tree, headers).0
+}
+
+/// The most specific code, and the other codes the body gives (a class
+/// beside a specific code, Meta's `code` beside its `error_subcode`), in
+/// the order of the profile's pointers. A number that only repeats the
+/// HTTP status is the least specific code: another body code wins over it,
+/// and it is not kept among the others.
+pub fn codes(
+    profile: &Profile,
+    status: Option<u16>,
+    tree: Option<&Json>,
+    headers: Option<&Headers>,
+) -> (Option<(String, bool)>, Vec<String>) {
+    let mut found: Vec<(String, bool)> = Vec::new();
     for p in &profile.error.code {
+        let candidate = candidate(p, profile, status, tree, headers);
+        if let Some(c) = candidate
+            && !found.iter().any(|(f, _)| *f == c.0)
+        {
+            let from_status = !c.1;
+            found.push(c);
+            // `@status` is a profile's fact: nothing after it is read.
+            if from_status {
+                break;
+            }
+        }
+    }
+    let mirror = |c: &(String, bool)| c.1 && status.is_some_and(|s| c.0 == s.to_string());
+    let pick = match found.first() {
+        Some(first) if mirror(first) => found.iter().position(|c| c.1 && !mirror(c)).unwrap_or(0),
+        _ => 0,
+    };
+    if found.is_empty() {
+        return (None, Vec::new());
+    }
+    let chosen = found.remove(pick);
+    let others = found
+        .into_iter()
+        .filter(|c| c.1 && !mirror(c))
+        .map(|c| c.0)
+        .take(3)
+        .collect();
+    (Some(chosen), others)
+}
+
+fn candidate(
+    p: &str,
+    profile: &Profile,
+    status: Option<u16>,
+    tree: Option<&Json>,
+    headers: Option<&Headers>,
+) -> Option<(String, bool)> {
+    {
         let found = if p == "@status" {
             status.map(|s| (s.to_string(), false))
         } else if let Some(name) = p.strip_prefix("@header:") {
@@ -34,12 +87,10 @@ pub fn code_with_source(
                 .map(|c| (normalise_code(p, c), true))
         };
         match found {
-            Some((c, _)) if c.is_empty() || profile.error.ignore_codes.contains(&c) => continue,
-            Some(found) => return Some(found),
-            None => continue,
+            Some((c, _)) if c.is_empty() || profile.error.ignore_codes.contains(&c) => None,
+            found => found,
         }
     }
-    None
 }
 
 /// AWS JSON `__type` is `namespace#Code`; keep the code.

@@ -1,7 +1,7 @@
 //! Pulling the error out of a body: code, message(s), request id and field
 //! errors, at the places the profile names.
 
-use super::code::code_with_source;
+use super::code::codes;
 use super::json::Json;
 use super::profile::{FieldSpec, Profile};
 use super::signature::signature_matches;
@@ -20,13 +20,17 @@ const REQUEST_ID_HEADERS: &[&str] = &[
     "x-trace-id",
     "x-ms-request-id",
     "x-transaction-id",
+    "pspreference",
+    "apigw-requestid",
+    "fly-request-id",
+];
+
+/// A CDN's or a tracer's id: used when no header names the API's own.
+const TRACE_HEADERS: &[&str] = &[
     "x-amz-cf-id",
     "x-cloud-trace-context",
     "x-b3-traceid",
     "traceparent",
-    "pspreference",
-    "apigw-requestid",
-    "fly-request-id",
     "cf-ray",
 ];
 
@@ -47,7 +51,17 @@ pub fn extract(
 ) -> Option<ErrorInfo> {
     let spec = &profile.error;
     let headers = &exchange.response.headers;
-    let code = code_with_source(profile, status, tree, Some(headers));
+    // A body wrapped in one member (`{"subsonic-response": {"error": …}}`)
+    // is read inside its wrapper when the outside says nothing.
+    let tree = match tree.and_then(wrapped) {
+        Some(inner)
+            if first(tree, &spec.code).is_none() && first(tree, &spec.message).is_none() =>
+        {
+            Some(inner)
+        }
+        _ => tree,
+    };
+    let (code, other_codes) = codes(profile, status, tree, Some(headers));
     let http_error = status.is_some_and(|s| s >= 400);
     if !http_error {
         // A 2xx/3xx (or unknown status) is an error only when the body says so.
@@ -76,27 +90,27 @@ pub fn extract(
             }
         }
     }
-    let message = first(tree, &spec.message)
-        .and_then(Json::scalar_text)
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .or_else(|| messages.first().cloned());
+    let message = main_message(tree, &spec.message).or_else(|| messages.first().cloned());
     // The main message leads the list.
     if let Some(m) = &message {
         messages.retain(|x| x != m);
         messages.insert(0, m.clone());
     }
 
-    let request_id = first(tree, &spec.request_id)
+    // The body's id (where the profile says), else a request-id header;
+    // when both are there and differ, the other is kept to be shown.
+    let body_id = first(tree, &spec.request_id)
+        .or_else(|| tree.and_then(body_request_id))
         .and_then(Json::scalar_text)
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            REQUEST_ID_HEADERS
-                .iter()
-                .find_map(|h| headers.get(h))
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        });
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let header_id = request_id_header(headers);
+    let (request_id, other_request_ids) = match (body_id, header_id) {
+        (Some(b), Some((name, h))) if b != h => (Some(b), vec![format!("{name}: {h}")]),
+        (Some(b), _) => (Some(b), Vec::new()),
+        (None, Some((_, h))) => (Some(h), Vec::new()),
+        (None, None) => (None, Vec::new()),
+    };
 
     Some(ErrorInfo {
         code: code.map(|(c, _)| c),
@@ -105,15 +119,182 @@ pub fn extract(
         fields: tree
             .map(|t| {
                 let named = fields(&spec.fields, t);
-                if named.is_empty() {
-                    common_fields(t)
-                } else {
+                if !named.is_empty() {
                     named
+                } else {
+                    let common = common_fields(t);
+                    if common.is_empty() && matches!(status, Some(400 | 422)) {
+                        top_level_fields(t)
+                    } else {
+                        common
+                    }
                 }
             })
             .unwrap_or_default(),
         messages,
+        other_codes,
+        other_request_ids,
     })
+}
+
+/// The inside of a body that is one member holding an object
+/// (`{"subsonic-response": {…}}`), unless that member is itself a place
+/// errors or data are read from.
+fn wrapped(tree: &Json) -> Option<&Json> {
+    match tree.as_object()? {
+        [(key, inner @ Json::Object(_))]
+            if !matches!(
+                key.as_str(),
+                "error"
+                    | "errors"
+                    | "Error"
+                    | "Errors"
+                    | "data"
+                    | "Fault"
+                    | "Response"
+                    | "html"
+                    | "plain"
+            ) =>
+        {
+            Some(inner)
+        }
+        _ => None,
+    }
+}
+
+/// The main message: the first of the places that has one, except that an
+/// HTTP reason phrase (`"message": "Unauthorized"`) gives way to a more
+/// telling text further on (`"description": "Invalid access token"`).
+fn main_message(tree: Option<&Json>, pointers: &[String]) -> Option<String> {
+    let tree = tree?;
+    let mut reason: Option<String> = None;
+    for p in pointers {
+        let Some(text) = lookup(tree, p)
+            .and_then(Json::scalar_text)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        if super::json::is_reason_phrase(&text) {
+            reason.get_or_insert(text);
+            continue;
+        }
+        return Some(text);
+    }
+    reason
+}
+
+/// Keys that hold a request id in a body, at the top or inside `error`,
+/// after the places a profile names.
+const BODY_ID_KEYS: &[&str] = &[
+    "requestId",
+    "request_id",
+    "requestID",
+    "RequestId",
+    "correlationId",
+    "correlation_id",
+    "traceId",
+    "trace_id",
+    "tracingId",
+    "debug_id",
+    "debugId",
+    "errorId",
+    "error_id",
+    "refId",
+    "ref_id",
+    "api_id",
+    "incidentId",
+    "supportId",
+    "fbtrace_id",
+];
+
+fn body_request_id(tree: &Json) -> Option<&Json> {
+    [tree.pointer("/error"), Some(tree)]
+        .into_iter()
+        .flatten()
+        .filter(|t| matches!(t, Json::Object(_)))
+        .find_map(|t| {
+            BODY_ID_KEYS.iter().find_map(|k| {
+                t.pointer(&format!("/{k}"))
+                    .filter(|v| v.has_type("string") || v.has_type("integer"))
+            })
+        })
+}
+
+/// Django REST framework's answer to a bad request: the body itself maps
+/// fields to lists of messages (`{"email": ["This field is required."]}`),
+/// beside other members (`code`, `message`). Read for a 400 or 422 only.
+fn top_level_fields(tree: &Json) -> Vec<(String, String)> {
+    const NOT_FIELDS: &[&str] = &[
+        "errors",
+        "messages",
+        "message",
+        "error_messages",
+        "errorMessages",
+        "non_field_errors",
+        "detail",
+        "details",
+        "error",
+    ];
+    let mut out = Vec::new();
+    for (k, v) in tree.as_object().unwrap_or_default() {
+        if NOT_FIELDS.contains(&k.as_str()) {
+            continue;
+        }
+        if let Json::Array { items, .. } = v
+            && !items.is_empty()
+            && items.iter().all(|i| matches!(i, Json::String(_)))
+            && let Some(m) = list_message(v)
+        {
+            push_field(&mut out, k.clone(), m);
+        }
+    }
+    out
+}
+
+/// The request id a header gives: the names in [`REQUEST_ID_HEADERS`]
+/// first, then any name that says it is one (`X-Line-Request-Id`,
+/// `X-AREQUESTID`, `Klarna-Correlation-Id`, `X-Fb-Trace-Id`).
+fn request_id_header(headers: &crate::model::Headers) -> Option<(String, String)> {
+    let usable = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| {
+            headers
+                .get(h)
+                .and_then(usable)
+                .map(|v| ((*h).to_owned(), v))
+        })
+        .or_else(|| {
+            headers.0.iter().find_map(|(name, v)| {
+                let n = name.to_ascii_lowercase();
+                let says = [
+                    "request-id",
+                    "requestid",
+                    "correlation-id",
+                    "trace-id",
+                    "debug-id",
+                    "_tid",
+                ]
+                .iter()
+                .any(|s| n.ends_with(s))
+                    && !n.contains("accepted")
+                    && !TRACE_HEADERS.contains(&n.as_str());
+                says.then(|| usable(v).map(|v| (n, v))).flatten()
+            })
+        })
+        .or_else(|| {
+            TRACE_HEADERS.iter().find_map(|h| {
+                headers
+                    .get(h)
+                    .and_then(usable)
+                    .map(|v| ((*h).to_owned(), v))
+            })
+        })
 }
 
 fn fields(specs: &[FieldSpec], tree: &Json) -> Vec<(String, String)> {
@@ -177,9 +358,15 @@ const NAME_KEYS: &[&str] = &[
     "field_name",
     "fieldName",
     "invalidField",
+    "propertyName",
+    "argument_name",
+    "property",
+    "propertyPath",
+    "attribute",
     "name",
     "path",
     "pointer",
+    "loc",
     "in",
 ];
 /// Keys that hold an item's message, in order (`code` last: GitHub's
@@ -188,9 +375,16 @@ const ITEM_MESSAGE_KEYS: &[&str] = &[
     "message",
     "detail",
     "description",
+    "error_message",
+    "errorMessage",
+    "help_message",
     "reason",
     "localisedMessage",
     "msg",
+    "messages",
+    "defaultMessage",
+    "title",
+    "error",
     "code",
 ];
 /// Lists of per-field items.
@@ -198,22 +392,44 @@ const ITEM_LISTS: &[&str] = &[
     "/errors",
     "/invalidFields",
     "/invalid-params",
+    "/invalid_params",
+    "/invalidParams",
+    "/invalid_parameters",
+    "/invalidParameters",
     "/validation_errors",
     "/validationErrors",
+    "/violations",
     "/fieldErrors",
     "/field_errors",
+    "/fields",
     "/error/errors",
+    "/error/fields",
+    "/error/invalid_params",
+    "/error/invalid-params",
+    "/error/violations",
     "/error/validation_errors",
     "/error/details",
+    "/error/details/fields",
     "/details",
+    "/detail",
+    "/_embedded/errors",
 ];
-/// Objects mapping field names to messages (Rails, Laravel, Discord, Marshmallow).
+/// Objects mapping field names to messages (Rails, Laravel, Discord,
+/// Marshmallow, GitLab's `message`, FusionAuth's `fieldErrors`).
 const FIELD_MAPS: &[&str] = &[
     "/errors",
     "/details",
     "/error/errors",
+    "/error/fields",
     "/description",
     "/fields",
+    "/fieldErrors",
+    "/field_errors",
+    "/validation_errors",
+    "/error/validation_errors",
+    "/violations",
+    "/invalid_params",
+    "/message",
 ];
 
 /// Field errors in the shapes public APIs commonly use, when the profile's
@@ -225,13 +441,27 @@ fn common_fields(tree: &Json) -> Vec<(String, String)> {
     let item_message = |item: &Json| {
         ITEM_MESSAGE_KEYS
             .iter()
-            .find_map(|k| item.pointer(&format!("/{k}")).and_then(Json::as_str))
+            .find_map(|k| item.pointer(&format!("/{k}")).and_then(list_message))
             .map(|m| m.trim().to_owned())
     };
     let mut lists: Vec<&Json> = ITEM_LISTS.iter().filter_map(|p| tree.pointer(p)).collect();
     if matches!(tree, Json::Array { .. }) {
         lists.push(tree);
     }
+    // Google's `details[].fieldViolations[]`: a list inside an item.
+    let nested: Vec<&Json> = lists
+        .iter()
+        .filter_map(|l| match l {
+            Json::Array { items, .. } => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|i| {
+            i.pointer("/fieldViolations")
+                .or_else(|| i.pointer("/violations"))
+        })
+        .collect();
+    lists.extend(nested);
     for list in lists {
         let Json::Array { items, .. } = list else {
             continue;
@@ -259,18 +489,28 @@ fn common_fields(tree: &Json) -> Vec<(String, String)> {
     if out.is_empty() {
         for p in FIELD_MAPS {
             if let Some(map @ Json::Object(_)) = tree.pointer(p) {
+                // GitLab's `{"message": {"error": "…"}}` is a message.
+                if *p == "/message"
+                    && (map.pointer("/error").is_some() || map.pointer("/message").is_some())
+                {
+                    continue;
+                }
                 field_map(map, "", 0, &mut out);
             }
         }
     }
     if out.is_empty() {
-        // One error naming its parameter (Stripe-style `error.param`).
+        // One error naming its parameter (Stripe-style `error.param`,
+        // Mollie's `field` beside `detail`).
         for e in [tree.pointer("/error"), Some(tree)].into_iter().flatten() {
             if let Some(n) = e
                 .pointer("/param")
                 .or_else(|| e.pointer("/field"))
                 .and_then(Json::as_str)
-                && let Some(m) = e.pointer("/message").and_then(Json::as_str)
+                && let Some(m) = e
+                    .pointer("/message")
+                    .or_else(|| e.pointer("/detail"))
+                    .and_then(Json::as_str)
             {
                 push_field(&mut out, n.to_owned(), m.trim().to_owned());
                 break;
@@ -392,16 +632,32 @@ fn message_text(v: &Json) -> Option<String> {
 fn field_name(v: &Json) -> Option<String> {
     match v {
         Json::String(s) => {
+            // A JSON:API pointer (`/data/attributes/first-name`), a schema
+            // path (`#/age`) or a one-step pointer (`/email`) names the
+            // field it ends in; a longer path (PayPal's
+            // `/purchase_units/@reference_id=='default'/amount/value`) is
+            // kept whole: its last step alone would not say which.
             let s = s.trim();
             let p = s.strip_prefix('#').unwrap_or(s);
-            if p.starts_with('/') {
+            let Some(rest) = p.strip_prefix('/') else {
+                return Some(s.to_owned());
+            };
+            let short = s.starts_with('#')
+                || !rest.contains('/')
+                || rest.starts_with("data/attributes/")
+                || rest.starts_with("data/relationships/");
+            if short {
                 p.rsplit('/').find(|seg| !seg.is_empty()).map(str::to_owned)
             } else {
                 Some(s.to_owned())
             }
         }
         Json::Array { items, .. } => {
-            let parts: Vec<String> = items.iter().filter_map(Json::scalar_text).collect();
+            let mut parts: Vec<String> = items.iter().filter_map(Json::scalar_text).collect();
+            // FastAPI's `loc: ["body", "name"]`: where, then the field.
+            if parts.len() > 1 && LOCATIONS.contains(&parts[0].as_str()) {
+                parts.remove(0);
+            }
             (!parts.is_empty()).then(|| parts.join("."))
         }
         other => other.scalar_text(),

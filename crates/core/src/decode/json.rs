@@ -182,6 +182,12 @@ impl Json {
             // (`"error": "No query passed"`), but not a sentence or an HTTP
             // reason phrase.
             "label" => matches!(self, Json::String(s) if is_label(s)),
+            // An upper-case constant (`REQUEST_DENIED`, `INVALID_REQUEST`),
+            // as a few APIs put their code in `status`; not `OK`.
+            "constant" => matches!(self, Json::String(s) if is_constant(s)),
+            // Words, not a token: a sentence some APIs put where a status
+            // word usually is (`"status": "not enough lines"`).
+            "text" => matches!(self, Json::String(s) if s.trim().contains(' ')),
             _ => false,
         }
     }
@@ -379,29 +385,49 @@ fn is_token(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/'))
 }
 
+fn is_constant(s: &str) -> bool {
+    s.len() >= 3
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !matches!(
+            s,
+            "SUCCESS" | "SUCCEEDED" | "DONE" | "ACTIVE" | "PENDING" | "ZERO_RESULTS"
+        )
+}
+
+/// HTTP reason phrases: a text that is only one says nothing new.
+const REASONS: &[&str] = &[
+    "bad request",
+    "unauthorized",
+    "forbidden",
+    "not found",
+    "method not allowed",
+    "conflict",
+    "gone",
+    "unprocessable entity",
+    "unprocessable content",
+    "too many requests",
+    "internal server error",
+    "bad gateway",
+    "service unavailable",
+    "gateway timeout",
+    "payment required",
+    "not acceptable",
+    "request timeout",
+    "precondition failed",
+    "unsupported media type",
+    "not implemented",
+];
+
+/// Whether a text is only an HTTP reason phrase (`Unauthorized`,
+/// `Not Found`): it says no more than the status line.
+pub fn is_reason_phrase(s: &str) -> bool {
+    REASONS.contains(&s.trim().trim_end_matches('.').to_ascii_lowercase().as_str())
+}
+
 fn is_label(s: &str) -> bool {
-    const REASONS: &[&str] = &[
-        "bad request",
-        "unauthorized",
-        "forbidden",
-        "not found",
-        "method not allowed",
-        "conflict",
-        "gone",
-        "unprocessable entity",
-        "unprocessable content",
-        "too many requests",
-        "internal server error",
-        "bad gateway",
-        "service unavailable",
-        "gateway timeout",
-        "payment required",
-        "not acceptable",
-        "request timeout",
-        "precondition failed",
-        "unsupported media type",
-        "not implemented",
-    ];
     let t = s.trim();
     !t.is_empty()
         && t.len() <= 40

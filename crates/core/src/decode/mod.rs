@@ -35,6 +35,14 @@ pub struct ErrorInfo {
     pub fields: Vec<(String, String)>,
     /// Every human-readable message.
     pub messages: Vec<String>,
+    /// The other codes the body gives, less specific than `code` (a class
+    /// beside a specific code): shown, not in the JSON.
+    #[serde(skip)]
+    pub other_codes: Vec<String>,
+    /// A second request id that differs from `request_id` (one in the
+    /// body, one in a header), as `name: value`: shown, not in the JSON.
+    #[serde(skip)]
+    pub other_request_ids: Vec<String>,
 }
 
 /// Where a response sits in a paginated collection.
@@ -324,6 +332,7 @@ fn network_failure(
             request_id: None,
             fields: Vec::new(),
             messages: vec![failure.message.clone()],
+            ..ErrorInfo::default()
         }),
         method: exchange.request.as_ref().map(|r| r.method.clone()),
         reason: Some("no response".into()),

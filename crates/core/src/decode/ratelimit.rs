@@ -70,7 +70,12 @@ pub fn read(
             .and_then(|v| v.split([';', ',']).next())
             .and_then(|q| q.trim().parse::<u64>().ok())
     })
-    .or(shopify.map(|(_, l)| l));
+    .or(shopify.map(|(_, l)| l))
+    .or_else(|| {
+        // A vendor's own spelling: `X-Contentful-RateLimit-Limit`,
+        // BigCommerce's `X-Rate-Limit-Requests-Quota`.
+        suffixed(headers, &["-ratelimit-limit", "-rate-limit-requests-quota"]).and_then(whole)
+    });
     let remaining = first_u64(
         headers,
         &[
@@ -84,7 +89,14 @@ pub fn read(
             .as_ref()
             .and_then(|p| p.get_u64(&["remaining", "r"]))
     })
-    .or(shopify.map(|(u, l)| l.saturating_sub(u)));
+    .or(shopify.map(|(u, l)| l.saturating_sub(u)))
+    .or_else(|| {
+        suffixed(
+            headers,
+            &["-ratelimit-remaining", "-rate-limit-requests-left"],
+        )
+        .and_then(whole)
+    });
     let used = first_u64(
         headers,
         &["x-ratelimit-used", "x-rate-limit-used", "ratelimit-used"],
@@ -92,9 +104,20 @@ pub fn read(
     .or(shopify.map(|(u, _)| u));
 
     let force_delta = profile.rate_limit.reset.as_deref() == Some("delta");
+    // BigCommerce's reset and window are milliseconds from now.
+    let reset_ms = headers
+        .get("x-rate-limit-time-reset-ms")
+        .and_then(first_number)
+        .map(|ms| format!("{}", ms / 1000.0));
     let reset_header = ["x-ratelimit-reset", "x-rate-limit-reset"]
         .iter()
-        .find_map(|h| headers.get(h).map(|v| (*h, v)));
+        .find_map(|h| headers.get(h).map(|v| (*h, v)))
+        .or_else(|| {
+            reset_ms
+                .as_deref()
+                .map(|v| ("X-Rate-Limit-Time-Reset-Ms", v))
+        })
+        .or_else(|| suffixed(headers, &["-ratelimit-reset"]));
     let delta_header = ["ratelimit-reset", "x-ratelimit-reset-after"]
         .iter()
         .find_map(|h| headers.get(h).map(|v| (*h, v)));
@@ -137,10 +160,19 @@ pub fn read(
         }
     };
 
+    // Rebilly's `X-RateLimit-Retry-After` is a Unix time: the reset.
+    let retry_at = headers
+        .get("x-ratelimit-retry-after")
+        .and_then(first_number)
+        .filter(|n| *n >= DELTA_BELOW);
+    let reset_at = reset_at.or_else(|| retry_at.map(|t| t as i64));
     let retry_after_s = ["retry-after", "x-ratelimit-retry-after", "x-retry-after"]
         .iter()
         .find_map(|h| headers.get(h))
-        .and_then(|v| retry_after(v, observed));
+        .and_then(|v| match first_number(v) {
+            Some(n) if n >= DELTA_BELOW => u64::try_from((n as i64).saturating_sub(observed)).ok(),
+            _ => retry_after(v, observed),
+        });
     if let Some(s) = retry_after_s.filter(|s| *s > 366 * 86_400) {
         notes.push(format!(
             "Retry-After asks for a wait of {} (taken as it is: a run stops at --max-wait)",
@@ -165,6 +197,12 @@ pub fn read(
                 .get("x-ratelimit-window")
                 .and_then(first_number)
                 .map(|f| f as u64)
+        })
+        .or_else(|| {
+            headers
+                .get("x-rate-limit-time-window-ms")
+                .and_then(first_number)
+                .map(|ms| (ms / 1000.0).round() as u64)
         });
 
     if limit.is_none()
@@ -237,6 +275,23 @@ pub fn applicable_policy<'p>(
             .or(policies.first()),
         None => policies.first().filter(|_| policies.len() == 1),
     }
+}
+
+/// The first header whose name ends with one of `suffixes` (a vendor's own
+/// prefix before a common name), as (name, value).
+fn suffixed<'h>(headers: &'h Headers, suffixes: &[&str]) -> Option<(&'h str, &'h str)> {
+    headers.0.iter().find_map(|(n, v)| {
+        let lower = n.to_ascii_lowercase();
+        suffixes
+            .iter()
+            .any(|s| lower.ends_with(s))
+            .then_some((n.as_str(), v.as_str()))
+    })
+}
+
+/// A whole number from a header value.
+fn whole((_, v): (&str, &str)) -> Option<u64> {
+    v.trim().parse().ok()
 }
 
 fn first_u64(headers: &Headers, names: &[&str]) -> Option<u64> {

@@ -30,11 +30,17 @@ fn condition_holds(
     tree: Option<&Json>,
 ) -> bool {
     match c {
-        // `false` and `""` count as absent: `{"error": false}` is no error.
+        // `false`, `""`, `[]` and `{}` count as absent: `{"error": false}`
+        // and Kraken's `{"error": []}` are no error.
         Condition::Pointer { pointer, matches } => {
+            // (A pointer that asks for an array or object by type accepts
+            // an empty one: `/data#array` on an empty page.)
+            let typed = pointer.ends_with("#array") || pointer.ends_with("#object");
             tree.and_then(|t| lookup(t, pointer)).is_some_and(|v| {
                 !matches!(v, Json::Bool(false))
                     && v.as_str() != Some("")
+                    && (typed || !matches!(v, Json::Array { items, .. } if items.is_empty()))
+                    && (typed || !matches!(v, Json::Object(m) if m.is_empty()))
                     && matches
                         .as_ref()
                         .is_none_or(|re| v.scalar_text().is_some_and(|t| re.is_match(&t)))

@@ -82,6 +82,10 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
                 let _ = writeln!(out, "{:<12}{}", st.bold("Error"), st.bold(&code));
             }
         }
+        if !e.other_codes.is_empty() {
+            let also = e.other_codes.join(", ");
+            let _ = writeln!(out, "{:<12}{}", "", st.dim(&format!("also: {}", s(&also))));
+        }
         if let Some(desc) = &d.code_description {
             let _ = writeln!(out, "{:<12}{}", "", st.dim(&s(desc)));
         }
@@ -90,6 +94,9 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
         }
         if let Some(id) = &e.request_id {
             let _ = writeln!(out, "{:<12}{}", "Request id", s(id));
+            for other in &e.other_request_ids {
+                let _ = writeln!(out, "{:<12}{}", "", st.dim(&format!("also {}", s(other))));
+            }
         }
         if !e.fields.is_empty() {
             let width = e

@@ -62,6 +62,27 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "idem",
     ),
     (
+        "kraken-invalid-key",
+        "code",
+        "Kraken's `error` list holds sentences (`EAPI:Invalid key`): shown as the message; a sentence is not taken as a code",
+    ),
+    ("kraken-unknown-asset-pair", "code", "idem"),
+    (
+        "ringcentral-readcalllog-permission",
+        "code",
+        "the top-level errorCode (InsufficientPermissions) is taken; the per-item CMN-401 is not preferred over it",
+    ),
+    (
+        "tiendanube-too-many-requests",
+        "rate_limit",
+        "X-Rate-Limit-Reset: 20000 is milliseconds for this vendor; nothing in the response tells it from seconds",
+    ),
+    (
+        "vonage-verify-concurrent-conflict",
+        "request_id",
+        "a body member named request_id is taken over the problem's `instance`",
+    ),
+    (
         "akamai-sandbox-property-search-failed-trailing-comma",
         "request_id",
         "idem",
@@ -73,10 +94,10 @@ const SEED_DIALECTS: &[&str] = &["envelope", "aptly", "coded", "ittybit", "error
 
 /// The lowest rate each field may fall to, in per cent.
 const FLOORS: &[(&str, f64)] = &[
-    ("code", 95.0),
-    ("message", 95.0),
-    ("request_id", 95.0),
-    ("fields", 90.0),
+    ("code", 97.0),
+    ("message", 97.0),
+    ("request_id", 97.0),
+    ("fields", 97.0),
     ("rate_limit", 95.0),
 ];
 
@@ -149,15 +170,23 @@ fn misses(c: &Case, d: &decode::Diagnosis) -> Vec<(&'static str, String, String)
     out
 }
 
-#[test]
-fn real_error_responses_of_public_apis_decode() {
-    let corpus: Corpus = toml::from_str(include_str!("../fixtures/error_corpus.toml"))
-        .expect("the corpus is valid TOML");
-    let vendors: std::collections::BTreeSet<&str> =
-        corpus.case.iter().map(|c| c.vendor.as_str()).collect();
-    assert!(corpus.case.len() >= 200, "{} cases", corpus.case.len());
-    assert!(vendors.len() >= 60, "{} vendors", vendors.len());
+/// What scoring one split found.
+struct Score {
+    cases: usize,
+    vendors: std::collections::BTreeSet<String>,
+    /// Lines of the table, for the README.
+    table: Vec<String>,
+    /// Fields below their floor.
+    below: Vec<String>,
+    /// Every miss, one line each.
+    report: Vec<String>,
+    /// Misses not in `KNOWN`, and other failures (a seed dialect claimed,
+    /// an error not seen).
+    unexpected: Vec<String>,
+}
 
+fn score(text: &str, name: &str) -> Score {
+    let corpus: Corpus = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let profiles = Profiles::built_in();
     let options = Options {
         dialect: None,
@@ -166,17 +195,24 @@ fn real_error_responses_of_public_apis_decode() {
     let fields = ["code", "message", "request_id", "fields", "rate_limit"];
     let mut asked: BTreeMap<&str, usize> = BTreeMap::new();
     let mut missed: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut report = Vec::new();
-    let mut unexpected = Vec::new();
+    let mut out = Score {
+        cases: corpus.case.len(),
+        vendors: corpus.case.iter().map(|c| c.vendor.clone()).collect(),
+        table: Vec::new(),
+        below: Vec::new(),
+        report: Vec::new(),
+        unexpected: Vec::new(),
+    };
     for c in &corpus.case {
         let d = decode::diagnose(&exchange(c), &profiles, &options);
         if !d.is_error() {
-            unexpected.push(format!("{}: not decoded as an error", c.id));
+            out.unexpected
+                .push(format!("{}: not decoded as an error", c.id));
         }
         // None of these APIs is one of the five documented vendors: a seed
         // dialect here would put another vendor's steps and limits on it.
         if SEED_DIALECTS.contains(&d.dialect.as_str()) {
-            unexpected.push(format!(
+            out.unexpected.push(format!(
                 "{}: decoded as the seed vendor '{}' ({:?})",
                 c.id, d.dialect, d.because
             ));
@@ -200,32 +236,50 @@ fn real_error_responses_of_public_apis_decode() {
                 c.id, d.dialect, c.source
             );
             if !KNOWN.iter().any(|(id, f, _)| *id == c.id && *f == field) {
-                unexpected.push(line.clone());
+                out.unexpected.push(line.clone());
             }
-            report.push(line);
+            out.report.push(line);
         }
     }
-    println!(
-        "error corpus: {} cases from {} vendors",
-        corpus.case.len(),
-        vendors.len()
-    );
-    let mut below = Vec::new();
     for (f, floor) in FLOORS {
         let n = asked.get(f).copied().unwrap_or(0);
         let ok = n - missed.get(f).copied().unwrap_or(0);
         let rate = 100.0 * ok as f64 / n.max(1) as f64;
-        println!("  {f:<11} {ok:>3} / {n:<3} {rate:5.1} %");
+        out.table
+            .push(format!("  {f:<11} {ok:>3} / {n:<3} {rate:5.1} %"));
         if rate < *floor {
-            below.push(format!("{f}: {rate:.1} % < {floor} %"));
+            out.below.push(format!("{f}: {rate:.1} % < {floor} %"));
         }
     }
-    for line in &report {
+    out
+}
+
+fn print(name: &str, s: &Score) {
+    println!(
+        "error corpus, {name}: {} cases from {} APIs",
+        s.cases,
+        s.vendors.len()
+    );
+    for line in &s.table {
+        println!("{line}");
+    }
+    for line in &s.report {
         println!("  miss: {line}");
     }
+}
+
+/// The split apiscope was tuned on: every case here was read while the
+/// decoder was written. `KNOWN` holds its deliberate misses.
+#[test]
+fn real_error_responses_of_public_apis_decode() {
+    let s = score(include_str!("../fixtures/error_corpus.toml"), "tuned");
+    print("tuned split", &s);
+    assert!(s.cases >= 300, "{} cases", s.cases);
+    assert!(s.vendors.len() >= 100, "{} vendors", s.vendors.len());
     assert!(
-        below.is_empty() && unexpected.is_empty(),
-        "below floor: {below:?}\nmisses not in KNOWN:\n{}",
-        unexpected.join("\n")
+        s.below.is_empty() && s.unexpected.is_empty(),
+        "below floor: {:?}\nmisses not in KNOWN:\n{}",
+        s.below,
+        s.unexpected.join("\n")
     );
 }
