@@ -290,10 +290,7 @@ fn say_wait(
     eprintln!(
         "apiscope: waiting {} before request {next} ({})",
         crate::time::human(wait),
-        match why {
-            crate::driver::WaitReason::Pacing => "the rate-limit window is full",
-            crate::driver::WaitReason::RetryAfter => "the server's Retry-After",
-        }
+        why.label()
     );
 }
 

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::cli::ReplayArgs;
 use crate::decode::{self, Diagnosis, Options};
-use crate::driver::{self, Engine, Received, Run, WaitReason};
+use crate::driver::{self, Engine, Received, Run};
 use crate::http::drive::{self, Event};
 use crate::model::{Exchange, Request};
 use crate::report::{self, Format};
@@ -385,6 +385,7 @@ async fn live(
     let progress = count_bar(exchanges.len() as u64, "request");
     let mut sent: Vec<Exchange> = Vec::with_capacity(exchanges.len());
     let mut announced = None;
+    let mut last_rejected: Option<Exchange> = None;
     let summary = drive::drive(
         &client,
         &mut engine,
@@ -399,6 +400,7 @@ async fn live(
                 ..
             } => match received {
                 Received::Accepted { number } => {
+                    last_rejected = None;
                     progress.set_position(u64::from(*number) + 1);
                     let mut live = exchange.clone();
                     // The recording's choice of dialect goes with its resend.
@@ -408,6 +410,13 @@ async fn live(
                     sent.push(live);
                 }
                 Received::Rejected { number, attempt } => {
+                    // Kept: when the run stops on it (--max-wait, the
+                    // retries), this 429 is the answer shown for it.
+                    let mut live = exchange.clone();
+                    if let Some(recorded) = exchanges.get(*number as usize) {
+                        live.dialect.clone_from(&recorded.dialect);
+                    }
+                    last_rejected = Some(live);
                     let r = &outgoing.request;
                     progress.suspend(|| {
                         eprintln!(
@@ -425,10 +434,7 @@ async fn live(
                 super::say_wait(&progress, &mut announced, until, why, sent.len() + 1);
                 progress.set_message(format!(
                     "{}: next request in {}",
-                    match why {
-                        WaitReason::Pacing => "pacing on the rate-limit window",
-                        WaitReason::RetryAfter => "waiting for Retry-After",
-                    },
+                    why.label(),
                     crate::time::human(wait)
                 ));
             }
@@ -436,6 +442,11 @@ async fn live(
     )
     .await;
     progress.finish_and_clear();
+    if let (Some(e), driver::Stop::WaitTooLong { .. } | driver::Stop::RetriesExhausted(_)) =
+        (last_rejected, &summary.stop)
+    {
+        sent.push(e);
+    }
     if summary.stop != driver::Stop::Finished {
         super::warn(&format!(
             "replay {}; {} of {} request(s) sent",

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::cli::SendArgs;
 use crate::decode::{self, Options};
-use crate::driver::{self, Engine, Received, Run, WaitReason};
+use crate::driver::{self, Engine, Received, Run};
 use crate::http::drive::{self, Event};
 use crate::model::Request;
 use crate::report::{self, Format};
@@ -436,6 +436,18 @@ fn numbered(path: &std::path::Path, n: u32) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
+/// The page bar's look: with the total once a page tells it, without
+/// (a bare count) before.
+fn page_style(total_known: bool) -> indicatif::ProgressStyle {
+    let template = if total_known {
+        "{spinner} page {pos}/{len} · {elapsed} · {msg}"
+    } else {
+        "{spinner} page {pos} · {elapsed} · {msg}"
+    };
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
 /// `--body`: the body's bytes as they came when stdout is a pipe; through
 /// the sanitiser when it is a terminal (a hostile body must not act on it).
 fn write_body(body: &[u8]) -> Result<()> {
@@ -477,13 +489,31 @@ async fn paginate(
         ..driver::Settings::default()
     };
     let max_retries = settings.max_retries;
+    let settings_max_wait = settings.max_wait;
     let mut run = Run::pages(request, settings)
         .with_secrets(secrets.to_vec())
         .with_dialect(dialect);
     let bar = count_bar(u64::from(args.max_pages), "page");
+    // Until a page says how many there are, the bar counts pages without
+    // a total (the page cap is no total).
+    bar.set_style(page_style(false));
+    bar.set_message("sending page 1");
+    let mut sized = false;
+    let mut last_rejected: Option<(u32, String)> = None;
+    let color = args.format == Format::Text && use_color();
+    // A collection's secrets are redacted by value in what is shown too
+    // (the diagnosis made again from the redacted exchange).
+    let shown_text = |exchange: &crate::model::Exchange, diagnosis: &decode::Diagnosis| {
+        let redone = (!secrets.is_empty()).then(|| {
+            let mut e = exchange.clone();
+            crate::redact::values(&mut e, secrets);
+            decode::diagnose(&e, profiles, &options)
+        });
+        let shown = redone.as_ref().unwrap_or(diagnosis);
+        report::render(args.format, std::slice::from_ref(shown), color)
+    };
     let mut any_error = false;
     let mut write_error = None;
-    let color = args.format == Format::Text && use_color();
     let mut first = true;
     let mut items = 0u64;
     let mut last_status = String::new();
@@ -543,11 +573,22 @@ async fn paginate(
                         *number
                     }
                     Received::Rejected { number, attempt } if *attempt <= max_retries => {
-                        let retry = budget.as_ref().map_or(0.0, |b| b.next_in.as_secs_f64());
-                        bar.suspend(|| {
-                            eprintln!(
-                                "apiscope: page {number}: 429 Too Many Requests; retrying in {retry:.1} s"
-                            );
+                        let retry = budget.as_ref().map(|b| b.next_in);
+                        // Kept: when the wait proves longer than --max-wait,
+                        // this 429 is what stopped the run and is shown.
+                        last_rejected = Some((*number, shown_text(exchange, diagnosis)));
+                        bar.suspend(|| match retry {
+                            Some(w) if w > settings_max_wait => eprintln!(
+                                "apiscope: page {number}: 429 Too Many Requests; the next try could only go in {} (longer than --max-wait)",
+                                crate::time::human(w)
+                            ),
+                            Some(w) => eprintln!(
+                                "apiscope: page {number}: 429 Too Many Requests; retrying in {}",
+                                crate::time::human(w)
+                            ),
+                            None => {
+                                eprintln!("apiscope: page {number}: 429 Too Many Requests; retrying");
+                            }
                         });
                         return;
                     }
@@ -555,40 +596,21 @@ async fn paginate(
                     Received::Rejected { number, .. } => *number,
                     Received::Ignored => return,
                 };
+                last_rejected = None;
                 any_error |= diagnosis.is_error();
-                if args.body {
-                    let body = &exchange.response.body;
-                    bar.suspend(|| {
-                        if let Err(e) = write_body(body).and_then(|()| write_out("\n")) {
-                            write_error.get_or_insert(e);
-                        }
-                    });
-                    bar.set_position(u64::from(number));
-                    return;
-                }
-                // A collection's secrets are redacted by value in what is
-                // shown too (made again from the redacted exchange).
-                let redone = safe
-                    .as_ref()
-                    .map(|s| decode::diagnose(s, profiles, &options));
-                let shown = redone.as_ref().unwrap_or(diagnosis);
-                let mut text = report::render(args.format, std::slice::from_ref(shown), color);
-                if args.format != Format::Json {
-                    let sep = if first { "" } else { "\n" };
-                    text = format!("{sep}── page {number} ──\n{text}");
-                }
-                first = false;
-                bar.suspend(|| {
-                    if let Err(e) = write_out(&text) {
-                        write_error.get_or_insert(e);
-                    }
-                });
-                bar.set_position(u64::from(number));
+                // The progress line: pages of the known total, items so
+                // far, the budget and when the run should end.
                 items += diagnosis
                     .pagination
                     .as_ref()
                     .and_then(|p| p.items)
                     .unwrap_or(0) as u64;
+                let total = diagnosis.pagination.as_ref().and_then(|p| {
+                    p.page_count.or_else(|| match (p.total_items, p.page_size) {
+                        (Some(t), Some(s)) if s > 0 && t >= 0 => Some((t + s - 1) / s),
+                        _ => None,
+                    })
+                });
                 let mut parts = vec![format!("{items} items")];
                 if let Some(b) = budget {
                     match (b.remaining, b.limit) {
@@ -597,8 +619,12 @@ async fn paginate(
                         _ => {}
                     }
                 }
-                if let Some(count) = diagnosis.pagination.as_ref().and_then(|p| p.page_count) {
+                if let Some(count) = total {
                     let count = count.clamp(1, i64::from(args.max_pages)) as u64;
+                    if !sized {
+                        sized = true;
+                        bar.set_style(page_style(true));
+                    }
                     bar.set_length(count);
                     let done = u64::from(number);
                     if done < count {
@@ -611,17 +637,35 @@ async fn paginate(
                         parts.push(format!("ETA {}", crate::time::human(eta)));
                     }
                 }
+                bar.set_position(u64::from(number));
                 last_status = parts.join(" · ");
                 bar.set_message(last_status.clone());
+                if args.body {
+                    let body = &exchange.response.body;
+                    bar.suspend(|| {
+                        if let Err(e) = write_body(body).and_then(|()| write_out("\n")) {
+                            write_error.get_or_insert(e);
+                        }
+                    });
+                    return;
+                }
+                let mut text = shown_text(exchange, diagnosis);
+                if args.format != Format::Json {
+                    let sep = if first { "" } else { "\n" };
+                    text = format!("{sep}── page {number} ──\n{text}");
+                }
+                first = false;
+                bar.suspend(|| {
+                    if let Err(e) = write_out(&text) {
+                        write_error.get_or_insert(e);
+                    }
+                });
             }
             Event::Waiting { until, why } => {
                 let wait = until.saturating_duration_since(Instant::now());
                 super::say_wait(&bar, &mut announced, until, why, next_page);
                 if wait.as_millis() > 200 {
-                    let what = match why {
-                        WaitReason::Pacing => "pacing: the rate-limit window",
-                        WaitReason::RetryAfter => "waiting for Retry-After",
-                    };
+                    let what = why.label();
                     bar.set_message(format!(
                         "{last_status} · {what}: next request in {}",
                         crate::time::human(wait)
@@ -634,6 +678,19 @@ async fn paginate(
     bar.finish_and_clear();
     if let Some(e) = write_error {
         return Err(e);
+    }
+    // A run that --max-wait stopped after a 429 shows that 429: it is why.
+    if let (Some((number, text)), driver::Stop::WaitTooLong { .. }) =
+        (&last_rejected, &summary.stop)
+        && !args.body
+    {
+        let text = if args.format == Format::Json {
+            text.clone()
+        } else {
+            let sep = if first { "" } else { "\n" };
+            format!("{sep}── page {number} (429, not retried) ──\n{text}")
+        };
+        write_out(&text)?;
     }
     if let Some(target) = &args.save {
         save_session(target, &saved, profiles, args.keep_secrets)?;

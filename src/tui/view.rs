@@ -173,6 +173,7 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         let wait = until.saturating_duration_since(app.now);
         let why = match why {
             WaitReason::RetryAfter => "retry after Retry-After",
+            WaitReason::Reset => "retry at the rate-limit reset",
             WaitReason::Pacing => "next request within the budget",
         };
         spans.push(Span::styled(
@@ -681,12 +682,18 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
     text
 }
 
-fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 90.0 {
-        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+/// A countdown: rounded up (it reads 0 only when the time has come), to
+/// a tenth under 10 s so a 2.4 s Retry-After reads 2.4 s, not 2 or 3.
+pub fn secs(d: Duration) -> String {
+    let tenths = d.as_millis().div_ceil(100);
+    if tenths < 100 {
+        return format!("{}.{} s", tenths / 10, tenths % 10);
+    }
+    let s = d.as_millis().div_ceil(1000);
+    if s >= 90 {
+        format!("{}m{:02}s", s / 60, s % 60)
     } else {
-        format!("{s:.0} s")
+        format!("{s} s")
     }
 }
 
@@ -1281,4 +1288,25 @@ fn fit_keys(keys: &str, room: usize) -> String {
         out.push_str(h);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secs;
+    use std::time::Duration;
+
+    #[test]
+    fn countdowns_round_up_and_keep_tenths_under_ten_seconds() {
+        let ms = Duration::from_millis;
+        assert_eq!(secs(ms(2400)), "2.4 s");
+        assert_eq!(secs(ms(2401)), "2.5 s");
+        assert_eq!(secs(ms(1)), "0.1 s");
+        assert_eq!(secs(ms(0)), "0.0 s");
+        assert_eq!(secs(ms(2000)), "2.0 s");
+        assert_eq!(secs(ms(9950)), "10 s");
+        assert_eq!(secs(ms(59_001)), "60 s");
+        assert_eq!(secs(ms(89_999)), "1m30s");
+        assert_eq!(secs(ms(300_000)), "5m00s");
+        assert_eq!(secs(ms(299_001)), "5m00s");
+    }
 }

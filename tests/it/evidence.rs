@@ -371,3 +371,112 @@ fn a_collection_names_its_dialect_and_the_demo_session_keeps_its_voice() {
         assert_ne!(d["dialect"], "generic", "{d}");
     }
 }
+
+/// A 429 from somebody else's API in the envelope seed's shape.
+const FOREIGN_429: &str =
+    r#"{"error":{"code":"RATE_LIMITED","message":"slow down","requestId":"req_fake_1"}}"#;
+
+#[test]
+fn a_foreign_429_in_a_seed_shape_waits_for_its_own_retry_after() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let server = common::RawServer::start(move |_| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            common::reply(429, &[JSON, ("Retry-After", "1")], FOREIGN_429)
+        } else {
+            common::reply(200, &[JSON], r#"{"items":[1,2]}"#)
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = apiscope(&["send", &server.base, "--paginate"], b"");
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // The server's one second, not the envelope vendor's five minutes.
+    assert!(
+        o.stderr
+            .contains("429 Too Many Requests; retrying in 1.0 s")
+            || o.stderr
+                .contains("429 Too Many Requests; retrying in 0.9 s"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("5 min"), "{}", o.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_run_that_max_wait_stops_shows_the_429_that_stopped_it() {
+    let server = common::RawServer::start(|_| {
+        common::reply(
+            429,
+            &[JSON, ("Retry-After", "120"), ("X-Request-Id", "req_fake_9")],
+            FOREIGN_429,
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["text", "json"] {
+        let o = common::apiscope_in(
+            dir.path(),
+            &[
+                "send",
+                &server.base,
+                "--paginate",
+                "--max-wait",
+                "2",
+                "--format",
+                format,
+                "--save",
+                "s.json",
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 1, "{}", o.stderr);
+        // It did not retry, and says why it stopped.
+        assert!(!o.stderr.contains("retrying"), "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("the next try could only go in 2 min (longer than --max-wait)"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("--max-wait"), "{}", o.stderr);
+        // stdout has the 429's diagnosis.
+        if format == "json" {
+            let v: Value = serde_json::from_str(o.stdout.trim()).expect(&o.stdout);
+            assert_eq!(v["status"], 429);
+            assert_eq!(v["error"]["code"], "RATE_LIMITED");
+            assert_eq!(v["rate_limit"]["retry_after_s"], 120);
+        } else {
+            assert!(o.stdout.contains("RATE_LIMITED"), "{}", o.stdout);
+            assert!(o.stdout.contains("429"), "{}", o.stdout);
+        }
+    }
+    // A live replay that stops the same way reports the 429 too.
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "replay",
+            "s.json",
+            "--live",
+            "--yes",
+            "--max-wait",
+            "2",
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let lines = o.json_lines();
+    assert!(
+        lines.iter().any(|v| v["status"] == 429),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+}

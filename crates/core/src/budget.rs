@@ -75,6 +75,11 @@ struct KeyState {
     log: VecDeque<Instant>,
     limit: Option<u64>,
     window: Option<Duration>,
+    /// Whether `window` is the server's word (a header), not a profile's.
+    window_from_server: bool,
+    /// Whether `retry_until` is the server's `Retry-After` (not our own
+    /// back-off after a 429 that said nothing).
+    retry_from_server: bool,
     /// The server's remaining count and when it was reported.
     remaining: Option<(u64, Instant)>,
     /// When the server said the window resets.
@@ -119,6 +124,18 @@ pub fn documented(
             .or(profile.and_then(|p| p.rate_limit.window_s))
             .map(Duration::from_secs),
     }
+}
+
+/// What a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The server's `Retry-After`.
+    RetryAfter,
+    /// The reset the server announced (`X-RateLimit-Reset`, …).
+    Reset,
+    /// The window: our own log of the requests in it, or (when the server
+    /// says nothing of when) the window waited out.
+    Window,
 }
 
 /// A read-only view of one budget, for display.
@@ -187,10 +204,18 @@ impl Budget {
         if let Some(l) = rl.and_then(|r| r.limit).or(documented.limit) {
             st.limit = Some(l);
         }
-        if let Some(w) = rl
+        let server_window = rl
+            .filter(|r| r.window_from_headers)
             .and_then(|r| r.window_s)
-            .map(Duration::from_secs)
-            .or(documented.window)
+            .map(Duration::from_secs);
+        if let Some(w) = server_window {
+            st.window = Some(w);
+            st.window_from_server = true;
+        } else if !st.window_from_server
+            && let Some(w) = rl
+                .and_then(|r| r.window_s)
+                .map(Duration::from_secs)
+                .or(documented.window)
         {
             st.window = Some(w);
         }
@@ -207,14 +232,16 @@ impl Budget {
         } else if rejected {
             st.remaining = Some((0, received));
         }
-        let observed = rl.and_then(|r| r.observed_at);
-        st.reset_at = rl.and_then(|r| r.reset_at).map(|at| {
-            let secs = at.saturating_sub(observed.unwrap_or(at)).max(0);
-            later(received, Duration::from_secs(secs.unsigned_abs()))
-        });
+        st.reset_at = rl
+            .and_then(RateLimit::reset_in_s)
+            .map(|secs| later(received, Duration::from_secs(secs.unsigned_abs())));
         st.retry_until = rl
-            .and_then(|r| r.retry_after_s)
-            .map(|s| later(received, Duration::from_secs(s)));
+            .and_then(|r| {
+                r.retry_after_ms
+                    .or(r.retry_after_s.map(|s| s.saturating_mul(1000)))
+            })
+            .map(|ms| later(received, Duration::from_millis(ms)));
+        st.retry_from_server = st.retry_until.is_some();
         if rejected && st.retry_until.is_none() {
             // No word on when: back off one second.
             st.retry_until = Some(later(received, Duration::from_secs(1)));
@@ -244,17 +271,42 @@ impl Budget {
     /// user's other requests. The reserve only holds back when the limit
     /// is known.
     pub fn next_send_at_keeping(&self, key: &BudgetKey, now: Instant, reserve: f64) -> Instant {
+        self.next_send(key, now, reserve).0
+    }
+
+    /// [`Budget::next_send_at_keeping`], and what the wait is for.
+    ///
+    /// The server's word wins over a profile's documents: a `Retry-After`
+    /// is obeyed as it is (neither a documented window nor our own log of a
+    /// documented window stretches it), a reset the server announced comes
+    /// next, and only when the server says nothing about when is the
+    /// window waited out.
+    pub fn next_send(&self, key: &BudgetKey, now: Instant, reserve: f64) -> (Instant, Cause) {
         let Some(st) = self.keys.get(key) else {
-            return now;
+            return (now, Cause::Window);
         };
         let held = st.limit.map_or(0, |l| reserved(l, reserve));
         let mut at = now;
-        if let Some(r) = st.retry_until {
-            at = at.max(r);
+        let mut cause = Cause::Window;
+        if let Some(r) = st.retry_until
+            && r > at
+        {
+            at = r;
+            cause = if st.retry_from_server {
+                Cause::RetryAfter
+            } else {
+                Cause::Window
+            };
         }
+        if st.retry_from_server && at > now {
+            return (at, cause);
+        }
+        // The server says when; a window only documented is no match for it.
+        let server_says_when = st.retry_from_server || st.reset_at.is_some();
+        let log_applies = st.window_from_server || !server_says_when;
         // Our own log against the known limit (less the reserve) and window.
         let by_log = match (st.limit, st.window) {
-            (Some(limit), Some(window)) if limit > held => {
+            (Some(limit), Some(window)) if limit > held && log_applies => {
                 let usable = limit - held;
                 let in_window: Vec<Instant> = st
                     .log
@@ -270,8 +322,11 @@ impl Budget {
             }
             _ => None,
         };
-        if let Some(t) = by_log {
-            at = at.max(t);
+        if let Some(t) = by_log
+            && t > at
+        {
+            at = t;
+            cause = Cause::Window;
         }
         // The server says no more than the reserve is left, and our log
         // cannot say when a slot frees (other clients share the budget):
@@ -286,26 +341,38 @@ impl Budget {
             // When our own requests account for everything the server
             // counted (nobody else shares the budget), the log knows when
             // a slot frees: it already said so above.
-            let log_knows = match (st.limit, st.window) {
-                (Some(limit), Some(window)) => {
-                    let ours = st
-                        .log
-                        .iter()
-                        .filter(|t| **t <= when && when.saturating_duration_since(**t) < window)
-                        .count() as u64;
-                    ours + left >= limit
+            let log_knows = log_applies
+                && match (st.limit, st.window) {
+                    (Some(limit), Some(window)) => {
+                        let ours = st
+                            .log
+                            .iter()
+                            .filter(|t| **t <= when && when.saturating_duration_since(**t) < window)
+                            .count() as u64;
+                        ours + left >= limit
+                    }
+                    _ => false,
+                };
+            // (After a Retry-After, its end is the server's answer.)
+            if exhausted && by_log.is_none() && !log_knows && !st.retry_from_server {
+                let (fallback, why) = match st.reset_at {
+                    Some(r) => (r, Cause::Reset),
+                    None => (
+                        st.window.map_or_else(
+                            || later(when, Duration::from_secs(1)),
+                            |w| later(when, w),
+                        ),
+                        Cause::Window,
+                    ),
+                };
+                let fallback = later(fallback, MARGIN);
+                if fallback > at {
+                    at = fallback;
+                    cause = why;
                 }
-                _ => false,
-            };
-            if exhausted && by_log.is_none() && !log_knows {
-                let fallback = st
-                    .reset_at
-                    .or(st.window.map(|w| later(when, w)))
-                    .unwrap_or_else(|| later(when, Duration::from_secs(1)));
-                at = at.max(later(fallback, MARGIN));
             }
         }
-        at
+        (at, cause)
     }
 
     /// A view of one budget at `now`.
@@ -327,7 +394,18 @@ impl Budget {
             }
             _ => None,
         };
-        let reset_in = st.reset_at.map(|r| r.saturating_duration_since(now));
+        let retry_in = st
+            .retry_until
+            .map(|r| r.saturating_duration_since(now))
+            .filter(|d| !d.is_zero());
+        // No countdown contradicts Retry-After: nothing resets before the
+        // server lets a request through.
+        let reset_in = st
+            .reset_at
+            .map(|r| r.saturating_duration_since(now))
+            .map(|r| retry_in.map_or(r, |w| r.max(w)));
+        // An empty budget is not "empty in 0 s": it is empty.
+        let empty_in = empty_in.filter(|_| remaining != Some(0));
         let (empty_in, resets_first) = match (empty_in, reset_in) {
             (Some(e), Some(r)) if e > r => (None, true),
             (e, _) => (e, false),
@@ -337,10 +415,7 @@ impl Budget {
             remaining,
             window: st.window,
             reset_in,
-            retry_in: st
-                .retry_until
-                .map(|r| r.saturating_duration_since(now))
-                .filter(|d| !d.is_zero()),
+            retry_in,
             next_in: self.next_send_at(key, now).saturating_duration_since(now),
             history,
             empty_in,
@@ -442,6 +517,7 @@ mod tests {
                 window_s: Some(2),
                 reset_at: Some(1003),
                 observed_at: Some(1000),
+                window_from_headers: true,
                 ..RateLimit::default()
             };
             b.record(&key(), t0, Some(200), Some(&r), Documented::default());

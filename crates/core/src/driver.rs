@@ -94,8 +94,31 @@ impl Engine {
 pub enum WaitReason {
     /// Pacing within the budget (the window, the server's remaining count).
     Pacing,
-    /// The server said when to come back (Retry-After, or its reset).
+    /// The server's `Retry-After`.
     RetryAfter,
+    /// The reset the server announced in its rate-limit headers.
+    Reset,
+}
+
+impl WaitReason {
+    /// What the wait is for, in a few words: "the server's Retry-After".
+    pub fn label(self) -> &'static str {
+        match self {
+            WaitReason::Pacing => "the rate-limit window is full",
+            WaitReason::RetryAfter => "the server's Retry-After",
+            WaitReason::Reset => "the server's rate-limit reset",
+        }
+    }
+}
+
+impl From<crate::budget::Cause> for WaitReason {
+    fn from(c: crate::budget::Cause) -> WaitReason {
+        match c {
+            crate::budget::Cause::RetryAfter => WaitReason::RetryAfter,
+            crate::budget::Cause::Reset => WaitReason::Reset,
+            crate::budget::Cause::Window => WaitReason::Pacing,
+        }
+    }
 }
 
 /// What to do now.
@@ -180,10 +203,7 @@ impl Stop {
             Stop::WaitTooLong { wait, why, max } => format!(
                 "stopped: the next request could only go in {} ({}), longer than the {} allowed (--max-wait)",
                 crate::time::human(*wait),
-                match why {
-                    WaitReason::Pacing => "waiting for the rate-limit window",
-                    WaitReason::RetryAfter => "the server's Retry-After / reset",
-                },
+                why.label(),
                 crate::time::human(*max)
             ),
         }
@@ -438,14 +458,9 @@ impl Run {
         }
         if !self.immediate {
             let key = BudgetKey::for_request(&request);
-            let at = engine
-                .budget
-                .next_send_at_keeping(&key, now, self.settings.reserve);
+            let (at, cause) = engine.budget.next_send(&key, now, self.settings.reserve);
             if at > now {
-                let why = match engine.budget.view(&key, now) {
-                    Some(v) if v.retry_in.is_some() => WaitReason::RetryAfter,
-                    _ => WaitReason::Pacing,
-                };
+                let why = WaitReason::from(cause);
                 let wait = at - now;
                 if wait > self.settings.max_wait {
                     let stop = Stop::WaitTooLong {
@@ -629,6 +644,14 @@ pub fn estimate(
                     .unwrap_or(w);
                 Some(first + w * u32::try_from(windows.saturating_sub(1)).unwrap_or(u32::MAX))
             }
+        }
+        // No count from the server, but a limit and a window (documented,
+        // or the server's): the run is paced at the limit per window.
+        (Some(n), None, Some(limit), Some(w)) if !capped => {
+            let per_window = limit
+                .saturating_sub(crate::budget::reserved(limit, settings.reserve))
+                .max(1);
+            Some(w * u32::try_from(n / per_window).unwrap_or(u32::MAX))
         }
         _ => None,
     };
@@ -939,5 +962,34 @@ mod tests {
             e.text,
             "about 300 requests, 5 min of your 300 / 5 min budget (299 left)"
         );
+    }
+
+    #[test]
+    fn an_estimate_without_a_count_is_paced_at_the_limit() {
+        // 400 pages of an API that gives no remaining count, at a
+        // documented 20 per 2 s: about 40 s, not the pace of the first page.
+        let profiles = Profiles::built_in();
+        let mut engine = Engine::default();
+        let t = Instant::now();
+        let r = req("https://a.example/1");
+        let d = Diagnosis {
+            status: Some(200),
+            pagination: Some(Pagination {
+                page: Some(1),
+                total_items: Some(2001),
+                page_size: Some(5),
+                ..Pagination::default()
+            }),
+            rate_limit: Some(RateLimit {
+                limit: Some(20),
+                window_s: Some(2),
+                ..RateLimit::default()
+            }),
+            ..Diagnosis::default()
+        };
+        engine.record(&r, t, &Exchange::default(), &d, &profiles);
+        let e = estimate(&engine, &r, &d, &Settings::default(), t);
+        assert_eq!(e.pages, Some(400));
+        assert_eq!(e.duration, Some(Duration::from_secs(40)));
     }
 }

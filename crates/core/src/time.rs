@@ -166,7 +166,13 @@ pub fn unix_ms(t: std::time::SystemTime) -> i64 {
 
 /// `1 h 05 min`, `4 min 10 s`, `12 s`, `0.4 s`: a duration for a person.
 pub fn human(d: std::time::Duration) -> String {
-    let s = d.as_secs();
+    // Rounded up: a wait of 119.4 s is "2 min", not "1 min 59 s", and a
+    // wait reads 0 only when it is over.
+    let tenths = d.as_millis().div_ceil(100);
+    if tenths < 100 {
+        return format!("{}.{} s", tenths / 10, tenths % 10);
+    }
+    let s = u64::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
     if s >= 365 * 86_400 {
         format!("{} years", s / (365 * 86_400))
     } else if s >= 86_400 {
@@ -181,10 +187,8 @@ pub fn human(d: std::time::Duration) -> String {
             0 => format!("{} min", s / 60),
             r => format!("{} min {r:02} s", s / 60),
         }
-    } else if s >= 10 {
-        format!("{s} s")
     } else {
-        format!("{:.1} s", d.as_secs_f64())
+        format!("{s} s")
     }
 }
 
@@ -201,6 +205,18 @@ pub fn human_window(s: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_for_a_person_round_up() {
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(human(ms(0)), "0.0 s");
+        assert_eq!(human(ms(2400)), "2.4 s");
+        assert_eq!(human(ms(9_950)), "10 s");
+        assert_eq!(human(ms(119_400)), "2 min");
+        assert_eq!(human(ms(300_000)), "5 min");
+        assert_eq!(human(ms(301_000)), "5 min 01 s");
+        assert_eq!(human(ms(3_600_000)), "1 h");
+    }
 
     #[test]
     fn dates_format_and_parse_back() {

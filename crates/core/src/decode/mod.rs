@@ -99,6 +99,29 @@ pub struct RateLimit {
     /// past the year 9999: ignored" (not in the JSON).
     #[serde(skip)]
     pub notes: Vec<String>,
+    /// `Retry-After` to the millisecond (`2.4` → 2400), where
+    /// `retry_after_s` rounds up (not in the JSON).
+    #[serde(skip)]
+    pub retry_after_ms: Option<u64>,
+    /// Whether `window_s` came from the response's headers rather than a
+    /// profile's documents (not in the JSON).
+    #[serde(skip)]
+    pub window_from_headers: bool,
+}
+
+impl RateLimit {
+    /// Seconds from the observation to the reset, as a person should see
+    /// them: a server that rounds its reset up and a `Date` rounded down
+    /// make a 2 s window read "3 s"; a reset at most one second past the
+    /// window is the window.
+    pub fn reset_in_s(&self) -> Option<i64> {
+        let at = self.reset_at?;
+        let secs = at.saturating_sub(self.observed_at.unwrap_or(at)).max(0);
+        Some(match self.window_s.and_then(|w| i64::try_from(w).ok()) {
+            Some(w) if secs > w && secs <= w + 1 => w,
+            _ => secs,
+        })
+    }
 }
 
 /// Where the time a response's relative rate-limit values are measured

@@ -173,6 +173,13 @@ pub fn read(
             Some(n) if n >= DELTA_BELOW => u64::try_from((n as i64).saturating_sub(observed)).ok(),
             _ => retry_after(v, observed),
         });
+    let retry_after_ms = ["retry-after", "x-ratelimit-retry-after", "x-retry-after"]
+        .iter()
+        .find_map(|h| headers.get(h))
+        .and_then(first_number)
+        .filter(|n| *n >= 0.0 && *n < DELTA_BELOW)
+        .map(|n| (n * 1000.0).ceil() as u64)
+        .or(retry_after_s.map(|s| s.saturating_mul(1000)));
     if let Some(s) = retry_after_s.filter(|s| *s > 366 * 86_400) {
         notes.push(format!(
             "Retry-After asks for a wait of {} (taken as it is: a run stops at --max-wait)",
@@ -180,7 +187,7 @@ pub fn read(
         ));
     }
 
-    let window_s = policy
+    let header_window = policy
         .as_ref()
         .and_then(|p| p.get_u64(&["w", "window"]))
         .or_else(|| {
@@ -204,6 +211,7 @@ pub fn read(
                 .and_then(first_number)
                 .map(|ms| (ms / 1000.0).round() as u64)
         });
+    let window_s = header_window;
 
     if limit.is_none()
         && remaining.is_none()
@@ -228,6 +236,8 @@ pub fn read(
         observed_at: Some(observed),
         observed_from,
         notes,
+        retry_after_ms,
+        window_from_headers: header_window.is_some(),
         policy: applicable.map(|p| {
             format!(
                 "{}: {} requests / {} per {}",

@@ -157,8 +157,7 @@ pub fn rate_limit_summary(r: &crate::decode::RateLimit) -> String {
         parts.push(format!("window {w} s"));
     }
     if let Some(at) = r.reset_at {
-        let from = r.observed_at.unwrap_or(at);
-        let secs = at.saturating_sub(from).max(0);
+        let secs = r.reset_in_s().unwrap_or(0);
         let when = match r.observed_from {
             crate::decode::Observed::Recording => {
                 format!("{secs} s after the request was recorded")
@@ -167,8 +166,15 @@ pub fn rate_limit_summary(r: &crate::decode::RateLimit) -> String {
         };
         parts.push(format!("resets {} ({when})", http_date(at)));
     }
-    if let Some(s) = r.retry_after_s {
-        parts.push(format!("retry after {s} s"));
+    match r.retry_after_ms {
+        Some(ms) if ms % 1000 != 0 && ms < 10_000 => {
+            parts.push(format!("retry after {:.1} s", ms as f64 / 1000.0));
+        }
+        _ => {
+            if let Some(s) = r.retry_after_s {
+                parts.push(format!("retry after {s} s"));
+            }
+        }
     }
     parts.join(" · ")
 }

@@ -2,5 +2,6 @@
 
 mod curl_import;
 mod error_corpus;
+mod numbers;
 mod props;
 mod reports;
