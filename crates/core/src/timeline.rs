@@ -40,6 +40,68 @@ pub struct Host {
     pub first_429: Option<(usize, i64)>,
     /// Exchanges with no timestamp (not placed on the timeline).
     pub untimed: usize,
+    /// What the server's count says was left before the first recorded
+    /// request, when its first counted answer is within one window of it.
+    pub before_first: Option<BeforeFirst>,
+    /// Requests the server counted between two recorded ones (in one
+    /// window) beyond those recorded: spent by something not in the file.
+    pub spent_elsewhere: u64,
+    /// Recorded requests by endpoint (`GET /v1/boards/{id}`), most first.
+    pub endpoints: Vec<(String, u64)>,
+}
+
+/// The budget as the customer's first recorded request found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeforeFirst {
+    /// Requests left before the first recorded one.
+    pub left: u64,
+    /// The limit they are left of.
+    pub limit: u64,
+}
+
+impl Host {
+    /// Requests spent before the first recorded one, by something not in
+    /// the file (another client, a script, a colleague's token).
+    pub fn spent_before(&self) -> Option<u64> {
+        self.before_first
+            .map(|b| b.limit.saturating_sub(b.left))
+            .filter(|n| *n > 0)
+    }
+}
+
+/// Method and path of a request, ids replaced: `GET /v1/boards/{id}`.
+pub fn endpoint(r: &crate::model::Request) -> String {
+    let url = r.url.as_deref().unwrap_or("");
+    let path = url::Url::parse(url).map_or_else(
+        |_| url.split(['?', '#']).next().unwrap_or("").to_owned(),
+        |u| u.path().to_owned(),
+    );
+    let path: Vec<String> = path
+        .split('/')
+        .map(|seg| {
+            if looks_like_id(seg) {
+                "{id}".to_owned()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect();
+    format!("{} {}", r.method.to_uppercase(), path.join("/"))
+}
+
+/// A path segment that names one thing rather than a collection: digits,
+/// a UUID, a long hex or mixed letter-and-digit token.
+fn looks_like_id(seg: &str) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let digits = seg.chars().filter(char::is_ascii_digit).count();
+    let alnum = seg
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    digits == seg.len()
+        || (alnum && seg.len() >= 8 && digits >= 2)
+        || (seg.len() == 36 && seg.matches('-').count() == 4)
 }
 
 /// Windows drawn at most per host.
@@ -52,6 +114,8 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
         at: Option<i64>,
         status: Option<u16>,
         remaining: Option<u64>,
+        limit: Option<u64>,
+        endpoint: Option<String>,
     }
     // (host, its exchanges, limit, window)
     type PerHost = (String, Vec<Item>, Option<u64>, Option<u64>);
@@ -105,6 +169,8 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
             at,
             status: d.status,
             remaining: rl.and_then(|r| r.remaining),
+            limit: rl.and_then(|r| r.limit),
+            endpoint: e.request.as_ref().map(endpoint),
         };
         match hosts.iter_mut().find(|(h, ..)| *h == host) {
             Some((_, items, l, w)) => {
@@ -156,6 +222,51 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
                     w.min_remaining = Some(w.min_remaining.map_or(r, |m| m.min(r)));
                 }
             }
+            // The server's count against what the file holds: the first
+            // counted answer within one window of the first request tells
+            // what was left before it; a count that drops by more than one
+            // between two recorded requests in one window was spent by
+            // something else.
+            let t0 = items.first().and_then(|i| i.at);
+            let before_first = items.iter().enumerate().find_map(|(k, it)| {
+                let r = it.remaining?;
+                let l = it.limit.or(limit)?;
+                let within = match (it.at, t0) {
+                    (Some(t), Some(t0)) => t - t0 < window_s as i64,
+                    _ => k == 0,
+                };
+                within.then_some(BeforeFirst {
+                    left: (r + k as u64 + 1).min(l),
+                    limit: l,
+                })
+            });
+            let mut spent_elsewhere = 0u64;
+            let mut previous: Option<(Option<i64>, u64, usize)> = None;
+            let mut seen = 0usize;
+            for it in &items {
+                seen += 1;
+                let Some(r) = it.remaining else { continue };
+                if let Some((at, before, n)) = previous {
+                    let same_window = match (at, it.at) {
+                        (Some(a), Some(b)) => b - a < window_s as i64,
+                        _ => false,
+                    };
+                    let recorded = (seen - n) as u64;
+                    if same_window && r < before {
+                        spent_elsewhere += (before - r).saturating_sub(recorded);
+                    }
+                }
+                previous = Some((it.at, r, seen));
+            }
+            let mut endpoints: Vec<(String, u64)> = Vec::new();
+            for it in &items {
+                let Some(e) = &it.endpoint else { continue };
+                match endpoints.iter_mut().find(|(n, _)| n == e) {
+                    Some((_, c)) => *c += 1,
+                    None => endpoints.push((e.clone(), 1)),
+                }
+            }
+            endpoints.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             Host {
                 host,
                 limit,
@@ -165,6 +276,9 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
                 exhausted,
                 first_429,
                 untimed,
+                before_first,
+                spent_elsewhere,
+                endpoints,
             }
         })
         .collect()
@@ -229,6 +343,7 @@ pub fn render(hosts: &[Host]) -> Vec<Line> {
             LineKind::Title,
             format!("{}: {limit} {window}", h.host),
         ));
+        out.extend(spending(h));
         for w in &h.windows {
             let bar = match h.limit {
                 Some(l) if l > 0 => {
@@ -298,11 +413,173 @@ pub fn render(hosts: &[Host]) -> Vec<Line> {
     out
 }
 
+/// Who spent the budget: what was gone before the first recorded
+/// request, what went between recorded ones, and the recorded requests by
+/// endpoint.
+pub fn spending(h: &Host) -> Vec<Line> {
+    let mut out = Vec::new();
+    if let (Some(b), Some(spent)) = (h.before_first, h.spent_before()) {
+        let kind = if b.left * 4 <= b.limit {
+            LineKind::Alarm
+        } else {
+            LineKind::Note
+        };
+        out.push(Line::new(
+            kind,
+            format!(
+                "  {}{} of {} were left before the first recorded request: {spent} spent by something not in this file",
+                if kind == LineKind::Alarm { "only " } else { "" },
+                b.left,
+                b.limit
+            ),
+        ));
+    }
+    if h.spent_elsewhere > 0 {
+        out.push(Line::new(
+            LineKind::Alarm,
+            format!(
+                "  {} more spent between recorded requests by something not in this file",
+                h.spent_elsewhere
+            ),
+        ));
+    }
+    if !h.endpoints.is_empty() {
+        const SHOWN: usize = 5;
+        let mut parts: Vec<String> = h
+            .endpoints
+            .iter()
+            .take(SHOWN)
+            .map(|(e, n)| format!("{n} × {e}"))
+            .collect();
+        let rest: u64 = h.endpoints.iter().skip(SHOWN).map(|(_, n)| n).sum();
+        if rest > 0 {
+            parts.push(format!("{rest} × others"));
+        }
+        out.push(Line::new(
+            LineKind::Note,
+            format!("  recorded: {}", parts.join(" · ")),
+        ));
+    }
+    out
+}
+
 pub use crate::time::parse_rfc3339;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::{Options, diagnose_all};
+    use crate::model::{Headers, Request, Response};
+
+    fn at(method: &str, url: &str, ms: i64, status: u16, remaining: u64) -> Exchange {
+        let mut h = Headers::new();
+        h.push("X-RateLimit-Limit", "120");
+        h.push("X-RateLimit-Remaining", remaining.to_string());
+        Exchange {
+            request: Some(Request {
+                method: method.into(),
+                url: Some(url.into()),
+                ..Request::default()
+            }),
+            response: Response {
+                status: Some(status),
+                headers: h,
+                ..Response::default()
+            },
+            timing: crate::model::Timing {
+                started_ms: Some(ms),
+                ..crate::model::Timing::default()
+            },
+            ..Exchange::default()
+        }
+    }
+
+    fn lines(exchanges: &[Exchange]) -> (Vec<Host>, String) {
+        let profiles = Profiles::built_in();
+        let d = diagnose_all(exchanges, &profiles, &Options::default());
+        let hosts = build(exchanges, &d, &profiles);
+        let text = render_text(&hosts);
+        (hosts, text)
+    }
+
+    #[test]
+    fn a_budget_spent_before_the_first_recorded_request_is_named() {
+        let t = 1_767_225_600_000;
+        let (hosts, text) = lines(&[
+            at("GET", "https://api.shop.test/v2/orders/10234", t, 200, 2),
+            at(
+                "GET",
+                "https://api.shop.test/v2/orders/10235",
+                t + 1000,
+                200,
+                1,
+            ),
+            at(
+                "POST",
+                "https://api.shop.test/v2/orders?x=1",
+                t + 2000,
+                200,
+                0,
+            ),
+            at(
+                "GET",
+                "https://api.shop.test/v2/orders/10236",
+                t + 3000,
+                429,
+                0,
+            ),
+        ]);
+        assert_eq!(hosts[0].spent_before(), Some(117));
+        assert!(
+            text.contains("only 3 of 120 were left before the first recorded request: 117 spent by something not in this file"),
+            "{text}"
+        );
+        assert!(
+            text.contains("recorded: 3 × GET /v2/orders/{id} · 1 × POST /v2/orders"),
+            "{text}"
+        );
+        assert!(!text.contains("between recorded requests"), "{text}");
+    }
+
+    #[test]
+    fn a_count_that_drops_faster_than_the_file_sends_is_someone_else() {
+        let t = 1_767_225_600_000;
+        let (hosts, text) = lines(&[
+            at("GET", "https://api.shop.test/a", t, 200, 119),
+            at("GET", "https://api.shop.test/a", t + 1000, 200, 100),
+            at("GET", "https://api.shop.test/a", t + 2000, 200, 99),
+        ]);
+        assert_eq!(hosts[0].spent_before(), None);
+        assert_eq!(hosts[0].spent_elsewhere, 18);
+        assert!(
+            text.contains("18 more spent between recorded requests by something not in this file"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn endpoints_keep_collections_and_fold_ids() {
+        let r = |m: &str, u: &str| {
+            endpoint(&Request {
+                method: m.into(),
+                url: Some(u.into()),
+                ..Request::default()
+            })
+        };
+        assert_eq!(
+            r("get", "https://a.test/v1/users/42?x=1"),
+            "GET /v1/users/{id}"
+        );
+        assert_eq!(
+            r(
+                "GET",
+                "https://a.test/v1/users/3f2a1b9c-0000-4000-8000-00000000abcd/posts"
+            ),
+            "GET /v1/users/{id}/posts"
+        );
+        assert_eq!(r("GET", "https://a.test/v1/cus_9a8b7c6d5e"), "GET /v1/{id}");
+        assert_eq!(r("GET", "https://a.test/v2/boards"), "GET /v2/boards");
+    }
 
     #[test]
     fn rfc3339_parses_as_har_writes_it() {
