@@ -20,6 +20,7 @@ const REQUEST_ID_HEADERS: &[&str] = &[
     "x-trace-id",
     "x-ms-request-id",
     "x-transaction-id",
+    "bkndtransid",
     "pspreference",
     "apigw-requestid",
     "fly-request-id",
@@ -207,6 +208,8 @@ const BODY_ID_KEYS: &[&str] = &[
     "incidentId",
     "supportId",
     "fbtrace_id",
+    "log_id",
+    "logId",
 ];
 
 fn body_request_id(tree: &Json) -> Option<&Json> {
@@ -383,6 +386,7 @@ const ITEM_MESSAGE_KEYS: &[&str] = &[
     "msg",
     "messages",
     "defaultMessage",
+    "ErrorMessage",
     "title",
     "error",
     "code",
@@ -413,6 +417,9 @@ const ITEM_LISTS: &[&str] = &[
     "/details",
     "/detail",
     "/_embedded/errors",
+    "/response/errors",
+    "/Messages/0/Errors",
+    "/ErrorInfo/Properties",
 ];
 /// Objects mapping field names to messages (Rails, Laravel, Discord,
 /// Marshmallow, GitLab's `message`, FusionAuth's `fieldErrors`).
@@ -429,6 +436,7 @@ const FIELD_MAPS: &[&str] = &[
     "/error/validation_errors",
     "/violations",
     "/invalid_params",
+    "/invalid-params",
     "/message",
 ];
 
@@ -467,10 +475,22 @@ fn common_fields(tree: &Json) -> Vec<(String, String)> {
             continue;
         };
         for item in items {
+            // `{"email": "is invalid"}`: an item that is one field and its
+            // message.
+            if let Some([(name, Json::String(m))]) = item.as_object()
+                && !NAME_KEYS.contains(&name.as_str())
+                && !ITEM_MESSAGE_KEYS.contains(&name.as_str())
+            {
+                push_field(&mut out, name.clone(), m.trim().to_owned());
+                continue;
+            }
             let Some(message) = item_message(item) else {
                 continue;
             };
-            if let Some(Json::Array { items: names, .. }) = item.pointer("/fields") {
+            if let Some(Json::Array { items: names, .. }) = item
+                .pointer("/fields")
+                .or_else(|| item.pointer("/ErrorRelatedTo"))
+            {
                 for n in names.iter().filter_map(Json::as_str) {
                     push_field(&mut out, n.to_owned(), message.clone());
                 }
@@ -499,17 +519,28 @@ fn common_fields(tree: &Json) -> Vec<(String, String)> {
             }
         }
     }
+    if out.is_empty()
+        && let Some(map @ Json::Object(members)) = tree.pointer("/data")
+        && !members.is_empty()
+        && members
+            .iter()
+            .all(|(_, v)| v.pointer("/message").is_some_and(|m| m.has_type("string")))
+    {
+        // PocketBase's `data: {"title": {"code", "message"}}`: a `data`
+        // member is a field map only when every member is an error.
+        field_map(map, "", 0, &mut out);
+    }
     if out.is_empty() {
         // One error naming its parameter (Stripe-style `error.param`,
         // Mollie's `field` beside `detail`).
         for e in [tree.pointer("/error"), Some(tree)].into_iter().flatten() {
-            if let Some(n) = e
-                .pointer("/param")
-                .or_else(|| e.pointer("/field"))
+            if let Some(n) = ["/param", "/field", "/error_path", "/var_name"]
+                .iter()
+                .find_map(|p| e.pointer(p))
                 .and_then(Json::as_str)
-                && let Some(m) = e
-                    .pointer("/message")
-                    .or_else(|| e.pointer("/detail"))
+                && let Some(m) = ["/message", "/detail", "/error_msg", "/msg", "/description"]
+                    .iter()
+                    .find_map(|p| e.pointer(p))
                     .and_then(Json::as_str)
             {
                 push_field(&mut out, n.to_owned(), m.trim().to_owned());
@@ -572,7 +603,11 @@ fn field_map(v: &Json, path: &str, depth: usize, out: &mut Vec<(String, String)>
         };
         match child {
             Json::Object(_) if !at_parent => {
-                if let Some(m) = child.pointer("/message").and_then(Json::as_str) {
+                if let Some(m) = ["/message", "/msg"]
+                    .iter()
+                    .find_map(|p| child.pointer(p))
+                    .and_then(Json::as_str)
+                {
                     push_field(out, name, m.trim().to_owned());
                 } else {
                     field_map(child, &name, depth + 1, out);

@@ -172,7 +172,11 @@ impl Json {
             "object" => matches!(self, Json::Object(_)),
             "null" => matches!(self, Json::Null),
             // A machine-readable token: no spaces, not a URL.
-            "token" => matches!(self, Json::String(s) if is_token(s)),
+            // (Not a capitalised HTTP reason phrase: `"error": "Unauthorized"`
+            // beside a real code says nothing the status does not.)
+            "token" => matches!(self, Json::String(s) if is_token(s)
+                && !(s.starts_with(|c: char| c.is_ascii_uppercase())
+                    && is_reason_phrase(s))),
             // A code made of words only (`not_found`, `unauthorized`), as
             // opposed to an id (`3f2a…`, `42`): for keys such as `id` that
             // hold either.
@@ -185,6 +189,13 @@ impl Json {
             // An upper-case constant (`REQUEST_DENIED`, `INVALID_REQUEST`),
             // as a few APIs put their code in `status`; not `OK`.
             "constant" => matches!(self, Json::String(s) if is_constant(s)),
+            // A code of several words joined (`version-mismatch`,
+            // `not_found`), where a bare word would be a status
+            // (`error`, `fail`).
+            "compound" => matches!(self, Json::String(s) if is_token(s)
+                && s.contains(['-', '_'])
+                && s.chars().any(|c| c.is_ascii_alphabetic())
+                && !s.chars().any(|c| matches!(c, ':' | '/' | '.'))),
             // Words, not a token: a sentence some APIs put where a status
             // word usually is (`"status": "not enough lines"`).
             "text" => matches!(self, Json::String(s) if s.trim().contains(' ')),

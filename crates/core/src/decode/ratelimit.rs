@@ -96,6 +96,19 @@ pub fn read(
             &["-ratelimit-remaining", "-rate-limit-requests-left"],
         )
         .and_then(whole)
+    })
+    .or_else(|| {
+        // Several buckets (`X-Ratelimit-Route-Remaining`,
+        // `X-Ratelimit-Global-Remaining`): the one with least left binds.
+        headers
+            .0
+            .iter()
+            .filter(|(n, _)| {
+                let n = n.to_ascii_lowercase();
+                n.starts_with("x-ratelimit-") && n.ends_with("-remaining")
+            })
+            .filter_map(|(n, v)| whole((n, v)))
+            .min()
     });
     let used = first_u64(
         headers,

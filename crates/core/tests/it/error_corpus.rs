@@ -42,6 +42,21 @@ struct Expect {
 /// Misses kept on purpose: (case id, field, why).
 const KNOWN: &[(&str, &str, &str)] = &[
     (
+        "amadeus-oauth-invalid-client",
+        "code",
+        "an OAuth2 token error's code is its `error` (RFC 6749); the vendor's numeric `code` is kept as another code",
+    ),
+    (
+        "nylas-token-invalid-request",
+        "code",
+        "an OAuth2 token error's code is its `error` (RFC 6749); `error_code` is kept as another code",
+    ),
+    (
+        "launchdarkly-validation-failed",
+        "fields",
+        "the same message twice for one field is said once",
+    ),
+    (
         "xero-assets-field-validation",
         "message",
         "RFC 9457: `detail` explains this occurrence, so it wins over `title` even when it says less",
@@ -98,6 +113,16 @@ const FLOORS: &[(&str, f64)] = &[
     ("message", 97.0),
     ("request_id", 97.0),
     ("fields", 97.0),
+    ("rate_limit", 95.0),
+];
+
+/// The untouched split's floors: the same, but with 17 field cases one
+/// deliberate miss (in `KNOWN`) is 5.9 points.
+const UNTOUCHED_FLOORS: &[(&str, f64)] = &[
+    ("code", 97.0),
+    ("message", 97.0),
+    ("request_id", 97.0),
+    ("fields", 94.0),
     ("rate_limit", 95.0),
 ];
 
@@ -185,7 +210,7 @@ struct Score {
     unexpected: Vec<String>,
 }
 
-fn score(text: &str, name: &str) -> Score {
+fn score(text: &str, name: &str, floors: &[(&str, f64)]) -> Score {
     let corpus: Corpus = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let profiles = Profiles::built_in();
     let options = Options {
@@ -241,7 +266,7 @@ fn score(text: &str, name: &str) -> Score {
             out.report.push(line);
         }
     }
-    for (f, floor) in FLOORS {
+    for (f, floor) in floors {
         let n = asked.get(f).copied().unwrap_or(0);
         let ok = n - missed.get(f).copied().unwrap_or(0);
         let rate = 100.0 * ok as f64 / n.max(1) as f64;
@@ -272,10 +297,55 @@ fn print(name: &str, s: &Score) {
 /// decoder was written. `KNOWN` holds its deliberate misses.
 #[test]
 fn real_error_responses_of_public_apis_decode() {
-    let s = score(include_str!("../fixtures/error_corpus.toml"), "tuned");
+    let s = score(
+        include_str!("../fixtures/error_corpus.toml"),
+        "tuned",
+        FLOORS,
+    );
     print("tuned split", &s);
     assert!(s.cases >= 300, "{} cases", s.cases);
     assert!(s.vendors.len() >= 100, "{} vendors", s.vendors.len());
+    assert!(
+        s.below.is_empty() && s.unexpected.is_empty(),
+        "below floor: {:?}\nmisses not in KNOWN:\n{}",
+        s.below,
+        s.unexpected.join("\n")
+    );
+}
+
+/// The split nobody tuned on: 100 responses of 25 APIs not in the tuned
+/// split, collected by someone else and scored before anyone working on
+/// the decoder read them. That first score, untouched, was code 63.0 %,
+/// message 86.6 %, request id 61.9 %, fields 47.1 %, rate limit 93.8 %
+/// (README). Its misses were then read and the shapes behind them (FHIR
+/// OperationOutcome, Mailjet, PocketBase, Dropbox Sign, Conekta, …)
+/// taught to the generic decoder: since then it is a regression guard
+/// like the tuned split, and a new untouched split is the honest measure.
+#[test]
+fn the_untouched_split_scores_as_well() {
+    let s = score(
+        include_str!("../fixtures/error_corpus_untouched.toml"),
+        "untouched",
+        UNTOUCHED_FLOORS,
+    );
+    print("untouched split", &s);
+    let tuned = score(
+        include_str!("../fixtures/error_corpus.toml"),
+        "tuned",
+        FLOORS,
+    );
+    let shared: Vec<&String> = s.vendors.intersection(&tuned.vendors).collect();
+    assert!(shared.is_empty(), "APIs in both splits: {shared:?}");
+    assert!(
+        s.cases + tuned.cases >= 500,
+        "{} cases",
+        s.cases + tuned.cases
+    );
+    assert!(
+        s.vendors.len() + tuned.vendors.len() >= 160,
+        "{} APIs",
+        s.vendors.len() + tuned.vendors.len()
+    );
     assert!(
         s.below.is_empty() && s.unexpected.is_empty(),
         "below floor: {:?}\nmisses not in KNOWN:\n{}",
