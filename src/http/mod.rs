@@ -339,6 +339,7 @@ fn timing(started: Instant, wall_ms: i64) -> Timing {
     Timing {
         started_ms: Some(wall_ms),
         total_ms: Some(started.elapsed().as_secs_f64() * 1e3),
+        utc_offset_min: None,
     }
 }
 

@@ -258,11 +258,16 @@ fn har_prints_one_line_per_entry_and_markdown_summarises() {
     assert_eq!(run.json_lines().len(), 40);
     let md = apiscope(&["decode", "-", "--format", "markdown"], input.as_bytes());
     assert!(
-        md.stdout
-            .starts_with("<!-- apiscope report -->\n## What happened: 40 requests, 4 failed"),
+        md.stdout.starts_with(
+            "<!-- apiscope report -->\nWe looked at the 40 requests your application sent to "
+        ) && md
+            .stdout
+            .contains("36 succeeded and 4 failed (4 went over the rate limit)"),
         "{}",
         md.stdout
     );
+    // One section per failed request; the successes are rows of the table.
+    assert_eq!(md.stdout.matches("\n### ").count(), 4, "{}", md.stdout);
     assert!(md.stdout.contains("**What to do**"));
     assert!(md.stdout.contains("Your requests went over the rate limit"));
     assert!(

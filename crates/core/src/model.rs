@@ -114,6 +114,10 @@ pub struct Timing {
     pub started_ms: Option<i64>,
     /// Total time in milliseconds.
     pub total_ms: Option<f64>,
+    /// The UTC offset the recording stated for `started`, in minutes,
+    /// when not UTC (a HAR written in the customer's time zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_min: Option<i32>,
 }
 
 /// What kind of network failure kept a response from arriving. Written

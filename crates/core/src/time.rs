@@ -125,6 +125,50 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     Some(secs * 1000 + ms)
 }
 
+/// The UTC offset RFC 3339 text states, in minutes (`+01:00` → 60), when
+/// it states one other than UTC: a HAR's `startedDateTime` written in the
+/// customer's own time zone says which one they live in.
+pub fn rfc3339_offset_min(s: &str) -> Option<i32> {
+    let s = s.trim();
+    parse_rfc3339_ms(s)?;
+    let tail = s.get(19..)?;
+    let tail = tail.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let sign = match tail.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let oh: i32 = tail.get(1..3)?.parse().ok()?;
+    let om: i32 = tail
+        .get(3..)?
+        .trim_start_matches(':')
+        .get(..2)?
+        .parse()
+        .ok()?;
+    Some(sign * (oh * 60 + om)).filter(|m| *m != 0)
+}
+
+/// `2026-01-01 09:30:00 UTC`, and `(10:30 UTC+01:00)` after it when the
+/// customer's offset is known: a time a reply can quote a day later.
+pub fn utc_and_local(ms: i64, offset_min: Option<i32>) -> String {
+    let secs = ms.div_euclid(1000);
+    let utc = rfc3339(secs).replace('T', " ").replace('Z', " UTC");
+    match offset_min {
+        Some(off) => {
+            let local = rfc3339(secs + i64::from(off) * 60);
+            let sign = if off < 0 { '-' } else { '+' };
+            let a = off.unsigned_abs();
+            format!(
+                "{utc} ({} your time, UTC{sign}{:02}:{:02})",
+                &local[11..16],
+                a / 60,
+                a % 60
+            )
+        }
+        None => utc,
+    }
+}
+
 /// Unix seconds of RFC 3339 text.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     parse_rfc3339_ms(s).map(|ms| ms.div_euclid(1000))

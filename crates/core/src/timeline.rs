@@ -69,6 +69,43 @@ impl Host {
     }
 }
 
+/// One recorded request to a budget, in time order: when, and the count
+/// the server gave in its answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Point {
+    /// When it was sent, Unix seconds.
+    pub at: Option<i64>,
+    /// The server's remaining count after it.
+    pub remaining: Option<u64>,
+    /// The server's limit, when it said.
+    pub limit: Option<u64>,
+    /// Answered 429: the server did not count it.
+    pub rejected: bool,
+}
+
+/// What was left before the first of `points` (in time order): the first
+/// counted answer within one window of the first request, plus the
+/// recorded requests up to it.
+pub fn before_first(points: &[Point], window_s: u64, limit: Option<u64>) -> Option<BeforeFirst> {
+    let t0 = points.first().and_then(|p| p.at);
+    points.iter().enumerate().find_map(|(k, p)| {
+        let r = p.remaining?;
+        let l = p.limit.or(limit)?;
+        let within = match (p.at, t0) {
+            (Some(t), Some(t0)) => {
+                t.saturating_sub(t0) < i64::try_from(window_s).unwrap_or(i64::MAX)
+            }
+            _ => k == 0,
+        };
+        // Each recorded request up to this answer spent one, but a 429.
+        let spent = points[..=k].iter().filter(|p| !p.rejected).count() as u64;
+        within.then_some(BeforeFirst {
+            left: r.saturating_add(spent).min(l),
+            limit: l,
+        })
+    })
+}
+
 /// Method and path of a request, ids replaced: `GET /v1/boards/{id}`.
 pub fn endpoint(r: &crate::model::Request) -> String {
     let url = r.url.as_deref().unwrap_or("");
@@ -227,19 +264,16 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
             // what was left before it; a count that drops by more than one
             // between two recorded requests in one window was spent by
             // something else.
-            let t0 = items.first().and_then(|i| i.at);
-            let before_first = items.iter().enumerate().find_map(|(k, it)| {
-                let r = it.remaining?;
-                let l = it.limit.or(limit)?;
-                let within = match (it.at, t0) {
-                    (Some(t), Some(t0)) => t - t0 < window_s as i64,
-                    _ => k == 0,
-                };
-                within.then_some(BeforeFirst {
-                    left: (r + k as u64 + 1).min(l),
-                    limit: l,
+            let points: Vec<Point> = items
+                .iter()
+                .map(|i| Point {
+                    at: i.at,
+                    remaining: i.remaining,
+                    limit: i.limit,
+                    rejected: i.status == Some(429),
                 })
-            });
+                .collect();
+            let before_first = before_first(&points, window_s, limit);
             let mut spent_elsewhere = 0u64;
             let mut previous: Option<(Option<i64>, u64, usize)> = None;
             let mut seen = 0usize;
@@ -248,12 +282,15 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
                 let Some(r) = it.remaining else { continue };
                 if let Some((at, before, n)) = previous {
                     let same_window = match (at, it.at) {
-                        (Some(a), Some(b)) => b - a < window_s as i64,
+                        (Some(a), Some(b)) => {
+                            b.saturating_sub(a) < i64::try_from(window_s).unwrap_or(i64::MAX)
+                        }
                         _ => false,
                     };
                     let recorded = (seen - n) as u64;
                     if same_window && r < before {
-                        spent_elsewhere += (before - r).saturating_sub(recorded);
+                        spent_elsewhere =
+                            spent_elsewhere.saturating_add((before - r).saturating_sub(recorded));
                     }
                 }
                 previous = Some((it.at, r, seen));
@@ -555,6 +592,22 @@ mod tests {
             text.contains("18 more spent between recorded requests by something not in this file"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn absurd_counts_and_times_do_not_overflow() {
+        let p = |at, remaining| Point {
+            at: Some(at),
+            remaining: Some(remaining),
+            limit: Some(u64::MAX),
+            rejected: false,
+        };
+        let b = before_first(
+            &[p(i64::MIN, u64::MAX), p(i64::MAX, u64::MAX)],
+            u64::MAX,
+            None,
+        );
+        assert_eq!(b.map(|b| b.left), Some(u64::MAX));
     }
 
     #[test]

@@ -33,6 +33,32 @@ pub fn check(
         .unwrap_or_default();
 
     if is_error {
+        if matches!(status, 401 | 403)
+            && let Some(exp) = d.token_expires_at
+        {
+            let sent = exchange
+                .timing
+                .started_ms
+                .map(|ms| ms.div_euclid(1000))
+                .or_else(|| {
+                    exchange
+                        .response
+                        .headers
+                        .get("date")
+                        .and_then(crate::time::parse_http_date)
+                });
+            let at = crate::time::utc_and_local(exp.saturating_mul(1000), d.utc_offset_min);
+            out.push(match sent {
+                Some(t) if t >= exp => format!(
+                    "Its JWT `exp` says the bearer token sent expired at {at}, {} before this request",
+                    crate::time::human(std::time::Duration::from_secs(t.abs_diff(exp)))
+                ),
+                Some(_) => format!(
+                    "Its JWT `exp` says the bearer token sent was valid until {at}: it had not expired when this request was sent"
+                ),
+                None => format!("Its JWT `exp` says the bearer token sent expires at {at}"),
+            });
+        }
         auth(profile, req, d, url.as_ref(), &mut out);
         body(req, d, status, &mut out);
         // A parameter the server itself rejected (its field errors) is said
@@ -217,6 +243,31 @@ fn auth(
 
 /// Whether the request carries a credential of any kind (the credential
 /// rule's headers: Authorization, API-key headers, cookies…).
+/// When the bearer token of a request expires: the `exp` claim of a JWT
+/// in `Authorization: Bearer …` (read, never verified: a finding, not a
+/// judgement of the signature).
+pub fn jwt_expiry(req: &Request) -> Option<i64> {
+    use base64::Engine as _;
+    let value = req.headers.get("authorization")?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let mut parts = token.trim().split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || payload.len() > 16 * 1024 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?;
+    exp.as_i64()
+        .or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+        .filter(|t| (0..253_402_300_800).contains(t))
+}
+
 fn has_any_credential(req: &Request) -> bool {
     req.headers
         .iter()

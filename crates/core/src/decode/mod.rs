@@ -184,6 +184,12 @@ pub struct Diagnosis {
     /// (a HAR, a session, a live send).
     #[serde(skip)]
     pub started_ms: Option<i64>,
+    /// The customer's UTC offset in minutes, when the recording says.
+    #[serde(skip)]
+    pub utc_offset_min: Option<i32>,
+    /// When the bearer token sent expires (its JWT `exp`), Unix seconds.
+    #[serde(skip)]
+    pub token_expires_at: Option<i64>,
     /// The response headers, for a report's details.
     #[serde(skip)]
     pub response_headers: Vec<(String, String)>,
@@ -285,7 +291,19 @@ fn diagnose_as(
         .or_else(|| error::body_status(profile, tree));
     let now = options.now.unwrap_or_else(unix_now);
 
-    let error = error::extract(profile, exchange, status, tree);
+    let mut error = error::extract(profile, exchange, status, tree);
+    // A problem's `instance` that is only the request's own path names the
+    // resource, not this occurrence: nothing to quote to support.
+    if let Some(e) = error.as_mut()
+        && let Some(id) = e.request_id.as_deref()
+        && id.starts_with('/')
+        && exchange
+            .url()
+            .and_then(|u| url::Url::parse(u).ok())
+            .is_some_and(|u| u.path() == id.split(['?', '#']).next().unwrap_or(id))
+    {
+        e.request_id = (!e.other_request_ids.is_empty()).then(|| e.other_request_ids.remove(0));
+    }
     let is_error = error.is_some() || status.is_some_and(|s| s >= 400);
     let rate_limit = ratelimit::read(&response.headers, profile, exchange, now);
     let pagination = if is_error {
@@ -324,6 +342,8 @@ fn diagnose_as(
             .map(|c| c.description.clone())
             .filter(|d| !d.is_empty() && !same_words(Some(d), message.as_deref())),
         started_ms: exchange.timing.started_ms,
+        utc_offset_min: exchange.timing.utc_offset_min,
+        token_expires_at: exchange.request.as_ref().and_then(findings::jwt_expiry),
         response_headers: response.headers.0.clone(),
         rate_limit,
     };

@@ -71,6 +71,44 @@ pub fn steps<'a>(
 ) -> Vec<String> {
     let mut out = Steps::default();
     let status = d.status;
+    let mut expired = false;
+
+    // A token the body or its own `exp` says has expired: the one step
+    // that matters, with the time it expired.
+    if matches!(status, Some(401 | 403)) {
+        let said = d.error.as_ref().is_some_and(|e| {
+            [e.code.as_deref(), e.message.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(says_expired)
+        });
+        let sent = d
+            .started_ms
+            .map(|ms| ms.div_euclid(1000))
+            .or(d.rate_limit.as_ref().and_then(|r| r.observed_at));
+        let exp = d.token_expires_at;
+        let expired_by_exp = matches!((exp, sent), (Some(e), Some(t)) if t >= e);
+        if said || expired_by_exp {
+            let when = exp.map_or_else(
+                || "has expired".to_owned(),
+                |e| {
+                    format!(
+                        "expired at {}",
+                        crate::time::utc_and_local(e.saturating_mul(1000), d.utc_offset_min)
+                    )
+                },
+            );
+            out.push(
+                Kind::Specific,
+                format!(
+                    "The access token {when}: get a new one (sign in again, or use the refresh token) and resend"
+                )
+                .into(),
+                None,
+            );
+            expired = true;
+        }
+    }
 
     if let Some(rl) = &d.rate_limit {
         if let Some(s) = rl.retry_after_s {
@@ -84,7 +122,9 @@ pub fn steps<'a>(
         {
             let from = rl.observed_at.unwrap_or(now);
             let secs = reset.saturating_sub(from).max(0);
-            out.push(
+            // (A reset already past says nothing to wait for.)
+            if secs > 0 {
+                out.push(
                 Kind::Specific,
                 format!(
                     "Wait {secs} s, until the rate-limit window resets (X-RateLimit-Reset {reset}), before retrying"
@@ -92,6 +132,7 @@ pub fn steps<'a>(
                 .into(),
                 Some(format!("here: {secs} s")),
             );
+            }
         }
     }
 
@@ -140,6 +181,22 @@ pub fn steps<'a>(
             out.extend(Kind::Generic, &g.steps, g.step_words());
         }
     }
+    // An expired token is the whole story: "send valid credentials" adds
+    // nothing (a vendor's own steps stay).
+    if expired {
+        out.0.retain(|s| s.kind != Kind::Generic);
+    }
+    // A wait this response named says all a generic "wait for
+    // Retry-After" step would.
+    let retry_after = words("Retry-After")[0];
+    if out
+        .0
+        .iter()
+        .any(|s| s.kind == Kind::Specific && s.text.starts_with("Wait "))
+    {
+        out.0
+            .retain(|s| !(s.kind == Kind::Generic && s.words.contains(&retry_after)));
+    }
     if out.0.is_empty() {
         out.push(
             Kind::Generic,
@@ -150,6 +207,26 @@ pub fn steps<'a>(
         );
     }
     out.merge(MAX_STEPS)
+}
+
+/// Whether a code or message says a credential expired
+/// (`token_expired`, "The access token expired", "JWT has expired").
+fn says_expired(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("expired")
+        && [
+            "token",
+            "jwt",
+            "session",
+            "credential",
+            "key",
+            "signature",
+            "auth",
+            "expired_",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
+        || l == "expired"
 }
 
 /// Steps shown at most: the most specific first, the rest say less.

@@ -319,6 +319,10 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
                 .as_deref()
                 .and_then(crate::time::parse_any_ms),
             total_ms: e.time.filter(|t| *t >= 0.0),
+            utc_offset_min: e
+                .started_date_time
+                .as_deref()
+                .and_then(crate::time::rfc3339_offset_min),
         },
         failure: None,
         dialect: None,

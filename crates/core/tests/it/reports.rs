@@ -50,3 +50,285 @@ fn every_example_session_has_a_snapshot_case() {
         assert!(cases.contains(&stem), "sessions/{name} has no case above");
     }
 }
+
+/// A fake JWT whose `exp` is 2026-01-01T08:30:00Z (signature not real).
+const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJmYWtlLXVzZXIiLCJleHAiOjE3NjcyNTYyMDB9.ZmFrZS1zaWduYXR1cmU";
+
+/// One HAR entry: (started, method, url, request headers, status,
+/// response headers, response body).
+type Entry<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    u16,
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+);
+
+/// The Markdown reply to a customer's HAR of `entries`.
+fn reply(entries: &[Entry]) -> String {
+    let pairs = |h: &[(&str, &str)]| {
+        h.iter()
+            .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+            .collect::<Vec<_>>()
+    };
+    let list: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(started, method, url, req, status, resp, body)| {
+            serde_json::json!({
+                "startedDateTime": started,
+                "time": 120.0,
+                "request": {"method": method, "url": url, "httpVersion": "HTTP/1.1",
+                    "headers": pairs(req), "queryString": [], "cookies": [],
+                    "headersSize": -1, "bodySize": 0},
+                "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+                    "headers": pairs(resp), "cookies": [],
+                    "content": {"size": body.len(), "mimeType": "application/json", "text": body},
+                    "redirectURL": "", "headersSize": -1, "bodySize": body.len()},
+                "cache": {}, "timings": {"send": 0, "wait": 120, "receive": 0}
+            })
+        })
+        .collect();
+    let har = serde_json::json!({"log": {"version": "1.2",
+        "creator": {"name": "test", "version": "1"}, "entries": list}});
+    let exchanges = apiscope_core::input::read_bytes(
+        har.to_string().as_bytes(),
+        "ticket.har",
+        &apiscope_core::input::BareBody::default(),
+    )
+    .expect("the HAR reads");
+    let options = Options {
+        dialect: None,
+        now: Some(1_767_225_600),
+    };
+    let diagnoses = decode::diagnose_all(&exchanges, &Profiles::built_in(), &options);
+    report::render(Format::Markdown, &diagnoses, false)
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const URL: &str = "https://api.shop.test/v2/orders";
+
+fn e401_expired<'a>() -> Entry<'a> {
+    (
+        "2026-01-01T10:15:00.000+01:00",
+        "GET",
+        URL,
+        vec![(
+            "Authorization",
+            "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJmYWtlLXVzZXIiLCJleHAiOjE3NjcyNTYyMDB9.ZmFrZS1zaWduYXR1cmU",
+        )],
+        401,
+        vec![
+            JSON,
+            ("Date", "Thu, 01 Jan 2026 09:15:00 GMT"),
+            ("X-Request-Id", "req_fake_401"),
+        ],
+        r#"{"error":{"code":"token_expired","message":"The access token expired"}}"#,
+    )
+}
+
+fn e422_list<'a>() -> Entry<'a> {
+    (
+        "2026-01-01T10:16:00.000+01:00",
+        "POST",
+        "https://api.shop.test/v2/customers",
+        vec![JSON],
+        422,
+        vec![JSON, ("Date", "Thu, 01 Jan 2026 09:16:00 GMT")],
+        r#"{"error":{"code":"validation_failed","message":"Validation failed","fields":[{"field":"email","message":"is not a valid email address"},{"field":"age","message":"must be 18 or more"},{"field":"country","message":"is not a supported country"},{"field":"phone","message":"must include the country code"}]}}"#,
+    )
+}
+
+fn e429<'a>(started: &'a str, date: &'a str, status: u16, remaining: &'a str) -> Entry<'a> {
+    (
+        started,
+        "GET",
+        URL,
+        vec![],
+        status,
+        vec![
+            JSON,
+            ("Date", date),
+            ("X-RateLimit-Limit", "120"),
+            ("X-RateLimit-Remaining", remaining),
+            ("X-RateLimit-Reset", "1767259020"),
+        ],
+        if status == 429 {
+            r#"{"error":{"code":"rate_limited","message":"Too many requests"}}"#
+        } else {
+            r#"{"items":[]}"#
+        },
+    )
+}
+
+fn e500<'a>() -> Entry<'a> {
+    (
+        "2026-01-01T10:17:00.000+01:00",
+        "POST",
+        "https://api.shop.test/v2/orders/10234/refunds",
+        vec![JSON],
+        500,
+        vec![JSON, ("Date", "Thu, 01 Jan 2026 09:17:00 GMT")],
+        r#"{"error":"internal_error","message":"Something went wrong on our side","request_id":"req_fake_500"}"#,
+    )
+}
+
+#[test]
+fn a_reply_to_an_expired_token_says_when_it_expired() {
+    let md = reply(&[e401_expired()]);
+    assert!(md.contains("08:30:00 UTC"), "{md}");
+    assert!(
+        !md.contains(EXPIRED_JWT),
+        "the token itself is never in a reply"
+    );
+    insta::assert_snapshot!("reply.401-expired", md);
+}
+
+#[test]
+fn a_reply_to_a_refusal() {
+    insta::assert_snapshot!(
+        "reply.403",
+        reply(&[(
+            "2026-01-01T09:00:00.000Z",
+            "DELETE",
+            "https://api.shop.test/v2/projects/42",
+            vec![("Authorization", "Bearer fake_token_0000")],
+            403,
+            vec![JSON, ("Date", "Thu, 01 Jan 2026 09:00:00 GMT")],
+            r#"{"code":"forbidden","message":"You do not have permission to delete project 42"}"#,
+        )])
+    );
+}
+
+#[test]
+fn a_reply_to_a_missing_thing() {
+    insta::assert_snapshot!(
+        "reply.404",
+        reply(&[(
+            "2026-01-01T09:00:00.000Z",
+            "GET",
+            "https://api.shop.test/v2/orders/10234",
+            vec![],
+            404,
+            vec![
+                ("Content-Type", "application/problem+json"),
+                ("Date", "Thu, 01 Jan 2026 09:00:00 GMT")
+            ],
+            r#"{"type":"https://api.shop.test/problems/not-found","title":"Not Found","status":404,"detail":"Order 10234 does not exist","instance":"/v2/orders/10234"}"#,
+        )])
+    );
+}
+
+#[test]
+fn a_reply_to_a_conflict() {
+    insta::assert_snapshot!(
+        "reply.409",
+        reply(&[(
+            "2026-01-01T09:00:00.000Z",
+            "PUT",
+            "https://api.shop.test/v2/orders/10234",
+            vec![JSON],
+            409,
+            vec![
+                JSON,
+                ("Date", "Thu, 01 Jan 2026 09:00:00 GMT"),
+                ("X-Request-Id", "req_fake_409")
+            ],
+            r#"{"error":{"code":"version_conflict","message":"The order was changed by someone else since you read it"}}"#,
+        )])
+    );
+}
+
+#[test]
+fn a_reply_to_invalid_fields_lists_them() {
+    let md = reply(&[e422_list()]);
+    for f in ["email", "age", "country", "phone"] {
+        assert!(md.contains(&format!("- `{f}`:")), "{f} not listed:\n{md}");
+    }
+    insta::assert_snapshot!("reply.422-fields", md);
+    // The same under `error.fields` as a map.
+    let md = reply(&[(
+        "2026-01-01T09:00:00.000Z",
+        "POST",
+        "https://api.shop.test/v2/customers",
+        vec![JSON],
+        422,
+        vec![JSON],
+        r#"{"error":{"message":"Invalid customer","fields":{"email":"is not a valid email address","name":"can't be blank"}}}"#,
+    )]);
+    assert!(
+        md.contains("- `email`: is not a valid email address"),
+        "{md}"
+    );
+    assert!(md.contains("- `name`: can't be blank"), "{md}");
+}
+
+#[test]
+fn a_reply_to_a_429_says_the_budget_was_spent_before_the_ticket() {
+    let md = reply(&[
+        e429(
+            "2026-01-01T09:15:40.000Z",
+            "Thu, 01 Jan 2026 09:15:40 GMT",
+            200,
+            "2",
+        ),
+        e429(
+            "2026-01-01T09:15:41.000Z",
+            "Thu, 01 Jan 2026 09:15:41 GMT",
+            200,
+            "1",
+        ),
+        e429(
+            "2026-01-01T09:15:42.000Z",
+            "Thu, 01 Jan 2026 09:15:42 GMT",
+            200,
+            "0",
+        ),
+        e429(
+            "2026-01-01T09:15:43.000Z",
+            "Thu, 01 Jan 2026 09:15:43 GMT",
+            429,
+            "0",
+        ),
+    ]);
+    assert!(
+        md.contains("only 3 of its 120 requests were left: 117 had been spent"),
+        "{md}"
+    );
+    // Successes are rows of the table, not sections.
+    assert_eq!(md.matches("\n### ").count(), 1, "{md}");
+    insta::assert_snapshot!("reply.429-spent-before", md);
+}
+
+#[test]
+fn a_reply_to_a_server_failure() {
+    insta::assert_snapshot!("reply.500", reply(&[e500()]));
+}
+
+#[test]
+fn a_reply_to_a_har_mixing_them_keeps_the_customers_time_zone() {
+    let md = reply(&[
+        (
+            "2026-01-01T10:14:00.000+01:00",
+            "GET",
+            "https://api.shop.test/v2/orders?page=1",
+            vec![],
+            200,
+            vec![JSON, ("Date", "Thu, 01 Jan 2026 09:14:00 GMT")],
+            r#"{"items":[{"id":1}]}"#,
+        ),
+        e401_expired(),
+        e422_list(),
+        e429(
+            "2026-01-01T10:16:30.000+01:00",
+            "Thu, 01 Jan 2026 09:16:30 GMT",
+            429,
+            "0",
+        ),
+        e500(),
+    ]);
+    assert!(md.contains("your time, UTC+01:00"), "{md}");
+    assert_eq!(md.matches("\n### ").count(), 4, "{md}");
+    insta::assert_snapshot!("reply.mixed-har", md);
+}
