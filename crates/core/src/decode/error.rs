@@ -91,7 +91,25 @@ pub fn extract(
             }
         }
     }
-    let message = main_message(tree, &spec.message).or_else(|| messages.first().cloned());
+    let mut message = main_message(tree, &spec.message).or_else(|| messages.first().cloned());
+    // A message that only repeats the code (Scrapfly's `"message":
+    // "ERR::…"`) gives way to the description a header carries
+    // (`X-Scrapfly-Reject-Description`, `X-Error-Message`).
+    let code_text = code.as_ref().map(|(c, _)| c.as_str());
+    if message.is_none() || message.as_deref() == code_text {
+        let described = headers.0.iter().find_map(|(n, v)| {
+            let n = n.to_ascii_lowercase();
+            (n.ends_with("-reject-description")
+                || n.ends_with("-error-description")
+                || n == "x-error-message"
+                || n == "x-error-description")
+                .then(|| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        });
+        if let Some(d) = described {
+            message = Some(d);
+        }
+    }
     // The main message leads the list.
     if let Some(m) = &message {
         messages.retain(|x| x != m);
