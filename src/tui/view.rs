@@ -177,7 +177,7 @@ fn title_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             WaitReason::Pacing => "next request within the budget",
         };
         spans.push(Span::styled(
-            format!(" ⏳ {why} in {:.1} s (Esc cancels) ", wait.as_secs_f64()),
+            format!(" ⏳ {why} in {} (Esc cancels) ", secs(wait)),
             theme.client_error,
         ));
     }

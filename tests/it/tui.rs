@@ -263,7 +263,7 @@ fn retry_after_counts_down_and_esc_cancels() {
     assert!(app.activity.as_ref().is_some_and(|a| a.waiting.is_some()));
     let screen = draw(&mut app, 160, 45);
     assert!(
-        screen.contains("retry after Retry-After in 30.0 s"),
+        screen.contains("retry after Retry-After in 30 s"),
         "{screen}"
     );
     // Ticks before the time send nothing; Esc cancels.

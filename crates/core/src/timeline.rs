@@ -277,8 +277,11 @@ pub fn build(exchanges: &[Exchange], diagnoses: &[Diagnosis], profiles: &Profile
             let mut spent_elsewhere = 0u64;
             let mut previous: Option<(Option<i64>, u64, usize)> = None;
             let mut seen = 0usize;
+            // (`seen` counts the requests the server counted: not a 429.)
             for it in &items {
-                seen += 1;
+                if it.status != Some(429) {
+                    seen += 1;
+                }
                 let Some(r) = it.remaining else { continue };
                 if let Some((at, before, n)) = previous {
                     let same_window = match (at, it.at) {

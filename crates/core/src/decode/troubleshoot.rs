@@ -125,13 +125,14 @@ pub fn steps<'a>(
             // (A reset already past says nothing to wait for.)
             if secs > 0 {
                 out.push(
-                Kind::Specific,
-                format!(
-                    "Wait {secs} s, until the rate-limit window resets (X-RateLimit-Reset {reset}), before retrying"
-                )
-                .into(),
-                Some(format!("here: {secs} s")),
-            );
+                    Kind::Specific,
+                    format!(
+                        "Wait {secs} s, until the rate-limit window resets at {}, before retrying",
+                        crate::time::utc_and_local(reset.saturating_mul(1000), d.utc_offset_min)
+                    )
+                    .into(),
+                    Some(format!("here: {secs} s")),
+                );
             }
         }
     }
