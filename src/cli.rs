@@ -88,6 +88,12 @@ pub enum Command {
     /// or curl command file. Offline it prints the recorded diagnoses;
     /// `--live` re-sends the requests.
     Replay(ReplayArgs),
+    /// Run a collection's requests and check their `??` assertions (httpyac
+    /// syntax, and the diagnosis: `?? error.code == RATE_LIMITED`), paced
+    /// by the rate-limit budget. Exit 0 all passed, 1 a test failed, 2 bad
+    /// usage or a file that does not parse (before sending), 3 a request
+    /// could not complete.
+    Test(TestArgs),
     /// Search the history of sent exchanges (newest first).
     History(HistoryArgs),
     /// Import requests into a collection (`.http` + env files): a Postman
@@ -306,6 +312,58 @@ pub struct TrustArgs {
     /// (repeatable; `--var` stays a plain variable).
     #[arg(long = "secret", value_name = "NAME=VALUE")]
     pub secrets: Vec<String>,
+}
+
+/// `apiscope test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// `.http` / `.rest` files, or directories of them.
+    #[arg(required = true, value_name = "FILE.http|DIR")]
+    pub files: Vec<String>,
+
+    /// The environment to use.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// Set a variable, `NAME=VALUE` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Write a report: `junit:PATH`, `tap:PATH`, `json:PATH` or
+    /// `markdown:PATH` (repeatable; checked before anything is sent).
+    #[arg(long = "report", value_name = "KIND:PATH")]
+    pub reports: Vec<String>,
+
+    /// Stop at the first failed test.
+    #[arg(long)]
+    pub bail: bool,
+
+    /// Only the requests whose name contains NAME (their dependencies are
+    /// still sent first).
+    #[arg(long, value_name = "NAME")]
+    pub filter: Option<String>,
+
+    /// The longest wait for one request (Retry-After, a rate-limit window)
+    /// before it counts as not completed.
+    #[arg(long, default_value_t = 900.0, value_name = "SECONDS")]
+    pub max_wait: f64,
+
+    /// Seconds allowed per request.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// The most of a response body kept, e.g. 256M.
+    #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// Do not ask before sending (never for an origin known only from a
+    /// response).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// What a collection may read, write and send.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// `apiscope trust`.

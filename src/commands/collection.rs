@@ -241,6 +241,8 @@ pub struct Net<'a> {
     pub options: &'a Options,
     /// `--max-wait`.
     pub max_wait: std::time::Duration,
+    /// 429s answered and waited out so far.
+    pub rejected: u64,
 }
 
 impl Net<'_> {
@@ -256,6 +258,7 @@ impl Net<'_> {
             .with_secrets(resolved.secrets.clone())
             .with_dialect(resolved.dialect.clone());
         let mut last: Option<Exchange> = None;
+        let mut rejected = 0u64;
         let summary = drive::drive(
             self.client,
             &mut self.engine,
@@ -268,11 +271,15 @@ impl Net<'_> {
                 } = event
                     && !matches!(received, Received::Ignored)
                 {
+                    if matches!(received, Received::Rejected { .. }) {
+                        rejected += 1;
+                    }
                     last = Some(exchange.clone());
                 }
             },
         )
         .await;
+        self.rejected += rejected;
         let exchange = last.ok_or_else(|| {
             Error::Usage(format!(
                 "{}: {}",

@@ -33,6 +33,12 @@ pub fn run(args: DecodeArgs) -> Result<Outcome> {
         return Ok(outcome);
     }
     let exchanges = input::read_path(path, &bare)?;
+    if exchanges.is_empty() {
+        return Err(super::Error::Usage(format!(
+            "{}: no exchange in the file: nothing to diagnose",
+            report::sanitize(path, false)
+        )));
+    }
     let options = Options {
         dialect: args.dialect,
         now: None,
@@ -118,6 +124,12 @@ fn stream_har(
     } else {
         walk(&mut |_| Ok(()))?
     };
+    if total == 0 {
+        return Err(super::Error::Usage(format!(
+            "{}: the HAR holds no entry: nothing to diagnose",
+            report::sanitize(path, false)
+        )));
+    }
     let color = args.format == Format::Text && super::use_color();
     let mut failed = false;
     let mut i = 0usize;

@@ -10,6 +10,7 @@ pub mod import;
 pub mod jq_worker;
 pub mod replay;
 pub mod send;
+pub mod test;
 pub mod trust;
 pub mod tui;
 
@@ -75,6 +76,9 @@ pub enum Outcome {
     /// Exit 2: some requests of a run could not be sent (each was named,
     /// and the run's summary printed).
     Incomplete,
+    /// Exit 3 (`apiscope test`): a request could not complete (network,
+    /// TLS, timeout, a wait past `--max-wait`).
+    Unfinished,
 }
 
 impl Outcome {
@@ -89,6 +93,7 @@ impl Outcome {
             Outcome::Ok => 0,
             Outcome::Failed => 1,
             Outcome::Incomplete => 2,
+            Outcome::Unfinished => 3,
         }
     }
 }
@@ -121,6 +126,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         })),
         Some(Command::Trust(args)) => trust::run(&args),
         Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
+        Some(Command::Test(args)) => runtime()?.block_on(test::run(args)),
         Some(Command::History(args)) => history::run(args),
         Some(Command::Import(args)) => import::run(args),
         Some(Command::JqWorker { filter }) => jq_worker::run(&filter),

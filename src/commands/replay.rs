@@ -165,6 +165,7 @@ async fn collection(
         profiles,
         options: &options,
         max_wait: max_wait(args.max_wait)?,
+        rejected: 0,
     };
     let mut diagnoses = Vec::new();
     let mut not_sent: Vec<(usize, String)> = broken.clone();

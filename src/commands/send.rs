@@ -136,6 +136,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 profiles: &profiles,
                 options: &options,
                 max_wait: max_wait(args.max_wait)?,
+                rejected: 0,
             };
             let (ticket, resolved) =
                 super::collection::prepare(&mut run, goal, &mut net, args.yes).await?;

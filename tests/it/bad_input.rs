@@ -241,3 +241,19 @@ fn dialect_can_be_forced() {
     assert_eq!(d["dialect"], "aptly");
     assert_eq!(d["error"]["code"], "401");
 }
+
+#[test]
+fn an_empty_har_is_nothing_to_diagnose() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("e.har"),
+        r#"{"log":{"version":"1.2","entries":[]}}"#,
+    )
+    .unwrap();
+    for format in ["text", "markdown", "json"] {
+        let o =
+            crate::common::apiscope_in(dir.path(), &["decode", "e.har", "--format", format], b"");
+        assert_eq!(o.code, 2, "{format}: {}", o.stdout);
+        assert!(o.stderr.contains("nothing to diagnose"), "{}", o.stderr);
+    }
+}

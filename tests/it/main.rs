@@ -14,6 +14,7 @@ mod hostile;
 mod import;
 mod items;
 mod newman;
+mod runner;
 mod secrets;
 mod seeds;
 mod send;

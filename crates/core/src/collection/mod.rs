@@ -26,6 +26,7 @@
 //! [`render`] writes a request the way [`parse`] reads it back. Variables
 //! and environments are in [`vars`].
 
+pub mod assert;
 pub mod import;
 mod model;
 mod parse;

@@ -62,6 +62,9 @@ pub struct HttpRequest {
     pub handler_line: Option<usize>,
     /// `>> file` (`false`) or `>>! file` (`true`: overwrite).
     pub output: Option<(String, bool)>,
+    /// httpyac's `?? …` assertion lines: (1-based line, the text after
+    /// `??`), in order; parsed by [`crate::collection::assert::parse`].
+    pub asserts: Vec<(usize, String)>,
     /// The request's block in the file's text (from its `###` line, or the
     /// start of the file, to the next `###`).
     pub span: Range<usize>,
@@ -173,6 +176,7 @@ impl HttpRequest {
             body_line: None,
             handler_line: None,
             output: None,
+            asserts: Vec::new(),
             span: 0..0,
             layout: Layout::default(),
         }

@@ -234,7 +234,9 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 let trimmed = t.trim_start();
                 // (Indented in both tools' documents; a header never starts
                 // with `?` or `&`, so an unindented one is read the same.)
-                if trimmed.starts_with('?') || trimmed.starts_with('&') {
+                if (trimmed.starts_with('?') && !trimmed.starts_with("??"))
+                    || trimmed.starts_with('&')
+                {
                     url.push_str(trimmed.trim_end());
                     head_end = block[i].start + t.len();
                     i += 1;
@@ -260,9 +262,9 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                     headers_end = l.end;
                     continue;
                 }
-                if t.starts_with('>') || t.starts_with('<') {
+                if t.starts_with('>') || t.starts_with('<') || t.starts_with("??") {
                     headers_end = l.start;
-                    break; // a handler or a body file right after the headers
+                    break; // a handler, a body file or an assertion after the headers
                 }
                 let Some((n, v)) = t.split_once(':') else {
                     return Err(err(
@@ -290,6 +292,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
             let mut body_lines: Vec<&Line> = block[i..].iter().collect();
             let mut handler_line = None;
             let mut output = None;
+            let mut asserts = Vec::new();
             // Handlers and redirects are the last non-blank lines.
             loop {
                 while body_lines.last().is_some_and(|l| l.text.trim().is_empty()) {
@@ -316,10 +319,14 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 } else if t.starts_with('>') {
                     handler_line = Some(last.number);
                     body_lines.pop();
+                } else if let Some(a) = t.strip_prefix("??") {
+                    asserts.push((last.number, a.trim().to_owned()));
+                    body_lines.pop();
                 } else {
                     break;
                 }
             }
+            asserts.reverse();
             // (Leading blank lines dropped at once: a body of a million
             // blank lines stays linear.)
             let leading = body_lines
@@ -364,6 +371,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 body_line,
                 handler_line,
                 output,
+                asserts,
                 span: span_start..span_end,
                 layout: Layout {
                     own_start,
@@ -502,6 +510,25 @@ mod tests {
                 .to_string()
                 .contains("1 login, 2 boards, 3 Upload")
         );
+    }
+
+    #[test]
+    fn assertions_end_a_request() {
+        let f = p(
+            "GET https://a.test/x\n?? status == 200\n\n### b\nPOST https://a.test/y\nContent-Type: application/json\n\n{\"a\": 1}\n\n?? status == 201\n?? body a exists\n> {% client.log(1) %}\n",
+        );
+        assert_eq!(f.requests[0].asserts, vec![(2, "status == 200".to_owned())]);
+        assert!(f.requests[0].headers.is_empty());
+        let b = &f.requests[1];
+        assert_eq!(b.body, Body::Text("{\"a\": 1}".into()));
+        assert_eq!(
+            b.asserts,
+            vec![
+                (10, "status == 201".to_owned()),
+                (11, "body a exists".to_owned())
+            ]
+        );
+        assert_eq!(b.handler_line, Some(12));
     }
 
     #[test]

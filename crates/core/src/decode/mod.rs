@@ -347,11 +347,12 @@ fn diagnose_as(
         response_headers: response.headers.0.clone(),
         rate_limit,
     };
+    // Findings first: a step may depend on them (no credential sent).
+    diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);
     if diagnosis.is_error() {
         diagnosis.troubleshooting =
             troubleshoot::steps(profile, profiles.generic(), &diagnosis, now);
     }
-    diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);
     diagnosis
 }
 

@@ -88,16 +88,29 @@ pub fn steps<'a>(
             .or(d.rate_limit.as_ref().and_then(|r| r.observed_at));
         let exp = d.token_expires_at;
         let expired_by_exp = matches!((exp, sent), (Some(e), Some(t)) if t >= e);
-        if said || expired_by_exp {
-            let when = exp.map_or_else(
-                || "has expired".to_owned(),
-                |e| {
-                    format!(
-                        "expired at {}",
-                        crate::time::utc_and_local(e.saturating_mul(1000), d.utc_offset_min)
-                    )
-                },
+        let valid_by_exp = matches!((exp, sent), (Some(e), Some(t)) if t < e);
+        let no_credential = d
+            .findings
+            .iter()
+            .any(|f| f.starts_with("The request sent no "));
+        let at = |e: i64| crate::time::utc_and_local(e.saturating_mul(1000), d.utc_offset_min);
+        if said && valid_by_exp {
+            // The server and the token disagree: a clock is off.
+            out.push(
+                Kind::Specific,
+                format!(
+                    "The server says the token expired, but its JWT exp ({}) was still ahead when the request was sent: check the clocks of the server and of the machine that made the token (clock skew), then get a new token",
+                    at(exp.unwrap_or_default())
+                )
+                .into(),
+                None,
             );
+            expired = true;
+        } else if (said && !no_credential) || expired_by_exp {
+            let when = match exp {
+                Some(e) if expired_by_exp => format!("expired at {}", at(e)),
+                _ => "has expired".to_owned(),
+            };
             out.push(
                 Kind::Specific,
                 format!(
@@ -114,7 +127,13 @@ pub fn steps<'a>(
         if let Some(s) = rl.retry_after_s {
             out.push(
                 Kind::Specific,
-                format!("Wait {s} s (Retry-After) before retrying").into(),
+                format!(
+                    "Wait {} (Retry-After) before retrying",
+                    crate::time::human(std::time::Duration::from_millis(
+                        rl.retry_after_ms.unwrap_or(s.saturating_mul(1000))
+                    ))
+                )
+                .into(),
                 Some(format!("here: {s} s")),
             );
         } else if (status == Some(429) || rl.remaining == Some(0))

@@ -73,7 +73,7 @@ pub fn render_keeping_secrets(diagnoses: &[Diagnosis]) -> String {
                 Some(c) => format!("{} — `{}`", cell(&status_line(d)), cell(c)),
                 None => cell(&status_line(d)),
             };
-            let result = if d.is_error() {
+            let result = if failed(d) {
                 format!("**{result}** (see {})", i + 1)
             } else {
                 result
@@ -97,7 +97,7 @@ pub fn render_keeping_secrets(diagnoses: &[Diagnosis]) -> String {
     let mut first = true;
     for (i, d) in diagnoses.iter().enumerate() {
         // With several, a success is a row of the table and no more.
-        if n > 1 && !d.is_error() {
+        if n > 1 && !failed(d) {
             continue;
         }
         if !first {
@@ -133,11 +133,22 @@ fn host(d: &Diagnosis) -> Option<String> {
         .and_then(|u| u.host_str().map(str::to_owned))
 }
 
+/// Whether an exchange failed in the customer's eyes: an error, or no
+/// response at all (a HAR entry blocked or cancelled).
+fn failed(d: &Diagnosis) -> bool {
+    d.is_error() || d.status.is_none_or(|s| s == 0)
+}
+
 /// What kind of failure, in the words of the summary ("went over the rate
 /// limit"), for grouping.
 fn failure_kind(d: &Diagnosis) -> &'static str {
+    let limited = d
+        .rate_limit
+        .as_ref()
+        .is_some_and(|r| r.remaining == Some(0));
     match d.status {
-        None if d.reason.as_deref() == Some("no response") => "got no response",
+        None | Some(0) => "got no response",
+        Some(403) if limited => "went over the rate limit",
         Some(401) => "were not accepted as authenticated",
         Some(403) => "were refused (no permission)",
         Some(404) => "asked for something that was not found",
@@ -181,7 +192,7 @@ fn summary(diagnoses: &[Diagnosis]) -> String {
         _ => String::new(),
     };
     let mut s = if let [d] = diagnoses {
-        let what = if d.is_error() {
+        let what = if failed(d) {
             failure_kind(d)
                 .replacen("were ", "was ", 1)
                 .replace("went over", "it went over")
@@ -195,7 +206,7 @@ fn summary(diagnoses: &[Diagnosis]) -> String {
         };
         format!("We looked at the request your application sent to {apis}{span}: {what}.")
     } else {
-        let failed: Vec<&Diagnosis> = diagnoses.iter().filter(|d| d.is_error()).collect();
+        let failed: Vec<&Diagnosis> = diagnoses.iter().filter(|d| failed(d)).collect();
         let mut s = format!(
             "We looked at the {} requests your application sent to {apis}{span}: ",
             diagnoses.len()
@@ -234,17 +245,21 @@ fn summary(diagnoses: &[Diagnosis]) -> String {
     };
     for (api, b) in spent_before(diagnoses) {
         let left = match b.left {
-            0 => "none".to_owned(),
-            n => format!("only {n}"),
+            0 => "none of its".to_owned(),
+            n => format!("only {n} of its"),
         };
+        let were = if b.left == 1 { "was" } else { "were" };
         let _ = write!(
             s,
-            " When your first recorded request reached {api}, {left} of its {} requests were left: {} had been spent by something not in this recording (another program, script or person using the same account).",
+            " When your first recorded request reached {api}, {left} {} requests {were} left: {} had been spent by something not in this recording (another program, script or person using the same account).",
             b.limit,
             b.limit - b.left
         );
     }
-    if diagnoses.len() > 1 && diagnoses.iter().any(Diagnosis::is_error) {
+    if diagnoses.is_empty() {
+        return "The recording holds no request.".to_owned();
+    }
+    if diagnoses.len() > 1 && diagnoses.iter().any(failed) {
         s.push_str(" Each failed request is explained below, with what to change.");
     }
     s
@@ -418,7 +433,8 @@ fn wait_sentence(d: &Diagnosis) -> Option<String> {
     if d.status != Some(429) {
         return None;
     }
-    let Some(from) = rl.observed_at else {
+    let anchored = !matches!(rl.observed_from, crate::decode::Observed::Now);
+    let Some(from) = rl.observed_at.filter(|_| anchored) else {
         // No clock to anchor it to: the wait as the server said it, unless
         // its message already does.
         let s = rl.retry_after_s?;
@@ -522,6 +538,24 @@ fn one(out: &mut String, d: &Diagnosis, number: Option<usize>) {
                 .map(|(sent, _)| format!(" (you sent {})", code_span(sent)))
                 .unwrap_or_default();
             let _ = writeln!(out, "- `{}`{sent}: {}", code_span(k), inline(v));
+        }
+        out.push('\n');
+    }
+    // Every message the API gave (an HTTP reason phrase says nothing the
+    // status does not), when there is more than one.
+    let said: Vec<&String> = d.error.as_ref().map_or_else(Vec::new, |e| {
+        e.messages
+            .iter()
+            .filter(|m| !crate::decode::json::is_reason_phrase(m))
+            .collect()
+    });
+    if said.len() > 1 {
+        out.push_str("**What the API said**\n\n");
+        for m in said.iter().take(20) {
+            let _ = writeln!(out, "- {}", inline(m));
+        }
+        if said.len() > 20 {
+            let _ = writeln!(out, "- … and {} more", said.len() - 20);
         }
         out.push('\n');
     }

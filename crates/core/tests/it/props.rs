@@ -340,6 +340,7 @@ fn http_request() -> impl Strategy<Value = apiscope_core::collection::HttpReques
                 body_line: None,
                 handler_line: None,
                 output: output.map(|(f, o)| (format!("./{f}"), o)),
+                asserts: Vec::new(),
                 span: 0..0,
                 layout: Default::default(),
             },

@@ -332,3 +332,121 @@ fn a_reply_to_a_har_mixing_them_keeps_the_customers_time_zone() {
     assert_eq!(md.matches("\n### ").count(), 4, "{md}");
     insta::assert_snapshot!("reply.mixed-har", md);
 }
+
+/// The diagnosis of one raw response (no request, no recording).
+fn diagnose_raw(status: u16, headers: &[(&str, &str)], body: &str) -> decode::Diagnosis {
+    let mut h = apiscope_core::model::Headers::new();
+    for (k, v) in headers {
+        h.push(*k, *v);
+    }
+    let e = apiscope_core::model::Exchange {
+        response: apiscope_core::model::Response {
+            status: Some(status),
+            headers: h,
+            body: body.as_bytes().to_vec().into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    decode::diagnose(&e, &Profiles::built_in(), &Options::default())
+}
+
+#[test]
+fn review_findings_stay_fixed() {
+    // A REST error list is not GraphQL.
+    let d = diagnose_raw(
+        400,
+        &[JSON],
+        r#"{"errors":[{"code":215,"message":"Bad Authentication data."}]}"#,
+    );
+    assert_eq!(d.dialect, "generic");
+    assert_eq!(d.error.as_ref().unwrap().code.as_deref(), Some("215"));
+    // Apigee's fault.
+    let d = diagnose_raw(
+        401,
+        &[JSON],
+        r#"{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}"#,
+    );
+    let e = d.error.unwrap();
+    assert_eq!(e.code.as_deref(), Some("oauth.v2.InvalidApiKey"));
+    assert_eq!(e.message.as_deref(), Some("Invalid ApiKey"));
+    // A fractional Retry-After is waited as it is.
+    let d = diagnose_raw(429, &[("Retry-After", "2.4")], "{}");
+    assert_eq!(
+        d.troubleshooting[0],
+        "Wait 2.4 s (Retry-After) before retrying"
+    );
+    // Without a Date, no clock time is made up from the time of decoding.
+    let md = report::render(
+        Format::Markdown,
+        &[diagnose_raw(
+            429,
+            &[("Retry-After", "2")],
+            r#"{"message":"slow down"}"#,
+        )],
+        false,
+    );
+    assert!(!md.contains("lets requests through again from"), "{md}");
+    assert!(md.contains("It asks to wait 2 s"), "{md}");
+}
+
+#[test]
+fn a_reply_counts_a_blocked_entry_as_failed_and_a_403_over_the_limit_as_a_rate_limit() {
+    let md = reply(&[
+        (
+            "2026-01-01T09:00:00.000Z",
+            "GET",
+            URL,
+            vec![],
+            0,
+            vec![],
+            "",
+        ),
+        (
+            "2026-01-01T09:00:01.000Z",
+            "GET",
+            URL,
+            vec![],
+            403,
+            vec![
+                JSON,
+                ("X-RateLimit-Limit", "60"),
+                ("X-RateLimit-Remaining", "0"),
+            ],
+            r#"{"message":"API rate limit exceeded for 203.0.113.9."}"#,
+        ),
+    ]);
+    assert!(md.contains("0 succeeded and 2 failed"), "{md}");
+    assert!(md.contains("1 got no response"), "{md}");
+    assert!(md.contains("1 went over the rate limit"), "{md}");
+}
+
+#[test]
+fn an_expired_token_step_never_contradicts_the_token() {
+    // The body says expired, the JWT's exp is still ahead: clock skew.
+    let md = reply(&[(
+        "2026-01-01T08:00:00.000Z",
+        "GET",
+        URL,
+        vec![(
+            "Authorization",
+            "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJmYWtlLXVzZXIiLCJleHAiOjE3NjcyNTYyMDB9.ZmFrZS1zaWduYXR1cmU",
+        )],
+        401,
+        vec![JSON, ("Date", "Thu, 01 Jan 2026 08:00:00 GMT")],
+        r#"{"error":{"code":"token_expired","message":"The access token expired"}}"#,
+    )]);
+    assert!(md.contains("clock skew"), "{md}");
+    assert!(!md.contains("The access token expired at"), "{md}");
+    // No credential sent at all: not an expired token.
+    let md = reply(&[(
+        "2026-01-01T08:00:00.000Z",
+        "GET",
+        URL,
+        vec![],
+        401,
+        vec![JSON],
+        r#"{"error":{"code":"token_expired","message":"The access token expired"}}"#,
+    )]);
+    assert!(!md.contains("The access token has expired"), "{md}");
+}

@@ -185,6 +185,7 @@ fn is_directive(line: &str) -> bool {
         || t.starts_with("%}")
         || t.starts_with('>')
         || t.starts_with('<')
+        || t.starts_with("??")
         || t.starts_with("# @")
         || t.starts_with("// @")
         || (t.starts_with('@') && t.contains('='))

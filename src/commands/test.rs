@@ -1,0 +1,726 @@
+//! `apiscope test`: runs a collection's requests (dependencies first, as
+//! the collection engine decides, paced by one budget), checks their `??`
+//! assertions against each response and its diagnosis, prints one line per
+//! request and per test as it goes, and writes the reports asked for.
+//!
+//! Exit status: 0 every test passed; 1 a test failed; 2 bad usage, a file
+//! or an assertion that does not parse, or a request that cannot be
+//! resolved — before anything is sent; 3 a request could not complete
+//! (network, TLS, timeout, a wait past `--max-wait`). When several apply:
+//! 2, then 3, then 1. A request without assertions passes on any response
+//! that arrived (a 4xx is not a failure unless asserted), as in httpyac and
+//! Hurl.
+
+use super::collection::{Net, open, record};
+use super::{Error, Outcome, Result, client_with, load_profiles, max_wait, write_out};
+use crate::cli::TestArgs;
+use crate::collection::assert::{self, Assertion, Subjects};
+use crate::collection::run::{CollectionRun, Next};
+use crate::collection::vars::System;
+use crate::decode::{self, Diagnosis, Options};
+use crate::driver::Engine;
+use crate::report;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One test of a request: an assertion, or (for a request without any)
+/// that a response arrived.
+#[derive(Debug, Clone)]
+struct TestResult {
+    /// `status == 200`, or `response received`.
+    name: String,
+    /// 1-based line of the assertion (the request line for the implicit
+    /// test).
+    line: usize,
+    /// Passed, failed or skipped.
+    verdict: Verdict,
+    /// What came, for a failure.
+    actual: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// One request of the run and what came of it.
+#[derive(Debug, Clone)]
+struct RequestResult {
+    file: String,
+    name: String,
+    method: String,
+    url: String,
+    line: usize,
+    status: Option<u16>,
+    time_ms: Option<f64>,
+    tests: Vec<TestResult>,
+    /// Why the request did not complete, when it did not.
+    error: Option<String>,
+    /// The diagnosis (of the exchange with the run's secrets redacted).
+    diagnosis: Option<Diagnosis>,
+}
+
+impl RequestResult {
+    fn failed(&self) -> bool {
+        self.tests.iter().any(|t| t.verdict == Verdict::Failed)
+    }
+}
+
+/// A report asked for with `--report KIND:PATH`, its file opened (and so
+/// checked) before anything is sent.
+struct ReportFile {
+    kind: ReportKind,
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportKind {
+    Junit,
+    Tap,
+    Json,
+    Markdown,
+}
+
+fn open_reports(specs: &[String]) -> Result<Vec<ReportFile>> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let (kind, path) = spec.split_once(':').ok_or_else(|| {
+            Error::Usage(format!(
+                "--report {spec}: write KIND:PATH (junit:, tap:, json: or markdown:)"
+            ))
+        })?;
+        let kind = match kind {
+            "junit" => ReportKind::Junit,
+            "tap" => ReportKind::Tap,
+            "json" => ReportKind::Json,
+            "markdown" | "md" => ReportKind::Markdown,
+            other => {
+                return Err(Error::Usage(format!(
+                    "--report {other}:…: the kinds are junit, tap, json and markdown"
+                )));
+            }
+        };
+        if path.is_empty() {
+            return Err(Error::Usage(format!(
+                "--report {spec}: the path is missing"
+            )));
+        }
+        let path = PathBuf::from(path);
+        let file = std::fs::File::create(&path).map_err(|e| {
+            Error::Usage(format!(
+                "--report {}: cannot write {}: {e}",
+                report::sanitize(kind_name(kind), false),
+                report::sanitize(&path.display().to_string(), false)
+            ))
+        })?;
+        out.push(ReportFile { kind, path, file });
+    }
+    Ok(out)
+}
+
+fn kind_name(k: ReportKind) -> &'static str {
+    match k {
+        ReportKind::Junit => "junit",
+        ReportKind::Tap => "tap",
+        ReportKind::Json => "json",
+        ReportKind::Markdown => "markdown",
+    }
+}
+
+/// The collection files the arguments name (directories walked).
+fn collection_files(words: &[String]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for w in words {
+        let p = Path::new(w);
+        if p.is_dir() {
+            let found =
+                crate::collection::walk::files(p, &crate::collection::walk::is_collection_file)
+                    .map_err(|e| Error::Usage(report::sanitize(&e, false)))?;
+            if found.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: no .http or .rest file in the directory",
+                    report::sanitize(w, false)
+                )));
+            }
+            out.extend(found);
+        } else {
+            out.push(p.to_path_buf());
+        }
+    }
+    Ok(out)
+}
+
+/// Every request's assertions, parsed: a bad one is exit 2 naming
+/// file:line:column, before anything is sent.
+fn parse_asserts(run: &CollectionRun) -> Result<Vec<Vec<Assertion>>> {
+    let file = &run.files()[0];
+    file.requests
+        .iter()
+        .map(|r| {
+            r.asserts
+                .iter()
+                .map(|(line, text)| {
+                    assert::parse(*line, text).map_err(|(col, why)| {
+                        Error::Usage(format!(
+                            "{}:{line}:{}: {why}",
+                            file.path.display(),
+                            col + 3 // after `?? `
+                        ))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `apiscope test`.
+pub async fn run(args: TestArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let files = collection_files(&args.files)?;
+    let mut reports = open_reports(&args.reports)?;
+    let profiles = load_profiles();
+    let options = Options {
+        dialect: None,
+        now: None,
+    };
+    // Every file opened, every assertion parsed and every request resolved
+    // before anything is sent.
+    let mut runs = Vec::new();
+    for path in &files {
+        let run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
+        let asserts = parse_asserts(&run)?;
+        let shown = report::sanitize(&path.display().to_string(), false);
+        for (id, r) in run.preview(&System) {
+            if let Err(e) = r
+                && wanted(&args, &run.request(id).label())
+            {
+                return Err(Error::Usage(format!(
+                    "{}; nothing was sent",
+                    report::sanitize(&e.to_string(), false)
+                )));
+            }
+        }
+        runs.push((path.clone(), shown, run, asserts));
+    }
+    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
+    let mut net = Net {
+        client: &client,
+        engine: Engine::default(),
+        profiles: &profiles,
+        options: &options,
+        max_wait: max_wait(args.max_wait)?,
+        rejected: 0,
+    };
+    let color = std::io::stdout().is_terminal() && super::use_color();
+    let mut results: Vec<RequestResult> = Vec::new();
+    let mut bailed = false;
+    'files: for (_path, shown, mut run, asserts) in runs {
+        confirm_all(&args, &mut run, &shown)?;
+        let ids: Vec<_> = run.ids().collect();
+        let mut done: Vec<usize> = Vec::new();
+        for goal in ids {
+            if done.contains(&goal.index) || !wanted(&args, &run.request(goal).label()) {
+                continue;
+            }
+            let mut plan = run.plan_picked(goal);
+            loop {
+                let (ticket, resolved, last) = match run.next(&mut plan, &System) {
+                    Next::Confirm(c) => {
+                        super::collection::confirm(&mut run, &c, false)?;
+                        continue;
+                    }
+                    Next::Send {
+                        ticket, resolved, ..
+                    } => (ticket, resolved, false),
+                    Next::Ready { ticket, resolved } => (ticket, resolved, true),
+                    Next::Failed(e) => {
+                        return Err(Error::Usage(report::sanitize(&e.to_string(), false)));
+                    }
+                };
+                super::collection::notes(&resolved);
+                let id = ticket.id;
+                let req = run.request(id).clone();
+                let mut result = RequestResult {
+                    file: shown.clone(),
+                    name: req.label(),
+                    method: resolved.request.method.clone(),
+                    url: crate::redact::url(resolved.request.url.as_deref().unwrap_or("")),
+                    line: req.line,
+                    status: None,
+                    time_ms: None,
+                    tests: Vec::new(),
+                    error: None,
+                    diagnosis: None,
+                };
+                let exchange = match net.send(&resolved).await {
+                    Ok(x) => x,
+                    Err(e) => {
+                        result.error = Some(report::sanitize(&e.to_string(), false));
+                        print_result(&result, color)?;
+                        results.push(result);
+                        done.push(id.index);
+                        break;
+                    }
+                };
+                record(&run, id, &exchange, &profiles, &options);
+                // What is judged and reported has the run's secrets
+                // redacted by value.
+                let safe = run.redacted(&exchange);
+                let d = decode::diagnose(&safe, &profiles, &options);
+                result.status = safe.response.status;
+                result.time_ms = safe.timing.total_ms;
+                if let Some(f) = &safe.failure {
+                    result.error = Some(report::sanitize(
+                        &d.error
+                            .as_ref()
+                            .and_then(|e| e.message.clone())
+                            .unwrap_or_else(|| format!("{f:?}")),
+                        false,
+                    ));
+                } else {
+                    let subjects = Subjects {
+                        exchange: &safe,
+                        diagnosis: &d,
+                        duration_ms: safe.timing.total_ms,
+                    };
+                    for a in &asserts[id.index] {
+                        let o = a.check(&subjects);
+                        result.tests.push(TestResult {
+                            name: a.text.clone(),
+                            line: a.line,
+                            verdict: if o.passed {
+                                Verdict::Passed
+                            } else {
+                                Verdict::Failed
+                            },
+                            actual: o.actual,
+                        });
+                    }
+                    if let Some(l) = req.handler_line {
+                        result.tests.push(TestResult {
+                            name: format!(
+                                "the response handler's tests (line {l}): not run, apiscope has no script engine"
+                            ),
+                            line: l,
+                            verdict: Verdict::Skipped,
+                            actual: String::new(),
+                        });
+                    }
+                    if asserts[id.index].is_empty() {
+                        result.tests.push(TestResult {
+                            name: "response received".into(),
+                            line: req.line,
+                            verdict: Verdict::Passed,
+                            actual: String::new(),
+                        });
+                    }
+                }
+                result.diagnosis = Some(d);
+                print_result(&result, color)?;
+                let failed = result.failed();
+                results.push(result);
+                done.push(id.index);
+                run.received(&ticket, exchange);
+                if failed && args.bail {
+                    bailed = true;
+                    break 'files;
+                }
+                if last {
+                    break;
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let summary = Summary::of(&results, net.rejected, elapsed.as_secs_f64());
+    eprintln!(
+        "apiscope: {}{}",
+        summary.line(),
+        if bailed {
+            " (stopped at the first failure: --bail)"
+        } else {
+            ""
+        }
+    );
+    for r in &mut reports {
+        let text = match r.kind {
+            ReportKind::Junit => junit(&results, &summary),
+            ReportKind::Tap => tap(&results),
+            ReportKind::Json => json(&results),
+            ReportKind::Markdown => markdown(&results, &summary),
+        };
+        r.file
+            .write_all(text.as_bytes())
+            .and_then(|()| r.file.flush())
+            .map_err(|e| {
+                Error::Setup(format!(
+                    "cannot write the report {}: {e}",
+                    report::sanitize(&r.path.display().to_string(), false)
+                ))
+            })?;
+    }
+    Ok(if summary.errored > 0 {
+        Outcome::Unfinished
+    } else if summary.failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn wanted(args: &TestArgs, label: &str) -> bool {
+    args.filter.as_deref().is_none_or(|f| label.contains(f))
+}
+
+/// One question for a file's run (every request with where it goes and
+/// the secrets it carries); `--yes` answers it.
+fn confirm_all(args: &TestArgs, run: &mut CollectionRun, shown: &str) -> Result<()> {
+    let all = run.preflight_all(&System);
+    if !args.yes {
+        eprintln!("apiscope: test sends the requests of {shown}:");
+        for line in all.lines() {
+            eprintln!("  {}", report::sanitize(&line, false));
+        }
+        eprint!("apiscope: send them? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(Error::Declined(format!(
+                "test: nothing sent from {shown}; answer y, or pass --yes"
+            )));
+        }
+    }
+    run.confirm(&all);
+    if run.trust().trusted() {
+        let mut origins = all.origins();
+        origins.extend(all.locals());
+        crate::trust::remember(run.trust().root(), &origins);
+    }
+    Ok(())
+}
+
+/// A request's lines as it finishes: `✔ name (200 OK, 12 ms)`, then each
+/// test, a failure with what came and the response's diagnosis under it.
+fn print_result(r: &RequestResult, color: bool) -> Result<()> {
+    let mut out = String::new();
+    let mark = |ok: bool| if ok { "✔" } else { "✘" };
+    let time = r
+        .time_ms
+        .map_or_else(String::new, |t| format!(", {t:.0} ms"));
+    match &r.error {
+        Some(e) => out.push_str(&format!(
+            "{} {}  {} {}  did not complete: {e}\n",
+            mark(false),
+            r.name,
+            r.method,
+            r.url
+        )),
+        None => out.push_str(&format!(
+            "{} {}  {} {}  ({}{time})\n",
+            mark(!r.failed()),
+            r.name,
+            r.method,
+            r.url,
+            r.status
+                .map_or_else(|| "no status".into(), |s| s.to_string())
+        )),
+    }
+    for t in &r.tests {
+        match t.verdict {
+            Verdict::Passed => out.push_str(&format!("    ✔ {}\n", t.name)),
+            Verdict::Skipped => out.push_str(&format!("    - {}\n", t.name)),
+            Verdict::Failed => out.push_str(&format!(
+                "    ✘ {}  — got {} ({}:{})\n",
+                t.name, t.actual, r.file, t.line
+            )),
+        }
+    }
+    if (r.failed() || r.error.is_some())
+        && let Some(d) = &r.diagnosis
+    {
+        let text = report::render(report::Format::Text, std::slice::from_ref(d), color);
+        for l in text.lines() {
+            out.push_str("      ");
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    write_out(&report::sanitize(&out, true))
+}
+
+/// The run's counts.
+struct Summary {
+    requests: usize,
+    tests: usize,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    errored: usize,
+    rejected: u64,
+    seconds: f64,
+}
+
+impl Summary {
+    fn of(results: &[RequestResult], rejected: u64, seconds: f64) -> Summary {
+        let count = |v: Verdict| {
+            results
+                .iter()
+                .flat_map(|r| &r.tests)
+                .filter(|t| t.verdict == v)
+                .count()
+        };
+        Summary {
+            requests: results.len(),
+            tests: results.iter().map(|r| r.tests.len()).sum(),
+            passed: count(Verdict::Passed),
+            failed: count(Verdict::Failed),
+            skipped: count(Verdict::Skipped),
+            errored: results.iter().filter(|r| r.error.is_some()).count(),
+            rejected,
+            seconds,
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} request(s), {} test(s): {} passed, {} failed, {} errored, {} skipped · {} × 429 waited out · {:.1} s",
+            self.requests,
+            self.tests,
+            self.passed,
+            self.failed,
+            self.errored,
+            self.skipped,
+            self.rejected,
+            self.seconds
+        )
+    }
+}
+
+/// Text for XML: escaped, and no character XML 1.0 cannot hold.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in report::sanitize(s, true).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn diagnosis_text(r: &RequestResult) -> String {
+    r.diagnosis.as_ref().map_or_else(String::new, |d| {
+        report::render(report::Format::Text, std::slice::from_ref(d), false)
+    })
+}
+
+/// JUnit XML as GitLab, GitHub and Jenkins read it: a testsuite per file,
+/// a testcase per test (`classname` = file and request), a failure's
+/// message and the diagnosis as its text.
+fn junit(results: &[RequestResult], s: &Summary) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"apiscope\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
+        s.tests + s.errored,
+        s.failed,
+        s.errored,
+        s.skipped,
+        s.seconds
+    ));
+    let mut files: Vec<&str> = Vec::new();
+    for r in results {
+        if !files.contains(&r.file.as_str()) {
+            files.push(&r.file);
+        }
+    }
+    for f in files {
+        let rs: Vec<&RequestResult> = results.iter().filter(|r| r.file == f).collect();
+        let tests: usize = rs.iter().map(|r| r.tests.len().max(1)).sum();
+        let count = |v: Verdict| {
+            rs.iter()
+                .flat_map(|r| &r.tests)
+                .filter(|t| t.verdict == v)
+                .count()
+        };
+        let errors = rs.iter().filter(|r| r.error.is_some()).count();
+        let time: f64 = rs.iter().filter_map(|r| r.time_ms).sum::<f64>() / 1000.0;
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{}\" errors=\"{errors}\" skipped=\"{}\" time=\"{time:.3}\">\n",
+            xml(f),
+            count(Verdict::Failed),
+            count(Verdict::Skipped)
+        ));
+        for r in rs {
+            let classname = xml(&format!("{f}.{}", r.name));
+            let t = r.time_ms.unwrap_or(0.0) / 1000.0;
+            if let Some(e) = &r.error {
+                out.push_str(&format!(
+                    "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\">\n      <error message=\"{}\" type=\"request\">{}</error>\n    </testcase>\n",
+                    xml(&format!("{} {}", r.method, r.url)),
+                    xml(f),
+                    r.line,
+                    xml(e),
+                    xml(&diagnosis_text(r))
+                ));
+            }
+            for test in &r.tests {
+                out.push_str(&format!(
+                    "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\"",
+                    xml(&test.name),
+                    xml(f),
+                    test.line
+                ));
+                match test.verdict {
+                    Verdict::Passed => out.push_str("/>\n"),
+                    Verdict::Skipped => out.push_str(">\n      <skipped/>\n    </testcase>\n"),
+                    Verdict::Failed => out.push_str(&format!(
+                        ">\n      <failure message=\"{}\" type=\"assertion\">{}</failure>\n    </testcase>\n",
+                        xml(&format!("expected {}, got {}", test.name, test.actual)),
+                        xml(&diagnosis_text(r))
+                    )),
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// TAP version 13: one point per test, a failure's details in YAML.
+fn tap(results: &[RequestResult]) -> String {
+    let yaml = |s: &str| serde_json::to_string(&report::sanitize(s, false)).unwrap_or_default();
+    let mut points = Vec::new();
+    for r in results {
+        if let Some(e) = &r.error {
+            points.push(format!(
+                "not ok {{n}} - {} {}: did not complete\n  ---\n  message: {}\n  file: {}\n  line: {}\n  ...",
+                r.file, r.name, yaml(e), yaml(&r.file), r.line
+            ));
+        }
+        for t in &r.tests {
+            let head = format!("{} {}: {}", r.file, r.name, t.name);
+            points.push(match t.verdict {
+                Verdict::Passed => format!("ok {{n}} - {head}"),
+                Verdict::Skipped => format!("ok {{n}} - {head} # SKIP"),
+                Verdict::Failed => format!(
+                    "not ok {{n}} - {head}\n  ---\n  message: {}\n  actual: {}\n  file: {}\n  line: {}\n  ...",
+                    yaml(&format!("expected {}", t.name)),
+                    yaml(&t.actual),
+                    yaml(&r.file),
+                    t.line
+                ),
+            });
+        }
+    }
+    let mut out = format!("TAP version 13\n1..{}\n", points.len());
+    for (i, p) in points.iter().enumerate() {
+        out.push_str(&report::sanitize(
+            &p.replacen("{n}", &(i + 1).to_string(), 1),
+            true,
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// JSON: one object per request (request, status, time, tests, diagnosis).
+fn json(results: &[RequestResult]) -> String {
+    let list: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "file": report::sanitize(&r.file, false),
+                "request": report::sanitize(&r.name, false),
+                "method": r.method,
+                "url": report::sanitize(&r.url, false),
+                "line": r.line,
+                "status": r.status,
+                "time_ms": r.time_ms,
+                "error": r.error,
+                "tests": r.tests.iter().map(|t| serde_json::json!({
+                    "name": report::sanitize(&t.name, false),
+                    "line": t.line,
+                    "result": match t.verdict {
+                        Verdict::Passed => "passed",
+                        Verdict::Failed => "failed",
+                        Verdict::Skipped => "skipped",
+                    },
+                    "actual": (t.verdict == Verdict::Failed).then(|| report::sanitize(&t.actual, false)),
+                })).collect::<Vec<_>>(),
+                "diagnosis": r.diagnosis,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
+/// Markdown: a table of the requests, then the failures with their
+/// diagnosis.
+fn markdown(results: &[RequestResult], s: &Summary) -> String {
+    let cell = |x: &str| report::sanitize(x, false).replace('|', "\\|");
+    let mut out = format!("# apiscope test\n\n{}\n\n", cell(&s.line()));
+    out.push_str("| | Request | Status | Tests |\n|---|---|---|---|\n");
+    for r in results {
+        let ok = r.error.is_none() && !r.failed();
+        let passed = r
+            .tests
+            .iter()
+            .filter(|t| t.verdict == Verdict::Passed)
+            .count();
+        let _ = std::fmt::Write::write_fmt(
+            &mut out,
+            format_args!(
+                "| {} | `{}` {} | {} | {passed} / {} |\n",
+                if ok { "✔" } else { "✘" },
+                cell(&r.name),
+                cell(&format!("{} {}", r.method, r.url)),
+                r.status.map_or_else(|| "—".into(), |x| x.to_string()),
+                r.tests.len()
+            ),
+        );
+    }
+    for r in results.iter().filter(|r| r.error.is_some() || r.failed()) {
+        out.push_str(&format!(
+            "\n## ✘ {} ({}:{})\n\n",
+            cell(&r.name),
+            cell(&r.file),
+            r.line
+        ));
+        if let Some(e) = &r.error {
+            out.push_str(&format!("Did not complete: {}\n\n", cell(e)));
+        }
+        for t in r.tests.iter().filter(|t| t.verdict == Verdict::Failed) {
+            out.push_str(&format!(
+                "- `{}` (line {}): got {}\n",
+                cell(&t.name).replace('`', "'"),
+                t.line,
+                cell(&t.actual)
+            ));
+        }
+        if let Some(d) = &r.diagnosis {
+            out.push_str("\n```\n");
+            out.push_str(
+                &report::render(report::Format::Text, std::slice::from_ref(d), false)
+                    .replace("```", "'''"),
+            );
+            out.push_str("```\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,279 @@
+//! `apiscope test` against a loopback server: `??` assertions passing and
+//! failing (each predicate is unit-tested in the core), diagnosis
+//! assertions, `--bail`, `--filter`, each exit code, JUnit read back as
+//! GitLab and Jenkins read it, and no planted secret in any report.
+
+use crate::common::{self, RawServer};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// /ok answers 200 JSON; /missing a 404 in the envelope shape; /echo
+/// returns the request's Authorization header in its body (a server that
+/// reflects a secret).
+fn server(count: Arc<AtomicUsize>) -> RawServer {
+    RawServer::start(move |req| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let head = String::from_utf8_lossy(req).into_owned();
+        let json = ("Content-Type", "application/json");
+        if head.starts_with("GET /ok ") {
+            common::reply(
+                200,
+                &[json, ("X-Trace", "t-1")],
+                r#"{"items":[{"id":7,"name":"ann"}],"total":1}"#,
+            )
+        } else if head.starts_with("GET /echo ") {
+            let auth = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Authorization: "))
+                .unwrap_or("")
+                .to_owned();
+            common::reply(200, &[json], &format!(r#"{{"you_sent":"{auth}"}}"#))
+        } else {
+            common::reply(
+                404,
+                &[json, ("X-Request-Id", "req_fake_404")],
+                r#"{"error":{"code":"NOT_FOUND","message":"No such thing","fields":{"id":"unknown id"}}}"#,
+            )
+        }
+    })
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn assertions_pass_and_fail_with_the_diagnosis_under_a_failure() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### ok\n# @name list\nGET {0}/ok\n\n?? status == 200\n?? header content-type includes json\n?? body items[0].name == ann\n?? body $.total == 1\n?? duration < 30000\n?? dialect == generic\n\n### missing\n# @name missing\nGET {0}/missing\n\n?? status == 404\n?? error.code == NOT_FOUND\n?? error.fields includes id\n?? error.request_id startsWith req_\n?? body error.message == Something else\n",
+            s.base
+        ),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("✔ list"), "{}", o.stdout);
+    for a in [
+        "status == 200",
+        "body items[0].name == ann",
+        "body $.total == 1",
+        "dialect == generic",
+    ] {
+        assert!(
+            o.stdout.contains(&format!("    ✔ {a}")),
+            "{a}\n{}",
+            o.stdout
+        );
+    }
+    assert!(o.stdout.contains("✘ missing"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("    ✔ error.code == NOT_FOUND"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("    ✔ error.fields includes id"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("✘ body error.message == Something else  — got \"No such thing\" ("),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("api.http:20)"), "{}", o.stdout);
+    // The diagnosis under the failure: code, message, request id.
+    assert!(o.stdout.contains("req_fake_404"), "{}", o.stdout);
+    assert!(
+        o.stderr
+            .contains("2 request(s), 11 test(s): 10 passed, 1 failed, 0 errored, 0 skipped"),
+        "{}",
+        o.stderr
+    );
+    // --filter: only the passing one.
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--filter", "list"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(!o.stdout.contains("missing"), "{}", o.stdout);
+}
+
+#[test]
+fn a_bad_assertion_is_exit_2_before_anything_is_sent() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!("GET {}/ok\n\n?? status == 200\n?? status is 200\n", s.base),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("api.http:4:"), "{}", o.stderr);
+    assert!(o.stderr.contains("'is' is not a predicate"), "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+    // `?? js` needs a script engine: said, nothing sent.
+    write(
+        dir.path(),
+        "api.http",
+        &format!("GET {}/ok\n\n?? js response.ok\n", s.base),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("script engine"), "{}", o.stderr);
+    // A report that cannot be written: exit 2, nothing sent.
+    write(dir.path(), "api.http", &format!("GET {}/ok\n", s.base));
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "test",
+            &file,
+            "--yes",
+            "--report",
+            "junit:/nonexistent-dir/r.xml",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn bail_stops_at_the_first_failure_and_a_request_that_cannot_complete_is_exit_3() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### a\nGET {0}/missing\n\n?? status == 200\n\n### b\nGET {0}/ok\n",
+            s.base
+        ),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes", "--bail"], b"");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 1, "--bail sent the next one");
+    assert!(o.stderr.contains("--bail"), "{}", o.stderr);
+    // A request without assertions passes on a 404; one to a closed port
+    // does not complete: exit 3 over a failed test's 1.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### a\nGET {}/missing\n\n### b\nGET http://127.0.0.1:{closed}/x\n\n### c\nGET {}/missing\n\n?? status == 200\n",
+            s.base, s.base
+        ),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("did not complete"), "{}", o.stdout);
+    assert!(o.stdout.contains("✔ a"), "{}", o.stdout);
+}
+
+#[test]
+fn junit_reads_back_as_ci_servers_read_it_and_no_report_holds_a_secret() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    const SECRET: &str = "sk_live_FAKE_planted_0123456789";
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### echo\n# @name echo\nGET {0}/echo\nAuthorization: Bearer {{{{token}}}}\n\n?? status == 200\n?? body you_sent == nothing\n\n### missing\nGET {0}/missing\n\n?? status == 404\n",
+            s.base
+        ),
+    );
+    let reports = ["junit:r.xml", "tap:r.tap", "json:r.json", "markdown:r.md"];
+    let mut args = vec!["test", file.as_str(), "--yes", "--secret"];
+    let secret_arg = format!("token={SECRET}");
+    args.push(&secret_arg);
+    for r in &reports {
+        args.push("--report");
+        args.push(r);
+    }
+    let o = common::apiscope_in(dir.path(), &args, b"");
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        !o.stdout.contains(SECRET) && !o.stderr.contains(SECRET),
+        "{}",
+        o.stdout
+    );
+    for r in &reports {
+        let path = dir.path().join(r.split_once(':').unwrap().1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(SECRET), "{r} holds the secret:\n{text}");
+        assert!(!text.contains('\x1b'), "{r}");
+    }
+    // JUnit: the attributes GitLab and Jenkins read.
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    let mut failure_message = String::new();
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |n: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == n)
+                        .map(|a| {
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .into_owned()
+                        })
+                };
+                match e.name().as_ref() {
+                    "testsuite" => {
+                        suites += 1;
+                        assert_eq!(attr("tests").as_deref(), Some("3"));
+                        assert_eq!(attr("failures").as_deref(), Some("1"));
+                        assert!(attr("name").unwrap().ends_with("api.http"));
+                        assert!(attr("time").is_some());
+                    }
+                    "testcase" => {
+                        cases += 1;
+                        assert!(attr("classname").unwrap().contains("api.http."));
+                        assert!(attr("name").is_some() && attr("time").is_some());
+                    }
+                    "failure" => {
+                        failures += 1;
+                        failure_message = attr("message").unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((suites, cases, failures), (1, 3, 1));
+    assert!(
+        failure_message.starts_with("expected body you_sent == nothing, got"),
+        "{failure_message}"
+    );
+    // TAP and JSON say the same.
+    let tap = std::fs::read_to_string(dir.path().join("r.tap")).unwrap();
+    assert!(tap.starts_with("TAP version 13\n1..3\n"), "{tap}");
+    assert_eq!(tap.matches("\nnot ok ").count(), 1, "{tap}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert_eq!(json[0]["tests"][1]["result"], "failed");
+}
