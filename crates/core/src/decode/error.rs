@@ -228,19 +228,25 @@ const BODY_ID_KEYS: &[&str] = &[
     "fbtrace_id",
     "log_id",
     "logId",
+    "request-id",
 ];
 
 fn body_request_id(tree: &Json) -> Option<&Json> {
-    [tree.pointer("/error"), Some(tree)]
-        .into_iter()
-        .flatten()
-        .filter(|t| matches!(t, Json::Object(_)))
-        .find_map(|t| {
-            BODY_ID_KEYS.iter().find_map(|k| {
-                t.pointer(&format!("/{k}"))
-                    .filter(|v| v.has_type("string") || v.has_type("integer"))
-            })
+    // (Azure puts its ids in `error.innererror`.)
+    [
+        tree.pointer("/error"),
+        Some(tree),
+        tree.pointer("/error/innererror"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|t| matches!(t, Json::Object(_)))
+    .find_map(|t| {
+        BODY_ID_KEYS.iter().find_map(|k| {
+            t.pointer(&format!("/{k}"))
+                .filter(|v| v.has_type("string") || v.has_type("integer"))
         })
+    })
 }
 
 /// Django REST framework's answer to a bad request: the body itself maps
@@ -452,6 +458,8 @@ const FIELD_MAPS: &[&str] = &[
     "/field_errors",
     "/validation_errors",
     "/error/validation_errors",
+    "/error/field_errors",
+    "/error/fieldErrors",
     "/violations",
     "/invalid_params",
     "/invalid-params",
@@ -536,6 +544,17 @@ fn common_fields(tree: &Json) -> Vec<(String, String)> {
                 field_map(map, "", 0, &mut out);
             }
         }
+    }
+    // JSend: `{"status": "fail", "data": {"email": "A valid email is required"}}`.
+    if out.is_empty()
+        && tree.pointer("/status").and_then(Json::as_str) == Some("fail")
+        && let Some(map @ Json::Object(members)) = tree.pointer("/data")
+        && !members.is_empty()
+        && members
+            .iter()
+            .all(|(_, v)| matches!(v, Json::String(_) | Json::Array { .. }))
+    {
+        field_map(map, "", 0, &mut out);
     }
     if out.is_empty()
         && let Some(map @ Json::Object(members)) = tree.pointer("/data")

@@ -450,3 +450,39 @@ fn an_expired_token_step_never_contradicts_the_token() {
     )]);
     assert!(!md.contains("The access token has expired"), "{md}");
 }
+
+#[test]
+fn more_common_shapes_from_the_review() {
+    // `error.field_errors` as a map.
+    let d = diagnose_raw(
+        422,
+        &[JSON],
+        r#"{"error":{"message":"Invalid","field_errors":{"email":"is taken","name":"is blank"}}}"#,
+    );
+    let f = d.error.unwrap().fields;
+    assert!(f.contains(&("email".into(), "is taken".into())), "{f:?}");
+    // Azure's innererror request id.
+    let d = diagnose_raw(
+        500,
+        &[JSON],
+        r#"{"error":{"code":"InternalError","message":"Oops","innererror":{"request-id":"0000-fake-1111","date":"2026-01-01T00:00:00"}}}"#,
+    );
+    assert_eq!(
+        d.error.unwrap().request_id.as_deref(),
+        Some("0000-fake-1111")
+    );
+    // JSend's fail.
+    let d = diagnose_raw(
+        400,
+        &[JSON],
+        r#"{"status":"fail","data":{"email":"A valid email address is required"}}"#,
+    );
+    let f = d.error.unwrap().fields;
+    assert_eq!(
+        f,
+        vec![(
+            "email".to_owned(),
+            "A valid email address is required".to_owned()
+        )]
+    );
+}
