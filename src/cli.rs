@@ -102,6 +102,19 @@ pub enum Command {
     /// session.
     /// Credentials go to the private env file, never into the `.http` file.
     Import(ImportArgs),
+    /// Print a shell completion script: `apiscope completions bash >
+    /// /etc/bash_completion.d/apiscope` (zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (apiscope.1 and one per command) into DIR,
+    /// or print apiscope.1 without --dir.
+    Man {
+        /// Where to write the pages.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<String>,
+    },
     /// Internal: restores the terminal if the TUI that started it dies
     /// without doing so.
     #[command(hide = true)]

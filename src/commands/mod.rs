@@ -130,6 +130,40 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(Command::History(args)) => history::run(args),
         Some(Command::Import(args)) => import::run(args),
         Some(Command::JqWorker { filter }) => jq_worker::run(&filter),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory as _;
+            let mut cmd = crate::cli::Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "apiscope", &mut out);
+            write_bytes(&out)?;
+            Ok(Outcome::Ok)
+        }
+        Some(Command::Man { dir }) => {
+            use clap::CommandFactory as _;
+            let cmd = crate::cli::Cli::command();
+            match dir {
+                Some(d) => {
+                    clap_mangen::generate_to(cmd, &d).map_err(|e| {
+                        Error::Usage(format!(
+                            "man --dir {}: {e}",
+                            crate::report::sanitize(&d, false)
+                        ))
+                    })?;
+                    eprintln!(
+                        "apiscope: manual pages written to {}",
+                        crate::report::sanitize(&d, false)
+                    );
+                }
+                None => {
+                    let mut out = Vec::new();
+                    clap_mangen::Man::new(cmd)
+                        .render(&mut out)
+                        .map_err(|e| Error::Setup(format!("man: {e}")))?;
+                    write_bytes(&out)?;
+                }
+            }
+            Ok(Outcome::Ok)
+        }
         Some(Command::TtyGuard) => {
             let _ = crate::tui::guard::run();
             Ok(Outcome::Ok)

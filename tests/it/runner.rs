@@ -277,3 +277,50 @@ fn junit_reads_back_as_ci_servers_read_it_and_no_report_holds_a_secret() {
     assert_eq!(json.as_array().unwrap().len(), 2);
     assert_eq!(json[0]["tests"][1]["result"], "failed");
 }
+
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    const COMMANDS: &[&str] = &[
+        "decode",
+        "send",
+        "open",
+        "replay",
+        "test",
+        "history",
+        "import",
+        "trust",
+        "demo-server",
+        "completions",
+        "man",
+    ];
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = common::apiscope(&["completions", shell], b"");
+        assert_eq!(o.code, 0, "{shell}: {}", o.stderr);
+        for c in COMMANDS {
+            assert!(o.stdout.contains(c), "{shell} completions lack {c}");
+        }
+        assert!(o.stdout.contains("report"), "{shell}: test options");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_string_lossy().into_owned();
+    let o = common::apiscope(&["man", "--dir", &d], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for c in COMMANDS {
+        let page = std::fs::read_to_string(dir.path().join(format!("apiscope-{c}.1")))
+            .unwrap_or_else(|e| panic!("apiscope-{c}.1: {e}"));
+        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{c}: not roff");
+    }
+    let test = std::fs::read_to_string(dir.path().join("apiscope-test.1")).unwrap();
+    assert!(
+        test.contains("\\-\\-bail") && test.contains("\\-\\-report"),
+        "{test}"
+    );
+    let o = common::apiscope(&["man"], b"");
+    assert!(
+        o.stdout.contains(".TH apiscope 1"),
+        "{}",
+        &o.stdout[..200.min(o.stdout.len())]
+    );
+    // No internal command in the pages.
+    assert!(!dir.path().join("apiscope-tty-guard.1").exists());
+}
