@@ -465,7 +465,18 @@ impl Worker {
     pub fn spawn(history: History) -> Worker {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::spawn(move || {
-            for job in rx {
+            // Records that queue up while one is written go in one
+            // transaction (one commit, not one per exchange): a run of
+            // 500 requests costs a few commits, not 500.
+            let mut pending: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
+            loop {
+                let job = match pending.pop_front() {
+                    Some(j) => j,
+                    None => match rx.recv() {
+                        Ok(j) => j,
+                        Err(_) => break,
+                    },
+                };
                 match job {
                     Job::Record {
                         exchange,
@@ -474,8 +485,31 @@ impl Worker {
                         line,
                     } => {
                         // A history that cannot be written must not cost
-                        // the user anything: the error is dropped.
+                        // the user anything: errors are dropped.
+                        let batch = history.conn.execute_batch("BEGIN").is_ok();
                         let _ = history.record(&exchange, &diagnosis, source, line.as_deref());
+                        while pending.len() < 10_000 {
+                            match rx.try_recv() {
+                                Ok(Job::Record {
+                                    exchange,
+                                    diagnosis,
+                                    source,
+                                    line,
+                                }) if pending.is_empty() => {
+                                    let _ = history.record(
+                                        &exchange,
+                                        &diagnosis,
+                                        source,
+                                        line.as_deref(),
+                                    );
+                                }
+                                Ok(other) => pending.push_back(other),
+                                Err(_) => break,
+                            }
+                        }
+                        if batch {
+                            let _ = history.conn.execute_batch("COMMIT");
+                        }
                     }
                     Job::Search {
                         query,

@@ -331,10 +331,10 @@ pub fn record(
     profiles: &Profiles,
     options: &Options,
 ) {
-    if let Some(h) = super::open_history() {
+    if super::history_on() {
         let safe = run.redacted(exchange);
         let d = decode::diagnose(&safe, profiles, options);
         let line = crate::line::mask_line(&run.request(id).template_line());
-        let _ = h.record(&safe, &d, "collection", Some(&line));
+        super::keep(&safe, &d, "collection", Some(line));
     }
 }

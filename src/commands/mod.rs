@@ -103,6 +103,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<Outcome> {
+    let outcome = dispatch(cli);
+    flush_history();
+    outcome
+}
+
+fn dispatch(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Some(Command::Decode(args)) => decode::run(args),
         Some(Command::Send(args)) => runtime()?.block_on(send::run(args)),
@@ -188,10 +194,47 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))
 }
 
+/// The history of this process's command line runs: one connection on a
+/// thread of its own, opened at the first exchange to keep, writing in
+/// batches off the send path; [`flush_history`] waits for it at the end.
+static HISTORY: std::sync::OnceLock<Option<crate::history::Worker>> = std::sync::OnceLock::new();
+
+/// Keeps an exchange (already redacted as the caller wants it) in the
+/// history, unless the history is off.
+pub fn keep(
+    exchange: &crate::model::Exchange,
+    d: &Diagnosis,
+    source: &'static str,
+    line: Option<String>,
+) {
+    let worker = HISTORY.get_or_init(|| open_history().map(crate::history::Worker::spawn));
+    if let Some(w) = worker {
+        w.send(crate::history::Job::Record {
+            exchange: Box::new(exchange.clone()),
+            diagnosis: Box::new(d.clone()),
+            source,
+            line,
+        });
+    }
+}
+
+/// Waits until every exchange handed to [`keep`] is written (at most a
+/// few seconds: a stuck disk does not hang the command's exit).
+pub fn flush_history() {
+    if let Some(Some(w)) = HISTORY.get() {
+        w.flush(Duration::from_secs(10));
+    }
+}
+
+/// Whether the history is kept (`APISCOPE_HISTORY=off` or `0`: not).
+pub fn history_on() -> bool {
+    !std::env::var("APISCOPE_HISTORY").is_ok_and(|v| v == "off" || v == "0")
+}
+
 /// The history database, unless `APISCOPE_HISTORY=off`; a history that
 /// cannot be opened is a warning, never a failure.
 pub fn open_history() -> Option<crate::history::History> {
-    if std::env::var("APISCOPE_HISTORY").is_ok_and(|v| v == "off" || v == "0") {
+    if !history_on() {
         return None;
     }
     match crate::history::History::open_default() {

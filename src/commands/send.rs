@@ -2,7 +2,7 @@
 
 use super::{
     Outcome, Result, check_dialect, client_with, count_bar, emit, load_profiles, max_wait,
-    open_history, outcome_of, save_session, spinner, use_color, write_out,
+    outcome_of, save_session, spinner, use_color, write_out,
 };
 use crate::cli::SendArgs;
 use crate::decode::{self, Options};
@@ -183,8 +183,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             if let Some((path, overwrite)) = output {
                 super::collection::write_output(path, *overwrite, &exchange.response.body)?;
             }
-        } else if let Some(h) = open_history() {
-            let _ = h.record(&exchange, &d, "send", None);
+        } else {
+            super::keep(&exchange, &d, "send", None);
         }
         // The answer first: a request was sent, whatever happens to the file.
         if args.body {
@@ -519,7 +519,6 @@ async fn paginate(
     let mut items = 0u64;
     let mut last_status = String::new();
     let mut saved = Vec::new();
-    let history = open_history();
     let started = Instant::now();
     let mut announced = None;
     let mut next_page = 1u32;
@@ -549,9 +548,7 @@ async fn paginate(
                         _ => exchange.clone(),
                     });
                 }
-                if let Some(h) = &history {
-                    let _ = h.record(safe.as_ref().unwrap_or(exchange), diagnosis, "send", None);
-                }
+                super::keep(safe.as_ref().unwrap_or(exchange), diagnosis, "send", None);
                 if !outgoing.stripped.is_empty() {
                     let host = outgoing
                         .request

@@ -15,7 +15,7 @@ fn server(count: Arc<AtomicUsize>) -> RawServer {
         count.fetch_add(1, Ordering::SeqCst);
         let head = String::from_utf8_lossy(req).into_owned();
         let json = ("Content-Type", "application/json");
-        if head.starts_with("GET /ok ") {
+        if head.starts_with("GET /ok ") || head.starts_with("GET /ok?") {
             common::reply(
                 200,
                 &[json, ("X-Trace", "t-1")],
@@ -323,4 +323,33 @@ fn completions_and_man_pages_cover_every_command() {
     );
     // No internal command in the pages.
     assert!(!dir.path().join("apiscope-tty-guard.1").exists());
+}
+
+#[test]
+fn a_run_keeps_every_exchange_in_the_history_in_batches() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!(
+            "### r{i}\nGET {}/ok?i={i}\n\n?? status == 200\n\n",
+            s.base
+        ));
+    }
+    let file = write(dir.path(), "api.http", &text);
+    let o = common::apiscope_with(data.path(), dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 40);
+    // Written before the process ended: all 40, in order.
+    let h = common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["history", "--limit", "100", "--format", "json"],
+        b"",
+    );
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    let rows = h.stdout.matches("/ok?i=").count();
+    assert!(rows >= 40, "{rows} rows:\n{}", h.stdout);
 }
