@@ -351,6 +351,17 @@ pub struct TestArgs {
     #[arg(long)]
     pub bail: bool,
 
+    /// Data-driven runs, as newman's `-d`: each row of a CSV file (a header
+    /// line names the variables) or of a JSON array of objects is one
+    /// iteration, its values variables (`--var` wins over them).
+    #[arg(long, value_name = "FILE.csv|FILE.json")]
+    pub data: Option<String>,
+
+    /// Run the files this many times (with --data: that many rows, the
+    /// rows repeating when there are fewer).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<usize>,
+
     /// Only the requests whose name contains NAME (their dependencies are
     /// still sent first).
     #[arg(long, value_name = "NAME")]

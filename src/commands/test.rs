@@ -50,6 +50,8 @@ enum Verdict {
 #[derive(Debug, Clone)]
 struct RequestResult {
     file: String,
+    /// The iteration (1-based) of a data-driven or repeated run.
+    iteration: Option<usize>,
     name: String,
     method: String,
     url: String,
@@ -177,34 +179,130 @@ fn parse_asserts(run: &CollectionRun) -> Result<Vec<Vec<Assertion>>> {
         .collect()
 }
 
+/// Iterations at most (a run's results are kept for its reports).
+const MAX_ITERATIONS: usize = 10_000;
+
+/// The rows of `--data`: a CSV file with a header line, or a JSON array
+/// of objects; each row's values as variables.
+fn data_rows(path: &str) -> Result<Vec<Vec<String>>> {
+    let shown = report::sanitize(path, false);
+    let bytes = crate::collection::vars::read_regular(Path::new(path), 64 << 20)
+        .map_err(|e| Error::Usage(format!("--data {shown}: {e}")))?;
+    let text =
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
+    let rows: Vec<Vec<(String, String)>> = if path.to_ascii_lowercase().ends_with(".json") {
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Usage(format!("--data {shown}:{}: not JSON: {e}", e.line())))?;
+        let items = v.as_array().ok_or_else(|| {
+            Error::Usage(format!("--data {shown}: write a JSON array of objects"))
+        })?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let obj = item.as_object().ok_or_else(|| {
+                    Error::Usage(format!("--data {shown}: item {} is not an object", i + 1))
+                })?;
+                Ok(obj
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect())
+            })
+            .collect::<Result<_>>()?
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| Error::Usage(format!("--data {shown}: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        reader
+            .records()
+            .map(|r| {
+                let r = r.map_err(|e| Error::Usage(format!("--data {shown}: {e}")))?;
+                Ok(header
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(str::to_owned))
+                    .collect())
+            })
+            .collect::<Result<_>>()?
+    };
+    if rows.is_empty() {
+        return Err(Error::Usage(format!("--data {shown}: no row")));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .collect())
+}
+
 /// `apiscope test`.
 pub async fn run(args: TestArgs) -> Result<Outcome> {
     let started = Instant::now();
     let files = collection_files(&args.files)?;
+    let rows = match &args.data {
+        Some(p) => data_rows(p)?,
+        None => vec![Vec::new()],
+    };
+    let iterations = args.iterations.unwrap_or(rows.len());
+    if iterations == 0 || iterations > MAX_ITERATIONS {
+        return Err(Error::Usage(format!(
+            "--iterations {iterations}: from 1 to {MAX_ITERATIONS}"
+        )));
+    }
+    let many = iterations > 1;
+    // The variables of iteration `i`: its data row, then --var (which wins).
+    let vars_of = |i: usize| -> Vec<String> {
+        rows[i % rows.len()]
+            .iter()
+            .chain(args.vars.iter())
+            .cloned()
+            .collect()
+    };
     let mut reports = open_reports(&args.reports)?;
     let profiles = load_profiles();
     let options = Options {
         dialect: None,
         now: None,
     };
-    // Every file opened, every assertion parsed and every request resolved
-    // before anything is sent.
-    let mut runs = Vec::new();
+    // Every file opened, every assertion parsed and every request of every
+    // iteration resolved before anything is sent.
+    let mut checked = Vec::new();
     for path in &files {
-        let run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
-        let asserts = parse_asserts(&run)?;
-        let shown = report::sanitize(&path.display().to_string(), false);
-        for (id, r) in run.preview(&System) {
-            if let Err(e) = r
-                && wanted(&args, &run.request(id).label())
-            {
-                return Err(Error::Usage(format!(
-                    "{}; nothing was sent",
-                    report::sanitize(&e.to_string(), false)
-                )));
+        let mut asserts = Vec::new();
+        for i in 0..iterations.min(rows.len()) {
+            let run = open(path, args.env.as_deref(), &vars_of(i), &args.trust)?;
+            if i == 0 {
+                asserts = parse_asserts(&run)?;
+            }
+            for (id, r) in run.preview(&System) {
+                if let Err(e) = r
+                    && wanted(&args, &run.request(id).label())
+                {
+                    let row = if args.data.is_some() {
+                        format!(" (data row {})", i + 1)
+                    } else {
+                        String::new()
+                    };
+                    return Err(Error::Usage(format!(
+                        "{}{row}; nothing was sent",
+                        report::sanitize(&e.to_string(), false)
+                    )));
+                }
             }
         }
-        runs.push((path.clone(), shown, run, asserts));
+        let shown = report::sanitize(&path.display().to_string(), false);
+        checked.push((path.clone(), shown, asserts));
     }
     let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
     let mut net = Net {
@@ -218,8 +316,21 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
     let color = std::io::stdout().is_terminal() && super::use_color();
     let mut results: Vec<RequestResult> = Vec::new();
     let mut bailed = false;
-    'files: for (_path, shown, mut run, asserts) in runs {
-        confirm_all(&args, &mut run, &shown)?;
+    let mut asked: Vec<PathBuf> = Vec::new();
+    'files: for (i, (path, shown, asserts)) in
+        (0..iterations).flat_map(|i| checked.iter().map(move |c| (i, c)))
+    {
+        // Each iteration starts afresh: its own variables, no response of
+        // another iteration reused.
+        let mut run = open(path, args.env.as_deref(), &vars_of(i), &args.trust)?;
+        if asked.contains(path) {
+            let all = run.preflight_all(&System);
+            run.confirm(&all);
+        } else {
+            confirm_all(&args, &mut run, shown)?;
+            asked.push(path.clone());
+        }
+        let iteration = many.then_some(i + 1);
         let ids: Vec<_> = run.ids().collect();
         let mut done: Vec<usize> = Vec::new();
         for goal in ids {
@@ -246,7 +357,11 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 let req = run.request(id).clone();
                 let mut result = RequestResult {
                     file: shown.clone(),
-                    name: req.label(),
+                    iteration,
+                    name: match iteration {
+                        Some(n) => format!("{} [iteration {n}]", req.label()),
+                        None => req.label(),
+                    },
                     method: resolved.request.method.clone(),
                     url: crate::redact::url(resolved.request.url.as_deref().unwrap_or("")),
                     line: req.line,
@@ -644,6 +759,7 @@ fn json(results: &[RequestResult]) -> String {
         .map(|r| {
             serde_json::json!({
                 "file": report::sanitize(&r.file, false),
+                "iteration": r.iteration,
                 "request": report::sanitize(&r.name, false),
                 "method": r.method,
                 "url": report::sanitize(&r.url, false),

@@ -353,3 +353,84 @@ fn a_run_keeps_every_exchange_in_the_history_in_batches() {
     let rows = h.stdout.matches("/ok?i=").count();
     assert!(rows >= 40, "{rows} rows:\n{}", h.stdout);
 }
+
+#[test]
+fn data_rows_and_iterations_each_run_the_file_afresh() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### item\n# @name item\nGET {}/ok?i={{{{id}}}}&who={{{{name}}}}\n\n?? status == 200\n",
+            s.base
+        ),
+    );
+    write(
+        dir.path(),
+        "rows.csv",
+        "id,name\n1,ann\n2,\"bob, jr\"\n3,cy\n",
+    );
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--data", "rows.csv"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert!(o.stdout.contains("item [iteration 3]"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("who=bob,%20jr") || o.stdout.contains("who=bob, jr"),
+        "{}",
+        o.stdout
+    );
+    // JSON rows, and --iterations past the rows repeats them.
+    write(
+        dir.path(),
+        "rows.json",
+        r#"[{"id": 7, "name": "x"}, {"id": 8, "name": "y"}]"#,
+    );
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "test",
+            &file,
+            "--yes",
+            "--data",
+            "rows.json",
+            "--iterations",
+            "4",
+            "--report",
+            "json:r.json",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 7);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(json[3]["iteration"], 4);
+    assert!(json[2]["url"].as_str().unwrap().contains("i=7"), "{json}");
+    // A row that leaves a variable undefined: exit 2, nothing sent.
+    write(dir.path(), "bad.csv", "id\n1\n");
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--data", "bad.csv"],
+        b"",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("{{name}}") && o.stderr.contains("data row 1"),
+        "{}",
+        o.stderr
+    );
+    write(dir.path(), "ragged.csv", "id,name\n1\n");
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--data", "ragged.csv"],
+        b"",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(count.load(Ordering::SeqCst), 7);
+}
