@@ -362,6 +362,12 @@ pub struct TestArgs {
     #[arg(long, value_name = "N")]
     pub iterations: Option<usize>,
 
+    /// Judge recorded exchanges instead of sending anything: a session, a
+    /// HAR, or `history:QUERY` (the history's search). Each request is
+    /// matched by method and URL template (`{{…}}` matches anything).
+    #[arg(long, value_name = "FILE|history:QUERY", conflicts_with_all = ["data", "iterations"])]
+    pub recorded: Option<String>,
+
     /// Only the requests whose name contains NAME (their dependencies are
     /// still sent first).
     #[arg(long, value_name = "NAME")]

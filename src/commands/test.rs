@@ -246,10 +246,161 @@ fn data_rows(path: &str) -> Result<Vec<Vec<String>>> {
         .collect())
 }
 
+/// The exchanges `--recorded` names: a session or HAR file, or
+/// `history:QUERY` (the newest 10,000 matches of the history's search,
+/// oldest first).
+fn recorded_exchanges(what: &str) -> Result<Vec<crate::model::Exchange>> {
+    if let Some(q) = what.strip_prefix("history:") {
+        let h = crate::history::History::open_default()?;
+        let q = crate::history::Query::parse(q)?;
+        let mut out = Vec::new();
+        for row in h.search(&q, 10_000)?.into_iter().rev() {
+            if let Some((e, _)) = h.get(row.id)? {
+                out.push(e);
+            }
+        }
+        return Ok(out);
+    }
+    let exchanges = crate::input::read_any(what)
+        .map_err(|e| Error::Usage(report::sanitize(&e.to_string(), false)))?;
+    Ok(exchanges
+        .into_iter()
+        .filter(crate::model::Exchange::has_response)
+        .collect())
+}
+
+/// `--recorded`: every request's assertions checked against the recorded
+/// exchanges it matches; nothing is sent.
+fn judge_recorded(
+    args: &TestArgs,
+    files: &[PathBuf],
+    recorded: &[crate::model::Exchange],
+    profiles: &decode::Profiles,
+) -> Result<Vec<RequestResult>> {
+    let options = Options {
+        dialect: None,
+        now: None,
+    };
+    let mut results = Vec::new();
+    for path in files {
+        let run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
+        let asserts = parse_asserts(&run)?;
+        let shown = report::sanitize(&path.display().to_string(), false);
+        for id in run.ids().collect::<Vec<_>>() {
+            let req = run.request(id);
+            if !wanted(args, &req.label()) {
+                continue;
+            }
+            let matching: Vec<&crate::model::Exchange> = recorded
+                .iter()
+                .filter(|e| {
+                    e.request.as_ref().is_some_and(|r| {
+                        r.method.eq_ignore_ascii_case(&req.method)
+                            && r.url
+                                .as_deref()
+                                .is_some_and(|u| assert::url_matches(&req.url, u))
+                    })
+                })
+                .collect();
+            if matching.is_empty() {
+                results.push(RequestResult {
+                    file: shown.clone(),
+                    iteration: None,
+                    name: req.label(),
+                    method: req.method.clone(),
+                    url: req.url.clone(),
+                    line: req.line,
+                    status: None,
+                    time_ms: None,
+                    tests: vec![TestResult {
+                        name: "no recorded exchange matches it".into(),
+                        line: req.line,
+                        verdict: Verdict::Skipped,
+                        actual: String::new(),
+                    }],
+                    error: None,
+                    diagnosis: None,
+                });
+                continue;
+            }
+            for (k, e) in matching.iter().enumerate() {
+                let safe = run.redacted(e);
+                let d = decode::diagnose(&safe, profiles, &options);
+                let subjects = Subjects {
+                    exchange: &safe,
+                    diagnosis: &d,
+                    duration_ms: safe.timing.total_ms,
+                };
+                let mut tests: Vec<TestResult> = asserts[id.index]
+                    .iter()
+                    .map(|a| {
+                        let o = a.check(&subjects);
+                        TestResult {
+                            name: a.text.clone(),
+                            line: a.line,
+                            verdict: if o.passed {
+                                Verdict::Passed
+                            } else {
+                                Verdict::Failed
+                            },
+                            actual: o.actual,
+                        }
+                    })
+                    .collect();
+                if tests.is_empty() {
+                    tests.push(TestResult {
+                        name: "response recorded".into(),
+                        line: req.line,
+                        verdict: Verdict::Passed,
+                        actual: String::new(),
+                    });
+                }
+                let r = RequestResult {
+                    file: shown.clone(),
+                    iteration: None,
+                    name: if matching.len() > 1 {
+                        format!("{} (recorded {} of {})", req.label(), k + 1, matching.len())
+                    } else {
+                        req.label()
+                    },
+                    method: safe
+                        .request
+                        .as_ref()
+                        .map_or_else(String::new, |r| r.method.clone()),
+                    url: crate::redact::url(safe.url().unwrap_or("")),
+                    line: req.line,
+                    status: safe.response.status,
+                    time_ms: safe.timing.total_ms,
+                    tests,
+                    error: None,
+                    diagnosis: Some(d),
+                };
+                let failed = r.failed();
+                results.push(r);
+                if failed && args.bail {
+                    return Ok(results);
+                }
+            }
+        }
+    }
+    Ok(results)
+}
+
 /// `apiscope test`.
 pub async fn run(args: TestArgs) -> Result<Outcome> {
     let started = Instant::now();
     let files = collection_files(&args.files)?;
+    if let Some(what) = &args.recorded {
+        let recorded = recorded_exchanges(what)?;
+        let mut reports = open_reports(&args.reports)?;
+        let profiles = load_profiles();
+        let results = judge_recorded(&args, &files, &recorded, &profiles)?;
+        let color = std::io::stdout().is_terminal() && super::use_color();
+        for r in &results {
+            print_result(r, color)?;
+        }
+        return finish(&results, 0, started, false, &mut reports);
+    }
     let rows = match &args.data {
         Some(p) => data_rows(p)?,
         None => vec![Vec::new()],
@@ -450,8 +601,21 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
             }
         }
     }
+    let rejected = net.rejected;
+    finish(&results, rejected, started, bailed, &mut reports)
+}
+
+/// The summary line, the reports, and the exit status.
+fn finish(
+    results: &[RequestResult],
+    rejected: u64,
+    started: Instant,
+    bailed: bool,
+    reports: &mut [ReportFile],
+) -> Result<Outcome> {
+    let results = results.to_vec();
     let elapsed = started.elapsed();
-    let summary = Summary::of(&results, net.rejected, elapsed.as_secs_f64());
+    let summary = Summary::of(&results, rejected, elapsed.as_secs_f64());
     eprintln!(
         "apiscope: {}{}",
         summary.line(),
@@ -461,7 +625,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
             ""
         }
     );
-    for r in &mut reports {
+    for r in reports.iter_mut() {
         let text = match r.kind {
             ReportKind::Junit => junit(&results, &summary),
             ReportKind::Tap => tap(&results),

@@ -434,3 +434,64 @@ fn data_rows_and_iterations_each_run_the_file_afresh() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert_eq!(count.load(Ordering::SeqCst), 7);
 }
+
+#[test]
+fn recorded_exchanges_are_judged_without_sending_anything() {
+    use common::HarEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let har = common::har(&[
+        HarEntry::get(
+            "https://api.shop.test/v2/orders/10?x=1",
+            200,
+            r#"{"id":10,"state":"paid"}"#,
+        )
+        .resp_header("Content-Type", "application/json"),
+        HarEntry::get(
+            "https://api.shop.test/v2/orders/11",
+            429,
+            r#"{"error":{"code":"RATE_LIMITED","message":"slow down"}}"#,
+        )
+        .resp_header("Content-Type", "application/json")
+        .resp_header("Retry-After", "30"),
+    ]);
+    write(dir.path(), "ticket.har", &har);
+    let file = write(
+        dir.path(),
+        "contract.http",
+        "@host = https://api.shop.test\n\n### order\n# @name order\nGET {{host}}/v2/orders/{{id}}\n\n?? status == 200\n?? body state exists\n\n### list\nGET {{host}}/v2/customers\n",
+    );
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "test",
+            &file,
+            "--recorded",
+            "ticket.har",
+            "--var",
+            "id=1",
+            "--report",
+            "junit:r.xml",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("✔ order (recorded 1 of 2)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("✘ order (recorded 2 of 2)"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("got 429"), "{}", o.stdout);
+    assert!(o.stdout.contains("RATE_LIMITED"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("- no recorded exchange matches it"),
+        "{}",
+        o.stdout
+    );
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(xml.contains("<skipped/>"), "{xml}");
+}

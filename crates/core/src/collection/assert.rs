@@ -247,6 +247,29 @@ pub fn parse(line: usize, text: &str) -> Result<Assertion, (usize, String)> {
     })
 }
 
+/// Whether a recorded URL is one a request's URL template can make:
+/// `{{…}}` matches anything, the query is left out of both (a recording
+/// carries its own), the rest is literal (`--recorded`).
+pub fn url_matches(template: &str, url: &str) -> bool {
+    let strip = |u: &str| {
+        u.split(['?', '#'])
+            .next()
+            .unwrap_or(u)
+            .trim_end_matches('/')
+            .to_owned()
+    };
+    let mut re = String::from("^");
+    for p in crate::template::pieces(&strip(template)) {
+        match p {
+            crate::template::Piece::Text(t) => re.push_str(&regex::escape(t)),
+            crate::template::Piece::Var(_) => re.push_str(".*?"),
+            crate::template::Piece::Unclosed { rest, .. } => re.push_str(&regex::escape(rest)),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).is_ok_and(|r| r.is_match(&strip(url)))
+}
+
 /// Words of `text` with their byte offsets.
 fn word_spans(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
@@ -588,6 +611,26 @@ mod tests {
         assert!(holds("rate_limit.limit == 100", &e));
         assert!(!holds("pagination.next exists", &e));
         assert!(holds("dialect == generic", &e));
+    }
+
+    #[test]
+    fn url_templates_match_recorded_urls() {
+        assert!(url_matches(
+            "{{host}}/v1/boards/{{id}}",
+            "https://a.test/v1/boards/42?x=1"
+        ));
+        assert!(url_matches(
+            "https://a.test/v1/boards?limit={{n}}",
+            "https://a.test/v1/boards/"
+        ));
+        assert!(!url_matches(
+            "{{host}}/v1/boards/{{id}}",
+            "https://a.test/v1/cards/42"
+        ));
+        assert!(!url_matches(
+            "https://a.test/v1/boards",
+            "https://a.test/v1/boards/42"
+        ));
     }
 
     #[test]
