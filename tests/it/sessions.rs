@@ -424,3 +424,48 @@ fn send_save_never_replaces_a_file_that_is_not_a_session() {
         "{\"name\": \"my-app\"}"
     );
 }
+
+#[test]
+fn a_chrome_har_of_an_http2_site_replays_without_its_pseudo_headers() {
+    use crate::common::{HarEntry, RawServer};
+    let server = RawServer::start(|_| {
+        crate::common::reply(
+            200,
+            &[("Content-Type", "application/json")],
+            r#"{"ok":true}"#,
+        )
+    });
+    let url = format!("{}/v1/things?x=1", server.base);
+    let host = server.base.trim_start_matches("http://").to_owned();
+    let har = crate::common::har(&[HarEntry::get(&url, 200, r#"{"ok":true}"#)
+        .req_header(":authority", &host)
+        .req_header(":method", "GET")
+        .req_header(":path", "/v1/things?x=1")
+        .req_header(":scheme", "http")
+        .req_header("accept", "application/json")
+        .resp_header(":status", "200")]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chrome.har"), har).unwrap();
+    // Offline: no pseudo-header shown as a header.
+    let o = crate::common::apiscope_in(
+        dir.path(),
+        &["decode", "chrome.har", "--format", "json"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = crate::common::apiscope_in(
+        dir.path(),
+        &["replay", "chrome.har", "--check", "--yes"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let got = server.received.lock().unwrap();
+    assert_eq!(got.len(), 1, "the request was not sent: {}", o.stderr);
+    let head = String::from_utf8_lossy(&got[0]).to_lowercase();
+    assert!(head.starts_with("get /v1/things?x=1 http/1.1"), "{head}");
+    assert!(
+        !head.contains(":authority") && !head.contains(":path"),
+        "{head}"
+    );
+    assert!(head.contains("accept: application/json"), "{head}");
+}

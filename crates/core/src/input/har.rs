@@ -243,9 +243,14 @@ fn walk<'de, R: serde_json::de::Read<'de>>(
     Ok(())
 }
 
+/// A HAR's headers. An HTTP/2 or HTTP/3 entry (Chrome, Firefox) lists
+/// the pseudo-headers `:authority`, `:method`, `:path`, `:scheme` and
+/// `:status`: they are the request line and the status, not headers, and
+/// no HTTP/1.1 request may carry them — left out, as the browser sent them.
 fn headers(list: Vec<NameValue>) -> Headers {
     Headers(
         list.into_iter()
+            .filter(|nv| !nv.name.starts_with(':'))
             .map(|nv| (nv.name, nv.value.unwrap_or_default()))
             .collect(),
     )
