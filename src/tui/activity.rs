@@ -855,6 +855,15 @@ impl App {
             a.answered = true;
         }
         self.entries[flight.entry].set_response(exchange, diagnosis);
+        if let (Origin::Collection { file, index }, Some(c)) = (
+            self.entries[flight.entry].origin.clone(),
+            self.collection.as_ref(),
+        ) && let Some(r) = c.run.files().get(file).and_then(|f| f.requests.get(index))
+            && !r.asserts.is_empty()
+        {
+            let asserts = r.asserts.clone();
+            self.entries[flight.entry].check(&asserts);
+        }
         if flight.entry == self.selected {
             self.scroll = 0;
             self.hscroll = 0;

@@ -81,6 +81,22 @@ pub struct Entry {
     /// Why the last Enter sent nothing (an unresolved variable, a cycle),
     /// shown whole in the response pane until the next send.
     pub problem: Option<String>,
+    /// The `??` assertions of a collection request, checked against its
+    /// last response: (held, the assertion, what came, its line).
+    pub tests: Vec<TestLine>,
+}
+
+/// One checked assertion, for the Overview's Tests section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestLine {
+    /// Whether it held (`None`: it does not parse).
+    pub passed: Option<bool>,
+    /// The assertion as written, or why it does not parse.
+    pub text: String,
+    /// What came, for a failure.
+    pub actual: String,
+    /// 1-based line in its file.
+    pub line: usize,
 }
 
 /// A jq filter's output.
@@ -113,6 +129,7 @@ impl Entry {
             draft: None,
             generation: 0,
             problem: None,
+            tests: Vec::new(),
         }
     }
 
@@ -158,6 +175,41 @@ impl Entry {
         self.highlight_tried = false;
         self.exchange = Some(Box::new(exchange));
         self.diagnosis = Some(Box::new(diagnosis));
+        self.tests.clear();
+    }
+
+    /// Checks `asserts` (a collection request's `??` lines) against the
+    /// last response, as `apiscope test` does.
+    pub fn check(&mut self, asserts: &[(usize, String)]) {
+        use crate::collection::assert;
+        self.tests.clear();
+        let (Some(e), Some(d)) = (self.exchange.as_deref(), self.diagnosis.as_deref()) else {
+            return;
+        };
+        let subjects = assert::Subjects {
+            exchange: e,
+            diagnosis: d,
+            duration_ms: e.timing.total_ms,
+        };
+        for (line, text) in asserts {
+            self.tests.push(match assert::parse(*line, text) {
+                Ok(a) => {
+                    let o = a.check(&subjects);
+                    TestLine {
+                        passed: Some(o.passed),
+                        text: a.text,
+                        actual: o.actual,
+                        line: *line,
+                    }
+                }
+                Err((_, why)) => TestLine {
+                    passed: None,
+                    text: format!("?? {text}: {why}"),
+                    actual: String::new(),
+                    line: *line,
+                },
+            });
+        }
     }
 
     /// What the Body tab shows: the jq output when a filter is applied,

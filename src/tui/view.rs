@@ -466,8 +466,54 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// The `??` assertions of a collection request, checked against its
+/// last response: a count, then each one (a failure with what came).
+fn tests_lines(tests: &[super::entry::TestLine], theme: &Theme) -> Vec<Line<'static>> {
+    if tests.is_empty() {
+        return Vec::new();
+    }
+    let passed = tests.iter().filter(|t| t.passed == Some(true)).count();
+    let failed = tests.len() - passed;
+    let mut out = vec![
+        Line::default(),
+        Line::from(vec![
+            Span::styled(format!("{:<12}", "Tests"), theme.accent),
+            Span::styled(
+                format!("{passed} passed, {failed} failed"),
+                if failed == 0 {
+                    theme.ok
+                } else {
+                    theme.client_error
+                },
+            ),
+        ]),
+    ];
+    for t in tests {
+        let (mark, style) = match t.passed {
+            Some(true) => ("✔", theme.ok),
+            Some(false) => ("✘", theme.client_error),
+            None => ("!", theme.client_error),
+        };
+        let mut spans = vec![
+            Span::raw("  "),
+            Span::styled(mark.to_owned(), style),
+            Span::raw(" "),
+            Span::styled(sanitize(&t.text, false), theme.text),
+        ];
+        if t.passed == Some(false) {
+            spans.push(Span::styled(
+                format!("  got {} (line {})", sanitize(&t.actual, false), t.line),
+                theme.dim,
+            ));
+        }
+        out.push(Line::from(spans));
+    }
+    out
+}
+
 fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let preview = body_preview(app, theme, area.height as usize);
+    let tests = tests_lines(&app.current().tests, theme);
     let Some(d) = app.current().diagnosis.as_ref() else {
         return;
     };
@@ -478,6 +524,7 @@ fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
             Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(area);
         let mut text = diagnosis_text(d, theme);
+        text.extend(tests);
         text.extend(preview);
         f.render_widget(
             Paragraph::new(text)
@@ -510,6 +557,7 @@ fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
             text.push_line(Line::default());
             text.extend(diagnosis_text(d, theme));
         }
+        text.extend(tests);
         text.extend(preview);
         f.render_widget(
             Paragraph::new(text)

@@ -1950,3 +1950,45 @@ fn without_env_the_first_environment_is_chosen_and_shown() {
     assert_eq!(app.collection.as_ref().unwrap().env(), Some("dev"));
     assert!(draw(&mut app, 80, 24).contains("env: dev"));
 }
+
+#[test]
+fn a_collection_requests_assertions_show_in_the_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### boards\n# @name boards\nGET https://api.example.com/boards\n\n?? status == 200\n?? body items[0].name == Roadmap\n?? status is 200\n",
+    )
+    .unwrap();
+    let mut app = common::collection_app(&dir.path().join("api.http"), None);
+    let cmds = app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send { id, request, .. }) =
+        cmds.into_iter().find(|c| matches!(c, Cmd::Send { .. }))
+    else {
+        panic!("nothing sent: {:?} {:?}", app.flash, app.modal.is_some());
+    };
+    respond(
+        &mut app,
+        id,
+        request,
+        &raw(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            r#"{"items":[{"name":"Backlog"}]}"#,
+        ),
+        Instant::now(),
+    );
+    let screen = draw(&mut app, 140, 40);
+    assert!(
+        screen.contains("Tests       1 passed, 2 failed"),
+        "{screen}"
+    );
+    assert!(screen.contains("✔ status == 200"), "{screen}");
+    assert!(
+        screen.contains("✘ body items[0].name == Roadmap  got \"Backlog\" (line 6)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("! ?? status is 200: 'is' is not a predicate"),
+        "{screen}"
+    );
+}
