@@ -190,6 +190,10 @@ pub struct Diagnosis {
     /// When the bearer token sent expires (its JWT `exp`), Unix seconds.
     #[serde(skip)]
     pub token_expires_at: Option<i64>,
+    /// The budget the request counted against (host and credential), as
+    /// the driver and the timeline count budgets.
+    #[serde(skip)]
+    pub budget_key: Option<crate::budget::BudgetKey>,
     /// The response headers, for a report's details.
     #[serde(skip)]
     pub response_headers: Vec<(String, String)>,
@@ -344,6 +348,10 @@ fn diagnose_as(
         started_ms: exchange.timing.started_ms,
         utc_offset_min: exchange.timing.utc_offset_min,
         token_expires_at: exchange.request.as_ref().and_then(findings::jwt_expiry),
+        budget_key: exchange
+            .request
+            .as_ref()
+            .map(crate::budget::BudgetKey::for_request),
         response_headers: response.headers.0.clone(),
         rate_limit,
     };

@@ -277,9 +277,14 @@ fn join_words(parts: &[String]) -> String {
 /// Per API, what the server's count says was left before the first
 /// recorded request, when that is less than a quarter of the limit.
 fn spent_before(diagnoses: &[Diagnosis]) -> Vec<(String, crate::timeline::BeforeFirst)> {
+    // One budget per host and credential, as the driver and the timeline
+    // count them.
     let mut by_host: Vec<(String, Vec<&Diagnosis>)> = Vec::new();
     for d in diagnoses {
-        let h = host(d).unwrap_or_default();
+        let h = match &d.budget_key {
+            Some(k) => format!("{} {}", k.host, k.credential.as_deref().unwrap_or("")),
+            None => host(d).unwrap_or_default(),
+        };
         match by_host.iter_mut().find(|(x, _)| *x == h) {
             Some((_, v)) => v.push(d),
             None => by_host.push((h, vec![d])),

@@ -66,8 +66,8 @@ type Entry<'a> = (
     &'a str,
 );
 
-/// The Markdown reply to a customer's HAR of `entries`.
-fn reply(entries: &[Entry]) -> String {
+/// A HAR 1.2 document of `entries`.
+fn har_text(entries: &[Entry]) -> String {
     let pairs = |h: &[(&str, &str)]| {
         h.iter()
             .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
@@ -90,10 +90,16 @@ fn reply(entries: &[Entry]) -> String {
             })
         })
         .collect();
-    let har = serde_json::json!({"log": {"version": "1.2",
-        "creator": {"name": "test", "version": "1"}, "entries": list}});
+    serde_json::json!({"log": {"version": "1.2",
+        "creator": {"name": "test", "version": "1"}, "entries": list}})
+    .to_string()
+}
+
+/// The Markdown reply to a customer's HAR of `entries`.
+fn reply(entries: &[Entry]) -> String {
+    let har = har_text(entries);
     let exchanges = apiscope_core::input::read_bytes(
-        har.to_string().as_bytes(),
+        har.as_bytes(),
         "ticket.har",
         &apiscope_core::input::BareBody::default(),
     )
@@ -484,5 +490,68 @@ fn more_common_shapes_from_the_review() {
             "email".to_owned(),
             "A valid email address is required".to_owned()
         )]
+    );
+}
+
+#[test]
+fn the_reply_and_the_timeline_count_the_same_budgets() {
+    // Two tokens on one host: two budgets. Only token A's was spent by
+    // someone else; the reply and the timeline say the same numbers.
+    let a = ("Authorization", "Bearer tok_FAKE_aaaaaaaaaaaa");
+    let b = ("Authorization", "Bearer tok_FAKE_bbbbbbbbbbbb");
+    let entry = |t: &'static str, auth, remaining: &'static str| -> Entry<'static> {
+        (
+            t,
+            "GET",
+            URL,
+            vec![auth],
+            200,
+            vec![
+                JSON,
+                ("X-RateLimit-Limit", "120"),
+                ("X-RateLimit-Remaining", remaining),
+            ],
+            "{}",
+        )
+    };
+    let entries = [
+        entry("2026-01-01T09:00:00.000Z", a, "4"),
+        entry("2026-01-01T09:00:01.000Z", b, "119"),
+        entry("2026-01-01T09:00:02.000Z", a, "3"),
+        entry("2026-01-01T09:00:03.000Z", b, "118"),
+    ];
+    let md = reply(&entries);
+    assert_eq!(
+        md.matches("had been spent by something not in this recording")
+            .count(),
+        1,
+        "{md}"
+    );
+    assert!(
+        md.contains("only 5 of its 120 requests were left: 115 had been spent"),
+        "{md}"
+    );
+    let har = har_text(&entries);
+    let exchanges = apiscope_core::input::read_bytes(
+        har.as_bytes(),
+        "t.har",
+        &apiscope_core::input::BareBody::default(),
+    )
+    .unwrap();
+    let profiles = Profiles::built_in();
+    let diagnoses = decode::diagnose_all(&exchanges, &profiles, &Options::default());
+    let timeline = apiscope_core::timeline::render_text(&apiscope_core::timeline::build(
+        &exchanges, &diagnoses, &profiles,
+    ));
+    assert!(
+        timeline.contains("only 5 of 120 were left before the first recorded request: 115 spent"),
+        "{timeline}"
+    );
+    assert_eq!(
+        timeline
+            .matches("spent by something not in this file")
+            .count(),
+        1,
+        "{timeline}"
     );
 }
