@@ -296,6 +296,31 @@ fn diagnose_as(
     let now = options.now.unwrap_or_else(unix_now);
 
     let mut error = error::extract(profile, exchange, status, tree);
+    // A dialect someone chose that finds no message (or no code) where
+    // its documents put them: the common places are read too, so the
+    // body's own words are never dropped.
+    if profile.id != profiles.generic().id
+        && detected.evidence == Some(Evidence::Choice)
+        && let Some(e) = error.as_mut()
+        && (e.message.is_none() || e.code.is_none() || e.fields.is_empty())
+        && let Some(g) = error::extract(profiles.generic(), exchange, status, tree)
+    {
+        if e.message.is_none() {
+            e.message = g.message;
+            if e.messages.is_empty() {
+                e.messages = g.messages;
+            }
+        }
+        if e.code.is_none() {
+            e.code = g.code;
+        }
+        if e.fields.is_empty() {
+            e.fields = g.fields;
+        }
+        if e.request_id.is_none() {
+            e.request_id = g.request_id;
+        }
+    }
     // A problem's `instance` that is only the request's own path names the
     // resource, not this occurrence: nothing to quote to support.
     if let Some(e) = error.as_mut()

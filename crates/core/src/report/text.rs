@@ -75,6 +75,10 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
         out.push('\n');
         let code = e.code.as_deref().map_or_else(|| "—".into(), s);
         match &e.message {
+            // No code: the message alone, not "— — message".
+            Some(m) if e.code.is_none() => {
+                let _ = writeln!(out, "{:<12}{}", st.bold("Error"), s(m));
+            }
             Some(m) => {
                 let _ = writeln!(out, "{:<12}{} — {}", st.bold("Error"), st.bold(&code), s(m));
             }

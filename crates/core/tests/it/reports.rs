@@ -555,3 +555,31 @@ fn the_reply_and_the_timeline_count_the_same_budgets() {
         "{timeline}"
     );
 }
+
+#[test]
+fn a_chosen_dialect_keeps_the_bodys_own_words() {
+    let mut h = apiscope_core::model::Headers::new();
+    h.push("Content-Type", "application/json");
+    let e = apiscope_core::model::Exchange {
+        response: apiscope_core::model::Response {
+            status: Some(401),
+            headers: h,
+            body: br#"{"message":"nope"}"#.to_vec().into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let d = decode::diagnose(
+        &e,
+        &Profiles::built_in(),
+        &Options {
+            dialect: Some("envelope".into()),
+            now: Some(1_767_225_600),
+        },
+    );
+    assert_eq!(d.dialect, "envelope");
+    assert_eq!(d.error.as_ref().unwrap().message.as_deref(), Some("nope"));
+    let text = report::render(Format::Text, std::slice::from_ref(&d), false);
+    assert!(text.contains("Error       nope"), "{text}");
+    assert!(!text.contains("— —"), "{text}");
+}
