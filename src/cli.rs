@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Colour in the headless commands' output: `auto` (a terminal, and
+    /// no `NO_COLOR`), `always` or `never`.
+    #[arg(long, value_name = "WHEN", default_value = "auto", global = true, value_parser = ["auto", "always", "never"])]
+    pub color: String,
+
     /// `[METHOD] URL [ITEM…]` to open the TUI with, sent at once.
     #[arg(value_name = "REQUEST", trailing_var_arg = true)]
     pub request: Vec<String>,

@@ -101,8 +101,12 @@ impl Outcome {
 /// Result of a command.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// `--color`, as given.
+static COLOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<Outcome> {
+    let _ = COLOR.set(cli.color.clone());
     let outcome = dispatch(cli);
     flush_history();
     outcome
@@ -334,6 +338,11 @@ fn emit_report(format: Format, diagnoses: &[Diagnosis], keep_secrets: bool) -> R
 
 /// Whether text on stdout may be coloured: a terminal, no `NO_COLOR`.
 pub fn use_color() -> bool {
+    match COLOR.get().map(String::as_str) {
+        Some("always") => return true,
+        Some("never") => return false,
+        _ => {}
+    }
     std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")

@@ -439,3 +439,23 @@ fn problem_json_media_type_wins_over_lookalike_members(#[case] body: &str) {
         "Your balance is 30, but that costs 50."
     );
 }
+
+#[test]
+fn color_is_auto_always_or_never() {
+    let capture = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"x_code\",\"message\":\"y\"}}";
+    let o = apiscope(&["decode", "-", "--color", "always"], capture.as_bytes());
+    assert!(o.stdout.contains('\x1b'), "{}", o.stdout);
+    // Padded before it is styled: the code does not run into the label.
+    assert!(
+        o.stdout.contains("Error       \x1b[0m\x1b[1mx_code"),
+        "{:?}",
+        o.stdout
+    );
+    let o = apiscope(&["decode", "-", "--color", "never"], capture.as_bytes());
+    assert!(!o.stdout.contains('\x1b'), "{}", o.stdout);
+    // Not a terminal: auto is plain.
+    let o = apiscope(&["decode", "-"], capture.as_bytes());
+    assert!(!o.stdout.contains('\x1b'), "{}", o.stdout);
+    let o = apiscope(&["decode", "-", "--color", "sometimes"], capture.as_bytes());
+    assert_eq!(o.code, 2);
+}

@@ -77,13 +77,19 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
         match &e.message {
             // No code: the message alone, not "— — message".
             Some(m) if e.code.is_none() => {
-                let _ = writeln!(out, "{:<12}{}", st.bold("Error"), s(m));
+                let _ = writeln!(out, "{}{}", st.bold("Error       "), s(m));
             }
             Some(m) => {
-                let _ = writeln!(out, "{:<12}{} — {}", st.bold("Error"), st.bold(&code), s(m));
+                let _ = writeln!(
+                    out,
+                    "{}{} — {}",
+                    st.bold("Error       "),
+                    st.bold(&code),
+                    s(m)
+                );
             }
             None => {
-                let _ = writeln!(out, "{:<12}{}", st.bold("Error"), st.bold(&code));
+                let _ = writeln!(out, "{}{}", st.bold("Error       "), st.bold(&code));
             }
         }
         if !e.other_codes.is_empty() {
