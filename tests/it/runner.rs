@@ -495,3 +495,37 @@ fn recorded_exchanges_are_judged_without_sending_anything() {
     let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
     assert!(xml.contains("<skipped/>"), "{xml}");
 }
+
+#[test]
+fn generated_values_under_the_names_jetbrains_postman_and_rest_client_use() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let s = server(count.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "POST {}/ok\nContent-Type: application/json\n\n{{\"a\": \"{{{{$randomEmail}}}}\", \"b\": \"{{{{$random.alphanumeric 8}}}}\", \"c\": \"{{{{$randomUUID}}}}\", \"d\": \"{{{{$datetime iso8601}}}}\", \"e\": {{{{$random.integer 5 6}}}}}}\n",
+            s.base
+        ),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let got = s.received.lock().unwrap();
+    let req = String::from_utf8_lossy(&got[0]).into_owned();
+    let body = req.split("\r\n\r\n").nth(1).unwrap_or("");
+    let v: serde_json::Value = serde_json::from_str(body).expect(body);
+    let email = v["a"].as_str().unwrap();
+    assert!(
+        email.contains('@') && email.ends_with("@example.com"),
+        "{email}"
+    );
+    let b = v["b"].as_str().unwrap();
+    assert!(
+        b.len() == 8 && b.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{b}"
+    );
+    assert_eq!(v["c"].as_str().unwrap().len(), 36);
+    assert!(v["d"].as_str().unwrap().ends_with('Z'), "{v}");
+    assert_eq!(v["e"], 5);
+}

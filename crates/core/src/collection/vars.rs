@@ -671,8 +671,28 @@ impl State<'_, '_> {
         let mut words = d.split_whitespace();
         let head = words.next().unwrap_or("");
         let args: Vec<&str> = words.collect();
+        if let Some(v) = random_value(head, &args) {
+            self.used(expr, Source::Dynamic, &v);
+            return Ok(v);
+        }
         let v = match head {
-            "uuid" | "guid" | "random.uuid" => uuid_v4(),
+            "uuid" | "guid" | "random.uuid" | "randomUUID" => uuid_v4(),
+            "datetime" | "localDatetime" => {
+                // REST Client's `{{$datetime iso8601}}` / `rfc1123` (local
+                // time is written in UTC: the zone database is not here).
+                let now = self.ctx.world.now();
+                match args.first().map(|a| a.trim_matches(['"', '\''])) {
+                    Some("rfc1123") => crate::time::http_date(now),
+                    Some("iso8601") | None => crate::time::rfc3339(now),
+                    Some(other) => {
+                        return Err(self
+                            .err(format!(
+                                "{{{{{expr}}}}}: the format {other} is not one apiscope writes (iso8601, rfc1123)"
+                            ))
+                            .into());
+                    }
+                }
+            }
             "timestamp" => self.ctx.world.now().to_string(),
             "isoTimestamp" => crate::time::rfc3339(self.ctx.world.now()),
             "randomInt" => {
@@ -732,7 +752,7 @@ impl State<'_, '_> {
             _ => {
                 return Err(self
                     .err(format!(
-                        "{{{{{expr}}}}} is not a dynamic variable apiscope knows ($uuid, $timestamp, $isoTimestamp, $randomInt, $processEnv, $dotenv)"
+                        "{{{{{expr}}}}} is not a dynamic variable apiscope knows ($uuid, $timestamp, $isoTimestamp, $randomInt, $datetime, $random.*, Postman's $random… names, $processEnv, $dotenv)"
                     ))
                     .into());
             }
@@ -947,6 +967,103 @@ impl State<'_, '_> {
             ))
             .into())
     }
+}
+
+/// Generated values under the names the tools use: JetBrains'
+/// `$random.*` and Postman's `$random…` (faker-like; compared by shape,
+/// never by value). `None`: not one of them.
+pub fn random_value(name: &str, args: &[&str]) -> Option<String> {
+    const FIRST: &[&str] = &[
+        "Ada", "Grace", "Alan", "Linus", "Ken", "Barbara", "Edsger", "Frances",
+    ];
+    const LAST: &[&str] = &[
+        "Lovelace", "Hopper", "Turing", "Torvalds", "Thompson", "Liskov", "Allen",
+    ];
+    const WORDS: &[&str] = &[
+        "alpha", "bravo", "delta", "echo", "lima", "oscar", "tango", "zulu",
+    ];
+    const CITIES: &[&str] = &["Lisbon", "Osaka", "Quito", "Accra", "Tallinn", "Perth"];
+    const COUNTRIES: &[&str] = &[
+        "Portugal",
+        "Japan",
+        "Ecuador",
+        "Ghana",
+        "Estonia",
+        "Australia",
+    ];
+    let pick = |list: &[&str]| list[fastrand::usize(..list.len())].to_owned();
+    let chars = |set: &[u8], n: usize| -> String {
+        (0..n.min(4096))
+            .map(|_| set[fastrand::usize(..set.len())] as char)
+            .collect()
+    };
+    let count = || {
+        args.first()
+            .and_then(|a| a.parse::<usize>().ok())
+            .unwrap_or(1)
+    };
+    const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const HEX: &[u8] = b"0123456789abcdef";
+    Some(match name {
+        "random.email" | "randomEmail" | "randomExampleEmail" => format!(
+            "{}.{}{}@example.com",
+            pick(FIRST).to_lowercase(),
+            pick(LAST).to_lowercase(),
+            fastrand::u16(..1000)
+        ),
+        "randomFirstName" => pick(FIRST),
+        "randomLastName" => pick(LAST),
+        "randomFullName" => format!("{} {}", pick(FIRST), pick(LAST)),
+        "randomUserName" => format!("{}{}", pick(FIRST).to_lowercase(), fastrand::u16(..1000)),
+        "randomPassword" => chars(ALNUM, 15),
+        "randomWord" | "randomNoun" | "randomVerb" | "randomAdjective" => pick(WORDS),
+        "randomWords" => (0..3).map(|_| pick(WORDS)).collect::<Vec<_>>().join(" "),
+        "randomCity" => pick(CITIES),
+        "randomCountry" => pick(COUNTRIES),
+        "randomBoolean" | "random.bool" => fastrand::bool().to_string(),
+        "randomAlphaNumeric" => chars(ALNUM, 1),
+        "random.alphabetic" => chars(ALPHA, count()),
+        "random.alphanumeric" => chars(ALNUM, count()),
+        "random.hexadecimal" => chars(HEX, count()),
+        "randomHexColor" => format!("#{}", chars(HEX, 6)),
+        "randomIP" => format!("192.0.2.{}", fastrand::u8(1..255)),
+        "randomUrl" => format!("https://example.com/{}", pick(WORDS)),
+        "randomPhoneNumber" => format!(
+            "555-01{:02}-{:04}",
+            fastrand::u8(..100),
+            fastrand::u16(..10_000)
+        ),
+        "random.integer" => {
+            let lo = args
+                .first()
+                .and_then(|a| a.parse::<i64>().ok())
+                .unwrap_or(0);
+            let hi = args
+                .get(1)
+                .and_then(|a| a.parse::<i64>().ok())
+                .unwrap_or(1000);
+            if lo >= hi {
+                return None;
+            }
+            fastrand::i64(lo..hi).to_string()
+        }
+        "random.float" => {
+            let lo = args
+                .first()
+                .and_then(|a| a.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let hi = args
+                .get(1)
+                .and_then(|a| a.parse::<f64>().ok())
+                .unwrap_or(1000.0);
+            if lo >= hi || !lo.is_finite() || !hi.is_finite() {
+                return None;
+            }
+            format!("{:.3}", lo + fastrand::f64() * (hi - lo))
+        }
+        _ => return None,
+    })
 }
 
 /// A random (version 4) UUID.

@@ -22,6 +22,7 @@ pub fn postman_version(doc: &Value) -> Option<&'static str> {
 const KNOWN_DYNAMIC: &[&str] = &[
     "$guid",
     "$uuid",
+    "$randomUUID",
     "$timestamp",
     "$isoTimestamp",
     "$randomInt",
@@ -355,8 +356,10 @@ fn postman_request(
         let after = &rest[i + 2..];
         let end = after.find("}}").unwrap_or(after.len());
         let var = after[..end].split_whitespace().next().unwrap_or("");
-        if !KNOWN_DYNAMIC.contains(&var) {
-            out.skipped.push(format!("{where_}: Postman's dynamic variable {{{{{var}}}}} has no apiscope equivalent: define it with --var"));
+        if !KNOWN_DYNAMIC.contains(&var)
+            && crate::collection::vars::random_value(var.trim_start_matches('$'), &[]).is_none()
+        {
+            out.skipped.push(format!("{where_}: Postman's dynamic variable {{{{{var}}}}} has no apiscope equivalent: write a value (or a {{{{variable}}}} of your own) in its place"));
         }
         rest = &after[end..];
     }
