@@ -422,7 +422,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
 
 /// `GET https://x/y HTTP/1.1`, `https://x/y`, `POST {{host}}/login`.
 fn request_line_parts(t: &str) -> Option<(String, String, Option<String>)> {
-    let mut words: Vec<&str> = t.split_whitespace().collect();
+    let mut words = template_words(t);
     let version = match words.last() {
         Some(w) if w.starts_with("HTTP/") && words.len() > 1 => {
             let v = (*w).to_owned();
@@ -437,6 +437,47 @@ fn request_line_parts(t: &str) -> Option<(String, String, Option<String>)> {
         _ => return None,
     };
     Some((method, url, version))
+}
+
+/// Words split on whitespace outside `{{…}}`: `{{$randomInt 1 100}}` and
+/// `{{ host }}` stay inside the URL, as JetBrains and httpyac read them.
+fn template_words(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut depth = 0usize;
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"{{") {
+            depth += 1;
+            start.get_or_insert(i);
+            i += 2;
+            continue;
+        }
+        if depth > 0 && b[i..].starts_with(b"}}") {
+            depth -= 1;
+            i += 2;
+            continue;
+        }
+        let space = b[i].is_ascii_whitespace();
+        match (space && depth == 0, start) {
+            (true, Some(s)) => {
+                out.push(&t[s..i]);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        // An unclosed `{{`: plain words, as before.
+        return t.split_whitespace().collect();
+    }
+    if let Some(s) = start {
+        out.push(&t[s..]);
+    }
+    out
 }
 
 fn is_method(w: &str) -> bool {
@@ -510,6 +551,19 @@ mod tests {
                 .to_string()
                 .contains("1 login, 2 boards, 3 Upload")
         );
+    }
+
+    #[test]
+    fn a_dynamic_variable_with_arguments_stays_in_the_url() {
+        let f = p("GET https://a.test/x?n={{$randomInt 1 100}}&h={{ host }} HTTP/1.1\n");
+        assert_eq!(
+            f.requests[0].url,
+            "https://a.test/x?n={{$randomInt 1 100}}&h={{ host }}"
+        );
+        assert_eq!(f.requests[0].version.as_deref(), Some("HTTP/1.1"));
+        let f = p("POST {{$processEnv BASE}}/login\n");
+        assert_eq!(f.requests[0].method, "POST");
+        assert_eq!(f.requests[0].url, "{{$processEnv BASE}}/login");
     }
 
     #[test]
