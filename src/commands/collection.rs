@@ -157,6 +157,47 @@ pub fn confirm(run: &mut CollectionRun, c: &Confirmation, yes: bool) -> Result<(
     Ok(())
 }
 
+/// One question for a whole run (`replay --live`, `test`): `intro`, then
+/// every request with where it goes and the secrets it carries (`shown`
+/// picks which of `all`'s lines), `[y/N]`; `yes` (`--yes`) answers it —
+/// but never for an origin known only from a response: that is asked when
+/// it comes. A yes is confirmed in the run and remembered for a trusted
+/// directory; a no is `declined`, nothing sent.
+pub fn confirm_run(
+    run: &mut CollectionRun,
+    all: &Confirmation,
+    yes: bool,
+    intro: &str,
+    shown: impl Fn(usize) -> bool,
+    declined: String,
+) -> Result<()> {
+    use std::io::IsTerminal as _;
+    if !yes {
+        eprintln!("{intro}");
+        for (i, line) in all.lines().into_iter().enumerate() {
+            if shown(i) {
+                eprintln!("  {}", crate::report::sanitize(&line, false));
+            }
+        }
+        eprint!("apiscope: send them? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            if !std::io::stdin().is_terminal() {
+                eprintln!();
+            }
+            return Err(Error::Declined(declined));
+        }
+    }
+    run.confirm(all);
+    if run.trust().trusted() {
+        let mut origins = all.origins();
+        origins.extend(all.locals());
+        crate::trust::remember(run.trust().root(), &origins);
+    }
+    Ok(())
+}
+
 /// The request `selector` names; with none, the file's only request (a
 /// file of several is an error listing them).
 pub fn pick(run: &CollectionRun, selector: Option<&str>) -> Result<RequestId> {

@@ -121,39 +121,28 @@ async fn collection(
     // and the secrets it carries; --yes answers it (but never for an
     // origin known only from a response: that is asked when it comes).
     let all = run.preflight_all(&System);
-    if !args.yes {
-        let env = args
-            .env
-            .as_deref()
-            .map_or_else(String::new, |e| format!(" with environment '{e}'"));
-        eprintln!(
-            "apiscope: replay --live sends {} request(s) of {shown}{}:",
-            count - broken.len(),
-            report::sanitize(&env, false)
-        );
-        for (p, line) in all.sends.iter().zip(all.lines()) {
-            if !broken.iter().any(|(i, _)| *i == p.id.index) {
-                eprintln!("  {}", report::sanitize(&line, false));
-            }
-        }
-        eprint!("apiscope: send them? [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            if !std::io::stdin().is_terminal() {
-                eprintln!();
-            }
-            return Err(Error::Declined(format!(
-                "replay: nothing sent from {shown}; answer y, or pass --yes"
-            )));
-        }
-    }
-    run.confirm(&all);
-    if run.trust().trusted() {
-        let mut origins = all.origins();
-        origins.extend(all.locals());
-        crate::trust::remember(run.trust().root(), &origins);
-    }
+    let env = args
+        .env
+        .as_deref()
+        .map_or_else(String::new, |e| format!(" with environment '{e}'"));
+    let intro = format!(
+        "apiscope: replay --live sends {} request(s) of {shown}{}:",
+        count - broken.len(),
+        report::sanitize(&env, false)
+    );
+    let listed: Vec<bool> = all
+        .sends
+        .iter()
+        .map(|p| !broken.iter().any(|(i, _)| *i == p.id.index))
+        .collect();
+    super::collection::confirm_run(
+        &mut run,
+        &all,
+        args.yes,
+        &intro,
+        |i| listed.get(i).copied().unwrap_or(false),
+        format!("replay: nothing sent from {shown}; answer y, or pass --yes"),
+    )?;
     let options = Options {
         dialect: args.dialect.clone(),
         now: None,

@@ -331,22 +331,7 @@ fn judge_recorded(
                     diagnosis: &d,
                     duration_ms: safe.timing.total_ms,
                 };
-                let mut tests: Vec<TestResult> = asserts[id.index]
-                    .iter()
-                    .map(|a| {
-                        let o = a.check(&subjects);
-                        TestResult {
-                            name: a.text.clone(),
-                            line: a.line,
-                            verdict: if o.passed {
-                                Verdict::Passed
-                            } else {
-                                Verdict::Failed
-                            },
-                            actual: o.actual,
-                        }
-                    })
-                    .collect();
+                let mut tests = check_all(&asserts[id.index], &subjects);
                 if tests.is_empty() {
                     tests.push(TestResult {
                         name: "response recorded".into(),
@@ -553,19 +538,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                         diagnosis: &d,
                         duration_ms: safe.timing.total_ms,
                     };
-                    for a in &asserts[id.index] {
-                        let o = a.check(&subjects);
-                        result.tests.push(TestResult {
-                            name: a.text.clone(),
-                            line: a.line,
-                            verdict: if o.passed {
-                                Verdict::Passed
-                            } else {
-                                Verdict::Failed
-                            },
-                            actual: o.actual,
-                        });
-                    }
+                    result.tests = check_all(&asserts[id.index], &subjects);
                     if let Some(l) = req.handler_line {
                         result.tests.push(TestResult {
                             name: format!(
@@ -659,30 +632,34 @@ fn wanted(args: &TestArgs, label: &str) -> bool {
 /// the secrets it carries); `--yes` answers it.
 fn confirm_all(args: &TestArgs, run: &mut CollectionRun, shown: &str) -> Result<()> {
     let all = run.preflight_all(&System);
-    if !args.yes {
-        eprintln!("apiscope: test sends the requests of {shown}:");
-        for line in all.lines() {
-            eprintln!("  {}", report::sanitize(&line, false));
-        }
-        eprint!("apiscope: send them? [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            if !std::io::stdin().is_terminal() {
-                eprintln!();
+    super::collection::confirm_run(
+        run,
+        &all,
+        args.yes,
+        &format!("apiscope: test sends the requests of {shown}:"),
+        |_| true,
+        format!("test: nothing sent from {shown}; answer y, or pass --yes"),
+    )
+}
+
+/// A request's assertions checked against what came.
+fn check_all(asserts: &[Assertion], subjects: &Subjects<'_>) -> Vec<TestResult> {
+    asserts
+        .iter()
+        .map(|a| {
+            let o = a.check(subjects);
+            TestResult {
+                name: a.text.clone(),
+                line: a.line,
+                verdict: if o.passed {
+                    Verdict::Passed
+                } else {
+                    Verdict::Failed
+                },
+                actual: o.actual,
             }
-            return Err(Error::Declined(format!(
-                "test: nothing sent from {shown}; answer y, or pass --yes"
-            )));
-        }
-    }
-    run.confirm(&all);
-    if run.trust().trusted() {
-        let mut origins = all.origins();
-        origins.extend(all.locals());
-        crate::trust::remember(run.trust().root(), &origins);
-    }
-    Ok(())
+        })
+        .collect()
 }
 
 /// A request's lines as it finishes: `✔ name (200 OK, 12 ms)`, then each
