@@ -483,7 +483,7 @@ fn exercise(
                     let mut e = apiscope_core::model::Exchange::default();
                     e.response.status = Some(200);
                     e.response.body = b"{\"token\":\"t\",\"a\":[1,{\"b\":2}]}".to_vec().into();
-                    run.received(&ticket, e);
+                    run.received(&ticket, e, world);
                 }
                 Next::Confirm(c) => run.confirm(&c),
                 Next::Failed(_) => break,

@@ -7,6 +7,7 @@
 use super::{Error, Result};
 use crate::collection::CollectionError;
 use crate::collection::run::{CollectionRun, Confirmation, Next, RequestId, Ticket};
+use crate::collection::script::{Limits, Phase, ScriptReport};
 use crate::collection::vars::{Resolved, System};
 use crate::decode::{self, Options, Profiles};
 use crate::driver::{self, Engine, Received, Run};
@@ -87,7 +88,47 @@ pub fn open(
     })?;
     run.set_vars(pairs("--var", vars)?);
     run.set_secrets(pairs("--secret", &trust.secrets)?);
+    run.set_engine(Box::new(apiscope_script::QuickJs), Limits::default());
     Ok(run)
+}
+
+/// What the run's scripts did since last asked, on stderr (through the
+/// sanitiser; the run redacted its secrets already): a script not run and
+/// why, its log lines, its error, its tests.
+pub fn script_reports(run: &mut CollectionRun) {
+    for line in script_lines(&run.take_reports()) {
+        eprintln!("apiscope: {}", crate::report::sanitize(&line, false));
+    }
+}
+
+/// The lines [`script_reports`] writes.
+pub fn script_lines(reports: &[ScriptReport]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in reports {
+        let who = format!("'{}'", r.label);
+        if let Some(why) = &r.skipped {
+            out.push(format!("{who}: {why}"));
+            continue;
+        }
+        for l in &r.outcome.logs {
+            out.push(format!("{who} log: {l}"));
+        }
+        for t in &r.outcome.tests {
+            match &t.failure {
+                None => out.push(format!("{who} test passed: {}", t.name)),
+                Some(m) if *m == t.name => out.push(format!("{who} test FAILED: {}", t.name)),
+                Some(m) => out.push(format!("{who} test FAILED: {}: {m}", t.name)),
+            }
+        }
+        if let Some(e) = &r.outcome.error {
+            let what = match r.phase {
+                Phase::Pre => "pre-request script",
+                Phase::Response => "response handler",
+            };
+            out.push(format!("{who}: the {what} failed: {e}"));
+        }
+    }
+    out
 }
 
 /// `NAME=VALUE` options.
@@ -244,9 +285,11 @@ pub async fn prepare(
                 notes(&resolved);
                 let exchange = net.send(&resolved).await?;
                 record(run, ticket.id, &exchange, net.profiles, net.options);
-                run.received(&ticket, exchange);
+                run.received(&ticket, exchange, &System);
+                script_reports(run);
             }
             Next::Ready { ticket, resolved } => {
+                script_reports(run);
                 notes(&resolved);
                 return Ok((ticket, *resolved));
             }

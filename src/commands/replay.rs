@@ -196,6 +196,7 @@ async fn collection(
                     break;
                 }
             };
+            super::collection::script_reports(&mut run);
             super::collection::notes(&resolved);
             let id = ticket.id;
             let name = run.request(id).label();
@@ -223,7 +224,8 @@ async fn collection(
             write_out(&text)?;
             diagnoses.push(d);
             done.push(id.index);
-            run.received(&ticket, exchange);
+            run.received(&ticket, exchange, &System);
+            super::collection::script_reports(&mut run);
             if last {
                 break;
             }

@@ -179,7 +179,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         let d = decode::diagnose(&shown, &profiles, &options);
         if let Some((run, ticket, output)) = &mut session {
             super::collection::record(run, ticket.id, &exchange, &profiles, &options);
-            run.received(ticket, exchange.clone());
+            run.received(ticket, exchange.clone(), &crate::collection::vars::System);
+            super::collection::script_reports(run);
             if let Some((path, overwrite)) = output {
                 super::collection::write_output(path, *overwrite, &exchange.response.body)?;
             }

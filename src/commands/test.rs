@@ -14,8 +14,10 @@
 use super::collection::{Net, open, record};
 use super::{Error, Outcome, Result, client_with, load_profiles, max_wait, write_out};
 use crate::cli::TestArgs;
+use crate::collection::HttpRequest;
 use crate::collection::assert::{self, Assertion, Subjects};
 use crate::collection::run::{CollectionRun, Next};
+use crate::collection::script::Phase;
 use crate::collection::vars::System;
 use crate::decode::{self, Diagnosis, Options};
 use crate::driver::Engine;
@@ -371,6 +373,62 @@ fn judge_recorded(
     Ok(results)
 }
 
+/// What the run's scripts did for `req` since last asked, as its tests:
+/// each `client.test` passed or failed, a script's error failed; log
+/// lines on stderr.
+fn script_tests(run: &mut CollectionRun, req: &HttpRequest) -> Vec<TestResult> {
+    let mut out = Vec::new();
+    for r in run.take_reports() {
+        let (what, line) = match r.phase {
+            Phase::Pre => (
+                "the pre-request script",
+                req.pre.as_ref().map_or(req.line, |s| s.line),
+            ),
+            Phase::Response => (
+                "the response handler",
+                req.handler.as_ref().map_or(req.line, |s| s.line),
+            ),
+        };
+        if let Some(why) = r.skipped {
+            out.push(TestResult {
+                name: why,
+                line,
+                verdict: Verdict::Skipped,
+                actual: String::new(),
+            });
+            continue;
+        }
+        for l in &r.outcome.logs {
+            eprintln!(
+                "apiscope: '{}' log: {}",
+                report::sanitize(&r.label, false),
+                report::sanitize(l, false)
+            );
+        }
+        for t in r.outcome.tests {
+            out.push(TestResult {
+                name: t.name,
+                line,
+                verdict: if t.failure.is_some() {
+                    Verdict::Failed
+                } else {
+                    Verdict::Passed
+                },
+                actual: t.failure.unwrap_or_default(),
+            });
+        }
+        if let Some(e) = r.outcome.error {
+            out.push(TestResult {
+                name: format!("{what} runs without an error"),
+                line,
+                verdict: Verdict::Failed,
+                actual: e,
+            });
+        }
+    }
+    out
+}
+
 /// `apiscope test`.
 pub async fn run(args: TestArgs) -> Result<Outcome> {
     let started = Instant::now();
@@ -420,6 +478,26 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
             let run = open(path, args.env.as_deref(), &vars_of(i), &args.trust)?;
             if i == 0 {
                 asserts = parse_asserts(&run)?;
+            }
+            if i == 0
+                && run.has_scripts()
+                && !run.trust().trusted()
+                && let Some(r) = run
+                    .ids()
+                    .map(|id| run.request(id))
+                    .find(|r| wanted(&args, &r.label()) && (r.pre.is_some() || r.handler.is_some()))
+            {
+                let line = r
+                    .pre
+                    .as_ref()
+                    .or(r.handler.as_ref())
+                    .map_or(r.line, |s| s.line);
+                return Err(Error::Usage(format!(
+                    "{}:{line}: '{}' has a script, and scripts run only in trusted collections: add --trust for this run, or `apiscope trust {}`; nothing was sent",
+                    report::sanitize(&path.display().to_string(), false),
+                    report::sanitize(&r.label(), false),
+                    report::sanitize(&run.trust().root().display().to_string(), false),
+                )));
             }
             for (id, r) in run.preview(&System) {
                 if let Err(e) = r
@@ -491,6 +569,9 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 super::collection::notes(&resolved);
                 let id = ticket.id;
                 let req = run.request(id).clone();
+                // What its pre-request script did (it ran as the run
+                // resolved it).
+                let mut pre_tests = script_tests(&mut run, &req);
                 let mut result = RequestResult {
                     file: shown.clone(),
                     iteration,
@@ -539,17 +620,12 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                         duration_ms: safe.timing.total_ms,
                     };
                     result.tests = check_all(&asserts[id.index], &subjects);
-                    if let Some(l) = req.handler_line {
-                        result.tests.push(TestResult {
-                            name: format!(
-                                "the response handler's tests (line {l}): not run, apiscope has no script engine"
-                            ),
-                            line: l,
-                            verdict: Verdict::Skipped,
-                            actual: String::new(),
-                        });
-                    }
-                    if asserts[id.index].is_empty() {
+                    // Its response handler runs as the run takes the
+                    // answer: its tests and its error join the request's.
+                    run.received(&ticket, exchange.clone(), &System);
+                    pre_tests.extend(script_tests(&mut run, &req));
+                    result.tests.append(&mut pre_tests);
+                    if result.tests.is_empty() {
                         result.tests.push(TestResult {
                             name: "response received".into(),
                             line: req.line,
@@ -559,11 +635,15 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                     }
                 }
                 result.diagnosis = Some(d);
+                result.tests.append(&mut pre_tests);
                 print_result(&result, color)?;
                 let failed = result.failed();
                 results.push(result);
                 done.push(id.index);
-                run.received(&ticket, exchange);
+                // (A failed exchange: the run keeps why; no handler runs.)
+                if safe.failure.is_some() {
+                    run.received(&ticket, exchange, &System);
+                }
                 if failed && args.bail {
                     bailed = true;
                     break 'files;

@@ -734,15 +734,22 @@ impl App {
                 let answer = self.activity.as_ref().and_then(|a| {
                     let ticket = a.ticket.clone()?;
                     let ex = self.entries[a.entry].exchange.as_ref()?;
-                    a.answered.then(|| (ticket, (**ex).clone()))
+                    a.answered.then(|| (ticket, (**ex).clone(), a.entry))
                 });
                 self.finish(&stop);
                 // The collection run takes the answer; a request waiting
                 // for it goes next.
-                if let Some((ticket, ex)) = answer
+                if let Some((ticket, ex, entry)) = answer
                     && let Some(c) = self.collection.as_mut()
                 {
-                    c.run.received(&ticket, ex);
+                    c.run
+                        .received(&ticket, ex, &crate::collection::vars::System);
+                    // What its scripts did: tests join its `??` lines, the
+                    // rest shows in its Overview's Script section.
+                    let reports = c.run.take_reports();
+                    if let Some(flash) = self.entries[entry].scripts(&reports) {
+                        self.flash = Some(flash);
+                    }
                 }
                 if self.plan.is_some() {
                     self.advance_plan()

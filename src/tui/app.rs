@@ -1238,6 +1238,9 @@ impl App {
                     crate::collection::vars::ResolveError::Need(d) => {
                         format!("Not copied: it uses the response of '{d}': send it first")
                     }
+                    crate::collection::vars::ResolveError::NeedRun { var, .. } => {
+                        format!("Not copied: it uses {{{{{var}}}}}, which a response handler sets: send that request first")
+                    }
                     crate::collection::vars::ResolveError::Error(e) => {
                         format!("Not copied: {e}")
                     }

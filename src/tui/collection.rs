@@ -77,6 +77,10 @@ impl Collections {
             envs.push(Environments::load(&dir_of(&f), &System)?);
         }
         let mut run = CollectionRun::new(files, envs, trust);
+        run.set_engine(
+            Box::new(apiscope_script::QuickJs),
+            crate::collection::script::Limits::default(),
+        );
         match env {
             Some(e) => run.set_env(Some(e)).map_err(|e| CollectionError {
                 file: path.to_path_buf(),
@@ -97,12 +101,17 @@ impl Collections {
     /// A collection of these files (read already), no environment
     /// chosen, untrusted under `root`.
     pub fn of(files: Vec<HttpFile>, envs: Vec<Environments>, root: PathBuf) -> Collections {
+        let mut run = CollectionRun::new(
+            files,
+            envs,
+            crate::collection::trust::Trust::new(root, false, []),
+        );
+        run.set_engine(
+            Box::new(apiscope_script::QuickJs),
+            crate::collection::script::Limits::default(),
+        );
         Collections {
-            run: CollectionRun::new(
-                files,
-                envs,
-                crate::collection::trust::Trust::new(root, false, []),
-            ),
+            run,
             root: None,
             yes: false,
         }
@@ -297,6 +306,10 @@ impl Collections {
                 ResolveError::Need(dep) => {
                     format!("it uses the response of '{dep}': send '{dep}' first")
                 }
+                ResolveError::NeedRun { index, var } => {
+                    let by = self.files()[file].requests.get(index).map(crate::collection::HttpRequest::label).unwrap_or_default();
+                    format!("it uses {{{{{var}}}}}, which the response handler of '{by}' sets: send '{by}' first")
+                }
                 ResolveError::Error(e) => e.message,
             })
     }
@@ -336,6 +349,16 @@ impl Collections {
             Err(ResolveError::Need(dep)) => out.push(format!(
                 "Uses the response of '{dep}', which has none yet: Enter sends '{dep}' first."
             )),
+            Err(ResolveError::NeedRun { index, var }) => {
+                let by = self.files()[file]
+                    .requests
+                    .get(index)
+                    .map(crate::collection::HttpRequest::label)
+                    .unwrap_or_default();
+                out.push(format!(
+                    "Uses {{{{{var}}}}}, which the response handler of '{by}' sets: Enter sends '{by}' first."
+                ));
+            }
             Err(ResolveError::Error(e)) => out.push(format!("Does not resolve: {e}")),
         }
         out
@@ -375,6 +398,8 @@ fn describe(s: &Source) -> String {
         Source::Dynamic => "dynamic".into(),
         Source::Request(r) => format!("the exchange of '{r}'"),
         Source::Secret => "--secret".into(),
+        Source::Script(by) if by.starts_with("its ") => by.clone(),
+        Source::Script(by) => format!("set by the script of '{by}'"),
     }
 }
 

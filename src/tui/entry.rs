@@ -84,6 +84,8 @@ pub struct Entry {
     /// The `??` assertions of a collection request, checked against its
     /// last response: (held, the assertion, what came, its line).
     pub tests: Vec<TestLine>,
+    /// What its scripts said: log lines, errors, a script not run and why.
+    pub script: Vec<String>,
 }
 
 /// One checked assertion, for the Overview's Tests section.
@@ -130,6 +132,7 @@ impl Entry {
             generation: 0,
             problem: None,
             tests: Vec::new(),
+            script: Vec::new(),
         }
     }
 
@@ -176,6 +179,45 @@ impl Entry {
         self.exchange = Some(Box::new(exchange));
         self.diagnosis = Some(Box::new(diagnosis));
         self.tests.clear();
+        self.script.clear();
+    }
+
+    /// Takes what a run's scripts did for this request: their tests join
+    /// the Tests section, their logs and errors the Script section. What
+    /// the status line should say (a script failed or was not run).
+    pub fn scripts(
+        &mut self,
+        reports: &[crate::collection::script::ScriptReport],
+    ) -> Option<String> {
+        use crate::collection::script::Phase;
+        let mut flash = None;
+        for r in reports {
+            let what = match r.phase {
+                Phase::Pre => "pre-request script",
+                Phase::Response => "response handler",
+            };
+            if let Some(why) = &r.skipped {
+                self.script.push(why.clone());
+                flash = Some(format!("'{}': {why}", r.label));
+                continue;
+            }
+            for l in &r.outcome.logs {
+                self.script.push(format!("log: {l}"));
+            }
+            for t in &r.outcome.tests {
+                self.tests.push(TestLine {
+                    passed: Some(t.failure.is_none()),
+                    text: format!("client.test: {}", t.name),
+                    actual: t.failure.clone().unwrap_or_default(),
+                    line: 0,
+                });
+            }
+            if let Some(e) = &r.outcome.error {
+                self.script.push(format!("the {what} failed: {e}"));
+                flash = Some(format!("'{}': the {what} failed: {e}", r.label));
+            }
+        }
+        flash
     }
 
     /// Checks `asserts` (a collection request's `??` lines) against the

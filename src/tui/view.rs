@@ -500,9 +500,14 @@ fn tests_lines(tests: &[super::entry::TestLine], theme: &Theme) -> Vec<Line<'sta
             Span::raw(" "),
             Span::styled(sanitize(&t.text, false), theme.text),
         ];
-        if t.passed == Some(false) {
+        if t.passed == Some(false) && t.line > 0 {
             spans.push(Span::styled(
                 format!("  got {} (line {})", sanitize(&t.actual, false), t.line),
+                theme.dim,
+            ));
+        } else if t.passed == Some(false) {
+            spans.push(Span::styled(
+                format!("  {}", sanitize(&t.actual, false)),
                 theme.dim,
             ));
         }
@@ -511,9 +516,35 @@ fn tests_lines(tests: &[super::entry::TestLine], theme: &Theme) -> Vec<Line<'sta
     out
 }
 
+/// What a collection request's scripts said (logs, errors, a script not
+/// run and why), for the Overview's Script section.
+fn script_lines(script: &[String], theme: &Theme) -> Vec<Line<'static>> {
+    if script.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        Line::default(),
+        Line::from(Span::styled(format!("{:<12}", "Script"), theme.accent)),
+    ];
+    for l in script.iter().take(200) {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(sanitize(l, false), theme.text),
+        ]));
+    }
+    if script.len() > 200 {
+        out.push(Line::from(Span::styled(
+            format!("  … {} more lines", script.len() - 200),
+            theme.dim,
+        )));
+    }
+    out
+}
+
 fn overview(app: &mut App, theme: &Theme, f: &mut Frame, area: Rect) {
     let preview = body_preview(app, theme, area.height as usize);
-    let tests = tests_lines(&app.current().tests, theme);
+    let mut tests = tests_lines(&app.current().tests, theme);
+    tests.extend(script_lines(&app.current().script, theme));
     let Some(d) = app.current().diagnosis.as_ref() else {
         return;
     };

@@ -143,9 +143,9 @@ fn send_a_named_request_sends_its_login_first_and_chains_the_token() {
         "{}",
         out.stderr
     );
+    // (Trusted for this run: its response handler ran, without error.)
     assert!(
-        out.stderr
-            .contains("response handler at line 10 is not run"),
+        !out.stderr.contains("not run") && !out.stderr.contains("failed"),
         "{}",
         out.stderr
     );

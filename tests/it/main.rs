@@ -15,6 +15,7 @@ mod import;
 mod items;
 mod newman;
 mod runner;
+mod scripts;
 mod secrets;
 mod seeds;
 mod send;

@@ -101,6 +101,22 @@ pub fn values(e: &mut Exchange, secrets: &[String]) {
     }
 }
 
+/// Free text (a script's log line, its error) with these secret values
+/// (in every form they travel in) and every token-shaped string redacted.
+pub fn text_by_value(t: &str, secrets: &[String]) -> String {
+    let mut forms: Vec<String> = secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .flat_map(|s| crate::secrets::encoded_forms(s))
+        .collect();
+    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    forms.dedup();
+    let replaced = forms
+        .iter()
+        .fold(t.to_owned(), |acc, s| acc.replace(s.as_str(), MARK));
+    text(&replaced).into_owned()
+}
+
 /// Redacts a request in place.
 pub fn request(r: &mut Request) {
     headers(&mut r.headers);

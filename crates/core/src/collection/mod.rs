@@ -17,7 +17,7 @@
 //!     ?limit=20                             query continued on indented lines
 //!     &page=2
 //! Authorization: Bearer {{login.response.body.$.token}}
-//! > {% client.global.set("x", 1) %}         a response handler: not run (noted)
+//! > {% client.global.set("x", 1) %}         a response handler (trusted collections only)
 //! >> ./boards.json                          write the response body to a file
 //! ```
 //!
@@ -31,6 +31,7 @@ pub mod import;
 mod model;
 mod parse;
 pub mod run;
+pub mod script;
 pub mod trust;
 pub mod vars;
 pub mod walk;

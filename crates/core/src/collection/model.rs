@@ -57,9 +57,11 @@ pub struct HttpRequest {
     pub body: Body,
     /// 1-based line of the body's first line, when there is a body.
     pub body_line: Option<usize>,
-    /// The line of a response handler (`> {% … %}`, `> handler.js`),
-    /// which apiscope does not run (no JavaScript engine).
-    pub handler_line: Option<usize>,
+    /// A pre-request script (`< {% … %}` or `< ./pre.js` before the
+    /// request line).
+    pub pre: Option<Script>,
+    /// A response handler (`> {% … %}` or `> ./handler.js`).
+    pub handler: Option<Script>,
     /// `>> file` (`false`) or `>>! file` (`true`: overwrite).
     pub output: Option<(String, bool)>,
     /// httpyac's `?? …` assertion lines: (1-based line, the text after
@@ -97,6 +99,25 @@ pub struct Layout {
     pub body: Range<usize>,
     /// Whether a blank line ends the headers.
     pub blank: bool,
+}
+
+/// A JetBrains HTTP Client script of a request: run (in trusted
+/// collections only) by a [`super::script::ScriptEngine`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// 1-based line of its `<` / `>` line.
+    pub line: usize,
+    /// Its code, or the file that holds it.
+    pub code: ScriptCode,
+}
+
+/// Where a script's code is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptCode {
+    /// Between `{%` and `%}`.
+    Inline(String),
+    /// `> ./handler.js`: a file, relative to the collection's directory.
+    File(String),
 }
 
 /// A header line.
@@ -174,12 +195,18 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Body::None,
             body_line: None,
-            handler_line: None,
+            pre: None,
+            handler: None,
             output: None,
             asserts: Vec::new(),
             span: 0..0,
             layout: Layout::default(),
         }
+    }
+
+    /// The line of its response handler, when it has one.
+    pub fn handler_line(&self) -> Option<usize> {
+        self.handler.as_ref().map(|s| s.line)
     }
 
     /// The name a user picks it by: `@name`, else the title, else

@@ -88,6 +88,14 @@ pub(super) fn is_comment(t: &str) -> bool {
     t.starts_with('#') || t.starts_with("//")
 }
 
+/// The code between a script's `{%` and its last `%}`.
+fn script_code(raw: &str) -> String {
+    let from = raw.find("{%").map_or(0, |p| p + 2);
+    let to = raw.rfind("%}").filter(|&t| t >= from).unwrap_or(raw.len());
+    // (Leading line breaks kept: the code's line 1 is the `{%` line.)
+    raw[from..to].trim_end_matches(['\r', '\n']).to_owned()
+}
+
 /// `# @name login`, `// @name login`, `# @name = login`.
 fn name_directive(t: &str) -> Option<String> {
     let t = t.trim_start();
@@ -183,6 +191,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
             let mut comments = Vec::new();
             let mut own_start = span_start;
             let mut i = 0;
+            let mut pre = None;
             // Before the request line: comments, @name, file variables.
             while i < block.len() {
                 let t = block[i].text;
@@ -201,6 +210,40 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                         .unwrap_or(c);
                     comments.push(c.strip_prefix(' ').unwrap_or(c).to_owned());
                     i += 1;
+                } else if let Some(rest) = t.trim_start().strip_prefix('<') {
+                    // A pre-request script: `< {% … %}` or `< ./pre.js`.
+                    let rest = rest.trim();
+                    let line = block[i].number;
+                    if rest.starts_with("{%") {
+                        let close = block[i..]
+                            .iter()
+                            .enumerate()
+                            .find(|(k, l)| {
+                                let e = l.text.trim_end();
+                                e.ends_with("%}") && (*k > 0 || e.trim_start().len() > 4)
+                            })
+                            .map(|(k, _)| i + k)
+                            .ok_or_else(|| {
+                                err(
+                                    line,
+                                    "'< {%' opens a pre-request script that no '%}' closes".into(),
+                                )
+                            })?;
+                        let raw = &text[block[i].start..block[close].end];
+                        pre = Some(Script {
+                            line,
+                            code: ScriptCode::Inline(script_code(raw)),
+                        });
+                        i = close + 1;
+                    } else if rest.is_empty() {
+                        return Err(err(line, "'<' names no pre-request script file".into()));
+                    } else {
+                        pre = Some(Script {
+                            line,
+                            code: ScriptCode::File(rest.to_owned()),
+                        });
+                        i += 1;
+                    }
                 } else if let Some((n, v)) = file_variable(t) {
                     variables.push(FileVar {
                         name: n,
@@ -290,7 +333,7 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
             let body_pos = block.get(i).map_or(span_end, |l| l.start);
             // The body, then handlers and output redirects at its end.
             let mut body_lines: Vec<&Line> = block[i..].iter().collect();
-            let mut handler_line = None;
+            let mut handler = None;
             let mut output = None;
             let mut asserts = Vec::new();
             // Handlers and redirects are the last non-blank lines.
@@ -314,10 +357,24 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                         .ok_or_else(|| {
                             err(last.number, "'%}' closes no '> {%' response handler".into())
                         })?;
-                    handler_line = Some(body_lines[open].number);
+                    let raw = &text[body_lines[open].start..last.end];
+                    handler = Some(Script {
+                        line: body_lines[open].number,
+                        code: ScriptCode::Inline(script_code(raw)),
+                    });
                     body_lines.truncate(open);
-                } else if t.starts_with('>') {
-                    handler_line = Some(last.number);
+                } else if let Some(f) = t.strip_prefix('>') {
+                    let f = f.trim();
+                    if f.is_empty() {
+                        return Err(err(
+                            last.number,
+                            "'>' names no response handler file".into(),
+                        ));
+                    }
+                    handler = Some(Script {
+                        line: last.number,
+                        code: ScriptCode::File(f.to_owned()),
+                    });
                     body_lines.pop();
                 } else if let Some(a) = t.strip_prefix("??") {
                     asserts.push((last.number, a.trim().to_owned()));
@@ -369,7 +426,8 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 headers,
                 body,
                 body_line,
-                handler_line,
+                pre,
+                handler,
                 output,
                 asserts,
                 span: span_start..span_end,
@@ -529,7 +587,7 @@ mod tests {
             login.body,
             Body::Text("{\"user\": \"ann\",\n  \"password\": \"{{password}}\"}".into())
         );
-        assert_eq!(login.handler_line, Some(12));
+        assert_eq!(login.handler_line(), Some(12));
         let boards = &f.requests[1];
         assert_eq!(boards.method, "GET");
         assert_eq!(boards.url, "{{host}}/boards?limit=20&page=2");
@@ -582,7 +640,7 @@ mod tests {
                 (11, "body a exists".to_owned())
             ]
         );
-        assert_eq!(b.handler_line, Some(12));
+        assert_eq!(b.handler_line(), Some(12));
     }
 
     #[test]

@@ -16,17 +16,23 @@
 //! let mut plan = run.plan(goal);
 //! loop {
 //!     match run.next(&mut plan, &world) {
-//!         Next::Send { ticket, resolved, .. } => { let ex = send(resolved); run.received(&ticket, ex); }
-//!         Next::Ready { ticket, resolved }    => { send it; run.received(&ticket, ex); break }
+//!         Next::Send { ticket, resolved, .. } => { let ex = send(resolved); run.received(&ticket, ex, world); }
+//!         Next::Ready { ticket, resolved }    => { send it; run.received(&ticket, ex, world); break }
 //!         Next::Failed(e)                     => { say e; break }
 //!     }
 //! }
 //! ```
 //!
-//! Pre-request and response scripts plug in at [`Hooks`].
+//! Pre-request scripts and response handlers run through a
+//! [`ScriptEngine`] (set by the front end) in trusted collections only;
+//! what they did comes out of [`CollectionRun::take_reports`].
 
+use super::script::{
+    self, GlobalChange, Limits, Phase, ScriptEngine, ScriptJob, ScriptOutcome, ScriptReport,
+    ScriptRequest, ScriptResponse,
+};
 use super::vars::{self, Context, Environments, ResolveError, Resolved, World};
-use super::{CollectionError, HttpFile, HttpRequest};
+use super::{CollectionError, HttpFile, HttpRequest, Script, ScriptCode};
 use crate::model::Exchange;
 use std::collections::HashMap;
 use std::path::Path;
@@ -39,30 +45,6 @@ pub struct RequestId {
     /// Index of the request in the file.
     pub index: usize,
 }
-
-/// Per-request hooks: where pre-request and response scripts will run.
-/// The run calls them; the engine that runs them lives outside the core.
-pub trait Hooks: Send {
-    /// Before `request` is sent, resolved as `resolved` (which it may
-    /// change); an error stops the plan.
-    fn before(
-        &mut self,
-        _id: RequestId,
-        _request: &HttpRequest,
-        _resolved: &mut Resolved,
-    ) -> Result<(), String> {
-        Ok(())
-    }
-
-    /// After the response to `request` came back.
-    fn after(&mut self, _id: RequestId, _request: &HttpRequest, _exchange: &Exchange) {}
-}
-
-/// No hooks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoHooks;
-
-impl Hooks for NoHooks {}
 
 /// Which response a sent request's answer belongs to: the request, and
 /// the environment it was resolved in (a switch of environment while it
@@ -96,6 +78,9 @@ pub struct Plan {
     deps_picked: bool,
     /// Whether the whole plan was checked against the trust model.
     checked: bool,
+    /// The `request.variables` each request's pre-request script set (it
+    /// ran for this plan).
+    pre_run: Vec<(RequestId, Vec<(String, String)>)>,
 }
 
 impl Plan {
@@ -281,13 +266,28 @@ pub enum PlanError {
         /// Why the dependency does not resolve.
         why: String,
     },
-    /// A hook refused the request.
-    #[error("{0}")]
-    Hook(String),
+    /// A request uses a variable that another request's response handler
+    /// sets, and that handler ran without setting it.
+    #[error(
+        "'{goal}' uses {{{{{var}}}}}, which the response handler of '{name}' sets; '{name}' was sent{status} and its handler did not set it"
+    )]
+    NotSet {
+        /// The request whose handler sets it.
+        name: String,
+        /// Its status (` (401)`), when it answered.
+        status: String,
+        /// The variable.
+        var: String,
+        /// The goal.
+        goal: String,
+    },
 }
 
 /// Chains deeper than this are refused (each link is a request sent).
 pub const MAX_DEPTH: usize = 32;
+
+/// The largest script file read (`> ./handler.js`).
+pub const MAX_SCRIPT: usize = 1 << 20;
 
 /// The responses of one environment: per file, by request name.
 type Answers = HashMap<usize, HashMap<String, Exchange>>;
@@ -307,8 +307,26 @@ pub struct CollectionRun {
     /// sources that may go back there).
     carried: HashMap<(Option<String>, RequestId), String>,
     secrets: Vec<String>,
-    hooks: Box<dyn Hooks>,
     trust: super::trust::Trust,
+    /// Runs scripts (none: scripts are not run, and say so).
+    engine: Option<Box<dyn ScriptEngine>>,
+    limits: Limits,
+    /// Variables set by scripts, by environment: name → (value, the
+    /// label of the request whose script set it).
+    globals: HashMap<Option<String>, HashMap<String, (String, String)>>,
+    /// The origin of the request whose script set a variable (the one
+    /// credential rule: it may go back there unasked).
+    global_origins: HashMap<(Option<String>, String), String>,
+    /// Per file: the variables its inline response handlers set → the
+    /// index of the request.
+    setters: Vec<HashMap<String, usize>>,
+    /// What scripts did, not yet taken by the front end.
+    reports: Vec<ScriptReport>,
+    /// The status of each request's last answer, by environment (named
+    /// or not).
+    statuses: HashMap<(Option<String>, RequestId), u16>,
+    /// The origin each request's last send went to, by environment.
+    last_origin: HashMap<(Option<String>, RequestId), String>,
     /// `--secret NAME=VALUE`s.
     cli_secrets: Vec<(String, String)>,
 }
@@ -324,6 +342,27 @@ impl std::fmt::Debug for CollectionRun {
 
 static NO_ANSWERS: std::sync::LazyLock<HashMap<String, Exchange>> =
     std::sync::LazyLock::new(HashMap::new);
+static NO_GLOBALS: std::sync::LazyLock<HashMap<String, (String, String)>> =
+    std::sync::LazyLock::new(HashMap::new);
+static NO_SETTERS: std::sync::LazyLock<HashMap<String, usize>> =
+    std::sync::LazyLock::new(HashMap::new);
+
+/// The variables each inline response handler of `file` sets.
+fn setters_of(file: &HttpFile) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, r) in file.requests.iter().enumerate() {
+        if let Some(Script {
+            code: ScriptCode::Inline(code),
+            ..
+        }) = &r.handler
+        {
+            for name in script::sets(code) {
+                out.entry(name).or_insert(i);
+            }
+        }
+    }
+    out
+}
 
 impl CollectionRun {
     /// A run of these files, each with the environments beside it, under
@@ -334,6 +373,7 @@ impl CollectionRun {
         trust: super::trust::Trust,
     ) -> CollectionRun {
         debug_assert_eq!(files.len(), envs.len());
+        let setters = files.iter().map(setters_of).collect();
         CollectionRun {
             files,
             envs,
@@ -343,7 +383,14 @@ impl CollectionRun {
             failures: HashMap::new(),
             carried: HashMap::new(),
             secrets: Vec::new(),
-            hooks: Box::new(NoHooks),
+            setters,
+            engine: None,
+            limits: Limits::default(),
+            globals: HashMap::new(),
+            global_origins: HashMap::new(),
+            reports: Vec::new(),
+            statuses: HashMap::new(),
+            last_origin: HashMap::new(),
             trust,
             cli_secrets: Vec::new(),
         }
@@ -393,9 +440,41 @@ impl CollectionRun {
         self.cli = vars;
     }
 
-    /// The hooks run around each request.
-    pub fn set_hooks(&mut self, hooks: Box<dyn Hooks>) {
-        self.hooks = hooks;
+    /// The engine that runs this run's scripts, and its caps. Scripts run
+    /// only while the collection is trusted.
+    pub fn set_engine(&mut self, engine: Box<dyn ScriptEngine>, limits: Limits) {
+        self.engine = Some(engine);
+        self.limits = limits;
+    }
+
+    /// Whether a request of the run has a script.
+    pub fn has_scripts(&self) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| &f.requests)
+            .any(|r| r.pre.is_some() || r.handler.is_some())
+    }
+
+    /// What scripts did since the last call (logs, tests, errors), in
+    /// order.
+    pub fn take_reports(&mut self) -> Vec<ScriptReport> {
+        std::mem::take(&mut self.reports)
+    }
+
+    /// The variables scripts set in the chosen environment: (name, value,
+    /// the label of the request whose script set it), by name.
+    pub fn globals(&self) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = self
+            .globals
+            .get(&self.env)
+            .map(|g| {
+                g.iter()
+                    .map(|(k, (v, by))| (k.clone(), v.clone(), by.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     /// The files.
@@ -529,6 +608,9 @@ impl CollectionRun {
             cli: &self.cli,
             secrets: &self.cli_secrets,
             responses: self.answers(self.env.as_ref(), file),
+            globals: self.globals.get(&self.env).unwrap_or(&NO_GLOBALS),
+            request_vars: &[],
+            setters: self.setters.get(file).unwrap_or(&NO_SETTERS),
             world,
             trust: &self.trust,
             dry,
@@ -572,6 +654,13 @@ impl CollectionRun {
                     ResolveError::Need(name) => {
                         self.error_at(id, format!("uses the response of '{name}'"))
                     }
+                    ResolveError::NeedRun { index, var } => self.error_at(
+                        id,
+                        format!(
+                            "uses {{{{{var}}}}}, set by the response handler of '{}'",
+                            self.files[id.file].requests[index].label()
+                        ),
+                    ),
                 });
                 (id, r)
             })
@@ -635,6 +724,7 @@ impl CollectionRun {
             sent: Vec::new(),
             deps_picked: false,
             checked: false,
+            pre_run: Vec::new(),
         }
     }
 
@@ -659,7 +749,7 @@ impl CollectionRun {
     /// What to do next for `plan`.
     pub fn next(&mut self, plan: &mut Plan, world: &dyn World) -> Next {
         if let Some(dep) = plan.awaiting.take() {
-            if self.response(dep).is_none() {
+            if !self.statuses.contains_key(&(self.env.clone(), dep)) {
                 let why = self
                     .failures
                     .get(&(self.env.clone(), dep))
@@ -692,13 +782,33 @@ impl CollectionRun {
                     why: String::new(),
                 });
             };
+            // Its pre-request script, once, just before it is resolved.
+            if self.request(top).pre.is_some() && !plan.pre_run.iter().any(|(i, _)| *i == top) {
+                let vars = self.run_pre(top, world);
+                plan.pre_run.push((top, vars));
+            }
+            let request_vars: &[(String, String)] = plan
+                .pre_run
+                .iter()
+                .find(|(i, _)| *i == top)
+                .map_or(&[], |(_, v)| v.as_slice());
             let resolved = if top == plan.goal
                 && let Some(line) = &plan.line
             {
                 self.resolve_line(top, line, world, None)
             } else {
-                self.resolve(top, world)
+                let mut ctx = self.context(top.file, world, None);
+                ctx.request_vars = request_vars;
+                vars::resolve(&ctx, self.request(top))
             };
+            // A request still waiting for another runs its script again
+            // when its turn comes.
+            if matches!(
+                resolved,
+                Err(ResolveError::Need(_) | ResolveError::NeedRun { .. })
+            ) {
+                plan.pre_run.retain(|(i, _)| *i != top);
+            }
             match resolved {
                 Ok(mut r) => {
                     let automatic = top != plan.goal && !plan.deps_picked;
@@ -712,10 +822,6 @@ impl CollectionRun {
                         });
                     }
                     self.decide_output(top, top == plan.goal || plan.deps_picked, &mut r, world);
-                    let request = &self.files[top.file].requests[top.index];
-                    if let Err(e) = self.hooks.before(top, request, &mut r) {
-                        return Next::Failed(PlanError::Hook(e));
-                    }
                     self.keep_secrets(&r.secrets);
                     self.keep_secrets(&carried);
                     let ticket = Ticket {
@@ -740,6 +846,40 @@ impl CollectionRun {
                         resolved: Box::new(r),
                         for_,
                     };
+                }
+                Err(ResolveError::NeedRun { index, var }) => {
+                    let dep = RequestId {
+                        file: top.file,
+                        index,
+                    };
+                    if plan.sent.contains(&dep) {
+                        // Sent, and its handler did not set it: say so
+                        // rather than sending it again.
+                        let status = self
+                            .statuses
+                            .get(&(self.env.clone(), dep))
+                            .map_or_else(String::new, |s| format!(" ({s})"));
+                        return Next::Failed(PlanError::NotSet {
+                            name: self.request(dep).label(),
+                            status,
+                            var,
+                            goal: self.request(top).label(),
+                        });
+                    }
+                    if plan.stack.contains(&dep) || plan.stack.len() > MAX_DEPTH {
+                        let mut path: Vec<String> = plan
+                            .stack
+                            .iter()
+                            .map(|i| self.request(*i).label())
+                            .collect();
+                        path.push(self.request(dep).label());
+                        return Next::Failed(PlanError::Cycle {
+                            file: self.files[top.file].path.clone(),
+                            line: self.request(top).line,
+                            path,
+                        });
+                    }
+                    plan.stack.push(dep);
                 }
                 Err(ResolveError::Need(name)) => {
                     let Some(dep) = self.named(top.file, &name) else {
@@ -805,7 +945,7 @@ impl CollectionRun {
         for (id, r) in order {
             let automatic = id != plan.goal && !plan.deps_picked;
             let (p, _) = self.planned(id, &r, automatic, &dry_carried);
-            if !p.secrets.is_empty() {
+            if !p.secrets.is_empty() || self.request(id).handler.is_some() {
                 dry_carried.insert(id, p.origin.clone().unwrap_or_default());
             }
             sends.push(p);
@@ -872,11 +1012,14 @@ impl CollectionRun {
         {
             r.request.url = None;
         }
-        for (_, source) in &r.sources {
+        for (var, source) in &r.sources {
             if let vars::Source::Request(n) = source
                 && let Some(dep) = self.named(id.file, n)
                 && self.response(dep).is_none()
             {
+                self.visit(plan, dep, depth + 1, world, seen, order);
+            }
+            if let Some(dep) = self.setter(id.file, var, source) {
                 self.visit(plan, dep, depth + 1, world, seen, order);
             }
         }
@@ -908,6 +1051,30 @@ impl CollectionRun {
                 Source::Dotenv => add(".env"),
                 Source::ProcessEnv => add("the process environment"),
                 Source::Secret => add("--secret"),
+                Source::Script(by) => {
+                    // Set by a script: it may go back, unasked, only to
+                    // where the request whose script set it went.
+                    let from = self
+                        .global_origins
+                        .get(&(self.env.clone(), name.clone()))
+                        .cloned()
+                        .or_else(|| {
+                            let dep = self.setter(id.file, name, source)?;
+                            carried_dry.get(&dep).cloned()
+                        });
+                    if from.as_deref() != origin.as_deref() || from.is_none() {
+                        if let Some((_, v)) = r.values.iter().find(|(k, _)| k == name)
+                            && v.len() >= 4
+                            && (crate::secrets::is_secret_field(name)
+                                || crate::secrets::looks_like_token(v))
+                        {
+                            values.push(v.clone());
+                        }
+                        if by != "its pre-request script" {
+                            add(&format!("the script of '{by}'"));
+                        }
+                    }
+                }
                 Source::Request(n) => {
                     let Some(dep) = self.named(id.file, n) else {
                         continue;
@@ -1029,7 +1196,7 @@ impl CollectionRun {
     /// The answer to a request sent for `ticket`: kept for the requests
     /// that refer to it (in the environment it was resolved in). An
     /// exchange that failed (no response) is not an answer; why is kept.
-    pub fn received(&mut self, ticket: &Ticket, exchange: Exchange) {
+    pub fn received(&mut self, ticket: &Ticket, exchange: Exchange, world: &dyn World) {
         if ticket.id.file >= self.files.len()
             || ticket.id.index >= self.files[ticket.id.file].requests.len()
         {
@@ -1043,14 +1210,32 @@ impl CollectionRun {
         self.failures.remove(&key);
         match &ticket.carried {
             Some(o) => {
-                self.carried.insert(key, o.clone());
+                self.carried.insert(key.clone(), o.clone());
             }
             None => {
                 self.carried.remove(&key);
             }
         }
+        if let Some(status) = exchange.response.status {
+            self.statuses.insert(key.clone(), status);
+        }
+        match exchange
+            .request
+            .as_ref()
+            .and_then(|r| r.url.as_deref())
+            .and_then(super::trust::origin_of)
+        {
+            Some(o) => {
+                self.last_origin.insert(key, o);
+            }
+            None => {
+                self.last_origin.remove(&key);
+            }
+        }
+        if self.request(ticket.id).handler.is_some() {
+            self.run_handler(ticket, &exchange, world);
+        }
         let request = &self.files[ticket.id.file].requests[ticket.id.index];
-        self.hooks.after(ticket.id, request, &exchange);
         if let Some(name) = request.name.clone() {
             self.responses
                 .entry(ticket.env.clone())
@@ -1059,6 +1244,241 @@ impl CollectionRun {
                 .or_default()
                 .insert(name, exchange);
         }
+    }
+
+    /// The request whose response handler sets `var`, when `source` says a
+    /// script set it (or will).
+    fn setter(&self, file: usize, var: &str, source: &vars::Source) -> Option<RequestId> {
+        if !matches!(source, vars::Source::Script(_)) {
+            return None;
+        }
+        let index = *self.setters.get(file)?.get(var)?;
+        Some(RequestId { file, index })
+    }
+
+    /// A script's code: inline, or its file read as the trust model
+    /// allows (inside the collection directory, at most 1 MiB).
+    fn script_code(&self, id: RequestId, s: &Script, world: &dyn World) -> Result<String, String> {
+        match &s.code {
+            ScriptCode::Inline(c) => Ok(c.clone()),
+            ScriptCode::File(f) => {
+                let dir = dir_of(&self.files[id.file].path);
+                let p = self
+                    .trust
+                    .may_read(&dir, f, world)
+                    .map_err(|e| format!("the script file {e}"))?;
+                let bytes = world
+                    .read(&p)
+                    .map_err(|e| format!("cannot read the script file {}: {e}", p.display()))?;
+                if bytes.len() > MAX_SCRIPT {
+                    return Err(format!(
+                        "the script file {} is {} KiB; a script may be at most {} KiB",
+                        p.display(),
+                        bytes.len() >> 10,
+                        MAX_SCRIPT >> 10
+                    ));
+                }
+                String::from_utf8(bytes)
+                    .map_err(|_| format!("the script file {} is not UTF-8", p.display()))
+            }
+        }
+    }
+
+    /// Runs one script of `id` (or says why not): the job's other fields
+    /// filled here, its outcome applied to the globals and reported.
+    fn run_script(
+        &mut self,
+        id: RequestId,
+        phase: Phase,
+        env: Option<String>,
+        mut job: ScriptJob,
+        world: &dyn World,
+    ) -> ScriptOutcome {
+        let request = self.request(id);
+        let label = request.label();
+        let script = match phase {
+            Phase::Pre => request.pre.clone(),
+            Phase::Response => request.handler.clone(),
+        };
+        let Some(script) = script else {
+            return ScriptOutcome::default();
+        };
+        let what = match phase {
+            Phase::Pre => "the pre-request script",
+            Phase::Response => "the response handler",
+        };
+        let skip = |why: String| ScriptReport {
+            request: id,
+            label: label.clone(),
+            phase,
+            outcome: ScriptOutcome::default(),
+            skipped: Some(format!("{what} at line {}: {why}", script.line)),
+        };
+        if !self.trust.trusted() {
+            self.reports.push(skip(format!(
+                "not run: the collection is not trusted (`apiscope trust {}`, or --trust for this run)",
+                self.trust.root().display()
+            )));
+            return ScriptOutcome::default();
+        }
+        let code = match self.script_code(id, &script, world) {
+            Ok(c) => c,
+            Err(e) => {
+                self.reports.push(skip(format!("not run: {e}")));
+                return ScriptOutcome::default();
+            }
+        };
+        let file = &self.files[id.file];
+        let name = file
+            .path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        (job.origin, job.first_line) = match &script.code {
+            ScriptCode::Inline(_) => (name, script.line),
+            ScriptCode::File(f) => (f.clone(), 1),
+        };
+        job.code = code;
+        job.request_name = label.clone();
+        job.globals = self
+            .globals
+            .get(&env)
+            .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        job.environment = self.envs[id.file].variables(env.as_deref());
+        job.limits = self.limits;
+        let Some(engine) = self.engine.as_mut() else {
+            self.reports
+                .push(skip("not run: this command runs no scripts".into()));
+            return ScriptOutcome::default();
+        };
+        let outcome = engine.run(job);
+        // Applied to this environment's variables; a value that looks
+        // like a credential is redacted by value from here on.
+        let origin = self.origin_of_last(id, &env);
+        let globals = self.globals.entry(env.clone()).or_default();
+        let mut keep = Vec::new();
+        for change in &outcome.globals {
+            match change {
+                GlobalChange::Set(k, v) => {
+                    globals.insert(k.clone(), (v.clone(), label.clone()));
+                    if v.len() >= 4
+                        && (crate::secrets::is_secret_field(k)
+                            || crate::secrets::looks_like_token(v))
+                    {
+                        keep.push(v.clone());
+                    }
+                    match &origin {
+                        Some(o) => {
+                            self.global_origins
+                                .insert((env.clone(), k.clone()), o.clone());
+                        }
+                        None => {
+                            self.global_origins.remove(&(env.clone(), k.clone()));
+                        }
+                    }
+                }
+                GlobalChange::Clear(k) => {
+                    globals.remove(k);
+                }
+                GlobalChange::ClearAll => globals.clear(),
+            }
+        }
+        for (k, v) in &outcome.request_vars {
+            if v.len() >= 4
+                && (crate::secrets::is_secret_field(k) || crate::secrets::looks_like_token(v))
+            {
+                keep.push(v.clone());
+            }
+        }
+        self.keep_secrets(&keep);
+        let mut shown = outcome.clone();
+        let secrets = self.secrets();
+        let hide = |t: &mut String| *t = crate::redact::text_by_value(t, &secrets);
+        shown.logs.iter_mut().for_each(hide);
+        if let Some(e) = shown.error.as_mut() {
+            hide(e);
+        }
+        for t in &mut shown.tests {
+            if let Some(f) = t.failure.as_mut() {
+                hide(f);
+            }
+        }
+        self.reports.push(ScriptReport {
+            request: id,
+            label,
+            phase,
+            outcome: shown,
+            skipped: None,
+        });
+        outcome
+    }
+
+    /// The origin a request's last send went to (its handler's values
+    /// may go back there).
+    fn origin_of_last(&self, id: RequestId, env: &Option<String>) -> Option<String> {
+        self.last_origin.get(&(env.clone(), id)).cloned()
+    }
+
+    /// Runs `id`'s pre-request script: the `request.variables` it set.
+    fn run_pre(&mut self, id: RequestId, world: &dyn World) -> Vec<(String, String)> {
+        let r = self.request(id);
+        let job = ScriptJob {
+            phase: Phase::Pre,
+            code: String::new(),
+            origin: String::new(),
+            first_line: 0,
+            request_name: String::new(),
+            globals: Vec::new(),
+            request_vars: Vec::new(),
+            environment: Vec::new(),
+            request: ScriptRequest {
+                method: r.method.clone(),
+                url: r.url.clone(),
+                headers: crate::model::Headers(
+                    r.headers
+                        .iter()
+                        .map(|h| (h.name.clone(), h.value.clone()))
+                        .collect(),
+                ),
+                body: match &r.body {
+                    super::Body::Text(t) => t.clone(),
+                    _ => String::new(),
+                },
+            },
+            response: None,
+            limits: self.limits,
+        };
+        let env = self.env.clone();
+        self.run_script(id, Phase::Pre, env, job, world)
+            .request_vars
+    }
+
+    /// Runs the response handler of the request `ticket` sent.
+    fn run_handler(&mut self, ticket: &Ticket, exchange: &Exchange, world: &dyn World) {
+        let request = exchange.request.clone().unwrap_or_default();
+        let job = ScriptJob {
+            phase: Phase::Response,
+            code: String::new(),
+            origin: String::new(),
+            first_line: 0,
+            request_name: String::new(),
+            globals: Vec::new(),
+            request_vars: Vec::new(),
+            environment: Vec::new(),
+            request: ScriptRequest {
+                method: request.method.clone(),
+                url: request.url.clone().unwrap_or_default(),
+                headers: request.headers.clone(),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            },
+            response: Some(ScriptResponse {
+                status: exchange.response.status.unwrap_or(0),
+                headers: exchange.response.headers.clone(),
+                body: exchange.response.body.to_vec(),
+            }),
+            limits: self.limits,
+        };
+        self.run_script(ticket.id, Phase::Response, ticket.env.clone(), job, world);
     }
 
     fn keep_secrets(&mut self, found: &[String]) {
@@ -1092,6 +1512,7 @@ impl CollectionRun {
     pub fn reload(&mut self, file: usize, text: &str) {
         if let Some(f) = self.files.get_mut(file) {
             *f = super::parse_lenient(&f.path.clone(), text);
+            self.setters[file] = setters_of(f);
         }
     }
 
@@ -1110,6 +1531,7 @@ impl CollectionRun {
 
     /// Adds a file with its environments; its index.
     pub fn add_file(&mut self, file: HttpFile, envs: Environments) -> usize {
+        self.setters.push(setters_of(&file));
         self.files.push(file);
         self.envs.push(envs);
         self.files.len() - 1
@@ -1213,7 +1635,7 @@ mod tests {
             resolved.request.url.as_deref(),
             Some("https://dev.example/login")
         );
-        run.received(&ticket, answer(200, r#"{"token":"tok_dev"}"#));
+        run.received(&ticket, answer(200, r#"{"token":"tok_dev"}"#), &Nothing);
         let Next::Ready { resolved, .. } = run.next(&mut plan, &Nothing) else {
             panic!()
         };
@@ -1255,7 +1677,11 @@ mod tests {
         let Next::Send { ticket, .. } = run.next(&mut plan, &Nothing) else {
             panic!()
         };
-        run.received(&ticket, answer(401, r#"{"error":"bad password"}"#));
+        run.received(
+            &ticket,
+            answer(401, r#"{"error":"bad password"}"#),
+            &Nothing,
+        );
         let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
             panic!()
         };
@@ -1277,7 +1703,7 @@ mod tests {
             }),
             ..Exchange::default()
         };
-        run.received(&ticket, failed);
+        run.received(&ticket, failed, &Nothing);
         let Next::Failed(e) = run.next(&mut plan, &Nothing) else {
             panic!()
         };
@@ -1305,6 +1731,7 @@ mod tests {
                 carried: None,
             },
             answer(200, r#"{"token":"t1"}"#),
+            &Nothing,
         );
         let mut plan = run.plan_line(
             me(),

@@ -153,6 +153,32 @@ impl Environments {
         })
     }
 
+    /// Every variable of `env` (and `$shared`) with the value a request
+    /// would get: `request.environment` of a script.
+    pub fn variables(&self, env: Option<&str>) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut order: Vec<(&EnvFile, &str)> = Vec::new();
+        if let Some(env) = env {
+            order.push((&self.private, env));
+            order.push((&self.public, env));
+        }
+        order.push((&self.private, "$shared"));
+        order.push((&self.public, "$shared"));
+        for (map, env) in order {
+            let Some(Value::Object(m)) = map.as_ref().and_then(|(_, m)| m.get(env)) else {
+                continue;
+            };
+            for name in m.keys() {
+                if !out.iter().any(|(n, _)| n == name)
+                    && let Some(v) = Environments::get(map, env, name)
+                {
+                    out.push((name.clone(), v));
+                }
+            }
+        }
+        out
+    }
+
     fn get(map: &EnvFile, env: &str, name: &str) -> Option<String> {
         let v = map.as_ref()?.1.get(env)?.get(name)?;
         match v {
@@ -206,6 +232,10 @@ pub enum Source {
     Request(String),
     /// `--secret`.
     Secret,
+    /// Set by a script of this run (`client.global.set`,
+    /// `request.variables.set`): the label of the request whose script
+    /// set it.
+    Script(String),
 }
 
 impl Source {
@@ -317,6 +347,14 @@ pub struct Context<'a> {
     /// The exchanges of the requests already sent in this run (in this
     /// environment), by name.
     pub responses: &'a HashMap<String, Exchange>,
+    /// Variables set by scripts of this run (in this environment): name →
+    /// (value, the label of the request whose script set it).
+    pub globals: &'a HashMap<String, (String, String)>,
+    /// `request.variables.set` by this request's pre-request script.
+    pub request_vars: &'a [(String, String)],
+    /// The variables a response handler of the file sets (found without
+    /// running it): name → the index of its request.
+    pub setters: &'a HashMap<String, usize>,
     /// The clock, the process environment, files.
     pub world: &'a dyn World,
     /// What the collection may read.
@@ -332,6 +370,14 @@ pub struct Context<'a> {
 pub enum ResolveError {
     /// The request refers to this request's response: send it first.
     Need(String),
+    /// The request uses a variable that the response handler of the
+    /// request at this index (of the same file) sets: send it first.
+    NeedRun {
+        /// The index of the request whose handler sets it.
+        index: usize,
+        /// The variable.
+        var: String,
+    },
     /// A real error.
     Error(CollectionError),
 }
@@ -368,6 +414,9 @@ pub struct Resolved {
 struct State<'c, 'a> {
     ctx: &'c Context<'a>,
     line: usize,
+    /// The request line of the request being resolved (it never depends
+    /// on itself).
+    own: usize,
     secrets: Vec<String>,
     sources: Vec<(String, Source)>,
     values: Vec<(String, String)>,
@@ -395,6 +444,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
     let mut st = State {
         ctx,
         line: req.line,
+        own: req.line,
         secrets: Vec::new(),
         sources: Vec::new(),
         values: Vec::new(),
@@ -481,12 +531,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             }
         }
     };
-    let mut notes = Vec::new();
-    if let Some(l) = req.handler_line {
-        notes.push(format!(
-            "The response handler at line {l} is not run (apiscope has no JavaScript engine)"
-        ));
-    }
+    let notes = Vec::new();
     let mut secrets = st.secrets;
     secrets.sort();
     secrets.dedup();
@@ -517,6 +562,7 @@ pub fn substitute(
     let mut st = State {
         ctx,
         line,
+        own: line,
         secrets: Vec::new(),
         sources: Vec::new(),
         values: Vec::new(),
@@ -546,6 +592,7 @@ pub fn substitute_all(
     let mut st = State {
         ctx,
         line,
+        own: line,
         secrets: Vec::new(),
         sources: Vec::new(),
         values: Vec::new(),
@@ -869,6 +916,16 @@ impl State<'_, '_> {
             self.used(name, Source::Secret, &v);
             return Ok(v);
         }
+        if let Some((_, v)) = self.ctx.request_vars.iter().rev().find(|(k, _)| k == name) {
+            let v = v.clone();
+            self.used(name, Source::Script("its pre-request script".into()), &v);
+            return Ok(v);
+        }
+        if let Some((v, by)) = self.ctx.globals.get(name) {
+            let v = v.clone();
+            self.used(name, Source::Script(by.clone()), &v);
+            return Ok(v);
+        }
         if let Some(var) = self
             .ctx
             .file
@@ -953,6 +1010,55 @@ impl State<'_, '_> {
                 self.used(name, Source::Dotenv, &v);
                 return Ok(v);
             }
+        }
+        // Its own pre-request script sets it (or, a script file, may):
+        // known once it ran.
+        if let Some(own) = self.ctx.file.requests.iter().find(|r| r.line == self.own)
+            && let Some(pre) = &own.pre
+        {
+            let sets = match &pre.code {
+                super::ScriptCode::Inline(c) => {
+                    super::script::request_sets(c).iter().any(|n| n == name)
+                }
+                super::ScriptCode::File(_) => true,
+            };
+            if sets {
+                if let Some(stand_in) = self.ctx.dry {
+                    self.used(
+                        name,
+                        Source::Script("its pre-request script".into()),
+                        stand_in,
+                    );
+                    return Ok(stand_in.to_owned());
+                }
+                searched.push(format!(
+                    "its pre-request script (line {}), which did not set it",
+                    pre.line
+                ));
+            }
+        }
+        if let Some(&index) = self.ctx.setters.get(name)
+            && let Some(by) = self.ctx.file.requests.get(index)
+            && by.line != self.own
+        {
+            if !self.ctx.trust.trusted() {
+                return Err(self
+                    .err(format!(
+                        "{{{{{name}}}}} is set by the response handler of '{}' (line {}), and scripts run only in a trusted collection: add --trust for this run, or `apiscope trust {}`",
+                        by.label(),
+                        by.handler_line().unwrap_or(by.line),
+                        self.ctx.trust.root().display()
+                    ))
+                    .into());
+            }
+            if let Some(stand_in) = self.ctx.dry {
+                self.used(name, Source::Script(by.label()), stand_in);
+                return Ok(stand_in.to_owned());
+            }
+            return Err(ResolveError::NeedRun {
+                index,
+                var: name.to_owned(),
+            });
         }
         if self.ctx.env.is_none() && !envs.names().is_empty() {
             searched.push(format!(
@@ -1116,6 +1222,11 @@ mod tests {
         }
     }
 
+    static NO_GLOBALS: std::sync::LazyLock<HashMap<String, (String, String)>> =
+        std::sync::LazyLock::new(HashMap::new);
+    static NO_SETTERS: std::sync::LazyLock<HashMap<String, usize>> =
+        std::sync::LazyLock::new(HashMap::new);
+
     fn ctx<'a>(
         file: &'a HttpFile,
         envs: &'a Environments,
@@ -1131,6 +1242,9 @@ mod tests {
             cli,
             secrets: &[],
             responses,
+            globals: &NO_GLOBALS,
+            request_vars: &[],
+            setters: &NO_SETTERS,
             world: &Fixed,
             trust: &OPEN,
             dry: None,

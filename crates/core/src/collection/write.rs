@@ -455,7 +455,7 @@ mod edit_tests {
         assert_eq!(got.title.as_deref(), Some("Sign in"));
         assert_eq!(got.headers.len(), 2);
         assert_eq!(got.body, r.body);
-        assert!(got.handler_line.is_some());
+        assert!(got.handler_line().is_some());
         assert!(out.contains("# keep me\n"), "{out}");
         // The other request's bytes are untouched.
         assert!(out.ends_with(&FILE[f.requests[1].span.clone()]));
@@ -478,7 +478,7 @@ mod edit_tests {
         let out = f.replace(0, &r0);
         let g = p(&out);
         assert_eq!(g.requests[0].body, Body::None);
-        assert!(g.requests[0].handler_line.is_some());
+        assert!(g.requests[0].handler_line().is_some());
         // A file without a final line ending.
         let f = p("GET https://a.example/x");
         let mut r = f.requests[0].clone();
@@ -551,7 +551,7 @@ mod edit_tests {
         assert_eq!(g.requests.len(), 3);
         assert_eq!(g.requests[1].name.as_deref(), Some("login-2"));
         assert_eq!(g.requests[1].url, f.requests[0].url);
-        assert!(g.requests[1].handler_line.is_some());
+        assert!(g.requests[1].handler_line().is_some());
         assert!(out.starts_with(&FILE[..f.requests[0].span.end]));
         // The first request of a file with no `###` gets one in its copy.
         let f = p("GET https://a.example/x\n");

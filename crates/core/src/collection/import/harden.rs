@@ -312,9 +312,15 @@ fn effects(imported: &Imported) -> Vec<String> {
         if let Some((f, _)) = &r.output {
             out.push(format!("{where_} writes the file {f}"));
         }
-        if let Some(l) = r.handler_line {
+        if let Some(l) = r.handler_line() {
             out.push(format!(
-                "{where_} has a response script (line {l}): not run"
+                "{where_} has a response script (line {l}): runs only once the collection is trusted"
+            ));
+        }
+        if let Some(s) = &r.pre {
+            out.push(format!(
+                "{where_} has a pre-request script (line {}): runs only once the collection is trusted",
+                s.line
             ));
         }
     }

@@ -1,0 +1,430 @@
+//! apiscope's script engine: JetBrains HTTP Client pre-request scripts and
+//! response handlers run in QuickJS (rquickjs), sandboxed.
+//!
+//! Each script runs in a runtime of its own, made for it and dropped after
+//! it: nothing a script defines outlives it but what it hands back through
+//! the API (`client.global`, `request.variables`, tests, logs). The context
+//! has the language's built-ins only — no file system, network, process,
+//! module loader or timers (`setTimeout`, `require`, `fetch` throw a
+//! clear error) — a heap cap and a time cap (an interrupt at the deadline).
+//! The runtime is not `Send`; it never leaves the thread that runs the
+//! script.
+//!
+//! The API itself is a JavaScript prelude ([`PRELUDE`]) over the job as
+//! JSON: the bridge is one string in and one string out.
+
+use apiscope_core::collection::script::{
+    GlobalChange, Phase, ScriptEngine, ScriptJob, ScriptOutcome, ScriptTest,
+};
+use rquickjs::{CatchResultExt, CaughtError, Context, Runtime};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+/// The JetBrains script API, in JavaScript.
+pub const PRELUDE: &str = include_str!("prelude.js");
+
+/// The most of a response body a script sees (`response.body`).
+pub const MAX_BODY: usize = 32 << 20;
+
+/// Runs scripts in QuickJS.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QuickJs;
+
+impl ScriptEngine for QuickJs {
+    fn run(&mut self, job: ScriptJob) -> ScriptOutcome {
+        run(&job)
+    }
+}
+
+/// The job as the prelude reads it.
+fn input(job: &ScriptJob) -> String {
+    let pairs = |v: &[(String, String)]| -> Value {
+        Value::Array(v.iter().map(|(k, v)| json!([k, v])).collect())
+    };
+    let response = job.response.as_ref().map(|r| {
+        let body = if r.body.len() > MAX_BODY {
+            String::new()
+        } else {
+            String::from_utf8_lossy(&r.body).into_owned()
+        };
+        json!({
+            "status": r.status,
+            "headers": pairs(&r.headers.0),
+            "body": body,
+        })
+    });
+    json!({
+        "globals": pairs(&job.globals),
+        "request_vars": pairs(&job.request_vars),
+        "environment": pairs(&job.environment),
+        "request": {
+            "method": job.request.method,
+            "url": job.request.url,
+            "headers": pairs(&job.request.headers.0),
+            "body": job.request.body,
+        },
+        "response": response,
+    })
+    .to_string()
+}
+
+/// Runs one script to its end or to a cap.
+pub fn run(job: &ScriptJob) -> ScriptOutcome {
+    let fail = |error: String| ScriptOutcome {
+        error: Some(error),
+        ..ScriptOutcome::default()
+    };
+    let at = |line: Option<usize>| match line {
+        Some(l) => format!("{}:{}", job.origin, job.first_line.max(1) + l - 1),
+        None => job.origin.clone(),
+    };
+    let Ok(rt) = Runtime::new() else {
+        return fail(format!("{}: the script engine could not start", job.origin));
+    };
+    rt.set_memory_limit(job.limits.memory);
+    rt.set_max_stack_size(512 << 10);
+    let deadline = Instant::now() + job.limits.time;
+    rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
+    let Ok(ctx) = Context::full(&rt) else {
+        return fail(format!("{}: the script engine could not start", job.origin));
+    };
+    let secs = job.limits.time.as_secs_f64();
+    let mib = job.limits.memory >> 20;
+    ctx.with(|ctx| {
+        let prepared = ctx
+            .globals()
+            .set("__input", input(job))
+            .and_then(|()| ctx.eval::<(), _>(PRELUDE));
+        if let Err(e) = prepared {
+            let why = match e {
+                rquickjs::Error::Exception => ctx
+                    .catch()
+                    .as_exception()
+                    .and_then(rquickjs::Exception::message)
+                    .unwrap_or_default(),
+                e => e.to_string(),
+            };
+            return fail(format!(
+                "{}: the script API could not be set up: {why}",
+                job.origin
+            ));
+        }
+        let ran = ctx.eval::<(), _>(job.code.as_str()).catch(&ctx);
+        let error = match ran {
+            Ok(()) => None,
+            Err(CaughtError::Exception(e)) => {
+                let message = e.message().unwrap_or_default();
+                let line = e.stack().as_deref().and_then(line_of);
+                Some(if Instant::now() >= deadline {
+                    format!("{}: stopped after {secs} s (the time cap)", at(line))
+                } else if message.contains("out of memory") {
+                    format!("{}: stopped at {mib} MiB (the memory cap)", at(line))
+                } else if message == "stack overflow" || message.contains("stack overflow") {
+                    format!("{}: stack overflow (recursion too deep)", at(line))
+                } else {
+                    let kind = e
+                        .get::<_, String>("name")
+                        .ok()
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or_else(|| "Error".into());
+                    format!("{}: {kind}: {message}", at(line))
+                })
+            }
+            Err(CaughtError::Value(v)) => {
+                let is_exit = ctx
+                    .globals()
+                    .get::<_, rquickjs::Value>("__exit")
+                    .is_ok_and(|x| x == v);
+                if is_exit {
+                    None
+                } else if Instant::now() >= deadline {
+                    Some(format!(
+                        "{}: stopped after {secs} s (the time cap)",
+                        at(None)
+                    ))
+                } else {
+                    let shown = v
+                        .as_string()
+                        .and_then(|s| s.to_string().ok())
+                        .unwrap_or_else(|| format!("{:?}", v.type_of()));
+                    Some(format!("{}: uncaught {shown}", at(None)))
+                }
+            }
+            Err(CaughtError::Error(e)) => Some(if Instant::now() >= deadline {
+                format!("{}: stopped after {secs} s (the time cap)", at(None))
+            } else {
+                format!("{}: {e}", at(None))
+            }),
+        };
+        // What it did up to where it stopped (an error keeps the values
+        // and tests set before it).
+        let result: Option<String> = ctx
+            .globals()
+            .get::<_, rquickjs::Function>("__result")
+            .and_then(|f| f.call(()))
+            .ok();
+        let mut outcome = result
+            .and_then(|r| serde_json::from_str::<Value>(&r).ok())
+            .map(|v| outcome_of(&v))
+            .unwrap_or_default();
+        if outcome.error.is_none() {
+            outcome.error = error;
+        }
+        if job.phase == Phase::Pre && !outcome.tests.is_empty() {
+            // (JetBrains: tests belong to response handlers; kept anyway.)
+        }
+        outcome
+    })
+}
+
+/// The line of the script's own code in a QuickJS stack (`at <eval>
+/// (eval_script:3)`).
+fn line_of(stack: &str) -> Option<usize> {
+    stack.lines().find_map(|l| {
+        let at = l.find("eval_script:")? + "eval_script:".len();
+        let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
+fn outcome_of(v: &Value) -> ScriptOutcome {
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let globals = list("globals")
+        .iter()
+        .filter_map(|c| {
+            let c = strs(c);
+            match c.first().map(String::as_str) {
+                Some("set") if c.len() == 3 => Some(GlobalChange::Set(c[1].clone(), c[2].clone())),
+                Some("clear") if c.len() >= 2 => Some(GlobalChange::Clear(c[1].clone())),
+                Some("clearAll") => Some(GlobalChange::ClearAll),
+                _ => None,
+            }
+        })
+        .collect();
+    let request_vars = list("request_vars")
+        .iter()
+        .filter_map(|p| {
+            let p = strs(p);
+            (p.len() == 2).then(|| (p[0].clone(), p[1].clone()))
+        })
+        .collect();
+    let tests = list("tests")
+        .iter()
+        .map(|t| ScriptTest {
+            name: t
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            failure: t.get("failure").and_then(Value::as_str).map(str::to_owned),
+        })
+        .collect();
+    ScriptOutcome {
+        globals,
+        request_vars,
+        tests,
+        logs: strs(v.get("logs").unwrap_or(&Value::Null)),
+        error: None,
+        exited: v.get("exited").and_then(Value::as_bool).unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apiscope_core::collection::script::{Limits, ScriptRequest, ScriptResponse};
+    use apiscope_core::model::Headers;
+    use std::time::Duration;
+
+    fn job(code: &str, body: &str) -> ScriptJob {
+        ScriptJob {
+            phase: Phase::Response,
+            code: code.into(),
+            origin: "api.http".into(),
+            first_line: 10,
+            request_name: "login".into(),
+            globals: vec![("old".into(), "1".into())],
+            request_vars: Vec::new(),
+            environment: vec![("host".into(), "https://a.test".into())],
+            request: ScriptRequest {
+                method: "POST".into(),
+                url: "https://a.test/login".into(),
+                headers: Headers::new(),
+                body: String::new(),
+            },
+            response: Some(ScriptResponse {
+                status: 200,
+                headers: Headers(vec![
+                    (
+                        "Content-Type".into(),
+                        "application/json; charset=utf-8".into(),
+                    ),
+                    ("X-Id".into(), "a".into()),
+                    ("x-id".into(), "b".into()),
+                ]),
+                body: body.as_bytes().to_vec(),
+            }),
+            limits: Limits {
+                memory: 16 << 20,
+                time: Duration::from_millis(300),
+            },
+        }
+    }
+
+    #[test]
+    fn the_login_pattern_sets_a_global() {
+        let o = run(&job(
+            r#"client.global.set("auth_token", response.body.token);
+               client.log("status", response.status, response.contentType.mimeType, response.contentType.charset);
+               client.log(response.headers.valueOf("x-ID"), response.headers.valuesOf("X-Id").length);
+               client.log(client.global.get("old"), request.environment.get("host"), client.global.get("nope"));"#,
+            r#"{"token":"tok_fake_123"}"#,
+        ));
+        assert_eq!(o.error, None);
+        assert_eq!(
+            o.globals,
+            [GlobalChange::Set(
+                "auth_token".into(),
+                "tok_fake_123".into()
+            )]
+        );
+        assert_eq!(
+            o.logs,
+            [
+                "status 200 application/json utf-8",
+                "a 2",
+                "1 https://a.test null"
+            ]
+        );
+    }
+
+    #[test]
+    fn tests_and_asserts() {
+        let o = run(&job(
+            r#"client.test("ok", function () { client.assert(response.status === 200, "status"); });
+               client.test("bad", () => { client.assert(response.body.n === 2, "n is " + response.body.n); });
+               client.test("throws", () => { null.x; });
+               client.assert(false, "outside");"#,
+            r#"{"n":1}"#,
+        ));
+        assert_eq!(o.error, None);
+        let t: Vec<(&str, Option<&str>)> = o
+            .tests
+            .iter()
+            .map(|t| (t.name.as_str(), t.failure.as_deref()))
+            .collect();
+        assert_eq!(t[0], ("ok", None));
+        assert_eq!(t[1], ("bad", Some("n is 1")));
+        assert_eq!(t[2].0, "throws");
+        assert!(t[2].1.is_some_and(|m| m.contains("null")), "{t:?}");
+        assert_eq!(t[3], ("outside", Some("outside")));
+    }
+
+    #[test]
+    fn exceptions_name_the_files_line_and_keep_what_was_done() {
+        let o = run(&job(
+            "client.global.set('a', 1);\n\nundefinedThing();\nclient.global.set('b', 2);",
+            "{}",
+        ));
+        let e = o.error.expect("an error");
+        assert!(e.starts_with("api.http:12: ReferenceError:"), "{e}");
+        assert_eq!(o.globals, [GlobalChange::Set("a".into(), "1".into())]);
+    }
+
+    #[test]
+    fn caps_and_the_sandbox() {
+        let forever = run(&job("while (true) {}", "{}"));
+        assert!(
+            forever
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("time cap")),
+            "{forever:?}"
+        );
+        let hog = run(&job(
+            "let a = []; while (true) { a.push('x'.repeat(1 << 20) + a.length); }",
+            "{}",
+        ));
+        assert!(
+            hog.error
+                .as_deref()
+                .is_some_and(|e| e.contains("memory cap") || e.contains("time cap")),
+            "{hog:?}"
+        );
+        let deep = run(&job("function f() { return f() + 1; } f();", "{}"));
+        assert!(deep.error.is_some(), "{deep:?}");
+        for call in [
+            "require('fs')",
+            "setTimeout(() => 1, 1)",
+            "fetch('http://a.test')",
+        ] {
+            let o = run(&job(call, "{}"));
+            assert!(
+                o.error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("not available")),
+                "{call}: {o:?}"
+            );
+        }
+        let exit = run(&job(
+            "client.global.set('x', 'y'); client.exit(); client.global.set('z', 1)",
+            "{}",
+        ));
+        assert_eq!(exit.error, None);
+        assert!(exit.exited);
+        assert_eq!(exit.globals.len(), 1);
+        let thrown = run(&job("throw 'plain'", "{}"));
+        assert!(thrown.error.as_deref().is_some_and(|e| e.contains("plain")));
+        let syntax = run(&job("client.global.set(", "{}"));
+        assert!(
+            syntax
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("SyntaxError")),
+            "{syntax:?}"
+        );
+    }
+
+    #[test]
+    fn a_pre_request_script_sets_request_variables() {
+        let mut j = job(
+            "request.variables.set('ts', '123'); request.variables.set('sig', request.url.tryGetSubstituted());",
+            "",
+        );
+        j.phase = Phase::Pre;
+        j.response = None;
+        j.request.url = "{{host}}/x".into();
+        let o = run(&j);
+        assert_eq!(o.error, None);
+        assert_eq!(
+            o.request_vars,
+            [
+                ("ts".to_owned(), "123".to_owned()),
+                ("sig".to_owned(), "https://a.test/x".to_owned())
+            ]
+        );
+        let o = run(&{
+            let mut j = j.clone();
+            j.code = "response.status".into();
+            j
+        });
+        assert!(
+            o.error.as_deref().is_some_and(|e| e.contains("response")),
+            "{o:?}"
+        );
+    }
+}

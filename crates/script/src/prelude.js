@@ -1,0 +1,101 @@
+// The JetBrains HTTP Client script API over the job's input (__input, a
+// JSON string); what the script does is collected in __out. No file
+// system, network, process or timers exist in this context.
+"use strict";
+(function (g) {
+  const input = JSON.parse(g.__input);
+  delete g.__input;
+  const out = { globals: [], request_vars: [], tests: [], logs: [], exited: false };
+  const globals = new Map(input.globals);
+  const requestVars = new Map(input.request_vars);
+  const environment = new Map(input.environment);
+  let inTest = null;
+  const text = (v) =>
+    v === undefined ? "undefined" : v === null ? "null"
+      : typeof v === "string" ? v
+      : typeof v === "object" ? (() => { try { return JSON.stringify(v); } catch (e) { return String(v); } })()
+      : String(v);
+  const log = (...args) => { if (out.logs.length < 1000) out.logs.push(args.map(text).join(" ").slice(0, 4096)); };
+  const valueText = (v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  const exit = {};
+  g.__exit = exit;
+  const client = {
+    global: {
+      set(name, value) { name = String(name); value = valueText(value); globals.set(name, value); out.globals.push(["set", name, value]); },
+      get(name) { const v = globals.get(String(name)); return v === undefined ? null : v; },
+      isEmpty() { return globals.size === 0; },
+      clear(name) { name = String(name); globals.delete(name); out.globals.push(["clear", name, ""]); },
+      clearAll() { globals.clear(); out.globals.push(["clearAll", "", ""]); },
+    },
+    test(name, fn) {
+      const t = { name: String(name), failure: null };
+      out.tests.push(t);
+      const outer = inTest;
+      inTest = t;
+      try { fn(); } catch (e) {
+        if (e === exit) throw e;
+        if (t.failure === null) t.failure = e && e.message !== undefined ? String(e.message) : text(e);
+      } finally { inTest = outer; }
+    },
+    assert(condition, message) {
+      if (condition) return;
+      const m = message === undefined ? "assertion failed" : text(message);
+      if (inTest) { throw new Error(m); }
+      out.tests.push({ name: m, failure: m });
+    },
+    log,
+    exit() { out.exited = true; throw exit; },
+  };
+  const lower = (s) => String(s).toLowerCase();
+  const headersOf = (pairs) => ({
+    valueOf(name) { const n = lower(name); const h = pairs.find((p) => lower(p[0]) === n); return h ? h[1] : null; },
+    valuesOf(name) { const n = lower(name); return pairs.filter((p) => lower(p[0]) === n).map((p) => p[1]); },
+    all() { return pairs.map((p) => ({ name: p[0], value: () => p[1] })); },
+    findByName(name) { return this.valueOf(name); },
+  });
+  const substituted = (raw) => raw.replace(/\{\{\s*([^{}]+?)\s*\}\}/g, (m, n) => {
+    const v = requestVars.get(n) ?? globals.get(n) ?? environment.get(n);
+    return v === undefined ? m : v;
+  });
+  const req = input.request;
+  const request = {
+    method: req.method,
+    url: { getRaw: () => req.url, tryGetSubstituted: () => substituted(req.url), toString: () => req.url },
+    headers: headersOf(req.headers),
+    body: { getRaw: () => req.body, tryGetSubstituted: () => substituted(req.body) },
+    variables: {
+      set(name, value) { name = String(name); value = valueText(value); requestVars.set(name, value); out.request_vars.push([name, value]); },
+      get(name) { const v = requestVars.get(String(name)); return v === undefined ? null : v; },
+    },
+    environment: {
+      get(name) { const v = environment.get(String(name)); return v === undefined ? null : v; },
+    },
+  };
+  let response = undefined;
+  if (input.response) {
+    const r = input.response;
+    const ct = (r.headers.find((p) => lower(p[0]) === "content-type") || [null, ""])[1];
+    const [mime, ...params] = ct.split(";").map((s) => s.trim());
+    const charsetParam = params.find((p) => lower(p).startsWith("charset="));
+    let body = r.body;
+    if (/[/+]json$/i.test(mime) || (mime === "" && /^\s*[{[]/.test(body))) {
+      try { body = JSON.parse(r.body); } catch (e) { body = r.body; }
+    }
+    response = {
+      status: r.status,
+      body,
+      headers: headersOf(r.headers),
+      contentType: { mimeType: mime || null, charset: charsetParam ? charsetParam.slice(8) : null },
+    };
+  }
+  const unavailable = (what) => () => { throw new Error(what + " is not available in apiscope's script sandbox"); };
+  Object.defineProperty(g, "client", { value: client });
+  Object.defineProperty(g, "request", { value: request });
+  if (response !== undefined) Object.defineProperty(g, "response", { value: response });
+  g.console = { log, info: log, warn: log, error: log, debug: log };
+  g.setTimeout = unavailable("setTimeout");
+  g.setInterval = unavailable("setInterval");
+  g.require = unavailable("require");
+  g.fetch = unavailable("fetch");
+  g.__result = () => JSON.stringify(out);
+})(globalThis);

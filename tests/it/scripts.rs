@@ -1,0 +1,252 @@
+//! JetBrains HTTP Client scripts (`< {% … %}`, `> {% … %}`) through the
+//! real binary against a loopback API: the login pattern from `send
+//! FILE#NAME`, `replay --live` and `test`; scripts refused in an untrusted
+//! collection; a failing script named by file and line while the run goes
+//! on; the secrets a script handles never written.
+
+use crate::common::{self, RawServer};
+
+/// `/login` answers a token; `/me` echoes the Authorization it got; `/sig`
+/// echoes its X-Signature; `/broken` answers 500.
+fn api() -> RawServer {
+    RawServer::start(|req| {
+        let head = String::from_utf8_lossy(req).into_owned();
+        let json = ("Content-Type", "application/json");
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| {
+                    let (n, v) = l.split_once(':')?;
+                    n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                })
+                .unwrap_or_default()
+        };
+        if head.starts_with("POST /login") {
+            common::reply(
+                200,
+                &[json],
+                r#"{"token":"tok_script_FAKE_0123456789","user":{"id":7}}"#,
+            )
+        } else if head.starts_with("GET /me") {
+            let auth = header("authorization");
+            let status = if auth.is_empty() { 401 } else { 200 };
+            common::reply(status, &[json], &format!(r#"{{"auth":"{auth}","id":7}}"#))
+        } else if head.starts_with("GET /sig") {
+            common::reply(
+                200,
+                &[json],
+                &format!(r#"{{"sig":"{}"}}"#, header("x-signature")),
+            )
+        } else {
+            common::reply(500, &[json], r#"{"error":"boom"}"#)
+        }
+    })
+}
+
+/// The JetBrains login pattern: an unnamed `### Login` whose handler keeps
+/// the token, and requests that use `{{auth_token}}`.
+fn login_file(dir: &std::path::Path, base: &str) -> String {
+    let text = format!(
+        "@host = {base}\n\n\
+         ### Login\n\
+         POST {{{{host}}}}/login\n\
+         Content-Type: application/json\n\n\
+         {{\"user\": \"ann\"}}\n\n\
+         > {{%\n\
+         \x20 client.global.set(\"auth_token\", response.body.token);\n\
+         \x20 client.log(\"logged in as\", response.body.user.id);\n\
+         %}}\n\n\
+         ### me\n\
+         # @name me\n\
+         GET {{{{host}}}}/me\n\
+         Authorization: Bearer {{{{auth_token}}}}\n\n\
+         > {{%\n\
+         \x20 client.test(\"me is 7\", function () {{\n\
+         \x20   client.assert(response.body.id === 7, \"id is \" + response.body.id);\n\
+         \x20 }});\n\
+         \x20 client.test(\"status is 201\", function () {{\n\
+         \x20   client.assert(response.status === 201, \"status is \" + response.status);\n\
+         \x20 }});\n\
+         %}}\n"
+    );
+    let p = dir.join("api.http");
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn send_runs_the_login_handler_first_and_uses_the_token_it_set() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let file = login_file(dir.path(), &s.base);
+    let target = format!("{file}#me");
+    let o = common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &target, "--trust", "--yes", "--format", "json"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let seen = common::seen(&s);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].0.starts_with("POST /login"), "{seen:?}");
+    assert_eq!(
+        seen[1].1.as_deref(),
+        Some("Bearer tok_script_FAKE_0123456789"),
+        "{seen:?}"
+    );
+    assert!(
+        o.stderr.contains("'Login' log: logged in as 7"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("'me' test passed: me is 7"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("'me' test FAILED: status is 201: status is 200"),
+        "{}",
+        o.stderr
+    );
+    // The token a script kept is a secret: never in what was written.
+    for f in walk(data.path()) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("tok_script_FAKE_0123456789"),
+            "{} holds the token",
+            f.display()
+        );
+    }
+    assert!(
+        !o.stdout.contains("tok_script_FAKE_0123456789"),
+        "{}",
+        o.stdout
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_untrusted_collection_runs_no_script_and_says_how_to_trust_it() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let file = login_file(dir.path(), &s.base);
+    let target = format!("{file}#me");
+    let o = common::apiscope_in(dir.path(), &["send", &target, "--yes"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("{{auth_token}} is set by the response handler of 'Login'")
+            && o.stderr.contains("--trust"),
+        "{}",
+        o.stderr
+    );
+    assert!(common::seen(&s).is_empty(), "nothing is sent");
+    // `test`: exit 2 before anything is sent, naming both ways to trust.
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("scripts run only in trusted collections")
+            && o.stderr.contains("--trust")
+            && o.stderr.contains("apiscope trust"),
+        "{}",
+        o.stderr
+    );
+    assert!(common::seen(&s).is_empty(), "nothing is sent");
+}
+
+#[test]
+fn replay_live_and_test_run_the_scripts_in_order() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let file = login_file(dir.path(), &s.base);
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "replay", &file, "--live", "--trust", "--yes", "--format", "json",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let seen = common::seen(&s);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[1].1.as_deref(),
+        Some("Bearer tok_script_FAKE_0123456789")
+    );
+    // `test`: a handler's client.test results are the request's tests,
+    // and a failed one fails the run (exit 1).
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--trust", "--yes"], b"");
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("me is 7"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("status is 201") && o.stdout.contains("status is 200"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("tok_script_FAKE"), "{}", o.stdout);
+}
+
+#[test]
+fn a_failing_script_is_one_line_with_file_and_line_and_the_run_goes_on() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("api.http");
+    std::fs::write(
+        &p,
+        format!(
+            "### first\nGET {0}/broken\n\n> {{%\n  const x = 1;\n  response.body.nope.deeper;\n%}}\n\n\
+             ### forever\nGET {0}/broken\n\n> {{% while (true) {{}} %}}\n\n\
+             ### signed\n< {{%\n  request.variables.set(\"sig\", \"sig-\" + request.method.toLowerCase());\n%}}\n\
+             GET {0}/sig\nX-Signature: {{{{sig}}}}\n\n\
+             > ./handler.js\n",
+            s.base
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("handler.js"),
+        "client.test('signed', () => client.assert(response.body.sig === 'sig-get', response.body.sig));\n",
+    )
+    .unwrap();
+    let file = p.to_string_lossy().into_owned();
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--trust", "--yes"], b"");
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    // The error names the file's line 6, where `.deeper` is read.
+    assert!(o.stdout.contains("api.http:6: TypeError"), "{}", o.stdout);
+    assert!(o.stdout.contains("time cap"), "{}", o.stdout);
+    assert!(o.stdout.contains("signed"), "{}", o.stdout);
+    // The pre-request script's variable went out in the header.
+    let all = s.requests().concat().to_ascii_lowercase();
+    assert!(all.contains("x-signature: sig-get"), "{all}");
+    assert_eq!(common::seen(&s).len(), 3);
+}
+
+#[test]
+fn a_script_file_outside_the_collection_is_not_read() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("c");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::write(dir.path().join("outside.js"), "client.log('read me')").unwrap();
+    let p = inner.join("api.http");
+    std::fs::write(&p, format!("GET {}/me\n\n> ../outside.js\n", s.base)).unwrap();
+    let file = p.to_string_lossy().into_owned();
+    let o = common::apiscope_in(&inner, &["send", &file, "--trust", "--yes"], b"");
+    assert!(!o.stderr.contains("read me"), "{}", o.stderr);
+    assert!(o.stderr.contains("not run"), "{}", o.stderr);
+}
