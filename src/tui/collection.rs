@@ -329,9 +329,10 @@ impl Collections {
         ];
         match self.resolve(file, index) {
             Ok(res) => {
+                let secrets = self.run.secrets();
                 for (name, source) in &res.sources {
                     let value = value_of(&res, name);
-                    let shown = if source.is_secret() {
+                    let shown = if source.is_secret() || secrets.contains(&value) {
                         mask(&value)
                     } else {
                         value

@@ -671,3 +671,37 @@ fn an_abort_leaves_a_usable_terminal() {
     // as the TUI is gone; the script waits for it, at most 5 s).
     assert!(screen.contains("icanon echo DONE"), "{screen}");
 }
+
+#[test]
+fn the_jetbrains_login_pattern_works_in_a_trusted_collection() {
+    let api = common::login_api_with("tui", false);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "### Login\nPOST {0}/login\nContent-Type: application/json\n\n{{\"user\": \"ann\"}}\n\n> {{%\n  client.global.set(\"auth_token\", response.body.token);\n  client.log(\"logged in\");\n%}}\n\n### me\n# @name me\nGET {0}/me\nAuthorization: Bearer {{{{auth_token}}}}\n\n> {{% client.test(\"me answers\", () => client.assert(response.status === 200)); %}}\n",
+            api.base
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("api.http").display().to_string();
+    let Some(t) = Tmux::start(&["open", &file, "--trust"], 120, 36) else {
+        return;
+    };
+    t.wait_for(&["Login", "me"]);
+    // Enter on me: Login first (its handler keeps the token), then me.
+    t.keys(&["j", "Enter"]);
+    t.wait_for(&["Send to a local address?"]);
+    t.keys(&["y"]);
+    t.wait_for(&["HTTP 200", "client.test: me answers"]);
+    let seen = common::seen(&api);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[1].1.as_deref(), Some("Bearer tok_tui_FAKE"));
+    // Its log line shows with the Login's answer; V names the source.
+    t.keys(&["k"]);
+    t.wait_for(&["Script", "log: logged in"]);
+    t.keys(&["j", "V"]);
+    t.wait_for(&["{{auth_token}}", "set by the script of 'Login'"]);
+    assert!(!t.screen().contains("tok_tui_FAKE"), "{}", t.screen());
+    t.quit();
+}
