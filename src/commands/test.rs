@@ -408,7 +408,7 @@ fn script_tests(run: &mut CollectionRun, req: &HttpRequest) -> Vec<TestResult> {
         for t in r.outcome.tests {
             out.push(TestResult {
                 name: t.name,
-                line,
+                line: t.line.unwrap_or(line),
                 verdict: if t.failure.is_some() {
                     Verdict::Failed
                 } else {
@@ -485,13 +485,20 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 && let Some(r) = run
                     .ids()
                     .map(|id| run.request(id))
-                    .find(|r| wanted(&args, &r.label()) && (r.pre.is_some() || r.handler.is_some()))
+                    .find(|r| wanted(&args, &r.label()) && r.has_script())
             {
+                let js = r
+                    .asserts
+                    .iter()
+                    .find(|(_, a)| a.split_whitespace().next() == Some("js"))
+                    .map(|(l, _)| *l);
                 let line = r
                     .pre
                     .as_ref()
                     .or(r.handler.as_ref())
-                    .map_or(r.line, |s| s.line);
+                    .map(|s| s.line)
+                    .or(js)
+                    .unwrap_or(r.line);
                 return Err(Error::Usage(format!(
                     "{}:{line}: '{}' has a script, and scripts run only in trusted collections: add --trust for this run, or `apiscope trust {}`; nothing was sent",
                     report::sanitize(&path.display().to_string(), false),
@@ -726,6 +733,8 @@ fn confirm_all(args: &TestArgs, run: &mut CollectionRun, shown: &str) -> Result<
 fn check_all(asserts: &[Assertion], subjects: &Subjects<'_>) -> Vec<TestResult> {
     asserts
         .iter()
+        // (`?? js` runs in the script engine, as the run takes the answer.)
+        .filter(|a| !matches!(a.subject, assert::Subject::Js(_)))
         .map(|a| {
             let o = a.check(subjects);
             TestResult {

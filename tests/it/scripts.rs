@@ -66,7 +66,10 @@ fn login_file(dir: &std::path::Path, base: &str) -> String {
          \x20 client.test(\"status is 201\", function () {{\n\
          \x20   client.assert(response.status === 201, \"status is \" + response.status);\n\
          \x20 }});\n\
-         %}}\n"
+         %}}\n\n\
+         ?? js response.body.id == 7\n\
+         ?? js response.parsedBody.id > 10\n\
+         ?? js response.headers.valueOf(\"content-type\").includes(\"json\")\n"
     );
     let p = dir.join("api.http");
     std::fs::write(&p, text).unwrap();
@@ -199,6 +202,23 @@ fn replay_live_and_test_run_the_scripts_in_order() {
         o.stdout
     );
     assert!(!o.stdout.contains("tok_script_FAKE"), "{}", o.stdout);
+    // `?? js`: run in the engine, judged by its predicate.
+    assert!(
+        o.stdout.contains("✔ js response.body.id == 7"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("✘ js response.parsedBody.id > 10") && o.stdout.contains("got 7"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains(r#"✔ js response.headers.valueOf("content-type").includes("json")"#),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]

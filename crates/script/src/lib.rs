@@ -231,6 +231,7 @@ fn outcome_of(v: &Value) -> ScriptOutcome {
                 .unwrap_or_default()
                 .to_owned(),
             failure: t.get("failure").and_then(Value::as_str).map(str::to_owned),
+            line: None,
         })
         .collect();
     ScriptOutcome {

@@ -83,6 +83,9 @@
     }
     response = {
       status: r.status,
+      // (httpyac's names, for `?? js` lines written for it.)
+      statusCode: r.status,
+      parsedBody: body,
       body,
       headers: headersOf(r.headers),
       contentType: { mimeType: mime || null, charset: charsetParam ? charsetParam.slice(8) : null },

@@ -8,9 +8,10 @@
 //!
 //! httpyac evaluates `body …` as JavaScript; here `body` takes the
 //! property-path subset (`a.b[0].c`) without a script engine, and a
-//! JSONPath (`body $.items[*].id`) as apiscope's own extension. `?? js …`
-//! needs a script engine, which this build does not have: it is refused
-//! when the file is checked, before anything is sent.
+//! JSONPath (`body $.items[*].id`) as apiscope's own extension. `?? js
+//! EXPR [predicate value]` is JavaScript, run by the collection's script
+//! engine (trusted collections only) when the response arrives: see
+//! [`crate::collection::run`]. Without a predicate it must be truthy.
 
 use crate::decode::Diagnosis;
 use crate::model::Exchange;
@@ -45,6 +46,9 @@ pub enum Subject {
     Body(Option<String>),
     /// A key of the diagnosis JSON (`error.code`, `rate_limit.remaining`).
     Diagnosis(String),
+    /// `js EXPR`: a JavaScript expression over `response` (the script
+    /// engine evaluates it; [`Assertion::check_value`] judges its value).
+    Js(String),
 }
 
 /// httpyac's predicates.
@@ -179,10 +183,33 @@ pub fn parse(line: usize, text: &str) -> Result<Assertion, (usize, String)> {
             _ => (Subject::Body(None), 1),
         },
         "js" => {
-            return Err((
-                1,
-                "`?? js …` needs a script engine, which this build of apiscope does not have; assert on status, header, body or the diagnosis instead".into(),
-            ));
+            // The expression runs to the first predicate word (or to the
+            // end: then it must be truthy).
+            let at = words
+                .iter()
+                .skip(1)
+                .position(|(_, w)| Predicate::parse(w).is_some())
+                .map(|k| k + 1);
+            let end = at.map_or(text.len(), |k| words[k].0);
+            let expr = words.get(1).map_or("", |&(c, _)| text[c..end].trim());
+            if expr.is_empty() {
+                return Err((
+                    3,
+                    "`?? js` needs an expression: ?? js response.body.id == 7".into(),
+                ));
+            }
+            match at {
+                Some(k) => (Subject::Js(expr.to_owned()), k),
+                None => {
+                    return Ok(Assertion {
+                        line,
+                        text: text.to_owned(),
+                        subject: Subject::Js(expr.to_owned()),
+                        predicate: Predicate::IsTrue,
+                        expected: None,
+                    });
+                }
+            }
         }
         key if DIAGNOSIS_ROOTS.contains(&key.split('.').next().unwrap_or("")) => {
             (Subject::Diagnosis(key.to_owned()), 1)
@@ -325,7 +352,7 @@ impl Assertion {
     /// Evaluates the assertion.
     pub fn check(&self, s: &Subjects<'_>) -> Outcome {
         let value = self.value(s);
-        let passed = self.holds(&value, s);
+        let passed = self.holds(&value, &s.exchange.response.body);
         Outcome {
             passed,
             actual: match &value {
@@ -374,10 +401,34 @@ impl Assertion {
                     .map_or_else(|| key.clone(), |rest| format!("rate_limit{rest}"));
                 property(&json, &key).filter(|v| !v.is_null()).cloned()
             }
+            // (Evaluated by the script engine, not here.)
+            Subject::Js(_) => None,
         }
     }
 
-    fn holds(&self, value: &Option<Value>, s: &Subjects<'_>) -> bool {
+    /// Judges a value found elsewhere (a `?? js` expression's, as the
+    /// script engine returned it; `None`: undefined).
+    pub fn check_value(&self, value: Option<Value>) -> Outcome {
+        let passed = match self.predicate {
+            Predicate::IsTrue if matches!(self.subject, Subject::Js(_)) => {
+                value.as_ref().is_some_and(|v| {
+                    !matches!(v, Value::Null | Value::Bool(false))
+                        && v != &Value::from(0)
+                        && v != &Value::from("")
+                })
+            }
+            _ => self.holds(&value, &[]),
+        };
+        Outcome {
+            passed,
+            actual: match &value {
+                None => "undefined".into(),
+                Some(v) => shown(v),
+            },
+        }
+    }
+
+    fn holds(&self, value: &Option<Value>, body: &[u8]) -> bool {
         let expected = self.expected.as_deref().map_or("", unquote);
         let Some(v) = value else {
             return false;
@@ -415,7 +466,7 @@ impl Assertion {
             Predicate::Sha256 | Predicate::Sha512 | Predicate::Md5 => {
                 // The whole body hashes its bytes as they came.
                 let bytes: Vec<u8> = match &self.subject {
-                    Subject::Body(None) => s.exchange.response.body.to_vec(),
+                    Subject::Body(None) => body.to_vec(),
                     _ => text.clone().into_bytes(),
                 };
                 digest_matches(self.predicate, &bytes, expected)
@@ -654,11 +705,25 @@ mod tests {
                 .1
                 .contains("takes no value")
         );
+        // `?? js`: the expression up to the first predicate word.
+        let js = parse(3, "js response.body.items.map(i => i.id).length >= 2").unwrap();
+        assert_eq!(
+            js.subject,
+            Subject::Js("response.body.items.map(i => i.id).length".into())
+        );
+        assert_eq!(js.predicate, Predicate::Ge);
+        assert!(js.check_value(Some(Value::from(2))).passed);
+        assert!(!js.check_value(Some(Value::from(1))).passed);
+        let truthy = parse(3, "js response.status === 200").unwrap();
+        assert_eq!(truthy.predicate, Predicate::IsTrue);
+        assert!(truthy.check_value(Some(Value::Bool(true))).passed);
+        assert!(!truthy.check_value(None).passed);
+        assert!(!truthy.check_value(Some(Value::from(0))).passed);
         assert!(
-            parse(3, "js response.ok")
+            parse(3, "js")
                 .unwrap_err()
                 .1
-                .contains("script engine")
+                .contains("needs an expression")
         );
         assert!(
             parse(3, "color == red")

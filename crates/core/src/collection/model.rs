@@ -204,6 +204,17 @@ impl HttpRequest {
         }
     }
 
+    /// Whether it has a script: a pre-request script, a response handler
+    /// or a `?? js` assertion.
+    pub fn has_script(&self) -> bool {
+        self.pre.is_some()
+            || self.handler.is_some()
+            || self
+                .asserts
+                .iter()
+                .any(|(_, a)| a.split_whitespace().next() == Some("js"))
+    }
+
     /// The line of its response handler, when it has one.
     pub fn handler_line(&self) -> Option<usize> {
         self.handler.as_ref().map(|s| s.line)

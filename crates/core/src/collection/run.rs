@@ -452,7 +452,7 @@ impl CollectionRun {
         self.files
             .iter()
             .flat_map(|f| &f.requests)
-            .any(|r| r.pre.is_some() || r.handler.is_some())
+            .any(HttpRequest::has_script)
     }
 
     /// What scripts did since the last call (logs, tests, errors), in
@@ -1235,6 +1235,7 @@ impl CollectionRun {
         if self.request(ticket.id).handler.is_some() {
             self.run_handler(ticket, &exchange, world);
         }
+        self.run_js_asserts(ticket, &exchange);
         let request = &self.files[ticket.id.file].requests[ticket.id.index];
         if let Some(name) = request.name.clone() {
             self.responses
@@ -1479,6 +1480,119 @@ impl CollectionRun {
             limits: self.limits,
         };
         self.run_script(ticket.id, Phase::Response, ticket.env.clone(), job, world);
+    }
+
+    /// The `?? js` assertions of the request `ticket` sent, each evaluated
+    /// by the engine and judged by its predicate: one report of tests.
+    fn run_js_asserts(&mut self, ticket: &Ticket, exchange: &Exchange) {
+        use super::assert::{self, Subject};
+        let request = self.request(ticket.id);
+        let label = request.label();
+        let asserts: Vec<assert::Assertion> = request
+            .asserts
+            .iter()
+            .filter_map(|(l, t)| assert::parse(*l, t).ok())
+            .filter(|a| matches!(a.subject, Subject::Js(_)))
+            .collect();
+        let Some(first) = asserts.first() else {
+            return;
+        };
+        if !self.trust.trusted() || self.engine.is_none() {
+            let why = if self.trust.trusted() {
+                "this command runs no scripts".to_owned()
+            } else {
+                format!(
+                    "the collection is not trusted (`apiscope trust {}`, or --trust for this run)",
+                    self.trust.root().display()
+                )
+            };
+            self.reports.push(ScriptReport {
+                request: ticket.id,
+                label,
+                phase: Phase::Response,
+                outcome: ScriptOutcome::default(),
+                skipped: Some(format!("`?? js` at line {}: not run: {why}", first.line)),
+            });
+            return;
+        }
+        let name = self.files[ticket.id.file]
+            .path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        let mut tests = Vec::new();
+        for a in &asserts {
+            let Subject::Js(expr) = &a.subject else {
+                continue;
+            };
+            let job = ScriptJob {
+                phase: Phase::Response,
+                // (One line, so an error names the assertion's line.)
+                code: format!(
+                    "client.log((function () {{ const v = ({expr}); return v === undefined ? '<undefined>' : JSON.stringify(v); }})())"
+                ),
+                origin: name.clone(),
+                first_line: a.line,
+                request_name: label.clone(),
+                globals: self
+                    .globals
+                    .get(&ticket.env)
+                    .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+                request_vars: Vec::new(),
+                environment: self.envs[ticket.id.file].variables(ticket.env.as_deref()),
+                request: ScriptRequest {
+                    method: exchange
+                        .request
+                        .as_ref()
+                        .map(|r| r.method.clone())
+                        .unwrap_or_default(),
+                    url: exchange.url().unwrap_or_default().to_owned(),
+                    ..ScriptRequest::default()
+                },
+                response: Some(ScriptResponse {
+                    status: exchange.response.status.unwrap_or(0),
+                    headers: exchange.response.headers.clone(),
+                    body: exchange.response.body.to_vec(),
+                }),
+                limits: self.limits,
+            };
+            let Some(engine) = self.engine.as_mut() else {
+                return;
+            };
+            let out = engine.run(job);
+            let failure = match (&out.error, out.logs.first()) {
+                (Some(e), _) => Some(e.clone()),
+                (None, Some(v)) => {
+                    let value = (v != "<undefined>")
+                        .then(|| serde_json::from_str(v).ok())
+                        .flatten();
+                    let o = a.check_value(value);
+                    (!o.passed).then_some(o.actual)
+                }
+                (None, None) => Some("the expression gave nothing".into()),
+            };
+            tests.push(super::script::ScriptTest {
+                name: a.text.clone(),
+                failure,
+                line: Some(a.line),
+            });
+        }
+        let secrets = self.secrets();
+        for t in &mut tests {
+            if let Some(f) = t.failure.as_mut() {
+                *f = crate::redact::text_by_value(f, &secrets);
+            }
+        }
+        self.reports.push(ScriptReport {
+            request: ticket.id,
+            label,
+            phase: Phase::Response,
+            outcome: ScriptOutcome {
+                tests,
+                ..ScriptOutcome::default()
+            },
+            skipped: None,
+        });
     }
 
     fn keep_secrets(&mut self, found: &[String]) {

@@ -112,6 +112,9 @@ pub struct ScriptTest {
     pub name: String,
     /// `None`: passed; else the failure's message.
     pub failure: Option<String>,
+    /// Its line in the collection file, when it has one of its own (a
+    /// `?? js` line); else the script's.
+    pub line: Option<usize>,
 }
 
 /// What a script did.
