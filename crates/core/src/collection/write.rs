@@ -306,6 +306,9 @@ pub fn render(r: &HttpRequest) -> String {
         out.push_str(n);
         out.push('\n');
     }
+    if let Some(s) = &r.pre {
+        script_into(&mut out, '<', s);
+    }
     out.push_str(&r.method);
     out.push(' ');
     out.push_str(&r.url);
@@ -342,7 +345,31 @@ pub fn render(r: &HttpRequest) -> String {
         out.push_str(f);
         out.push('\n');
     }
+    if let Some(s) = &r.handler {
+        if matches!(r.body, Body::None) && r.output.is_none() {
+            out.push('\n');
+        }
+        script_into(&mut out, '>', s);
+    }
     out
+}
+
+/// `< {% … %}` / `> ./file.js` as `parse` reads them back.
+fn script_into(out: &mut String, mark: char, s: &super::Script) {
+    out.push(mark);
+    out.push(' ');
+    match &s.code {
+        super::ScriptCode::File(f) => out.push_str(f),
+        super::ScriptCode::Inline(c) => {
+            out.push_str("{%");
+            out.push_str(c);
+            if !c.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str("%}");
+        }
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

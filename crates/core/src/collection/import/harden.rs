@@ -76,6 +76,21 @@ fn harden_request(
             r.name = Some(s);
         }
     }
+    // Scripts: only files the importer wrote under scripts/ (never code
+    // in the `.http` text).
+    for (slot, what) in [(&mut r.pre, "pre-request"), (&mut r.handler, "test")] {
+        let keep = match slot.as_ref().map(|s| &s.code) {
+            None => true,
+            Some(crate::collection::ScriptCode::File(f)) => f
+                .strip_prefix("./")
+                .is_some_and(|rel| files.iter().any(|(p, _)| p == rel) && !rel.contains("..")),
+            Some(crate::collection::ScriptCode::Inline(_)) => false,
+        };
+        if !keep {
+            *slot = None;
+            notes.push(format!("{where_}: its {what} script was not carried over"));
+        }
+    }
     for c in &mut r.comments {
         if has_control(c) {
             *c = one_line(c);
@@ -312,16 +327,19 @@ fn effects(imported: &Imported) -> Vec<String> {
         if let Some((f, _)) = &r.output {
             out.push(format!("{where_} writes the file {f}"));
         }
-        if let Some(l) = r.handler_line() {
-            out.push(format!(
-                "{where_} has a response script (line {l}): runs only once the collection is trusted"
-            ));
-        }
-        if let Some(s) = &r.pre {
-            out.push(format!(
-                "{where_} has a pre-request script (line {}): runs only once the collection is trusted",
-                s.line
-            ));
+        for (s, what) in [
+            (&r.pre, "a pre-request script"),
+            (&r.handler, "a test script"),
+        ] {
+            match s.as_ref().map(|s| &s.code) {
+                Some(crate::collection::ScriptCode::File(f)) => out.push(format!(
+                    "{where_} runs {what}, {f}, once the collection is trusted"
+                )),
+                Some(crate::collection::ScriptCode::Inline(_)) => out.push(format!(
+                    "{where_} runs {what} once the collection is trusted"
+                )),
+                None => {}
+            }
         }
     }
     out

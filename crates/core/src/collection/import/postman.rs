@@ -1,6 +1,7 @@
 //! Postman collections (v2.1 and v2.0) and their environment exports.
 
 use super::*;
+use crate::collection::{Script, ScriptCode};
 
 /// Whether a JSON document is a Postman collection, and which version.
 pub fn postman_version(doc: &Value) -> Option<&'static str> {
@@ -105,33 +106,102 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
     };
     let mut names = std::collections::HashSet::new();
     let root_auth = doc.get("auth");
+    // The collection's scripts run before (pre-request) and after (test)
+    // each of its requests, then each folder's, then the request's own.
+    let root_scripts = (
+        event_script(doc, "prerequest", "the collection", &mut out),
+        event_script(doc, "test", "the collection", &mut out),
+    );
     walk_items(
         doc.get("item")
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice),
         &[],
         root_auth,
+        &root_scripts,
         &mut out,
         &mut vault,
         &mut names,
     );
-    if doc
-        .get("event")
-        .and_then(Value::as_array)
-        .is_some_and(|e| !e.is_empty())
-    {
-        out.skipped
-            .push("the collection's scripts (pre-request / test) are not run".into());
-    }
     out.private_env = private;
     out.public_env = public;
     Ok(out)
 }
 
+/// What a Postman sandbox script may use that apiscope's lacks: named in
+/// the import summary (the script fails clearly when it reaches one).
+const UNSUPPORTED: &[&str] = &[
+    "pm.sendRequest",
+    "pm.cookies",
+    "pm.execution",
+    "pm.iterationData",
+    "postman.setNextRequest",
+    "require(",
+    "CryptoJS",
+    "xml2Json",
+    "cheerio",
+    "moment(",
+    "_.",
+];
+
+/// An item's (or the collection's) `listen` script, its lines joined; what
+/// it uses that the sandbox lacks goes to the summary.
+fn event_script(item: &Value, listen: &str, where_: &str, out: &mut Imported) -> String {
+    let mut code = String::new();
+    for ev in item
+        .get("event")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if ev.get("listen").and_then(Value::as_str) != Some(listen)
+            || ev.get("disabled").and_then(Value::as_bool) == Some(true)
+        {
+            continue;
+        }
+        match ev.pointer("/script/exec") {
+            Some(Value::Array(lines)) => {
+                for l in lines {
+                    code.push_str(l.as_str().unwrap_or_default());
+                    code.push('\n');
+                }
+            }
+            Some(Value::String(s)) => {
+                code.push_str(s);
+                code.push('\n');
+            }
+            _ => {}
+        }
+    }
+    if code.trim().is_empty() {
+        return String::new();
+    }
+    for u in UNSUPPORTED {
+        if code.contains(u) {
+            let what = u.trim_end_matches(['(', '.']);
+            out.skipped.push(format!(
+                "{where_}: its {listen} script uses {what}, which apiscope's script sandbox lacks (that script fails there when run)"
+            ));
+        }
+    }
+    code
+}
+
+/// The code of a script made of its parents' and its own parts.
+fn joined(parent: &str, own: &str) -> String {
+    match (parent.is_empty(), own.is_empty()) {
+        (true, _) => own.to_owned(),
+        (false, true) => parent.to_owned(),
+        (false, false) => format!("{parent}{own}"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn walk_items(
     items: &[Value],
     path: &[String],
     auth: Option<&Value>,
+    scripts: &(String, String),
     out: &mut Imported,
     vault: &mut Vault<'_>,
     names: &mut std::collections::HashSet<String>,
@@ -151,24 +221,10 @@ fn walk_items(
             .or_else(|| item.pointer("/request/auth"))
             .filter(|a| a.get("type").and_then(Value::as_str) != Some("inherit"));
         let auth = own_auth.or(auth);
-        if item
-            .get("event")
-            .and_then(Value::as_array)
-            .is_some_and(|e| {
-                e.iter().any(|ev| {
-                    ev.pointer("/script/exec")
-                        .and_then(Value::as_array)
-                        .is_some_and(|l| {
-                            l.iter()
-                                .any(|x| x.as_str().is_some_and(|x| !x.trim().is_empty()))
-                        })
-                })
-            })
-        {
-            out.skipped.push(format!(
-                "{where_}: its scripts (pre-request / test) are not run"
-            ));
-        }
+        let scripts = (
+            joined(&scripts.0, &event_script(item, "prerequest", &where_, out)),
+            joined(&scripts.1, &event_script(item, "test", &where_, out)),
+        );
         if let Some(children) = item.get("item").and_then(Value::as_array) {
             out.folders += 1;
             if here.len() > 32 {
@@ -177,7 +233,7 @@ fn walk_items(
                 ));
                 continue;
             }
-            walk_items(children, &here, auth, out, vault, names);
+            walk_items(children, &here, auth, &scripts, out, vault, names);
             continue;
         }
         let Some(req) = item.get("request") else {
@@ -185,6 +241,22 @@ fn walk_items(
         };
         if let Some(r) = postman_request(req, &where_, auth, out, vault) {
             let rname = unique(names, var_name(&name));
+            // Scripts go to files of their own beside the collection,
+            // never into the `.http` text (a `%}` or `###` in one cannot
+            // change the file), and run once the collection is trusted.
+            let mut file_script = |code: &str, kind: &str| -> Option<Script> {
+                if code.trim().is_empty() {
+                    return None;
+                }
+                let rel = format!("scripts/{rname}.{kind}.js");
+                out.files.push((rel.clone(), code.to_owned()));
+                Some(Script {
+                    line: 0,
+                    code: ScriptCode::File(format!("./{rel}")),
+                })
+            };
+            let pre = file_script(&scripts.0, "pre");
+            let handler = file_script(&scripts.1, "test");
             let comments = req
                 .get("description")
                 .or_else(|| item.get("description"))
@@ -198,6 +270,8 @@ fn walk_items(
                 name: Some(rname),
                 title: Some(where_.replace(['\n', '\r'], " ")),
                 comments,
+                pre,
+                handler,
                 ..r
             });
         }
