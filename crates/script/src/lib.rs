@@ -23,6 +23,10 @@ use std::time::Instant;
 /// The JetBrains script API, in JavaScript.
 pub const PRELUDE: &str = include_str!("prelude.js");
 
+/// Postman's `pm` over it: evaluated only for a script that names `pm` or
+/// `postman` (parsing the API is most of a small script's cost).
+pub const PM: &str = include_str!("pm.js");
+
 /// The most of a response body a script sees (`response.body`).
 pub const MAX_BODY: usize = 32 << 20;
 
@@ -69,8 +73,64 @@ fn input(job: &ScriptJob) -> String {
     .to_string()
 }
 
+/// A thread's engine: a runtime and a context with the API's code
+/// parsed once (parsing it is most of a small script's cost).
+struct Warm {
+    rt: Runtime,
+    ctx: Context,
+    /// Scripts run in this context so far.
+    used: u32,
+}
+
+/// Scripts a context serves before a fresh one is made (what scripts
+/// leave on the global object is dropped then, and after any error).
+const REUSE: u32 = 200;
+
+impl Warm {
+    fn new() -> Option<Warm> {
+        let rt = Runtime::new().ok()?;
+        let ctx = Context::full(&rt).ok()?;
+        ctx.with(|ctx| {
+            ctx.eval::<(), _>(PRELUDE)?;
+            ctx.eval::<(), _>(PM)
+        })
+        .ok()?;
+        Some(Warm { rt, ctx, used: 0 })
+    }
+}
+
 /// Runs one script to its end or to a cap.
+///
+/// Each thread keeps one runtime and one context, with the API parsed
+/// once; each script gets a fresh API (`client`, `request`, `response`,
+/// `pm`) and runs in a function scope of its own, so its declarations do
+/// not outlive it. The context is replaced after any error and every
+/// [`REUSE`] scripts.
 pub fn run(job: &ScriptJob) -> ScriptOutcome {
+    thread_local! {
+        static WARM: std::cell::RefCell<Option<Warm>> = const { std::cell::RefCell::new(None) };
+    }
+    WARM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Warm::new();
+        }
+        let Some(warm) = slot.as_mut() else {
+            return ScriptOutcome {
+                error: Some(format!("{}: the script engine could not start", job.origin)),
+                ..ScriptOutcome::default()
+            };
+        };
+        warm.used += 1;
+        let outcome = run_in(warm, job);
+        if outcome.error.is_some() || warm.used >= REUSE {
+            *slot = None;
+        }
+        outcome
+    })
+}
+
+fn run_in(warm: &Warm, job: &ScriptJob) -> ScriptOutcome {
     let fail = |error: String| ScriptOutcome {
         error: Some(error),
         ..ScriptOutcome::default()
@@ -79,23 +139,29 @@ pub fn run(job: &ScriptJob) -> ScriptOutcome {
         Some(l) => format!("{}:{}", job.origin, job.first_line.max(1) + l - 1),
         None => job.origin.clone(),
     };
-    let Ok(rt) = Runtime::new() else {
-        return fail(format!("{}: the script engine could not start", job.origin));
-    };
+    let rt = &warm.rt;
+    rt.run_gc();
     rt.set_memory_limit(job.limits.memory);
     rt.set_max_stack_size(512 << 10);
     let deadline = Instant::now() + job.limits.time;
     rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
-    let Ok(ctx) = Context::full(&rt) else {
-        return fail(format!("{}: the script engine could not start", job.origin));
-    };
     let secs = job.limits.time.as_secs_f64();
     let mib = job.limits.memory >> 20;
-    ctx.with(|ctx| {
-        let prepared = ctx
-            .globals()
-            .set("__input", input(job))
-            .and_then(|()| ctx.eval::<(), _>(PRELUDE));
+    warm.ctx.with(|ctx| {
+        let postman = job.code.contains("pm.") || job.code.contains("postman.");
+        let g = ctx.globals();
+        let prepared = g
+            .get::<_, rquickjs::Function>("__make")
+            .and_then(|f| f.call::<_, ()>((input(job),)))
+            .and_then(|()| {
+                if postman {
+                    g.get::<_, rquickjs::Function>("__makePm")
+                        .and_then(|f| f.call::<_, ()>(()))
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| g.remove("__api"));
         if let Err(e) = prepared {
             let why = match e {
                 rquickjs::Error::Exception => ctx
@@ -110,7 +176,9 @@ pub fn run(job: &ScriptJob) -> ScriptOutcome {
                 job.origin
             ));
         }
-        let ran = ctx.eval::<(), _>(job.code.as_str()).catch(&ctx);
+        // (On the code's first line: line numbers stay the file's.)
+        let code = format!("(function () {{{}\n}})();", job.code);
+        let ran = ctx.eval::<(), _>(code.as_str()).catch(&ctx);
         let error = match ran {
             Ok(()) => None,
             Err(CaughtError::Exception(e)) => {
@@ -315,6 +383,25 @@ mod tests {
     }
 
     #[test]
+    fn a_scripts_declarations_do_not_outlive_it() {
+        let first = run(&job(
+            "var leaked = 1; function f() {} client.log(typeof leaked)",
+            "{}",
+        ));
+        assert_eq!(first.logs, ["number"]);
+        let second = run(&job(
+            "client.log(typeof leaked, typeof f, typeof response, client.global.get('old'))",
+            "{}",
+        ));
+        assert_eq!(second.logs, ["undefined undefined object 1"]);
+        // A pre-request script sees no response, even after a handler ran.
+        let mut pre = job("client.log(typeof response, typeof pm)", "");
+        pre.phase = Phase::Pre;
+        pre.response = None;
+        assert_eq!(run(&pre).logs, ["undefined undefined"]);
+    }
+
+    #[test]
     fn tests_and_asserts() {
         let o = run(&job(
             r#"client.test("ok", function () { client.assert(response.status === 200, "status"); });
@@ -456,6 +543,121 @@ mod tests {
                 .is_some_and(|e| e.contains("CryptoJS.SHA256")),
             "{o:?}"
         );
+    }
+
+    /// A small deterministic generator (no dependency): strings that
+    /// stress the bridge — quotes, backslashes, control characters,
+    /// surrogates' neighbours, `{{`, `%}`, `</script>`, long runs.
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn text(&mut self) -> String {
+            const PIECES: &[&str] = &[
+                "a",
+                "Z",
+                "0",
+                " ",
+                "\"",
+                "'",
+                "`",
+                "\\",
+                "\n",
+                "\r\n",
+                "\t",
+                "\u{0}",
+                "\u{7f}",
+                "é",
+                "漢",
+                "😀",
+                "\u{fffd}",
+                "\u{2028}",
+                "{{x}}",
+                "%}",
+                "</script>",
+                "${a}",
+                "null",
+                "undefined",
+                "[",
+                "{",
+                "]",
+                "}",
+            ];
+            let n = (self.next() % 12) as usize;
+            let mut s = String::new();
+            for _ in 0..n {
+                s.push_str(PIECES[(self.next() % PIECES.len() as u64) as usize]);
+            }
+            if self.next().is_multiple_of(50) {
+                s.push_str(&"x".repeat(70_000));
+            }
+            s
+        }
+        fn json(&mut self, depth: usize) -> serde_json::Value {
+            match self.next() % if depth > 3 { 4 } else { 6 } {
+                0 => Value::Null,
+                1 => Value::Bool(self.next().is_multiple_of(2)),
+                2 => Value::from((self.next() % 2_000_000) as i64 - 1_000_000),
+                3 => Value::String(self.text()),
+                4 => Value::Array((0..self.next() % 4).map(|_| self.json(depth + 1)).collect()),
+                _ => Value::Object(
+                    (0..self.next() % 4)
+                        .map(|_| (self.text(), self.json(depth + 1)))
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    /// Values in and out of the bridge come back exactly: globals,
+    /// environment, request variables, headers and a JSON body (a fuzz
+    /// target for the bridge, bounded: 300 cases, a fixed seed).
+    #[test]
+    fn values_cross_the_bridge_unchanged() {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        for case in 0..300 {
+            let (k, v, e, h, b) = (g.text(), g.text(), g.text(), g.text(), g.json(0));
+            let mut j = job(
+                r#"client.global.set("g", client.global.get(Object.keys(globalThis.__keys)[0]));
+                   client.global.set("e", request.environment.get(__keys.e));
+                   client.global.set("h", response.headers.valueOf("x-echo"));
+                   client.global.set("b", JSON.stringify(response.body));
+                   request.variables.set(__keys.e, client.global.get("g"));"#,
+                &serde_json::to_string(&b).unwrap(),
+            );
+            // (The names reach the script as data, never as code.)
+            let keys = serde_json::json!({ k.clone(): 1, "e": e.clone() }).to_string();
+            j.code = format!("globalThis.__keys = {keys};\n{}", j.code);
+            j.globals = vec![(k.clone(), v.clone())];
+            j.environment = vec![(e.clone(), v.clone())];
+            j.response.as_mut().unwrap().headers = Headers(vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Echo".into(), h.clone()),
+            ]);
+            j.limits.time = Duration::from_secs(5);
+            let o = run(&j);
+            assert_eq!(o.error, None, "case {case}: {k:?} {v:?} {e:?}");
+            let got = |name: &str| {
+                o.globals.iter().find_map(|c| match c {
+                    GlobalChange::Set(n, v) if n == name => Some(v.clone()),
+                    _ => None,
+                })
+            };
+            // (The object's first key is `k` unless `k` is "e"; then both
+            // name the same entry.)
+            if k != "e" {
+                assert_eq!(got("g").as_deref(), Some(v.as_str()), "case {case}");
+            }
+            assert_eq!(got("e").as_deref(), Some(v.as_str()), "case {case}");
+            assert_eq!(got("h").as_deref(), Some(h.as_str()), "case {case}");
+            let back: Value = serde_json::from_str(&got("b").unwrap()).unwrap();
+            assert_eq!(back, b, "case {case}");
+            assert_eq!(o.request_vars.len(), 1, "case {case}");
+        }
     }
 
     #[test]

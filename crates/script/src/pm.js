@@ -1,0 +1,126 @@
+// Postman's `pm` over the JetBrains API of prelude.js (which leaves its
+// parts in __api): evaluated only for a script that mentions pm or postman.
+"use strict";
+globalThis.__makePm = function () {
+  const g = globalThis;
+  const { input, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable } = g.__api;
+  const req = input.request;
+  // Postman's `pm`, over the same state: every variable scope a script
+  // sets is the run's (client.global); reads fall back to the chosen
+  // environment and the file's variables.
+  const lookup = (name) => {
+    name = String(name);
+    const v = requestVars.get(name) ?? globals.get(name) ?? environment.get(name);
+    return v === undefined ? undefined : v;
+  };
+  const scope = () => ({
+    get: (name) => lookup(name),
+    set: (name, value) => client.global.set(name, value),
+    unset: (name) => client.global.clear(name),
+    has: (name) => lookup(name) !== undefined,
+    clear: () => client.global.clearAll(),
+    replaceIn: (text) => substituted(String(text)),
+    toObject: () => { const o = {}; for (const [k, v] of environment) o[k] = v; for (const [k, v] of globals) o[k] = v; for (const [k, v] of requestVars) o[k] = v; return o; },
+  });
+  const deepEqual = (a, b) => {
+    if (a === b) return true;
+    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+    if (Array.isArray(a) !== Array.isArray(b)) return false;
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  };
+  const show = (v) => (typeof v === "string" ? "'" + v + "'" : text(v));
+  const typeName = (v) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+  function expect(actual) {
+    const state = { not: false, deep: false };
+    const check = (ok, message) => {
+      if (state.not ? ok : !ok) throw new Error((state.not ? "expected not: " : "expected ") + message);
+      return chain;
+    };
+    const chain = {};
+    for (const word of ["to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same", "does"]) {
+      Object.defineProperty(chain, word, { get: () => chain });
+    }
+    Object.defineProperty(chain, "not", { get: () => { state.not = !state.not; return chain; } });
+    Object.defineProperty(chain, "deep", { get: () => { state.deep = true; return chain; } });
+    const flag = (name, test, message) => Object.defineProperty(chain, name, { get: () => check(test(), message) });
+    flag("true", () => actual === true, show(actual) + " to be true");
+    flag("false", () => actual === false, show(actual) + " to be false");
+    flag("null", () => actual === null, show(actual) + " to be null");
+    flag("undefined", () => actual === undefined, show(actual) + " to be undefined");
+    flag("ok", () => !!actual, show(actual) + " to be truthy");
+    flag("exist", () => actual !== null && actual !== undefined, show(actual) + " to exist");
+    flag("empty", () => (actual && (actual.length === 0 || (typeof actual === "object" && Object.keys(actual).length === 0))), show(actual) + " to be empty");
+    chain.equal = chain.equals = chain.eq = (v) => check(state.deep ? deepEqual(actual, v) : actual === v, show(actual) + " to equal " + show(v));
+    chain.eql = (v) => check(deepEqual(actual, v), show(actual) + " to deeply equal " + show(v));
+    chain.a = chain.an = (t) => check(typeName(actual) === String(t).toLowerCase(), show(actual) + " to be a " + t);
+    chain.above = chain.greaterThan = chain.gt = (n) => check(actual > n, show(actual) + " to be above " + n);
+    chain.below = chain.lessThan = chain.lt = (n) => check(actual < n, show(actual) + " to be below " + n);
+    chain.least = chain.gte = (n) => check(actual >= n, show(actual) + " to be at least " + n);
+    chain.most = chain.lte = (n) => check(actual <= n, show(actual) + " to be at most " + n);
+    chain.within = (lo, hi) => check(actual >= lo && actual <= hi, show(actual) + " to be within " + lo + ".." + hi);
+    chain.oneOf = (list) => check(list.some((x) => deepEqual(x, actual)), show(actual) + " to be one of " + text(list));
+    chain.include = chain.includes = chain.contain = chain.contains = (v) => check(
+      typeof actual === "string" ? actual.includes(v)
+        : Array.isArray(actual) ? actual.some((x) => deepEqual(x, v))
+        : actual && typeof actual === "object" && typeof v === "object" ? Object.keys(v).every((k) => deepEqual(actual[k], v[k]))
+        : false,
+      show(actual) + " to include " + show(v));
+    chain.property = (name, ...value) => {
+      const has = actual !== null && actual !== undefined && Object.prototype.hasOwnProperty.call(Object(actual), name);
+      if (value.length === 0) return check(has, text(actual) + " to have property '" + name + "'");
+      return check(has && deepEqual(actual[name], value[0]), text(actual) + " to have property '" + name + "' of " + show(value[0]));
+    };
+    chain.lengthOf = chain.length = (n) => check(actual != null && actual.length === n, show(actual) + " to have length " + n);
+    chain.match = (re) => check(re.test(String(actual)), show(actual) + " to match " + re);
+    chain.keys = (...k) => { const want = k.flat(); return check(actual && want.every((x) => Object.prototype.hasOwnProperty.call(actual, x)), text(actual) + " to have keys " + want.join(", ")); };
+    chain.status = (code) => check(actual && (actual.code === code || actual.status === code), "status " + (actual && actual.code) + " to be " + code);
+    chain.header = (name, value) => {
+      const v = actual && actual.headers ? actual.headers.get(name) : undefined;
+      return check(value === undefined ? v != null : v === value, "header " + name + (value === undefined ? " to be present" : " to be " + show(value)));
+    };
+    chain.jsonBody = (path) => check(actual && typeof actual.json === "function" && (path === undefined || actual.json()[path] !== undefined), "a JSON body" + (path ? " with " + path : ""));
+    return chain;
+  }
+  let pmResponse;
+  if (response !== undefined) {
+    const r = input.response;
+    const reasons = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+    pmResponse = {
+      code: r.status,
+      status: reasons[r.status] || "",
+      responseTime: 0,
+      headers: {
+        get: (name) => { const v = response.headers.valueOf(name); return v === null ? undefined : v; },
+        has: (name) => response.headers.valueOf(name) !== null,
+        toObject: () => { const o = {}; for (const [k, v] of r.headers) o[lower(k)] = v; return o; },
+      },
+      text: () => r.body,
+      json: () => JSON.parse(r.body),
+    };
+    Object.defineProperty(pmResponse, "to", { get: () => expect(pmResponse).to });
+  }
+  const pm = {
+    environment: scope(),
+    collectionVariables: scope(),
+    globals: scope(),
+    variables: scope(),
+    iterationData: { get: () => undefined, has: () => false, toObject: () => ({}) },
+    info: { requestName: input.request_name, iteration: 0, iterationCount: 1, eventName: input.response ? "test" : "prerequest" },
+    request: {
+      method: req.method,
+      url: { toString: () => substituted(req.url), getRaw: () => req.url },
+      headers: { get: (name) => { const v = request.headers.valueOf(name); return v === null ? undefined : v; }, has: (name) => request.headers.valueOf(name) !== null },
+      body: { raw: req.body, toString: () => req.body },
+    },
+    test: (name, fn) => client.test(name, fn),
+    expect,
+    sendRequest: unavailable("pm.sendRequest"),
+    visualizer: { set: () => {} },
+    execution: { setNextRequest: unavailable("pm.execution.setNextRequest"), skipRequest: unavailable("pm.execution.skipRequest") },
+    cookies: { get: unavailable("pm.cookies"), has: unavailable("pm.cookies") },
+  };
+  if (pmResponse !== undefined) pm.response = pmResponse;
+  Object.defineProperty(g, "pm", { value: pm, configurable: true });
+  g.postman = { setEnvironmentVariable: (k, v) => client.global.set(k, v), getEnvironmentVariable: (k) => lookup(k), setGlobalVariable: (k, v) => client.global.set(k, v), getGlobalVariable: (k) => lookup(k), setNextRequest: unavailable("postman.setNextRequest") };
+};
