@@ -89,6 +89,7 @@ pub fn open(
     run.set_vars(pairs("--var", vars)?);
     run.set_secrets(pairs("--secret", &trust.secrets)?);
     run.set_engine(Box::new(apiscope_script::QuickJs), Limits::default());
+    run.read_scripts(&System);
     Ok(run)
 }
 

@@ -81,6 +81,7 @@ impl Collections {
             Box::new(apiscope_script::QuickJs),
             crate::collection::script::Limits::default(),
         );
+        run.read_scripts(&System);
         match env {
             Some(e) => run.set_env(Some(e)).map_err(|e| CollectionError {
                 file: path.to_path_buf(),

@@ -335,3 +335,31 @@ fn imported_postman_scripts_are_files_and_run_with_pm_once_trusted() {
     let all = s.requests().concat().to_ascii_lowercase();
     assert!(all.contains("x-client: apiscope"), "{all}");
 }
+
+#[test]
+fn a_handler_file_that_sets_a_variable_is_sent_first_too() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "### Login\nPOST {0}/login\n\n> ./login.js\n\n### me\nGET {0}/me\nAuthorization: Bearer {{{{auth_token}}}}\n",
+            s.base
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("login.js"),
+        "client.global.set(\"auth_token\", response.body.token);\n",
+    )
+    .unwrap();
+    let target = format!("{}#me", dir.path().join("api.http").display());
+    let o = common::apiscope_in(dir.path(), &["send", &target, "--trust", "--yes"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let seen = common::seen(&s);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[1].1.as_deref(),
+        Some("Bearer tok_script_FAKE_0123456789")
+    );
+}

@@ -317,9 +317,11 @@ pub struct CollectionRun {
     /// The origin of the request whose script set a variable (the one
     /// credential rule: it may go back there unasked).
     global_origins: HashMap<(Option<String>, String), String>,
-    /// Per file: the variables its inline response handlers set → the
-    /// index of the request.
+    /// Per file: the variables its response handlers set → the index of
+    /// the request (inline ones at once, files by [`Self::read_scripts`]).
     setters: Vec<HashMap<String, usize>>,
+    /// Per file: whether its handler files were read for `setters`.
+    scripts_read: Vec<bool>,
     /// What scripts did, not yet taken by the front end.
     reports: Vec<ScriptReport>,
     /// The status of each request's last answer, by environment (named
@@ -374,6 +376,7 @@ impl CollectionRun {
     ) -> CollectionRun {
         debug_assert_eq!(files.len(), envs.len());
         let setters = files.iter().map(setters_of).collect();
+        let scripts_read = vec![false; files.len()];
         CollectionRun {
             files,
             envs,
@@ -384,6 +387,7 @@ impl CollectionRun {
             carried: HashMap::new(),
             secrets: Vec::new(),
             setters,
+            scripts_read,
             engine: None,
             limits: Limits::default(),
             globals: HashMap::new(),
@@ -746,8 +750,37 @@ impl CollectionRun {
         }
     }
 
+    /// Reads the response handler files (`> ./login.js`) of every file not
+    /// read yet, for the variables they set (as inline handlers are read
+    /// at once): a request that uses one sends that request first. A file
+    /// the trust model refuses, or that cannot be read, sets nothing here
+    /// (running it says why).
+    pub fn read_scripts(&mut self, world: &dyn World) {
+        for file in 0..self.files.len() {
+            if self.scripts_read[file] {
+                continue;
+            }
+            self.scripts_read[file] = true;
+            for index in 0..self.files[file].requests.len() {
+                let id = RequestId { file, index };
+                let Some(s) = self.request(id).handler.clone() else {
+                    continue;
+                };
+                if !matches!(s.code, ScriptCode::File(_)) {
+                    continue;
+                }
+                if let Ok(code) = self.script_code(id, &s, world) {
+                    for name in script::sets(&code) {
+                        self.setters[file].entry(name).or_insert(index);
+                    }
+                }
+            }
+        }
+    }
+
     /// What to do next for `plan`.
     pub fn next(&mut self, plan: &mut Plan, world: &dyn World) -> Next {
+        self.read_scripts(world);
         if let Some(dep) = plan.awaiting.take() {
             if !self.statuses.contains_key(&(self.env.clone(), dep)) {
                 let why = self
@@ -1641,6 +1674,7 @@ impl CollectionRun {
         if let Some(f) = self.files.get_mut(file) {
             *f = super::parse_lenient(&f.path.clone(), text);
             self.setters[file] = setters_of(f);
+            self.scripts_read[file] = false;
         }
     }
 
@@ -1660,6 +1694,7 @@ impl CollectionRun {
     /// Adds a file with its environments; its index.
     pub fn add_file(&mut self, file: HttpFile, envs: Environments) -> usize {
         self.setters.push(setters_of(&file));
+        self.scripts_read.push(false);
         self.files.push(file);
         self.envs.push(envs);
         self.files.len() - 1
