@@ -91,11 +91,49 @@ impl Warm {
         let rt = Runtime::new().ok()?;
         let ctx = Context::full(&rt).ok()?;
         ctx.with(|ctx| {
+            let f = rquickjs::Function::new(ctx.clone(), native_digest)?;
+            ctx.globals().set("__digest", f)?;
             ctx.eval::<(), _>(PRELUDE)?;
             ctx.eval::<(), _>(PM)
         })
         .ok()?;
         Some(Warm { rt, ctx, used: 0 })
+    }
+}
+
+/// The digests and HMACs behind `CryptoJS` and JetBrains' `crypto`:
+/// `(algorithm, data as hex[, key as hex])` → the digest as hex.
+fn native_digest(
+    alg: String,
+    data: String,
+    key: rquickjs::function::Opt<String>,
+) -> rquickjs::Result<String> {
+    use hmac::{Hmac, Mac};
+    use sha2::Digest;
+    let bad = |what: &str| rquickjs::Error::new_from_js_message("string", "bytes", what.to_owned());
+    let data = hex::decode(&data).map_err(|_| bad("data is not hex"))?;
+    macro_rules! both {
+        ($h:ty) => {
+            match &key.0 {
+                None => Ok(hex::encode(<$h>::digest(&data))),
+                Some(k) => {
+                    let k = hex::decode(k).map_err(|_| bad("key is not hex"))?;
+                    let mut m =
+                        <Hmac<$h> as Mac>::new_from_slice(&k).map_err(|_| bad("key rejected"))?;
+                    m.update(&data);
+                    Ok(hex::encode(m.finalize().into_bytes()))
+                }
+            }
+        };
+    }
+    match alg.as_str() {
+        "md5" => both!(md5::Md5),
+        "sha1" => both!(sha1::Sha1),
+        "sha224" => both!(sha2::Sha224),
+        "sha256" => both!(sha2::Sha256),
+        "sha384" => both!(sha2::Sha384),
+        "sha512" => both!(sha2::Sha512),
+        _ => Err(bad("unknown digest")),
     }
 }
 
@@ -536,12 +574,45 @@ mod tests {
                 .is_some_and(|e| e.contains("pm.sendRequest is not available")),
             "{o:?}"
         );
-        let o = run(&job("CryptoJS.SHA256('x')", "{}"));
+        let o = run(&job("CryptoJS.AES.encrypt('x', 'k')", "{}"));
         assert!(
             o.error
                 .as_deref()
-                .is_some_and(|e| e.contains("CryptoJS.SHA256")),
+                .is_some_and(|e| e.contains("CryptoJS.AES")),
             "{o:?}"
+        );
+    }
+
+    /// Digests and HMACs as CryptoJS and JetBrains' `crypto` give them
+    /// (the expected values from `openssl dgst` / RFC 4231 case 2).
+    #[test]
+    fn crypto_digests_and_hmacs() {
+        let o = run(&job(
+            r#"client.log(CryptoJS.SHA256("abc").toString());
+               client.log(CryptoJS.MD5("abc").toString(), CryptoJS.SHA1("abc").toString());
+               client.log(CryptoJS.HmacSHA256("what do ya want for nothing?", "Jefe").toString());
+               client.log(CryptoJS.enc.Base64.stringify(CryptoJS.HmacSHA256("what do ya want for nothing?", "Jefe")));
+               client.log(CryptoJS.SHA256(CryptoJS.enc.Utf8.parse("é漢😀")).toString(CryptoJS.enc.Hex));
+               client.log(CryptoJS.enc.Utf8.stringify(CryptoJS.enc.Base64.parse(CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse("é漢😀")))));
+               client.log(btoa("hi\u00ff"), atob(btoa("hi\u00ff")) === "hi\u00ff");
+               client.log(crypto.hmac.sha256().withTextSecret("Jefe").updateWithText("what do ya want ").updateWithText("for nothing?").digest().toHex());
+               client.log(crypto.sha512().updateWithText("abc").digest().toBase64().slice(0, 12));"#,
+            "{}",
+        ));
+        assert_eq!(o.error, None);
+        assert_eq!(
+            o.logs,
+            [
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                "900150983cd24fb0d6963f7d28e17f72 a9993e364706816aba3e25717850c26c9cd0d89d",
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+                "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=",
+                "3ea0588400cb4af7b15d0edd7dc2fe1e359a94ab6822abe8c535f4281f330a20",
+                "é漢😀",
+                "aGn/ true",
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+                "3a81oZNherrM",
+            ]
         );
     }
 

@@ -4,6 +4,116 @@
 // collected and read back with __result(). No file system, network,
 // process or timers exist in this context.
 "use strict";
+
+// Bytes as hex strings between JavaScript and the native digests
+// (__digest(algorithm, dataHex[, keyHex]) → hex, in Rust).
+const __bytes = (() => {
+  const utf8 = (s) => {
+    s = String(s);
+    let out = "";
+    for (const ch of s) {
+      let c = ch.codePointAt(0);
+      const push = (b) => { out += (b < 16 ? "0" : "") + b.toString(16); };
+      if (c < 0x80) push(c);
+      else if (c < 0x800) { push(0xc0 | (c >> 6)); push(0x80 | (c & 63)); }
+      else if (c < 0x10000) { push(0xe0 | (c >> 12)); push(0x80 | ((c >> 6) & 63)); push(0x80 | (c & 63)); }
+      else { push(0xf0 | (c >> 18)); push(0x80 | ((c >> 12) & 63)); push(0x80 | ((c >> 6) & 63)); push(0x80 | (c & 63)); }
+    }
+    return out;
+  };
+  const fromHex = (h) => { const a = []; for (let i = 0; i + 1 < h.length; i += 2) a.push(parseInt(h.slice(i, i + 2), 16)); return a; };
+  const toUtf8 = (h) => {
+    const b = fromHex(h); let s = "";
+    for (let i = 0; i < b.length;) {
+      const c = b[i];
+      if (c < 0x80) { s += String.fromCodePoint(c); i += 1; }
+      else if (c < 0xe0) { s += String.fromCodePoint(((c & 31) << 6) | (b[i + 1] & 63)); i += 2; }
+      else if (c < 0xf0) { s += String.fromCodePoint(((c & 15) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63)); i += 3; }
+      else { s += String.fromCodePoint(((c & 7) << 18) | ((b[i + 1] & 63) << 12) | ((b[i + 2] & 63) << 6) | (b[i + 3] & 63)); i += 4; }
+    }
+    return s;
+  };
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const toB64 = (h) => {
+    const b = fromHex(h); let s = "";
+    for (let i = 0; i < b.length; i += 3) {
+      const n = (b[i] << 16) | ((b[i + 1] || 0) << 8) | (b[i + 2] || 0);
+      s += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < b.length ? B64[(n >> 6) & 63] : "=") + (i + 2 < b.length ? B64[n & 63] : "=");
+    }
+    return s;
+  };
+  const fromB64 = (s) => {
+    s = String(s).replace(/[^A-Za-z0-9+/]/g, "");
+    let h = "", bits = 0, acc = 0;
+    for (const ch of s) {
+      acc = (acc << 6) | B64.indexOf(ch); bits += 6;
+      if (bits >= 8) { bits -= 8; const b = (acc >> bits) & 255; h += (b < 16 ? "0" : "") + b.toString(16); }
+    }
+    return h;
+  };
+  const latin1 = (h) => fromHex(h).map((b) => String.fromCharCode(b)).join("");
+  const fromLatin1 = (s) => Array.from(String(s)).map((c) => { const b = c.charCodeAt(0) & 255; return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  return { utf8, toUtf8, toB64, fromB64, latin1, fromLatin1 };
+})();
+
+globalThis.btoa = (s) => __bytes.toB64(__bytes.fromLatin1(s));
+globalThis.atob = (s) => __bytes.latin1(__bytes.fromB64(s));
+
+// CryptoJS's digests and HMACs (what request-signing scripts use), over
+// the native ones: a WordArray holds its bytes as hex.
+globalThis.CryptoJS = (() => {
+  const digest = globalThis.__digest;
+  class WordArray {
+    constructor(hex) { this.hex = hex; this.sigBytes = hex.length / 2; }
+    toString(enc) { return (enc || Hex).stringify(this); }
+    concat(other) { this.hex += other.hex; this.sigBytes = this.hex.length / 2; return this; }
+    clone() { return new WordArray(this.hex); }
+  }
+  const Hex = { stringify: (w) => w.hex, parse: (h) => new WordArray(String(h).toLowerCase()) };
+  const Utf8 = { stringify: (w) => __bytes.toUtf8(w.hex), parse: (s) => new WordArray(__bytes.utf8(s)) };
+  const Latin1 = { stringify: (w) => __bytes.latin1(w.hex), parse: (s) => new WordArray(__bytes.fromLatin1(s)) };
+  const Base64 = { stringify: (w) => __bytes.toB64(w.hex), parse: (s) => new WordArray(__bytes.fromB64(s)) };
+  const bytes = (m) => (m instanceof WordArray ? m.hex : __bytes.utf8(m === undefined ? "" : m));
+  const hash = (alg) => (m) => new WordArray(digest(alg, bytes(m)));
+  const hmac = (alg) => (m, key) => new WordArray(digest(alg, bytes(m), bytes(key)));
+  const unavailable = (what) => () => { throw new Error("CryptoJS." + what + " is not available in apiscope's script sandbox (digests and HMACs are)"); };
+  return {
+    MD5: hash("md5"), SHA1: hash("sha1"), SHA224: hash("sha224"), SHA256: hash("sha256"), SHA384: hash("sha384"), SHA512: hash("sha512"),
+    HmacMD5: hmac("md5"), HmacSHA1: hmac("sha1"), HmacSHA224: hmac("sha224"), HmacSHA256: hmac("sha256"), HmacSHA384: hmac("sha384"), HmacSHA512: hmac("sha512"),
+    enc: { Hex, Utf8, Latin1, Base64 },
+    lib: { WordArray: { create: (h) => new WordArray(typeof h === "string" ? h : "") } },
+    AES: { encrypt: unavailable("AES"), decrypt: unavailable("AES") },
+  };
+})();
+
+// JetBrains' `crypto` (HTTP Client 2023.3+): builders over the same digests.
+globalThis.crypto = (() => {
+  const digest = globalThis.__digest;
+  const builder = (alg, key) => {
+    let data = "";
+    const self = {
+      updateWithText(t) { data += __bytes.utf8(t); return self; },
+      updateWithHex(h) { data += String(h).toLowerCase(); return self; },
+      updateWithBase64(b) { data += __bytes.fromB64(b); return self; },
+      digest() {
+        const hex = key === undefined ? digest(alg, data) : digest(alg, data, key);
+        return { toHex: () => hex, toBase64: () => __bytes.toB64(hex) };
+      },
+    };
+    return self;
+  };
+  const keyed = (alg) => () => ({
+    withTextSecret: (s) => builder(alg, __bytes.utf8(s)),
+    withHexSecret: (h) => builder(alg, String(h).toLowerCase()),
+    withBase64Secret: (b) => builder(alg, __bytes.fromB64(b)),
+  });
+  return {
+    md5: () => builder("md5"), sha1: () => builder("sha1"), sha256: () => builder("sha256"), sha384: () => builder("sha384"), sha512: () => builder("sha512"),
+    hmac: { md5: keyed("md5"), sha1: keyed("sha1"), sha256: keyed("sha256"), sha384: keyed("sha384"), sha512: keyed("sha512") },
+  };
+})();
+delete globalThis.__digest;
+
 globalThis.__make = function (inputText) {
   const g = globalThis;
   const input = JSON.parse(inputText);
@@ -107,7 +217,6 @@ globalThis.__make = function (inputText) {
   g.setInterval = unavailable("setInterval");
   g.require = unavailable("require");
   g.fetch = unavailable("fetch");
-  g.CryptoJS = new Proxy({}, { get: (_, name) => unavailable("CryptoJS." + String(name)) });
   g.__result = () => JSON.stringify(out);
   // (For the `pm` part, evaluated only for scripts that use it.)
   g.__api = { input, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable };
