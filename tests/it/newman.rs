@@ -218,3 +218,158 @@ fn newman_and_apiscope_send_the_same_requests() {
     assert_eq!(mine.len(), theirs.len(), "apiscope sent {mine:#?}");
     assert!(diffs.is_empty(), "{diffs:#?}");
 }
+
+/// A login API for the scripts' comparison: `/login` answers a token.
+fn login_server() -> RawServer {
+    RawServer::start(|req| {
+        let body = if req.starts_with(b"POST /login") {
+            r#"{"token":"tok_FAKE_from_login","ttl":60}"#
+        } else {
+            "{}"
+        };
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    })
+}
+
+/// Scripts change what goes on the wire the same way in newman and in
+/// apiscope: a collection pre-request script signing with CryptoJS, a
+/// login test script keeping the token in the environment, a folder's
+/// pre-request variable, `pm.variables` in a body.
+#[test]
+fn newman_and_apiscope_run_the_scripts_alike() {
+    if std::process::Command::new("newman")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: newman is not installed (npm install -g newman); .ci/run installs it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let collection = serde_json::json!({
+        "info": {"_postman_id": "0000-fake-2", "name": "Signed", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "event": [{"listen": "prerequest", "script": {"type": "text/javascript", "exec": [
+            "const path = pm.request.url.toString().replace(/^https?:\\/\\/[^/]+/, '');",
+            "pm.variables.set('sig', CryptoJS.HmacSHA256(pm.request.method + ' ' + path, pm.environment.get('secret')).toString(CryptoJS.enc.Base64));",
+            "pm.variables.set('digest', CryptoJS.SHA256('fixed body').toString());"
+        ]}}],
+        "item": [
+            {"name": "Login", "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": [
+                "pm.test('has a token', () => pm.expect(pm.response.json()).to.have.property('token'));",
+                "pm.environment.set('token', pm.response.json().token);",
+                "pm.environment.set('ttl', pm.response.json().ttl * 2);"
+            ]}}],
+             "request": {"method": "POST", "url": "{{baseUrl}}/login",
+                "header": [{"key": "X-Sig", "value": "{{sig}}"}],
+                "body": {"mode": "raw", "raw": "{\"user\": \"ann\"}", "options": {"raw": {"language": "json"}}}}},
+            {"name": "Account", "event": [{"listen": "prerequest", "script": {"type": "text/javascript", "exec": [
+                "pm.variables.set('n', String(1 + 2));"
+             ]}}],
+             "item": [
+                {"name": "Me", "request": {"method": "GET", "url": "{{baseUrl}}/me?ttl={{ttl}}",
+                    "header": [
+                        {"key": "Authorization", "value": "Bearer {{token}}"},
+                        {"key": "X-Sig", "value": "{{sig}}"},
+                        {"key": "X-Digest", "value": "{{digest}}"}
+                    ]}},
+                {"name": "Update", "request": {"method": "PUT", "url": "{{baseUrl}}/me",
+                    "header": [{"key": "Authorization", "value": "Bearer {{token}}"}],
+                    "body": {"mode": "raw", "raw": "{\"n\": \"{{n}}\", \"sig\": \"{{sig}}\"}", "options": {"raw": {"language": "json"}}}}}
+             ]}
+        ]
+    });
+    let newman_server = login_server();
+    let ours = login_server();
+    let env = |base: &str| {
+        serde_json::json!({"name": "Signed", "values": [
+            {"key": "baseUrl", "value": base, "type": "default", "enabled": true},
+            {"key": "secret", "value": "key_FAKE_signing", "type": "secret", "enabled": true}
+        ]})
+    };
+    std::fs::write(dir.path().join("signed.json"), collection.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("newman-env.json"),
+        env(&newman_server.base).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("signed-env.json"),
+        env(&ours.base).to_string(),
+    )
+    .unwrap();
+    let out = std::process::Command::new("newman")
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "signed.json",
+            "-e",
+            "newman-env.json",
+            "--reporters",
+            "cli",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "newman: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let run = apiscope_in(
+        dir.path(),
+        &[
+            "import",
+            "signed.json",
+            "--env-file",
+            "signed-env.json",
+            "-o",
+            "signed",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = apiscope_in(
+        dir.path(),
+        &[
+            "test",
+            "signed/signed.http",
+            "--yes",
+            "--env",
+            "Signed",
+            "--trust",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("✔ has a token"), "{}", run.stdout);
+    let theirs: Vec<_> = newman_server
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| shape(r))
+        .collect();
+    let mine: Vec<_> = ours
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| shape(r))
+        .collect();
+    assert_eq!(theirs.len(), 3, "newman sent {theirs:#?}");
+    assert_eq!(mine.len(), theirs.len(), "apiscope sent {mine:#?}");
+    // (newman signs the URL template before sending, `{{baseUrl}}/…`:
+    // equal on both servers, whatever their ports.)
+    let mut diffs = BTreeMap::new();
+    for (i, (t, m)) in theirs.iter().zip(&mine).enumerate() {
+        if t != m {
+            diffs.insert(i + 1, format!("newman: {t:#?}\napiscope: {m:#?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{diffs:#?}");
+}

@@ -109,7 +109,8 @@ globalThis.__makePm = function () {
     info: { requestName: input.request_name, iteration: 0, iterationCount: 1, eventName: input.response ? "test" : "prerequest" },
     request: {
       method: req.method,
-      url: { toString: () => substituted(req.url), getRaw: () => req.url },
+      // (As newman: the template before sending, the URL sent after.)
+      url: { toString: () => req.url, getRaw: () => req.url },
       headers: { get: (name) => { const v = request.headers.valueOf(name); return v === null ? undefined : v; }, has: (name) => request.headers.valueOf(name) !== null },
       body: { raw: req.body, toString: () => req.body },
     },
