@@ -11,6 +11,7 @@ mod evidence;
 mod first_minutes;
 mod generic;
 mod hostile;
+mod httpyac;
 mod import;
 mod items;
 mod newman;
