@@ -120,6 +120,165 @@ impl App {
         })
     }
 
+    /// `R` on a collection's request: every request of its file, in order
+    /// (what each refers to first, once), asked about once, then a results
+    /// view: each request's status, its tests and scripts, why one was not
+    /// sent — what `apiscope test` prints, on screen.
+    pub(super) fn run_file(&mut self, file: usize, confirmed: bool) -> Vec<Cmd> {
+        let Some(c) = self.collection.as_ref() else {
+            return Vec::new();
+        };
+        let f = &c.run.files()[file];
+        let name = f
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let n = f.requests.len();
+        if n == 0 {
+            self.flash = Some(format!("{name} has no request to run"));
+            return Vec::new();
+        }
+        if !confirmed {
+            let changes: Vec<String> = f
+                .requests
+                .iter()
+                .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+                .map(|r| format!("  {} {}", r.method, r.label()))
+                .collect();
+            let mut lines = vec![format!(
+                "Sends the {n} request(s) of {name} in order (what each uses first), in the environment {}, then shows each one's result.",
+                c.run.env().unwrap_or("none")
+            )];
+            if !changes.is_empty() {
+                lines.push(format!("{} change data:", changes.len()));
+                lines.extend(changes);
+            }
+            self.modal = Some(Modal::Confirm(Confirm {
+                title: format!("Run every request of {name}?"),
+                lines,
+                action: Action::ReplayAll,
+                keys: "y runs them · any other key sends nothing".into(),
+                cancelled: "Nothing sent".into(),
+            }));
+            return Vec::new();
+        }
+        self.run_all = Some(RunAll {
+            file,
+            name,
+            queue: (0..n).collect(),
+            done: Vec::new(),
+            results: Vec::new(),
+            goal: None,
+            sent_first: Vec::new(),
+            started: self.now,
+        });
+        self.run_all_next()
+    }
+
+    /// The next request of a file's run, or its results when none is left.
+    pub(super) fn run_all_next(&mut self) -> Vec<Cmd> {
+        loop {
+            let Some(ra) = self.run_all.as_mut() else {
+                return Vec::new();
+            };
+            let Some(index) = ra.queue.first().copied() else {
+                self.finish_run_all(None);
+                return Vec::new();
+            };
+            ra.queue.remove(0);
+            if ra.done.contains(&index) {
+                continue; // sent already, for a request that uses it
+            }
+            let file = ra.file;
+            ra.goal = Some(index);
+            let id = RequestId { file, index };
+            let Some(entry) = self.entry_of(id) else {
+                continue;
+            };
+            let Some(c) = self.collection.as_ref() else {
+                return Vec::new();
+            };
+            let plan = c.run.plan_picked(id);
+            self.entries[entry].problem = None;
+            self.plan = Some((plan, entry));
+            return self.advance_plan();
+        }
+    }
+
+    /// A request of the file's run is done (answered, or not sent): its
+    /// result, and those of what it sent first, kept.
+    pub(super) fn run_all_record(&mut self, sent_first: &[RequestId]) {
+        let Some(ra) = self.run_all.as_ref() else {
+            return;
+        };
+        let Some(goal) = ra.goal else {
+            return;
+        };
+        let file = ra.file;
+        let mut ids: Vec<usize> = sent_first
+            .iter()
+            .filter(|d| d.file == file)
+            .map(|d| d.index)
+            .collect();
+        ids.push(goal);
+        let mut lines = Vec::new();
+        for index in ids {
+            if self
+                .run_all
+                .as_ref()
+                .is_some_and(|r| r.done.contains(&index))
+            {
+                continue;
+            }
+            let Some(entry) = self.entry_of(RequestId { file, index }) else {
+                continue;
+            };
+            lines.push((index, run_line(&self.entries[entry])));
+        }
+        if let Some(ra) = self.run_all.as_mut() {
+            for (index, line) in lines {
+                ra.done.push(index);
+                ra.results.push(line);
+            }
+            ra.goal = None;
+        }
+    }
+
+    /// Ends the file's run: its results in an overlay (`why`: it stopped
+    /// early).
+    pub(super) fn finish_run_all(&mut self, why: Option<&str>) {
+        let Some(ra) = self.run_all.take() else {
+            return;
+        };
+        use super::diff::Kind;
+        let passed = ra.results.iter().filter(|r| r.passed).count();
+        let failed = ra.results.len() - passed;
+        let secs = self.now.saturating_duration_since(ra.started).as_secs_f64();
+        let mut lines: Vec<(Kind, String)> = vec![(
+            Kind::Title,
+            format!(
+                "{} request(s): {passed} passed, {failed} failed · {secs:.1} s{}",
+                ra.results.len(),
+                why.map_or_else(String::new, |w| format!(" · {w}"))
+            ),
+        )];
+        for r in &ra.results {
+            lines.push((if r.passed { Kind::New } else { Kind::Old }, r.head.clone()));
+            for d in &r.details {
+                lines.push((Kind::Note, format!("    {d}")));
+            }
+        }
+        let left = ra.queue.iter().filter(|i| !ra.done.contains(i)).count();
+        if left > 0 {
+            lines.push((Kind::Note, format!("{left} request(s) not run")));
+        }
+        self.flash = Some(format!("Ran {}: {passed} passed, {failed} failed", ra.name));
+        self.modal = Some(Modal::Overlay(super::modal::overlay::Overlay::new(
+            format!("Run of {}", ra.name),
+            lines,
+        )));
+    }
+
     /// Sends a collection's request: a plan of the core's collection run
     /// (the requests it refers to first, each in the environment chosen),
     /// carried out one request at a time. An edited line has its `{{…}}`
@@ -188,6 +347,9 @@ impl App {
                 if let Some(n) = resolved.notes.first() {
                     self.flash = Some(n.clone());
                 }
+                if let Some(ra) = self.run_all.as_mut() {
+                    ra.sent_first = plan.sent().to_vec();
+                }
                 let typed = (self.entries[goal_entry].line != self.line_of(goal_entry))
                     .then(|| self.line_of(goal_entry));
                 self.follow(goal_entry);
@@ -251,6 +413,11 @@ impl App {
                 ));
                 self.entries[goal_entry].problem = Some(format!("Not sent: {message}"));
                 self.select(goal_entry);
+                if self.run_all.is_some() {
+                    let sent = plan.sent().to_vec();
+                    self.run_all_record(&sent);
+                    return self.run_all_next();
+                }
                 Vec::new()
             }
         }
@@ -571,6 +738,12 @@ impl App {
     /// data, and redacted credentials), then re-sends every exchange of
     /// the session, paced by the budget, each as a new entry.
     pub(super) fn replay_all(&mut self, confirmed: bool) -> Vec<Cmd> {
+        // On a collection's request: run its file.
+        if self.collection.is_some()
+            && let Origin::Collection { file, .. } = self.entries[self.selected].origin
+        {
+            return self.run_file(file, confirmed);
+        }
         let (picked, skipped) = self.replay_candidates();
         if picked.is_empty() {
             self.flash = Some("Nothing to replay".into());
@@ -753,6 +926,14 @@ impl App {
                 }
                 if self.plan.is_some() {
                     self.advance_plan()
+                } else if self.run_all.is_some() {
+                    let sent = self
+                        .run_all
+                        .as_mut()
+                        .map(|r| std::mem::take(&mut r.sent_first))
+                        .unwrap_or_default();
+                    self.run_all_record(&sent);
+                    self.run_all_next()
                 } else {
                     Vec::new()
                 }
@@ -1043,4 +1224,93 @@ fn capitalise(s: &str) -> String {
 
 fn c_label(e: &super::entry::Entry) -> String {
     e.label.clone().unwrap_or_else(|| e.line.clone())
+}
+
+/// `R` on a collection: a file's requests run in order, and what came of
+/// each.
+#[derive(Debug, Clone)]
+pub struct RunAll {
+    /// The file.
+    pub file: usize,
+    /// Its name, for the results' title.
+    pub name: String,
+    /// The requests (indices) still to run, in order.
+    pub queue: Vec<usize>,
+    /// The requests run so far (a dependency counts once).
+    pub done: Vec<usize>,
+    /// One line per request run, in the order they were sent.
+    pub results: Vec<RunLine>,
+    /// The request being run.
+    pub goal: Option<usize>,
+    /// What the goal's plan sent first.
+    pub sent_first: Vec<RequestId>,
+    /// When the run started.
+    pub started: Instant,
+}
+
+/// One request's result in a file's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLine {
+    /// Whether it passed: answered, no test or script failed.
+    pub passed: bool,
+    /// `✔ 200  Login · 2 tests`.
+    pub head: String,
+    /// Each failure (a test and what came, a script's error, why it was
+    /// not sent).
+    pub details: Vec<String>,
+}
+
+/// What an entry of the run shows as its result line.
+fn run_line(e: &Entry) -> RunLine {
+    let name = e.label.clone().unwrap_or_else(|| e.line.clone());
+    let mut details = Vec::new();
+    if let Some(p) = &e.problem {
+        return RunLine {
+            passed: false,
+            head: format!("✘ ---  {name}"),
+            details: vec![p.clone()],
+        };
+    }
+    let Some(ex) = e.exchange.as_deref() else {
+        return RunLine {
+            passed: false,
+            head: format!("✘ ---  {name}"),
+            details: vec!["no answer".into()],
+        };
+    };
+    if let Some(f) = &ex.failure {
+        details.push(format!("not answered: {}", f.message));
+    }
+    let failed_tests: Vec<&super::entry::TestLine> =
+        e.tests.iter().filter(|t| t.passed != Some(true)).collect();
+    for t in &failed_tests {
+        details.push(if t.actual.is_empty() {
+            t.text.clone()
+        } else {
+            format!("{}: {}", t.text, t.actual)
+        });
+    }
+    let script_errors: Vec<&String> = e
+        .script
+        .iter()
+        .filter(|l| l.contains(" failed: ") || l.contains("not run:"))
+        .collect();
+    details.extend(script_errors.iter().map(|l| (*l).clone()));
+    let passed = ex.failure.is_none()
+        && failed_tests.is_empty()
+        && !e.script.iter().any(|l| l.contains(" failed: "));
+    let status = ex
+        .response
+        .status
+        .map_or_else(|| "---".to_owned(), |s| s.to_string());
+    let tests = match e.tests.len() {
+        0 => String::new(),
+        1 => " · 1 test".into(),
+        n => format!(" · {n} tests"),
+    };
+    RunLine {
+        passed,
+        head: format!("{} {status}  {name}{tests}", if passed { "✔" } else { "✘" }),
+        details,
+    }
 }

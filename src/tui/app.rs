@@ -423,6 +423,9 @@ pub struct App {
     /// The collection run's question on screen (secrets to a new origin,
     /// a dependency to a local address): `y` confirms it.
     pub pending_confirm: Option<crate::collection::run::Confirmation>,
+    /// `R` on a collection: every request of a file, in order, then a
+    /// results view.
+    pub run_all: Option<super::activity::RunAll>,
     /// "Now", as of the last message.
     pub now: Instant,
     /// Set when the user quits.
@@ -483,6 +486,7 @@ impl App {
             conflict_file: None,
             pending_references: None,
             pending_confirm: None,
+            run_all: None,
             now,
             quit: false,
             next_id: 1,
@@ -533,6 +537,10 @@ impl App {
         if self.pending_confirm.is_some() && self.modal.is_none() {
             self.pending_confirm = None;
             self.plan = None;
+            // A file's run stops there, and shows what it did.
+            if self.run_all.is_some() {
+                self.finish_run_all(Some("stopped: a question was answered no"));
+            }
         }
         cmds
     }

@@ -705,3 +705,36 @@ fn the_jetbrains_login_pattern_works_in_a_trusted_collection() {
     assert!(!t.screen().contains("tok_tui_FAKE"), "{}", t.screen());
     t.quit();
 }
+
+#[test]
+fn r_runs_the_file_and_shows_each_requests_result() {
+    let api = common::login_api_with("run", false);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "### Login\nPOST {0}/login\n\n> {{% client.global.set(\"auth_token\", response.body.token); %}}\n\n### me\n# @name me\nGET {0}/me\nAuthorization: Bearer {{{{auth_token}}}}\n\n?? status == 200\n?? status == 201\n\n### ghost\nGET {0}/ghost/{{{{nowhere}}}}\n",
+            api.base
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("api.http").display().to_string();
+    let Some(t) = Tmux::start(&["open", &file, "--trust"], 120, 36) else {
+        return;
+    };
+    t.wait_for(&["Login", "ghost"]);
+    t.keys(&["R"]);
+    t.wait_for(&["Run every request of api.http?"]);
+    // (Every request is picked by that yes, as `replay --live` picks
+    // them: no question about local addresses.)
+    t.keys(&["y"]);
+    let screen = t.wait_for(&["Run of api.http", "3 request(s): 1 passed, 2 failed"]);
+    assert!(screen.contains("✔ 200  Login"), "{screen}");
+    assert!(screen.contains("✘ 200  me · 2 tests"), "{screen}");
+    assert!(screen.contains("status == 201: 200"), "{screen}");
+    assert!(screen.contains("✘ ---  ghost"), "{screen}");
+    assert!(screen.contains("{{nowhere}} is not defined"), "{screen}");
+    let seen = common::seen(&api);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    t.quit();
+}
