@@ -367,7 +367,18 @@ async fn live(
         }
     }
     let (requests, redacted) = prepare(args, &exchanges)?;
-    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
+    // A recording that holds a redirect's answer (a 3xx) holds its next
+    // hop as an entry of its own, as browsers export them: each is sent
+    // as recorded, and none followed twice.
+    let hops = exchanges
+        .iter()
+        .any(|e| e.response.status.is_some_and(|s| (300..400).contains(&s)));
+    let client = client_with(args.timeout, |o| {
+        o.max_body = args.max_body;
+        if hops {
+            o.max_redirects = 0;
+        }
+    })?;
     let settings = driver::Settings {
         max_wait: max_wait(args.max_wait)?,
         ..driver::Settings::default()

@@ -3,6 +3,7 @@
 //! real demo server on 127.0.0.1, or the TUI's `App`.
 
 mod bad_input;
+mod browsers;
 mod collections;
 mod common;
 mod curl_exact;

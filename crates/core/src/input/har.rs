@@ -109,6 +109,8 @@ struct HarRequest {
     #[serde(default)]
     headers: Vec<NameValue>,
     #[serde(default)]
+    cookies: Vec<NameValue>,
+    #[serde(default)]
     post_data: Option<PostData>,
 }
 
@@ -256,6 +258,36 @@ fn headers(list: Vec<NameValue>) -> Headers {
     )
 }
 
+/// A recorded request's headers as a replay sends them: what the client
+/// derives itself is left to it — `Host` (from the URL), `Content-Length`
+/// (from the body: a recorded one that no longer matches would hang the
+/// server), the hop-by-hop headers, and `Accept-Encoding` (a browser
+/// offers `zstd`, which the client could not decode) — and the `cookies`
+/// array becomes a `Cookie` header where the export left it out.
+fn request_headers(list: Vec<NameValue>, cookies: Vec<NameValue>) -> Headers {
+    const DERIVED: &[&str] = &[
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "accept-encoding",
+    ];
+    let mut h = headers(list);
+    h.0.retain(|(k, _)| !DERIVED.iter().any(|d| k.eq_ignore_ascii_case(d)));
+    if h.get("cookie").is_none() && !cookies.is_empty() {
+        let jar: Vec<String> = cookies
+            .into_iter()
+            .map(|c| format!("{}={}", c.name, c.value.unwrap_or_default()))
+            .collect();
+        h.push("Cookie", jar.join("; "));
+    }
+    h
+}
+
 fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
     let body = e
         .request
@@ -274,7 +306,7 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
     let request = Request {
         method: e.request.method,
         url: Some(e.request.url),
-        headers: headers(e.request.headers),
+        headers: request_headers(e.request.headers, e.request.cookies),
         body: body.into(),
     };
 
