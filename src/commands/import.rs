@@ -330,7 +330,12 @@ fn read_import(
     }
     let bytes =
         std::fs::read(path).map_err(|e| Error::Usage(format!("{shown}: cannot read: {e}")))?;
-    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+    // UTF-8 (its mark dropped) or UTF-16 behind its mark, as Windows
+    // tools save exports; else read as UTF-8, replacing what is not.
+    let text: std::borrow::Cow<'_, str> = match crate::input::encoding::text_of(&bytes) {
+        Some(t) => t.into(),
+        None => String::from_utf8_lossy(&bytes),
+    };
     let lower = args.file.to_ascii_lowercase();
     let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
     let json: Option<serde_json::Value> = if yaml {
@@ -378,8 +383,13 @@ fn read_import(
             })?;
             let mut envs = Vec::new();
             for f in &args.env_files {
-                let t = std::fs::read_to_string(f)
+                let bytes = std::fs::read(f)
                     .map_err(|e| Error::Usage(format!("--env-file {f}: cannot read: {e}")))?;
+                let t = crate::input::encoding::text_of(&bytes).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--env-file {f}: neither UTF-8 nor UTF-16 (with its byte-order mark)"
+                    ))
+                })?;
                 let v: serde_json::Value = serde_json::from_str(&t).map_err(|e| {
                     Error::Usage(format!("--env-file {f}:{}: not valid JSON: {e}", e.line()))
                 })?;

@@ -381,3 +381,264 @@ fn newman_and_apiscope_run_the_scripts_alike() {
     }
     assert!(diffs.is_empty(), "{diffs:#?}");
 }
+
+/// newman's own integration collections (`../shared/corpora/
+/// newman-integration/`) that apiscope sends exactly as newman does, once
+/// imported. The others, and why (each a known gap, written down):
+/// - `echo-v2`: Digest and OAuth 1.0 auth (not carried over: issue 23);
+/// - `esc-formdata`: newman form-encodes a variable's value after
+///   substituting it; an imported `.http` body inserts it as it is;
+/// - `custom-http-method`: a form part's file is named relative to
+///   newman's repository, which is not here;
+/// - `whatwg-url`: URLs that only a WHATWG parser takes (`{{p://}}://…`).
+const CORPUS_SAME: &[&str] = &[
+    "bom-in-collection-file",
+    "bom-in-environment-file",
+    "case-insen-header-sandbox",
+    "cookie-jar",
+    "disabled-and-duplicates",
+    "head-requests",
+    "inherited-entities",
+    "multi-level-folders-v2",
+    "multiple-form-values",
+    "request-body-with-get",
+    "request-name-in-script",
+    "semicolon-tests",
+    "slashed-variable-names",
+    "utf16-le-encoding-in-env",
+    "v2-regression-tests",
+];
+
+/// An echo like postman-echo's (the scripts read it): the query, the
+/// headers, the body.
+fn echo() -> RawServer {
+    RawServer::start(|raw| {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(raw.len());
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let body = String::from_utf8_lossy(raw.get(end + 4..).unwrap_or_default()).into_owned();
+        let mut lines = head.lines();
+        let target = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .unwrap_or("/")
+            .to_owned();
+        let args: serde_json::Map<String, serde_json::Value> = target
+            .split_once('?')
+            .map_or("", |(_, q)| q)
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), serde_json::Value::from(v))
+            })
+            .collect();
+        let headers: serde_json::Map<String, serde_json::Value> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| {
+                (
+                    k.trim().to_ascii_lowercase(),
+                    serde_json::Value::from(v.trim()),
+                )
+            })
+            .collect();
+        let json = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default();
+        let out = serde_json::json!({"args": args, "headers": headers, "url": target, "data": body, "json": json, "form": {}})
+            .to_string();
+        let status = target
+            .strip_prefix("/status/")
+            .and_then(|s| s.parse::<u16>().ok())
+            .unwrap_or(200);
+        Reply::Bytes(
+            format!(
+                "HTTP/1.1 {status} OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{out}",
+                out.len()
+            )
+            .into_bytes(),
+        )
+    })
+}
+
+/// A corpus file with its hosts pointed at `base` (`http://127.0.0.1:N`):
+/// in URL strings and in URL objects' `host` / `port` / `protocol`. A file
+/// that is not UTF-8 (a UTF-16 environment) is copied as it is.
+fn pointed_at(bytes: &[u8], base: &str) -> Vec<u8> {
+    let (bom, rest) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(r) => (&b"\xEF\xBB\xBF"[..], r),
+        None => (&b""[..], bytes),
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return bytes.to_vec();
+    };
+    let port = base.rsplit(':').next().unwrap_or("");
+    let mut doc: serde_json::Value = match serde_json::from_str(text) {
+        Ok(d) => d,
+        Err(_) => return bytes.to_vec(),
+    };
+    fn walk(v: &mut serde_json::Value, port: &str) {
+        match v {
+            serde_json::Value::Object(o) => {
+                let host = o.get("host").and_then(|h| h.as_array()).map(|h| {
+                    h.iter()
+                        .map(|p| p.as_str().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                });
+                if matches!(host.as_deref(), Some("localhost" | "postman-echo.com")) {
+                    o.insert("host".into(), serde_json::json!(["127", "0", "0", "1"]));
+                    o.insert("port".into(), serde_json::json!(port));
+                    o.insert("protocol".into(), serde_json::json!("http"));
+                }
+                for x in o.values_mut() {
+                    walk(x, port);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, port)),
+            _ => {}
+        }
+    }
+    walk(&mut doc, port);
+    let hostport = base.trim_start_matches("http://");
+    let text = doc
+        .to_string()
+        .replace("https://postman-echo.com", base)
+        .replace("http://postman-echo.com", base)
+        .replace("postman-echo.com", hostport)
+        .replace("http://localhost:4041", base)
+        .replace("localhost:4041", hostport);
+    [bom, text.as_bytes()].concat()
+}
+
+/// The corpus through newman (its library, one Node process for every
+/// collection) and, imported, through `apiscope replay --live`: the
+/// collections listed in [`CORPUS_SAME`] put the same requests on the wire.
+#[test]
+fn newmans_own_collections_go_out_as_newman_sends_them() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpora/newman-integration");
+    if !corpus.is_dir() {
+        eprintln!("SKIPPED: {} is not here", corpus.display());
+        return;
+    }
+    let npm_root = std::process::Command::new("npm")
+        .args(["root", "-g"])
+        .output();
+    let node_path = npm_root
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|p| std::path::Path::new(p).join("newman").is_dir());
+    let Some(node_path) = node_path else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "newman is not installed, and CI=true: .ci/run installs it (npm install -g newman@6)"
+        );
+        eprintln!("SKIPPED: newman is not installed (npm install -g newman); .ci/run installs it");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let mut jobs = Vec::new();
+    let mut servers = Vec::new();
+    for name in CORPUS_SAME {
+        let (theirs, ours) = (echo(), echo());
+        for (side, base) in [("newman", &theirs.base), ("apiscope", &ours.base)] {
+            let dir = work.path().join(name).join(side);
+            std::fs::create_dir_all(&dir).unwrap();
+            for e in std::fs::read_dir(corpus.join(name)).unwrap().flatten() {
+                let bytes = std::fs::read(e.path()).unwrap();
+                std::fs::write(dir.join(e.file_name()), pointed_at(&bytes, base)).unwrap();
+            }
+        }
+        let dir = work.path().join(name).join("newman");
+        let env = ["environment.json", "env.json"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.exists());
+        jobs.push(serde_json::json!({
+            "dir": dir,
+            "collection": dir.join("collection.json"),
+            "environment": env,
+        }));
+        servers.push((name, theirs, ours, env.is_some()));
+    }
+    let driver = r#"
+        const newman = require('newman');
+        const jobs = JSON.parse(process.argv[1]);
+        (async () => {
+          for (const j of jobs) {
+            await new Promise((done) => newman.run({
+              collection: j.collection, environment: j.environment || undefined,
+              reporters: [], timeoutRequest: 5000, workingDir: j.dir,
+            }, () => done()));
+          }
+        })();
+    "#;
+    let out = std::process::Command::new("node")
+        .env("NODE_PATH", &node_path)
+        .args(["-e", driver, &serde_json::Value::Array(jobs).to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut diffs = BTreeMap::new();
+    for (name, theirs, ours, has_env) in &servers {
+        let dir = work.path().join(name).join("apiscope");
+        let mut import = vec!["import", "collection.json", "-o", "c"];
+        if *has_env {
+            import.extend(["--env-file", "environment.json"]);
+        }
+        let run = apiscope_in(&dir, &import, b"");
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let envs: Vec<String> = std::fs::read_to_string(dir.join("c/http-client.env.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| {
+                v.as_object()
+                    .map(|o| o.keys().filter(|k| *k != "$shared").cloned().collect())
+            })
+            .unwrap_or_default();
+        let http = std::fs::read_dir(dir.join("c"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "http"))
+            .unwrap();
+        let http = http.to_string_lossy().into_owned();
+        let mut replay = vec![
+            "replay",
+            http.as_str(),
+            "--live",
+            "--yes",
+            "--trust",
+            "--allow-read",
+            ".",
+        ];
+        if let Some(e) = envs.first() {
+            replay.extend(["--env", e.as_str()]);
+        }
+        let _ = apiscope_in(&dir, &replay, b"");
+        let t: Vec<_> = theirs
+            .received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| shape(r))
+            .collect();
+        let m: Vec<_> = ours
+            .received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| shape(r))
+            .collect();
+        if t.is_empty() || t != m {
+            diffs.insert(*name, format!("newman: {t:#?}\napiscope: {m:#?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{diffs:#?}");
+}

@@ -186,7 +186,19 @@ fn run_in(warm: &Warm, job: &ScriptJob) -> ScriptOutcome {
     let secs = job.limits.time.as_secs_f64();
     let mib = job.limits.memory >> 20;
     warm.ctx.with(|ctx| {
-        let postman = job.code.contains("pm.") || job.code.contains("postman.");
+        // Postman's API, and its legacy sandbox's globals.
+        let postman = [
+            "pm.",
+            "postman.",
+            "tests[",
+            "responseBody",
+            "responseCode",
+            "responseHeaders",
+            "environment.",
+            "globals.",
+        ]
+        .iter()
+        .any(|w| job.code.contains(w));
         let g = ctx.globals();
         let prepared = g
             .get::<_, rquickjs::Function>("__make")
@@ -729,6 +741,39 @@ mod tests {
             assert_eq!(back, b, "case {case}");
             assert_eq!(o.request_vars.len(), 1, "case {case}");
         }
+    }
+
+    #[test]
+    fn the_legacy_postman_sandbox_still_runs() {
+        let o = run(&job(
+            r#"tests["status is 200"] = responseCode.code === 200;
+               tests["has token"] = JSON.parse(responseBody).token === "t";
+               tests["host known"] = environment.host === "https://a.test";
+               postman.setEnvironmentVariable("seen", responseHeaders["x-id"]);"#,
+            r#"{"token":"t"}"#,
+        ));
+        assert_eq!(o.error, None);
+        let t: Vec<(&str, Option<&str>)> = o
+            .tests
+            .iter()
+            .map(|t| (t.name.as_str(), t.failure.as_deref()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                ("status is 200", None),
+                ("has token", None),
+                ("host known", None)
+            ]
+        );
+        assert_eq!(o.globals, [GlobalChange::Set("seen".into(), "a".into())]);
+        // The next script, JetBrains-style, sees none of it.
+        // (Named so as not to ask for the Postman API.)
+        let o = run(&job(
+            "client.log(['tes' + 'ts', 'response' + 'Body'].map((k) => typeof globalThis[k]).join(' '))",
+            "{}",
+        ));
+        assert_eq!(o.logs, ["undefined undefined"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 "use strict";
 globalThis.__makePm = function () {
   const g = globalThis;
-  const { input, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable } = g.__api;
+  const { input, out, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable } = g.__api;
   const req = input.request;
   // Postman's `pm`, over the same state: every variable scope a script
   // sets is the run's (client.global); reads fall back to the chosen
@@ -93,7 +93,7 @@ globalThis.__makePm = function () {
       headers: {
         get: (name) => { const v = response.headers.valueOf(name); return v === null ? undefined : v; },
         has: (name) => response.headers.valueOf(name) !== null,
-        toObject: () => { const o = {}; for (const [k, v] of r.headers) o[lower(k)] = v; return o; },
+        toObject: () => { const o = {}; for (const [k, v] of r.headers) if (!(lower(k) in o)) o[lower(k)] = v; return o; },
       },
       text: () => r.body,
       json: () => JSON.parse(r.body),
@@ -123,5 +123,27 @@ globalThis.__makePm = function () {
   };
   if (pmResponse !== undefined) pm.response = pmResponse;
   Object.defineProperty(g, "pm", { value: pm, configurable: true });
+  // The legacy sandbox (Postman's first script API, still in many
+  // collections): `tests["name"] = condition`, `responseBody`,
+  // `responseCode`, `responseHeaders`, `environment`, `globals`.
+  const snapshot = () => { const o = {}; for (const [k, v] of environment) o[k] = v; for (const [k, v] of globals) o[k] = v; return o; };
+  g.tests = {};
+  g.environment = snapshot();
+  g.globals = snapshot();
+  g.iteration = 0;
+  if (input.response) {
+    const r = input.response;
+    g.responseBody = r.body;
+    g.responseCode = { code: r.status, name: pmResponse ? pmResponse.status : "", detail: "" };
+    g.responseHeaders = pmResponse ? pmResponse.headers.toObject() : {};
+    g.responseTime = 0;
+  } else {
+    delete g.responseBody; delete g.responseCode; delete g.responseHeaders; delete g.responseTime;
+  }
+  g.__beforeResult = () => {
+    for (const [name, ok] of Object.entries(g.tests)) {
+      out.tests.push({ name, failure: ok ? null : "false" });
+    }
+  };
   g.postman = { setEnvironmentVariable: (k, v) => client.global.set(k, v), getEnvironmentVariable: (k) => lookup(k), setGlobalVariable: (k, v) => client.global.set(k, v), getGlobalVariable: (k) => lookup(k), setNextRequest: unavailable("postman.setNextRequest") };
 };

@@ -212,12 +212,14 @@ globalThis.__make = function (inputText) {
   else delete g.response;
   delete g.pm;
   delete g.postman;
+  for (const k of ["tests", "environment", "globals", "iteration", "responseBody", "responseCode", "responseHeaders", "responseTime", "__beforeResult"]) delete g[k];
   g.console = { log, info: log, warn: log, error: log, debug: log };
   g.setTimeout = unavailable("setTimeout");
   g.setInterval = unavailable("setInterval");
   g.require = unavailable("require");
   g.fetch = unavailable("fetch");
-  g.__result = () => JSON.stringify(out);
+  g.__result = () => { if (typeof g.__beforeResult === "function") g.__beforeResult(); return JSON.stringify(out); };
+  delete g.__beforeResult;
   // (For the `pm` part, evaluated only for scripts that use it.)
-  g.__api = { input, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable };
+  g.__api = { input, out, client, request, response, substituted, text, lower, globals, requestVars, environment, unavailable };
 };

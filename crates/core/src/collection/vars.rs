@@ -462,7 +462,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
                 && st
                     .sources
                     .iter()
-                    .any(|(_, s)| matches!(s, Source::Request(_))) =>
+                    .any(|(_, s)| matches!(s, Source::Request(_) | Source::Script(_))) =>
         {
             url
         }

@@ -335,3 +335,58 @@ mod tests {
         assert_eq!(dechunk(b"nothex\r\n"), None);
     }
 }
+
+/// A text file's characters as editors write them: UTF-8 (a byte-order
+/// mark dropped), or UTF-16 little- or big-endian behind its byte-order
+/// mark (Windows tools, Postman exports saved from PowerShell). `None`:
+/// neither.
+pub fn text_of(bytes: &[u8]) -> Option<String> {
+    let utf16 = |rest: &[u8], le: bool| -> Option<String> {
+        if !rest.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = rest.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return String::from_utf8(rest.to_vec()).ok();
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(rest, true);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(rest, false);
+    }
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::text_of;
+
+    #[test]
+    fn utf8_utf16_and_their_marks() {
+        assert_eq!(text_of(b"{\"a\":1}").as_deref(), Some("{\"a\":1}"));
+        assert_eq!(text_of(b"\xEF\xBB\xBF{}").as_deref(), Some("{}"));
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{\"é\":1}".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(text_of(&le).as_deref(), Some("{\"é\":1}"));
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("{}".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(text_of(&be).as_deref(), Some("{}"));
+        assert_eq!(text_of(b"\xFF\xFE{"), None);
+        assert_eq!(text_of(b"\xC3"), None);
+    }
+}

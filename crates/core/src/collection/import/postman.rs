@@ -5,7 +5,15 @@ use crate::collection::{Script, ScriptCode};
 
 /// Whether a JSON document is a Postman collection, and which version.
 pub fn postman_version(doc: &Value) -> Option<&'static str> {
-    let info = doc.get("info")?;
+    let Some(info) = doc.get("info") else {
+        // newman also runs a collection with no `info` (only `item`, with
+        // `name`, `variable`, `auth` or `event` beside it).
+        let items = doc.get("item").is_some_and(Value::is_array);
+        let beside = ["name", "variable", "auth", "event"]
+            .iter()
+            .any(|k| doc.get(k).is_some());
+        return (items && beside).then_some("Postman collection");
+    };
     let schema = info.get("schema").and_then(Value::as_str).unwrap_or("");
     if schema.contains("v2.1") {
         Some("Postman collection v2.1")
@@ -35,6 +43,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
     let source = postman_version(doc).ok_or("not a Postman collection (no info.schema)")?;
     let name = doc
         .pointer("/info/name")
+        .or_else(|| doc.get("name"))
         .and_then(Value::as_str)
         .unwrap_or("collection")
         .to_owned();
@@ -188,6 +197,37 @@ fn event_script(item: &Value, listen: &str, where_: &str, out: &mut Imported) ->
     code
 }
 
+/// A form field's name or value as newman puts it on the wire
+/// (`encodeURIComponent`), its `{{variables}}` left whole.
+fn form_encode(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (lit, var) = match rest.find("{{") {
+            Some(i) => match rest[i..].find("}}") {
+                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+        for b in lit.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        match var {
+            Some(v) => {
+                out.push_str(v);
+                rest = &rest[lit.len() + v.len()..];
+            }
+            None => rest = "",
+        }
+    }
+    out
+}
+
 /// The code of a script made of its parents' and its own parts.
 fn joined(parent: &str, own: &str) -> String {
     match (parent.is_empty(), own.is_empty()) {
@@ -240,7 +280,11 @@ fn walk_items(
         let Some(req) = item.get("request") else {
             continue;
         };
-        if let Some(r) = postman_request(req, &where_, auth, out, vault) {
+        let keep_body = item
+            .pointer("/protocolProfileBehavior/disableBodyPruning")
+            .and_then(Value::as_bool)
+            == Some(true);
+        if let Some(r) = postman_request(req, keep_body, &where_, auth, out, vault) {
             let rname = unique(names, var_name(&name));
             // Scripts go to files of their own beside the collection,
             // never into the `.http` text (a `%}` or `###` in one cannot
@@ -281,6 +325,7 @@ fn walk_items(
 
 fn postman_request(
     req: &Value,
+    keep_body: bool,
     where_: &str,
     auth: Option<&Value>,
     out: &mut Imported,
@@ -337,6 +382,10 @@ fn postman_request(
         out.skipped.push(format!("{where_}: no URL"));
         return None;
     }
+    // A URL without a scheme is http://, as Postman reads it.
+    if !url.contains("://") && !url.starts_with("{{") {
+        url = format!("http://{url}");
+    }
     url = secret_query(&url, vault);
     let mut headers: Vec<Header> = Vec::new();
     for h in header_v.and_then(Value::as_array).into_iter().flatten() {
@@ -359,6 +408,15 @@ fn postman_request(
         });
     }
     // Auth: the request's, else inherited from its folders or the collection.
+    // (One Authorization header goes, as newman sends one.)
+    if let Some(a) = auth
+        && matches!(
+            a.get("type").and_then(Value::as_str),
+            Some("bearer" | "basic")
+        )
+    {
+        headers.retain(|h| !h.name.eq_ignore_ascii_case("authorization"));
+    }
     if let Some(a) = auth {
         let ty = a.get("type").and_then(Value::as_str).unwrap_or("noauth");
         let param = |key: &str| -> Option<String> {
@@ -417,8 +475,16 @@ fn postman_request(
             )),
         }
     }
+    // Postman's runtime sends no body with these methods unless the item
+    // says `protocolProfileBehavior.disableBodyPruning` (newman does the
+    // same).
+    let pruned = matches!(
+        method.to_ascii_lowercase().as_str(),
+        "get" | "head" | "copy" | "purge" | "unlock"
+    ) && !keep_body;
     let body = match body_v {
         None | Some(Value::Null) => Body::None,
+        Some(_) if pruned => Body::None,
         Some(b) => postman_body(b, where_, &mut headers, out, vault),
     };
     let text_of_request = format!(
@@ -482,11 +548,14 @@ fn postman_body(
             if raw.is_empty() {
                 return Body::None;
             }
+            // newman's Content-Type for a raw body without one: by its
+            // language, else text/plain.
             match b.pointer("/options/raw/language").and_then(Value::as_str) {
                 Some("json") => set_ct(headers, "application/json"),
                 Some("xml") => set_ct(headers, "application/xml"),
-                Some("text") => set_ct(headers, "text/plain"),
-                _ => {}
+                Some("javascript") => set_ct(headers, "application/javascript"),
+                Some("html") => set_ct(headers, "text/html"),
+                _ => set_ct(headers, "text/plain"),
             }
             let ct = headers
                 .iter()
@@ -496,7 +565,6 @@ fn postman_body(
             Body::Text(secret_body(&raw, &ct, vault))
         }
         "urlencoded" => {
-            set_ct(headers, "application/x-www-form-urlencoded");
             let pairs: Vec<String> = enabled(b.get("urlencoded"))
                 .iter()
                 .filter_map(|p| {
@@ -510,12 +578,16 @@ fn postman_body(
                     } else {
                         v
                     };
-                    Some(format!("{k}={v}"))
+                    // Encoded as newman encodes them (what a variable
+                    // stands for is inserted as it resolves).
+                    Some(format!("{}={}", form_encode(k), form_encode(&v)))
                 })
                 .collect();
             if pairs.is_empty() {
+                // (newman sends no Content-Type then either.)
                 Body::None
             } else {
+                set_ct(headers, "application/x-www-form-urlencoded");
                 Body::Text(pairs.join("&"))
             }
         }
@@ -527,8 +599,13 @@ fn postman_body(
                 value: format!("multipart/form-data; boundary={boundary}"),
                 line: 0,
             });
+            let parts = enabled(b.get("formdata"));
+            if parts.is_empty() {
+                headers.retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+                return Body::None;
+            }
             let mut text = String::new();
-            for p in enabled(b.get("formdata")) {
+            for p in parts {
                 let Some(k) = p.get("key").and_then(Value::as_str) else {
                     continue;
                 };
@@ -617,5 +694,34 @@ fn postman_body(
             ));
             Body::None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_encoded_as_newman_encodes_them_variables_whole() {
+        assert_eq!(form_encode(r"hello\world"), "hello%5Cworld");
+        assert_eq!(form_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(form_encode("x-_.!~*'()"), "x-_.!~*'()");
+        assert_eq!(
+            form_encode("{{user name}} & {{b}}"),
+            "{{user name}}%20%26%20{{b}}"
+        );
+        assert_eq!(form_encode("{{open"), "%7B%7Bopen");
+    }
+
+    #[test]
+    fn a_collection_without_info_is_postmans() {
+        let doc =
+            serde_json::json!({"name": "x", "item": [{"name": "r", "request": "http://a.test/"}]});
+        assert_eq!(postman_version(&doc), Some("Postman collection"));
+        assert_eq!(
+            postman_version(&serde_json::json!({"item": 1, "name": "x"})),
+            None
+        );
+        assert_eq!(postman_version(&serde_json::json!({"item": []})), None);
     }
 }
