@@ -5,3 +5,4 @@ mod error_corpus;
 mod numbers;
 mod props;
 mod reports;
+mod round_trips;
