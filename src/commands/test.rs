@@ -181,7 +181,8 @@ fn parse_asserts(run: &CollectionRun) -> Result<Vec<Vec<Assertion>>> {
         .collect()
 }
 
-/// Iterations at most (a run's results are kept for its reports).
+/// Iterations at most (a bound on a run, not on memory: results are
+/// streamed to the reports).
 const MAX_ITERATIONS: usize = 10_000;
 
 /// The rows of `--data`: a CSV file with a header line, or a JSON array
@@ -435,14 +436,17 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
     let files = collection_files(&args.files)?;
     if let Some(what) = &args.recorded {
         let recorded = recorded_exchanges(what)?;
-        let mut reports = open_reports(&args.reports)?;
+        let mut reports = Reports::new(open_reports(&args.reports)?)?;
         let profiles = load_profiles();
         let results = judge_recorded(&args, &files, &recorded, &profiles)?;
         let color = std::io::stdout().is_terminal() && super::use_color();
+        let mut tally = Tally::default();
         for r in &results {
             print_result(r, color)?;
+            tally.add(r);
+            reports.push(r)?;
         }
-        return finish(&results, 0, started, false, &mut reports);
+        return finish(&tally, 0, started, false, reports);
     }
     let rows = match &args.data {
         Some(p) => data_rows(p)?,
@@ -463,7 +467,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
             .cloned()
             .collect()
     };
-    let mut reports = open_reports(&args.reports)?;
+    let mut reports = Reports::new(open_reports(&args.reports)?)?;
     let profiles = load_profiles();
     let options = Options {
         dialect: None,
@@ -535,7 +539,9 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         rejected: 0,
     };
     let color = std::io::stdout().is_terminal() && super::use_color();
-    let mut results: Vec<RequestResult> = Vec::new();
+    // (Each request's result goes to the totals and the reports as it
+    // finishes: nothing of a long run is kept.)
+    let mut tally = Tally::default();
     let mut bailed = false;
     let mut asked: Vec<PathBuf> = Vec::new();
     'files: for (i, (path, shown, asserts)) in
@@ -600,7 +606,8 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                     Err(e) => {
                         result.error = Some(report::sanitize(&e.to_string(), false));
                         print_result(&result, color)?;
-                        results.push(result);
+                        tally.add(&result);
+                        reports.push(&result)?;
                         done.push(id.index);
                         break;
                     }
@@ -645,7 +652,8 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 result.tests.append(&mut pre_tests);
                 print_result(&result, color)?;
                 let failed = result.failed();
-                results.push(result);
+                tally.add(&result);
+                reports.push(&result)?;
                 done.push(id.index);
                 // (A failed exchange: the run keeps why; no handler runs.)
                 if safe.failure.is_some() {
@@ -662,20 +670,19 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         }
     }
     let rejected = net.rejected;
-    finish(&results, rejected, started, bailed, &mut reports)
+    finish(&tally, rejected, started, bailed, reports)
 }
 
 /// The summary line, the reports, and the exit status.
 fn finish(
-    results: &[RequestResult],
+    tally: &Tally,
     rejected: u64,
     started: Instant,
     bailed: bool,
-    reports: &mut [ReportFile],
+    reports: Reports,
 ) -> Result<Outcome> {
-    let results = results.to_vec();
     let elapsed = started.elapsed();
-    let summary = Summary::of(&results, rejected, elapsed.as_secs_f64());
+    let summary = Summary::of(tally, rejected, elapsed.as_secs_f64());
     eprintln!(
         "apiscope: {}{}",
         summary.line(),
@@ -685,23 +692,7 @@ fn finish(
             ""
         }
     );
-    for r in reports.iter_mut() {
-        let text = match r.kind {
-            ReportKind::Junit => junit(&results, &summary),
-            ReportKind::Tap => tap(&results),
-            ReportKind::Json => json(&results),
-            ReportKind::Markdown => markdown(&results, &summary),
-        };
-        r.file
-            .write_all(text.as_bytes())
-            .and_then(|()| r.file.flush())
-            .map_err(|e| {
-                Error::Setup(format!(
-                    "cannot write the report {}: {e}",
-                    report::sanitize(&r.path.display().to_string(), false)
-                ))
-            })?;
-    }
+    reports.finish(&summary)?;
     Ok(if summary.errored > 0 {
         Outcome::Unfinished
     } else if summary.failed > 0 {
@@ -801,6 +792,32 @@ fn print_result(r: &RequestResult, color: bool) -> Result<()> {
 }
 
 /// The run's counts.
+/// A run's totals, counted as each request finishes.
+#[derive(Debug, Default)]
+struct Tally {
+    requests: usize,
+    tests: usize,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    errored: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &RequestResult) {
+        self.requests += 1;
+        self.tests += r.tests.len();
+        self.errored += usize::from(r.error.is_some());
+        for t in &r.tests {
+            match t.verdict {
+                Verdict::Passed => self.passed += 1,
+                Verdict::Failed => self.failed += 1,
+                Verdict::Skipped => self.skipped += 1,
+            }
+        }
+    }
+}
+
 struct Summary {
     requests: usize,
     tests: usize,
@@ -813,21 +830,14 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(results: &[RequestResult], rejected: u64, seconds: f64) -> Summary {
-        let count = |v: Verdict| {
-            results
-                .iter()
-                .flat_map(|r| &r.tests)
-                .filter(|t| t.verdict == v)
-                .count()
-        };
+    fn of(t: &Tally, rejected: u64, seconds: f64) -> Summary {
         Summary {
-            requests: results.len(),
-            tests: results.iter().map(|r| r.tests.len()).sum(),
-            passed: count(Verdict::Passed),
-            failed: count(Verdict::Failed),
-            skipped: count(Verdict::Skipped),
-            errored: results.iter().filter(|r| r.error.is_some()).count(),
+            requests: t.requests,
+            tests: t.tests,
+            passed: t.passed,
+            failed: t.failed,
+            skipped: t.skipped,
+            errored: t.errored,
             rejected,
             seconds,
         }
@@ -872,201 +882,350 @@ fn diagnosis_text(r: &RequestResult) -> String {
     })
 }
 
-/// JUnit XML as GitLab, GitHub and Jenkins read it: a testsuite per file,
-/// a testcase per test (`classname` = file and request), a failure's
-/// message and the diagnosis as its text.
-fn junit(results: &[RequestResult], s: &Summary) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<testsuites name=\"apiscope\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        s.tests + s.errored,
-        s.failed,
-        s.errored,
-        s.skipped,
-        s.seconds
-    ));
-    let mut files: Vec<&str> = Vec::new();
-    for r in results {
-        if !files.contains(&r.file.as_str()) {
-            files.push(&r.file);
-        }
+/// A testsuite's counts in the JUnit report (one per collection file).
+#[derive(Default)]
+struct SuiteCounts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    seconds: f64,
+}
+
+/// The reports of a run, streamed: each request's part is written as it
+/// finishes, to spool files (anonymous temporary files), and the parts
+/// that need the totals first (JUnit's counts, TAP's plan, Markdown's
+/// summary) are put together at the end. A run of any length keeps only
+/// counters in memory.
+struct Reports {
+    files: Vec<ReportFile>,
+    /// JUnit: per collection file, its testcases spooled and its counts.
+    suites: Vec<(String, std::fs::File, SuiteCounts)>,
+    /// TAP points, JSON objects, Markdown rows and failures, spooled.
+    tap: Option<(std::fs::File, usize)>,
+    json: Option<(std::fs::File, usize)>,
+    markdown: Option<(std::fs::File, std::fs::File)>,
+    junit: bool,
+}
+
+fn spool() -> Result<std::fs::File> {
+    tempfile::tempfile().map_err(|e| Error::Setup(format!("cannot spool a report: {e}")))
+}
+
+fn spool_err(e: std::io::Error) -> Error {
+    Error::Setup(format!("cannot spool a report: {e}"))
+}
+
+impl Reports {
+    fn new(files: Vec<ReportFile>) -> Result<Reports> {
+        let has = |k: ReportKind| files.iter().any(|f| f.kind == k);
+        Ok(Reports {
+            tap: if has(ReportKind::Tap) {
+                Some((spool()?, 0))
+            } else {
+                None
+            },
+            json: if has(ReportKind::Json) {
+                Some((spool()?, 0))
+            } else {
+                None
+            },
+            markdown: if has(ReportKind::Markdown) {
+                Some((spool()?, spool()?))
+            } else {
+                None
+            },
+            junit: has(ReportKind::Junit),
+            suites: Vec::new(),
+            files,
+        })
     }
-    for f in files {
-        let rs: Vec<&RequestResult> = results.iter().filter(|r| r.file == f).collect();
-        let tests: usize = rs.iter().map(|r| r.tests.len().max(1)).sum();
-        let count = |v: Verdict| {
-            rs.iter()
-                .flat_map(|r| &r.tests)
-                .filter(|t| t.verdict == v)
-                .count()
-        };
-        let errors = rs.iter().filter(|r| r.error.is_some()).count();
-        let time: f64 = rs.iter().filter_map(|r| r.time_ms).sum::<f64>() / 1000.0;
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{}\" errors=\"{errors}\" skipped=\"{}\" time=\"{time:.3}\">\n",
-            xml(f),
-            count(Verdict::Failed),
-            count(Verdict::Skipped)
-        ));
-        for r in rs {
-            let classname = xml(&format!("{f}.{}", r.name));
-            let t = r.time_ms.unwrap_or(0.0) / 1000.0;
-            if let Some(e) = &r.error {
-                out.push_str(&format!(
-                    "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\">\n      <error message=\"{}\" type=\"request\">{}</error>\n    </testcase>\n",
-                    xml(&format!("{} {}", r.method, r.url)),
-                    xml(f),
-                    r.line,
-                    xml(e),
-                    xml(&diagnosis_text(r))
-                ));
+
+    /// One request's part of every report.
+    fn push(&mut self, r: &RequestResult) -> Result<()> {
+        if self.junit {
+            let at = match self.suites.iter().position(|(f, ..)| *f == r.file) {
+                Some(i) => i,
+                None => {
+                    self.suites
+                        .push((r.file.clone(), spool()?, SuiteCounts::default()));
+                    self.suites.len() - 1
+                }
+            };
+            let (_, out, counts) = &mut self.suites[at];
+            junit_cases(r, out, counts).map_err(spool_err)?;
+        }
+        if let Some((out, n)) = self.tap.as_mut() {
+            tap_points(r, out, n).map_err(spool_err)?;
+        }
+        if let Some((out, n)) = self.json.as_mut() {
+            let text = serde_json::to_string_pretty(&json_object(r))
+                .unwrap_or_default()
+                .replace('\n', "\n  ");
+            let sep = if *n == 0 { "  " } else { ",\n  " };
+            *n += 1;
+            out.write_all(sep.as_bytes())
+                .and_then(|()| out.write_all(text.as_bytes()))
+                .map_err(spool_err)?;
+        }
+        if let Some((rows, failures)) = self.markdown.as_mut() {
+            markdown_parts(r, rows, failures).map_err(spool_err)?;
+        }
+        Ok(())
+    }
+
+    /// Puts every report together, with the run's totals.
+    fn finish(mut self, s: &Summary) -> Result<()> {
+        for i in 0..self.files.len() {
+            let written = self.write_one(i, s);
+            let r = &self.files[i];
+            written.map_err(|e| {
+                Error::Setup(format!(
+                    "cannot write the report {}: {e}",
+                    report::sanitize(&r.path.display().to_string(), false)
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn write_one(&mut self, i: usize, s: &Summary) -> std::io::Result<()> {
+        use std::io::{Seek as _, SeekFrom};
+        fn copy(from: &mut std::fs::File, to: &mut impl std::io::Write) -> std::io::Result<()> {
+            from.seek(SeekFrom::Start(0))?;
+            std::io::copy(from, to).map(|_| ())
+        }
+        let mut out = std::io::BufWriter::new(&self.files[i].file);
+        match self.files[i].kind {
+            ReportKind::Junit => {
+                write!(
+                    out,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"apiscope\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
+                    s.tests + s.errored,
+                    s.failed,
+                    s.errored,
+                    s.skipped,
+                    s.seconds
+                )?;
+                for (file, cases, c) in &mut self.suites {
+                    writeln!(
+                        out,
+                        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+                        xml(file),
+                        c.tests,
+                        c.failures,
+                        c.errors,
+                        c.skipped,
+                        c.seconds
+                    )?;
+                    copy(cases, &mut out)?;
+                    out.write_all(b"  </testsuite>\n")?;
+                }
+                out.write_all(b"</testsuites>\n")?;
             }
-            for test in &r.tests {
-                out.push_str(&format!(
-                    "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\"",
-                    xml(&test.name),
-                    xml(f),
-                    test.line
-                ));
-                match test.verdict {
-                    Verdict::Passed => out.push_str("/>\n"),
-                    Verdict::Skipped => out.push_str(">\n      <skipped/>\n    </testcase>\n"),
-                    Verdict::Failed => out.push_str(&format!(
-                        ">\n      <failure message=\"{}\" type=\"assertion\">{}</failure>\n    </testcase>\n",
-                        xml(&format!("expected {}, got {}", test.name, test.actual)),
-                        xml(&diagnosis_text(r))
-                    )),
+            ReportKind::Tap => {
+                if let Some((points, n)) = self.tap.as_mut() {
+                    write!(out, "TAP version 13\n1..{n}\n")?;
+                    copy(points, &mut out)?;
+                }
+            }
+            ReportKind::Json => {
+                if let Some((objects, n)) = self.json.as_mut() {
+                    if *n == 0 {
+                        out.write_all(b"[]\n")?;
+                    } else {
+                        out.write_all(b"[\n")?;
+                        copy(objects, &mut out)?;
+                        out.write_all(b"\n]\n")?;
+                    }
+                }
+            }
+            ReportKind::Markdown => {
+                if let Some((rows, failures)) = self.markdown.as_mut() {
+                    let line = report::sanitize(&s.line(), false).replace('|', "\\|");
+                    write!(
+                        out,
+                        "# apiscope test\n\n{line}\n\n| | Request | Status | Tests |\n|---|---|---|---|\n"
+                    )?;
+                    copy(rows, &mut out)?;
+                    copy(failures, &mut out)?;
                 }
             }
         }
-        out.push_str("  </testsuite>\n");
+        out.flush()
     }
-    out.push_str("</testsuites>\n");
-    out
 }
 
-/// TAP version 13: one point per test, a failure's details in YAML.
-fn tap(results: &[RequestResult]) -> String {
+/// A request's testcases in the JUnit report, as GitLab, GitHub and
+/// Jenkins read them (`classname` = file and request; a failure's message
+/// and the diagnosis as its text).
+fn junit_cases(
+    r: &RequestResult,
+    out: &mut std::fs::File,
+    c: &mut SuiteCounts,
+) -> std::io::Result<()> {
+    let f = &r.file;
+    let classname = xml(&format!("{f}.{}", r.name));
+    let t = r.time_ms.unwrap_or(0.0) / 1000.0;
+    c.tests += r.tests.len().max(1);
+    c.seconds += t;
+    let mut text = String::new();
+    if let Some(e) = &r.error {
+        c.errors += 1;
+        text.push_str(&format!(
+            "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\">\n      <error message=\"{}\" type=\"request\">{}</error>\n    </testcase>\n",
+            xml(&format!("{} {}", r.method, r.url)),
+            xml(f),
+            r.line,
+            xml(e),
+            xml(&diagnosis_text(r))
+        ));
+    }
+    for test in &r.tests {
+        text.push_str(&format!(
+            "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{t:.3}\"",
+            xml(&test.name),
+            xml(f),
+            test.line
+        ));
+        match test.verdict {
+            Verdict::Passed => text.push_str("/>\n"),
+            Verdict::Skipped => {
+                c.skipped += 1;
+                text.push_str(">\n      <skipped/>\n    </testcase>\n");
+            }
+            Verdict::Failed => {
+                c.failures += 1;
+                text.push_str(&format!(
+                    ">\n      <failure message=\"{}\" type=\"assertion\">{}</failure>\n    </testcase>\n",
+                    xml(&format!("expected {}, got {}", test.name, test.actual)),
+                    xml(&diagnosis_text(r))
+                ));
+            }
+        }
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// A request's TAP version 13 points (one per test, a failure's details
+/// in YAML), numbered on from `n`.
+fn tap_points(r: &RequestResult, out: &mut std::fs::File, n: &mut usize) -> std::io::Result<()> {
     let yaml = |s: &str| serde_json::to_string(&report::sanitize(s, false)).unwrap_or_default();
     let mut points = Vec::new();
-    for r in results {
-        if let Some(e) = &r.error {
-            points.push(format!(
-                "not ok {{n}} - {} {}: did not complete\n  ---\n  message: {}\n  file: {}\n  line: {}\n  ...",
-                r.file, r.name, yaml(e), yaml(&r.file), r.line
-            ));
-        }
-        for t in &r.tests {
-            let head = format!("{} {}: {}", r.file, r.name, t.name);
-            points.push(match t.verdict {
-                Verdict::Passed => format!("ok {{n}} - {head}"),
-                Verdict::Skipped => format!("ok {{n}} - {head} # SKIP"),
-                Verdict::Failed => format!(
-                    "not ok {{n}} - {head}\n  ---\n  message: {}\n  actual: {}\n  file: {}\n  line: {}\n  ...",
-                    yaml(&format!("expected {}", t.name)),
-                    yaml(&t.actual),
-                    yaml(&r.file),
-                    t.line
-                ),
-            });
-        }
-    }
-    let mut out = format!("TAP version 13\n1..{}\n", points.len());
-    for (i, p) in points.iter().enumerate() {
-        out.push_str(&report::sanitize(
-            &p.replacen("{n}", &(i + 1).to_string(), 1),
-            true,
-        ));
-        out.push('\n');
-    }
-    out
-}
-
-/// JSON: one object per request (request, status, time, tests, diagnosis).
-fn json(results: &[RequestResult]) -> String {
-    let list: Vec<serde_json::Value> = results
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "file": report::sanitize(&r.file, false),
-                "iteration": r.iteration,
-                "request": report::sanitize(&r.name, false),
-                "method": r.method,
-                "url": report::sanitize(&r.url, false),
-                "line": r.line,
-                "status": r.status,
-                "time_ms": r.time_ms,
-                "error": r.error,
-                "tests": r.tests.iter().map(|t| serde_json::json!({
-                    "name": report::sanitize(&t.name, false),
-                    "line": t.line,
-                    "result": match t.verdict {
-                        Verdict::Passed => "passed",
-                        Verdict::Failed => "failed",
-                        Verdict::Skipped => "skipped",
-                    },
-                    "actual": (t.verdict == Verdict::Failed).then(|| report::sanitize(&t.actual, false)),
-                })).collect::<Vec<_>>(),
-                "diagnosis": r.diagnosis,
-            })
-        })
-        .collect();
-    let mut s = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
-    s.push('\n');
-    s
-}
-
-/// Markdown: a table of the requests, then the failures with their
-/// diagnosis.
-fn markdown(results: &[RequestResult], s: &Summary) -> String {
-    let cell = |x: &str| report::sanitize(x, false).replace('|', "\\|");
-    let mut out = format!("# apiscope test\n\n{}\n\n", cell(&s.line()));
-    out.push_str("| | Request | Status | Tests |\n|---|---|---|---|\n");
-    for r in results {
-        let ok = r.error.is_none() && !r.failed();
-        let passed = r
-            .tests
-            .iter()
-            .filter(|t| t.verdict == Verdict::Passed)
-            .count();
-        let _ = std::fmt::Write::write_fmt(
-            &mut out,
-            format_args!(
-                "| {} | `{}` {} | {} | {passed} / {} |\n",
-                if ok { "✔" } else { "✘" },
-                cell(&r.name),
-                cell(&format!("{} {}", r.method, r.url)),
-                r.status.map_or_else(|| "—".into(), |x| x.to_string()),
-                r.tests.len()
-            ),
-        );
-    }
-    for r in results.iter().filter(|r| r.error.is_some() || r.failed()) {
-        out.push_str(&format!(
-            "\n## ✘ {} ({}:{})\n\n",
-            cell(&r.name),
-            cell(&r.file),
+    if let Some(e) = &r.error {
+        points.push(format!(
+            "not ok {{n}} - {} {}: did not complete\n  ---\n  message: {}\n  file: {}\n  line: {}\n  ...",
+            r.file,
+            r.name,
+            yaml(e),
+            yaml(&r.file),
             r.line
         ));
-        if let Some(e) = &r.error {
-            out.push_str(&format!("Did not complete: {}\n\n", cell(e)));
-        }
-        for t in r.tests.iter().filter(|t| t.verdict == Verdict::Failed) {
-            out.push_str(&format!(
-                "- `{}` (line {}): got {}\n",
-                cell(&t.name).replace('`', "'"),
-                t.line,
-                cell(&t.actual)
-            ));
-        }
-        if let Some(d) = &r.diagnosis {
-            out.push_str("\n```\n");
-            out.push_str(
-                &report::render(report::Format::Text, std::slice::from_ref(d), false)
-                    .replace("```", "'''"),
-            );
-            out.push_str("```\n");
-        }
     }
-    out
+    for t in &r.tests {
+        let head = format!("{} {}: {}", r.file, r.name, t.name);
+        points.push(match t.verdict {
+            Verdict::Passed => format!("ok {{n}} - {head}"),
+            Verdict::Skipped => format!("ok {{n}} - {head} # SKIP"),
+            Verdict::Failed => format!(
+                "not ok {{n}} - {head}\n  ---\n  message: {}\n  actual: {}\n  file: {}\n  line: {}\n  ...",
+                yaml(&format!("expected {}", t.name)),
+                yaml(&t.actual),
+                yaml(&r.file),
+                t.line
+            ),
+        });
+    }
+    let mut text = String::new();
+    for p in points {
+        *n += 1;
+        text.push_str(&report::sanitize(
+            &p.replacen("{n}", &n.to_string(), 1),
+            true,
+        ));
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// A request in the JSON report (request, status, time, tests, diagnosis).
+fn json_object(r: &RequestResult) -> serde_json::Value {
+    serde_json::json!({
+        "file": report::sanitize(&r.file, false),
+        "iteration": r.iteration,
+        "request": report::sanitize(&r.name, false),
+        "method": r.method,
+        "url": report::sanitize(&r.url, false),
+        "line": r.line,
+        "status": r.status,
+        "time_ms": r.time_ms,
+        "error": r.error,
+        "tests": r.tests.iter().map(|t| serde_json::json!({
+            "name": report::sanitize(&t.name, false),
+            "line": t.line,
+            "result": match t.verdict {
+                Verdict::Passed => "passed",
+                Verdict::Failed => "failed",
+                Verdict::Skipped => "skipped",
+            },
+            "actual": (t.verdict == Verdict::Failed).then(|| report::sanitize(&t.actual, false)),
+        })).collect::<Vec<_>>(),
+        "diagnosis": r.diagnosis,
+    })
+}
+
+/// A request's row in the Markdown report's table, and its section under
+/// the table when it failed (with its diagnosis).
+fn markdown_parts(
+    r: &RequestResult,
+    rows: &mut std::fs::File,
+    failures: &mut std::fs::File,
+) -> std::io::Result<()> {
+    let cell = |x: &str| report::sanitize(x, false).replace('|', "\\|");
+    let ok = r.error.is_none() && !r.failed();
+    let passed = r
+        .tests
+        .iter()
+        .filter(|t| t.verdict == Verdict::Passed)
+        .count();
+    rows.write_all(
+        format!(
+            "| {} | `{}` {} | {} | {passed} / {} |\n",
+            if ok { "✔" } else { "✘" },
+            cell(&r.name),
+            cell(&format!("{} {}", r.method, r.url)),
+            r.status.map_or_else(|| "—".into(), |x| x.to_string()),
+            r.tests.len()
+        )
+        .as_bytes(),
+    )?;
+    if ok {
+        return Ok(());
+    }
+    let mut out = format!(
+        "\n## ✘ {} ({}:{})\n\n",
+        cell(&r.name),
+        cell(&r.file),
+        r.line
+    );
+    if let Some(e) = &r.error {
+        out.push_str(&format!("Did not complete: {}\n\n", cell(e)));
+    }
+    for t in r.tests.iter().filter(|t| t.verdict == Verdict::Failed) {
+        out.push_str(&format!(
+            "- `{}` (line {}): got {}\n",
+            cell(&t.name).replace('`', "'"),
+            t.line,
+            cell(&t.actual)
+        ));
+    }
+    if let Some(d) = &r.diagnosis {
+        out.push_str("\n```\n");
+        out.push_str(
+            &report::render(report::Format::Text, std::slice::from_ref(d), false)
+                .replace("```", "'''"),
+        );
+        out.push_str("```\n");
+    }
+    failures.write_all(out.as_bytes())
 }
