@@ -193,9 +193,24 @@ fn replay_live_and_test_run_the_scripts_in_order() {
     );
     // `test`: a handler's client.test results are the request's tests,
     // and a failed one fails the run (exit 1).
-    let o = common::apiscope_in(dir.path(), &["test", &file, "--trust", "--yes"], b"");
+    let o = common::apiscope_in(
+        dir.path(),
+        &[
+            "test", &file, "--trust", "--yes",
+            "--report", "junit:r.xml", "--report", "tap:r.tap",
+            "--report", "json:r.json", "--report", "markdown:r.md",
+        ],
+        b"",
+    );
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("me is 7"), "{}", o.stdout);
+    // The token the login's handler kept (and `me` sent, and the server
+    // echoed) is in no report.
+    for r in ["r.xml", "r.tap", "r.json", "r.md"] {
+        let text = std::fs::read_to_string(dir.path().join(r)).unwrap();
+        assert!(text.contains("status is 201"), "{r}: {text}");
+        assert!(!text.contains("tok_script_FAKE_0123456789"), "{r}: {text}");
+    }
     assert!(
         o.stdout.contains("status is 201") && o.stdout.contains("status is 200"),
         "{}",
