@@ -196,9 +196,18 @@ fn replay_live_and_test_run_the_scripts_in_order() {
     let o = common::apiscope_in(
         dir.path(),
         &[
-            "test", &file, "--trust", "--yes",
-            "--report", "junit:r.xml", "--report", "tap:r.tap",
-            "--report", "json:r.json", "--report", "markdown:r.md",
+            "test",
+            &file,
+            "--trust",
+            "--yes",
+            "--report",
+            "junit:r.xml",
+            "--report",
+            "tap:r.tap",
+            "--report",
+            "json:r.json",
+            "--report",
+            "markdown:r.md",
         ],
         b"",
     );

@@ -513,7 +513,21 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             }
             out
         }
-        Body::Text(t) => st.substitute(t)?.into_bytes(),
+        Body::Text(t) => {
+            // Line breaks as editors keep them in memory (JetBrains and
+            // httpyac send LF from a CRLF file); a form body's lines are
+            // one body (`a=1` / `&b=2` → `a=1&b=2`), as both tools join them.
+            let text = st.substitute(t)?.replace("\r\n", "\n");
+            let form = headers.get("content-type").is_some_and(|ct| {
+                ct.to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+            if form {
+                text.lines().map(str::trim).collect::<String>().into_bytes()
+            } else {
+                text.into_bytes()
+            }
+        }
         Body::File { path, substitute } => {
             let p = ctx
                 .trust
