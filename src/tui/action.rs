@@ -126,7 +126,7 @@ actions! {
     NextPage, "next_page", ["p"], "next page", "fetch the next page (paced by the budget)", [Response];
     AllPages, "all_pages", ["A"], "all pages", "fetch every page (paced, keeps a reserve, asks before a big run; Esc stops)", [Response];
     Retry, "retry", ["r"], "retry", "resend after Retry-After (countdown; Esc cancels)", [Response];
-    ReplayAll, "replay_all", ["R"], "run all", "re-send every request (paced), then recorded vs live; on a .http request: run every request of its file, then each one's result (tests, scripts)", [Collection];
+    ReplayAll, "replay_all", ["R"], "run all", "re-send every request (paced), then recorded vs live; on a .http request: run every request of the file or folder opened, then each one's result (tests, scripts)", [Collection];
     CopyCurl, "copy_curl", ["c"], "copy curl", "copy the request as a curl command (masked when m is on)", [Response];
     CopyBody, "copy_body", ["y"], "copy body", "copy the response body", [Body];
     CopyReport, "copy_report", ["Y"], "copy report", "copy the diagnosis as a Markdown reply", [Response];

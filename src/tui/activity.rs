@@ -120,33 +120,50 @@ impl App {
         })
     }
 
-    /// `R` on a collection's request: every request of its file, in order
-    /// (what each refers to first, once), asked about once, then a results
-    /// view: each request's status, its tests and scripts, why one was not
-    /// sent — what `apiscope test` prints, on screen.
-    pub(super) fn run_file(&mut self, file: usize, confirmed: bool) -> Vec<Cmd> {
+    /// `R` on a collection's request: every request of the collection
+    /// opened — the file, or every file of the folder — in order (what
+    /// each refers to first, once), asked about once, then a results view:
+    /// each request's status, its tests and scripts, why one was not sent —
+    /// what `apiscope test` prints, on screen.
+    pub(super) fn run_collection(&mut self, confirmed: bool) -> Vec<Cmd> {
         let Some(c) = self.collection.as_ref() else {
             return Vec::new();
         };
-        let f = &c.run.files()[file];
-        let name = f
-            .path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let n = f.requests.len();
-        if n == 0 {
+        let files = c.run.files();
+        let file_name = |i: usize| {
+            files[i]
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        };
+        let name = match files.len() {
+            1 => file_name(0),
+            n => format!(
+                "{} ({n} files)",
+                c.root
+                    .as_deref()
+                    .and_then(std::path::Path::file_name)
+                    .map_or_else(
+                        || "the collection".into(),
+                        |r| r.to_string_lossy().into_owned()
+                    )
+            ),
+        };
+        let ids: Vec<RequestId> = c.run.ids().collect();
+        if ids.is_empty() {
             self.flash = Some(format!("{name} has no request to run"));
             return Vec::new();
         }
         if !confirmed {
-            let changes: Vec<String> = f
-                .requests
+            let changes: Vec<String> = ids
                 .iter()
+                .map(|&id| c.run.request(id))
                 .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
                 .map(|r| format!("  {} {}", r.method, r.label()))
                 .collect();
             let mut lines = vec![format!(
-                "Sends the {n} request(s) of {name} in order (what each uses first), in the environment {}, then shows each one's result.",
+                "Sends the {} request(s) of {name} in order (what each uses first), in the environment {}, then shows each one's result.",
+                ids.len(),
                 c.run.env().unwrap_or("none")
             )];
             if !changes.is_empty() {
@@ -162,10 +179,11 @@ impl App {
             }));
             return Vec::new();
         }
+        let names = (0..files.len()).map(file_name).collect();
         self.run_all = Some(RunAll {
-            file,
             name,
-            queue: (0..n).collect(),
+            files: names,
+            queue: ids,
             done: Vec::new(),
             results: Vec::new(),
             goal: None,
@@ -175,23 +193,21 @@ impl App {
         self.run_all_next()
     }
 
-    /// The next request of a file's run, or its results when none is left.
+    /// The next request of the run, or its results when none is left.
     pub(super) fn run_all_next(&mut self) -> Vec<Cmd> {
         loop {
             let Some(ra) = self.run_all.as_mut() else {
                 return Vec::new();
             };
-            let Some(index) = ra.queue.first().copied() else {
+            let Some(id) = ra.queue.first().copied() else {
                 self.finish_run_all(None);
                 return Vec::new();
             };
             ra.queue.remove(0);
-            if ra.done.contains(&index) {
+            if ra.done.contains(&id) {
                 continue; // sent already, for a request that uses it
             }
-            let file = ra.file;
-            ra.goal = Some(index);
-            let id = RequestId { file, index };
+            ra.goal = Some(id);
             let Some(entry) = self.entry_of(id) else {
                 continue;
             };
@@ -205,8 +221,8 @@ impl App {
         }
     }
 
-    /// A request of the file's run is done (answered, or not sent): its
-    /// result, and those of what it sent first, kept.
+    /// A request of the run is done (answered, or not sent): its result,
+    /// and those of what it sent first, kept.
     pub(super) fn run_all_record(&mut self, sent_first: &[RequestId]) {
         let Some(ra) = self.run_all.as_ref() else {
             return;
@@ -214,31 +230,22 @@ impl App {
         let Some(goal) = ra.goal else {
             return;
         };
-        let file = ra.file;
-        let mut ids: Vec<usize> = sent_first
-            .iter()
-            .filter(|d| d.file == file)
-            .map(|d| d.index)
-            .collect();
+        let mut ids: Vec<RequestId> = sent_first.to_vec();
         ids.push(goal);
         let mut lines = Vec::new();
-        for index in ids {
-            if self
-                .run_all
-                .as_ref()
-                .is_some_and(|r| r.done.contains(&index))
-            {
+        for id in ids {
+            if ra.done.contains(&id) {
                 continue;
             }
-            let Some(entry) = self.entry_of(RequestId { file, index }) else {
+            let Some(entry) = self.entry_of(id) else {
                 continue;
             };
-            lines.push((index, run_line(&self.entries[entry])));
+            lines.push((id, run_line(&self.entries[entry])));
         }
         if let Some(ra) = self.run_all.as_mut() {
-            for (index, line) in lines {
-                ra.done.push(index);
-                ra.results.push(line);
+            for (id, line) in lines {
+                ra.done.push(id);
+                ra.results.push((id.file, line));
             }
             ra.goal = None;
         }
@@ -251,7 +258,7 @@ impl App {
             return;
         };
         use super::diff::Kind;
-        let passed = ra.results.iter().filter(|r| r.passed).count();
+        let passed = ra.results.iter().filter(|(_, r)| r.passed).count();
         let failed = ra.results.len() - passed;
         let secs = self.now.saturating_duration_since(ra.started).as_secs_f64();
         let mut lines: Vec<(Kind, String)> = vec![(
@@ -262,7 +269,16 @@ impl App {
                 why.map_or_else(String::new, |w| format!(" · {w}"))
             ),
         )];
-        for r in &ra.results {
+        let mut last_file = None;
+        for (file, r) in &ra.results {
+            // (A folder's run: each file's requests under its name.)
+            if ra.files.len() > 1 && last_file != Some(*file) {
+                last_file = Some(*file);
+                lines.push((
+                    Kind::Title,
+                    ra.files.get(*file).cloned().unwrap_or_default(),
+                ));
+            }
             lines.push((if r.passed { Kind::New } else { Kind::Old }, r.head.clone()));
             for d in &r.details {
                 lines.push((Kind::Note, format!("    {d}")));
@@ -738,11 +754,11 @@ impl App {
     /// data, and redacted credentials), then re-sends every exchange of
     /// the session, paced by the budget, each as a new entry.
     pub(super) fn replay_all(&mut self, confirmed: bool) -> Vec<Cmd> {
-        // On a collection's request: run its file.
+        // On a collection's request: run the collection (file or folder).
         if self.collection.is_some()
-            && let Origin::Collection { file, .. } = self.entries[self.selected].origin
+            && let Origin::Collection { .. } = self.entries[self.selected].origin
         {
-            return self.run_file(file, confirmed);
+            return self.run_collection(confirmed);
         }
         let (picked, skipped) = self.replay_candidates();
         if picked.is_empty() {
@@ -1230,18 +1246,19 @@ fn c_label(e: &super::entry::Entry) -> String {
 /// each.
 #[derive(Debug, Clone)]
 pub struct RunAll {
-    /// The file.
-    pub file: usize,
-    /// Its name, for the results' title.
+    /// What runs, for the results' title (a file, or a folder).
     pub name: String,
-    /// The requests (indices) still to run, in order.
-    pub queue: Vec<usize>,
+    /// The names of the collection's files, by index.
+    pub files: Vec<String>,
+    /// The requests still to run, in order.
+    pub queue: Vec<RequestId>,
     /// The requests run so far (a dependency counts once).
-    pub done: Vec<usize>,
-    /// One line per request run, in the order they were sent.
-    pub results: Vec<RunLine>,
+    pub done: Vec<RequestId>,
+    /// One line per request run (with its file), in the order they were
+    /// sent.
+    pub results: Vec<(usize, RunLine)>,
     /// The request being run.
-    pub goal: Option<usize>,
+    pub goal: Option<RequestId>,
     /// What the goal's plan sent first.
     pub sent_first: Vec<RequestId>,
     /// When the run started.

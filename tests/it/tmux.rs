@@ -738,3 +738,41 @@ fn r_runs_the_file_and_shows_each_requests_result() {
     assert_eq!(seen.len(), 2, "{seen:?}");
     t.quit();
 }
+
+#[test]
+fn r_on_a_folder_runs_every_file_under_its_name() {
+    let api = common::login_api_with("dir", false);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.http"),
+        format!("### one\nGET {0}/one\n\n?? status == 200\n", api.base),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.http"),
+        format!("### two\nGET {0}/two\n\n?? status == 404\n", api.base),
+    )
+    .unwrap();
+    let path = dir.path().display().to_string();
+    let Some(t) = Tmux::start(&["open", &path, "--trust"], 120, 36) else {
+        return;
+    };
+    t.wait_for(&["one", "two"]);
+    t.keys(&["R"]);
+    let name = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    t.wait_for(&[&format!("Run every request of {name} (2 files)?")]);
+    t.keys(&["y"]);
+    let screen = t.wait_for(&["2 request(s): 1 passed, 1 failed"]);
+    let a = screen.find("a.http").expect("a.http titled");
+    let b = screen.find("b.http").expect("b.http titled");
+    assert!(a < b, "{screen}");
+    assert!(screen.contains("✔ 200  a › one · 1 test"), "{screen}");
+    assert!(screen.contains("✘ 200  b › two · 1 test"), "{screen}");
+    assert_eq!(common::seen(&api).len(), 2);
+    t.quit();
+}
