@@ -427,7 +427,13 @@ impl App {
                     "Not sent: {} (the response pane says why)",
                     c_label(&self.entries[goal_entry])
                 ));
-                self.entries[goal_entry].problem = Some(format!("Not sent: {message}"));
+                // (Here, Ctrl-t trusts the collection.)
+                let hint = if message.contains("run only in a trusted collection") {
+                    " · Ctrl-t trusts it here"
+                } else {
+                    ""
+                };
+                self.entries[goal_entry].problem = Some(format!("Not sent: {message}{hint}"));
                 self.select(goal_entry);
                 if self.run_all.is_some() {
                     let sent = plan.sent().to_vec();

@@ -122,13 +122,26 @@ impl Collections {
     /// when an untrusted one is opened.
     pub fn trust_question(&self) -> Vec<String> {
         let root = self.run.trust().root().display().to_string();
-        vec![
+        let scripted = self
+            .run
+            .ids()
+            .filter(|&id| self.run.request(id).has_script())
+            .count();
+        let mut out = vec![
             format!("{root} is not trusted. Untrusted, its requests are sent when you pick them, but:"),
             "· `>> file` lines write nothing;".into(),
             "· `< file` reads only regular files inside it;".into(),
             "· secret values (private env, .env, the process environment) go only to origins you confirm, each asked once.".into(),
-            format!("Trusting it (apiscope trust {root}) lets its `>>` write inside it; you are still asked before secrets go to a new origin."),
-        ]
+        ];
+        if scripted > 0 {
+            out.push(format!(
+                "· its scripts do not run ({scripted} request(s) have a pre-request script, a response handler or `?? js`)."
+            ));
+            out.push(format!("Trusting it (apiscope trust {root}) lets its `>>` write inside it and runs its scripts, sandboxed (no files, network or processes); you are still asked before secrets go to a new origin."));
+        } else {
+            out.push(format!("Trusting it (apiscope trust {root}) lets its `>>` write inside it; you are still asked before secrets go to a new origin."));
+        }
+        out
     }
 
     /// The files.

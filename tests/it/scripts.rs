@@ -387,3 +387,18 @@ fn a_handler_file_that_sets_a_variable_is_sent_first_too() {
         Some("Bearer tok_script_FAKE_0123456789")
     );
 }
+
+#[test]
+fn the_trust_question_says_what_scripts_trusting_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = login_file(dir.path(), "http://127.0.0.1:9");
+    let c = apiscope::tui::collection::Collections::open(std::path::Path::new(&file), None)
+        .expect("opens");
+    let q = c.trust_question().join("\n");
+    assert!(q.contains("its scripts do not run (2 request(s)"), "{q}");
+    assert!(q.contains("runs its scripts, sandboxed"), "{q}");
+    let plain = dir.path().join("plain.http");
+    std::fs::write(&plain, "GET http://127.0.0.1:9/x\n").unwrap();
+    let c = apiscope::tui::collection::Collections::open(&plain, None).expect("opens");
+    assert!(!c.trust_question().join("\n").contains("scripts"));
+}
