@@ -11,6 +11,10 @@
 //! [paging]                 # the TUI's A (all pages)
 //! reserve_percent = 10     # of each rate-limit budget, left for your other requests
 //! max_pages = 100          # the page cap of one run
+//!
+//! [scripts]                # a trusted collection's scripts (every command)
+//! time_seconds = 2         # the most one script may run
+//! memory_mb = 64           # the most heap one script may use
 //! ```
 //!
 //! A broken file is reported in one line naming the file and the place, and
@@ -31,6 +35,8 @@ pub struct Config {
     pub keys: Vec<(String, Vec<Key>)>,
     /// How `A` (all pages) spends the budget.
     pub paging: Paging,
+    /// The caps of one script.
+    pub scripts: Scripts,
     /// The line of `theme = …`, to name it when the theme is unknown.
     pub theme_line: Option<usize>,
 }
@@ -54,6 +60,49 @@ impl Default for Paging {
     }
 }
 
+/// `[scripts]`: the caps every script of a trusted collection runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scripts {
+    /// Seconds one script may run.
+    pub time_seconds: f64,
+    /// MiB of heap one script may use.
+    pub memory_mb: u32,
+}
+
+impl Default for Scripts {
+    fn default() -> Scripts {
+        let l = crate::collection::script::Limits::default();
+        Scripts {
+            time_seconds: l.time.as_secs_f64(),
+            memory_mb: u32::try_from(l.memory >> 20).unwrap_or(64),
+        }
+    }
+}
+
+impl Scripts {
+    /// As the script engine takes them.
+    pub fn limits(self) -> crate::collection::script::Limits {
+        crate::collection::script::Limits {
+            memory: (self.memory_mb as usize) << 20,
+            time: std::time::Duration::from_secs_f64(self.time_seconds),
+        }
+    }
+}
+
+/// The caps of one script as `config.toml` sets them (the defaults when
+/// it is absent; a broken file is said once, on stderr, by the commands).
+pub fn script_limits() -> crate::collection::script::Limits {
+    let (config, problem) = load();
+    if let Some(p) = problem {
+        eprintln!(
+            "apiscope: note: config ignored: {}",
+            crate::report::sanitize(&p, false)
+        );
+    }
+    config.scripts.limits()
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -62,6 +111,8 @@ struct File {
     keys: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     paging: Paging,
+    #[serde(default)]
+    scripts: Scripts,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +208,19 @@ pub fn parse(text: &str) -> Result<Config, String> {
     if paging.max_pages == 0 {
         return Err("[paging] max_pages = 0: at least 1".into());
     }
+    let scripts = file.scripts;
+    if !(0.05..=60.0).contains(&scripts.time_seconds) {
+        return Err(format!(
+            "[scripts] time_seconds = {}: from 0.05 to 60",
+            scripts.time_seconds
+        ));
+    }
+    if !(4..=1024).contains(&scripts.memory_mb) {
+        return Err(format!(
+            "[scripts] memory_mb = {}: from 4 to 1024",
+            scripts.memory_mb
+        ));
+    }
     let theme_line = text
         .lines()
         .position(|l| l.trim_start().starts_with("theme"))
@@ -165,6 +229,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         theme: file.theme,
         keys,
         paging,
+        scripts,
         theme_line,
     })
 }

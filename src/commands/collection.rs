@@ -7,7 +7,7 @@
 use super::{Error, Result};
 use crate::collection::CollectionError;
 use crate::collection::run::{CollectionRun, Confirmation, Next, RequestId, Ticket};
-use crate::collection::script::{Limits, Phase, ScriptReport};
+use crate::collection::script::{Phase, ScriptReport};
 use crate::collection::vars::{Resolved, System};
 use crate::decode::{self, Options, Profiles};
 use crate::driver::{self, Engine, Received, Run};
@@ -88,7 +88,10 @@ pub fn open(
     })?;
     run.set_vars(pairs("--var", vars)?);
     run.set_secrets(pairs("--secret", &trust.secrets)?);
-    run.set_engine(Box::new(apiscope_script::QuickJs), Limits::default());
+    run.set_engine(
+        Box::new(apiscope_script::QuickJs),
+        crate::config::script_limits(),
+    );
     run.read_scripts(&System);
     Ok(run)
 }

@@ -46,7 +46,7 @@ pub async fn run(args: Args) -> Result<Outcome> {
         ));
     }
     let usage = |e: String| Error::Usage(crate::report::sanitize(&e, false));
-    let collection = match &collection_path {
+    let mut collection = match &collection_path {
         Some(p) => {
             let root = if p.is_dir() {
                 p.clone()
@@ -109,6 +109,11 @@ pub async fn run(args: Args) -> Result<Outcome> {
     // A broken config is said on the status line (stderr is hidden by the
     // TUI), and the defaults are used.
     let (config, problem) = crate::config::load();
+    // A trusted collection's scripts run under `[scripts]`'s caps.
+    if let Some(c) = collection.as_mut() {
+        c.run
+            .set_engine(Box::new(apiscope_script::QuickJs), config.scripts.limits());
+    }
     let mut flash = problem.map(|p| format!("Config ignored: {p}"));
     // An unknown theme asked for on the command line is a usage error; one
     // from config.toml is named with its file and line, and the default

@@ -402,3 +402,56 @@ fn the_trust_question_says_what_scripts_trusting_runs() {
     let c = apiscope::tui::collection::Collections::open(&plain, None).expect("opens");
     assert!(!c.trust_question().join("\n").contains("scripts"));
 }
+
+#[test]
+fn the_script_caps_come_from_config_toml() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[scripts]\ntime_seconds = 0.2\nmemory_mb = 16\n",
+    )
+    .unwrap();
+    let p = dir.path().join("api.http");
+    std::fs::write(
+        &p,
+        format!("GET {}/me\n\n> {{% while (true) {{}} %}}\n", s.base),
+    )
+    .unwrap();
+    let file = p.to_string_lossy().into_owned();
+    let o = common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["test", &file, "--trust", "--yes"],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("stopped after 0.2 s (the time cap)"),
+        "{}",
+        o.stdout
+    );
+    // A cap out of range is one line naming it; the defaults are used.
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[scripts]\nmemory_mb = 1\n",
+    )
+    .unwrap();
+    let o = common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["test", &file, "--trust", "--yes"],
+        b"",
+    );
+    assert!(
+        o.stderr.contains("[scripts] memory_mb = 1: from 4 to 1024"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stdout.contains("stopped after 2 s (the time cap)"),
+        "{}",
+        o.stdout
+    );
+}
