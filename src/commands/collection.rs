@@ -422,7 +422,20 @@ pub fn record(
     if super::history_on() {
         let safe = run.redacted(exchange);
         let d = decode::diagnose(&safe, profiles, options);
+        record_diagnosed(run, id, &safe, &d);
+    }
+}
+
+/// [`record`] for an exchange redacted and diagnosed already (what the
+/// command shows): the history gets the same, without doing it twice.
+pub fn record_diagnosed(
+    run: &CollectionRun,
+    id: RequestId,
+    safe: &Exchange,
+    d: &decode::Diagnosis,
+) {
+    if super::history_on() {
         let line = crate::line::mask_line(&run.request(id).template_line());
-        super::keep(&safe, &d, "collection", Some(line));
+        super::keep(safe, d, "collection", Some(line));
     }
 }

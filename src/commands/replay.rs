@@ -65,7 +65,7 @@ async fn collection(
     path: &std::path::Path,
     profiles: &decode::Profiles,
 ) -> Result<Outcome> {
-    use super::collection::{Net, open, record};
+    use super::collection::{Net, open};
     use crate::collection::run::Next;
     use crate::collection::vars::System;
     let mut run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
@@ -209,10 +209,11 @@ async fn collection(
                     break;
                 }
             };
-            record(&run, id, &exchange, profiles, &options);
-            // What is shown and reported has the run's secrets redacted by value.
+            // What is shown, reported and kept has the run's secrets
+            // redacted by value (redacted and diagnosed once).
             let shown_exchange = run.redacted(&exchange);
             let d = decode::diagnose(&shown_exchange, profiles, &options);
+            super::collection::record_diagnosed(&run, id, &shown_exchange, &d);
             let mut text = report::render(args.format, std::slice::from_ref(&d), use_color(args));
             if args.format != Format::Json {
                 text = format!(

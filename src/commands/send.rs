@@ -178,7 +178,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         };
         let d = decode::diagnose(&shown, &profiles, &options);
         if let Some((run, ticket, output)) = &mut session {
-            super::collection::record(run, ticket.id, &exchange, &profiles, &options);
+            super::collection::record_diagnosed(run, ticket.id, &shown, &d);
             run.received(ticket, exchange.clone(), &crate::collection::vars::System);
             super::collection::script_reports(run);
             if let Some((path, overwrite)) = output {

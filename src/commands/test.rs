@@ -11,7 +11,7 @@
 //! that arrived (a 4xx is not a failure unless asserted), as in httpyac and
 //! Hurl.
 
-use super::collection::{Net, open, record};
+use super::collection::{Net, open};
 use super::{Error, Outcome, Result, client_with, load_profiles, max_wait, write_out};
 use crate::cli::TestArgs;
 use crate::collection::HttpRequest;
@@ -612,11 +612,11 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                         break;
                     }
                 };
-                record(&run, id, &exchange, &profiles, &options);
-                // What is judged and reported has the run's secrets
-                // redacted by value.
+                // What is judged, reported and kept has the run's secrets
+                // redacted by value (redacted and diagnosed once).
                 let safe = run.redacted(&exchange);
                 let d = decode::diagnose(&safe, &profiles, &options);
+                super::collection::record_diagnosed(&run, id, &safe, &d);
                 result.status = safe.response.status;
                 result.time_ms = safe.timing.total_ms;
                 if let Some(f) = &safe.failure {
