@@ -1380,20 +1380,6 @@ impl CollectionRun {
         };
         job.code = code;
         job.request_name = label.clone();
-        job.globals = self
-            .globals
-            .get(&env)
-            .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        job.environment = self.envs[id.file].variables(env.as_deref());
-        // (The file's variables after them, as written: Postman's
-        // collection variables land there.)
-        for v in &file.variables {
-            if !job.environment.iter().any(|(k, _)| *k == v.name) {
-                job.environment.push((v.name.clone(), v.value.clone()));
-            }
-        }
-        job.limits = self.limits;
         let Some(engine) = self.engine.as_mut() else {
             self.reports
                 .push(skip("not run: this command runs no scripts".into()));
@@ -1467,65 +1453,75 @@ impl CollectionRun {
         self.last_origin.get(&(env.clone(), id)).cloned()
     }
 
-    /// Runs `id`'s pre-request script: the `request.variables` it set.
-    fn run_pre(&mut self, id: RequestId, world: &dyn World) -> Vec<(String, String)> {
-        let r = self.request(id);
-        let job = ScriptJob {
-            phase: Phase::Pre,
+    /// A script job for a request of `file` in `env`: the variables scripts
+    /// set there, the environment's variables then the file's (Postman's
+    /// collection variables land there), the caps. The code and where it
+    /// is are the caller's.
+    fn job(
+        &self,
+        file: usize,
+        env: &Option<String>,
+        phase: Phase,
+        request: ScriptRequest,
+        response: Option<ScriptResponse>,
+    ) -> ScriptJob {
+        let mut environment = self.envs[file].variables(env.as_deref());
+        for v in &self.files[file].variables {
+            if !environment.iter().any(|(k, _)| *k == v.name) {
+                environment.push((v.name.clone(), v.value.clone()));
+            }
+        }
+        ScriptJob {
+            phase,
             code: String::new(),
             origin: String::new(),
             first_line: 0,
             request_name: String::new(),
-            globals: Vec::new(),
+            globals: self
+                .globals
+                .get(env)
+                .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
             request_vars: Vec::new(),
-            environment: Vec::new(),
-            request: ScriptRequest {
-                method: r.method.clone(),
-                url: r.url.clone(),
-                headers: crate::model::Headers(
-                    r.headers
-                        .iter()
-                        .map(|h| (h.name.clone(), h.value.clone()))
-                        .collect(),
-                ),
-                body: match &r.body {
-                    super::Body::Text(t) => t.clone(),
-                    _ => String::new(),
-                },
-            },
-            response: None,
+            environment,
+            request,
+            response,
             limits: self.limits,
+        }
+    }
+
+    /// Runs `id`'s pre-request script: the `request.variables` it set.
+    fn run_pre(&mut self, id: RequestId, world: &dyn World) -> Vec<(String, String)> {
+        let r = self.request(id);
+        let request = ScriptRequest {
+            method: r.method.clone(),
+            url: r.url.clone(),
+            headers: crate::model::Headers(
+                r.headers
+                    .iter()
+                    .map(|h| (h.name.clone(), h.value.clone()))
+                    .collect(),
+            ),
+            body: match &r.body {
+                super::Body::Text(t) => t.clone(),
+                _ => String::new(),
+            },
         };
         let env = self.env.clone();
+        let job = self.job(id.file, &env, Phase::Pre, request, None);
         self.run_script(id, Phase::Pre, env, job, world)
             .request_vars
     }
 
     /// Runs the response handler of the request `ticket` sent.
     fn run_handler(&mut self, ticket: &Ticket, exchange: &Exchange, world: &dyn World) {
-        let request = exchange.request.clone().unwrap_or_default();
-        let job = ScriptJob {
-            phase: Phase::Response,
-            code: String::new(),
-            origin: String::new(),
-            first_line: 0,
-            request_name: String::new(),
-            globals: Vec::new(),
-            request_vars: Vec::new(),
-            environment: Vec::new(),
-            request: ScriptRequest {
-                method: request.method.clone(),
-                url: request.url.clone().unwrap_or_default(),
-                headers: request.headers.clone(),
-                body: String::from_utf8_lossy(&request.body).into_owned(),
-            },
-            response: Some(ScriptResponse {
-                status: exchange.response.status.unwrap_or(0),
-                headers: exchange.response.headers.clone(),
-                body: exchange.response.body.to_vec(),
-            }),
-            limits: self.limits,
-        };
+        let job = self.job(
+            ticket.id.file,
+            &ticket.env,
+            Phase::Response,
+            sent_request(exchange),
+            Some(response_of(exchange)),
+        );
         self.run_script(ticket.id, Phase::Response, ticket.env.clone(), job, world);
     }
 
@@ -1571,38 +1567,20 @@ impl CollectionRun {
             let Subject::Js(expr) = &a.subject else {
                 continue;
             };
-            let job = ScriptJob {
-                phase: Phase::Response,
-                // (One line, so an error names the assertion's line.)
-                code: format!(
-                    "client.log((function () {{ const v = ({expr}); return v === undefined ? '<undefined>' : JSON.stringify(v); }})())"
-                ),
-                origin: name.clone(),
-                first_line: a.line,
-                request_name: label.clone(),
-                globals: self
-                    .globals
-                    .get(&ticket.env)
-                    .map(|g| g.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default(),
-                request_vars: Vec::new(),
-                environment: self.envs[ticket.id.file].variables(ticket.env.as_deref()),
-                request: ScriptRequest {
-                    method: exchange
-                        .request
-                        .as_ref()
-                        .map(|r| r.method.clone())
-                        .unwrap_or_default(),
-                    url: exchange.url().unwrap_or_default().to_owned(),
-                    ..ScriptRequest::default()
-                },
-                response: Some(ScriptResponse {
-                    status: exchange.response.status.unwrap_or(0),
-                    headers: exchange.response.headers.clone(),
-                    body: exchange.response.body.to_vec(),
-                }),
-                limits: self.limits,
-            };
+            let mut job = self.job(
+                ticket.id.file,
+                &ticket.env,
+                Phase::Response,
+                sent_request(exchange),
+                Some(response_of(exchange)),
+            );
+            // (One line, so an error names the assertion's line.)
+            job.code = format!(
+                "client.log((function () {{ const v = ({expr}); return v === undefined ? '<undefined>' : JSON.stringify(v); }})())"
+            );
+            job.origin = name.clone();
+            job.first_line = a.line;
+            job.request_name = label.clone();
             let Some(engine) = self.engine.as_mut() else {
                 return;
             };
@@ -1698,6 +1676,26 @@ impl CollectionRun {
         self.files.push(file);
         self.envs.push(envs);
         self.files.len() - 1
+    }
+}
+
+/// The request a script sees of an exchange sent (as it went: resolved).
+fn sent_request(exchange: &Exchange) -> ScriptRequest {
+    let request = exchange.request.clone().unwrap_or_default();
+    ScriptRequest {
+        method: request.method,
+        url: request.url.unwrap_or_default(),
+        headers: request.headers,
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+    }
+}
+
+/// The response a handler sees.
+fn response_of(exchange: &Exchange) -> ScriptResponse {
+    ScriptResponse {
+        status: exchange.response.status.unwrap_or(0),
+        headers: exchange.response.headers.clone(),
+        body: exchange.response.body.to_vec(),
     }
 }
 
