@@ -14,6 +14,7 @@
 //! and the one credential rule of [`secrets`]; the application crate only
 //! runs its decisions.
 
+pub mod auth;
 pub mod budget;
 pub mod collection;
 pub mod decode;

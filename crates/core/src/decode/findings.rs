@@ -60,6 +60,7 @@ pub fn check(
             });
         }
         auth(profile, req, d, url.as_ref(), &mut out);
+        super::auth::findings(exchange, d.status, &mut out);
         body(req, d, status, &mut out);
         // A parameter the server itself rejected (its field errors) is said
         // once, by the troubleshooting step for that field.
@@ -91,6 +92,15 @@ pub fn check(
                 ));
             }
         }
+    }
+
+    // A skewed clock matters to a success too (the next token, the next
+    // signature): said once, with the errors' findings or here.
+    if !is_error
+        && let Some(skew) = super::auth::clock_skew(exchange)
+        && skew.abs() >= 60
+    {
+        super::auth::findings(exchange, d.status, &mut out);
     }
 
     // A page past the end often answers 200 with an empty list.
@@ -247,25 +257,7 @@ fn auth(
 /// in `Authorization: Bearer …` (read, never verified: a finding, not a
 /// judgement of the signature).
 pub fn jwt_expiry(req: &Request) -> Option<i64> {
-    use base64::Engine as _;
-    let value = req.headers.get("authorization")?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let mut parts = token.trim().split('.');
-    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || payload.len() > 16 * 1024 {
-        return None;
-    }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?;
-    exp.as_i64()
-        .or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-        .filter(|t| (0..253_402_300_800).contains(t))
+    super::auth::time_claim(&super::auth::jwt_claims(req)?, "exp")
 }
 
 fn has_any_credential(req: &Request) -> bool {

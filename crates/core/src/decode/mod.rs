@@ -2,6 +2,7 @@
 //! [`Diagnosis`] out. Pure and synchronous; the CLI, the TUI, replay and the
 //! reports only render what this produces.
 
+pub mod auth;
 pub mod body;
 pub mod code;
 pub mod detect;
@@ -345,7 +346,7 @@ fn diagnose_as(
     let code_entry = error
         .as_ref()
         .and_then(|e| e.code.as_deref())
-        .and_then(|c| profile.code(c));
+        .and_then(|c| profile.code_or_standard(profiles.generic(), c));
 
     let mut diagnosis = Diagnosis {
         status,

@@ -439,6 +439,10 @@ pub struct CodeEntry {
     /// Steps specific to this code, most specific first.
     #[serde(default)]
     pub steps: Vec<String>,
+    /// A code a standard defines (OAuth 2.0's `invalid_grant`, …): the
+    /// generic profile's entry applies whichever API answered it.
+    #[serde(default)]
+    pub standard: bool,
     /// The meaningful words of each step, for merging, worked out once.
     #[serde(skip)]
     words: std::sync::OnceLock<Vec<Vec<u64>>>,
@@ -516,6 +520,17 @@ impl Profile {
     /// The code table entry for a code, if documented.
     pub fn code(&self, code: &str) -> Option<&CodeEntry> {
         self.codes.iter().find(|c| c.code == code)
+    }
+
+    /// [`Profile::code`], else a standard code of `generic` (OAuth 2.0's
+    /// `invalid_grant` from any API).
+    pub fn code_or_standard<'a>(
+        &'a self,
+        generic: &'a Profile,
+        code: &str,
+    ) -> Option<&'a CodeEntry> {
+        self.code(code)
+            .or_else(|| generic.code(code).filter(|c| c.standard))
     }
 
     /// Steps for an HTTP status: the exact status first, else its class.

@@ -123,6 +123,31 @@ pub fn steps<'a>(
         }
     }
 
+    // The challenge's bearer error (RFC 6750) when the body names none.
+    let headers = crate::model::Headers(d.response_headers.clone());
+    if matches!(status, Some(401 | 403))
+        && d.error.as_ref().and_then(|e| e.code.as_deref()).is_none()
+        && let Some((error, _, scope)) = super::auth::bearer_error(&headers, status)
+    {
+        match (error.as_str(), scope) {
+            ("insufficient_scope", Some(scope)) => out.push(
+                Kind::Specific,
+                format!(
+                    "Get a token with the scope `{scope}` (add it to the token request's scope), or use a credential granted it"
+                )
+                .into(),
+                None,
+            ),
+            ("invalid_token", _) if expired => {}
+            (code, _) => {
+                if let Some(entry) = generic.code(code).filter(|c| c.standard) {
+                    out.extend(Kind::Code, &entry.steps, entry.step_words());
+                    expired |= code == "invalid_token";
+                }
+            }
+        }
+    }
+
     if let Some(rl) = &d.rate_limit {
         if let Some(s) = rl.retry_after_s {
             out.push(
@@ -178,7 +203,7 @@ pub fn steps<'a>(
         .error
         .as_ref()
         .and_then(|e| e.code.as_deref())
-        .and_then(|c| profile.code(c));
+        .and_then(|c| profile.code_or_standard(generic, c));
     if let Some(entry) = code {
         out.extend(Kind::Code, &entry.steps, entry.step_words());
     }

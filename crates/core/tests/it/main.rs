@@ -1,5 +1,6 @@
 //! The core's integration tests, in one binary.
 
+mod auth_diagnosis;
 mod curl_import;
 mod error_corpus;
 mod numbers;

@@ -433,3 +433,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A `WWW-Authenticate` value of any text answers, never panics; a
+    /// challenge list written as RFC 7235 writes it reads back as written.
+    #[test]
+    fn challenges_parse_any_text_and_read_back_what_they_write(
+        junk in "[ -~é\t]{0,200}",
+        list in proptest::collection::vec(
+            ("[A-Za-z][A-Za-z0-9-]{0,8}", proptest::collection::vec(("[a-z][a-z_]{0,6}", "[ -!#-\\[\\]-~]{0,12}"), 1..4)),
+            1..4,
+        ),
+    ) {
+        let _ = apiscope_core::decode::auth::parse_challenges(&junk);
+        let text = list
+            .iter()
+            .map(|(scheme, params)| {
+                let ps: Vec<String> = params.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+                format!("{scheme} {}", ps.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let read = apiscope_core::decode::auth::parse_challenges(&text).unwrap();
+        prop_assert_eq!(read.len(), list.len(), "{}", text);
+        for (c, (scheme, params)) in read.iter().zip(&list) {
+            prop_assert_eq!(&c.scheme, scheme);
+            let want: Vec<(String, String)> = params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            prop_assert_eq!(&c.params, &want);
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! HTTP Digest access authentication (RFC 7616, with RFC 2069's answer
+//! when the server offers no `qop`): MD5, SHA-256 and SHA-512-256, their
+//! `-sess` variants, `qop=auth`, the nonce count, `userhash`.
+//!
+//! Credentials are written as httpyac and JetBrains users write them,
+//! `Authorization: Digest USER PASSWORD`; that shorthand never goes on the
+//! wire: the first request goes without it, and the server's challenge is
+//! answered.
+
+use crate::decode::auth::Challenge;
+use md5::Digest as _;
+
+/// A user name and password for Digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
+/// The shorthand `Digest USER PASSWORD` (no `=` in it, so not an answer
+/// already computed): the credentials, else `None`.
+pub fn shorthand(value: &str) -> Option<Credentials> {
+    let rest = value.trim();
+    let (scheme, rest) = rest.split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("digest") {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (user, password) = rest.split_once(char::is_whitespace)?;
+    // An answer (`username="…", …`) is not the shorthand.
+    if user.contains('=') || user.contains('"') {
+        return None;
+    }
+    Some(Credentials {
+        user: user.to_owned(),
+        password: password.trim().to_owned(),
+    })
+}
+
+/// The hash algorithms of RFC 7616 §3.3 (and MD5, the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    Md5,
+    Sha256,
+    Sha512_256,
+}
+
+impl Algorithm {
+    fn parse(name: &str) -> Option<(Algorithm, bool)> {
+        let upper = name.trim().to_ascii_uppercase();
+        let (base, sess) = match upper.strip_suffix("-SESS") {
+            Some(b) => (b.to_owned(), true),
+            None => (upper, false),
+        };
+        let alg = match base.as_str() {
+            "MD5" => Algorithm::Md5,
+            "SHA-256" => Algorithm::Sha256,
+            "SHA-512-256" => Algorithm::Sha512_256,
+            _ => return None,
+        };
+        Some((alg, sess))
+    }
+
+    fn hash(self, data: &str) -> String {
+        match self {
+            Algorithm::Md5 => hex(&md5::Md5::digest(data.as_bytes())),
+            Algorithm::Sha256 => hex(&sha2::Sha256::digest(data.as_bytes())),
+            Algorithm::Sha512_256 => hex(&sha2::Sha512_256::digest(data.as_bytes())),
+        }
+    }
+
+    /// Preference when a server offers several (RFC 7616 §3.7: the
+    /// strongest one the client supports).
+    fn rank(self) -> u8 {
+        match self {
+            Algorithm::Sha512_256 => 3,
+            Algorithm::Sha256 => 2,
+            Algorithm::Md5 => 1,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Digest challenge to answer among a response's challenges: the
+/// strongest algorithm supported; an error naming why none can be.
+pub fn pick(challenges: &[Challenge]) -> Result<&Challenge, String> {
+    let digests: Vec<&Challenge> = challenges.iter().filter(|c| c.is("Digest")).collect();
+    if digests.is_empty() {
+        return Err("the server did not ask for Digest authentication".into());
+    }
+    digests
+        .iter()
+        .filter_map(|c| {
+            let (alg, _) = Algorithm::parse(c.param("algorithm").unwrap_or("MD5"))?;
+            Some((alg.rank(), *c))
+        })
+        .max_by_key(|(r, _)| *r)
+        .map(|(_, c)| c)
+        .ok_or_else(|| {
+            format!(
+                "the server's Digest algorithm {} is not supported (MD5, SHA-256, SHA-512-256 and their -sess forms are)",
+                digests[0].param("algorithm").unwrap_or("?")
+            )
+        })
+}
+
+/// The `Authorization` value answering `challenge` for `method` on `uri`
+/// (the request target: path and query), with nonce count `nc` and the
+/// client nonce `cnonce`.
+pub fn answer(
+    challenge: &Challenge,
+    creds: &Credentials,
+    method: &str,
+    uri: &str,
+    nc: u32,
+    cnonce: &str,
+) -> Result<String, String> {
+    let realm = challenge.param("realm").unwrap_or("");
+    let nonce = challenge
+        .param("nonce")
+        .ok_or("the server's Digest challenge has no nonce")?;
+    let algorithm_name = challenge.param("algorithm").unwrap_or("MD5");
+    let (alg, sess) = Algorithm::parse(algorithm_name)
+        .ok_or_else(|| format!("the Digest algorithm {algorithm_name} is not supported"))?;
+    let qops: Vec<String> = challenge
+        .param("qop")
+        .map(|q| {
+            q.split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let qop = if qops.is_empty() {
+        None
+    } else if qops.iter().any(|q| q == "auth") {
+        Some("auth")
+    } else {
+        return Err(format!(
+            "the server's Digest qop ({}) is not supported (auth is)",
+            qops.join(", ")
+        ));
+    };
+    let userhash = challenge
+        .param("userhash")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let nc = format!("{nc:08x}");
+    let mut ha1 = alg.hash(&format!("{}:{realm}:{}", creds.user, creds.password));
+    if sess {
+        ha1 = alg.hash(&format!("{ha1}:{nonce}:{cnonce}"));
+    }
+    let ha2 = alg.hash(&format!("{method}:{uri}"));
+    let response = match qop {
+        Some(q) => alg.hash(&format!("{ha1}:{nonce}:{nc}:{cnonce}:{q}:{ha2}")),
+        None => alg.hash(&format!("{ha1}:{nonce}:{ha2}")),
+    };
+    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let username = if userhash {
+        alg.hash(&format!("{}:{realm}", creds.user))
+    } else {
+        creds.user.clone()
+    };
+    let mut out = format!(
+        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={}, response=\"{response}\"",
+        quote(&username),
+        quote(realm),
+        quote(nonce),
+        quote(uri),
+        algorithm_name
+    );
+    if let Some(q) = qop {
+        out.push_str(&format!(", qop={q}, nc={nc}, cnonce=\"{}\"", quote(cnonce)));
+    }
+    if let Some(opaque) = challenge.param("opaque") {
+        out.push_str(&format!(", opaque=\"{}\"", quote(opaque)));
+    }
+    if userhash {
+        out.push_str(", userhash=true");
+    }
+    Ok(out)
+}
+
+/// A fresh client nonce: 16 random bytes, hex.
+pub fn cnonce() -> String {
+    (0..16)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::auth::parse_challenges;
+
+    /// RFC 7616 §3.9.1: the example, MD5 and SHA-256, to the digit.
+    #[test]
+    fn the_rfc_7616_examples_give_the_rfc_responses() {
+        let creds = Credentials {
+            user: "Mufasa".into(),
+            password: "Circle of Life".into(),
+        };
+        let base = r#"realm="http-auth@example.org", qop="auth, auth-int", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
+        let cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+        for (alg, want) in [
+            ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
+            (
+                "SHA-256",
+                "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+            ),
+        ] {
+            let c = parse_challenges(&format!("Digest {base}, algorithm={alg}")).unwrap();
+            let a = answer(
+                pick(&c).unwrap(),
+                &creds,
+                "GET",
+                "/dir/index.html",
+                1,
+                cnonce,
+            )
+            .unwrap();
+            assert!(a.contains(&format!("response=\"{want}\"")), "{alg}: {a}");
+            assert!(a.contains("qop=auth, nc=00000001"), "{a}");
+            assert!(a.contains("opaque=\"FQhe/"), "{a}");
+        }
+    }
+
+    /// RFC 2617 §3.5's example (qop=auth, MD5) and RFC 2069's answer
+    /// without qop.
+    #[test]
+    fn the_rfc_2617_example_and_a_challenge_without_qop() {
+        let creds = Credentials {
+            user: "Mufasa".into(),
+            password: "Circle Of Life".into(),
+        };
+        let c = parse_challenges(r#"Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#).unwrap();
+        let a = answer(
+            pick(&c).unwrap(),
+            &creds,
+            "GET",
+            "/dir/index.html",
+            1,
+            "0a4f113b",
+        )
+        .unwrap();
+        assert!(
+            a.contains("response=\"6629fae49393a05397450978507c4ef1\""),
+            "{a}"
+        );
+        let c = parse_challenges(r#"Digest realm="r", nonce="n""#).unwrap();
+        let a = answer(&c[0], &creds, "GET", "/", 1, "x").unwrap();
+        assert!(!a.contains("qop"), "{a}");
+    }
+
+    #[test]
+    fn the_strongest_algorithm_is_answered_and_unknown_ones_are_named() {
+        let c = parse_challenges(r#"Digest realm="a", nonce="1", algorithm=MD5, Digest realm="a", nonce="2", algorithm=SHA-256"#).unwrap();
+        assert_eq!(pick(&c).unwrap().param("nonce"), Some("2"));
+        let c = parse_challenges(r#"Digest realm="a", nonce="1", algorithm=SHA3"#).unwrap();
+        assert!(pick(&c).unwrap_err().contains("SHA3"));
+        let c = parse_challenges(r#"Basic realm="a""#).unwrap();
+        assert!(pick(&c).is_err());
+        let c = parse_challenges(r#"Digest realm="a", nonce="1", qop="auth-int""#).unwrap();
+        let creds = shorthand("Digest u p").unwrap();
+        assert!(
+            answer(&c[0], &creds, "GET", "/", 1, "x")
+                .unwrap_err()
+                .contains("auth-int")
+        );
+    }
+
+    #[test]
+    fn the_shorthand_is_read_and_a_computed_answer_is_not_taken_for_it() {
+        let c = shorthand("Digest ann pass word").unwrap();
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("ann", "pass word"));
+        assert!(shorthand(r#"Digest username="ann", realm="r""#).is_none());
+        assert!(shorthand("Basic ann pw").is_none());
+        assert!(shorthand("Digest ann").is_none());
+        assert!(!format!("{c:?}").contains("pass word"));
+    }
+}
