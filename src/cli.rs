@@ -215,9 +215,14 @@ pub struct SendArgs {
     #[arg(long, value_name = "ID")]
     pub dialect: Option<String>,
 
-    /// Basic auth, `USER:PASSWORD`.
+    /// Credentials: `USER:PASSWORD` (Basic, Digest) or a token (Bearer).
     #[arg(short = 'a', long, value_name = "USER:PASSWORD")]
     pub auth: Option<String>,
+
+    /// How --auth is sent: basic (the default), digest (the server's
+    /// challenge answered, RFC 7616) or bearer.
+    #[arg(short = 'A', long, value_enum, default_value_t = AuthType::Basic, requires = "auth")]
+    pub auth_type: AuthType,
 
     /// Bearer token (sent as `Authorization: Bearer TOKEN`).
     #[arg(long, value_name = "TOKEN")]
@@ -542,4 +547,16 @@ pub struct HistoryArgs {
     /// Output format.
     #[arg(long, default_value = "text", value_parser = format_parser())]
     pub format: Format,
+}
+
+/// The schemes `send --auth-type` knows (xh's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthType {
+    /// `Authorization: Basic base64(USER:PASSWORD)`.
+    Basic,
+    /// HTTP Digest: the first request goes without credentials, the
+    /// server's challenge is answered.
+    Digest,
+    /// `Authorization: Bearer TOKEN`.
+    Bearer,
 }

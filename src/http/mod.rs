@@ -102,7 +102,19 @@ impl Client {
         let started_wall = crate::time::unix_ms(std::time::SystemTime::now());
         let mut current = request.clone();
         let mut notes = Vec::new();
-        for hop in 0..=self.options.max_redirects {
+        // `Authorization: Digest USER PASSWORD`: never sent as it is; the
+        // server's challenge is answered (once, and once more for a stale
+        // nonce), on this origin only.
+        let mut digest = current
+            .headers
+            .get("authorization")
+            .and_then(apiscope_core::auth::digest::shorthand);
+        if digest.is_some() {
+            current.headers.remove("authorization");
+        }
+        let mut answered = 0u32;
+        let mut hop = 0;
+        loop {
             let result = self.send_once(&current, sink.as_deref_mut()).await;
             let mut response = match result {
                 Ok(r) => r,
@@ -120,6 +132,35 @@ impl Client {
                 }
             };
             let status = response.status.unwrap_or(0);
+            if let Some(creds) = &digest
+                && matches!(status, 401 | 407)
+            {
+                match digest_answer(&current, &response, creds, answered) {
+                    Ok(Some(value)) => {
+                        answered += 1;
+                        let name = if status == 407 {
+                            "proxy-authorization"
+                        } else {
+                            "authorization"
+                        };
+                        current.headers.remove(name);
+                        current.headers.push(
+                            if status == 407 {
+                                "Proxy-Authorization"
+                            } else {
+                                "Authorization"
+                            },
+                            value,
+                        );
+                        continue;
+                    }
+                    Ok(None) => response.notes.push(format!(
+                        "Digest: the server refused the credentials of user '{}'",
+                        creds.user
+                    )),
+                    Err(e) => response.notes.push(format!("Digest: {e}")),
+                }
+            }
             let location = response.headers.get("location").map(str::to_owned);
             let follow =
                 matches!(status, 301 | 302 | 303 | 307 | 308) && self.options.max_redirects > 0;
@@ -175,7 +216,11 @@ impl Client {
                             .unwrap_or_default();
                         notes.push(stripped.describe(&host));
                     }
+                    if !same_origin(&current, &next) {
+                        digest = None;
+                    }
                     current = next;
+                    hop += 1;
                     continue;
                 }
             }
@@ -189,7 +234,6 @@ impl Client {
                 dialect: None,
             };
         }
-        unreachable!("the loop returns on its last hop")
     }
 
     async fn send_once(
@@ -319,6 +363,44 @@ async fn read_body(
             all.into()
         }
     }
+}
+
+/// The `Authorization` answering a Digest challenge of `response`, the
+/// `answered`-th time: `Ok(None)` when answering again would not help (the
+/// credentials were refused, the nonce was not stale).
+fn digest_answer(
+    request: &Request,
+    response: &Response,
+    creds: &apiscope_core::auth::digest::Credentials,
+    answered: u32,
+) -> Result<Option<String>, String> {
+    use apiscope_core::auth::digest;
+    use apiscope_core::decode::auth::challenges_of;
+    let (name, list) = challenges_of(&response.headers, response.status)
+        .ok_or("the server answered 401 without a WWW-Authenticate challenge")?;
+    let list = list.map_err(|e| format!("the {name} header could not be read ({e})"))?;
+    let challenge = digest::pick(&list)?;
+    let stale = challenge
+        .param("stale")
+        .is_some_and(|s| s.eq_ignore_ascii_case("true"));
+    if answered >= 2 || (answered == 1 && !stale) {
+        return Ok(None);
+    }
+    let url = url::Url::parse(request.url.as_deref().unwrap_or(""))
+        .map_err(|e| format!("the URL does not parse ({e})"))?;
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    digest::answer(
+        challenge,
+        creds,
+        &request.method,
+        &target,
+        answered + 1,
+        &digest::cnonce(),
+    )
+    .map(Some)
 }
 
 /// `256 MB`, `512 KB`, `12 bytes`.

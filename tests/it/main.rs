@@ -2,6 +2,7 @@
 //! instead of one per file): each module drives the real binary, the
 //! real demo server on 127.0.0.1, or the TUI's `App`.
 
+mod auth;
 mod bad_input;
 mod browsers;
 mod collections;
