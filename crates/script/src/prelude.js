@@ -169,11 +169,25 @@ globalThis.__make = function (inputText) {
     const v = requestVars.get(n) ?? globals.get(n) ?? environment.get(n);
     return v === undefined ? m : v;
   });
+  // A request's headers are objects (JetBrains' RequestHeader): a name,
+  // the raw value and the value with its variables substituted.
+  const headerObject = (p) => ({
+    name: p[0],
+    getRawValue: () => p[1],
+    tryGetSubstitutedValue: () => substituted(p[1]),
+    value: () => p[1],
+  });
+  const requestHeadersOf = (pairs) => ({
+    all() { return pairs.map(headerObject); },
+    findByName(name) { const n = lower(name); const h = pairs.find((p) => lower(p[0]) === n); return h ? headerObject(h) : null; },
+    valueOf(name) { const n = lower(name); const h = pairs.find((p) => lower(p[0]) === n); return h ? h[1] : null; },
+    valuesOf(name) { const n = lower(name); return pairs.filter((p) => lower(p[0]) === n).map((p) => p[1]); },
+  });
   const req = input.request;
   const request = {
     method: req.method,
     url: { getRaw: () => req.url, tryGetSubstituted: () => substituted(req.url), toString: () => req.url },
-    headers: headersOf(req.headers),
+    headers: requestHeadersOf(req.headers),
     body: { getRaw: () => req.body, tryGetSubstituted: () => substituted(req.body) },
     variables: {
       set(name, value) { name = String(name); value = valueText(value); requestVars.set(name, value); out.request_vars.push([name, value]); },

@@ -277,8 +277,12 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 let trimmed = t.trim_start();
                 // (Indented in both tools' documents; a header never starts
                 // with `?` or `&`, so an unindented one is read the same.)
+                // JetBrains breaks the path the same way: indented `/api`.
                 if (trimmed.starts_with('?') && !trimmed.starts_with("??"))
                     || trimmed.starts_with('&')
+                    || (trimmed.starts_with('/')
+                        && !trimmed.starts_with("//")
+                        && trimmed.len() < t.len())
                 {
                     url.push_str(trimmed.trim_end());
                     head_end = block[i].start + t.len();

@@ -349,17 +349,20 @@ static NO_GLOBALS: std::sync::LazyLock<HashMap<String, (String, String)>> =
 static NO_SETTERS: std::sync::LazyLock<HashMap<String, usize>> =
     std::sync::LazyLock::new(HashMap::new);
 
-/// The variables each inline response handler of `file` sets.
+/// The global variables each inline script of `file` sets (a response
+/// handler's, or a pre-request script's `client.global.set`).
 fn setters_of(file: &HttpFile) -> HashMap<String, usize> {
     let mut out = HashMap::new();
     for (i, r) in file.requests.iter().enumerate() {
-        if let Some(Script {
-            code: ScriptCode::Inline(code),
-            ..
-        }) = &r.handler
-        {
-            for name in script::sets(code) {
-                out.entry(name).or_insert(i);
+        for s in [&r.pre, &r.handler] {
+            if let Some(Script {
+                code: ScriptCode::Inline(code),
+                ..
+            }) = s
+            {
+                for name in script::sets(code) {
+                    out.entry(name).or_insert(i);
+                }
             }
         }
     }
@@ -763,15 +766,15 @@ impl CollectionRun {
             self.scripts_read[file] = true;
             for index in 0..self.files[file].requests.len() {
                 let id = RequestId { file, index };
-                let Some(s) = self.request(id).handler.clone() else {
-                    continue;
-                };
-                if !matches!(s.code, ScriptCode::File(_)) {
-                    continue;
-                }
-                if let Ok(code) = self.script_code(id, &s, world) {
-                    for name in script::sets(&code) {
-                        self.setters[file].entry(name).or_insert(index);
+                let r = self.request(id);
+                for s in [r.pre.clone(), r.handler.clone()].into_iter().flatten() {
+                    if !matches!(s.code, ScriptCode::File(_)) {
+                        continue;
+                    }
+                    if let Ok(code) = self.script_code(id, &s, world) {
+                        for name in script::sets(&code) {
+                            self.setters[file].entry(name).or_insert(index);
+                        }
                     }
                 }
             }

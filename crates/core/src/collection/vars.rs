@@ -1031,9 +1031,10 @@ impl State<'_, '_> {
             && let Some(pre) = &own.pre
         {
             let sets = match &pre.code {
-                super::ScriptCode::Inline(c) => {
-                    super::script::request_sets(c).iter().any(|n| n == name)
-                }
+                super::ScriptCode::Inline(c) => super::script::request_sets(c)
+                    .iter()
+                    .chain(&super::script::sets(c))
+                    .any(|n| n == name),
                 super::ScriptCode::File(_) => true,
             };
             if sets {
