@@ -398,7 +398,14 @@ fn read_import(
                     .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
                 envs.push((name, v));
             }
-            import::from_postman(&doc, &envs).map_err(|e| Error::Usage(format!("{shown}: {e}")))
+            // Its `src` files are relative to the collection (newman's
+            // working directory): written as the .http file will reach them.
+            let base = way_between(
+                args.output.as_deref().unwrap_or("collection"),
+                path.parent().unwrap_or(Path::new("")),
+            );
+            import::from_postman_in(&doc, &envs, &base)
+                .map_err(|e| Error::Usage(format!("{shown}: {e}")))
         }
         "insomnia" => {
             let doc = json.ok_or_else(|| {
@@ -512,4 +519,32 @@ fn collect_bru(root: &Path, out: &mut Vec<(String, String)>) -> Result<()> {
         out.push((rel, String::from_utf8_lossy(&bytes).into_owned()));
     }
     Ok(())
+}
+
+/// The relative way from the directory `from` to the directory `to` (both
+/// relative to the working directory, or absolute), ending in `/`; empty
+/// when they are the same. Worked out on the names, before `from` exists.
+fn way_between(from: &str, to: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let norm = |p: &Path| -> Vec<std::ffi::OsString> {
+        let mut out: Vec<std::ffi::OsString> = Vec::new();
+        for c in cwd.join(p).components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => out.push(other.as_os_str().to_owned()),
+            }
+        }
+        out
+    };
+    let (f, t) = (norm(Path::new(from)), norm(to));
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = "../".repeat(f.len() - common);
+    for c in &t[common..] {
+        out.push_str(&c.to_string_lossy());
+        out.push('/');
+    }
+    out
 }

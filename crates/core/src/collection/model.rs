@@ -172,6 +172,15 @@ impl std::fmt::Display for CollectionError {
 impl std::error::Error for CollectionError {}
 
 impl HttpRequest {
+    /// Whether the request says `# @urlencode-variables` (a comment line
+    /// before its request line): a form body's variables are form-encoded
+    /// once substituted (what newman does; the Postman import writes it).
+    pub fn urlencode_variables(&self) -> bool {
+        self.comments
+            .iter()
+            .any(|c| c.trim() == "@urlencode-variables")
+    }
+
     /// The dialect the request names (`# @dialect envelope`): its answers
     /// are decoded as that API, the user's choice.
     pub fn dialect(&self) -> Option<&str> {

@@ -1382,7 +1382,16 @@ impl CollectionRun {
             ScriptCode::File(f) => (f.clone(), 1),
         };
         job.code = code;
-        job.request_name = label.clone();
+        // (A request's human name — the last part of its `###` title, the
+        // Postman item's name once imported — else its label.)
+        job.request_name = self
+            .request(id)
+            .title
+            .as_deref()
+            .and_then(|t| t.rsplit(" / ").next())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| label.clone(), str::to_owned);
         let Some(engine) = self.engine.as_mut() else {
             self.reports
                 .push(skip("not run: this command runs no scripts".into()));

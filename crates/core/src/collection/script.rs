@@ -165,7 +165,15 @@ pub struct ScriptReport {
 pub fn sets(code: &str) -> Vec<String> {
     calls_named(
         code,
-        &["client.global.set", "pm.environment.set", "pm.globals.set"],
+        &[
+            "client.global.set",
+            "pm.environment.set",
+            "pm.globals.set",
+            "pm.collectionVariables.set",
+            "pm.variables.set",
+            "postman.setEnvironmentVariable",
+            "postman.setGlobalVariable",
+        ],
     )
 }
 

@@ -483,7 +483,13 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         if h.name.eq_ignore_ascii_case("authorization") {
             value = basic_auth(&value);
         }
-        headers.push(h.name.clone(), value);
+        // (A `{{variable}}` in a header's name too, as JetBrains does.)
+        let name = if h.name.contains("{{") {
+            st.substitute(&h.name)?
+        } else {
+            h.name.clone()
+        };
+        headers.push(name, value);
     }
     st.line = req.body_line.unwrap_or(req.line);
     let multipart = headers
@@ -517,11 +523,16 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             // Line breaks as editors keep them in memory (JetBrains and
             // httpyac send LF from a CRLF file); a form body's lines are
             // one body (`a=1` / `&b=2` → `a=1&b=2`), as both tools join them.
-            let text = st.substitute(t)?.replace("\r\n", "\n");
             let form = headers.get("content-type").is_some_and(|ct| {
                 ct.to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")
             });
+            // `# @urlencode-variables` (written by the Postman import):
+            // each variable's value is form-encoded once substituted, as
+            // newman encodes a form field's value.
+            let encode =
+                (form && req.urlencode_variables()).then_some(form_value as fn(&str) -> String);
+            let text = st.substitute_encoded(t, encode)?.replace("\r\n", "\n");
             if form {
                 text.lines().map(str::trim).collect::<String>().into_bytes()
             } else {
@@ -617,6 +628,20 @@ pub fn substitute_all(
     Ok((out, st.secrets, st.sources, st.values))
 }
 
+/// A form field's name or value as newman writes it on the wire
+/// (`encodeURIComponent`, and `!'()*` too).
+pub fn form_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `Basic user:pass` and `Basic user pass` (both tools' shorthand) become
 /// base64; a value already encoded is kept.
 fn basic_auth(value: &str) -> String {
@@ -651,12 +676,26 @@ impl State<'_, '_> {
     }
 
     fn substitute(&mut self, text: &str) -> Result<String, ResolveError> {
+        self.substitute_encoded(text, None)
+    }
+
+    /// [`State::substitute`], each variable's value passed through
+    /// `encode` (a form body's `# @urlencode-variables`).
+    fn substitute_encoded(
+        &mut self,
+        text: &str,
+        encode: Option<fn(&str) -> String>,
+    ) -> Result<String, ResolveError> {
         let mut out = String::with_capacity(text.len());
         for piece in crate::template::pieces(text) {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Var(v) => {
                     let value = self.value(v.expr)?;
+                    let value = match encode {
+                        Some(f) => f(&value),
+                        None => value,
+                    };
                     if out.len() + value.len() > MAX_EXPANSION {
                         return Err(self
                             .err(format!(

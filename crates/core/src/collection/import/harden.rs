@@ -124,9 +124,13 @@ fn harden_request(
         // An HTTP token (RFC 9110 tchar): no `>`, `<`, `:` or space that
         // would make the line something else.
         // (A `#` first would make the line a comment, or `###` a separator.)
+        // A `{{variable}}` (a plain name) in it is kept: newman resolves
+        // it, and so does apiscope.
+        let bare = without_vars(&h.name);
         let name_ok = !h.name.is_empty()
             && !h.name.starts_with('#')
-            && h.name.bytes().all(|b| {
+            && !bare.is_empty()
+            && bare.bytes().all(|b| {
                 b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
             });
         if !name_ok {
@@ -342,6 +346,34 @@ fn effects(imported: &Imported) -> Vec<String> {
             }
         }
     }
+    out
+}
+
+/// A header name with its `{{name}}` parts (letters, digits, `_`, `-`,
+/// `.`) taken out, each for an `x`; other braces stay (and fail the check).
+fn without_vars(name: &str) -> String {
+    let mut out = String::new();
+    let mut rest = name;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        match after.find("}}") {
+            Some(j)
+                if j > 0
+                    && after[..j]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
+            {
+                out.push_str(&rest[..i]);
+                out.push('x');
+                rest = &after[j + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..i + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 

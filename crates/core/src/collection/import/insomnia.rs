@@ -102,6 +102,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
         .flat_map(|vars| vars.keys().cloned())
         .collect();
     let mut vault = Vault {
+        files_base: String::new(),
         env: "$shared".into(),
         private: &mut private,
         by_value: BTreeMap::new(),

@@ -22,7 +22,7 @@ mod postman;
 
 pub use bruno::from_bruno;
 pub use insomnia::from_insomnia;
-pub use postman::{from_postman, postman_version};
+pub use postman::{from_postman, from_postman_in, postman_version};
 
 /// Environments: name → variable → value, in order.
 pub type Envs = BTreeMap<String, BTreeMap<String, String>>;
@@ -118,12 +118,20 @@ struct Vault<'a> {
     /// Names the collection already uses (its variables, its
     /// environments'): a moved secret never takes one of them.
     reserved: std::collections::HashSet<String>,
+    /// What a relative file path of the input is written after, so it
+    /// still names the same file from where the `.http` file goes
+    /// (`../`): Postman's `src` paths are relative to the collection.
+    files_base: String,
 }
 
 impl Vault<'_> {
     /// The `{{name}}` that stands for `value` (a new variable named after
     /// `hint` the first time the value is seen).
     fn var(&mut self, hint: &str, value: &str) -> String {
+        // A value that is a `{{variable}}` already names where it is kept.
+        if crate::template::has_placeholder(value) || value.is_empty() {
+            return value.to_owned();
+        }
         if let Some(name) = self.by_value.get(value) {
             return format!("{{{{{name}}}}}");
         }
@@ -218,6 +226,7 @@ pub fn add_requests(
         .map(|vars| vars.iter().map(|(k, v)| (v.clone(), k.clone())).collect())
         .unwrap_or_default();
     let mut vault = Vault {
+        files_base: String::new(),
         env: env.to_owned(),
         private: &mut private,
         by_value,
@@ -305,7 +314,9 @@ fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
                     && (crate::secrets::is_secret_param(&decode(k))
                         || is_secret(&decode(k), &decode(v))) =>
             {
-                format!("{k}={}", vault.var(&decode(k), &decode(v)))
+                // (The value as written: substituted back, it puts the
+                // same bytes in the URL.)
+                format!("{k}={}", vault.var(&decode(k), v))
             }
             _ => pair.to_owned(),
         })

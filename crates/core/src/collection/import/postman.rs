@@ -40,6 +40,17 @@ const KNOWN_DYNAMIC: &[&str] = &[
 /// A Postman collection (v2.1 or v2.0) and its environment exports
 /// (`(file name, document)`). Folders become titles that keep the path.
 pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, String> {
+    from_postman_in(doc, envs, "")
+}
+
+/// [`from_postman`], with the relative file paths of its bodies (`src`,
+/// relative to the collection, as newman reads them) written after
+/// `files_base` (the way from the `.http` file to the collection, `../`).
+pub fn from_postman_in(
+    doc: &Value,
+    envs: &[(String, Value)],
+    files_base: &str,
+) -> Result<Imported, String> {
     let source = postman_version(doc).ok_or("not a Postman collection (no info.schema)")?;
     let name = doc
         .pointer("/info/name")
@@ -54,7 +65,8 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
     };
     let mut private = Envs::new();
     let mut public = Envs::new();
-    // Collection variables: file variables, or private `$shared` secrets.
+    // Collection variables: `$shared` values (public, or private for a
+    // secret), below every environment's, as Postman ranks them.
     for v in doc
         .get("variable")
         .and_then(Value::as_array)
@@ -65,14 +77,15 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
             continue;
         };
         let val = scalar(val);
-        if super::is_secret(k, &val) && !val.is_empty() {
-            private
-                .entry("$shared".into())
-                .or_default()
-                .insert(k.to_owned(), val);
+        let target = if super::is_secret(k, &val) && !val.is_empty() {
+            &mut private
         } else {
-            out.variables.push((k.to_owned(), val));
-        }
+            &mut public
+        };
+        target
+            .entry("$shared".into())
+            .or_default()
+            .insert(k.to_owned(), val);
     }
     for (file, env) in envs {
         let env_name = env
@@ -84,10 +97,8 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
                 "{file}: not a Postman environment export (no values)"
             ));
         };
+        // (newman uses a value exported with `enabled: false` too.)
         for v in values {
-            if v.get("enabled").and_then(Value::as_bool) == Some(false) {
-                continue;
-            }
             let Some(k) = v.get("key").and_then(Value::as_str) else {
                 continue;
             };
@@ -112,6 +123,7 @@ pub fn from_postman(doc: &Value, envs: &[(String, Value)]) -> Result<Imported, S
         private: &mut private,
         by_value: BTreeMap::new(),
         reserved,
+        files_base: files_base.to_owned(),
     };
     let mut names = std::collections::HashSet::new();
     let root_auth = doc.get("auth");
@@ -197,8 +209,147 @@ fn event_script(item: &Value, listen: &str, where_: &str, out: &mut Imported) ->
     code
 }
 
+/// A URL object's URL built from its parts, as newman builds it:
+/// `protocol://host:port/path`, each `:name` segment replaced by its
+/// `variable` value (spaces and non-ASCII percent-encoded; an empty or
+/// undeclared one stays as written). `None` without `host` and `path`.
+fn url_from_parts(o: &Map<String, Value>) -> Option<String> {
+    let join = |v: Option<&Value>, sep: &str| -> Option<String> {
+        match v? {
+            Value::Array(a) => Some(a.iter().map(scalar).collect::<Vec<_>>().join(sep)),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    let host = join(o.get("host"), ".")?;
+    let vars: Vec<(String, String)> = o
+        .get("variable")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|v| v.get("disabled").and_then(Value::as_bool) != Some(true))
+        .filter_map(|v| {
+            let k = v.get("key").and_then(Value::as_str)?;
+            Some((k.to_owned(), v.get("value").map(scalar).unwrap_or_default()))
+        })
+        .collect();
+    let segments: Vec<String> = match o.get("path") {
+        Some(Value::Array(a)) => a.iter().map(scalar).collect(),
+        Some(Value::String(s)) => s
+            .trim_start_matches('/')
+            .split('/')
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let path: Vec<String> = segments
+        .into_iter()
+        .map(|seg| {
+            let Some(name) = seg.strip_prefix(':').filter(|n| !n.is_empty()) else {
+                return seg;
+            };
+            // `:id.json`: the variable `id`, then `.json`.
+            let (name, rest) = if vars.iter().any(|(k, _)| k == name) {
+                (name, "")
+            } else {
+                name.split_once('.')
+                    .map_or((name, ""), |(n, _)| (n, &name[n.len()..]))
+            };
+            match vars.iter().find(|(k, _)| k == name) {
+                Some((_, v)) if !v.is_empty() => format!("{}{rest}", path_encode(v)),
+                _ => seg,
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    if let Some(p) = o
+        .get("protocol")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+    {
+        out.push_str(p.trim_end_matches("://").trim_end_matches(':'));
+        out.push_str("://");
+    }
+    out.push_str(&host);
+    if let Some(port) = o.get("port").map(scalar).filter(|p| !p.is_empty()) {
+        out.push(':');
+        out.push_str(&port);
+    }
+    if !path.is_empty() {
+        out.push('/');
+        out.push_str(&path.join("/"));
+    }
+    Some(out)
+}
+
+/// `text` with `f` applied to what is outside its `{{…}}` parts (a
+/// variable's value goes in as it resolves, newman's way).
+fn outside_vars(text: &str, f: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let Some(j) = rest[i..].find("}}") else {
+            break;
+        };
+        out.push_str(&f(&rest[..i]));
+        out.push_str(&rest[i..i + j + 2]);
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(&f(rest));
+    out
+}
+
+/// The type newman gives a file part (its MIME database, the common
+/// part); curl's smaller table otherwise.
+fn newman_type(file: &str) -> &'static str {
+    let ext = file
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "md" | "markdown" => "text/markdown",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "js" | "mjs" => "application/javascript",
+        "css" => "text/css",
+        "yaml" | "yml" => "text/yaml",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "webp" => "image/webp",
+        "ico" => "image/vnd.microsoft.icon",
+        "bmp" => "image/bmp",
+        "tif" | "tiff" => "image/tiff",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "mp4" => "video/mp4",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "bin" => "application/octet-stream",
+        _ => crate::multipart::guess_type(file),
+    }
+}
+
+/// A path variable's value as newman puts it in the path: spaces, quotes,
+/// angle brackets, `#`, `?` and non-ASCII percent-encoded, `{{…}}` whole.
+fn path_encode(v: &str) -> String {
+    if crate::template::has_placeholder(v) {
+        return v.to_owned();
+    }
+    let mut out = String::new();
+    for b in v.bytes() {
+        if b.is_ascii_graphic() && !b"\"<>`#?{}%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A form field's name or value as newman puts it on the wire
-/// (`encodeURIComponent`), its `{{variables}}` left whole.
+/// (`encodeURIComponent`, and `!'()*`), its `{{variables}}` left whole
+/// (form-encoded once substituted: `# @urlencode-variables`).
 fn form_encode(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -210,13 +361,7 @@ fn form_encode(text: &str) -> String {
             },
             None => (rest, None),
         };
-        for b in lit.bytes() {
-            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
+        out.push_str(&crate::collection::vars::form_value(lit));
         match var {
             Some(v) => {
                 out.push_str(v);
@@ -226,6 +371,20 @@ fn form_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// A file path of the collection as the `.http` file names it: a
+/// relative one after `base`; absolute ones, `~` and `{{…}}` as written.
+fn relative_to(base: &str, src: &str) -> String {
+    if base.is_empty()
+        || src.is_empty()
+        || std::path::Path::new(src).is_absolute()
+        || src.starts_with('~')
+        || src.starts_with("{{")
+    {
+        return src.to_owned();
+    }
+    format!("{base}{}", src.trim_start_matches("./"))
 }
 
 /// The code of a script made of its parents' and its own parts.
@@ -257,11 +416,14 @@ fn walk_items(
         here.push(name.clone());
         let where_ = here.join(" / ");
         // A folder's auth is on the item, a request's in its `request`.
-        let own_auth = item
-            .get("auth")
-            .or_else(|| item.pointer("/request/auth"))
-            .filter(|a| a.get("type").and_then(Value::as_str) != Some("inherit"));
-        let auth = own_auth.or(auth);
+        // (newman reads an explicit `{"type": "inherit"}` as no auth at
+        // all; only an item without `auth` inherits.)
+        let own_auth = item.get("auth").or_else(|| item.pointer("/request/auth"));
+        let auth = match own_auth {
+            Some(a) if a.get("type").and_then(Value::as_str) == Some("inherit") => None,
+            Some(a) => Some(a),
+            None => auth,
+        };
         let scripts = (
             joined(&scripts.0, &event_script(item, "prerequest", &where_, out)),
             joined(&scripts.1, &event_script(item, "test", &where_, out)),
@@ -311,6 +473,7 @@ fn walk_items(
                 })
                 .map(|d| d.lines().map(str::to_owned).collect())
                 .unwrap_or_default();
+            let comments = [comments, r.comments.clone()].concat();
             out.requests.push(HttpRequest {
                 name: Some(rname),
                 title: Some(where_.replace(['\n', '\r'], " ")),
@@ -348,7 +511,12 @@ fn postman_request(
         Value::String(s) => s.clone(),
         Value::Object(o) => {
             let raw = o.get("raw").and_then(Value::as_str).unwrap_or("");
-            let base = raw.split('?').next().unwrap_or(raw).to_owned();
+            // newman builds the URL from its parts when it has them (and
+            // they win over `raw`), path variables put in.
+            let base = match url_from_parts(o) {
+                Some(b) => b,
+                None => raw.split('?').next().unwrap_or(raw).to_owned(),
+            };
             let query: Vec<String> = o
                 .get("query")
                 .and_then(Value::as_array)
@@ -356,13 +524,19 @@ fn postman_request(
                 .flatten()
                 .filter(|q| q.get("disabled").and_then(Value::as_bool) != Some(true))
                 .filter_map(|q| {
-                    let k = q.get("key").and_then(Value::as_str)?;
-                    let v = q.get("value").map(scalar).unwrap_or_default();
-                    Some(if v.is_empty() {
-                        k.to_owned()
-                    } else {
-                        format!("{k}={v}")
-                    })
+                    let k = q.get("key").and_then(Value::as_str).unwrap_or("");
+                    // A key without a value goes as `flag`; an empty
+                    // value as `empty=`.
+                    // (A `#` in a parameter is data: newman encodes it.)
+                    let k = k.replace('#', "%23").replace('&', "%26");
+                    match q.get("value") {
+                        None | Some(Value::Null) if k.is_empty() => None,
+                        None | Some(Value::Null) => Some(k),
+                        Some(v) => Some(format!(
+                            "{k}={}",
+                            outside_vars(&scalar(v), |t| t.replace('#', "%23").replace('&', "%26"))
+                        )),
+                    }
                 })
                 .collect();
             if query.is_empty() && raw.contains('?') && o.get("query").is_none() {
@@ -449,10 +623,16 @@ fn postman_request(
             }
             "basic" => {
                 let u = param("username").unwrap_or_default();
-                let p = keep("password", param("password").unwrap_or_default());
+                let p = param("password").unwrap_or_default();
+                let p = if p.is_empty() { p } else { keep("password", p) };
                 headers.push(Header {
                     name: "Authorization".into(),
-                    value: format!("Basic {u} {p}"),
+                    // (`user:` when there is no password: Basic of `user:`.)
+                    value: if p.is_empty() {
+                        format!("Basic {u}:")
+                    } else {
+                        format!("Basic {u} {p}")
+                    },
                     line: 0,
                 });
             }
@@ -487,6 +667,20 @@ fn postman_request(
         Some(_) if pruned => Body::None,
         Some(b) => postman_body(b, where_, &mut headers, out, vault),
     };
+    // A form body with variables: their values are form-encoded once
+    // substituted, as newman does.
+    let mut comments = Vec::new();
+    if let Body::Text(t) = &body
+        && crate::template::has_placeholder(t)
+        && headers.iter().any(|h| {
+            h.name.eq_ignore_ascii_case("content-type")
+                && h.value
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+        })
+    {
+        comments.push("@urlencode-variables".to_owned());
+    }
     let text_of_request = format!(
         "{url} {} {:?}",
         headers.iter().map(|h| h.value.as_str()).collect::<String>(),
@@ -507,6 +701,7 @@ fn postman_request(
     Some(HttpRequest {
         name: None,
         title: None,
+        comments,
         headers,
         body,
         ..HttpRequest::new(&method, &url)
@@ -562,10 +757,46 @@ fn postman_body(
                 .find(|h| h.name.eq_ignore_ascii_case("content-type"))
                 .map(|h| h.value.to_ascii_lowercase())
                 .unwrap_or_default();
-            Body::Text(secret_body(&raw, &ct, vault))
+            let text = secret_body(&raw, &ct, vault);
+            // A body that ends in a line break (NDJSON, text) keeps it
+            // only in a file of its own: a .http body ends at its last line.
+            if text.ends_with('\n') && !ct.contains("json")
+                || ct.contains("ndjson") && text.ends_with('\n')
+            {
+                let ext = if ct.contains("ndjson") {
+                    "ndjson"
+                } else {
+                    "txt"
+                };
+                let rel = format!("bodies/body-{}.{ext}", out.files.len() + 1);
+                out.files.push((rel.clone(), text.clone()));
+                return Body::File {
+                    path: format!("./{rel}"),
+                    substitute: crate::template::has_placeholder(&text),
+                };
+            }
+            Body::Text(text)
         }
         "urlencoded" => {
-            let pairs: Vec<String> = enabled(b.get("urlencoded"))
+            // newman sends a repeated key's values together, where the key
+            // first appears.
+            let mut fields = enabled(b.get("urlencoded"));
+            let mut order: Vec<String> = Vec::new();
+            for f in &fields {
+                let k = f
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                if !order.contains(&k) {
+                    order.push(k);
+                }
+            }
+            fields.sort_by_key(|f| {
+                let k = f.get("key").and_then(Value::as_str).unwrap_or("");
+                order.iter().position(|o| o == k)
+            });
+            let pairs: Vec<String> = fields
                 .iter()
                 .filter_map(|p| {
                     let k = p.get("key").and_then(Value::as_str)?;
@@ -642,11 +873,16 @@ fn postman_body(
                         ));
                         continue;
                     }
+                    let src = relative_to(&vault.files_base, &src);
                     let file = std::path::Path::new(&src)
                         .file_name()
                         .map(|f| f.to_string_lossy().replace('"', "%22"))
                         .unwrap_or_default();
-                    let ty = crate::multipart::guess_type(&file);
+                    let ty = p
+                        .get("contentType")
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.is_empty() && !super::harden::has_control(t))
+                        .unwrap_or_else(|| newman_type(&file));
                     text.push_str(&format!("Content-Disposition: form-data; name=\"{k}\"; filename=\"{file}\"\nContent-Type: {ty}\n\n< {src}\n"));
                     if src.is_empty() {
                         out.skipped.push(format!(
@@ -654,8 +890,15 @@ fn postman_body(
                         ));
                     }
                 } else {
+                    // A text part's own type, when the item gives one.
+                    let ty = p
+                        .get("contentType")
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.is_empty() && !super::harden::has_control(t))
+                        .map(|t| format!("Content-Type: {t}\n"))
+                        .unwrap_or_default();
                     text.push_str(&format!(
-                        "Content-Disposition: form-data; name=\"{k}\"\n\n{value}\n"
+                        "Content-Disposition: form-data; name=\"{k}\"\n{ty}\n{value}\n"
                     ));
                 }
             }
@@ -669,8 +912,13 @@ fn postman_body(
                     .push(format!("{where_}: a file body with no file named"));
                 Body::None
             } else {
+                // newman types a file body by its extension.
+                let ty = newman_type(&src);
+                if ty != "application/octet-stream" {
+                    set_ct(headers, ty);
+                }
                 Body::File {
-                    path: src,
+                    path: relative_to(&vault.files_base, &src),
                     substitute: false,
                 }
             }
@@ -682,8 +930,13 @@ fn postman_body(
                 .pointer("/graphql/variables")
                 .map(scalar)
                 .unwrap_or_default();
-            let vars: Value = serde_json::from_str(&vars).unwrap_or(Value::Object(Map::new()));
-            let doc = serde_json::json!({"query": query, "variables": vars});
+            // newman leaves `variables` out when it is empty.
+            let doc = if vars.trim().is_empty() {
+                serde_json::json!({"query": query})
+            } else {
+                let vars: Value = serde_json::from_str(&vars).unwrap_or(Value::Object(Map::new()));
+                serde_json::json!({"query": query, "variables": vars})
+            };
             // Compact, as Postman and newman send it.
             Body::Text(serde_json::to_string(&doc).unwrap_or_default())
         }
@@ -705,7 +958,8 @@ mod tests {
     fn form_fields_are_encoded_as_newman_encodes_them_variables_whole() {
         assert_eq!(form_encode(r"hello\world"), "hello%5Cworld");
         assert_eq!(form_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-        assert_eq!(form_encode("x-_.!~*'()"), "x-_.!~*'()");
+        // (newman's encoding is stricter than encodeURIComponent.)
+        assert_eq!(form_encode("x-_.!~*'()"), "x-_.%21~%2A%27%28%29");
         assert_eq!(
             form_encode("{{user name}} & {{b}}"),
             "{{user name}}%20%26%20{{b}}"
@@ -723,5 +977,57 @@ mod tests {
             None
         );
         assert_eq!(postman_version(&serde_json::json!({"item": []})), None);
+    }
+
+    fn imported(doc: serde_json::Value) -> Imported {
+        from_postman_in(&doc, &[], "../").unwrap()
+    }
+
+    /// What newman does that an imported `.http` file must do too: path
+    /// variables (`:id.json` included), an explicit `inherit` as no auth,
+    /// a `{{variable}}` secret left where it is, form values encoded once
+    /// substituted, `src` paths from the collection.
+    #[test]
+    fn newmans_rules_survive_the_import() {
+        let out = imported(serde_json::json!({
+            "info": {"name": "n", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+            "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{tok}}"}]},
+            "item": [
+                {"name": "p", "request": {"method": "GET", "auth": {"type": "inherit"},
+                    "url": {"raw": "{{base}}/p/:id.json", "host": ["{{base}}"], "path": ["p", ":id.json", ":who", ":none"],
+                            "variable": [{"key": "id", "value": "42"}, {"key": "who", "value": "Ana María"}]}}},
+                {"name": "login", "request": {"method": "POST", "url": "{{base}}/login",
+                    "body": {"mode": "raw", "raw": "{\"password\": \"{{password}}\"}", "options": {"raw": {"language": "json"}}}}},
+                {"name": "form", "request": {"method": "POST", "url": "{{base}}/f",
+                    "body": {"mode": "urlencoded", "urlencoded": [{"key": "q", "value": "{{q}}"}, {"key": "k", "value": "a b"}, {"key": "q", "value": "2"}]}}},
+                {"name": "up", "request": {"method": "POST", "url": "{{base}}/u",
+                    "body": {"mode": "file", "file": {"src": "data/x.json"}}}}
+            ]
+        }));
+        let r = &out.requests;
+        assert_eq!(r[0].url, "{{base}}/p/42.json/Ana%20Mar%C3%ADa/:none");
+        assert!(r[0].headers.is_empty(), "{:?}", r[0].headers);
+        assert!(
+            matches!(&r[1].body, Body::Text(t) if t.contains("\"{{password}}\"")),
+            "{:?}",
+            r[1].body
+        );
+        assert!(
+            out.private_env
+                .values()
+                .all(|v| !v.values().any(|x| x == "{{password}}"))
+        );
+        assert!(r[2].urlencode_variables());
+        assert!(
+            matches!(&r[2].body, Body::Text(t) if t == "q={{q}}&q=2&k=a%20b"),
+            "{:?}",
+            r[2].body
+        );
+        assert!(
+            matches!(&r[3].body, Body::File { path, .. } if path == "../data/x.json"),
+            "{:?}",
+            r[3].body
+        );
+        assert!(r[3].headers.iter().any(|h| h.value == "application/json"));
     }
 }
