@@ -136,6 +136,14 @@ pub enum Command {
     /// question to the origins confirmed for it. `--list` shows every
     /// trusted directory with its origins; `--revoke` forgets one.
     Trust(TrustCommandArgs),
+    /// The OAuth 2.0 token cache (`{{$auth.token("ID")}}`): `auth list`,
+    /// `auth show ID`, `auth clear [ID]`; values are masked. `auth login
+    /// ID FILE.http|DIR --env ENV` fills it ahead of a CI run.
+    Auth {
+        /// What to do with the cache.
+        #[command(subcommand)]
+        action: AuthAction,
+    },
     /// Run the demo API alone on 127.0.0.1.
     DemoServer {
         /// Port to listen on (default: a free one).
@@ -559,4 +567,36 @@ pub enum AuthType {
     Digest,
     /// `Authorization: Bearer TOKEN`.
     Bearer,
+}
+
+/// `apiscope auth …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuthAction {
+    /// List the cached tokens: configuration, grant, Token URL, expiry.
+    List,
+    /// One configuration's cached tokens (values masked).
+    Show {
+        /// The configuration's id.
+        id: String,
+    },
+    /// Drop cached tokens: one configuration's, or all of them.
+    Clear {
+        /// The configuration's id (all without it).
+        id: Option<String>,
+    },
+    /// Get a token for a configuration of a collection's environment now
+    /// (so a CI run finds it cached).
+    Login {
+        /// The configuration's id.
+        id: String,
+        /// The collection: a .http file or its directory.
+        #[arg(value_name = "FILE.http|DIR")]
+        collection: String,
+        /// The environment whose Security.Auth block holds it.
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Confirm the Token URL's origin (its client secret goes there).
+        #[arg(long)]
+        yes: bool,
+    },
 }

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod history;
 pub mod http;
 pub mod jq;
+pub mod oauth;
 pub mod store;
 pub mod trust;
 pub mod tui;

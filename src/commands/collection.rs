@@ -8,11 +8,12 @@ use super::{Error, Result};
 use crate::collection::CollectionError;
 use crate::collection::run::{CollectionRun, Confirmation, Next, RequestId, Ticket};
 use crate::collection::script::{Phase, ScriptReport};
-use crate::collection::vars::{Resolved, System};
+use crate::collection::vars::Resolved;
 use crate::decode::{self, Options, Profiles};
 use crate::driver::{self, Engine, Received, Run};
 use crate::http::drive::{self, Event};
 use crate::model::Exchange;
+use crate::oauth::System;
 use std::path::{Path, PathBuf};
 
 /// `api.http#login` → (`api.http`, `Some("login")`) when the word names a

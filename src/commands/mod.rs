@@ -2,6 +2,7 @@
 //! the error type whose exit code `main` maps in one place, output, the
 //! HTTP client set-up, the history, progress bars.
 
+pub mod auth;
 pub mod collection;
 pub mod decode;
 pub mod demo_server;
@@ -135,6 +136,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             trust,
         })),
         Some(Command::Trust(args)) => trust::run(&args),
+        Some(Command::Auth { action }) => auth::run(action),
         Some(Command::Replay(args)) => runtime()?.block_on(replay::run(args)),
         Some(Command::Test(args)) => runtime()?.block_on(test::run(args)),
         Some(Command::History(args)) => history::run(args),

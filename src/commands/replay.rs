@@ -67,7 +67,7 @@ async fn collection(
 ) -> Result<Outcome> {
     use super::collection::{Net, open};
     use crate::collection::run::Next;
-    use crate::collection::vars::System;
+    use crate::oauth::System;
     let mut run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
     let shown = report::sanitize(&path.display().to_string(), false);
     let count = run.files()[0].requests.len();

@@ -5,7 +5,8 @@
 use super::{Error, Outcome, Result, write_out};
 use crate::cli::TrustCommandArgs;
 use crate::collection::run::{CollectionRun, dir_of};
-use crate::collection::vars::{Environments, System};
+use crate::collection::vars::Environments;
+use crate::oauth::System;
 use crate::report::sanitize;
 use crate::trust::Store;
 

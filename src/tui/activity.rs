@@ -13,11 +13,11 @@ use super::app::{Activity, App, Cmd, Focus, InFlight, Kind, api_key};
 use super::entry::{Entry, Origin};
 use super::modal::{Modal, confirm::Confirm, overlay::Overlay};
 use crate::collection::run::{Next, RequestId};
-use crate::collection::vars::System;
 use crate::decode::Diagnosis;
 use crate::driver::{self, Received, Run, Settings, Step, Stop};
 use crate::line::quote;
 use crate::model::{Exchange, Request};
+use crate::oauth::System;
 use std::time::Instant;
 
 impl App {

@@ -6,8 +6,9 @@
 
 use super::entry::{Entry, Origin};
 use crate::collection::run::{CollectionRun, RequestId, dir_of};
-use crate::collection::vars::{Environments, ResolveError, Resolved, Source, System};
+use crate::collection::vars::{Environments, ResolveError, Resolved, Source};
 use crate::collection::{CollectionError, HttpFile};
+use crate::oauth::System;
 use std::path::{Path, PathBuf};
 
 /// The files beside a `.http` file that hold its environments.
@@ -413,6 +414,7 @@ fn describe(s: &Source) -> String {
         Source::Dynamic => "dynamic".into(),
         Source::Request(r) => format!("the exchange of '{r}'"),
         Source::Secret => "--secret".into(),
+        Source::OAuth2 { id, .. } => format!("OAuth2 '{id}'"),
         Source::Script(by) if by.starts_with("its ") => by.clone(),
         Source::Script(by) => format!("set by the script of '{by}'"),
     }

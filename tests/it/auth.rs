@@ -228,3 +228,302 @@ fn digest_from_a_http_file_and_refused_credentials_said_once() {
     );
     assert!(!run.stdout.contains("wrong_FAKE"), "{}", run.stdout);
 }
+
+/// An authorization server and an API on one loopback origin: `POST
+/// /token` answers client credentials (client `cli`, secret
+/// `cs_FAKE_oauth`) and refresh tokens with numbered tokens, anything else
+/// `invalid_client`; `/api/me` wants a token it issued.
+fn oauth_server() -> RawServer {
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    RawServer::start(move |req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        if text.starts_with("POST /token") {
+            // Basic base64("cli:cs_FAKE_oauth")
+            let client_ok = text.contains("Basic Y2xpOmNzX0ZBS0Vfb2F1dGg=");
+            if !client_ok {
+                return reply(
+                    401,
+                    &[("Content-Type", "application/json")],
+                    r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+                );
+            }
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let kind = if body.contains("grant_type=refresh_token") {
+                "refreshed"
+            } else if body.contains("grant_type=client_credentials") {
+                "cc"
+            } else {
+                return reply(
+                    400,
+                    &[("Content-Type", "application/json")],
+                    r#"{"error":"unsupported_grant_type"}"#,
+                );
+            };
+            return reply(
+                200,
+                &[("Content-Type", "application/json")],
+                &format!(
+                    r#"{{"access_token":"at_FAKE_{kind}_{n}","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE_{n}"}}"#
+                ),
+            );
+        }
+        if text
+            .to_ascii_lowercase()
+            .contains("\r\nauthorization: bearer at_fake_")
+        {
+            reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"me":"ann"}"#,
+            )
+        } else {
+            reply(
+                401,
+                &[("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
+                "",
+            )
+        }
+    })
+}
+
+fn oauth_collection(dir: &std::path::Path, base: &str, secret: &str) {
+    std::fs::write(
+        dir.join("api.http"),
+        "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: Bearer {{$auth.token(\"api\")}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("http-client.env.json"),
+        serde_json::json!({"dev": {"host": base, "Security": {"Auth": {"api": {
+            "Type": "OAuth2", "Grant Type": "Client Credentials",
+            "Token URL": format!("{base}/token"), "Client ID": "cli",
+            "Client Secret": "{{client_secret}}", "Scope": "read"
+        }}}}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"client_secret": secret}}).to_string(),
+    )
+    .unwrap();
+}
+
+/// Every file under `dir` (the history, the trust store…) but the token
+/// cache itself, as text.
+fn everything_but_the_cache(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|f| f != "tokens.json") {
+                out.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(&p).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn an_oauth2_token_is_fetched_once_cached_across_processes_and_refreshed() {
+    let server = oauth_server();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let send = || {
+        crate::common::apiscope_with(
+            data.path(),
+            dir.path(),
+            &[
+                "send",
+                "api.http#me",
+                "--env",
+                "dev",
+                "--yes",
+                "--format",
+                "json",
+            ],
+            b"",
+        )
+    };
+    // Without --yes (and no terminal): refused, the Token URL named, nothing sent.
+    let refused = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "dev"],
+        b"",
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("OAuth2 token 'api'"),
+        "{}",
+        refused.stderr
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+
+    let first = send();
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let second = send();
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    let seen = server.requests();
+    let tokens = seen.iter().filter(|r| r.starts_with("POST /token")).count();
+    assert_eq!(tokens, 1, "one token for two processes: {seen:?}");
+    assert!(
+        seen.iter()
+            .filter(|r| r.contains("Bearer at_FAKE_cc_1"))
+            .count()
+            == 2,
+        "{seen:?}"
+    );
+    // The cache is the user's only: 0600.
+    let cache = data.path().join("tokens.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // No token and no client secret in anything printed or kept elsewhere.
+    for run in [&first, &second] {
+        for secret in ["at_FAKE_cc_1", "rt_FAKE_1", "cs_FAKE_oauth"] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{secret}: {}{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+    }
+    let kept = everything_but_the_cache(data.path());
+    for secret in ["at_FAKE_cc_1", "rt_FAKE_1", "cs_FAKE_oauth"] {
+        assert!(
+            !kept.contains(secret),
+            "{secret} written outside the token cache"
+        );
+    }
+    // `auth list` / `show` mask the values.
+    let list = crate::common::apiscope_with(data.path(), dir.path(), &["auth", "show", "api"], b"");
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains("Client Credentials") && list.stdout.contains("expires in"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        !list.stdout.contains("at_FAKE_cc_1") && !list.stdout.contains("rt_FAKE_1"),
+        "{}",
+        list.stdout
+    );
+
+    // Expired in the cache: refreshed with its refresh token, not fetched anew.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+    for e in doc.as_object_mut().unwrap().values_mut() {
+        e["token"]["expires_at"] = serde_json::json!(1);
+    }
+    std::fs::write(&cache, doc.to_string()).unwrap();
+    let third = send();
+    assert_eq!(third.code, 0, "{}\n{}", third.stdout, third.stderr);
+    let seen = server.requests();
+    assert!(
+        seen.iter().any(|r| r.starts_with("POST /token")
+            && r.contains("grant_type=refresh_token&refresh_token=rt_FAKE_1")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.last().unwrap().contains("Bearer at_FAKE_refreshed_2"),
+        "{seen:?}"
+    );
+
+    // `auth clear` drops it: the next run fetches again.
+    let clear = crate::common::apiscope_with(data.path(), dir.path(), &["auth", "clear"], b"");
+    assert!(clear.stdout.contains("Dropped 1"), "{}", clear.stdout);
+
+    // Two processes at once with nothing cached: the cache's lock makes
+    // one fetch, and the other use what it cached.
+    let before = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /token"))
+        .count();
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let a = s.spawn(send);
+        let b = s.spawn(send);
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    }
+    let after = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /token"))
+        .count();
+    assert_eq!(after - before, 1, "{:?}", server.requests());
+}
+
+#[test]
+fn a_token_endpoint_error_is_one_line_and_nothing_else_is_sent() {
+    let server = oauth_server();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    oauth_collection(dir.path(), &server.base, "wrong_FAKE_secret");
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("OAuth2 'api': the token endpoint answered 401 invalid_client: Client authentication failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("wrong_FAKE_secret"), "{}", run.stderr);
+    let seen = server.requests();
+    assert!(
+        seen.iter().all(|r| r.starts_with("POST /token")),
+        "{seen:?}"
+    );
+
+    // `auth login` fills the cache ahead (and names the same error).
+    oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let login = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["auth", "login", "api", "api.http", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(login.code, 0, "{}\n{}", login.stdout, login.stderr);
+    assert!(
+        login.stdout.contains("Cached a token for 'api'"),
+        "{}",
+        login.stdout
+    );
+    assert!(!login.stdout.contains("at_FAKE_cc"), "{}", login.stdout);
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let tokens = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /token"))
+        .count();
+    assert_eq!(
+        tokens,
+        2,
+        "the failed one and the login's: {:?}",
+        server.requests()
+    );
+}

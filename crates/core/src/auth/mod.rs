@@ -1,4 +1,5 @@
-//! Authentication schemes that answer a server: HTTP Digest (RFC 7616).
+//! Authentication schemes: HTTP Digest (RFC 7616) and OAuth 2.0 tokens.
 //! Pure: the caller sends, this module says what to send.
 
 pub mod digest;
+pub mod oauth2;

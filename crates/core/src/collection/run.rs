@@ -980,6 +980,30 @@ impl CollectionRun {
         let mut sends = Vec::new();
         for (id, r) in order {
             let automatic = id != plan.goal && !plan.deps_picked;
+            // An OAuth2 token it uses is asked for first, at its Token
+            // URL, with the client's secret.
+            for (_, source) in &r.sources {
+                if let vars::Source::OAuth2 {
+                    id: auth,
+                    token_origin,
+                } = source
+                    && !sends.iter().any(|p: &Planned| {
+                        p.origin == *token_origin && p.label.starts_with("OAuth2 token")
+                    })
+                {
+                    sends.push(Planned {
+                        id,
+                        label: format!("OAuth2 token '{auth}'"),
+                        method: "POST".into(),
+                        origin: token_origin.clone(),
+                        secrets: vec![format!("the auth configuration '{auth}'")],
+                        automatic: true,
+                        ask: token_origin
+                            .as_deref()
+                            .is_none_or(|o| !self.trust.confirmed(o)),
+                    });
+                }
+            }
             let (p, _) = self.planned(id, &r, automatic, &dry_carried);
             if !p.secrets.is_empty() || self.request(id).handler.is_some() {
                 dry_carried.insert(id, p.origin.clone().unwrap_or_default());
@@ -1004,7 +1028,13 @@ impl CollectionRun {
             let c = self.preflight(&self.plan_picked(id), world);
             runtime |= c.runtime;
             for p in c.sends {
-                if !sends.iter().any(|q| q.id == p.id) {
+                // (An OAuth2 token's send is listed once per Token URL.)
+                if !sends.iter().any(|q| {
+                    q.id == p.id && q.label == p.label
+                        || q.label.starts_with("OAuth2 token")
+                            && q.label == p.label
+                            && q.origin == p.origin
+                }) {
                     sends.push(p);
                 }
             }
@@ -1087,6 +1117,7 @@ impl CollectionRun {
                 Source::Dotenv => add(".env"),
                 Source::ProcessEnv => add("the process environment"),
                 Source::Secret => add("--secret"),
+                Source::OAuth2 { id, .. } => add(&format!("the OAuth2 token '{id}'")),
                 Source::Script(by) => {
                     // Set by a script: it may go back, unasked, only to
                     // where the request whose script set it went.

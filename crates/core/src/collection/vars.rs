@@ -236,6 +236,14 @@ pub enum Source {
     /// `request.variables.set`): the label of the request whose script
     /// set it.
     Script(String),
+    /// `{{$auth.token("ID")}}`: the OAuth 2.0 configuration's id, and the
+    /// origin of its Token URL (where its client secret goes).
+    OAuth2 {
+        /// The configuration's id.
+        id: String,
+        /// The Token URL's origin, when it parses.
+        token_origin: Option<String>,
+    },
 }
 
 impl Source {
@@ -243,7 +251,11 @@ impl Source {
     pub fn is_secret(&self) -> bool {
         matches!(
             self,
-            Source::PrivateEnv(_) | Source::Dotenv | Source::ProcessEnv | Source::Secret
+            Source::PrivateEnv(_)
+                | Source::Dotenv
+                | Source::ProcessEnv
+                | Source::Secret
+                | Source::OAuth2 { .. }
         )
     }
 }
@@ -265,6 +277,17 @@ pub trait World {
     /// The kind and size of what `path` names (a last symlink not
     /// followed).
     fn facts(&self, path: &Path) -> std::io::Result<super::trust::FileFacts>;
+    /// An OAuth 2.0 token for `config` (its values resolved), cached as
+    /// `key`: from the cache while it is fresh, else refreshed or fetched
+    /// (the caller's network and cache). `None` here: no token source.
+    fn oauth2_token(
+        &self,
+        config: &crate::auth::oauth2::Config,
+        key: &str,
+    ) -> Result<crate::auth::oauth2::Token, String> {
+        let _ = (config, key);
+        Err("this command gets no OAuth 2.0 tokens".into())
+    }
 }
 
 /// The real world: the system clock, the process environment, the disk.
@@ -757,6 +780,74 @@ impl State<'_, '_> {
         }
     }
 
+    /// `{{$auth.token("ID")}}` / `{{$auth.idToken("ID")}}`: the
+    /// configuration read from the environment files, its values resolved,
+    /// its Token URL's origin confirmed (its client secret goes there), the
+    /// token from the world (cache, refresh or fetch).
+    fn oauth2(&mut self, expr: &str, args: &str, id_token: bool) -> Result<String, ResolveError> {
+        let id = args
+            .trim()
+            .strip_prefix('(')
+            .and_then(|a| a.strip_suffix(')'))
+            .map(|a| a.trim().trim_matches(['"', '\'']))
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| self.err(format!("{{{{{expr}}}}}: write $auth.token(\"ID\"), ID an auth configuration of the environment")))?
+            .to_owned();
+        let config = crate::auth::oauth2::Config::find(self.ctx.envs, self.ctx.env, &id)
+            .map_err(|e| self.err(format!("{{{{{expr}}}}}: {e}")))?;
+        // Its values may use variables (a private client secret).
+        let config = config.map_values(|v| self.substitute(v))?;
+        for s in config.secrets() {
+            self.secrets.push(s);
+        }
+        let token_origin = super::trust::origin_of(&config.token_url);
+        let source = Source::OAuth2 {
+            id: id.clone(),
+            token_origin: token_origin.clone(),
+        };
+        if let Some(stand_in) = self.ctx.dry {
+            self.used(expr, source, stand_in);
+            return Ok(stand_in.to_owned());
+        }
+        let Some(origin) = token_origin else {
+            return Err(self
+                .err(format!(
+                    "{{{{{expr}}}}}: the Token URL '{}' is not an http(s) URL",
+                    crate::report::sanitize(&config.token_url, false)
+                ))
+                .into());
+        };
+        if !self.ctx.trust.confirmed(&origin) {
+            return Err(self
+                .err(format!(
+                    "{{{{{expr}}}}}: the Token URL's origin {origin} is not confirmed for this collection (its client secret goes there); confirm it when asked, or with --yes"
+                ))
+                .into());
+        }
+        let key = config.cache_key(self.ctx.trust.root());
+        let token = self
+            .ctx
+            .world
+            .oauth2_token(&config, &key)
+            .map_err(|e| self.err(format!("OAuth2 '{id}': {e}")))?;
+        for s in token.secrets() {
+            if s.len() >= 4 {
+                self.secrets.push(s);
+            }
+        }
+        let value = if id_token {
+            token.id_token.clone().ok_or_else(|| {
+                self.err(format!(
+                    "{{{{{expr}}}}}: the token endpoint gave no id_token (ask for the openid scope)"
+                ))
+            })?
+        } else {
+            token.access_token.clone()
+        };
+        self.used(expr, source, &value);
+        Ok(value)
+    }
+
     fn used(&mut self, name: &str, source: Source, value: &str) {
         if source.is_secret() && value.len() >= 4 {
             self.secrets.push(value.to_owned());
@@ -768,6 +859,13 @@ impl State<'_, '_> {
     }
 
     fn dynamic(&mut self, expr: &str, d: &str) -> Result<String, ResolveError> {
+        if let Some(rest) = d
+            .strip_prefix("auth.token")
+            .map(|r| (r, false))
+            .or_else(|| d.strip_prefix("auth.idToken").map(|r| (r, true)))
+        {
+            return self.oauth2(expr, rest.0, rest.1);
+        }
         let mut words = d.split_whitespace();
         let head = words.next().unwrap_or("");
         let args: Vec<&str> = words.collect();

@@ -1,0 +1,657 @@
+//! OAuth 2.0 as `.http` users already write it: the JetBrains HTTP
+//! Client's `"Security": {"Auth": {"ID": {"Type": "OAuth2", …}}}` block of
+//! the environment files, used as `{{$auth.token("ID")}}` (and
+//! `{{$auth.idToken("ID")}}`). Pure: what to ask the token endpoint, how to
+//! read its answer, how a cached token is named. Sending, and the cache
+//! file, are the caller's.
+
+use crate::collection::vars::Environments;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The grants apiscope runs without a person (`Grant Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grant {
+    /// `Client Credentials` (RFC 6749 §4.4).
+    ClientCredentials,
+    /// `Password` (RFC 6749 §4.3).
+    Password,
+    /// `Authorization Code` (with PKCE): needs a person at a browser.
+    AuthorizationCode,
+    /// `Device Authorization` (RFC 8628): needs a person at a browser.
+    DeviceCode,
+    /// `Implicit`: not supported (OAuth 2.1 drops it).
+    Implicit,
+}
+
+impl Grant {
+    fn parse(s: &str) -> Option<Grant> {
+        let k: String = s
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Some(match k.as_str() {
+            "clientcredentials" => Grant::ClientCredentials,
+            "password" => Grant::Password,
+            "authorizationcode" => Grant::AuthorizationCode,
+            "deviceauthorization" | "devicecode" => Grant::DeviceCode,
+            "implicit" => Grant::Implicit,
+            _ => return None,
+        })
+    }
+
+    /// The name as the env file writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grant::ClientCredentials => "Client Credentials",
+            Grant::Password => "Password",
+            Grant::AuthorizationCode => "Authorization Code",
+            Grant::DeviceCode => "Device Authorization",
+            Grant::Implicit => "Implicit",
+        }
+    }
+
+    /// Whether a person must take part (a browser, a code to enter).
+    pub fn interactive(self) -> bool {
+        matches!(
+            self,
+            Grant::AuthorizationCode | Grant::DeviceCode | Grant::Implicit
+        )
+    }
+}
+
+/// How the client authenticates to the token endpoint (`Client
+/// Credentials`): HTTP Basic (the default, RFC 6749 §2.3.1), form fields,
+/// or not at all (a public client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(id:secret)`.
+    Basic,
+    /// `client_id` and `client_secret` in the form.
+    Body,
+    /// `client_id` in the form, no secret.
+    None,
+}
+
+/// One auth configuration, its values as written (they may hold
+/// `{{variables}}`, resolved by the caller with [`Config::map_values`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The configuration's id (`"Security": {"Auth": {"ID": …}}`).
+    pub id: String,
+    /// The grant.
+    pub grant: Grant,
+    /// `Token URL`.
+    pub token_url: String,
+    /// `Client ID`.
+    pub client_id: String,
+    /// `Client Secret`.
+    pub client_secret: Option<String>,
+    /// `Scope`.
+    pub scope: Option<String>,
+    /// `Audience` (Auth0 and others).
+    pub audience: Option<String>,
+    /// `Resource` (RFC 8707).
+    pub resource: Option<String>,
+    /// `Username` (Password grant).
+    pub username: Option<String>,
+    /// `Password` (Password grant).
+    pub password: Option<String>,
+    /// `Client Credentials`: how the client authenticates.
+    pub client_auth: ClientAuth,
+}
+
+/// The most configurations read, and the longest value.
+const MAX_CONFIGS: usize = 64;
+const MAX_VALUE: usize = 8 * 1024;
+
+impl Config {
+    /// The configuration `id` of environment `env` (the private file's
+    /// keys over the public file's, then `$shared`), or why there is none.
+    pub fn find(envs: &Environments, env: Option<&str>, id: &str) -> Result<Config, String> {
+        let mut merged = serde_json::Map::new();
+        let mut found = false;
+        let mut order: Vec<(&crate::collection::vars::EnvFile, &str)> = Vec::new();
+        // Lowest first: each later one overrides.
+        order.push((&envs.public, "$shared"));
+        order.push((&envs.private, "$shared"));
+        if let Some(e) = env {
+            order.push((&envs.public, e));
+            order.push((&envs.private, e));
+        }
+        for (file, e) in order {
+            let Some(block) = file
+                .as_ref()
+                .and_then(|(_, m)| m.get(e))
+                .and_then(|v| v.pointer("/Security/Auth"))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            if block.len() > MAX_CONFIGS {
+                return Err(format!(
+                    "more than {MAX_CONFIGS} auth configurations under Security.Auth"
+                ));
+            }
+            if let Some(Value::Object(c)) = block.get(id) {
+                found = true;
+                for (k, v) in c {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if !found {
+            let mut known: Vec<String> = Vec::new();
+            for file in [&envs.public, &envs.private] {
+                for e in env.into_iter().chain(["$shared"]) {
+                    if let Some(block) = file
+                        .as_ref()
+                        .and_then(|(_, m)| m.get(e))
+                        .and_then(|v| v.pointer("/Security/Auth"))
+                        .and_then(Value::as_object)
+                    {
+                        for k in block.keys() {
+                            if !known.contains(k) {
+                                known.push(k.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            return Err(if known.is_empty() {
+                format!(
+                    "no auth configuration '{id}': add \"Security\": {{\"Auth\": {{\"{id}\": {{\"Type\": \"OAuth2\", …}}}}}} to the environment in http-client.env.json"
+                )
+            } else {
+                format!(
+                    "no auth configuration '{id}' (the environment has: {})",
+                    known.join(", ")
+                )
+            });
+        }
+        Config::from_json(id, &merged)
+    }
+
+    fn from_json(id: &str, m: &serde_json::Map<String, Value>) -> Result<Config, String> {
+        let text = |k: &str| -> Result<Option<String>, String> {
+            match m.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.len() > MAX_VALUE => {
+                    Err(format!("'{k}' is longer than {} KB", MAX_VALUE / 1024))
+                }
+                Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+                Some(_) => Err(format!("'{k}' is not a text value")),
+            }
+        };
+        let ty = text("Type")?.unwrap_or_default();
+        if !ty.eq_ignore_ascii_case("oauth2") {
+            return Err(format!(
+                "'{id}' is of Type '{ty}': apiscope runs OAuth2 configurations"
+            ));
+        }
+        let grant_text = text("Grant Type")?.ok_or("no 'Grant Type'")?;
+        let grant = Grant::parse(&grant_text).ok_or_else(|| {
+            format!(
+                "'Grant Type' {grant_text} is not one of Client Credentials, Password, Authorization Code, Device Authorization"
+            )
+        })?;
+        let token_url = text("Token URL")?.ok_or("no 'Token URL'")?;
+        let client_id = text("Client ID")?.ok_or("no 'Client ID'")?;
+        let client_auth = match text("Client Credentials")?.map(|s| s.to_ascii_lowercase()) {
+            None => ClientAuth::Basic,
+            Some(s) if s.contains("basic") => ClientAuth::Basic,
+            Some(s) if s.contains("body") => ClientAuth::Body,
+            Some(s) if s == "none" => ClientAuth::None,
+            Some(s) => {
+                return Err(format!(
+                    "'Client Credentials' {s} is not one of: in basic, in body, none"
+                ));
+            }
+        };
+        Ok(Config {
+            id: id.to_owned(),
+            grant,
+            token_url,
+            client_id,
+            client_secret: text("Client Secret")?,
+            scope: text("Scope")?,
+            audience: text("Audience")?,
+            resource: text("Resource")?,
+            username: text("Username")?,
+            password: text("Password")?,
+            client_auth,
+        })
+    }
+
+    /// Every value passed through `f` (a `{{variable}}` resolved), the
+    /// first error kept.
+    pub fn map_values<E>(&self, mut f: impl FnMut(&str) -> Result<String, E>) -> Result<Config, E> {
+        let mut opt = |v: &Option<String>| -> Result<Option<String>, E> {
+            v.as_deref().map(&mut f).transpose()
+        };
+        Ok(Config {
+            client_secret: opt(&self.client_secret)?,
+            scope: opt(&self.scope)?,
+            audience: opt(&self.audience)?,
+            resource: opt(&self.resource)?,
+            username: opt(&self.username)?,
+            password: opt(&self.password)?,
+            token_url: f(&self.token_url)?,
+            client_id: f(&self.client_id)?,
+            ..self.clone()
+        })
+    }
+
+    /// The values a log must never show: the client secret, the password.
+    pub fn secrets(&self) -> Vec<String> {
+        [&self.client_secret, &self.password]
+            .into_iter()
+            .flatten()
+            .filter(|s| s.len() >= 4)
+            .cloned()
+            .collect()
+    }
+
+    /// The name its cached token has: a digest of what makes a token this
+    /// configuration's (the Token URL, the client, its secret, the grant,
+    /// the scope, the user) and of the collection's directory — a
+    /// collection copied elsewhere with the same values does not get it.
+    pub fn cache_key(&self, root: &std::path::Path) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        for part in [
+            Some(root.to_string_lossy().as_ref()),
+            Some(self.id.as_str()),
+            Some(self.grant.label()),
+            Some(self.token_url.as_str()),
+            Some(self.client_id.as_str()),
+            self.client_secret.as_deref(),
+            self.scope.as_deref(),
+            self.audience.as_deref(),
+            self.resource.as_deref(),
+            self.username.as_deref(),
+            self.password.as_deref(),
+        ] {
+            h.update(part.unwrap_or("\u{0}").as_bytes());
+            h.update([0xff]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The token request: this configuration's grant, or a refresh with
+    /// `refresh_token`. An interactive grant is an error naming `auth
+    /// login`.
+    pub fn token_request(
+        &self,
+        refresh_token: Option<&str>,
+    ) -> Result<crate::model::Request, String> {
+        let mut form: Vec<(&str, String)> = Vec::new();
+        match (refresh_token, self.grant) {
+            (Some(rt), _) => {
+                form.push(("grant_type", "refresh_token".into()));
+                form.push(("refresh_token", rt.to_owned()));
+            }
+            (None, Grant::ClientCredentials) => {
+                form.push(("grant_type", "client_credentials".into()));
+            }
+            (None, Grant::Password) => {
+                form.push(("grant_type", "password".into()));
+                form.push((
+                    "username",
+                    self.username
+                        .clone()
+                        .ok_or("the Password grant needs a 'Username'")?,
+                ));
+                form.push((
+                    "password",
+                    self.password
+                        .clone()
+                        .ok_or("the Password grant needs a 'Password'")?,
+                ));
+            }
+            (None, g) => {
+                return Err(format!(
+                    "the {} grant needs a person at a browser, which apiscope does not run yet: get a token with another tool and pass it with --secret",
+                    g.label()
+                ));
+            }
+        }
+        if let Some(s) = &self.scope {
+            form.push(("scope", s.clone()));
+        }
+        if let Some(a) = &self.audience {
+            form.push(("audience", a.clone()));
+        }
+        if let Some(r) = &self.resource {
+            form.push(("resource", r.clone()));
+        }
+        let mut headers = crate::model::Headers::new();
+        headers.push("Content-Type", "application/x-www-form-urlencoded");
+        headers.push("Accept", "application/json");
+        match self.client_auth {
+            ClientAuth::Basic => {
+                use base64::Engine as _;
+                // RFC 6749 §2.3.1: each part form-encoded first.
+                let enc = |s: &str| crate::collection::vars::form_value(s);
+                let pair = format!(
+                    "{}:{}",
+                    enc(&self.client_id),
+                    enc(self.client_secret.as_deref().unwrap_or(""))
+                );
+                headers.push(
+                    "Authorization",
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair)
+                    ),
+                );
+            }
+            ClientAuth::Body => {
+                form.push(("client_id", self.client_id.clone()));
+                if let Some(s) = &self.client_secret {
+                    form.push(("client_secret", s.clone()));
+                }
+            }
+            ClientAuth::None => form.push(("client_id", self.client_id.clone())),
+        }
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::collection::vars::form_value(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        Ok(crate::model::Request {
+            method: "POST".into(),
+            url: Some(self.token_url.clone()),
+            headers,
+            body: body.into_bytes().into(),
+        })
+    }
+}
+
+/// A token the endpoint issued, as the cache keeps it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// The access token.
+    pub access_token: String,
+    /// `token_type` (`Bearer`).
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// When it expires, Unix seconds (`expires_in` after it was issued);
+    /// `None` when the endpoint did not say.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// The refresh token, when one came.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// The OpenID Connect ID token, when one came.
+    #[serde(default)]
+    pub id_token: Option<String>,
+    /// The scope granted, when the endpoint said.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// When it was issued, Unix seconds.
+    #[serde(default)]
+    pub issued_at: i64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &mask(&self.access_token))
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Token {
+    /// Whether it is still good `skew` seconds from `now` (a token without
+    /// an expiry is good until a 401 says otherwise).
+    pub fn fresh(&self, now: i64, skew: i64) -> bool {
+        self.expires_at.is_none_or(|e| e - skew > now)
+    }
+
+    /// Every secret value it holds.
+    pub fn secrets(&self) -> Vec<String> {
+        [
+            Some(&self.access_token),
+            self.refresh_token.as_ref(),
+            self.id_token.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
+}
+
+/// A token value as lists show it: its first four characters and its
+/// length (`at_F… (42 chars)`), never the rest.
+pub fn mask(v: &str) -> String {
+    let head: String = v.chars().take(4).collect();
+    format!("{head}… ({} chars)", v.chars().count())
+}
+
+/// Reads the token endpoint's answer: a token, or one line saying why not
+/// (its RFC 6749 §5.2 error and description, an HTML page, no
+/// `access_token`). A refresh answered without a new refresh token keeps
+/// `previous_refresh`.
+pub fn read_token(
+    status: Option<u16>,
+    content_type: Option<&str>,
+    body: &[u8],
+    now: i64,
+    previous_refresh: Option<&str>,
+) -> Result<Token, String> {
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let text = String::from_utf8_lossy(body);
+    let json: Option<serde_json::Map<String, Value>> = serde_json::from_str(text.trim()).ok();
+    // (Some endpoints answer a form: `access_token=…&token_type=bearer`.)
+    let form: Option<serde_json::Map<String, Value>> = json
+        .is_none()
+        .then(|| {
+            url::form_urlencoded::parse(text.trim().as_bytes())
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect::<serde_json::Map<String, Value>>()
+        })
+        .filter(|m| m.contains_key("access_token") || m.contains_key("error"));
+    let doc = json.or(form);
+    let status = status.unwrap_or(0);
+    let Some(doc) = doc else {
+        let what = if ct.contains("html") || text.trim_start().starts_with('<') {
+            "an HTML page, not a token (a login page or a proxy's? check the Token URL)".to_owned()
+        } else if text.trim().is_empty() {
+            "an empty body".to_owned()
+        } else {
+            format!(
+                "{} that is not a token",
+                if ct.is_empty() { "a body" } else { ct.as_str() }
+            )
+        };
+        return Err(format!("the token endpoint answered {status} with {what}"));
+    };
+    let s = |k: &str| {
+        doc.get(k).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()).filter(|s| !s.is_empty()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    if let Some(e) = s("error") {
+        let desc = s("error_description")
+            .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
+            .unwrap_or_default();
+        return Err(format!(
+            "the token endpoint answered {status} {}{desc}",
+            crate::report::sanitize(&e, false)
+        ));
+    }
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "the token endpoint answered {status} without a token"
+        ));
+    }
+    let access_token =
+        s("access_token").ok_or("the token endpoint's answer has no access_token")?;
+    let expires_at = doc
+        .get("expires_in")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+        .filter(|n| (0..=10 * 365 * 86_400).contains(n))
+        .map(|n| now + n);
+    Ok(Token {
+        access_token,
+        token_type: s("token_type"),
+        expires_at,
+        refresh_token: s("refresh_token").or_else(|| previous_refresh.map(str::to_owned)),
+        id_token: s("id_token"),
+        scope: s("scope"),
+        issued_at: now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envs(public: Value, private: Option<Value>) -> Environments {
+        Environments {
+            public: Some((
+                std::path::PathBuf::from("http-client.env.json"),
+                public.as_object().cloned().unwrap(),
+            )),
+            private: private.map(|p| {
+                (
+                    std::path::PathBuf::from("http-client.private.env.json"),
+                    p.as_object().cloned().unwrap(),
+                )
+            }),
+            dotenv: None,
+        }
+    }
+
+    #[test]
+    fn a_jetbrains_block_is_read_with_the_private_values_over_the_public() {
+        let e = envs(
+            serde_json::json!({"dev": {"Security": {"Auth": {"api": {
+                "Type": "OAuth2", "Grant Type": "Client Credentials",
+                "Token URL": "{{idp}}/token", "Client ID": "cli", "Client Secret": "placeholder", "Scope": "read write"
+            }}}}}),
+            Some(
+                serde_json::json!({"dev": {"Security": {"Auth": {"api": {"Client Secret": "cs_FAKE"}}}}}),
+            ),
+        );
+        let c = Config::find(&e, Some("dev"), "api").unwrap();
+        assert_eq!(c.grant, Grant::ClientCredentials);
+        assert_eq!(c.client_secret.as_deref(), Some("cs_FAKE"));
+        assert_eq!(c.client_auth, ClientAuth::Basic);
+        let r = c.token_request(None).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            "grant_type=client_credentials&scope=read%20write"
+        );
+        assert_eq!(
+            r.headers.get("authorization"),
+            Some("Basic Y2xpOmNzX0ZBS0U=")
+        );
+        let err = Config::find(&e, Some("dev"), "other").unwrap_err();
+        assert!(err.contains("the environment has: api"), "{err}");
+        // The cache key changes with the directory and with the secret.
+        let a = c.cache_key(std::path::Path::new("/a"));
+        assert_ne!(a, c.cache_key(std::path::Path::new("/b")));
+        let mut d = c.clone();
+        d.client_secret = Some("other_FAKE".into());
+        assert_ne!(a, d.cache_key(std::path::Path::new("/a")));
+    }
+
+    #[test]
+    fn bad_blocks_and_interactive_grants_are_one_line() {
+        for (block, words) in [
+            (serde_json::json!({"Type": "Basic"}), "apiscope runs OAuth2"),
+            (serde_json::json!({"Type": "OAuth2"}), "no 'Grant Type'"),
+            (
+                serde_json::json!({"Type": "OAuth2", "Grant Type": "Magic", "Token URL": "x", "Client ID": "y"}),
+                "is not one of",
+            ),
+            (
+                serde_json::json!({"Type": "OAuth2", "Grant Type": "Password", "Client ID": "y"}),
+                "no 'Token URL'",
+            ),
+            (
+                serde_json::json!({"Type": "OAuth2", "Grant Type": "Password", "Token URL": "x", "Client ID": [1]}),
+                "'Client ID' is not a text value",
+            ),
+        ] {
+            let e = envs(
+                serde_json::json!({"dev": {"Security": {"Auth": {"a": block}}}}),
+                None,
+            );
+            let err = Config::find(&e, Some("dev"), "a").unwrap_err();
+            assert!(err.contains(words), "{err}");
+        }
+        let e = envs(
+            serde_json::json!({"dev": {"Security": {"Auth": {"a": {"Type": "OAuth2", "Grant Type": "Authorization Code", "Token URL": "x", "Client ID": "y"}}}}}),
+            None,
+        );
+        let c = Config::find(&e, Some("dev"), "a").unwrap();
+        assert!(
+            c.token_request(None)
+                .unwrap_err()
+                .contains("needs a person")
+        );
+        // A refresh works whatever the grant.
+        let r = c.token_request(Some("rt_FAKE")).unwrap();
+        assert!(
+            String::from_utf8_lossy(&r.body)
+                .starts_with("grant_type=refresh_token&refresh_token=rt_FAKE")
+        );
+    }
+
+    #[test]
+    fn the_token_endpoints_answers_are_read() {
+        let t = read_token(
+            Some(200),
+            Some("application/json"),
+            br#"{"access_token":"at_FAKE","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE"}"#,
+            1000,
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.expires_at, Some(4600));
+        assert!(t.fresh(1000, 60) && !t.fresh(4550, 60));
+        assert!(!format!("{t:?}").contains("at_FAKE"));
+        // No expires_in: good until a 401; a refresh keeps the old refresh token.
+        let t = read_token(
+            Some(200),
+            None,
+            br#"{"access_token":"at2_FAKE"}"#,
+            0,
+            Some("rt_old_FAKE"),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.expires_at, t.refresh_token.as_deref()),
+            (None, Some("rt_old_FAKE"))
+        );
+        let t = read_token(
+            Some(200),
+            Some("application/x-www-form-urlencoded"),
+            b"access_token=at3_FAKE&token_type=bearer&expires_in=60",
+            0,
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.access_token, "at3_FAKE");
+        for (status, ct, body, words) in [
+            (400, "application/json", &br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#[..], "answered 400 invalid_client: Client authentication failed"),
+            (200, "text/html", &b"<html><body>Sign in</body></html>"[..], "an HTML page, not a token"),
+            (200, "application/json", &br#"{"token":"x"}"#[..], "has no access_token"),
+            (500, "", &b""[..], "answered 500 with an empty body"),
+        ] {
+            let e = read_token(Some(status), Some(ct), body, 0, None).unwrap_err();
+            assert!(e.contains(words), "{e}");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `apiscope auth`: the OAuth 2.0 token cache — list, show (masked), clear,
+//! and login (a token fetched ahead of a CI run).
+
+use super::{Error, Outcome, Result};
+use crate::cli::AuthAction;
+use crate::collection::vars::World as _;
+use apiscope_core::auth::oauth2::{Config, mask};
+use std::io::Write as _;
+
+/// Runs `apiscope auth …`.
+pub fn run(action: AuthAction) -> Result<Outcome> {
+    let path = crate::oauth::cache_path()
+        .ok_or_else(|| Error::Usage("no data directory (set APISCOPE_DATA_DIR)".into()))?;
+    let now = crate::oauth::System.now();
+    let mut out = String::new();
+    match action {
+        AuthAction::List => {
+            let cache = crate::oauth::read_cache(&path);
+            if cache.is_empty() {
+                out.push_str("No cached OAuth 2.0 tokens.\n");
+            }
+            for e in cache.values() {
+                out.push_str(&line(e, now));
+            }
+        }
+        AuthAction::Show { id } => {
+            let cache = crate::oauth::read_cache(&path);
+            let mut any = false;
+            for e in cache.values().filter(|e| e.id == id) {
+                any = true;
+                out.push_str(&line(e, now));
+                let t = &e.token;
+                out.push_str(&format!("  access token:  {}\n", mask(&t.access_token)));
+                if let Some(r) = &t.refresh_token {
+                    out.push_str(&format!("  refresh token: {}\n", mask(r)));
+                }
+                if let Some(r) = &t.id_token {
+                    out.push_str(&format!("  ID token:      {}\n", mask(r)));
+                }
+                if let Some(s) = &t.scope {
+                    out.push_str(&format!(
+                        "  scope:         {}\n",
+                        crate::report::sanitize(s, false)
+                    ));
+                }
+            }
+            if !any {
+                return Err(Error::Usage(format!(
+                    "no cached token for '{}' (apiscope auth list shows what is cached)",
+                    crate::report::sanitize(&id, false)
+                )));
+            }
+        }
+        AuthAction::Clear { id } => {
+            let _lock = crate::oauth::lock(&path).map_err(Error::Usage)?;
+            let mut cache = crate::oauth::read_cache(&path);
+            let before = cache.len();
+            cache.retain(|_, e| id.as_deref().is_some_and(|i| e.id != i));
+            let dropped = before - cache.len();
+            crate::oauth::write_cache(&path, &cache).map_err(Error::Usage)?;
+            out.push_str(&format!("Dropped {dropped} cached token(s).\n"));
+        }
+        AuthAction::Login {
+            id,
+            collection,
+            env,
+            yes,
+        } => {
+            let file = collection_file(&collection)?;
+            let trust = crate::cli::TrustArgs {
+                trust: false,
+                allow_read: Vec::new(),
+                secrets: Vec::new(),
+            };
+            let run = super::collection::open(&file, env.as_deref(), &[], &trust)?;
+            let config = Config::find(run.envs(0), run.env(), &id)
+                .map_err(|e| Error::Usage(format!("{}: {e}", file.display())))?;
+            let config = config
+                .map_values(|v| {
+                    run.substitute(0, v, 0, &crate::oauth::System)
+                        .map(|(t, _)| t)
+                        .map_err(|e| format!("{e:?}"))
+                })
+                .map_err(|e| Error::Usage(format!("auth configuration '{id}': {e}")))?;
+            let origin =
+                crate::collection::trust::origin_of(&config.token_url).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "auth configuration '{id}': the Token URL is not an http(s) URL"
+                    ))
+                })?;
+            if !run.trust().confirmed(&origin) {
+                if !yes {
+                    return Err(Error::Usage(format!(
+                        "the Token URL's origin {origin} is not confirmed for this collection (its client secret goes there): pass --yes to confirm it"
+                    )));
+                }
+                crate::trust::remember(run.trust().root(), std::slice::from_ref(&origin));
+            }
+            let key = config.cache_key(run.trust().root());
+            let token = crate::oauth::token(&config, &key)
+                .map_err(|e| Error::Usage(format!("OAuth2 '{id}': {e}")))?;
+            out.push_str(&format!(
+                "Cached a token for '{}' ({}), {}.\n",
+                crate::report::sanitize(&id, false),
+                mask(&token.access_token),
+                expiry(token.expires_at, now)
+            ));
+        }
+    }
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(Outcome::Ok)
+}
+
+/// A collection argument as a file: the file, or the only (first) `.http`
+/// file of a directory.
+fn collection_file(arg: &str) -> Result<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(arg);
+    if !p.is_dir() {
+        return Ok(p);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&p)
+        .map_err(|e| Error::Usage(format!("{arg}: {e}")))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|f| f.extension().is_some_and(|x| x == "http" || x == "rest"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Usage(format!("{arg}: no .http file in it")))
+}
+
+fn line(e: &crate::oauth::Entry, now: i64) -> String {
+    format!(
+        "{}  {}  {}  client {}  {}\n",
+        crate::report::sanitize(&e.id, false),
+        e.grant,
+        crate::report::sanitize(&e.token_url, false),
+        crate::report::sanitize(&e.client_id, false),
+        expiry(e.token.expires_at, now)
+    )
+}
+
+fn expiry(at: Option<i64>, now: i64) -> String {
+    match at {
+        None => "no expiry given".into(),
+        Some(t) if t <= now => format!(
+            "expired {} ago",
+            crate::time::human(std::time::Duration::from_secs(now.abs_diff(t)))
+        ),
+        Some(t) => format!(
+            "expires in {}",
+            crate::time::human(std::time::Duration::from_secs(t.abs_diff(now)))
+        ),
+    }
+}
