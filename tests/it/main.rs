@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod browsers;
+mod bruno;
 mod collections;
 mod common;
 mod curl_exact;

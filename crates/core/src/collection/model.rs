@@ -171,14 +171,29 @@ impl std::fmt::Display for CollectionError {
 
 impl std::error::Error for CollectionError {}
 
+/// How `# @urlencode-variables` encodes a form body's variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormEncoding {
+    /// newman's: every byte but letters, digits and `-_.~` as `%XX`.
+    Newman,
+    /// URLSearchParams': `+` for a space; letters, digits and `*-._` kept.
+    WwwForm,
+}
+
 impl HttpRequest {
     /// Whether the request says `# @urlencode-variables` (a comment line
     /// before its request line): a form body's variables are form-encoded
-    /// once substituted (what newman does; the Postman import writes it).
-    pub fn urlencode_variables(&self) -> bool {
-        self.comments
-            .iter()
-            .any(|c| c.trim() == "@urlencode-variables")
+    /// once substituted — as newman does (the Postman import writes it), or
+    /// with `www-form` after it as a browser's URLSearchParams does, `+`
+    /// for a space (the Bruno import writes that).
+    pub fn urlencode_variables(&self) -> Option<FormEncoding> {
+        self.comments.iter().find_map(|c| {
+            match c.trim().strip_prefix("@urlencode-variables")?.trim() {
+                "" => Some(FormEncoding::Newman),
+                "www-form" => Some(FormEncoding::WwwForm),
+                _ => None,
+            }
+        })
     }
 
     /// The dialect the request names (`# @dialect envelope`): its answers

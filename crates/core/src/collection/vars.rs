@@ -553,8 +553,10 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             // `# @urlencode-variables` (written by the Postman import):
             // each variable's value is form-encoded once substituted, as
             // newman encodes a form field's value.
-            let encode =
-                (form && req.urlencode_variables()).then_some(form_value as fn(&str) -> String);
+            let encode = req.urlencode_variables().filter(|_| form).map(|e| match e {
+                super::FormEncoding::Newman => form_value as fn(&str) -> String,
+                super::FormEncoding::WwwForm => www_form_value,
+            });
             let text = st.substitute_encoded(t, encode)?.replace("\r\n", "\n");
             if form {
                 text.lines().map(str::trim).collect::<String>().into_bytes()
@@ -658,6 +660,22 @@ pub fn form_value(text: &str) -> String {
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A form field's value as a browser's URLSearchParams writes it: `+` for
+/// a space, letters, digits and `*-._` as they are, every other byte `%XX`.
+pub fn www_form_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"*-._".contains(&b) {
+            out.push(b as char);
+        } else if b == b' ' {
+            out.push('+');
         } else {
             out.push_str(&format!("%{b:02X}"));
         }

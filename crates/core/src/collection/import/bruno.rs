@@ -43,8 +43,208 @@ fn bru_dict(lines: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Auth as a `.bru` file says it: a request's `auth:` field, or a
+/// collection's or folder's `auth { mode: … }`.
+#[derive(Debug, Clone, PartialEq)]
+enum BruAuth {
+    None,
+    Inherit,
+    Bearer(String),
+    Basic(String, String),
+    Other(String),
+}
+
+/// Where a request comes in Bruno's order: per level, (0 for a folder, 1
+/// for a request; its `seq`; its name).
+type OrderKey = Vec<(u8, i64, String)>;
+
+/// What a `collection.bru` or `folder.bru` gives its requests.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    headers: Vec<(String, String)>,
+    auth: Option<BruAuth>,
+    vars: Vec<(String, String)>,
+    seq: Option<i64>,
+}
+
+fn auth_of(mode: &str, block: &dyn Fn(&str) -> Option<Vec<String>>) -> BruAuth {
+    let get = |b: &str, k: &str| {
+        bru_dict(&block(b).unwrap_or_default())
+            .into_iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    match mode {
+        "" | "none" => BruAuth::None,
+        "inherit" => BruAuth::Inherit,
+        "bearer" => BruAuth::Bearer(get("auth:bearer", "token")),
+        "basic" => BruAuth::Basic(get("auth:basic", "username"), get("auth:basic", "password")),
+        other => BruAuth::Other(other.to_owned()),
+    }
+}
+
+/// Sets `name` in `headers`, the last one winning (Bruno sends one).
+fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    headers.push((name.to_owned(), value.to_owned()));
+}
+
+/// `{{name}}` replaced where `vars` has it (its value's own variables
+/// too, a few levels deep); other variables stay for the environment.
+fn substitute_static(text: &str, vars: &[(String, String)]) -> String {
+    let mut out = text.to_owned();
+    for _ in 0..4 {
+        let mut changed = false;
+        for (k, v) in vars {
+            let pat = format!("{{{{{k}}}}}");
+            if out.contains(&pat) {
+                out = out.replace(&pat, v);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    out
+}
+
+/// JSON with `//` and `/* */` comments (which Bruno strips) taken out.
+fn strip_json_comments(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut in_str = false;
+    let mut start = 0;
+    while i < b.len() {
+        if in_str {
+            if b[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b[i] == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b[i] == b'"' {
+            in_str = true;
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            out.push_str(&text[start..i]);
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            start = i;
+            continue;
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            out.push_str(&text[start..i]);
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i = (i + 2).min(b.len());
+            start = i;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[start.min(text.len())..]);
+    out
+}
+
+/// A form field as Bruno (URLSearchParams) encodes it: `+` for a space,
+/// every byte but letters, digits and `*-._` percent-encoded; a
+/// `{{variable}}` left whole.
+fn search_params_encode(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let (lit, var) = match rest.find("{{") {
+            Some(i) => match rest[i..].find("}}") {
+                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+        for c in lit.bytes() {
+            if c.is_ascii_alphanumeric() || b"*-._".contains(&c) {
+                out.push(c as char);
+            } else if c == b' ' {
+                out.push('+');
+            } else {
+                out.push_str(&format!("%{c:02X}"));
+            }
+        }
+        match var {
+            Some(v) => {
+                out.push_str(v);
+                rest = &rest[lit.len() + v.len()..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// encodeURIComponent: letters, digits and `-_.!~*'()` kept, every other
+/// byte `%XX`; a `{{variable}}` left whole.
+fn uri_component(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let (lit, var) = match rest.find("{{") {
+            Some(i) => match rest[i..].find("}}") {
+                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+        for c in lit.bytes() {
+            if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) {
+                out.push(c as char);
+            } else {
+                out.push_str(&format!("%{c:02X}"));
+            }
+        }
+        match var {
+            Some(v) => {
+                out.push_str(v);
+                rest = &rest[lit.len() + v.len()..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// An environment's values that name its other (public) values, put in
+/// (Bruno resolves `{{baseUrl}}/{{apiVersion}}` in an environment); a
+/// private value is never copied into a public one.
+fn expand_envs(public: &mut Envs, private: &Envs) {
+    for (env, vars) in public.iter_mut() {
+        let usable: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(k, v)| {
+                !crate::template::has_placeholder(v)
+                    && !private.get(env).is_some_and(|p| p.contains_key(*k))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for v in vars.values_mut() {
+            if crate::template::has_placeholder(v) {
+                *v = substitute_static(v, &usable);
+            }
+        }
+    }
+}
+
 /// A Bruno collection folder: `bruno.json`, request `.bru` files (sub
-/// folders as title paths, in `seq` order), `environments/*.bru`.
+/// folders as title paths, in Bruno's order: at each level folders first
+/// by their `seq`, then requests by theirs), `collection.bru` and
+/// `folder.bru` (headers, auth and variables their requests take),
+/// `environments/*.bru`.
 pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported {
     let mut out = Imported {
         name: collection_name.to_owned(),
@@ -53,22 +253,81 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
     };
     let mut private = Envs::new();
     let mut public = Envs::new();
-    let mut requests: Vec<(String, i64, HttpRequest)> = Vec::new();
-    let mut folders = std::collections::BTreeSet::new();
+    let mut requests: Vec<(OrderKey, HttpRequest)> = Vec::new();
     let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // The collection's and each folder's level first.
+    let mut levels: BTreeMap<String, Level> = BTreeMap::new();
+    for (rel, text) in files {
+        let dir = match rel.as_str() {
+            "collection.bru" => String::new(),
+            r => match r.strip_suffix("/folder.bru") {
+                Some(d) => d.to_owned(),
+                None => continue,
+            },
+        };
+        let blocks = bru_blocks(text);
+        let block = |name: &str| {
+            blocks
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, l)| l.clone())
+        };
+        let mut level = Level::default();
+        for (k, v) in bru_dict(&block("headers").unwrap_or_default()) {
+            set_header(&mut level.headers, &k, &v);
+        }
+        let mode = bru_dict(&block("auth").unwrap_or_default())
+            .into_iter()
+            .find(|(k, _)| k == "mode")
+            .map(|(_, v)| v);
+        level.auth = mode.map(|m| auth_of(&m, &block));
+        level.vars = bru_dict(&block("vars:pre-request").unwrap_or_default());
+        level.seq = bru_dict(&block("meta").unwrap_or_default())
+            .into_iter()
+            .find(|(k, _)| k == "seq")
+            .and_then(|(_, v)| v.parse().ok());
+        for tag in ["script:pre-request", "script:post-response", "tests"] {
+            if block(tag).is_some_and(|l| l.iter().any(|x| !x.trim().is_empty())) {
+                out.skipped.push(format!(
+                    "{}: its {tag} block is not run",
+                    if dir.is_empty() {
+                        "the collection"
+                    } else {
+                        dir.as_str()
+                    }
+                ));
+            }
+        }
+        levels.insert(dir, level);
+    }
+    // The collection's variables rank below every environment: `$shared`.
+    if let Some(c) = levels.get("") {
+        for (k, v) in &c.vars {
+            let target = if super::is_secret(k, v) {
+                &mut private
+            } else {
+                &mut public
+            };
+            target
+                .entry("$shared".into())
+                .or_default()
+                .insert(k.clone(), v.clone());
+        }
+    }
+    let mut folders = std::collections::BTreeSet::new();
     for (rel, text) in files {
         let blocks = bru_blocks(text);
         let block = |name: &str| {
             blocks
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, l)| l.as_slice())
+                .map(|(_, l)| l.clone())
         };
         if let Some(env_name) = rel
             .strip_prefix("environments/")
             .and_then(|r| r.strip_suffix(".bru"))
         {
-            for (k, v) in bru_dict(block("vars").unwrap_or_default()) {
+            for (k, v) in bru_dict(&block("vars").unwrap_or_default()) {
                 let target = if super::is_secret(&k, &v) {
                     &mut private
                 } else {
@@ -92,10 +351,10 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             }
             continue;
         }
-        if rel.ends_with("folder.bru") || rel.ends_with("collection.bru") {
+        if rel.ends_with("folder.bru") || rel == "collection.bru" {
             continue;
         }
-        let meta = bru_dict(block("meta").unwrap_or_default());
+        let meta = bru_dict(&block("meta").unwrap_or_default());
         let title = meta.iter().find(|(k, _)| k == "name").map_or_else(
             || rel.trim_end_matches(".bru").to_owned(),
             |(_, v)| v.clone(),
@@ -104,9 +363,10 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             .iter()
             .find(|(k, _)| k == "seq")
             .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let folder: Vec<&str> = rel.split('/').collect();
-        let dir = folder[..folder.len().saturating_sub(1)].join(" / ");
+            .unwrap_or(i64::MAX);
+        let parts: Vec<&str> = rel.split('/').collect();
+        let dirs: Vec<&str> = parts[..parts.len().saturating_sub(1)].to_vec();
+        let dir = dirs.join(" / ");
         if !dir.is_empty() {
             folders.insert(dir.clone());
         }
@@ -115,6 +375,15 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
         } else {
             format!("{dir} / {title}")
         };
+        // The folders from the collection down, and the order key.
+        let chain: Vec<String> = (0..=dirs.len()).map(|n| dirs[..n].join("/")).collect();
+        let mut key: OrderKey = Vec::new();
+        for n in 1..=dirs.len() {
+            let d = dirs[..n].join("/");
+            let fseq = levels.get(&d).and_then(|l| l.seq).unwrap_or(i64::MAX);
+            key.push((0, fseq, dirs[n - 1].to_owned()));
+        }
+        key.push((1, seq, title.clone()));
         let Some((method, lines)) = [
             "get", "post", "put", "patch", "delete", "options", "head", "trace", "connect",
         ]
@@ -130,7 +399,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             }
             continue;
         };
-        let fields = bru_dict(lines);
+        let fields = bru_dict(&lines);
         let field = |k: &str| {
             fields
                 .iter()
@@ -138,59 +407,89 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        let mut url = field("url");
-        let query = bru_dict(block("params:query").unwrap_or_default());
-        if !query.is_empty() && !url.contains('?') {
-            url.push('?');
-            url.push_str(
-                &query
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("&"),
-            );
+        // Variables: the request's over its folders' (nearest first); they
+        // are put in here (an environment's would rank below them).
+        let mut vars: Vec<(String, String)> =
+            bru_dict(&block("vars:pre-request").unwrap_or_default());
+        for d in chain.iter().skip(1).rev() {
+            if let Some(l) = levels.get(d) {
+                for (k, v) in &l.vars {
+                    if !vars.iter().any(|(n, _)| n == k) {
+                        vars.push((k.clone(), v.clone()));
+                    }
+                }
+            }
         }
-        let mut headers: Vec<Header> = bru_dict(block("headers").unwrap_or_default())
-            .into_iter()
-            .map(|(name, value)| Header {
-                name,
-                value,
-                line: 0,
-            })
-            .collect();
-        match field("auth").as_str() {
-            "bearer" => {
-                let t = bru_dict(block("auth:bearer").unwrap_or_default());
-                let token = t
-                    .iter()
-                    .find(|(k, _)| k == "token")
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
-                headers.push(Header {
-                    name: "Authorization".into(),
-                    value: format!("Bearer {token}"),
-                    line: 0,
-                });
+        let sub = |t: &str| substitute_static(t, &vars);
+        // (Only the url line makes the query: Bruno keeps params:query in
+        // step with it.) Path parameters go into `:name` segments.
+        let mut url = field("url");
+        let path_params = bru_dict(&block("params:path").unwrap_or_default());
+        if !path_params.is_empty() {
+            let (base, query) = match url.split_once('?') {
+                Some((b, q)) => (b.to_owned(), Some(q.to_owned())),
+                None => (url.clone(), None),
+            };
+            let base: Vec<String> = base
+                .split('/')
+                .map(|seg| {
+                    seg.strip_prefix(':')
+                        .and_then(|n| path_params.iter().find(|(k, _)| k == n))
+                        .map_or_else(|| seg.to_owned(), |(_, v)| v.clone())
+                })
+                .collect();
+            url = base.join("/");
+            if let Some(q) = query {
+                url.push('?');
+                url.push_str(&q);
             }
-            "basic" => {
-                let b = bru_dict(block("auth:basic").unwrap_or_default());
-                let get = |k: &str| {
-                    b.iter()
-                        .find(|(n, _)| n == k)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                };
-                headers.push(Header {
-                    name: "Authorization".into(),
-                    value: format!("Basic {} {}", get("username"), get("password")),
-                    line: 0,
-                });
+        }
+        // Headers: the collection's, each folder's, the request's; the
+        // last of a name wins.
+        let mut hv: Vec<(String, String)> = Vec::new();
+        for d in &chain {
+            if let Some(l) = levels.get(d) {
+                for (k, v) in &l.headers {
+                    set_header(&mut hv, k, v);
+                }
             }
-            "" | "none" | "inherit" => {}
-            other => out.skipped.push(format!(
+        }
+        for (k, v) in bru_dict(&block("headers").unwrap_or_default()) {
+            set_header(&mut hv, &k, &v);
+        }
+        // Auth: the request's; `inherit` takes the nearest folder's that
+        // says something (a folder's `none` does not stop it), else the
+        // collection's; no auth line is none.
+        let mut auth = auth_of(&field("auth"), &block);
+        if auth == BruAuth::Inherit {
+            auth = chain
+                .iter()
+                .rev()
+                .filter_map(|d| levels.get(d).and_then(|l| l.auth.clone()))
+                .find(|a| !matches!(a, BruAuth::None | BruAuth::Inherit))
+                .unwrap_or(BruAuth::None);
+        }
+        match auth {
+            BruAuth::Bearer(t) => set_header(&mut hv, "Authorization", &format!("Bearer {t}")),
+            BruAuth::Basic(u, p) if p.is_empty() => {
+                set_header(&mut hv, "Authorization", &format!("Basic {u}:"));
+            }
+            BruAuth::Basic(u, p) => {
+                set_header(&mut hv, "Authorization", &format!("Basic {u} {p}"));
+            }
+            BruAuth::None | BruAuth::Inherit => {}
+            BruAuth::Other(other) => out.skipped.push(format!(
                 "{where_}: {other} authentication is not carried over"
             )),
         }
+        let mut headers: Vec<Header> = hv
+            .into_iter()
+            .map(|(name, value)| Header {
+                name,
+                value: sub(&value),
+                line: 0,
+            })
+            .collect();
         let ct = |headers: &mut Vec<Header>, v: &str| {
             if !headers
                 .iter()
@@ -203,47 +502,82 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 });
             }
         };
+        let text_of = |tag: &str| block(tag).unwrap_or_default().join("\n").trim().to_owned();
         let body = match field("body").as_str() {
             "json" => {
                 ct(&mut headers, "application/json");
-                Body::Text(
-                    block("body:json")
-                        .unwrap_or_default()
-                        .join("\n")
-                        .trim()
-                        .to_owned(),
-                )
+                Body::Text(sub(strip_json_comments(&text_of("body:json")).trim()))
             }
             "text" => {
                 ct(&mut headers, "text/plain");
-                Body::Text(
-                    block("body:text")
-                        .unwrap_or_default()
-                        .join("\n")
-                        .trim()
-                        .to_owned(),
-                )
+                Body::Text(sub(&text_of("body:text")))
             }
             "xml" => {
                 ct(&mut headers, "application/xml");
-                Body::Text(
-                    block("body:xml")
-                        .unwrap_or_default()
-                        .join("\n")
-                        .trim()
-                        .to_owned(),
-                )
+                Body::Text(sub(&text_of("body:xml")))
             }
             "formUrlEncoded" | "form-urlencoded" => {
-                ct(&mut headers, "application/x-www-form-urlencoded");
-                let pairs = bru_dict(block("body:form-urlencoded").unwrap_or_default());
-                Body::Text(
-                    pairs
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join("&"),
-                )
+                let pairs = bru_dict(&block("body:form-urlencoded").unwrap_or_default());
+                if pairs.is_empty() {
+                    Body::None
+                } else {
+                    ct(&mut headers, "application/x-www-form-urlencoded");
+                    Body::Text(
+                        pairs
+                            .iter()
+                            .map(|(k, v)| {
+                                format!(
+                                    "{}={}",
+                                    search_params_encode(&sub(k)),
+                                    search_params_encode(&sub(v))
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("&"),
+                    )
+                }
+            }
+            "multipartForm" | "multipart-form" => {
+                let boundary = "WebAppBoundary";
+                let parts = bru_dict(&block("body:multipart-form").unwrap_or_default());
+                let mut text = String::new();
+                for (k, v) in parts {
+                    if super::harden::has_control(&k) || k.contains('"') {
+                        continue;
+                    }
+                    let (value, part_type) = match v.rsplit_once(" @contentType(") {
+                        Some((val, t)) => (val.to_owned(), t.strip_suffix(')').map(str::to_owned)),
+                        None => (v.clone(), None),
+                    };
+                    if value.starts_with("@file(") {
+                        out.skipped.push(format!(
+                            "{where_}: the file part '{k}' is not carried over (attach it in the .http file: < ./path)"
+                        ));
+                        continue;
+                    }
+                    if value.contains(boundary) {
+                        continue;
+                    }
+                    text.push_str(&format!(
+                        "--{boundary}\nContent-Disposition: form-data; name=\"{k}\"\n"
+                    ));
+                    if let Some(t) = part_type.filter(|t| !super::harden::has_control(t)) {
+                        text.push_str(&format!("Content-Type: {t}\n"));
+                    }
+                    text.push_str(&format!("\n{}\n", sub(&value)));
+                }
+                if text.is_empty() {
+                    Body::None
+                } else {
+                    headers.retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+                    headers.push(Header {
+                        name: "Content-Type".into(),
+                        value: format!("multipart/form-data; boundary={boundary}"),
+                        line: 0,
+                    });
+                    text.push_str(&format!("--{boundary}--"));
+                    Body::Text(text)
+                }
             }
             "" | "none" => Body::None,
             other => {
@@ -252,11 +586,43 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 Body::None
             }
         };
+        // A form body's variables are encoded once substituted, as
+        // URLSearchParams encodes the interpolated value.
+        let mut comments = bru_blocks_docs(&blocks);
+        if let Body::Text(t) = &body
+            && crate::template::has_placeholder(t)
+            && headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case("content-type")
+                    && h.value
+                        .to_ascii_lowercase()
+                        .starts_with("application/x-www-form-urlencoded")
+            })
+        {
+            comments.push("@urlencode-variables www-form".to_owned());
+        }
+        // `settings { encodeUrl: true }`: each query key and value as
+        // encodeURIComponent writes it (`+` and `%` too).
+        let encode_url = bru_dict(&block("settings").unwrap_or_default())
+            .iter()
+            .any(|(k, v)| k == "encodeUrl" && v == "true");
+        let url = sub(&url);
+        let url = match url.split_once('?') {
+            Some((base, query)) if encode_url => {
+                let q: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((k, v)) => format!("{}={}", uri_component(k), uri_component(v)),
+                        None => uri_component(pair),
+                    })
+                    .collect();
+                format!("{base}?{}", q.join("&"))
+            }
+            _ => url,
+        };
         for tag in [
             "script:pre-request",
             "script:post-response",
             "tests",
-            "vars:pre-request",
             "vars:post-response",
         ] {
             if block(tag).is_some_and(|l| l.iter().any(|x| !x.trim().is_empty())) {
@@ -266,21 +632,21 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
         }
         let n = unique(&mut names, var_name(&title));
         requests.push((
-            dir,
-            seq,
+            key,
             HttpRequest {
                 name: Some(n),
                 title: Some(where_.replace(['\n', '\r'], " ")),
-                comments: bru_blocks_docs(&blocks),
+                comments,
                 headers,
                 body,
                 ..HttpRequest::new(&method, &url)
             },
         ));
     }
-    requests.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-    out.requests = requests.into_iter().map(|(_, _, r)| r).collect();
+    requests.sort_by(|a, b| a.0.cmp(&b.0));
+    out.requests = requests.into_iter().map(|(_, r)| r).collect();
     out.folders = folders.len();
+    expand_envs(&mut public, &private);
     out.private_env = private;
     out.public_env = public;
     out

@@ -1017,7 +1017,7 @@ mod tests {
                 .values()
                 .all(|v| !v.values().any(|x| x == "{{password}}"))
         );
-        assert!(r[2].urlencode_variables());
+        assert!(r[2].urlencode_variables().is_some());
         assert!(
             matches!(&r[2].body, Body::Text(t) if t == "q={{q}}&q=2&k=a%20b"),
             "{:?}",
