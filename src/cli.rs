@@ -248,6 +248,10 @@ pub struct SendArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// TLS and proxy options.
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
     /// The most of a response body kept (after decompression), e.g. 256M,
     /// 10M, 500K; the rest is not read, and a note says so.
     #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
@@ -412,6 +416,10 @@ pub struct TestArgs {
     /// What a collection may read, write and send.
     #[command(flatten)]
     pub trust: TrustArgs,
+
+    /// TLS and proxy options.
+    #[command(flatten)]
+    pub transport: TransportArgs,
 }
 
 /// `apiscope trust`.
@@ -504,6 +512,10 @@ pub struct ReplayArgs {
     /// With a `.http` file: what the collection may read, write and send.
     #[command(flatten)]
     pub trust: TrustArgs,
+
+    /// TLS and proxy options.
+    #[command(flatten)]
+    pub transport: TransportArgs,
 }
 
 /// `apiscope import`.
@@ -599,4 +611,45 @@ pub enum AuthAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// How requests reach the server: TLS trust, a client certificate, a
+/// proxy (xh's names). For `send`, `replay --live` and `test`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TransportArgs {
+    /// Which servers' certificates to trust: `yes` (the system's CAs, the
+    /// default), `no` (any, as --insecure), or a PEM file of CA
+    /// certificates trusted instead (xh's option).
+    #[arg(long, value_name = "yes|no|CA.pem")]
+    pub verify: Option<String>,
+
+    /// A client certificate (PEM), with its private key in the same file
+    /// or given with --cert-key.
+    #[arg(long, value_name = "CERT.pem")]
+    pub cert: Option<String>,
+
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    pub cert_key: Option<String>,
+
+    /// Send through this proxy (http://HOST:PORT or https://HOST:PORT);
+    /// NO_PROXY still applies. Without it, HTTP_PROXY / HTTPS_PROXY.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+}
+
+impl TransportArgs {
+    /// Sets them on a client's options.
+    pub fn apply(&self, o: &mut crate::http::ClientOptions) {
+        match self.verify.as_deref() {
+            None | Some("yes" | "true") => {}
+            Some("no" | "false") => o.insecure = true,
+            Some(ca) => o.ca_file = Some(ca.into()),
+        }
+        o.client_cert = self
+            .cert
+            .as_ref()
+            .map(|c| (c.into(), self.cert_key.as_ref().map(Into::into)));
+        o.proxy = self.proxy.clone();
+    }
 }

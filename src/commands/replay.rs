@@ -147,7 +147,10 @@ async fn collection(
         dialect: args.dialect.clone(),
         now: None,
     };
-    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
+    let client = client_with(args.timeout, |o| {
+        o.max_body = args.max_body;
+        args.transport.apply(o);
+    })?;
     let mut net = Net {
         client: &client,
         engine: Engine::default(),
@@ -376,6 +379,7 @@ async fn live(
         .any(|e| e.response.status.is_some_and(|s| (300..400).contains(&s)));
     let client = client_with(args.timeout, |o| {
         o.max_body = args.max_body;
+        args.transport.apply(o);
         if hops {
             o.max_redirects = 0;
         }

@@ -130,6 +130,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         o.insecure = args.insecure;
         o.max_redirects = args.max_redirects;
         o.max_body = args.max_body;
+        args.transport.apply(o);
     })?;
     let options = Options {
         dialect: args.dialect.clone(),

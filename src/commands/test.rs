@@ -529,7 +529,10 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         let shown = report::sanitize(&path.display().to_string(), false);
         checked.push((path.clone(), shown, asserts));
     }
-    let client = client_with(args.timeout, |o| o.max_body = args.max_body)?;
+    let client = client_with(args.timeout, |o| {
+        o.max_body = args.max_body;
+        args.transport.apply(o);
+    })?;
     let mut net = Net {
         client: &client,
         engine: Engine::default(),

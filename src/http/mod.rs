@@ -18,6 +18,15 @@ pub struct ClientOptions {
     pub max_redirects: usize,
     /// The most of a response body kept, after decompression (`--max-body`).
     pub max_body: usize,
+    /// `--verify CA.pem`: the CA certificates (PEM) trusted instead of the
+    /// system's.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `--cert CERT.pem [--cert-key KEY.pem]`: the client certificate (and
+    /// its key, when not in the same file), PEM.
+    pub client_cert: Option<(std::path::PathBuf, Option<std::path::PathBuf>)>,
+    /// `--proxy URL`: every request through this proxy (`NO_PROXY` still
+    /// applies); without it, `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`.
+    pub proxy: Option<String>,
 }
 
 /// The default `--max-body`: 256 MB.
@@ -30,6 +39,9 @@ impl Default for ClientOptions {
             insecure: false,
             max_redirects: 10,
             max_body: DEFAULT_MAX_BODY,
+            ca_file: None,
+            client_cert: None,
+            proxy: None,
         }
     }
 }
@@ -65,15 +77,56 @@ impl Client {
     /// Builds the client. Proxies come from the environment (`HTTP_PROXY`,
     /// `HTTPS_PROXY`, `NO_PROXY`), as reqwest reads them.
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
-        let inner = reqwest::Client::builder()
+        let read = |what: &str, p: &std::path::Path| {
+            std::fs::read(p).map_err(|e| ClientError(format!("{what} {}: {e}", p.display())))
+        };
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("apiscope/", env!("CARGO_PKG_VERSION")))
             // Redirects are followed here, so credentials can be dropped
             // when the host changes (reqwest keeps custom ones like x-token).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
-            .danger_accept_invalid_certs(options.insecure)
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
+            .danger_accept_invalid_certs(options.insecure);
+        if let Some(ca) = &options.ca_file {
+            let pem = read("--verify", ca)?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                ClientError(format!(
+                    "--verify {}: not PEM certificates: {e}",
+                    ca.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(ClientError(format!(
+                    "--verify {}: no certificate in it",
+                    ca.display()
+                )));
+            }
+            builder = builder.tls_built_in_root_certs(false);
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        if let Some((cert, key)) = &options.client_cert {
+            let mut pem = read("--cert", cert)?;
+            if let Some(k) = key {
+                pem.push(b'\n');
+                pem.extend(read("--cert-key", k)?);
+            }
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                ClientError(format!(
+                    "--cert {}: not a PEM certificate with its private key ({e}); give the key with --cert-key",
+                    cert.display()
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
+        if let Some(p) = &options.proxy {
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| ClientError(format!("--proxy {p}: {e}")))?
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(proxy);
+        }
+        let inner = builder.build().map_err(|e| ClientError(e.to_string()))?;
         Ok(Client { inner, options })
     }
 
@@ -477,7 +530,14 @@ fn classify(e: reqwest::Error) -> Failure {
         || text.contains("name or service not known")
     {
         FailureKind::Dns
-    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+    } else if text.contains("certificate")
+        || text.contains("tls")
+        || text.contains("handshake")
+        || text.contains("fatal alert")
+        || text.contains("peer is incompatible")
+        || text.contains("invalidcontenttype")
+        || text.contains("corrupt message")
+    {
         FailureKind::Tls
     } else if matches!(
         io_kind,

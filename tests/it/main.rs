@@ -26,4 +26,5 @@ mod send;
 mod sessions;
 mod strangers;
 mod tmux;
+mod transport;
 mod tui;

@@ -1423,7 +1423,8 @@ mod tests {
 
     #[test]
     fn precedence_and_sources() {
-        let dir = tempfile_dir();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::write(
             dir.join("http-client.env.json"),
             r#"{"$shared": {"host": "https://shared.example", "v": "1"}, "dev": {"host": "https://dev.example", "user": "ann"}}"#,
@@ -1539,11 +1540,5 @@ mod tests {
         };
         assert!(e.message.contains("not closed"), "{e}");
         assert_eq!(e.line, 14);
-    }
-
-    fn tempfile_dir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("apiscope-vars-{}", fastrand::u64(..)));
-        std::fs::create_dir_all(&d).unwrap();
-        d
     }
 }

@@ -510,6 +510,91 @@ fn jwt_findings(
     }
 }
 
+/// What a failed TLS handshake's message says went wrong, as a finding
+/// and the step for it (rustls's and the server's alert words, read
+/// without case): the certificate expired or not yet valid, issued for
+/// another host, by an unknown authority; a client certificate wanted or
+/// refused; no protocol in common, or TLS spoken to a plain port.
+pub fn tls_cause(message: &str) -> Option<(&'static str, &'static str)> {
+    let m = message.to_ascii_lowercase();
+    let has = |w: &[&str]| w.iter().any(|x| m.contains(x));
+    Some(if has(&["certificaterequired", "certificate required"]) {
+        (
+            "The server asks for a client certificate, and none was sent",
+            "Send your client certificate: --cert CERT.pem --cert-key KEY.pem (or SSLConfiguration in the env file)",
+        )
+    } else if has(&[
+        "badcertificate",
+        "bad certificate",
+        "unknownca",
+        "unknown ca",
+        "certificateunknown",
+    ]) && has(&["alert"])
+    {
+        (
+            "The server refused the client certificate sent (its alert: bad certificate or unknown CA)",
+            "Check the client certificate: issued by a CA the server trusts, not expired, and its key the one that matches",
+        )
+    } else if has(&["expired"]) {
+        (
+            "The server's certificate has expired",
+            "The server's certificate must be renewed (its owner's job); check this machine's clock too — a clock far ahead makes a good certificate look expired",
+        )
+    } else if has(&["notvalidyet", "not valid yet", "not yet valid"]) {
+        (
+            "The server's certificate is not valid yet",
+            "Check this machine's clock (a clock behind makes a new certificate look not yet valid), or wait for the certificate's start date",
+        )
+    } else if has(&[
+        "notvalidforname",
+        "not valid for name",
+        "not valid for the name",
+        "hostname mismatch",
+    ]) {
+        (
+            "The server's certificate was issued for another host name",
+            "Check the host in the URL against the certificate's names (a CDN or load balancer may serve another site's certificate)",
+        )
+    } else if has(&[
+        "unknownissuer",
+        "unknown issuer",
+        "self-signed",
+        "self signed",
+    ]) {
+        (
+            "The server's certificate was issued by an authority this machine does not trust (a private CA, a self-signed certificate, or a proxy that inspects TLS)",
+            "Trust the issuing CA: --verify CA.pem (or the system's store); --verify no only for a test server",
+        )
+    } else if has(&["handshakefailure", "handshake failure"]) {
+        (
+            "The TLS handshake failed: no cipher or version in common, or the server wants a client certificate",
+            "Check the server's TLS versions and ciphers, and whether it wants a client certificate (--cert)",
+        )
+    } else if has(&[
+        "protocolversion",
+        "protocol version",
+        "peer is incompatible",
+        "peerincompatible",
+    ]) {
+        (
+            "The client and the server have no TLS version in common",
+            "The server speaks only an old TLS version (1.0/1.1) that apiscope refuses, or a newer one: have it enable TLS 1.2 or 1.3",
+        )
+    } else if has(&[
+        "invalidcontenttype",
+        "invalid content type",
+        "corrupt message",
+        "wrong version number",
+    ]) {
+        (
+            "The server did not answer in TLS: an https:// URL to a plain-HTTP port",
+            "Use http:// for this port, or the server's TLS port",
+        )
+    } else {
+        return None;
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -424,6 +424,14 @@ fn network_failure(
     };
     d.troubleshooting =
         troubleshoot::steps(generic, generic, &d, options.now.unwrap_or_else(unix_now));
+    // A TLS failure's cause, from its message: said first.
+    if failure.kind == crate::model::FailureKind::Tls
+        && let Some((finding, step)) = auth::tls_cause(&failure.message)
+    {
+        d.findings.push(finding.to_owned());
+        d.troubleshooting.insert(0, step.to_owned());
+        d.troubleshooting.truncate(troubleshoot::MAX_STEPS);
+    }
     d
 }
 
