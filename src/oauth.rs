@@ -122,7 +122,7 @@ pub fn lock(path: &Path) -> Result<Locked, String> {
 }
 
 /// Tokens this process already has (a run asks once per configuration).
-static MEMO: Mutex<Option<HashMap<String, Token>>> = Mutex::new(None);
+static MEMO: Mutex<Option<HashMap<String, (Config, Token)>>> = Mutex::new(None);
 
 fn now() -> i64 {
     crate::collection::vars::System.now()
@@ -133,18 +133,28 @@ fn now() -> i64 {
 /// meanwhile and written after.
 pub fn token(config: &Config, key: &str) -> Result<Token, String> {
     if let Ok(memo) = MEMO.lock()
-        && let Some(t) = memo.as_ref().and_then(|m| m.get(key))
+        && let Some((_, t)) = memo.as_ref().and_then(|m| m.get(key))
         && t.fresh(now(), REFRESH_BEFORE_S)
     {
         return Ok(t.clone());
     }
+    obtain(config, key, None)
+}
+
+/// The cache's token for `key` unless it is `refused`, else refreshed or
+/// fetched; the cache locked meanwhile and written after.
+fn obtain(config: &Config, key: &str, refused: Option<&str>) -> Result<Token, String> {
     let path =
         cache_path().ok_or("no data directory for the token cache (set APISCOPE_DATA_DIR)")?;
     let _lock = lock(&path)?;
     let mut cache = read_cache(&path);
     let cached = cache.get(key).map(|e| e.token.clone());
     let token = match cached {
-        Some(t) if t.fresh(now(), REFRESH_BEFORE_S) => t,
+        Some(t)
+            if t.fresh(now(), REFRESH_BEFORE_S) && refused.is_none_or(|r| r != t.access_token) =>
+        {
+            t
+        }
         Some(t) if t.refresh_token.is_some() => {
             match fetch(config, t.refresh_token.as_deref()) {
                 Ok(t) => t,
@@ -171,9 +181,50 @@ pub fn token(config: &Config, key: &str) -> Result<Token, String> {
     write_cache(&path, &cache)?;
     if let Ok(mut memo) = MEMO.lock() {
         memo.get_or_insert_with(HashMap::new)
-            .insert(key.to_owned(), token.clone());
+            .insert(key.to_owned(), (config.clone(), token.clone()));
     }
     Ok(token)
+}
+
+/// `resolved` again with the OAuth 2.0 tokens it carried renewed (another
+/// process's newer one from the cache, else refreshed or fetched), when it
+/// carried any this process got; `None` otherwise.
+pub fn renewed(
+    resolved: &crate::collection::vars::Resolved,
+) -> Option<crate::collection::vars::Resolved> {
+    use crate::collection::vars::Source;
+    let mut out = resolved.clone();
+    let mut any = false;
+    for (name, source) in &resolved.sources {
+        if !matches!(source, Source::OAuth2 { .. }) || name.contains("idToken") {
+            continue;
+        }
+        let old = resolved.values.iter().find(|(k, _)| k == name)?.1.clone();
+        let (key, config) = {
+            let memo = MEMO.lock().ok()?;
+            memo.as_ref()?
+                .iter()
+                .find(|(_, (_, t))| t.access_token == old)
+                .map(|(k, (c, _))| (k.clone(), c.clone()))?
+        };
+        let new = obtain(&config, &key, Some(&old)).ok()?;
+        if new.access_token == old {
+            continue;
+        }
+        let swap = |s: &str| s.replace(&old, &new.access_token);
+        let r = &mut out.request;
+        r.url = r.url.as_deref().map(swap);
+        for (_, v) in &mut r.headers.0 {
+            *v = swap(v);
+        }
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        if body.contains(&old) {
+            r.body = swap(&body).into_bytes().into();
+        }
+        out.secrets.extend(new.secrets());
+        any = true;
+    }
+    any.then_some(out)
 }
 
 /// Asks the token endpoint (on a thread of its own, with its own small

@@ -288,7 +288,7 @@ pub async fn prepare(
                     crate::report::sanitize(&run.request(for_).label(), false)
                 );
                 notes(&resolved);
-                let exchange = net.send(&resolved).await?;
+                let exchange = net.send(run, &resolved).await?;
                 record(run, ticket.id, &exchange, net.profiles, net.options);
                 run.received(&ticket, exchange, &System);
                 script_reports(run);
@@ -338,7 +338,28 @@ impl Net<'_> {
     /// Sends one resolved request through the driver (429s waited out
     /// within `--max-wait`, paced by the engine's budget); the final
     /// exchange. `>> file` is written.
-    pub async fn send(&mut self, resolved: &Resolved) -> Result<Exchange> {
+    pub async fn send(&mut self, run: &mut CollectionRun, resolved: &Resolved) -> Result<Exchange> {
+        let exchange = self.send_once(resolved).await?;
+        // A 401 to a request that carried an OAuth 2.0 token: the token is
+        // renewed once (refreshed, or fetched anew) and the request resent.
+        if exchange.response.status == Some(401)
+            && let Some(renewed) = crate::oauth::renewed(resolved)
+        {
+            eprintln!(
+                "apiscope: the OAuth2 token was refused (401): renewed once, and the request sent again"
+            );
+            run.keep_secrets(&renewed.secrets);
+            let mut again = self.send_once(&renewed).await?;
+            again.response.notes.insert(
+                0,
+                "The first answer was 401 with the cached OAuth2 token: the token was renewed and the request sent again".into(),
+            );
+            return Ok(again);
+        }
+        Ok(exchange)
+    }
+
+    async fn send_once(&mut self, resolved: &Resolved) -> Result<Exchange> {
         let settings = driver::Settings {
             max_wait: self.max_wait,
             ..driver::Settings::default()

@@ -203,7 +203,7 @@ async fn collection(
             super::collection::notes(&resolved);
             let id = ticket.id;
             let name = run.request(id).label();
-            let exchange = match net.send(&resolved).await {
+            let exchange = match net.send(&mut run, &resolved).await {
                 Ok(x) => x,
                 Err(e) => {
                     let why = report::sanitize(&e.to_string(), false);

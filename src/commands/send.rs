@@ -139,6 +139,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     // A collection's request: its variables resolved, the requests it
     // refers to sent first.
     let mut session = None;
+    let mut goal_resolved: Option<crate::collection::vars::Resolved> = None;
     let mut engine = Engine::default();
     // The dialect the collection's request names (`# @dialect`).
     let mut chosen: Option<String> = None;
@@ -160,6 +161,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 super::collection::prepare(&mut run, goal, &mut net, args.yes).await?;
             let request = with_items(&args, resolved.request.clone())?;
             chosen.clone_from(&resolved.dialect);
+            goal_resolved = Some(resolved.clone());
             // (Pages share the budget the requests sent first used.)
             engine = net.engine;
             session = Some((run, ticket, resolved.output.clone()));
@@ -187,6 +189,25 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             (exchange, None)
         };
         let mut exchange = exchange;
+        // A 401 to a request that carried an OAuth 2.0 token: renewed
+        // once (refreshed, or fetched anew), and the request sent again.
+        if exchange.response.status == Some(401)
+            && written.is_none()
+            && let Some(r) = goal_resolved.as_ref()
+            && let Some((run, ..)) = session.as_mut()
+            && let Some(renewed) = crate::oauth::renewed(r)
+        {
+            run.keep_secrets(&renewed.secrets);
+            eprintln!(
+                "apiscope: the OAuth2 token was refused (401): renewed once, and the request sent again"
+            );
+            let again = with_items(&args, renewed.request.clone())?;
+            exchange = client.send_with(&again, &run.secrets()).await;
+            exchange.response.notes.insert(
+                0,
+                "The first answer was 401 with the cached OAuth2 token: the token was renewed and the request sent again".into(),
+            );
+        }
         exchange.dialect.clone_from(&chosen);
         // What is shown and reported has a collection's secrets redacted
         // by value (a report goes into tickets), as `replay` does.

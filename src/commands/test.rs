@@ -604,7 +604,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                     error: None,
                     diagnosis: None,
                 };
-                let exchange = match net.send(&resolved).await {
+                let exchange = match net.send(&mut run, &resolved).await {
                     Ok(x) => x,
                     Err(e) => {
                         result.error = Some(report::sanitize(&e.to_string(), false));

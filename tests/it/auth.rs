@@ -234,6 +234,12 @@ fn digest_from_a_http_file_and_refused_credentials_said_once() {
 /// `cs_FAKE_oauth`) and refresh tokens with numbered tokens, anything else
 /// `invalid_client`; `/api/me` wants a token it issued.
 fn oauth_server() -> RawServer {
+    oauth_server_from(1)
+}
+
+/// [`oauth_server`] whose API takes only tokens numbered `min` or later
+/// (an earlier one is revoked: 401 `invalid_token`).
+fn oauth_server_from(min: usize) -> RawServer {
     let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     RawServer::start(move |req| {
         let text = String::from_utf8_lossy(req).into_owned();
@@ -268,10 +274,13 @@ fn oauth_server() -> RawServer {
                 ),
             );
         }
-        if text
+        let number = text
             .to_ascii_lowercase()
-            .contains("\r\nauthorization: bearer at_fake_")
-        {
+            .split("\r\nauthorization: bearer at_fake_")
+            .nth(1)
+            .and_then(|t| t.split("\r\n").next().map(str::to_owned))
+            .and_then(|t| t.rsplit('_').next().and_then(|n| n.parse::<usize>().ok()));
+        if number.is_some_and(|n| n >= min) {
             reply(
                 200,
                 &[("Content-Type", "application/json")],
@@ -526,4 +535,56 @@ fn a_token_endpoint_error_is_one_line_and_nothing_else_is_sent() {
         "the failed one and the login's: {:?}",
         server.requests()
     );
+}
+
+/// A token the API refuses (401 `invalid_token`, revoked before it
+/// expired): renewed once with the refresh token, and the request sent
+/// again; the run succeeds.
+#[test]
+fn a_refused_oauth2_token_is_renewed_once_and_the_request_resent() {
+    let server = oauth_server_from(2);
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &[
+            "send",
+            "api.http#me",
+            "--env",
+            "dev",
+            "--yes",
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("renewed once"), "{}", run.stderr);
+    let seen: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "POST /token HTTP/1.1",
+            "GET /api/me HTTP/1.1",
+            "POST /token HTTP/1.1",
+            "GET /api/me HTTP/1.1"
+        ]
+    );
+    assert!(server.requests()[2].contains("grant_type=refresh_token"));
+    assert!(server.requests()[3].contains("at_FAKE_refreshed_2"));
+    assert!(!run.stdout.contains("at_FAKE") && !run.stderr.contains("at_FAKE"));
+    // Neither token is kept anywhere but the token cache (the history).
+    let kept = everything_but_the_cache(data.path());
+    for secret in ["at_FAKE_cc_1", "at_FAKE_refreshed_2", "rt_FAKE_"] {
+        assert!(
+            !kept.contains(secret),
+            "{secret} written outside the token cache"
+        );
+    }
 }

@@ -1663,7 +1663,9 @@ impl CollectionRun {
         });
     }
 
-    fn keep_secrets(&mut self, found: &[String]) {
+    /// Values that are secrets from now on (a token renewed outside a
+    /// resolution): redacted by value in whatever the run writes.
+    pub fn keep_secrets(&mut self, found: &[String]) {
         for s in found {
             if let Err(at) = self.secrets.binary_search(s) {
                 self.secrets.insert(at, s.clone());
