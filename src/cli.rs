@@ -636,6 +636,12 @@ pub struct TransportArgs {
     /// NO_PROXY still applies. Without it, HTTP_PROXY / HTTPS_PROXY.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+
+    /// Keep the run's cookies in the jar NAME in the data directory (read
+    /// at the start, written as cookies arrive); without it the jar lasts
+    /// the run.
+    #[arg(long, value_name = "NAME")]
+    pub cookie_jar: Option<String>,
 }
 
 impl TransportArgs {
@@ -651,5 +657,6 @@ impl TransportArgs {
             .as_ref()
             .map(|c| (c.into(), self.cert_key.as_ref().map(Into::into)));
         o.proxy = self.proxy.clone();
+        o.cookie_jar = self.cookie_jar.clone();
     }
 }

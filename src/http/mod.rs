@@ -2,6 +2,7 @@
 //! every request, turning each request into an [`Exchange`] — a network
 //! failure included, so it can be diagnosed like any response.
 
+pub mod cookies;
 pub mod drive;
 
 use crate::model::{Exchange, Failure, FailureKind, Headers, Request, Response, Timing};
@@ -27,6 +28,10 @@ pub struct ClientOptions {
     /// `--proxy URL`: every request through this proxy (`NO_PROXY` still
     /// applies); without it, `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`.
     pub proxy: Option<String>,
+    /// A cookie jar for this client's requests (a run's, a TUI session's).
+    pub cookies: bool,
+    /// `--cookie-jar NAME`: the jar kept in the data directory.
+    pub cookie_jar: Option<String>,
 }
 
 /// The default `--max-body`: 256 MB.
@@ -42,6 +47,8 @@ impl Default for ClientOptions {
             ca_file: None,
             client_cert: None,
             proxy: None,
+            cookies: true,
+            cookie_jar: None,
         }
     }
 }
@@ -71,6 +78,7 @@ pub struct ClientError(String);
 pub struct Client {
     inner: reqwest::Client,
     options: ClientOptions,
+    jar: Option<std::sync::Arc<cookies::Jar>>,
 }
 
 impl Client {
@@ -127,7 +135,17 @@ impl Client {
             builder = builder.proxy(proxy);
         }
         let inner = builder.build().map_err(|e| ClientError(e.to_string()))?;
-        Ok(Client { inner, options })
+        let jar = match (&options.cookie_jar, options.cookies) {
+            (Some(name), _) => Some(cookies::Jar::named(name).map_err(ClientError)?),
+            (None, true) => Some(cookies::Jar::new()),
+            (None, false) => None,
+        }
+        .map(std::sync::Arc::new);
+        Ok(Client {
+            inner,
+            options,
+            jar,
+        })
     }
 
     /// Sends a request, following redirects, and returns the exchange.
@@ -168,6 +186,16 @@ impl Client {
         let mut answered = 0u32;
         let mut hop = 0;
         loop {
+            // The jar's cookies for this hop, unless the request sets its
+            // own Cookie header (a recorded one, a typed one).
+            let jar_cookie = self
+                .jar
+                .as_ref()
+                .filter(|_| !current.headers.contains("cookie"))
+                .and_then(|j| j.header_for(current.url.as_deref().unwrap_or("")));
+            if let Some(c) = &jar_cookie {
+                current.headers.push("Cookie", c.clone());
+            }
             let result = self.send_once(&current, sink.as_deref_mut()).await;
             let mut response = match result {
                 Ok(r) => r,
@@ -184,6 +212,13 @@ impl Client {
                     };
                 }
             };
+            if let Some(j) = &self.jar {
+                j.store(
+                    current.url.as_deref().unwrap_or(""),
+                    &response.headers,
+                    &mut response.notes,
+                );
+            }
             let status = response.status.unwrap_or(0);
             if let Some(creds) = &digest
                 && matches!(status, 401 | 407)
@@ -230,7 +265,11 @@ impl Client {
                         dialect: None,
                     };
                 }
-                if let Some((next, stripped)) = redirect(&current, status, &loc, secrets) {
+                if let Some((mut next, stripped)) = redirect(&current, status, &loc, secrets) {
+                    // (The next hop gets the jar's cookies for where it goes.)
+                    if jar_cookie.is_some() {
+                        next.headers.remove("cookie");
+                    }
                     if matches!(status, 307 | 308)
                         && !next.body.is_empty()
                         && crate::secrets::holds_value(

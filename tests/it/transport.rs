@@ -57,8 +57,15 @@ fn tls_server(
     client_ca: Option<&rcgen::Certificate>,
 ) -> (String, std::thread::JoinHandle<()>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // (TLS 1.2 where a client certificate is wanted: the refusal comes in
+    // the handshake, where TLS 1.3 sends it after, racing the request.)
+    let versions: &[&rustls::SupportedProtocolVersion] = if client_ca.is_some() {
+        &[&rustls::version::TLS12]
+    } else {
+        rustls::DEFAULT_VERSIONS
+    };
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap();
     let chain = vec![cert.der().clone()];
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
@@ -249,5 +256,166 @@ fn a_proxy_carries_the_request() {
         seen[0].starts_with("GET http://api.example.invalid/v1/things?x=1 HTTP/1.1\r\n"),
         "{}",
         seen[0]
+    );
+}
+
+/// A site that logs in with a cookie (also as a proxy, for any host
+/// name): `POST …/login` sets `session`, a cookie for its parent domain
+/// and a few a server must not set; `…/me` wants the session.
+fn cookie_site() -> RawServer {
+    RawServer::start(|req| {
+        let text = String::from_utf8_lossy(req).to_ascii_lowercase();
+        let line = text.lines().next().unwrap_or("").to_owned();
+        if line.starts_with("post ") && line.contains("/login ") {
+            let big = format!("big={}", "x".repeat(20_000));
+            crate::common::Reply::Bytes(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\nSet-Cookie: session=sess_FAKE_1; Path=/; HttpOnly\r\nSet-Cookie: shop=FAKE_parent; Domain=shop.github.io; Path=/\r\nSet-Cookie: super=FAKE; Domain=github.io; Path=/\r\nSet-Cookie: other=FAKE; Domain=other.example; Path=/\r\nSet-Cookie: {big}\r\n\r\n{{}}"
+                )
+                .into_bytes(),
+            )
+        } else if text.contains("\r\ncookie: ") && text.contains("session=sess_fake_1") {
+            reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"me":"ann"}"#,
+            )
+        } else if line.contains("/me ") {
+            reply(
+                401,
+                &[("Content-Type", "application/json")],
+                r#"{"error":"no session"}"#,
+            )
+        } else {
+            reply(200, &[("Content-Type", "application/json")], "{}")
+        }
+    })
+}
+
+#[test]
+fn a_collection_run_keeps_its_cookies_and_refuses_what_a_server_may_not_set() {
+    // Every host through the site as a proxy: github.io is a public
+    // suffix, shop.github.io a site's own domain.
+    let site = cookie_site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.http"),
+        "### login\nPOST http://app.shop.github.io/login\n\n### me\nGET http://app.shop.github.io/me\n\n### sibling\nGET http://cdn.shop.github.io/x\n\n### elsewhere\nGET http://elsewhere.example/x\n",
+    )
+    .unwrap();
+    let run = apiscope_in(
+        dir.path(),
+        &[
+            "replay",
+            "site.http",
+            "--live",
+            "--yes",
+            "--proxy",
+            &site.base,
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let seen = site.requests();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    let cookie = |r: &str| {
+        r.lines()
+            .find_map(|l| {
+                l.strip_prefix("cookie: ")
+                    .or_else(|| l.strip_prefix("Cookie: "))
+            })
+            .map(str::to_owned)
+    };
+    // The session and the parent domain's cookie; nothing else.
+    assert_eq!(
+        cookie(&seen[1]).as_deref(),
+        Some("session=sess_FAKE_1; shop=FAKE_parent"),
+        "{}",
+        seen[1]
+    );
+    // A sibling host gets the parent domain's cookie only.
+    assert_eq!(
+        cookie(&seen[2]).as_deref(),
+        Some("shop=FAKE_parent"),
+        "{}",
+        seen[2]
+    );
+    assert_eq!(cookie(&seen[3]), None, "{}", seen[3]);
+    for note in [
+        "A cookie for the public suffix 'github.io' was refused",
+        "A cookie for another domain (other.example) was refused",
+        "A Set-Cookie of 19 KB was not kept (more than 8 KB)",
+    ] {
+        assert!(run.stdout.contains(note), "{note}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_named_cookie_jar_lasts_between_runs() {
+    let site = cookie_site();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let login = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &[
+            "send",
+            "POST",
+            &format!("{}/login", site.base),
+            "--cookie-jar",
+            "work",
+        ],
+        b"",
+    );
+    assert_eq!(login.code, 0, "{}\n{}", login.stdout, login.stderr);
+    let me = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &[
+            "send",
+            &format!("{}/me", site.base),
+            "--cookie-jar",
+            "work",
+            "--format",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(me.code, 0, "{}\n{}", me.stdout, me.stderr);
+    let file = data.path().join("cookies/work.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Without the jar, no cookie.
+    let bare = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &format!("{}/me", site.base)],
+        b"",
+    );
+    assert_eq!(bare.code, 1, "{}", bare.stdout);
+    // A bad name or a damaged file: one line.
+    let bad = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &site.base, "--cookie-jar", "../x"],
+        b"",
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    std::fs::write(&file, "not json").unwrap();
+    let bad = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &site.base, "--cookie-jar", "work"],
+        b"",
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("work.json: not a cookie jar"),
+        "{}",
+        bad.stderr
     );
 }
