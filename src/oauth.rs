@@ -227,10 +227,87 @@ pub fn renewed(
     any.then_some(out)
 }
 
-/// Asks the token endpoint (on a thread of its own, with its own small
-/// runtime: the caller may be inside one).
+/// Asks the token endpoint.
 fn fetch(config: &Config, refresh: Option<&str>) -> Result<Token, String> {
     let request = config.token_request(refresh)?;
+    let exchange = send_blocking(&request, &config.token_url)?;
+    read_token(
+        exchange.response.status,
+        exchange.response.headers.get("content-type"),
+        &exchange.response.body,
+        now(),
+        refresh,
+    )
+}
+
+/// Runs the Device Authorization grant (RFC 8628) for `config`: the codes
+/// asked for and handed to `show` (the URL to open, the code to enter),
+/// then the token endpoint polled at the interval the server gives (5 s
+/// more after a `slow_down`) until the person approves, the codes expire,
+/// or the server refuses; the token cached as `key`.
+pub fn device_login(
+    config: &Config,
+    key: &str,
+    show: impl Fn(&apiscope_core::auth::oauth2::DeviceCode),
+) -> Result<Token, String> {
+    use apiscope_core::auth::oauth2::{Poll, read_device, read_poll};
+    let request = config.device_request()?;
+    let url = config.device_auth_url.clone().unwrap_or_default();
+    let answer = send_blocking(&request, &url)?;
+    let device = read_device(answer.response.status, &answer.response.body)?;
+    show(&device);
+    let until = now() + device.expires_in;
+    let mut interval = device.interval;
+    let token = loop {
+        std::thread::sleep(std::time::Duration::from_secs(
+            u64::try_from(interval).unwrap_or(5),
+        ));
+        if now() > until {
+            return Err(
+                "the device code expired before it was approved: run auth login again".into(),
+            );
+        }
+        let poll = send_blocking(
+            &config.device_token_request(&device.device_code),
+            &config.token_url,
+        )?;
+        match read_poll(
+            poll.response.status,
+            poll.response.headers.get("content-type"),
+            &poll.response.body,
+            now(),
+        ) {
+            Poll::Token(t) => break t,
+            Poll::Pending => {}
+            Poll::SlowDown => interval += 5,
+            Poll::Failed(e) => return Err(e),
+        }
+    };
+    let path =
+        cache_path().ok_or("no data directory for the token cache (set APISCOPE_DATA_DIR)")?;
+    let _lock = lock(&path)?;
+    let mut cache = read_cache(&path);
+    cache.insert(
+        key.to_owned(),
+        Entry {
+            id: config.id.clone(),
+            grant: config.grant.label().to_owned(),
+            token_url: crate::redact::url(&config.token_url),
+            client_id: config.client_id.clone(),
+            token: token.clone(),
+        },
+    );
+    write_cache(&path, &cache)?;
+    Ok(token)
+}
+
+/// Sends one request to an authorization server (on a thread of its own,
+/// with its own small runtime: the caller may be inside one); a request
+/// that gets no answer is one line naming `url`.
+fn send_blocking(
+    request: &crate::model::Request,
+    url: &str,
+) -> Result<crate::model::Exchange, String> {
     let options = crate::http::ClientOptions {
         // A token endpoint that redirects is not followed with the secret.
         max_redirects: 0,
@@ -244,23 +321,17 @@ fn fetch(config: &Config, refresh: Option<&str>) -> Result<Token, String> {
                 .build()
                 .map_err(|e| e.to_string())?;
             let client = crate::http::Client::new(options).map_err(|e| e.to_string())?;
-            Ok(rt.block_on(client.send(&request)))
+            Ok(rt.block_on(client.send(request)))
         })
         .join()
         .map_err(|_| "the token request's thread failed".to_owned())?
     })?;
     if let Some(f) = &exchange.failure {
         return Err(format!(
-            "the token endpoint {} could not be reached: {}",
-            crate::redact::url(&config.token_url),
+            "{} could not be reached: {}",
+            crate::redact::url(url),
             f.message
         ));
     }
-    read_token(
-        exchange.response.status,
-        exchange.response.headers.get("content-type"),
-        &exchange.response.body,
-        now(),
-        refresh,
-    )
+    Ok(exchange)
 }

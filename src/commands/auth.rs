@@ -82,23 +82,52 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                         .map_err(|e| format!("{e:?}"))
                 })
                 .map_err(|e| Error::Usage(format!("auth configuration '{id}': {e}")))?;
-            let origin =
-                crate::collection::trust::origin_of(&config.token_url).ok_or_else(|| {
+            // Where the client's secret goes: the Token URL, and for the
+            // device grant its Device Auth URL; each confirmed.
+            let mut urls = vec![("Token URL", config.token_url.clone())];
+            if config.grant == apiscope_core::auth::oauth2::Grant::DeviceCode
+                && let Some(d) = &config.device_auth_url
+            {
+                urls.push(("Device Auth URL", d.clone()));
+            }
+            for (what, url) in urls {
+                let origin = crate::collection::trust::origin_of(&url).ok_or_else(|| {
                     Error::Usage(format!(
-                        "auth configuration '{id}': the Token URL is not an http(s) URL"
+                        "auth configuration '{id}': the {what} is not an http(s) URL"
                     ))
                 })?;
-            if !run.trust().confirmed(&origin) {
-                if !yes {
-                    return Err(Error::Usage(format!(
-                        "the Token URL's origin {origin} is not confirmed for this collection (its client secret goes there): pass --yes to confirm it"
-                    )));
+                if !run.trust().confirmed(&origin) {
+                    if !yes {
+                        return Err(Error::Usage(format!(
+                            "the {what}'s origin {origin} is not confirmed for this collection (its client secret goes there): pass --yes to confirm it"
+                        )));
+                    }
+                    crate::trust::remember(run.trust().root(), std::slice::from_ref(&origin));
                 }
-                crate::trust::remember(run.trust().root(), std::slice::from_ref(&origin));
             }
             let key = config.cache_key(run.trust().root());
-            let token = crate::oauth::token(&config, &key)
-                .map_err(|e| Error::Usage(format!("OAuth2 '{id}': {e}")))?;
+            let token = if config.grant == apiscope_core::auth::oauth2::Grant::DeviceCode {
+                crate::oauth::device_login(&config, &key, |d| {
+                    // (What the person needs, on stderr: stdout stays the
+                    // result's.)
+                    eprintln!(
+                        "apiscope: to sign in, open {} and enter the code {}{}",
+                        crate::report::sanitize(&d.verification_uri, false),
+                        crate::report::sanitize(&d.user_code, false),
+                        d.verification_uri_complete
+                            .as_deref()
+                            .map(|u| format!(" (or open {})", crate::report::sanitize(u, false)))
+                            .unwrap_or_default()
+                    );
+                    eprintln!(
+                        "apiscope: waiting for the approval (polling every {} s, for at most {} s)…",
+                        d.interval, d.expires_in
+                    );
+                })
+            } else {
+                crate::oauth::token(&config, &key)
+            }
+            .map_err(|e| Error::Usage(format!("OAuth2 '{id}': {e}")))?;
             out.push_str(&format!(
                 "Cached a token for '{}' ({}), {}.\n",
                 crate::report::sanitize(&id, false),

@@ -588,3 +588,105 @@ fn a_refused_oauth2_token_is_renewed_once_and_the_request_resent() {
         );
     }
 }
+
+/// The Device Authorization grant (RFC 8628) from `auth login`: the code
+/// and the URL shown, the token endpoint polled through
+/// `authorization_pending`, the token cached; a later run uses it without
+/// asking again, and without it the run says to log in first.
+#[test]
+fn the_device_grant_logs_in_once_and_runs_use_its_token() {
+    let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let p = polls.clone();
+    let server = RawServer::start(move |req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        if text.starts_with("POST /device") {
+            return reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"device_code":"dc_FAKE_device","user_code":"WDJB-MJHT","verification_uri":"https://idp.example/activate","expires_in":60,"interval":1}"#,
+            );
+        }
+        if text.starts_with("POST /token") && text.contains("device_code=dc_FAKE_device") {
+            if p.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                return reply(
+                    400,
+                    &[("Content-Type", "application/json")],
+                    r#"{"error":"authorization_pending"}"#,
+                );
+            }
+            return reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"access_token":"at_FAKE_device_1","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE_device"}"#,
+            );
+        }
+        if text
+            .to_ascii_lowercase()
+            .contains("authorization: bearer at_fake_device_1")
+        {
+            reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"me":"ann"}"#,
+            )
+        } else {
+            reply(401, &[], "")
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: Bearer {{$auth.token(\"tv\")}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        serde_json::json!({"dev": {"host": server.base, "Security": {"Auth": {"tv": {
+            "Type": "OAuth2", "Grant Type": "Device Authorization",
+            "Device Auth URL": format!("{}/device", server.base),
+            "Token URL": format!("{}/token", server.base),
+            "Client ID": "tv-app", "Client Credentials": "none", "Scope": "read"
+        }}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| crate::common::apiscope_with(data.path(), dir.path(), args, b"");
+    // Not logged in: the run says how.
+    let first = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
+    assert_eq!(first.code, 2, "{}\n{}", first.stdout, first.stderr);
+    assert!(
+        first.stderr.contains("run `apiscope auth login tv"),
+        "{}",
+        first.stderr
+    );
+    let login = run(&["auth", "login", "tv", "api.http", "--env", "dev", "--yes"]);
+    assert_eq!(login.code, 0, "{}\n{}", login.stdout, login.stderr);
+    assert!(
+        login
+            .stderr
+            .contains("open https://idp.example/activate and enter the code WDJB-MJHT"),
+        "{}",
+        login.stderr
+    );
+    assert!(
+        login.stdout.contains("Cached a token for 'tv'"),
+        "{}",
+        login.stdout
+    );
+    assert!(
+        !login.stdout.contains("at_FAKE") && !login.stderr.contains("dc_FAKE"),
+        "{}{}",
+        login.stdout,
+        login.stderr
+    );
+    assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let me = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
+    assert_eq!(me.code, 0, "{}\n{}", me.stdout, me.stderr);
+    let tokens = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /token"))
+        .count();
+    assert_eq!(tokens, 2, "the two polls only: {:?}", server.requests());
+}

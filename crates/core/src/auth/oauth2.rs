@@ -84,6 +84,8 @@ pub struct Config {
     pub grant: Grant,
     /// `Token URL`.
     pub token_url: String,
+    /// `Device Auth URL` (the device authorization endpoint, RFC 8628).
+    pub device_auth_url: Option<String>,
     /// `Client ID`.
     pub client_id: String,
     /// `Client Secret`.
@@ -215,6 +217,7 @@ impl Config {
             id: id.to_owned(),
             grant,
             token_url,
+            device_auth_url: text("Device Auth URL")?,
             client_id,
             client_secret: text("Client Secret")?,
             scope: text("Scope")?,
@@ -239,6 +242,7 @@ impl Config {
             resource: opt(&self.resource)?,
             username: opt(&self.username)?,
             password: opt(&self.password)?,
+            device_auth_url: opt(&self.device_auth_url)?,
             token_url: f(&self.token_url)?,
             client_id: f(&self.client_id)?,
             ..self.clone()
@@ -281,6 +285,81 @@ impl Config {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The device authorization request (RFC 8628 §3.1): the client and
+    /// the scope, to the `Device Auth URL`.
+    pub fn device_request(&self) -> Result<crate::model::Request, String> {
+        let url = self
+            .device_auth_url
+            .clone()
+            .ok_or("the Device Authorization grant needs a 'Device Auth URL'")?;
+        let mut form: Vec<(&str, String)> = Vec::new();
+        if let Some(s) = &self.scope {
+            form.push(("scope", s.clone()));
+        }
+        if let Some(a) = &self.audience {
+            form.push(("audience", a.clone()));
+        }
+        Ok(self.form_request(url, form))
+    }
+
+    /// The token request that polls a device authorization (RFC 8628
+    /// §3.4).
+    pub fn device_token_request(&self, device_code: &str) -> crate::model::Request {
+        self.form_request(
+            self.token_url.clone(),
+            vec![
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:device_code".into(),
+                ),
+                ("device_code", device_code.to_owned()),
+            ],
+        )
+    }
+
+    /// A form POST to `url` with the client's authentication.
+    fn form_request(&self, url: String, mut form: Vec<(&str, String)>) -> crate::model::Request {
+        let mut headers = crate::model::Headers::new();
+        headers.push("Content-Type", "application/x-www-form-urlencoded");
+        headers.push("Accept", "application/json");
+        match self.client_auth {
+            ClientAuth::Basic if self.client_secret.is_some() => {
+                use base64::Engine as _;
+                let enc = |s: &str| crate::collection::vars::form_value(s);
+                let pair = format!(
+                    "{}:{}",
+                    enc(&self.client_id),
+                    enc(self.client_secret.as_deref().unwrap_or(""))
+                );
+                headers.push(
+                    "Authorization",
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair)
+                    ),
+                );
+            }
+            ClientAuth::Body => {
+                form.push(("client_id", self.client_id.clone()));
+                if let Some(s) = &self.client_secret {
+                    form.push(("client_secret", s.clone()));
+                }
+            }
+            _ => form.push(("client_id", self.client_id.clone())),
+        }
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::collection::vars::form_value(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        crate::model::Request {
+            method: "POST".into(),
+            url: Some(url),
+            headers,
+            body: body.into_bytes().into(),
+        }
+    }
+
     /// The token request: this configuration's grant, or a refresh with
     /// `refresh_token`. An interactive grant is an error naming `auth
     /// login`.
@@ -310,6 +389,12 @@ impl Config {
                     self.password
                         .clone()
                         .ok_or("the Password grant needs a 'Password'")?,
+                ));
+            }
+            (None, Grant::DeviceCode) => {
+                return Err(format!(
+                    "the Device Authorization grant needs a person: run `apiscope auth login {} FILE.http --env ENV` first (the token is cached, and refreshed after)",
+                    self.id
                 ));
             }
             (None, g) => {
@@ -433,6 +518,83 @@ impl Token {
 pub fn mask(v: &str) -> String {
     let head: String = v.chars().take(4).collect();
     format!("{head}… ({} chars)", v.chars().count())
+}
+
+/// A device authorization's answer (RFC 8628 §3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCode {
+    /// The code the client polls with (a secret).
+    pub device_code: String,
+    /// The code the person enters.
+    pub user_code: String,
+    /// Where the person enters it.
+    pub verification_uri: String,
+    /// The same, with the code in it, when the server gives one.
+    pub verification_uri_complete: Option<String>,
+    /// How long the codes last, seconds.
+    pub expires_in: i64,
+    /// How often to poll, seconds (5 when the server does not say).
+    pub interval: i64,
+}
+
+/// Reads a device authorization's answer, or why it is not one.
+pub fn read_device(status: Option<u16>, body: &[u8]) -> Result<DeviceCode, String> {
+    let doc: serde_json::Map<String, Value> = serde_json::from_slice(body).map_err(|_| {
+        format!(
+            "the device authorization endpoint answered {} with no JSON",
+            status.unwrap_or(0)
+        )
+    })?;
+    let s = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
+    if let Some(e) = s("error") {
+        let desc = s("error_description")
+            .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
+            .unwrap_or_default();
+        return Err(format!(
+            "the device authorization endpoint answered {} {}{desc}",
+            status.unwrap_or(0),
+            crate::report::sanitize(&e, false)
+        ));
+    }
+    let n = |k: &str| doc.get(k).and_then(Value::as_i64);
+    Ok(DeviceCode {
+        device_code: s("device_code").ok_or("the device authorization has no device_code")?,
+        user_code: s("user_code").ok_or("the device authorization has no user_code")?,
+        verification_uri: s("verification_uri")
+            .or_else(|| s("verification_url"))
+            .ok_or("the device authorization has no verification_uri")?,
+        verification_uri_complete: s("verification_uri_complete"),
+        expires_in: n("expires_in").unwrap_or(600).clamp(1, 3600),
+        interval: n("interval").unwrap_or(5).clamp(1, 60),
+    })
+}
+
+/// What one poll of a device authorization says (RFC 8628 §3.5).
+#[derive(Debug)]
+pub enum Poll {
+    /// The token.
+    Token(Token),
+    /// `authorization_pending`: ask again after the interval.
+    Pending,
+    /// `slow_down`: add 5 seconds to the interval.
+    SlowDown,
+    /// Anything else: the reason.
+    Failed(String),
+}
+
+/// Reads one poll's answer.
+pub fn read_poll(status: Option<u16>, content_type: Option<&str>, body: &[u8], now: i64) -> Poll {
+    let code = serde_json::from_slice::<serde_json::Map<String, Value>>(body)
+        .ok()
+        .and_then(|d| d.get("error").and_then(Value::as_str).map(str::to_owned));
+    match code.as_deref() {
+        Some("authorization_pending") => Poll::Pending,
+        Some("slow_down") => Poll::SlowDown,
+        _ => match read_token(status, content_type, body, now, None) {
+            Ok(t) => Poll::Token(t),
+            Err(e) => Poll::Failed(e),
+        },
+    }
 }
 
 /// Reads the token endpoint's answer: a token, or one line saying why not
@@ -653,5 +815,37 @@ mod tests {
             let e = read_token(Some(status), Some(ct), body, 0, None).unwrap_err();
             assert!(e.contains(words), "{e}");
         }
+    }
+
+    #[test]
+    fn a_device_authorization_and_its_polls_are_read() {
+        let d = read_device(
+            Some(200),
+            br#"{"device_code":"dc_FAKE","user_code":"ABCD-EFGH","verification_url":"https://x.example/device","expires_in":900}"#,
+        )
+        .unwrap();
+        assert_eq!((d.interval, d.expires_in), (5, 900));
+        assert_eq!(d.verification_uri, "https://x.example/device");
+        assert!(
+            read_device(Some(400), br#"{"error":"invalid_client"}"#)
+                .unwrap_err()
+                .contains("invalid_client")
+        );
+        assert!(read_device(Some(200), b"<html>").is_err());
+        assert!(matches!(
+            read_poll(Some(400), None, br#"{"error":"authorization_pending"}"#, 0),
+            Poll::Pending
+        ));
+        assert!(matches!(
+            read_poll(Some(400), None, br#"{"error":"slow_down"}"#, 0),
+            Poll::SlowDown
+        ));
+        assert!(
+            matches!(read_poll(Some(400), None, br#"{"error":"expired_token"}"#, 0), Poll::Failed(e) if e.contains("expired_token"))
+        );
+        assert!(matches!(
+            read_poll(Some(200), None, br#"{"access_token":"at_FAKE"}"#, 0),
+            Poll::Token(_)
+        ));
     }
 }
