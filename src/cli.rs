@@ -607,9 +607,15 @@ pub enum AuthAction {
         /// The environment whose Security.Auth block holds it.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
-        /// Confirm the Token URL's origin (its client secret goes there).
+        /// Confirm the Token URL's origin (its client secret goes there),
+        /// and the Auth URL's or Device Auth URL's.
         #[arg(long)]
         yes: bool,
+        /// Print the authorization URL without opening a browser (a
+        /// headless machine: open it elsewhere; the redirect still comes
+        /// back to 127.0.0.1 here).
+        #[arg(long)]
+        no_browser: bool,
     },
 }
 

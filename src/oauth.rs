@@ -283,6 +283,21 @@ pub fn device_login(
             Poll::Failed(e) => return Err(e),
         }
     };
+    cache_token(config, key, &token)?;
+    Ok(token)
+}
+
+/// `n` random bytes from the operating system, base64url (a PKCE verifier,
+/// a state).
+fn random_token(n: usize) -> Result<String, String> {
+    use base64::Engine as _;
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| format!("no randomness from the system: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// Keeps `token` in the cache as `key`.
+fn cache_token(config: &Config, key: &str, token: &Token) -> Result<(), String> {
     let path =
         cache_path().ok_or("no data directory for the token cache (set APISCOPE_DATA_DIR)")?;
     let _lock = lock(&path)?;
@@ -297,7 +312,158 @@ pub fn device_login(
             token: token.clone(),
         },
     );
-    write_cache(&path, &cache)?;
+    write_cache(&path, &cache)
+}
+
+/// How long `auth login` waits for the browser's redirect.
+const REDIRECT_WAIT_S: u64 = 300;
+
+/// Runs the Authorization Code grant with PKCE (RFC 6749 §4.1, RFC 7636
+/// S256): a listener on the loopback `Redirect URL` (127.0.0.1; its port,
+/// or any free one), the authorization URL handed to `show` (and opened
+/// in the system browser when `browser`), one redirect awaited — its
+/// one-time `state` checked, a wrong one ends the login with nothing
+/// exchanged — then the code redeemed with its verifier, and the token
+/// cached as `key`.
+pub fn code_login(
+    config: &Config,
+    key: &str,
+    browser: bool,
+    show: impl Fn(&str),
+) -> Result<Token, String> {
+    use std::io::{Read as _, Write as _};
+    let wanted = config
+        .redirect_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:0/callback".into());
+    let mut redirect =
+        url::Url::parse(&wanted).map_err(|e| format!("the Redirect URL {wanted}: {e}"))?;
+    let loopback = matches!(
+        redirect.host_str(),
+        Some("127.0.0.1" | "localhost" | "[::1]")
+    );
+    if redirect.scheme() != "http" || !loopback {
+        return Err(format!(
+            "the Redirect URL {wanted} is not one apiscope can listen on: write http://127.0.0.1:PORT/PATH (or localhost) in the configuration and register it with the authorization server"
+        ));
+    }
+    let port = redirect.port().unwrap_or(80);
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port} for the redirect: {e}"))?;
+    let actual = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let _ = redirect.set_port(Some(actual));
+    let redirect_s = redirect.to_string();
+    let state = random_token(16)?;
+    let verifier = random_token(32)?;
+    let url = config.authorization_url(&redirect_s, &state, &verifier)?;
+    show(&url);
+    if browser {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        let _ = std::process::Command::new(opener)
+            .arg(&url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(REDIRECT_WAIT_S);
+    let page = |conn: &mut std::net::TcpStream, status: &str, text: &str| {
+        let body = format!("<!doctype html><title>apiscope</title><p>{text}</p>");
+        let _ = conn.write_all(
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    };
+    let code = loop {
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "no redirect came back within {REDIRECT_WAIT_S} s: run auth login again"
+            ));
+        }
+        let Ok((mut conn, _)) = listener.accept() else {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        };
+        let _ = conn.set_nonblocking(false);
+        let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+        let mut buf = vec![0u8; 8192];
+        let n = conn.read(&mut buf).unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let target = head
+            .lines()
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .unwrap_or("/")
+            .to_owned();
+        let Ok(got) = url::Url::parse(&format!("http://127.0.0.1{target}")) else {
+            page(
+                &mut conn,
+                "400 Bad Request",
+                "Not a redirect apiscope understands.",
+            );
+            continue;
+        };
+        if got.path() != redirect.path() {
+            // (A favicon, a probe: not the redirect.)
+            page(&mut conn, "404 Not Found", "Not here.");
+            continue;
+        }
+        let q: Vec<(String, String)> = got.query_pairs().into_owned().collect();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        if get("state").as_deref() != Some(state.as_str()) {
+            page(
+                &mut conn,
+                "400 Bad Request",
+                "The sign-in did not match the one apiscope started: nothing was exchanged.",
+            );
+            return Err("the redirect's state does not match the one sent (another sign-in, or a forged redirect): nothing was exchanged".into());
+        }
+        if let Some(e) = get("error") {
+            page(
+                &mut conn,
+                "200 OK",
+                "The sign-in was refused; see the terminal.",
+            );
+            let desc = get("error_description")
+                .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
+                .unwrap_or_default();
+            return Err(format!(
+                "the authorization server answered {}{desc}",
+                crate::report::sanitize(&e, false)
+            ));
+        }
+        let Some(code) = get("code") else {
+            page(&mut conn, "400 Bad Request", "No code in the redirect.");
+            return Err("the redirect carried no code".into());
+        };
+        page(
+            &mut conn,
+            "200 OK",
+            "Signed in: you can close this tab and go back to the terminal.",
+        );
+        break code;
+    };
+    drop(listener);
+    let exchange = send_blocking(
+        &config.code_token_request(&code, &redirect_s, &verifier),
+        &config.token_url,
+    )?;
+    let token = read_token(
+        exchange.response.status,
+        exchange.response.headers.get("content-type"),
+        &exchange.response.body,
+        now(),
+        None,
+    )?;
+    cache_token(config, key, &token)?;
     Ok(token)
 }
 

@@ -65,6 +65,7 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
             collection,
             env,
             yes,
+            no_browser,
         } => {
             let file = collection_file(&collection)?;
             let trust = crate::cli::TrustArgs {
@@ -89,6 +90,11 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                 && let Some(d) = &config.device_auth_url
             {
                 urls.push(("Device Auth URL", d.clone()));
+            }
+            if config.grant == apiscope_core::auth::oauth2::Grant::AuthorizationCode
+                && let Some(a) = &config.auth_url
+            {
+                urls.push(("Auth URL", a.clone()));
             }
             for (what, url) in urls {
                 let origin = crate::collection::trust::origin_of(&url).ok_or_else(|| {
@@ -122,6 +128,13 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                     eprintln!(
                         "apiscope: waiting for the approval (polling every {} s, for at most {} s)…",
                         d.interval, d.expires_in
+                    );
+                })
+            } else if config.grant == apiscope_core::auth::oauth2::Grant::AuthorizationCode {
+                crate::oauth::code_login(&config, &key, !no_browser, |url| {
+                    eprintln!(
+                        "apiscope: to sign in, open this URL in a browser (waiting for its redirect):\n{}",
+                        crate::report::sanitize(url, false)
                     );
                 })
             } else {

@@ -690,3 +690,160 @@ fn the_device_grant_logs_in_once_and_runs_use_its_token() {
         .count();
     assert_eq!(tokens, 2, "the two polls only: {:?}", server.requests());
 }
+
+/// Reads lines of a child's stderr until one holds `needle`, within 20 s.
+fn line_with(stderr: &mut impl std::io::BufRead, needle: &str) -> String {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut line = String::new();
+    while std::time::Instant::now() < until {
+        line.clear();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if line.contains(needle) {
+            return line.trim().to_owned();
+        }
+    }
+    panic!("no line with {needle}");
+}
+
+/// A GET by hand (the browser following the redirect); the status code.
+fn browser_get(url: &str) -> u16 {
+    use std::io::{Read, Write};
+    let u = url::Url::parse(url).unwrap();
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", u.port().unwrap())).unwrap();
+    let target = format!("{}?{}", u.path(), u.query().unwrap_or(""));
+    write!(
+        c,
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = c.read_to_string(&mut out);
+    out.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The Authorization Code grant with PKCE from `auth login --no-browser`:
+/// the authorization URL printed (S256 challenge, a one-time state), the
+/// browser's redirect to the loopback listener answered, the code redeemed
+/// with the verifier whose challenge the URL carried; a redirect with
+/// another state ends the login with nothing exchanged.
+#[test]
+fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
+    let server = RawServer::start(move |req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        if text.starts_with("POST /token") && text.contains("grant_type=authorization_code") {
+            let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+            let verifier = url::form_urlencoded::parse(body.as_bytes())
+                .find(|(k, _)| k == "code_verifier")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let ok = body.contains("code=code_FAKE_1") && !verifier.is_empty();
+            // (The challenge is checked by the test, against the URL.)
+            if ok {
+                return reply(
+                    200,
+                    &[("Content-Type", "application/json")],
+                    &format!(
+                        r#"{{"access_token":"at_FAKE_code","token_type":"Bearer","expires_in":3600,"verifier_seen":"{verifier}"}}"#
+                    ),
+                );
+            }
+            return reply(
+                400,
+                &[("Content-Type", "application/json")],
+                r#"{"error":"invalid_grant"}"#,
+            );
+        }
+        reply(404, &[], "")
+    });
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("api.http"), "GET https://api.example/me\n").unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        serde_json::json!({"dev": {"Security": {"Auth": {"web": {
+            "Type": "OAuth2", "Grant Type": "Authorization Code",
+            "Auth URL": "https://idp.example/authorize",
+            "Token URL": format!("{}/token", server.base),
+            "Client ID": "web-app", "Client Credentials": "none", "Scope": "openid read",
+            "Redirect URL": "http://127.0.0.1:0/callback"
+        }}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let login = |state_override: Option<&str>| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
+            .current_dir(dir.path())
+            .args([
+                "auth",
+                "login",
+                "web",
+                "api.http",
+                "--env",
+                "dev",
+                "--yes",
+                "--no-browser",
+            ])
+            .env("APISCOPE_DATA_DIR", data.path())
+            .env("APISCOPE_CONFIG_DIR", data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let url = line_with(&mut err, "https://idp.example/authorize?");
+        let u = url::Url::parse(&url).unwrap();
+        let q: std::collections::HashMap<String, String> = u.query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["client_id"], "web-app");
+        assert!(q["state"].len() >= 16, "{url}");
+        let redirect = &q["redirect_uri"];
+        assert!(
+            redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"),
+            "{redirect}"
+        );
+        let state = state_override.unwrap_or(&q["state"]).to_owned();
+        let status = browser_get(&format!("{redirect}?code=code_FAKE_1&state={state}"));
+        let out = child.wait_with_output().unwrap();
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        (
+            status,
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            rest,
+            q["code_challenge"].clone(),
+        )
+    };
+    // Another state: refused, nothing exchanged.
+    let (status, code, _, stderr, _) = login(Some("forged_FAKE"));
+    assert_eq!(status, 400);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("state does not match"), "{stderr}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // The right one: the code redeemed with the verifier of the challenge.
+    let (status, code, stdout, stderr, challenge) = login(None);
+    assert_eq!(status, 200);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Cached a token for 'web'"), "{stdout}");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let body = seen[0].split("\r\n\r\n").nth(1).unwrap_or("");
+    let verifier = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "code_verifier")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert_eq!(
+        apiscope_core::auth::oauth2::pkce_challenge(&verifier),
+        challenge
+    );
+    assert!(
+        body.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{body}"
+    );
+}

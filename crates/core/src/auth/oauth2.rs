@@ -86,6 +86,10 @@ pub struct Config {
     pub token_url: String,
     /// `Device Auth URL` (the device authorization endpoint, RFC 8628).
     pub device_auth_url: Option<String>,
+    /// `Auth URL` (the authorization endpoint, for the code grant).
+    pub auth_url: Option<String>,
+    /// `Redirect URL` (a loopback URL apiscope listens on).
+    pub redirect_url: Option<String>,
     /// `Client ID`.
     pub client_id: String,
     /// `Client Secret`.
@@ -218,6 +222,8 @@ impl Config {
             grant,
             token_url,
             device_auth_url: text("Device Auth URL")?,
+            auth_url: text("Auth URL")?,
+            redirect_url: text("Redirect URL")?,
             client_id,
             client_secret: text("Client Secret")?,
             scope: text("Scope")?,
@@ -243,6 +249,8 @@ impl Config {
             username: opt(&self.username)?,
             password: opt(&self.password)?,
             device_auth_url: opt(&self.device_auth_url)?,
+            auth_url: opt(&self.auth_url)?,
+            redirect_url: opt(&self.redirect_url)?,
             token_url: f(&self.token_url)?,
             client_id: f(&self.client_id)?,
             ..self.clone()
@@ -300,6 +308,59 @@ impl Config {
             form.push(("audience", a.clone()));
         }
         Ok(self.form_request(url, form))
+    }
+
+    /// The authorization URL of the code grant (RFC 6749 §4.1.1) with
+    /// PKCE S256 (RFC 7636): where the person's browser goes.
+    pub fn authorization_url(
+        &self,
+        redirect: &str,
+        state: &str,
+        verifier: &str,
+    ) -> Result<String, String> {
+        let base = self
+            .auth_url
+            .as_deref()
+            .ok_or("the Authorization Code grant needs an 'Auth URL'")?;
+        let mut url = url::Url::parse(base).map_err(|e| format!("the Auth URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("the Auth URL is not an http(s) URL".into());
+        }
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code");
+            q.append_pair("client_id", &self.client_id);
+            q.append_pair("redirect_uri", redirect);
+            if let Some(s) = &self.scope {
+                q.append_pair("scope", s);
+            }
+            if let Some(a) = &self.audience {
+                q.append_pair("audience", a);
+            }
+            q.append_pair("state", state);
+            q.append_pair("code_challenge", &pkce_challenge(verifier));
+            q.append_pair("code_challenge_method", "S256");
+        }
+        Ok(url.into())
+    }
+
+    /// The token request that redeems an authorization code (RFC 6749
+    /// §4.1.3) with its PKCE verifier.
+    pub fn code_token_request(
+        &self,
+        code: &str,
+        redirect: &str,
+        verifier: &str,
+    ) -> crate::model::Request {
+        self.form_request(
+            self.token_url.clone(),
+            vec![
+                ("grant_type", "authorization_code".into()),
+                ("code", code.to_owned()),
+                ("redirect_uri", redirect.to_owned()),
+                ("code_verifier", verifier.to_owned()),
+            ],
+        )
     }
 
     /// The token request that polls a device authorization (RFC 8628
@@ -391,9 +452,10 @@ impl Config {
                         .ok_or("the Password grant needs a 'Password'")?,
                 ));
             }
-            (None, Grant::DeviceCode) => {
+            (None, g @ (Grant::DeviceCode | Grant::AuthorizationCode)) => {
                 return Err(format!(
-                    "the Device Authorization grant needs a person: run `apiscope auth login {} FILE.http --env ENV` first (the token is cached, and refreshed after)",
+                    "the {} grant needs a person: run `apiscope auth login {} FILE.http --env ENV` first (the token is cached, and refreshed after)",
+                    g.label(),
                     self.id
                 ));
             }
@@ -518,6 +580,15 @@ impl Token {
 pub fn mask(v: &str) -> String {
     let head: String = v.chars().take(4).collect();
     format!("{head}… ({} chars)", v.chars().count())
+}
+
+/// The PKCE S256 challenge of a verifier: base64url(SHA-256(verifier)),
+/// without padding (RFC 7636 §4.2).
+pub fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
 /// A device authorization's answer (RFC 8628 §3.2).
@@ -815,6 +886,15 @@ mod tests {
             let e = read_token(Some(status), Some(ct), body, 0, None).unwrap_err();
             assert!(e.contains(words), "{e}");
         }
+    }
+
+    /// RFC 7636 Appendix B: the example verifier's challenge.
+    #[test]
+    fn the_pkce_challenge_is_rfc_7636s() {
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]

@@ -195,7 +195,9 @@ impl Confirmation {
                 .clone()
                 .unwrap_or_else(|| "an origin known only from a response".into());
             let mut line = format!("{} {} → {origin}", p.method, p.label);
-            if p.automatic {
+            if p.label.starts_with("OAuth2 token") {
+                line.push_str(" (asked first: a request uses the token)");
+            } else if p.automatic {
                 line.push_str(" (sent first: another request uses its response)");
             }
             if !p.secrets.is_empty() {
