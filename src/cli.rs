@@ -227,6 +227,12 @@ pub struct SendArgs {
     #[arg(short = 'a', long, value_name = "USER:PASSWORD")]
     pub auth: Option<String>,
 
+    /// Sign the request with AWS Signature Version 4, curl's form:
+    /// `aws:amz:REGION:SERVICE` (REGION and SERVICE taken from an
+    /// *.amazonaws.com host when left out), with --auth KEY_ID:SECRET.
+    #[arg(long, value_name = "aws:amz:REGION:SERVICE", requires = "auth")]
+    pub aws_sigv4: Option<String>,
+
     /// How --auth is sent: basic (the default), digest (the server's
     /// challenge answered, RFC 7616) or bearer.
     #[arg(short = 'A', long, value_enum, default_value_t = AuthType::Basic, requires = "auth")]

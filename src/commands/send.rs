@@ -83,6 +83,17 @@ fn items_of(args: &SendArgs, words: &[String]) -> Result<crate::items::Items> {
     }
     if let Some(token) = &args.bearer {
         items.items.push(Item::Bearer(expand(token)?));
+    } else if let (Some(spec), Some(auth)) = (&args.aws_sigv4, &args.auth) {
+        // The shorthand the client signs with as the request leaves.
+        let aws = apiscope_core::auth::sigv4::from_curl(spec, auth, &items.url)
+            .map_err(super::Error::Usage)?;
+        items.items.push(Item::Header(
+            "Authorization".into(),
+            format!(
+                "AWS {} {} region:{} service:{}",
+                aws.key_id, aws.secret, aws.region, aws.service
+            ),
+        ));
     } else if let Some(auth) = &args.auth {
         use crate::cli::AuthType;
         match args.auth_type {

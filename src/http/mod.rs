@@ -183,6 +183,15 @@ impl Client {
         if digest.is_some() {
             current.headers.remove("authorization");
         }
+        // `Authorization: AWS KEY_ID SECRET region:R service:S`: signed
+        // (SigV4) as each hop leaves, on this origin only.
+        let mut aws = current
+            .headers
+            .get("authorization")
+            .and_then(apiscope_core::auth::sigv4::shorthand);
+        if aws.is_some() {
+            current.headers.remove("authorization");
+        }
         let mut answered = 0u32;
         let mut hop = 0;
         loop {
@@ -195,6 +204,25 @@ impl Client {
                 .and_then(|j| j.header_for(current.url.as_deref().unwrap_or("")));
             if let Some(c) = &jar_cookie {
                 current.headers.push("Cookie", c.clone());
+            }
+            if let Some(a) = &aws {
+                let now = crate::time::unix_ms(std::time::SystemTime::now()) / 1000;
+                if let Err(e) = apiscope_core::auth::sigv4::sign(
+                    &mut current,
+                    a,
+                    &apiscope_core::auth::sigv4::amz_date(now),
+                ) {
+                    return Exchange {
+                        request: Some(current),
+                        response: Response::default(),
+                        timing: timing(started, started_wall),
+                        failure: Some(Failure {
+                            kind: FailureKind::Other,
+                            message: format!("AWS SigV4: {e}"),
+                        }),
+                        dialect: None,
+                    };
+                }
             }
             let result = self.send_once(&current, sink.as_deref_mut()).await;
             let mut response = match result {
@@ -310,6 +338,7 @@ impl Client {
                     }
                     if !same_origin(&current, &next) {
                         digest = None;
+                        aws = None;
                     }
                     current = next;
                     hop += 1;

@@ -847,3 +847,163 @@ fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
         "{body}"
     );
 }
+
+/// The `Authorization` header of a raw request, and its other headers.
+fn aws_parts(raw: &str) -> (String, apiscope_core::model::Request) {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let mut lines = head.lines();
+    let line = lines.next().unwrap();
+    let mut parts = line.split(' ');
+    let method = parts.next().unwrap().to_owned();
+    let target = parts.next().unwrap().to_owned();
+    let mut headers = apiscope_core::model::Headers::new();
+    let mut auth = String::new();
+    for l in lines {
+        let (k, v) = l.split_once(':').unwrap();
+        if k.eq_ignore_ascii_case("authorization") {
+            auth = v.trim().to_owned();
+        } else {
+            headers.push(k.trim(), v.trim());
+        }
+    }
+    let host = headers.get("host").unwrap().to_owned();
+    (
+        auth,
+        apiscope_core::model::Request {
+            method,
+            url: Some(format!("http://{host}{target}")),
+            headers,
+            body: body.as_bytes().to_vec().into(),
+        },
+    )
+}
+
+/// Checks a signed request as AWS would: the signature recomputed over
+/// the headers it says it signed.
+fn verify_sigv4(raw: &str, secret: &str) -> (String, String) {
+    use apiscope_core::auth::sigv4;
+    let (auth, req) = aws_parts(raw);
+    let cred = auth
+        .split("Credential=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let scope: Vec<&str> = cred.split('/').collect();
+    let signed: Vec<String> = auth
+        .split("SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    let sent = auth.split("Signature=").nth(1).unwrap().trim().to_owned();
+    let aws = sigv4::Aws {
+        key_id: scope[0].to_owned(),
+        secret: secret.to_owned(),
+        session_token: None,
+        region: scope[2].to_owned(),
+        service: scope[3].to_owned(),
+    };
+    let date = req.headers.get("x-amz-date").unwrap().to_owned();
+    let (mine, _) = sigv4::signature(&req, &aws, &date, &signed).unwrap();
+    (sent, mine)
+}
+
+/// AWS SigV4 as curl signs it (`--aws-sigv4`): curl's signature is the
+/// one apiscope computes for curl's request, and apiscope's own (send
+/// --aws-sigv4, and httpyac's `Authorization: AWS …` in a .http file)
+/// verifies the same way.
+#[test]
+fn sigv4_signs_as_curl_signs() {
+    let theirs = RawServer::start(|_| reply(200, &[("Content-Type", "application/json")], "{}"));
+    let ours = RawServer::start(|_| reply(200, &[("Content-Type", "application/json")], "{}"));
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY_FAKE";
+    let user = format!("AKIDEXAMPLE:{secret}");
+    // (A query already in canonical order: curl 7.88 signs the query as
+    // written, where the SigV4 spec sorts it, as apiscope does.)
+    let url = |base: &str| format!("{base}/prod/items?a=1&b=two");
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "--aws-sigv4",
+                "aws:amz:eu-west-1:execute-api",
+                "--user",
+                &user,
+            ])
+            .args(["-H", "Content-Type: application/json", "-d", r#"{"n":1}"#])
+            .arg(url(&theirs.base))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let raw = theirs.requests().remove(0);
+        let (sent, mine) = verify_sigv4(&raw, secret);
+        assert_eq!(sent, mine, "curl's request:\n{raw}");
+    } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "curl is not installed"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = apiscope_in(
+        dir.path(),
+        &[
+            "send",
+            "POST",
+            &url(&ours.base),
+            "n:=1",
+            "--aws-sigv4",
+            "aws:amz:eu-west-1:execute-api",
+            "-a",
+            &user,
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+    std::fs::write(
+        dir.path().join("aws.http"),
+        format!(
+            "### put\n# @name put\nPUT {}/prod/items/7\nContent-Type: text/plain\nAuthorization: AWS AKIDEXAMPLE {{{{aws_secret}}}} region:eu-west-1 service:execute-api\n\nhello\n",
+            ours.base
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"aws_secret": secret}}).to_string(),
+    )
+    .unwrap();
+    let run = apiscope_in(
+        dir.path(),
+        &["send", "aws.http#put", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let seen = ours.requests();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for raw in &seen {
+        assert!(
+            raw.contains("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+            "{raw}"
+        );
+        assert!(
+            !raw.contains("region:eu-west-1"),
+            "the shorthand went on the wire: {raw}"
+        );
+        let (sent, mine) = verify_sigv4(raw, secret);
+        assert_eq!(sent, mine, "{raw}");
+    }
+}

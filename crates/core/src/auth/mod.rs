@@ -3,3 +3,4 @@
 
 pub mod digest;
 pub mod oauth2;
+pub mod sigv4;
