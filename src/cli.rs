@@ -229,8 +229,11 @@ pub struct SendArgs {
 
     /// Sign the request with AWS Signature Version 4, curl's form:
     /// `aws:amz:REGION:SERVICE` (REGION and SERVICE taken from an
-    /// *.amazonaws.com host when left out), with --auth KEY_ID:SECRET.
-    #[arg(long, value_name = "aws:amz:REGION:SERVICE", requires = "auth")]
+    /// *.amazonaws.com host when left out), with --auth KEY_ID:SECRET, or
+    /// else the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    /// AWS_SESSION_TOKEN variables, or else ~/.aws/credentials (the
+    /// AWS_PROFILE profile, or default).
+    #[arg(long, value_name = "aws:amz:REGION:SERVICE")]
     pub aws_sigv4: Option<String>,
 
     /// How --auth is sent: basic (the default), digest (the server's

@@ -83,14 +83,19 @@ fn items_of(args: &SendArgs, words: &[String]) -> Result<crate::items::Items> {
     }
     if let Some(token) = &args.bearer {
         items.items.push(Item::Bearer(expand(token)?));
-    } else if let (Some(spec), Some(auth)) = (&args.aws_sigv4, &args.auth) {
+    } else if let Some(spec) = &args.aws_sigv4 {
         // The shorthand the client signs with as the request leaves.
-        let aws = apiscope_core::auth::sigv4::from_curl(spec, auth, &items.url)
+        let (user, token) = match &args.auth {
+            Some(a) => (a.clone(), None),
+            None => aws_credentials()?,
+        };
+        let aws = apiscope_core::auth::sigv4::from_curl(spec, &user, &items.url)
             .map_err(super::Error::Usage)?;
+        let token = token.map(|t| format!(" token:{t}")).unwrap_or_default();
         items.items.push(Item::Header(
             "Authorization".into(),
             format!(
-                "AWS {} {} region:{} service:{}",
+                "AWS {} {}{token} region:{} service:{}",
                 aws.key_id, aws.secret, aws.region, aws.service
             ),
         ));
@@ -756,4 +761,55 @@ async fn paginate(
         summary.elapsed.as_secs_f64()
     );
     Ok(Outcome::from_failed(any_error || summary.stop.is_failure()))
+}
+
+/// AWS credentials as the AWS tools find them: `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), else the profile
+/// `AWS_PROFILE` (or `default`) of `AWS_SHARED_CREDENTIALS_FILE` (or
+/// `~/.aws/credentials`): `("KEY_ID:SECRET", session token)`.
+fn aws_credentials() -> Result<(String, Option<String>)> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        return Ok((format!("{id}:{secret}"), var("AWS_SESSION_TOKEN")));
+    }
+    let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".into());
+    let path = var("AWS_SHARED_CREDENTIALS_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| var("HOME").map(|h| std::path::Path::new(&h).join(".aws/credentials")))
+        .ok_or_else(|| {
+            super::Error::Usage(
+                "--aws-sigv4: no credentials (-a KEY_ID:SECRET, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials)".into(),
+            )
+        })?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        super::Error::Usage(format!(
+            "--aws-sigv4: no credentials (-a KEY_ID:SECRET, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or {}: {e})",
+            path.display()
+        ))
+    })?;
+    let mut section = String::new();
+    let (mut id, mut secret, mut token) = (None, None, None);
+    for line in text.lines() {
+        let l = line.trim();
+        if let Some(name) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            section = name.trim().to_owned();
+        } else if section == profile
+            && let Some((k, v)) = l.split_once('=')
+        {
+            let v = Some(v.trim().to_owned());
+            match k.trim() {
+                "aws_access_key_id" => id = v,
+                "aws_secret_access_key" => secret = v,
+                "aws_session_token" => token = v,
+                _ => {}
+            }
+        }
+    }
+    match (id, secret) {
+        (Some(i), Some(s)) => Ok((format!("{i}:{s}"), token)),
+        _ => Err(super::Error::Usage(format!(
+            "--aws-sigv4: the profile [{profile}] of {} has no aws_access_key_id and aws_secret_access_key",
+            path.display()
+        ))),
+    }
 }

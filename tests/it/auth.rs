@@ -1007,3 +1007,80 @@ fn sigv4_signs_as_curl_signs() {
         assert_eq!(sent, mine, "{raw}");
     }
 }
+
+/// `send --aws-sigv4` without `-a`: the credentials the AWS tools read —
+/// the variables first, else the shared credentials file's profile (its
+/// session token sent as `x-amz-security-token`); none is one line.
+#[test]
+fn sigv4_credentials_come_from_where_the_aws_tools_read_them() {
+    let server = RawServer::start(|_| reply(200, &[("Content-Type", "application/json")], "{}"));
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::write(
+        &creds,
+        "[default]\naws_access_key_id = AKID_FAKE_DEFAULT\naws_secret_access_key = secret_FAKE_default\n\n[work]\naws_access_key_id = AKID_FAKE_WORK\naws_secret_access_key = secret_FAKE_work\naws_session_token = tok_FAKE_session\n",
+    )
+    .unwrap();
+    let send = |env: &[(&str, &str)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"));
+        c.current_dir(dir.path())
+            .args([
+                "send",
+                &format!("{}/x", server.base),
+                "--aws-sigv4",
+                "aws:amz:us-east-1:execute-api",
+            ])
+            .env("APISCOPE_DATA_DIR", dir.path())
+            .env("APISCOPE_CONFIG_DIR", dir.path())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env("HOME", dir.path().join("nohome"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let creds_s = creds.to_string_lossy().into_owned();
+    let out = send(&[
+        ("AWS_SHARED_CREDENTIALS_FILE", &creds_s),
+        ("AWS_PROFILE", "work"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = send(&[
+        ("AWS_ACCESS_KEY_ID", "AKID_FAKE_ENV"),
+        ("AWS_SECRET_ACCESS_KEY", "secret_FAKE_env"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen[0].contains("Credential=AKID_FAKE_WORK/")
+            && seen[0]
+                .to_ascii_lowercase()
+                .contains("x-amz-security-token: tok_fake_session"),
+        "{}",
+        seen[0]
+    );
+    let (s, m) = verify_sigv4(&seen[0], "secret_FAKE_work");
+    assert_eq!(s, m);
+    assert!(seen[1].contains("Credential=AKID_FAKE_ENV/"), "{}", seen[1]);
+    let (s, m) = verify_sigv4(&seen[1], "secret_FAKE_env");
+    assert_eq!(s, m);
+    // None anywhere: one line, nothing sent.
+    let out = send(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--aws-sigv4: no credentials"), "{err}");
+    assert_eq!(server.requests().len(), 2);
+}
