@@ -389,6 +389,29 @@ fn a_named_cookie_jar_lasts_between_runs() {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+    // The session is kept in the jar only: not in the history, not
+    // printed.
+    for run in [&login, &me] {
+        assert!(!run.stdout.contains("sess_FAKE_1") && !run.stderr.contains("sess_FAKE_1"));
+    }
+    let mut stack = vec![data.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "cookies") {
+                    stack.push(p);
+                }
+            } else {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("sess_FAKE_1"),
+                    "the session cookie is in {}",
+                    p.display()
+                );
+            }
+        }
+    }
     // Without the jar, no cookie.
     let bare = crate::common::apiscope_with(
         data.path(),
