@@ -272,7 +272,7 @@ impl Client {
                     }
                     Ok(None) => response.notes.push(format!(
                         "Digest: the server refused the credentials of user '{}'",
-                        creds.user
+                        crate::report::sanitize(&creds.user, false)
                     )),
                     Err(e) => response.notes.push(format!("Digest: {e}")),
                 }

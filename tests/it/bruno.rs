@@ -136,24 +136,7 @@ fn bru_and_apiscope_send_the_same_requests() {
             .map(|r| bruno_shape(r))
             .collect();
         if t.is_empty() || t != m {
-            let at = t.iter().zip(&m).position(|(a, b)| a != b);
-            let what = match at {
-                Some(i) => format!(
-                    "request {} of {} (apiscope sent {}):\nbru: {:?}\napiscope: {:?}",
-                    i + 1,
-                    t.len(),
-                    m.len(),
-                    t[i],
-                    m[i]
-                ),
-                None => format!(
-                    "bru sent {}, apiscope {}: bru's next: {:?}; apiscope's next: {:?}",
-                    t.len(),
-                    m.len(),
-                    t.get(m.len()),
-                    m.get(t.len())
-                ),
-            };
+            let what = crate::newman::first_difference("bru", &t, &m);
             diffs.insert(name.clone(), what);
         }
     }

@@ -516,6 +516,31 @@ fn pointed_at(bytes: &[u8], base: &str) -> Vec<u8> {
     [bom, text.as_bytes()].concat()
 }
 
+/// What a request is on the wire, for the comparisons.
+pub type Shape = (String, Vec<(String, String)>, String);
+
+/// The first request that differs between what the reference `tool` sent
+/// (`t`) and what apiscope sent (`m`), both sides and the counts.
+pub fn first_difference(tool: &str, t: &[Shape], m: &[Shape]) -> String {
+    match t.iter().zip(m).position(|(a, b)| a != b) {
+        Some(i) => format!(
+            "request {} of {} (apiscope sent {}):\n{tool}: {:?}\napiscope: {:?}",
+            i + 1,
+            t.len(),
+            m.len(),
+            t[i],
+            m[i]
+        ),
+        None => format!(
+            "{tool} sent {}, apiscope {}: {tool}'s next: {:?}; apiscope's next: {:?}",
+            t.len(),
+            m.len(),
+            t.get(m.len()),
+            m.get(t.len())
+        ),
+    }
+}
+
 /// Where newman's library is (`npm root -g`), or `None` with the skip
 /// message printed (a failure under `CI=true`).
 fn newman_library() -> Option<String> {
@@ -656,25 +681,7 @@ fn differential(
             .map(|r| shape(r))
             .collect();
         if t.is_empty() || t != m {
-            // The first request that differs, both sides (and the counts).
-            let at = t.iter().zip(&m).position(|(a, b)| a != b);
-            let what = match at {
-                Some(i) => format!(
-                    "request {} of {} (apiscope sent {}):\nnewman: {:?}\napiscope: {:?}",
-                    i + 1,
-                    t.len(),
-                    m.len(),
-                    t[i],
-                    m[i]
-                ),
-                None => format!(
-                    "newman sent {}, apiscope {}: newman's next: {:?}; apiscope's next: {:?}",
-                    t.len(),
-                    m.len(),
-                    t.get(m.len()),
-                    m.get(t.len())
-                ),
-            };
+            let what = first_difference("newman", &t, &m);
             diffs.insert((*name).clone(), what);
         }
     }

@@ -384,7 +384,8 @@ impl Config {
         headers.push("Content-Type", "application/x-www-form-urlencoded");
         headers.push("Accept", "application/json");
         match self.client_auth {
-            ClientAuth::Basic if self.client_secret.is_some() => {
+            ClientAuth::Basic => {
+                // RFC 6749 §2.3.1: each part form-encoded first.
                 use base64::Engine as _;
                 let enc = |s: &str| crate::collection::vars::form_value(s);
                 let pair = format!(
@@ -406,7 +407,7 @@ impl Config {
                     form.push(("client_secret", s.clone()));
                 }
             }
-            _ => form.push(("client_id", self.client_id.clone())),
+            ClientAuth::None => form.push(("client_id", self.client_id.clone())),
         }
         let body: String = form
             .iter()
@@ -475,46 +476,7 @@ impl Config {
         if let Some(r) = &self.resource {
             form.push(("resource", r.clone()));
         }
-        let mut headers = crate::model::Headers::new();
-        headers.push("Content-Type", "application/x-www-form-urlencoded");
-        headers.push("Accept", "application/json");
-        match self.client_auth {
-            ClientAuth::Basic => {
-                use base64::Engine as _;
-                // RFC 6749 §2.3.1: each part form-encoded first.
-                let enc = |s: &str| crate::collection::vars::form_value(s);
-                let pair = format!(
-                    "{}:{}",
-                    enc(&self.client_id),
-                    enc(self.client_secret.as_deref().unwrap_or(""))
-                );
-                headers.push(
-                    "Authorization",
-                    format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD.encode(pair)
-                    ),
-                );
-            }
-            ClientAuth::Body => {
-                form.push(("client_id", self.client_id.clone()));
-                if let Some(s) = &self.client_secret {
-                    form.push(("client_secret", s.clone()));
-                }
-            }
-            ClientAuth::None => form.push(("client_id", self.client_id.clone())),
-        }
-        let body: String = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", crate::collection::vars::form_value(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        Ok(crate::model::Request {
-            method: "POST".into(),
-            url: Some(self.token_url.clone()),
-            headers,
-            body: body.into_bytes().into(),
-        })
+        Ok(self.form_request(self.token_url.clone(), form))
     }
 }
 

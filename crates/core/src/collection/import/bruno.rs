@@ -158,49 +158,14 @@ fn strip_json_comments(text: &str) -> String {
 /// every byte but letters, digits and `*-._` percent-encoded; a
 /// `{{variable}}` left whole.
 fn search_params_encode(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    loop {
-        let (lit, var) = match rest.find("{{") {
-            Some(i) => match rest[i..].find("}}") {
-                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
-                None => (rest, None),
-            },
-            None => (rest, None),
-        };
-        for c in lit.bytes() {
-            if c.is_ascii_alphanumeric() || b"*-._".contains(&c) {
-                out.push(c as char);
-            } else if c == b' ' {
-                out.push('+');
-            } else {
-                out.push_str(&format!("%{c:02X}"));
-            }
-        }
-        match var {
-            Some(v) => {
-                out.push_str(v);
-                rest = &rest[lit.len() + v.len()..];
-            }
-            None => break,
-        }
-    }
-    out
+    outside_vars(text, crate::collection::vars::www_form_value)
 }
 
 /// encodeURIComponent: letters, digits and `-_.!~*'()` kept, every other
 /// byte `%XX`; a `{{variable}}` left whole.
 fn uri_component(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    loop {
-        let (lit, var) = match rest.find("{{") {
-            Some(i) => match rest[i..].find("}}") {
-                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
-                None => (rest, None),
-            },
-            None => (rest, None),
-        };
+    outside_vars(text, |lit| {
+        let mut out = String::new();
         for c in lit.bytes() {
             if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) {
                 out.push(c as char);
@@ -208,15 +173,8 @@ fn uri_component(text: &str) -> String {
                 out.push_str(&format!("%{c:02X}"));
             }
         }
-        match var {
-            Some(v) => {
-                out.push_str(v);
-                rest = &rest[lit.len() + v.len()..];
-            }
-            None => break,
-        }
-    }
-    out
+        out
+    })
 }
 
 /// An environment's values that name its other (public) values, put in

@@ -329,6 +329,23 @@ fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
     out
 }
 
+/// `text` with `f` applied to what is outside its `{{…}}` parts (a
+/// variable's value goes in as it resolves); an unclosed `{{` is text.
+pub(super) fn outside_vars(text: &str, f: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let Some(j) = rest[i..].find("}}") else {
+            break;
+        };
+        out.push_str(&f(&rest[..i]));
+        out.push_str(&rest[i..i + j + 2]);
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(&f(rest));
+    out
+}
+
 fn decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={s}").as_bytes())
         .next()

@@ -282,23 +282,6 @@ fn url_from_parts(o: &Map<String, Value>) -> Option<String> {
     Some(out)
 }
 
-/// `text` with `f` applied to what is outside its `{{…}}` parts (a
-/// variable's value goes in as it resolves, newman's way).
-fn outside_vars(text: &str, f: impl Fn(&str) -> String) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        let Some(j) = rest[i..].find("}}") else {
-            break;
-        };
-        out.push_str(&f(&rest[..i]));
-        out.push_str(&rest[i..i + j + 2]);
-        rest = &rest[i + j + 2..];
-    }
-    out.push_str(&f(rest));
-    out
-}
-
 /// The type newman gives a file part (its MIME database, the common
 /// part); curl's smaller table otherwise.
 fn newman_type(file: &str) -> &'static str {
@@ -351,26 +334,7 @@ fn path_encode(v: &str) -> String {
 /// (`encodeURIComponent`, and `!'()*`), its `{{variables}}` left whole
 /// (form-encoded once substituted: `# @urlencode-variables`).
 fn form_encode(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let (lit, var) = match rest.find("{{") {
-            Some(i) => match rest[i..].find("}}") {
-                Some(j) => (&rest[..i], Some(&rest[i..i + j + 2])),
-                None => (rest, None),
-            },
-            None => (rest, None),
-        };
-        out.push_str(&crate::collection::vars::form_value(lit));
-        match var {
-            Some(v) => {
-                out.push_str(v);
-                rest = &rest[lit.len() + v.len()..];
-            }
-            None => rest = "",
-        }
-    }
-    out
+    outside_vars(text, crate::collection::vars::form_value)
 }
 
 /// A file path of the collection as the `.http` file names it: a
