@@ -266,6 +266,12 @@ pub struct SendArgs {
     #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
     pub max_body: usize,
 
+    /// Print the request as it was sent (credentials masked), the
+    /// response's head and where the time went (DNS, connect, TLS,
+    /// waiting, download) on stderr, as `xh -v` / `curl -v` do.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
     /// Print only the response body's bytes (for pipes), no diagnosis.
     #[arg(short = 'b', long, conflicts_with_all = ["format", "output"])]
     pub body: bool,

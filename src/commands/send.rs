@@ -232,6 +232,9 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             None => exchange.clone(),
         };
         let d = decode::diagnose(&shown, &profiles, &options);
+        if args.verbose {
+            eprint!("{}", verbose(&shown, use_color()));
+        }
         if let Some((run, ticket, output)) = &mut session {
             super::collection::record_diagnosed(run, ticket.id, &shown, &d);
             run.received(ticket, exchange.clone(), &crate::collection::vars::System);
@@ -812,4 +815,98 @@ fn aws_credentials() -> Result<(String, Option<String>)> {
             path.display()
         ))),
     }
+}
+
+/// `send -v`: the request as it went (the last hop; credentials masked,
+/// the headers the client adds included), the response's head, and where
+/// the time went, curl's way: `>` out, `<` in, `*` apiscope's.
+fn verbose(e: &crate::model::Exchange, color: bool) -> String {
+    use std::fmt::Write as _;
+    // Written raw, line by line, then each line through the sanitiser
+    // (`*` lines dimmed after it).
+    let mut out = String::new();
+    if let Some(r) = &e.request {
+        let mut r = r.clone();
+        crate::redact::request(&mut r);
+        let url = r.url.as_deref().unwrap_or("");
+        let parsed = url::Url::parse(url).ok();
+        let target = parsed.as_ref().map_or_else(
+            || url.to_owned(),
+            |u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            },
+        );
+        let _ = writeln!(out, "> {} {target}", r.method);
+        if !r.headers.contains("host")
+            && let Some(host) = parsed.as_ref().and_then(|u| u.host_str())
+        {
+            match parsed.as_ref().and_then(url::Url::port) {
+                Some(p) => {
+                    let _ = writeln!(out, "> Host: {host}:{p}");
+                }
+                None => {
+                    let _ = writeln!(out, "> Host: {host}");
+                }
+            }
+        }
+        for (k, v) in r.headers.iter() {
+            let _ = writeln!(out, "> {k}: {v}");
+        }
+        if !r.headers.contains("user-agent") {
+            let _ = writeln!(out, "> user-agent: apiscope/{}", env!("CARGO_PKG_VERSION"));
+        }
+        if !r.body.is_empty() {
+            if !r.headers.contains("content-length") {
+                let _ = writeln!(out, "> content-length: {}", r.body.len());
+            }
+            out.push_str(">\n");
+            let text = String::from_utf8_lossy(&r.body[..r.body.len().min(2048)]).into_owned();
+            for line in text.lines() {
+                let _ = writeln!(out, "> {line}");
+            }
+            if r.body.len() > 2048 {
+                let _ = writeln!(out, "* … {} bytes in all", r.body.len());
+            }
+        }
+        out.push_str(">\n");
+    }
+    if let Some(status) = e.response.status {
+        let mut h = e.response.headers.clone();
+        crate::redact::headers(&mut h);
+        let _ = writeln!(
+            out,
+            "< {} {status} {}",
+            e.response.version.as_deref().map_or("HTTP", |v| v),
+            e.response.reason.as_deref().unwrap_or("")
+        );
+        for (k, v) in h.iter() {
+            let _ = writeln!(out, "< {k}: {v}");
+        }
+        out.push_str("<\n");
+    }
+    match (e.timing.phases, e.timing.total_ms) {
+        (Some(p), total) => {
+            let t = apiscope_core::decode::Timings {
+                phases: p,
+                total_ms: total,
+                ..Default::default()
+            };
+            let _ = writeln!(out, "* {}", t.line());
+        }
+        (None, Some(t)) => {
+            let _ = writeln!(out, "* {} in all", crate::time::human_ms(t));
+        }
+        (None, None) => {}
+    }
+    out.lines()
+        .map(|l| {
+            let l = crate::report::sanitize(l, false);
+            if color && l.starts_with('*') {
+                format!("\x1b[2m{l}\x1b[0m\n")
+            } else {
+                l + "\n"
+            }
+        })
+        .collect()
 }

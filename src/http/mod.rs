@@ -4,8 +4,10 @@
 
 pub mod cookies;
 pub mod drive;
+pub mod timed;
+mod tls;
 
-use crate::model::{Exchange, Failure, FailureKind, Headers, Request, Response, Timing};
+use crate::model::{Exchange, Failure, FailureKind, Headers, Phases, Request, Response, Timing};
 use std::time::{Duration, Instant};
 
 /// How requests are sent.
@@ -32,6 +34,9 @@ pub struct ClientOptions {
     pub cookies: bool,
     /// `--cookie-jar NAME`: the jar kept in the data directory.
     pub cookie_jar: Option<String>,
+    /// Measure where each exchange's time went (DNS, connect, TLS, first
+    /// byte, download); off only to measure what measuring costs.
+    pub phases: bool,
 }
 
 /// The default `--max-body`: 256 MB.
@@ -49,6 +54,7 @@ impl Default for ClientOptions {
             proxy: None,
             cookies: true,
             cookie_jar: None,
+            phases: true,
         }
     }
 }
@@ -79,54 +85,29 @@ pub struct Client {
     inner: reqwest::Client,
     options: ClientOptions,
     jar: Option<std::sync::Arc<cookies::Jar>>,
+    /// The connections opened, until their first response claims their
+    /// phases (when phases are measured).
+    phases: Option<std::sync::Arc<timed::Registry>>,
 }
 
 impl Client {
     /// Builds the client. Proxies come from the environment (`HTTP_PROXY`,
     /// `HTTPS_PROXY`, `NO_PROXY`), as reqwest reads them.
     pub fn new(options: ClientOptions) -> Result<Client, ClientError> {
-        let read = |what: &str, p: &std::path::Path| {
-            std::fs::read(p).map_err(|e| ClientError(format!("{what} {}: {e}", p.display())))
-        };
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("apiscope/", env!("CARGO_PKG_VERSION")))
             // Redirects are followed here, so credentials can be dropped
             // when the host changes (reqwest keeps custom ones like x-token).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
-            .danger_accept_invalid_certs(options.insecure);
-        if let Some(ca) = &options.ca_file {
-            let pem = read("--verify", ca)?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                ClientError(format!(
-                    "--verify {}: not PEM certificates: {e}",
-                    ca.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(ClientError(format!(
-                    "--verify {}: no certificate in it",
-                    ca.display()
-                )));
-            }
-            builder = builder.tls_built_in_root_certs(false);
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
-        }
-        if let Some((cert, key)) = &options.client_cert {
-            let mut pem = read("--cert", cert)?;
-            if let Some(k) = key {
-                pem.push(b'\n');
-                pem.extend(read("--cert-key", k)?);
-            }
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                ClientError(format!(
-                    "--cert {}: not a PEM certificate with its private key ({e}); give the key with --cert-key",
-                    cert.display()
-                ))
-            })?;
-            builder = builder.identity(identity);
+            .use_preconfigured_tls(tls::config(&options)?);
+        let phases = options
+            .phases
+            .then(|| std::sync::Arc::new(timed::Registry::default()));
+        if let Some(registry) = &phases {
+            builder = builder
+                .dns_resolver(std::sync::Arc::new(timed::Resolver))
+                .connector_layer(timed::Layer(registry.clone()));
         }
         if let Some(p) = &options.proxy {
             let proxy = reqwest::Proxy::all(p)
@@ -145,6 +126,7 @@ impl Client {
             inner,
             options,
             jar,
+            phases,
         })
     }
 
@@ -215,7 +197,7 @@ impl Client {
                     return Exchange {
                         request: Some(current),
                         response: Response::default(),
-                        timing: timing(started, started_wall),
+                        timing: timing(started, started_wall, None),
                         failure: Some(Failure {
                             kind: FailureKind::Other,
                             message: format!("AWS SigV4: {e}"),
@@ -225,7 +207,9 @@ impl Client {
                 }
             }
             let result = self.send_once(&current, sink.as_deref_mut()).await;
-            let mut response = match result {
+            // (This hop's phases: the time of the hops before it counts as
+            // waiting before it.)
+            let (mut response, phases) = match result {
                 Ok(r) => r,
                 Err(failure) => {
                     return Exchange {
@@ -234,7 +218,7 @@ impl Client {
                             notes,
                             ..Response::default()
                         },
-                        timing: timing(started, started_wall),
+                        timing: timing(started, started_wall, None),
                         failure: Some(failure),
                         dialect: None,
                     };
@@ -285,7 +269,7 @@ impl Client {
                     return Exchange {
                         request: Some(current),
                         response: Response::default(),
-                        timing: timing(started, started_wall),
+                        timing: timing(started, started_wall, None),
                         failure: Some(Failure {
                             kind: FailureKind::Redirect,
                             message: format!("more than {} redirects", self.options.max_redirects),
@@ -315,7 +299,7 @@ impl Client {
                         return Exchange {
                             request: Some(current),
                             response,
-                            timing: timing(started, started_wall),
+                            timing: timing(started, started_wall, phases),
                             failure: None,
                             dialect: None,
                         };
@@ -350,7 +334,7 @@ impl Client {
             return Exchange {
                 request: Some(current),
                 response,
-                timing: timing(started, started_wall),
+                timing: timing(started, started_wall, phases),
                 failure: None,
                 dialect: None,
             };
@@ -361,7 +345,7 @@ impl Client {
         &self,
         req: &Request,
         sink: Option<&mut Sink<'_>>,
-    ) -> Result<Response, Failure> {
+    ) -> Result<(Response, Option<Phases>), Failure> {
         let url = req.url.as_deref().unwrap_or("");
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| Failure {
             kind: FailureKind::Other,
@@ -376,7 +360,13 @@ impl Client {
         if !req.body.is_empty() {
             builder = builder.body(req.body.clone());
         }
+        let sent = Instant::now();
         let resp = builder.send().await.map_err(classify)?;
+        let head = Instant::now();
+        let info = resp
+            .extensions()
+            .get::<hyper_util::client::legacy::connect::HttpInfo>()
+            .cloned();
         let status = resp.status().as_u16();
         let reason = resp.status().canonical_reason().map(str::to_owned);
         let version = format!("{:?}", resp.version());
@@ -389,6 +379,10 @@ impl Client {
         }
         let mut notes = Vec::new();
         let body = read_body(resp, self.options.max_body, &mut notes, sink).await;
+        let phases = self
+            .phases
+            .as_ref()
+            .map(|r| r.phases(info.as_ref(), sent, head, Instant::now()));
         let mut response = Response {
             status: Some(status),
             reason,
@@ -401,7 +395,7 @@ impl Client {
         // curl command sends what curl sends); whatever coding comes back is
         // undone here, within --max-body and the bomb rules.
         crate::input::encoding::decode_received(&mut response, self.options.max_body as u64);
-        Ok(response)
+        Ok((response, phases))
     }
 }
 
@@ -538,11 +532,20 @@ pub fn human_size(n: usize) -> String {
     }
 }
 
-fn timing(started: Instant, wall_ms: i64) -> Timing {
+fn timing(started: Instant, wall_ms: i64, phases: Option<Phases>) -> Timing {
+    let total = started.elapsed().as_secs_f64() * 1e3;
+    // What the last hop's phases do not explain (earlier hops, a Digest
+    // challenge, waiting for the pool) is time before it: HAR's `blocked`.
+    let phases = phases.map(|mut p| {
+        let counted: f64 = p.named().iter().filter_map(|(_, v)| *v).sum();
+        p.blocked_ms = Some((total - counted).max(0.0));
+        p
+    });
     Timing {
         started_ms: Some(wall_ms),
-        total_ms: Some(started.elapsed().as_secs_f64() * 1e3),
+        total_ms: Some(total),
         utc_offset_min: None,
+        phases,
     }
 }
 

@@ -721,6 +721,12 @@ fn diagnosis_text<'a>(d: &'a Diagnosis, theme: &Theme) -> Text<'a> {
             text.push_line(format_line(d, theme));
         }
     }
+    if let Some(t) = &d.timings {
+        text.push_line(Line::from(vec![
+            label("Timing"),
+            Span::styled(s(&t.line()), theme.dim),
+        ]));
+    }
 
     if !d.troubleshooting.is_empty() {
         text.push_line(Line::default());
@@ -1158,10 +1164,64 @@ fn headers(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             ]));
         }
     }
+    text.extend(timing_lines(&ex.timing, theme));
     f.render_widget(
         Paragraph::new(text).scroll((app.scroll.min(u16::MAX as usize) as u16, 0)),
         area,
     );
+}
+
+/// Where the time went, a phase a line with a bar to scale (the headers
+/// tab): what a support engineer reads off a slow request.
+fn timing_lines(timing: &crate::model::Timing, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(p) = timing.phases else {
+        return Vec::new();
+    };
+    let total = timing.total_ms.unwrap_or(0.0).max(1e-9);
+    let mut out = vec![
+        Line::default(),
+        Line::from(Span::styled(
+            if p.reused {
+                "Timing (the connection was already open)"
+            } else {
+                "Timing"
+            },
+            theme.accent,
+        )),
+    ];
+    let rows = std::iter::once(("waiting before", p.blocked_ms)).chain(p.named());
+    for (name, v) in rows {
+        let (value, bar) = match v {
+            Some(ms) => {
+                // 30 cells for the whole exchange; a phase that took
+                // anything shows at least a sliver.
+                let cells = (ms / total * 30.0).round().clamp(0.0, 30.0) as usize;
+                let bar = if cells == 0 && ms > 0.0 {
+                    "▏".to_owned()
+                } else {
+                    "█".repeat(cells)
+                };
+                (crate::time::human_ms(ms), bar)
+            }
+            None => ("—".to_owned(), String::new()),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {name:<15}"), theme.key),
+            Span::styled(format!("{value:>9}  "), theme.text),
+            Span::styled(bar, theme.accent),
+        ]));
+    }
+    out.push(Line::from(vec![
+        Span::styled(format!("  {:<15}", "in all"), theme.key),
+        Span::styled(
+            format!(
+                "{:>9}",
+                crate::time::human_ms(timing.total_ms.unwrap_or(0.0))
+            ),
+            theme.text,
+        ),
+    ]));
+    out
 }
 
 fn raw(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {

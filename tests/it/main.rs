@@ -25,6 +25,7 @@ mod seeds;
 mod send;
 mod sessions;
 mod strangers;
+mod timings;
 mod tmux;
 mod transport;
 mod tui;

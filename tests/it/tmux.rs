@@ -213,6 +213,21 @@ fn type_a_request_send_it_and_read_the_error_and_budget() {
     t.keys(&["Enter"]);
     let screen = t.wait_for(&["HTTP 200", "Pagination"]);
     assert!(!screen.contains("Error       UNAUTHENTICATED"), "{screen}");
+    // Where the time went, in the overview (the connection of the first
+    // send was kept open) and phase by phase in the headers tab.
+    assert!(
+        screen.contains("Timing      reused connection · waiting "),
+        "{screen}"
+    );
+    t.keys(&["3"]);
+    let screen = t.wait_for(&["Timing (the connection was already open)", "in all"]);
+    for phase in ["waiting before", "DNS", "connect", "TLS", "download"] {
+        assert!(
+            screen.contains(&format!("  {phase} ")),
+            "no {phase}:\n{screen}"
+        );
+    }
+    t.keys(&["1"]);
     // The first exchange stays in the run's history, with its code.
     assert!(
         screen.contains("401 GET /envelope/v1/boards UNAUTHENTICATED"),

@@ -170,7 +170,14 @@ fn tls_failures_name_their_cause_and_the_options_fix_them() {
     );
     let run = send(dir.path(), &url, &["--verify", &ca_s]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(json(&run)["status"], 200);
+    let d = json(&run);
+    assert_eq!(d["status"], 200);
+    // Where the time went: TCP and TLS apart (issue 23); no name to resolve.
+    let t = &d["timings"];
+    assert!(t["dns_ms"].is_null(), "{t}");
+    for phase in ["connect_ms", "tls_ms", "ttfb_ms", "download_ms"] {
+        assert!(t[phase].as_f64().is_some_and(|v| v >= 0.0), "{phase}: {t}");
+    }
     drop(h);
 
     // Expired.

@@ -118,6 +118,80 @@ pub struct Timing {
     /// when not UTC (a HAR written in the customer's time zone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_min: Option<i32>,
+    /// Where the time of the final hop went, when it was measured (a live
+    /// exchange) or recorded (a HAR entry's `timings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
+}
+
+/// The phases of one HTTP exchange, in milliseconds. A phase that did not
+/// happen is `None`: DNS for an IP address, TLS for `http:`, and DNS,
+/// connect and TLS on a connection that was already open (reused).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    /// Waiting before the connection was asked for or handed over (a
+    /// browser's queue; a pool's checkout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_ms: Option<f64>,
+    /// Resolving the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_ms: Option<f64>,
+    /// Opening the TCP connection (the proxy's, through a proxy), TLS not
+    /// included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<f64>,
+    /// The TLS handshake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ms: Option<f64>,
+    /// From the request's first byte leaving to the response's first byte
+    /// arriving (HAR's `send` + `wait`): the server's time plus one round trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttfb_ms: Option<f64>,
+    /// Reading the response body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_ms: Option<f64>,
+    /// The connection was already open: no DNS, connect or TLS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
+}
+
+impl Phases {
+    /// The named phases in order, with their value: what a one-line
+    /// summary, the TUI and `send -v` list.
+    pub fn named(&self) -> [(&'static str, Option<f64>); 5] {
+        [
+            ("DNS", self.dns_ms),
+            ("connect", self.connect_ms),
+            ("TLS", self.tls_ms),
+            ("waiting", self.ttfb_ms),
+            ("download", self.download_ms),
+        ]
+    }
+
+    /// `DNS 2 ms · connect 11 ms · TLS 24 ms · waiting 120 ms · download
+    /// 3 ms` (phases that did not happen left out; "reused connection" said).
+    pub fn line(&self) -> String {
+        let mut parts: Vec<String> = self
+            .named()
+            .iter()
+            .filter_map(|(name, v)| v.map(|ms| format!("{name} {}", crate::time::human_ms(ms))))
+            .collect();
+        if self.reused {
+            parts.insert(0, "reused connection".to_owned());
+        }
+        parts.join(" · ")
+    }
+
+    /// The phase that took most of `total_ms` (over half, and at least a
+    /// second): what to look at first.
+    pub fn dominant(&self, total_ms: f64) -> Option<(&'static str, f64)> {
+        let (name, ms) = self
+            .named()
+            .into_iter()
+            .filter_map(|(n, v)| v.map(|ms| (n, ms)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        (ms >= 1000.0 && ms > total_ms.max(ms) / 2.0).then_some((name, ms))
+    }
 }
 
 /// What kind of network failure kept a response from arriving. Written

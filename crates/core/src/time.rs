@@ -236,6 +236,22 @@ pub fn human(d: std::time::Duration) -> String {
     }
 }
 
+/// A measured phase for a person: `0.4 ms`, `12 ms`, `2.1 s`, `1 min 04 s`.
+pub fn human_ms(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        return "?".to_owned();
+    }
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        human(std::time::Duration::from_secs_f64(ms / 1000.0))
+    }
+}
+
 /// "300 s" → "5 minutes" style wording for policies.
 pub fn human_window(s: u64) -> String {
     match s {
@@ -249,6 +265,16 @@ pub fn human_window(s: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phases_for_a_person() {
+        assert_eq!(human_ms(0.42), "0.4 ms");
+        assert_eq!(human_ms(12.4), "12 ms");
+        assert_eq!(human_ms(2100.0), "2.1 s");
+        assert_eq!(human_ms(64_000.0), "1 min 04 s");
+        assert_eq!(human_ms(-1.0), "?");
+        assert_eq!(human_ms(f64::NAN), "?");
+    }
 
     #[test]
     fn durations_for_a_person_round_up() {

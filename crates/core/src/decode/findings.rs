@@ -359,3 +359,33 @@ fn query_rule(rule: &QueryRule, value: &str, out: &mut Vec<String>) {
         }
     }
 }
+
+/// One phase that took most of a slow exchange (over half, and at least a
+/// second), said with where to look.
+pub fn slow_phase(timing: &crate::model::Timing) -> Option<String> {
+    let phases = timing.phases?;
+    let total = timing.total_ms?;
+    let (name, ms) = phases.dominant(total)?;
+    let took = format!(
+        "{} of {}",
+        crate::time::human_ms(ms),
+        crate::time::human_ms(total)
+    );
+    Some(match name {
+        "DNS" => format!(
+            "Resolving the host name took {took}: the DNS resolver is slow or unreachable (a VPN's resolver, a search domain tried first); try the lookup with dig or nslookup"
+        ),
+        "connect" => format!(
+            "Opening the TCP connection took {took}: the server, a proxy or a firewall is slow to accept (packet loss, a full backlog, a far-away region)"
+        ),
+        "TLS" => format!(
+            "The TLS handshake took {took}: a TLS-inspecting proxy, a server fetching OCSP or CRLs, or a long certificate chain; reusing connections avoids paying it on every request"
+        ),
+        "waiting" => format!(
+            "The server took {took} to start answering (time to first byte): the time went in the server, not the network; quote the request id to the API's support"
+        ),
+        _ => format!(
+            "Reading the response body took {took}: a large body or a slow link; ask for less (pagination, fields, compression)"
+        ),
+    })
+}

@@ -158,6 +158,8 @@ pub struct Diagnosis {
     pub rate_limit: Option<RateLimit>,
     /// Why the dialect was picked; `None` when no format was recognised.
     pub evidence: Option<Evidence>,
+    /// Where the time went, when it was measured or recorded.
+    pub timings: Option<Timings>,
     /// What to do, most specific first.
     pub troubleshooting: Vec<String>,
     /// What was noticed about the request.
@@ -198,6 +200,56 @@ pub struct Diagnosis {
     /// The response headers, for a report's details.
     #[serde(skip)]
     pub response_headers: Vec<(String, String)>,
+}
+
+/// The phases of an exchange as the public JSON has them: milliseconds to
+/// a tenth, `null` for a phase that did not happen (DNS for an IP address,
+/// TLS for `http:`, DNS/connect/TLS on a reused connection).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Resolving the host name.
+    pub dns_ms: Option<f64>,
+    /// Opening the TCP connection, TLS not included.
+    pub connect_ms: Option<f64>,
+    /// The TLS handshake.
+    pub tls_ms: Option<f64>,
+    /// The request's first byte out to the response's first byte in.
+    pub ttfb_ms: Option<f64>,
+    /// Reading the body.
+    pub download_ms: Option<f64>,
+    /// The phases as measured, for the reports.
+    #[serde(skip)]
+    pub phases: crate::model::Phases,
+    /// The whole exchange, redirects included.
+    #[serde(skip)]
+    pub total_ms: Option<f64>,
+}
+
+impl Timings {
+    /// The timings of an exchange that has phases.
+    pub fn of(timing: &crate::model::Timing) -> Option<Timings> {
+        let p = timing.phases?;
+        let tenth = |v: Option<f64>| v.map(|ms| (ms * 10.0).round() / 10.0);
+        Some(Timings {
+            dns_ms: tenth(p.dns_ms),
+            connect_ms: tenth(p.connect_ms),
+            tls_ms: tenth(p.tls_ms),
+            ttfb_ms: tenth(p.ttfb_ms),
+            download_ms: tenth(p.download_ms),
+            phases: p,
+            total_ms: timing.total_ms,
+        })
+    }
+
+    /// `DNS 2.1 ms · connect 11 ms · TLS 24 ms · waiting 120 ms ·
+    /// download 3.2 ms (160 ms in all)`.
+    pub fn line(&self) -> String {
+        let mut out = self.phases.line();
+        if let Some(t) = self.total_ms {
+            out.push_str(&format!(" ({} in all)", crate::time::human_ms(t)));
+        }
+        out
+    }
 }
 
 impl Diagnosis {
@@ -380,9 +432,13 @@ fn diagnose_as(
             .map(crate::budget::BudgetKey::for_request),
         response_headers: response.headers.0.clone(),
         rate_limit,
+        timings: Timings::of(&exchange.timing),
     };
     // Findings first: a step may depend on them (no credential sent).
     diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);
+    diagnosis
+        .findings
+        .extend(findings::slow_phase(&exchange.timing));
     if diagnosis.is_error() {
         diagnosis.troubleshooting =
             troubleshoot::steps(profile, profiles.generic(), &diagnosis, now);

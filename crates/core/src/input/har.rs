@@ -97,6 +97,9 @@ struct Entry {
     started_date_time: Option<String>,
     #[serde(default)]
     time: Option<f64>,
+    /// Read leniently: a browser's numbers, anything else ignored.
+    #[serde(default)]
+    timings: Option<serde_json::Value>,
     request: HarRequest,
     response: HarResponse,
 }
@@ -360,10 +363,66 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
                 .started_date_time
                 .as_deref()
                 .and_then(crate::time::rfc3339_offset_min),
+            phases: e.timings.as_ref().and_then(phases_of),
         },
         failure: None,
         dialect: None,
     }
+}
+
+/// The phases of a HAR entry's `timings`: `-1` (or absent) is a phase
+/// that did not happen; `connect` includes `ssl` (HAR 1.2), so TCP is the
+/// difference; `send` + `wait` is the time to the first byte. An entry
+/// whose DNS, connect and TLS are all `-1` went over a connection already
+/// open (reused). `None` when it holds no phase at all.
+fn phases_of(t: &serde_json::Value) -> Option<crate::model::Phases> {
+    let get = |k: &str| {
+        t.get(k)
+            .and_then(serde_json::Value::as_f64)
+            .filter(|v| v.is_finite() && *v >= 0.0)
+    };
+    let (dns, connect, ssl) = (get("dns"), get("connect"), get("ssl"));
+    let ttfb = match (get("send"), get("wait")) {
+        (None, None) => None,
+        (s, w) => Some(s.unwrap_or(0.0) + w.unwrap_or(0.0)),
+    };
+    let p = crate::model::Phases {
+        blocked_ms: get("blocked"),
+        dns_ms: dns,
+        connect_ms: connect.map(|c| (c - ssl.unwrap_or(0.0)).max(0.0)),
+        tls_ms: ssl,
+        ttfb_ms: ttfb,
+        download_ms: get("receive"),
+        reused: dns.is_none()
+            && connect.is_none()
+            && ssl.is_none()
+            && ttfb.is_some()
+            && t.get("connect").and_then(serde_json::Value::as_f64) == Some(-1.0),
+    };
+    (p != crate::model::Phases::default()).then_some(p)
+}
+
+/// HAR 1.2 `timings` for an exchange: its phases when measured (`-1` for
+/// one that did not happen; `connect` including `ssl`, as HAR has it),
+/// else the whole time as waiting.
+fn timings_of(e: &Exchange) -> serde_json::Value {
+    let total = e.timing.total_ms.unwrap_or(0.0);
+    let Some(p) = e.timing.phases else {
+        return serde_json::json!({"send": 0, "wait": total, "receive": 0});
+    };
+    let or_none = |v: Option<f64>| v.unwrap_or(-1.0);
+    serde_json::json!({
+        "blocked": or_none(p.blocked_ms),
+        "dns": or_none(p.dns_ms),
+        "connect": match (p.connect_ms, p.tls_ms) {
+            (None, None) => -1.0,
+            (c, t) => c.unwrap_or(0.0) + t.unwrap_or(0.0),
+        },
+        "ssl": or_none(p.tls_ms),
+        "send": 0,
+        "wait": p.ttfb_ms.unwrap_or(0.0),
+        "receive": p.download_ms.unwrap_or(0.0),
+    })
 }
 
 /// A HAR 1.2 document for `exchanges` (as `creator` apiscope), secrets
@@ -441,7 +500,7 @@ pub fn to_json(exchanges: &[Exchange], keep_secrets: bool) -> String {
                     "bodySize": r.body.len(),
                 },
                 "cache": {},
-                "timings": {"send": 0, "wait": e.timing.total_ms.unwrap_or(0.0), "receive": 0},
+                "timings": timings_of(&e),
             });
             if let Some(f) = &e.failure {
                 entry["_error"] = Value::String(format!("{}: {}", f.kind.name(), f.message));

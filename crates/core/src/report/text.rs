@@ -136,6 +136,9 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
             let _ = writeln!(out, "{:<12}next: {}", "", s(n));
         }
     }
+    if let Some(t) = &d.timings {
+        let _ = writeln!(out, "{:<12}{}", "Timing", st.dim(&t.line()));
+    }
     if !d.troubleshooting.is_empty() {
         let _ = writeln!(out, "\n{}", st.bold("Troubleshooting"));
         for (i, t) in d.troubleshooting.iter().enumerate() {

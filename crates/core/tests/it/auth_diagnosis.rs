@@ -52,7 +52,7 @@ fn diagnose(
         timing: Timing {
             started_ms: sent.map(|s| s * 1000),
             total_ms: Some(120.0),
-            utc_offset_min: None,
+            ..Timing::default()
         },
         ..Exchange::default()
     };
