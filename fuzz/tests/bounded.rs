@@ -94,6 +94,11 @@ fn import_postman() {
 }
 
 #[test]
+fn import_requests() {
+    fuzz("import_requests");
+}
+
+#[test]
 fn import_insomnia() {
     fuzz("import_insomnia");
 }

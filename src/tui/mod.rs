@@ -875,7 +875,12 @@ impl Watched {
                     if stamp(&path) != seen {
                         continue; // still moving: the next look takes it
                     }
-                    let Ok(bytes) = std::fs::read(&path) else {
+                    // The read rules of every file a collection holds:
+                    // a regular file, within the cap (a file swapped for a
+                    // FIFO or /dev/zero neither hangs nor fills memory).
+                    let Ok(bytes) =
+                        crate::collection::vars::read_regular(&path, crate::collection::MAX_FILE)
+                    else {
                         continue;
                     };
                     if stamp(&path) != seen {

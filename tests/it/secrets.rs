@@ -443,7 +443,7 @@ fn a_collections_private_values_reach_no_written_byte() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         collection.path().join("api.http"),
-        "### one\n# @name one\nPOST {{host}}/echo?q={{query_value}}\nX-Odd: {{odd}}\nContent-Type: application/json\n\n{\"note\": \"{{note}}\"}\n",
+        "### one\n# @name one\nPOST {{host}}/echo?q={{query_value}}&pw={{spaced}}\nX-Odd: {{odd}}\nContent-Type: application/json\n\n{\"note\": \"{{note}}\"}\n",
     )
     .unwrap();
     std::fs::write(
@@ -453,10 +453,19 @@ fn a_collections_private_values_reach_no_written_byte() {
     .unwrap();
     std::fs::write(
         collection.path().join("http-client.private.env.json"),
-        r#"{"dev": {"odd": "FAKECOLLODD91", "note": "FAKECOLLNOTE92", "query_value": "FAKECOLLQUERY93"}}"#,
+        r#"{"dev": {"odd": "FAKECOLLODD91", "note": "FAKECOLLNOTE92", "query_value": "FAKECOLLQUERY93", "spaced": "FAKE Coll@Space 95"}}"#,
     )
     .unwrap();
-    let markers = ["FAKECOLLODD91", "FAKECOLLNOTE92", "FAKECOLLQUERY93"];
+    // (The spaced value as it is, and as a URL parser writes it into a
+    // query: `%20` for the space, `@` kept — the HAR's url and queryString.)
+    let markers = [
+        "FAKECOLLODD91",
+        "FAKECOLLNOTE92",
+        "FAKECOLLQUERY93",
+        "FAKE Coll@Space 95",
+        "FAKE%20Coll@Space%2095",
+        "Coll@Space",
+    ];
     let file = collection.path().join("api.http").display().to_string();
     let one = format!("{file}#one");
     let mut reports = Vec::new();

@@ -630,6 +630,33 @@ fn a_file_of_newlines_and_a_jsonpath_of_descents_are_one_line() {
         "{}",
         out.stderr
     );
+    // Two descents, allowed, over a wide answer of 4 MB: refused by what
+    // they would visit (it took 1.7 GB and aborted).
+    let wide = format!("[{}]", vec![r#"{"a":[1,2,3]}"#; 250_000].join(","));
+    let server = RawServer::start(move |_| {
+        common::reply(200, &[("Content-Type", "application/json")], &wide)
+    });
+    std::fs::write(
+        col.join("wide.http"),
+        format!(
+            "# @name login\nGET {}/login\n\n###\n# @name next\nGET {}/x?v={{{{login.response.body.$..*..*}}}}\n",
+            server.base, server.base
+        ),
+    )
+    .unwrap();
+    let out = limited(
+        data.path(),
+        &col,
+        &["send", "wide.http#next", "--yes"],
+        LIMIT_KIB,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("takes two descendant steps (..) over the 1250001 values"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -454,6 +454,21 @@ fn edit_a_collection_request_save_it_and_see_outside_edits() {
         "X-Trace:2",
         "›    GET    board",
     ]);
+    // An environment file swapped for a FIFO is not read (reading one
+    // blocks for ever, and the watcher saw nothing after it).
+    let private = dir.path().join("http-client.private.env.json");
+    std::fs::remove_file(&private).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&private)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    std::fs::write(&file, after.replace("X-Trace: 1", "X-Trace: 3")).unwrap();
+    t.wait_for(&["X-Trace:3"]);
+    std::fs::remove_file(&private).unwrap();
     // Ctrl-E: $EDITOR at the request's line.
     t.keys(&["C-e"]);
     let screen = t.wait_for(&["X-Editor:line-"]);

@@ -587,7 +587,7 @@ pub fn retarget_with(current: &Request, next: &str, by_value: &[String]) -> (Req
 }
 
 /// A secret value and the forms it travels in: as it is, percent-encoded
-/// (a query), form-encoded (`+` for a space), JSON-escaped (a body) and
+/// (a query; also as a URL parser encodes a query or a path), form-encoded (`+` for a space), JSON-escaped (a body) and
 /// base64 (standard and URL-safe, padded or not) — each of at least 4
 /// bytes, the value itself first.
 pub fn encoded_forms(value: &str) -> Vec<String> {
@@ -602,6 +602,15 @@ pub fn encoded_forms(value: &str) -> Vec<String> {
     add(url::form_urlencoded::byte_serialize(value.as_bytes())
         .collect::<String>()
         .replace('+', "%20"));
+    // As a URL parser writes it into a query or a path (WHATWG: a space
+    // is %20, `@`, `/` and `:` stay as they are).
+    if let Ok(mut u) = url::Url::parse("http://h/") {
+        u.set_query(Some(value));
+        add(u.query().unwrap_or_default().to_owned());
+        u.set_query(None);
+        u.set_path(&format!("/{value}"));
+        add(u.path().trim_start_matches('/').to_owned());
+    }
     let json = serde_json::to_string(value).unwrap_or_default();
     add(json.trim_matches('"').to_owned());
     let b = value.as_bytes();

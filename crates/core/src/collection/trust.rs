@@ -248,17 +248,27 @@ pub fn is_local(origin: &str) -> bool {
             let d = d.to_ascii_lowercase();
             d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local")
         }
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
+        Some(url::Host::Ipv4(ip)) => v4_local(ip),
+        // (An IPv4 address written as IPv6, `[::ffff:127.0.0.1]`, is
+        // that IPv4 address on the wire.)
         Some(url::Host::Ipv6(ip)) => {
             ip.is_loopback()
                 || ip.is_unspecified()
                 || (ip.segments()[0] & 0xfe00) == 0xfc00
                 || (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(v4_local)
         }
         None => false,
     }
+}
+
+fn v4_local(ip: std::net::Ipv4Addr) -> bool {
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        // 100.64.0.0/10, carrier-grade NAT: another network's machines.
+        || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
 }
 
 /// `https://api.example.com:8443` for a URL; `None` when it does not parse.
@@ -267,5 +277,40 @@ pub fn origin_of(url: &str) -> Option<String> {
     match u.origin() {
         url::Origin::Tuple(..) => Some(u.origin().ascii_serialization()),
         url::Origin::Opaque(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+
+    #[test]
+    fn local_addresses_in_every_spelling() {
+        for local in [
+            "http://localhost:8080",
+            "http://api.localhost",
+            "http://127.0.0.1",
+            "http://2130706433",
+            "http://10.1.2.3",
+            "http://192.168.0.1",
+            "http://169.254.169.254",
+            "http://100.64.0.1",
+            "http://[::1]",
+            "http://[fd00::1]",
+            "http://[::ffff:127.0.0.1]:18500",
+            "http://[::ffff:10.0.0.1]",
+            "http://[::ffff:169.254.169.254]",
+        ] {
+            assert!(is_local(local), "{local}");
+        }
+        for public in [
+            "https://api.example.com",
+            "http://8.8.8.8",
+            "http://100.128.0.1",
+            "http://[2001:db8::1]",
+            "http://[::ffff:8.8.8.8]",
+        ] {
+            assert!(!is_local(public), "{public}");
+        }
     }
 }

@@ -459,6 +459,26 @@ pub const MAX_NESTING: usize = 32;
 /// Descendant steps (`..`) a chained JSONPath may take.
 pub const MAX_DESCENT: usize = 2;
 
+/// The most nodes × depth a JSONPath with two descendant steps may visit.
+pub const MAX_DESCENT_VISITS: usize = 4_000_000;
+
+/// How many values a JSON tree holds and how deep it goes.
+fn tree_size(v: &Value) -> (usize, usize) {
+    let mut count = 0usize;
+    let mut deepest = 0usize;
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        count += 1;
+        deepest = deepest.max(depth);
+        match v {
+            Value::Array(a) => stack.extend(a.iter().map(|c| (c, depth + 1))),
+            Value::Object(o) => stack.extend(o.values().map(|c| (c, depth + 1))),
+            _ => {}
+        }
+    }
+    (count, deepest)
+}
+
 /// The largest body a chained value is read from (parsed into a tree).
 pub const MAX_CHAINED_BODY: usize = 32 << 20;
 
@@ -1047,6 +1067,20 @@ impl State<'_, '_> {
                         "{{{{{expr}}}}}: the {part} body of '{name}' is not JSON"
                     ))
                 })?;
+                // A descendant step lists every node under each node it
+                // starts from: a second one over a wide, deep tree lists
+                // (nodes × depth) of them, gigabytes from a few MB.
+                let descents = selector.matches("..").count();
+                if descents >= 2 {
+                    let (count, depth) = tree_size(&json);
+                    if count.saturating_mul(depth) > MAX_DESCENT_VISITS {
+                        return Err(self
+                            .err(format!(
+                                "{{{{{expr}}}}}: '{selector}' takes two descendant steps (..) over the {count} values of the {part} body of '{name}' ({depth} deep): more than apiscope visits ({MAX_DESCENT_VISITS}); use one .. or a path"
+                            ))
+                            .into());
+                    }
+                }
                 let nodes = path.query(&json).all();
                 match nodes.first() {
                     Some(Value::String(s)) => s.clone(),

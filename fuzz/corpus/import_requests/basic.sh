@@ -1,0 +1,1 @@
+curl -X POST 'https://api.example/v1/items' -H 'Authorization: Bearer FAKE' -H 'Content-Type: application/json' -d '{"a":1}'

@@ -1,0 +1,1 @@
+curl -F 'file=@photo.jpg;type=image/jpeg' -F name=x --url https://a.example/up -b 'sid=FAKE' --compressed
