@@ -332,6 +332,10 @@ pub struct Net<'a> {
     pub max_wait: std::time::Duration,
     /// 429s answered and waited out so far.
     pub rejected: u64,
+    /// Why the last request sent ended on a 429 that was not waited out
+    /// (its wait over `--max-wait`, or the retries spent): the request
+    /// could not complete.
+    pub gave_up: Option<String>,
 }
 
 impl Net<'_> {
@@ -389,6 +393,16 @@ impl Net<'_> {
             },
         )
         .await;
+        // The last 429, when the driver stopped on it, was not waited out.
+        self.gave_up = match &summary.stop {
+            driver::Stop::WaitTooLong { .. } | driver::Stop::RetriesExhausted(_)
+                if last.as_ref().and_then(|e| e.response.status) == Some(429) =>
+            {
+                rejected = rejected.saturating_sub(1);
+                Some(summary.stop.describe())
+            }
+            _ => None,
+        };
         self.rejected += rejected;
         let exchange = last.ok_or_else(|| {
             Error::Usage(format!(

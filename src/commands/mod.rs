@@ -144,7 +144,14 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
         Some(Command::JqWorker { filter }) => jq_worker::run(&filter),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory as _;
-            let mut cmd = crate::cli::Cli::command();
+            // The internal commands (the terminal guard, the jq worker)
+            // are not offered: the completion generators list hidden
+            // subcommands, so the command is rebuilt without them.
+            let full = crate::cli::Cli::command();
+            let mut cmd = clap::Command::new("apiscope")
+                .about(full.get_about().cloned().unwrap_or_default())
+                .args(full.get_arguments().cloned())
+                .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cmd, "apiscope", &mut out);
             write_bytes(&out)?;

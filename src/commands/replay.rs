@@ -158,6 +158,7 @@ async fn collection(
         options: &options,
         max_wait: max_wait(args.max_wait)?,
         rejected: 0,
+        gave_up: None,
     };
     let mut diagnoses = Vec::new();
     let mut not_sent: Vec<(usize, String)> = broken.clone();

@@ -172,6 +172,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 options: &options,
                 max_wait: max_wait(args.max_wait)?,
                 rejected: 0,
+                gave_up: None,
             };
             let (ticket, resolved) =
                 super::collection::prepare(&mut run, goal, &mut net, args.yes).await?;

@@ -22,7 +22,7 @@ use crate::decode::{self, Diagnosis, Options};
 use crate::driver::Engine;
 use crate::oauth::System;
 use crate::report;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -439,7 +439,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         let mut reports = Reports::new(open_reports(&args.reports)?)?;
         let profiles = load_profiles();
         let results = judge_recorded(&args, &files, &recorded, &profiles)?;
-        let color = std::io::stdout().is_terminal() && super::use_color();
+        let color = super::use_color();
         let mut tally = Tally::default();
         for r in &results {
             print_result(r, color)?;
@@ -540,8 +540,9 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         options: &options,
         max_wait: max_wait(args.max_wait)?,
         rejected: 0,
+        gave_up: None,
     };
-    let color = std::io::stdout().is_terminal() && super::use_color();
+    let color = super::use_color();
     // (Each request's result goes to the totals and the reports as it
     // finishes: nothing of a long run is kept.)
     let mut tally = Tally::default();
@@ -615,6 +616,9 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                         break;
                     }
                 };
+                // A 429 not waited out: the request could not complete
+                // (errored, exit 3), its diagnosis still shown.
+                let gave_up = net.gave_up.take();
                 // What is judged, reported and kept has the run's secrets
                 // redacted by value (redacted and diagnosed once).
                 let safe = run.redacted(&exchange);
@@ -628,6 +632,11 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                             .as_ref()
                             .and_then(|e| e.message.clone())
                             .unwrap_or_else(|| format!("{f:?}")),
+                        false,
+                    ));
+                } else if let Some(why) = &gave_up {
+                    result.error = Some(report::sanitize(
+                        &format!("429 Too Many Requests, not waited out: {why}"),
                         false,
                     ));
                 } else {
@@ -659,7 +668,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 reports.push(&result)?;
                 done.push(id.index);
                 // (A failed exchange: the run keeps why; no handler runs.)
-                if safe.failure.is_some() {
+                if safe.failure.is_some() || gave_up.is_some() {
                     run.received(&ticket, exchange, &System);
                 }
                 if failed && args.bail {
@@ -748,42 +757,69 @@ fn check_all(asserts: &[Assertion], subjects: &Subjects<'_>) -> Vec<TestResult> 
 /// A request's lines as it finishes: `✔ name (200 OK, 12 ms)`, then each
 /// test, a failure with what came and the response's diagnosis under it.
 fn print_result(r: &RequestResult, color: bool) -> Result<()> {
-    let mut out = String::new();
-    let mark = |ok: bool| if ok { "✔" } else { "✘" };
+    // Every piece from outside through the sanitiser, then the colours
+    // (`--color`; green passes, red failures, dim details).
+    let s = |t: &str| report::sanitize(t, false);
+    let paint = |code: &str, t: &str| {
+        if color {
+            format!("\x1b[{code}m{t}\x1b[0m")
+        } else {
+            t.to_owned()
+        }
+    };
+    let mark = |ok: bool| {
+        if ok {
+            paint("32", "✔")
+        } else {
+            paint("31", "✘")
+        }
+    };
     let time = r
         .time_ms
         .map_or_else(String::new, |t| format!(", {t:.0} ms"));
-    match &r.error {
-        Some(e) => out.push_str(&format!(
-            "{} {}  {} {}  did not complete: {e}\n",
+    // An unnamed request's name is its request line: said once.
+    let target = format!("{} {}", r.method, r.url);
+    let title = if r.name == target || r.name.is_empty() {
+        s(&target)
+    } else {
+        format!("{}  {}", s(&r.name), paint("2", &s(&target)))
+    };
+    let mut out = match &r.error {
+        Some(e) => format!(
+            "{} {title}  {}\n",
             mark(false),
-            r.name,
-            r.method,
-            r.url
-        )),
-        None => out.push_str(&format!(
-            "{} {}  {} {}  ({}{time})\n",
+            paint("31", &format!("did not complete: {}", s(e)))
+        ),
+        None => format!(
+            "{} {title}  {}\n",
             mark(!r.failed()),
-            r.name,
-            r.method,
-            r.url,
-            r.status
-                .map_or_else(|| "no status".into(), |s| s.to_string())
-        )),
-    }
+            paint(
+                "2",
+                &format!(
+                    "({}{time})",
+                    r.status
+                        .map_or_else(|| "no status".into(), |s| s.to_string())
+                )
+            )
+        ),
+    };
     for t in &r.tests {
         match t.verdict {
-            Verdict::Passed => out.push_str(&format!("    ✔ {}\n", t.name)),
-            Verdict::Skipped => out.push_str(&format!("    - {}\n", t.name)),
+            Verdict::Passed => out.push_str(&format!("    {} {}\n", mark(true), s(&t.name))),
+            Verdict::Skipped => out.push_str(&format!("    - {}\n", paint("2", &s(&t.name)))),
             Verdict::Failed => out.push_str(&format!(
-                "    ✘ {}  — got {} ({}:{})\n",
-                t.name, t.actual, r.file, t.line
+                "    {} {}  — got {} {}\n",
+                mark(false),
+                s(&t.name),
+                s(&t.actual),
+                paint("2", &format!("({}:{})", s(&r.file), t.line))
             )),
         }
     }
     if (r.failed() || r.error.is_some())
         && let Some(d) = &r.diagnosis
     {
+        // (The text report sanitises what it prints, and colours it.)
         let text = report::render(report::Format::Text, std::slice::from_ref(d), color);
         for l in text.lines() {
             out.push_str("      ");
@@ -791,7 +827,7 @@ fn print_result(r: &RequestResult, color: bool) -> Result<()> {
             out.push('\n');
         }
     }
-    write_out(&report::sanitize(&out, true))
+    write_out(&out)
 }
 
 /// The run's counts.

@@ -578,6 +578,39 @@ fn a_chained_request_whose_login_answers_429_sends_the_same_from_the_cli_and_the
 }
 
 #[test]
+fn a_request_answered_429_itself_is_sent_once_by_send_and_by_enter_alike() {
+    // The goal itself (not a dependency) answers 429: `send FILE#NAME`
+    // and Enter both show that answer (the diagnosis says when to retry);
+    // neither sends it again on its own. (Dependencies, and every request
+    // of replay --live and test, are waited out: see above.)
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = common::login_api("dev");
+    let dir = collection_dir(&server.base, "http://127.0.0.1:9");
+    let file = format!("{}#login", dir.path().join("api.http").display());
+    let run = apiscope(
+        &["send", &file, "--env", "dev", "--format", "json", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json_lines()[0]["status"], 429);
+    let cli = common::seen(&server);
+    assert_eq!(cli.len(), 1, "{cli:?}");
+    let server = common::login_api("dev");
+    let dir = collection_dir(&server.base, "http://127.0.0.1:9");
+    let mut app = tui_on(dir.path());
+    let cmds = enter_and_confirm(&mut app);
+    drive_virtual(&mut app, &rt, cmds);
+    assert_eq!(common::seen(&server), cli);
+    assert_eq!(
+        app.current().diagnosis.as_ref().and_then(|d| d.status),
+        Some(429)
+    );
+}
+
+#[test]
 fn switching_environment_sends_login_again_to_the_new_host() {
     let (dev, staging) = (common::login_api("dev"), common::login_api("staging"));
     let dir = collection_dir(&dev.base, &staging.base);

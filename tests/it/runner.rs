@@ -188,6 +188,23 @@ fn bail_stops_at_the_first_failure_and_a_request_that_cannot_complete_is_exit_3(
     assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("did not complete"), "{}", o.stdout);
     assert!(o.stdout.contains("✔ a"), "{}", o.stdout);
+    assert!(
+        !o.stdout.contains('\x1b'),
+        "no colour into a pipe: {}",
+        o.stdout
+    );
+    // --color always colours a pipe too: green passes, red failures (the
+    // diagnosis under a failure coloured as decode colours it).
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--color", "always"],
+        b"",
+    );
+    assert!(
+        o.stdout.contains("\x1b[32m✔\x1b[0m a") && o.stdout.contains("\x1b[31m✘\x1b[0m b"),
+        "{:?}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -284,32 +301,46 @@ fn junit_reads_back_as_ci_servers_read_it_and_no_report_holds_a_secret() {
 
 #[test]
 fn completions_and_man_pages_cover_every_command() {
-    const COMMANDS: &[&str] = &[
-        "decode",
-        "send",
-        "open",
-        "replay",
-        "test",
-        "history",
-        "import",
-        "trust",
-        "demo-server",
-        "completions",
-        "man",
-    ];
+    use clap::CommandFactory as _;
+    // Every command the CLI has, read from it (a new one cannot be
+    // forgotten), and its subcommands (auth list|show|clear|login).
+    let cli = apiscope::cli::Cli::command();
+    let public: Vec<&clap::Command> = cli.get_subcommands().filter(|c| !c.is_hide_set()).collect();
+    let commands: Vec<String> = public.iter().map(|c| c.get_name().to_owned()).collect();
+    let nested: Vec<String> = public
+        .iter()
+        .flat_map(|c| c.get_subcommands().map(|s| s.get_name().to_owned()))
+        .collect();
+    assert!(commands.iter().any(|c| c == "auth") && nested.iter().any(|c| c == "login"));
+    let internal: Vec<String> = cli
+        .get_subcommands()
+        .filter(|c| c.is_hide_set())
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert!(internal.iter().any(|c| c == "tty-guard"), "{internal:?}");
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let o = common::apiscope(&["completions", shell], b"");
         assert_eq!(o.code, 0, "{shell}: {}", o.stderr);
-        for c in COMMANDS {
-            assert!(o.stdout.contains(c), "{shell} completions lack {c}");
+        for c in commands.iter().chain(&nested) {
+            assert!(
+                o.stdout.contains(c.as_str()),
+                "{shell} completions lack {c}"
+            );
+        }
+        for c in &internal {
+            assert!(
+                !o.stdout.contains(c.as_str()),
+                "{shell} completions offer {c}"
+            );
         }
         assert!(o.stdout.contains("report"), "{shell}: test options");
     }
+
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_string_lossy().into_owned();
     let o = common::apiscope(&["man", "--dir", &d], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
-    for c in COMMANDS {
+    for c in &commands {
         let page = std::fs::read_to_string(dir.path().join(format!("apiscope-{c}.1")))
             .unwrap_or_else(|e| panic!("apiscope-{c}.1: {e}"));
         assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{c}: not roff");
@@ -532,4 +563,54 @@ fn generated_values_under_the_names_jetbrains_postman_and_rest_client_use() {
     assert_eq!(v["c"].as_str().unwrap().len(), 36);
     assert!(v["d"].as_str().unwrap().ends_with('Z'), "{v}");
     assert_eq!(v["e"], 5);
+}
+
+#[test]
+fn a_429_whose_wait_is_over_max_wait_could_not_complete() {
+    // Always 429 with a Retry-After far past --max-wait: nothing is waited
+    // out, the request did not complete (exit 3, errored, not a failed
+    // test and not a pass), and its diagnosis still says why.
+    let s = RawServer::start(|_| {
+        common::reply(
+            429,
+            &[("Retry-After", "100"), ("Content-Type", "application/json")],
+            r#"{"error": {"code": "RATE_LIMITED", "message": "slow down"}}"#,
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for asserts in ["", "?? status == 200\n"] {
+        let file = write(
+            dir.path(),
+            "api.http",
+            &format!("### limited\nGET {}/x\n\n{asserts}", s.base),
+        );
+        let o = common::apiscope_in(
+            dir.path(),
+            &[
+                "test",
+                &file,
+                "--yes",
+                "--max-wait",
+                "1",
+                "--report",
+                "json:r.json",
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 3, "{asserts:?}: {}\n{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("429 Too Many Requests, not waited out")
+                && o.stdout
+                    .contains("longer than the 1.0 s allowed (--max-wait)"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stderr.contains("1 errored") && o.stderr.contains("0 × 429 waited out"),
+            "{}",
+            o.stderr
+        );
+        let report = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
+        assert!(report.contains("not waited out"), "{report}");
+    }
 }
