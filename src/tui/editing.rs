@@ -42,10 +42,8 @@ pub type WriteResult = Result<String, super::collection::WriteError>;
 /// The request line a new request starts with: the selected request's
 /// base (`{{host}}/`, `https://api.example.com/`), else a placeholder.
 fn base_of(url: &str) -> String {
-    if url.starts_with("{{")
-        && let Some(end) = url.find("}}")
-    {
-        return format!("{}/", &url[..end + 2]);
+    if let Some(crate::template::Piece::Var(v)) = crate::template::pieces(url).next() {
+        return format!("{}/", v.raw);
     }
     match url::Url::parse(url) {
         Ok(u) if u.has_host() => format!("{}/", u.origin().ascii_serialization()),

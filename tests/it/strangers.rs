@@ -660,6 +660,42 @@ fn a_file_of_newlines_and_a_jsonpath_of_descents_are_one_line() {
 }
 
 #[test]
+fn millions_of_header_or_variable_lines_are_one_line_not_gigabytes() {
+    // 63 MiB of one request's header lines fit the file and line caps and
+    // took 959 MB to resolve: a request's headers and a file's variables
+    // have caps of their own, each one line naming where it was passed.
+    let (_top, col) = collection("GET http://127.0.0.1:9/x\n", "http://127.0.0.1:9");
+    let data = tempfile::tempdir().unwrap();
+    let mut headers = String::from("GET http://127.0.0.1:9/x\n");
+    for i in 0..3_900_000 {
+        headers.push_str(&format!("X-{i}: v\n"));
+    }
+    std::fs::write(col.join("headers.http"), headers).unwrap();
+    let out = limited(data.path(), &col, &["send", "headers.http"], LIMIT_KIB);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("headers.http:10002: more than 10000 headers in one request"),
+        "{}",
+        out.stderr
+    );
+    let mut vars = String::new();
+    for i in 0..100_001 {
+        vars.push_str(&format!("@v{i} = 1\n"));
+    }
+    vars.push_str("\nGET http://127.0.0.1:9/x\n");
+    std::fs::write(col.join("vars.http"), vars).unwrap();
+    let out = limited(data.path(), &col, &["send", "vars.http"], LIMIT_KIB);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("vars.http:100001: more than 100000 file variables"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn an_openapi_schema_or_a_yaml_of_aliases_cannot_explode() {
     let dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();

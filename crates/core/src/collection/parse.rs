@@ -38,6 +38,13 @@ pub const MAX_FILE: u64 = 64 << 20;
 /// million): 64 MiB of empty lines would need gigabytes of line records.
 pub const MAX_LINES: usize = 4_000_000;
 
+/// The most headers one request may have (servers refuse far fewer; a
+/// file of millions of header lines would take gigabytes to resolve).
+pub const MAX_HEADERS: usize = 10_000;
+
+/// The most file variables (`@name = value`) a file may define.
+pub const MAX_VARIABLES: usize = 100_000;
+
 /// A `.http` file's text; one over [`MAX_FILE`] is refused before it is
 /// read.
 fn read_text(path: &Path) -> Result<String, CollectionError> {
@@ -245,6 +252,14 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                         i += 1;
                     }
                 } else if let Some((n, v)) = file_variable(t) {
+                    if variables.len() >= MAX_VARIABLES {
+                        return Err(err(
+                            block[i].number,
+                            format!(
+                                "more than {MAX_VARIABLES} file variables (@name = value): apiscope reads no more"
+                            ),
+                        ));
+                    }
                     variables.push(FileVar {
                         name: n,
                         value: v,
@@ -325,6 +340,14 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 let n = n.trim();
                 if n.is_empty() || n.contains(char::is_whitespace) {
                     return Err(err(l.number, format!("'{n}' is not a header name")));
+                }
+                if headers.len() >= MAX_HEADERS {
+                    return Err(err(
+                        l.number,
+                        format!(
+                            "more than {MAX_HEADERS} headers in one request: apiscope reads no more"
+                        ),
+                    ));
                 }
                 headers.push(Header {
                     name: n.to_owned(),
@@ -504,37 +527,31 @@ fn request_line_parts(t: &str) -> Option<(String, String, Option<String>)> {
 /// Words split on whitespace outside `{{…}}`: `{{$randomInt 1 100}}` and
 /// `{{ host }}` stay inside the URL, as JetBrains and httpyac read them.
 fn template_words(t: &str) -> Vec<&str> {
+    use crate::template::Piece;
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let mut depth = 0usize;
-    let b = t.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"{{") {
-            depth += 1;
-            start.get_or_insert(i);
-            i += 2;
-            continue;
-        }
-        if depth > 0 && b[i..].starts_with(b"}}") {
-            depth -= 1;
-            i += 2;
-            continue;
-        }
-        let space = b[i].is_ascii_whitespace();
-        match (space && depth == 0, start) {
-            (true, Some(s)) => {
-                out.push(&t[s..i]);
-                start = None;
+    let mut at = 0;
+    for p in crate::template::pieces(t) {
+        match p {
+            // An unclosed `{{`: plain words, as before.
+            Piece::Unclosed { .. } => return t.split_whitespace().collect(),
+            Piece::Var(v) => {
+                start.get_or_insert(v.at);
+                at = v.at + v.raw.len();
             }
-            (false, None) => start = Some(i),
-            _ => {}
+            Piece::Text(text) => {
+                for (i, b) in text.bytes().enumerate() {
+                    if b.is_ascii_whitespace() {
+                        if let Some(s) = start.take() {
+                            out.push(&t[s..at + i]);
+                        }
+                    } else {
+                        start.get_or_insert(at + i);
+                    }
+                }
+                at += text.len();
+            }
         }
-        i += 1;
-    }
-    if depth > 0 {
-        // An unclosed `{{`: plain words, as before.
-        return t.split_whitespace().collect();
     }
     if let Some(s) = start {
         out.push(&t[s..]);

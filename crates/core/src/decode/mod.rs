@@ -111,6 +111,34 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// The Retry-After wait as the server said it: `2.4 s` (a fraction,
+    /// under 10 s), else whole seconds; what every report writes.
+    pub fn retry_after_text(&self) -> Option<String> {
+        match self.retry_after_ms {
+            Some(ms) if ms % 1000 != 0 && ms < 10_000 => {
+                Some(format!("{:.1} s", ms as f64 / 1000.0))
+            }
+            _ => self.retry_after_s.map(|s| format!("{s} s")),
+        }
+    }
+
+    /// The Retry-After wait in milliseconds, when one was given.
+    fn retry_after_wait_ms(&self) -> Option<u64> {
+        self.retry_after_ms
+            .or_else(|| self.retry_after_s.map(|s| s.saturating_mul(1000)))
+    }
+
+    /// Whether the window's reset comes before the server's Retry-After
+    /// wait is over: a countdown to it would say "go" too early.
+    pub fn reset_before_retry(&self) -> bool {
+        match (self.reset_in_s(), self.retry_after_wait_ms()) {
+            (Some(reset), Some(wait)) => {
+                u64::try_from(reset).unwrap_or(0).saturating_mul(1000) < wait
+            }
+            _ => false,
+        }
+    }
+
     /// Seconds from the observation to the reset, as a person should see
     /// them: a server that rounds its reset up and a `Date` rounded down
     /// make a 2 s window read "3 s"; a reset at most one second past the

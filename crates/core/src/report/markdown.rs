@@ -479,17 +479,20 @@ fn rate_limit_row(d: &Diagnosis, r: &crate::decode::RateLimit) -> String {
             crate::time::utc_and_local(at.saturating_mul(1000), d.utc_offset_min)
         ));
     }
-    if let (Some(s), Some(from)) = (r.retry_after_s, r.observed_at) {
+    // (The wait as the server said it: 2.4 s, as the steps say it.)
+    if let (Some(s), Some(wait), Some(from)) =
+        (r.retry_after_s, r.retry_after_text(), r.observed_at)
+    {
         parts.push(format!(
-            "Retry-After {s} s (until {})",
+            "Retry-After {wait} (until {})",
             crate::time::utc_and_local(
                 from.saturating_add(i64::try_from(s).unwrap_or(0))
                     .saturating_mul(1000),
                 d.utc_offset_min
             )
         ));
-    } else if let Some(s) = r.retry_after_s {
-        parts.push(format!("Retry-After {s} s"));
+    } else if let Some(wait) = r.retry_after_text() {
+        parts.push(format!("Retry-After {wait}"));
     }
     if parts.is_empty() {
         rate_limit_summary(r)

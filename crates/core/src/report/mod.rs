@@ -160,21 +160,17 @@ pub fn rate_limit_summary(r: &crate::decode::RateLimit) -> String {
         let secs = r.reset_in_s().unwrap_or(0);
         let when = match r.observed_from {
             crate::decode::Observed::Recording => {
-                format!("{secs} s after the request was recorded")
+                format!(" ({secs} s after the request was recorded)")
             }
-            _ => format!("in {secs} s"),
+            // A countdown shorter than the Retry-After wait would say "go"
+            // before the server does: the wait is what counts.
+            _ if r.reset_before_retry() => String::new(),
+            _ => format!(" (in {secs} s)"),
         };
-        parts.push(format!("resets {} ({when})", http_date(at)));
+        parts.push(format!("resets {}{when}", http_date(at)));
     }
-    match r.retry_after_ms {
-        Some(ms) if ms % 1000 != 0 && ms < 10_000 => {
-            parts.push(format!("retry after {:.1} s", ms as f64 / 1000.0));
-        }
-        _ => {
-            if let Some(s) = r.retry_after_s {
-                parts.push(format!("retry after {s} s"));
-            }
-        }
+    if let Some(wait) = r.retry_after_text() {
+        parts.push(format!("retry after {wait}"));
     }
     parts.join(" · ")
 }

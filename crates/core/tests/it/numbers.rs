@@ -227,3 +227,46 @@ fn an_exhausted_budget_waits_for_the_announced_reset_and_says_so() {
         "{wait:?}"
     );
 }
+
+#[test]
+fn a_reset_before_the_retry_after_wait_is_no_countdown_to_go() {
+    // The window resets now (Reset 0 s from Date) but the server asks for
+    // 2.4 s: the text says "retry after 2.4 s" and no "in 0 s" beside it;
+    // the Markdown table says the same 2.4 s its steps say.
+    let e = exchange(
+        "https://api.example.test/x",
+        429,
+        &[
+            ("Retry-After", "2.4"),
+            ("X-RateLimit-Limit", "10"),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", "0"),
+        ],
+        "",
+    );
+    let (_, d) = recorded(&e, None, Instant::now());
+    let rl = d.rate_limit.as_ref().unwrap();
+    let summary = apiscope_core::report::rate_limit_summary(rl);
+    assert!(summary.contains("retry after 2.4 s"), "{summary}");
+    assert!(!summary.contains("(in 0 s)"), "{summary}");
+    let md = apiscope_core::report::render(
+        apiscope_core::report::Format::Markdown,
+        std::slice::from_ref(&d),
+        false,
+    );
+    assert!(md.contains("Retry-After 2.4 s"), "{md}");
+    assert!(!md.contains("Retry-After 3 s"), "{md}");
+    // A reset after the wait keeps its countdown.
+    let e = exchange(
+        "https://api.example.test/x",
+        429,
+        &[("Retry-After", "2"), ("X-RateLimit-Reset", "30")],
+        "",
+    );
+    let (_, d) = recorded(&e, None, Instant::now());
+    let summary = apiscope_core::report::rate_limit_summary(d.rate_limit.as_ref().unwrap());
+    assert!(
+        summary.contains("(in 30 s)") && summary.contains("retry after 2 s"),
+        "{summary}"
+    );
+}

@@ -352,28 +352,22 @@ fn effects(imported: &Imported) -> Vec<String> {
 /// A header name with its `{{name}}` parts (letters, digits, `_`, `-`,
 /// `.`) taken out, each for an `x`; other braces stay (and fail the check).
 fn without_vars(name: &str) -> String {
-    let mut out = String::new();
-    let mut rest = name;
-    while let Some(i) = rest.find("{{") {
-        let after = &rest[i + 2..];
-        match after.find("}}") {
-            Some(j)
-                if j > 0
-                    && after[..j]
+    use crate::template::Piece;
+    let mut out = String::with_capacity(name.len());
+    for p in crate::template::pieces(name) {
+        match p {
+            Piece::Var(v)
+                if v.raw.len() > 4
+                    && v.raw[2..v.raw.len() - 2]
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
             {
-                out.push_str(&rest[..i]);
                 out.push('x');
-                rest = &after[j + 2..];
             }
-            _ => {
-                out.push_str(&rest[..i + 2]);
-                rest = after;
-            }
+            Piece::Var(v) => out.push_str(v.raw),
+            Piece::Text(t) | Piece::Unclosed { rest: t, .. } => out.push_str(t),
         }
     }
-    out.push_str(rest);
     out
 }
 

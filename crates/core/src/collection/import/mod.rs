@@ -332,17 +332,14 @@ fn secret_query(raw: &str, vault: &mut Vault<'_>) -> String {
 /// `text` with `f` applied to what is outside its `{{…}}` parts (a
 /// variable's value goes in as it resolves); an unclosed `{{` is text.
 pub(super) fn outside_vars(text: &str, f: impl Fn(&str) -> String) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        let Some(j) = rest[i..].find("}}") else {
-            break;
-        };
-        out.push_str(&f(&rest[..i]));
-        out.push_str(&rest[i..i + j + 2]);
-        rest = &rest[i + j + 2..];
+    use crate::template::Piece;
+    let mut out = String::with_capacity(text.len());
+    for p in crate::template::pieces(text) {
+        match p {
+            Piece::Text(t) | Piece::Unclosed { rest: t, .. } => out.push_str(&f(t)),
+            Piece::Var(v) => out.push_str(v.raw),
+        }
     }
-    out.push_str(&f(rest));
     out
 }
 

@@ -650,17 +650,17 @@ fn postman_request(
         headers.iter().map(|h| h.value.as_str()).collect::<String>(),
         body
     );
-    let mut rest = text_of_request.as_str();
-    while let Some(i) = rest.find("{{$") {
-        let after = &rest[i + 2..];
-        let end = after.find("}}").unwrap_or(after.len());
-        let var = after[..end].split_whitespace().next().unwrap_or("");
+    for var in crate::template::pieces(&text_of_request).filter_map(|p| match p {
+        crate::template::Piece::Var(v) if v.expr.starts_with('$') => {
+            v.expr.split_whitespace().next()
+        }
+        _ => None,
+    }) {
         if !KNOWN_DYNAMIC.contains(&var)
             && crate::collection::vars::random_value(var.trim_start_matches('$'), &[]).is_none()
         {
             out.skipped.push(format!("{where_}: Postman's dynamic variable {{{{{var}}}}} has no apiscope equivalent: write a value (or a {{{{variable}}}} of your own) in its place"));
         }
-        rest = &after[end..];
     }
     Some(HttpRequest {
         name: None,
