@@ -745,6 +745,52 @@ fn lower_escapes(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
+/// The `name=value` cookies of a Netscape cookie file (what `curl -c`
+/// writes and `-b FILE` reads) that go to `url`, in curl's order (longest
+/// path, then longest domain, then longest name first): its domain (and,
+/// with the subdomain flag, below it), its path prefix, `https` for a
+/// secure one (or a loopback host, as curl allows); `#HttpOnly_` lines are
+/// cookies, other `#` lines comments. Expiry is not judged (the capture's
+/// time is not known).
+fn netscape_cookies(file: &[u8], url: &str) -> Vec<String> {
+    let Ok(u) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+    let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    let text = String::from_utf8_lossy(file);
+    let mut found: Vec<(usize, usize, usize, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.strip_prefix("#HttpOnly_").unwrap_or(l);
+            if l.starts_with('#') || l.trim().is_empty() {
+                return None;
+            }
+            let f: Vec<&str> = l.split('\t').collect();
+            let [domain, sub, path, secure, _expires, name, value] = f.as_slice() else {
+                return None;
+            };
+            let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+            let domain_ok = host == domain
+                || (sub.eq_ignore_ascii_case("TRUE") && host.ends_with(&format!(".{domain}")));
+            let path_ok = u.path().starts_with(path);
+            let secure_ok =
+                !secure.eq_ignore_ascii_case("TRUE") || u.scheme() == "https" || loopback;
+            (domain_ok && path_ok && secure_ok).then(|| {
+                (
+                    path.len(),
+                    domain.len(),
+                    name.len(),
+                    format!("{name}={value}"),
+                )
+            })
+        })
+        .collect();
+    // (A stable sort: equal ones stay in the file's order.)
+    found.sort_by_key(|a| std::cmp::Reverse((a.0, a.1, a.2)));
+    found.into_iter().map(|(.., c)| c).collect()
+}
+
 fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError> {
     let line = words.first().map_or(1, |w| w.line);
     let mut r = Reader { base, line };
@@ -757,6 +803,10 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
     let mut agent: Option<String> = None;
     let mut referer: Option<String> = None;
     let mut cookie: Option<String> = None;
+    // `-b FILE`: cookie files (Netscape format), sent where they match.
+    let mut cookie_files: Vec<Vec<u8>> = Vec::new();
+    let mut digest = false;
+    let mut aws: Option<String> = None;
     let mut range_header: Option<String> = None;
     let mut data: Vec<Data> = Vec::new();
     let mut parts: Vec<Part> = Vec::new();
@@ -905,8 +955,16 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
                     let v = word_text(&v);
                     referer = Some(v.strip_suffix(";auto").unwrap_or(&v).to_owned());
                 }
-                // Without `=` it names a cookie file, which is not here.
-                "cookie" if v.contains('=') => {
+                // Without `=` it names a cookie file: read when it came
+                // with the command (curl ignores one it cannot read).
+                "cookie" if !v.contains('=') => {
+                    if let Ok(bytes) = r.file("-b", &word_text(&v)) {
+                        cookie_files.push(bytes);
+                    }
+                }
+                "digest" => digest = true,
+                "aws-sigv4" => aws = Some(word_text(&v)),
+                "cookie" => {
                     // Several -b are joined with `;`, as curl does.
                     cookie = Some(match cookie.take() {
                         Some(c) => format!("{c};{}", word_text(&v)),
@@ -969,16 +1027,45 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
             headers.push((name.to_owned(), v));
         }
     };
+    // --digest and --aws-sigv4 become the shorthands apiscope's client
+    // answers the challenge with / signs with as the request leaves
+    // (`Digest USER PASSWORD`, httpyac's `AWS KEY SECRET region:R
+    // service:S`); neither goes on the wire as written.
+    let scheme = match (&aws, digest, &user) {
+        (Some(spec), _, Some(u)) => Some(
+            crate::auth::sigv4::from_curl(spec, u, urls.first().map_or("", String::as_str))
+                .map(|a| {
+                    format!(
+                        "AWS {} {} region:{} service:{}",
+                        a.key_id, a.secret, a.region, a.service
+                    )
+                })
+                .map_err(|e| r.err(e))?,
+        ),
+        (Some(spec), _, None) => {
+            return Err(r.err(format!(
+                "--aws-sigv4 {spec}: the credentials come with --user KEY_ID:SECRET, which this command does not give"
+            )));
+        }
+        (None, true, Some(u)) => {
+            let (name, password) = u.split_once(':').unwrap_or((u.as_str(), ""));
+            Some(format!("Digest {name} {password}"))
+        }
+        _ => None,
+    };
     own(
         "Authorization",
-        user.map(|u| {
-            let creds = if u.contains(':') { u } else { format!("{u}:") };
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(word_bytes(&creds))
-            )
-        })
-        .or(bearer.map(|b| format!("Bearer {b}"))),
+        scheme
+            .or_else(|| {
+                user.map(|u| {
+                    let creds = if u.contains(':') { u } else { format!("{u}:") };
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(word_bytes(&creds))
+                    )
+                })
+            })
+            .or(bearer.map(|b| format!("Bearer {b}"))),
     );
     own("User-Agent", agent);
     own(
@@ -1064,10 +1151,24 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
                     url = format!("{url}#{f}");
                 }
             }
+            let url = finish_url(&url, line)?;
+            let mut headers = headers.clone();
+            let from_files: Vec<String> = cookie_files
+                .iter()
+                .flat_map(|f| netscape_cookies(f, &url))
+                .collect();
+            // The file's cookies first, then the -b strings, as curl sends.
+            if !from_files.is_empty() && !given("cookie") {
+                let joined = from_files.join("; ");
+                match headers.iter_mut().find(|(k, _)| k == "Cookie") {
+                    Some((_, v)) => *v = format!("{joined}; {v}"),
+                    None => headers.push(("Cookie".into(), joined)),
+                }
+            }
             out.push(Request {
                 method: method.clone(),
-                url: Some(finish_url(&url, line)?),
-                headers: Headers(headers.clone()),
+                url: Some(url),
+                headers: Headers(headers),
                 body: if get { Vec::new() } else { body.clone() }.into(),
             });
         }

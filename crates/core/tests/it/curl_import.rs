@@ -99,3 +99,32 @@ fn regenerate() {
     }
     std::fs::write(out, lines).unwrap();
 }
+
+#[test]
+fn digest_and_aws_sigv4_become_the_shorthands_the_client_answers_and_signs_with() {
+    let auth = |cmd: &str| {
+        let r = curl::parse(cmd).unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        r.headers.get("authorization").map(str::to_owned)
+    };
+    assert_eq!(
+        auth("curl --digest -u ann:s3cret_FAKE https://api.example.com/x").as_deref(),
+        Some("Digest ann s3cret_FAKE")
+    );
+    assert_eq!(
+        auth("curl -u ann:s3cret_FAKE https://api.example.com/x").as_deref(),
+        Some("Basic YW5uOnMzY3JldF9GQUtF")
+    );
+    assert_eq!(
+        auth("curl --aws-sigv4 aws:amz:eu-west-1:execute-api -u AKIDFAKE:SECRETFAKE https://abc.example.com/prod/x").as_deref(),
+        Some("AWS AKIDFAKE SECRETFAKE region:eu-west-1 service:execute-api")
+    );
+    // The region and service from an *.amazonaws.com host.
+    assert_eq!(
+        auth("curl --aws-sigv4 aws:amz -u AKIDFAKE:SECRETFAKE https://sqs.us-east-2.amazonaws.com/1/q").as_deref(),
+        Some("AWS AKIDFAKE SECRETFAKE region:us-east-2 service:sqs")
+    );
+    // No credentials: one line saying where they go.
+    let e =
+        curl::parse("curl --aws-sigv4 aws:amz:eu-west-1:s3 https://abc.example.com/x").unwrap_err();
+    assert!(e.message.contains("--user KEY_ID:SECRET"), "{e}");
+}
