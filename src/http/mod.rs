@@ -211,14 +211,14 @@ impl Client {
             // waiting before it.)
             let (mut response, phases) = match result {
                 Ok(r) => r,
-                Err(failure) => {
+                Err((failure, phases)) => {
                     return Exchange {
                         request: Some(current),
                         response: Response {
                             notes,
                             ..Response::default()
                         },
-                        timing: timing(started, started_wall, None),
+                        timing: timing(started, started_wall, phases),
                         failure: Some(failure),
                         dialect: None,
                     };
@@ -345,11 +345,16 @@ impl Client {
         &self,
         req: &Request,
         sink: Option<&mut Sink<'_>>,
-    ) -> Result<(Response, Option<Phases>), Failure> {
+    ) -> Result<(Response, Option<Phases>), (Failure, Option<Phases>)> {
         let url = req.url.as_deref().unwrap_or("");
-        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| Failure {
-            kind: FailureKind::Other,
-            message: format!("invalid method '{}'", req.method),
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+            (
+                Failure {
+                    kind: FailureKind::Other,
+                    message: format!("invalid method '{}'", req.method),
+                },
+                None,
+            )
         })?;
         let mut builder = self.inner.request(method, url);
         for (k, v) in req.headers.iter() {
@@ -361,7 +366,18 @@ impl Client {
             builder = builder.body(req.body.clone());
         }
         let sent = Instant::now();
-        let resp = builder.send().await.map_err(classify)?;
+        let waiting: timed::Waiting = Default::default();
+        let resp = match timed::watching(waiting.clone(), builder.send()).await {
+            Ok(r) => r,
+            // No response: where the connection it was opening got to.
+            Err(e) => {
+                let phases = self
+                    .phases
+                    .as_ref()
+                    .and_then(|_| timed::failed_phases(&waiting, Instant::now()));
+                return Err((classify(e), phases));
+            }
+        };
         let head = Instant::now();
         let info = resp
             .extensions()

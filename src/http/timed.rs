@@ -21,7 +21,7 @@
 //! A response whose connection is not waiting to be claimed came over one
 //! already open: a reused connection, no DNS, connect or TLS.
 
-use apiscope_core::model::Phases;
+use apiscope_core::model::{Phase, Phases};
 use hyper_util::client::legacy::connect::{Connection, HttpInfo};
 use std::collections::HashMap;
 use std::future::Future;
@@ -35,13 +35,63 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy)]
 pub struct Opening {
     started: Instant,
+    dns_start: Option<Instant>,
     dns: Option<(Instant, Instant)>,
     tls_start: Option<Instant>,
     ready: Option<Instant>,
 }
 
+/// The connection a request is waiting for, when it opens one: read back
+/// when the request fails (no response names its connection then).
+pub type Waiting = Arc<Mutex<Option<Arc<Mutex<Opening>>>>>;
+
 tokio::task_local! {
     static OPENING: Arc<Mutex<Opening>>;
+    static WAITING: Waiting;
+}
+
+/// Runs `request` with a [`Waiting`] slot the connector fills: what a
+/// failed request's phases are read from.
+pub async fn watching<F: Future>(slot: Waiting, request: F) -> F::Output {
+    WAITING.scope(slot, request).await
+}
+
+/// The phases of a request that got no response, from the connection it
+/// was opening (`None` when it was not opening one): each phase that
+/// ended, and the one it stopped in counted until `now`.
+pub fn failed_phases(slot: &Waiting, now: Instant) -> Option<Phases> {
+    let cell = slot.lock().ok()?.clone()?;
+    let o = *cell.lock().ok()?;
+    let ms = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64() * 1e3;
+    let mut p = Phases::default();
+    let stopped = if let Some(ready) = o.ready {
+        // Connected, then no answer (the server closed, or took too long).
+        let tcp_from = o.dns.map_or(o.started, |(_, end)| end);
+        p.dns_ms = o.dns.map(|(a, b)| ms(a, b));
+        p.connect_ms = Some(ms(tcp_from, o.tls_start.unwrap_or(ready)));
+        p.tls_ms = o.tls_start.map(|t| ms(t, ready));
+        p.ttfb_ms = Some(ms(ready, now));
+        Phase::Waiting
+    } else if let Some(t) = o.tls_start {
+        let tcp_from = o.dns.map_or(o.started, |(_, end)| end);
+        p.dns_ms = o.dns.map(|(a, b)| ms(a, b));
+        p.connect_ms = Some(ms(tcp_from, t));
+        p.tls_ms = Some(ms(t, now));
+        Phase::Tls
+    } else if let Some((a, b)) = o.dns {
+        p.dns_ms = Some(ms(a, b));
+        p.connect_ms = Some(ms(b, now));
+        Phase::Connect
+    } else if let Some(a) = o.dns_start {
+        p.dns_ms = Some(ms(a, now));
+        Phase::Dns
+    } else {
+        // An IP address: straight to TCP.
+        p.connect_ms = Some(ms(o.started, now));
+        Phase::Connect
+    };
+    p.stopped_in = Some(stopped);
+    Some(p)
 }
 
 /// Runs `f` on the connection being opened, when there is one.
@@ -164,10 +214,18 @@ where
     fn call(&mut self, req: R) -> Self::Future {
         let cell = Arc::new(Mutex::new(Opening {
             started: Instant::now(),
+            dns_start: None,
             dns: None,
             tls_start: None,
             ready: None,
         }));
+        // The request that asked for it, if it is watching (a failure
+        // reads where the opening got to).
+        let _ = WAITING.try_with(|slot| {
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(cell.clone());
+            }
+        });
         let inner = &mut self.inner;
         let connecting = OPENING.sync_scope(cell.clone(), || inner.call(req));
         let connecting = OPENING.scope(cell.clone(), connecting);
@@ -175,6 +233,9 @@ where
         Box::pin(async move {
             let conn = connecting.await?;
             let ready = Instant::now();
+            if let Ok(mut o) = cell.lock() {
+                o.ready = Some(ready);
+            }
             let mut extras = Default::default();
             conn.connected().get_extras(&mut extras);
             let opening = cell.lock().ok().map(|o| Opening {
@@ -198,6 +259,7 @@ impl reqwest::dns::Resolve for Resolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let start = Instant::now();
+            with_opening(|o| o.dns_start = Some(start));
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let end = Instant::now();

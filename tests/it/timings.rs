@@ -195,3 +195,44 @@ fn a_browsers_har_timings_are_read_and_a_capture_has_none() {
     assert!(d.as_object().unwrap().contains_key("timings"), "{d}");
     assert!(d["timings"].is_null(), "{d}");
 }
+
+#[test]
+fn a_handshake_that_never_ends_says_tls_took_the_time() {
+    // A port that accepts TCP and then says nothing: the TLS handshake
+    // waits until --timeout. The ticket's question — where did the time
+    // go? — is answered: TLS, with the phases before it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        drop(tcp);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("https://127.0.0.1:{port}/x");
+    let run = apiscope_in(
+        dir.path(),
+        &["send", &url, "--format", "json", "--timeout", "1.2"],
+        b"",
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let d = &run.json_lines()[0];
+    assert_eq!(d["error"]["code"], "TIMEOUT", "{d}");
+    let t = &d["timings"];
+    assert!(number(t, "connect_ms") < 1000.0, "{t}");
+    assert!(number(t, "tls_ms") >= 1000.0, "{t}");
+    assert!(t["ttfb_ms"].is_null() && t["download_ms"].is_null(), "{t}");
+    assert!(
+        d["findings"]
+            .to_string()
+            .contains("The TLS handshake took 1."),
+        "{d}"
+    );
+    let run = apiscope_in(dir.path(), &["send", &url, "--timeout", "1.2"], b"");
+    assert!(
+        run.stdout.contains("— no answer: stopped in TLS"),
+        "{}",
+        run.stdout
+    );
+    held.join().unwrap();
+}

@@ -153,6 +153,39 @@ pub struct Phases {
     /// The connection was already open: no DNS, connect or TLS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reused: bool,
+    /// No response came: the phase it stopped in (`DNS`, `connect`,
+    /// `TLS`, `waiting`), counted until it gave up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_in: Option<Phase>,
+}
+
+/// A phase of an exchange, where one that got no answer stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Resolving the host name.
+    #[serde(rename = "DNS")]
+    Dns,
+    /// Opening the TCP connection.
+    #[serde(rename = "connect")]
+    Connect,
+    /// The TLS handshake.
+    #[serde(rename = "TLS")]
+    Tls,
+    /// Waiting for the response.
+    #[serde(rename = "waiting")]
+    Waiting,
+}
+
+impl Phase {
+    /// Its name, as [`Phases::named`] has it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Dns => "DNS",
+            Phase::Connect => "connect",
+            Phase::Tls => "TLS",
+            Phase::Waiting => "waiting",
+        }
+    }
 }
 
 impl Phases {
@@ -179,7 +212,11 @@ impl Phases {
         if self.reused {
             parts.insert(0, "reused connection".to_owned());
         }
-        parts.join(" · ")
+        let mut out = parts.join(" · ");
+        if let Some(s) = self.stopped_in {
+            out.push_str(&format!(" — no answer: stopped in {}", s.name()));
+        }
+        out
     }
 
     /// The phase that took most of `total_ms` (over half, and at least a

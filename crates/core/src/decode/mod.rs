@@ -506,6 +506,8 @@ fn network_failure(
         started_ms: exchange.timing.started_ms,
         ..Diagnosis::default()
     };
+    d.timings = Timings::of(&exchange.timing);
+    d.findings.extend(findings::slow_phase(&exchange.timing));
     d.troubleshooting =
         troubleshoot::steps(generic, generic, &d, options.now.unwrap_or_else(unix_now));
     // A TLS failure's cause, from its message: said first.

@@ -398,6 +398,7 @@ fn phases_of(t: &serde_json::Value) -> Option<crate::model::Phases> {
             && ssl.is_none()
             && ttfb.is_some()
             && t.get("connect").and_then(serde_json::Value::as_f64) == Some(-1.0),
+        stopped_in: None,
     };
     (p != crate::model::Phases::default()).then_some(p)
 }
