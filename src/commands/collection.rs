@@ -370,7 +370,8 @@ impl Net<'_> {
         };
         let mut run = Run::retry(resolved.request.clone(), settings)
             .with_secrets(resolved.secrets.clone())
-            .with_dialect(resolved.dialect.clone());
+            .with_dialect(resolved.dialect.clone())
+            .without_cookie_jar(resolved.no_cookie_jar);
         let mut last: Option<Exchange> = None;
         let mut rejected = 0u64;
         let summary = drive::drive(

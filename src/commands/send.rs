@@ -186,6 +186,11 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         }
         (None, None) => unreachable!("a request or a collection target"),
     };
+    // `# @no-cookie-jar`: the run's jar stays out of this request.
+    let client = match &goal_resolved {
+        Some(r) if r.no_cookie_jar => client.without_jar(),
+        _ => client,
+    };
     // A collection's secret values follow no redirect to another origin.
     let by_value = session
         .as_ref()

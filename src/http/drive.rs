@@ -94,7 +94,14 @@ pub async fn drive(
                 tokio::time::sleep(slice).await;
             },
             Step::Send(outgoing) => {
-                let mut exchange = client.send_with(&outgoing.request, run.secrets()).await;
+                let mut exchange = if run.cookie_jar() {
+                    client.send_with(&outgoing.request, run.secrets()).await
+                } else {
+                    client
+                        .without_jar()
+                        .send_with(&outgoing.request, run.secrets())
+                        .await
+                };
                 exchange.dialect = run.dialect().map(str::to_owned);
                 let now = Instant::now();
                 let diagnosis = decode::diagnose(&exchange, profiles, options);

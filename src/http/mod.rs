@@ -130,6 +130,15 @@ impl Client {
         })
     }
 
+    /// This client without its cookie jar (`# @no-cookie-jar`): the same
+    /// connections, no cookie added or kept.
+    pub fn without_jar(&self) -> Client {
+        Client {
+            jar: None,
+            ..self.clone()
+        }
+    }
+
     /// Sends a request, following redirects, and returns the exchange.
     /// Never fails: a request that gets no response carries a [`Failure`].
     pub async fn send(&self, request: &Request) -> Exchange {

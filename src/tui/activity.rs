@@ -240,7 +240,7 @@ impl App {
             let Some(entry) = self.entry_of(id) else {
                 continue;
             };
-            lines.push((id, run_line(&self.entries[entry])));
+            lines.push((id, run_line(&self.entries[entry], entry)));
         }
         if let Some(ra) = self.run_all.as_mut() {
             for (id, line) in lines {
@@ -269,6 +269,8 @@ impl App {
                 why.map_or_else(String::new, |w| format!(" · {w}"))
             ),
         )];
+        // Each request's line leads to its entry (Enter shows it).
+        let mut targets: Vec<Option<usize>> = vec![None; lines.len()];
         let mut last_file = None;
         for (file, r) in &ra.results {
             // (A folder's run: each file's requests under its name.)
@@ -278,21 +280,25 @@ impl App {
                     Kind::Title,
                     ra.files.get(*file).cloned().unwrap_or_default(),
                 ));
+                targets.push(None);
             }
             lines.push((if r.passed { Kind::New } else { Kind::Old }, r.head.clone()));
+            targets.push((r.entry < self.entries.len()).then_some(r.entry));
             for d in &r.details {
                 lines.push((Kind::Note, format!("    {d}")));
+                targets.push(None);
             }
         }
         let left = ra.queue.iter().filter(|i| !ra.done.contains(i)).count();
         if left > 0 {
             lines.push((Kind::Note, format!("{left} request(s) not run")));
+            targets.push(None);
         }
         self.flash = Some(format!("Ran {}: {passed} passed, {failed} failed", ra.name));
-        self.modal = Some(Modal::Overlay(super::modal::overlay::Overlay::new(
-            format!("Run of {}", ra.name),
-            lines,
-        )));
+        self.modal = Some(Modal::Overlay(
+            super::modal::overlay::Overlay::new(format!("Run of {}", ra.name), lines)
+                .with_targets(targets),
+        ));
     }
 
     /// Sends a collection's request: a plan of the core's collection run
@@ -349,7 +355,8 @@ impl App {
                 self.start(Activity {
                     run: Run::retry(resolved.request, settings)
                         .with_secrets(resolved.secrets)
-                        .with_dialect(resolved.dialect),
+                        .with_dialect(resolved.dialect)
+                        .without_cookie_jar(resolved.no_cookie_jar),
                     kind: Kind::Send,
                     entry,
                     pairs: Vec::new(),
@@ -375,7 +382,8 @@ impl App {
                 self.start(Activity {
                     run: Run::once(resolved.request)
                         .with_secrets(resolved.secrets)
-                        .with_dialect(resolved.dialect),
+                        .with_dialect(resolved.dialect)
+                        .without_cookie_jar(resolved.no_cookie_jar),
                     kind: Kind::Send,
                     entry: goal_entry,
                     pairs: Vec::new(),
@@ -887,6 +895,7 @@ impl App {
             Step::Send(out) => {
                 act.waiting = None;
                 let dialect = act.run.dialect().map(str::to_owned);
+                let cookies = act.run.cookie_jar();
                 let entry = self.entry_for(&out);
                 let id = self.next_id;
                 self.next_id += 1;
@@ -918,6 +927,7 @@ impl App {
                     dialect_hint,
                     dialect,
                     secrets: self.secrets.clone(),
+                    cookies,
                 }]
             }
             Step::Wait { until, why } => {
@@ -1281,10 +1291,12 @@ pub struct RunLine {
     /// Each failure (a test and what came, a script's error, why it was
     /// not sent).
     pub details: Vec<String>,
+    /// The request's entry in the list: Enter on the line shows it.
+    pub entry: usize,
 }
 
 /// What an entry of the run shows as its result line.
-fn run_line(e: &Entry) -> RunLine {
+fn run_line(e: &Entry, entry: usize) -> RunLine {
     let name = e.label.clone().unwrap_or_else(|| e.line.clone());
     let mut details = Vec::new();
     if let Some(p) = &e.problem {
@@ -1292,6 +1304,7 @@ fn run_line(e: &Entry) -> RunLine {
             passed: false,
             head: format!("✘ ---  {name}"),
             details: vec![p.clone()],
+            entry,
         };
     }
     let Some(ex) = e.exchange.as_deref() else {
@@ -1299,6 +1312,7 @@ fn run_line(e: &Entry) -> RunLine {
             passed: false,
             head: format!("✘ ---  {name}"),
             details: vec!["no answer".into()],
+            entry,
         };
     };
     if let Some(f) = &ex.failure {
@@ -1335,5 +1349,6 @@ fn run_line(e: &Entry) -> RunLine {
         passed,
         head: format!("{} {status}  {name}{tests}", if passed { "✔" } else { "✘" }),
         details,
+        entry,
     }
 }

@@ -242,6 +242,9 @@ pub type Loaded = (Box<Exchange>, Box<Diagnosis>, Option<String>);
 pub enum Cmd {
     /// Send a request; answer with `Msg::Response { id, .. }`.
     Send {
+        /// `# @no-cookie-jar` makes it false: sent without the session's
+        /// cookie jar.
+        cookies: bool,
         /// The id to answer with.
         id: u64,
         /// The request.
@@ -861,6 +864,14 @@ impl App {
             Outcome::HistoryOpen(id) => {
                 self.modal = None;
                 vec![Cmd::HistoryLoad(id)]
+            }
+            Outcome::ShowEntry(entry) => {
+                self.modal = None;
+                if entry < self.entries.len() {
+                    self.select(entry);
+                    self.tab = super::app::Tab::Overview;
+                }
+                Vec::new()
             }
             Outcome::RunJq(filter) => {
                 self.modal = None;

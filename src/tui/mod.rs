@@ -431,8 +431,14 @@ fn run_cmd(
             dialect_hint,
             dialect,
             secrets,
+            cookies,
         } => {
-            let client = client.clone();
+            // (`# @no-cookie-jar`: the session's jar stays out of it.)
+            let client = if cookies {
+                client.clone()
+            } else {
+                client.without_jar()
+            };
             let profiles = profiles.clone();
             let tx = tx.clone();
             // The history gets its copy after the screen has the response;

@@ -1084,3 +1084,99 @@ fn sigv4_credentials_come_from_where_the_aws_tools_read_them() {
     assert!(err.contains("--aws-sigv4: no credentials"), "{err}");
     assert_eq!(server.requests().len(), 2);
 }
+
+#[test]
+fn httpyacs_oauth2_header_form_fetches_caches_and_sends_the_token() {
+    // httpyac's `Authorization: oauth2 client_credentials` with its
+    // oauth2_* variables (the client secret in the private env file):
+    // the token fetched once (Basic client auth, as httpyac's default),
+    // cached for the next process, and sent as `Bearer TOKEN`.
+    let server = oauth_server();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: oauth2 client_credentials\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        serde_json::json!({"dev": {"host": server.base,
+            "oauth2_tokenEndpoint": format!("{}/token", server.base),
+            "oauth2_clientId": "cli", "oauth2_scope": "read"}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"oauth2_clientSecret": "cs_FAKE_oauth"}}).to_string(),
+    )
+    .unwrap();
+    let send = || {
+        crate::common::apiscope_with(
+            data.path(),
+            dir.path(),
+            &[
+                "send",
+                "api.http#me",
+                "--env",
+                "dev",
+                "--yes",
+                "--format",
+                "json",
+            ],
+            b"",
+        )
+    };
+    for _ in 0..2 {
+        let run = send();
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        assert!(!run.stdout.contains("at_FAKE_cc_1") && !run.stderr.contains("cs_FAKE_oauth"));
+    }
+    let seen = server.requests();
+    assert_eq!(
+        seen.iter().filter(|r| r.starts_with("POST /token")).count(),
+        1,
+        "{seen:?}"
+    );
+    let token = seen.iter().find(|r| r.starts_with("POST /token")).unwrap();
+    assert!(
+        token.contains("grant_type=client_credentials") && token.contains("scope=read"),
+        "{token}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|r| r
+                .to_ascii_lowercase()
+                .contains("authorization: bearer at_fake_cc_1"))
+            .count(),
+        2,
+        "{seen:?}"
+    );
+    // The shorthand itself never went out.
+    assert!(
+        !seen.iter().any(|r| r.contains("oauth2 client_credentials")),
+        "{seen:?}"
+    );
+    // Without its variables: one line naming them, nothing sent.
+    std::fs::write(
+        dir.path().join("bare.http"),
+        "GET {{host}}/api/me\nAuthorization: oauth2 client_credentials other\n",
+    )
+    .unwrap();
+    let before = server.requests().len();
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "bare.http#1", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("define other_tokenEndpoint and other_clientId"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), before);
+}

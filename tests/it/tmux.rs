@@ -766,6 +766,16 @@ fn r_runs_the_file_and_shows_each_requests_result() {
     assert!(screen.contains("{{nowhere}} is not defined"), "{screen}");
     let seen = common::seen(&api);
     assert_eq!(seen.len(), 2, "{seen:?}");
+    // j to the second result, Enter: the view closes on that request's
+    // exchange, its failed test in the Overview.
+    assert!(screen.contains("Enter shows it"), "{screen}");
+    t.keys(&["j", "Enter"]);
+    let screen = t.wait_for(&["status == 201", "Tests"]);
+    assert!(!screen.contains("Run of api.http"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains('›') && l.contains("me")),
+        "{screen}"
+    );
     t.quit();
 }
 

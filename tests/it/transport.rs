@@ -307,7 +307,7 @@ fn a_collection_run_keeps_its_cookies_and_refuses_what_a_server_may_not_set() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("site.http"),
-        "### login\nPOST http://app.shop.github.io/login\n\n### me\nGET http://app.shop.github.io/me\n\n### sibling\nGET http://cdn.shop.github.io/x\n\n### elsewhere\nGET http://elsewhere.example/x\n",
+        "### login\nPOST http://app.shop.github.io/login\n\n### me\nGET http://app.shop.github.io/me\n\n### sibling\nGET http://cdn.shop.github.io/x\n\n### elsewhere\nGET http://elsewhere.example/x\n\n### anonymous\n# @no-cookie-jar\nGET http://app.shop.github.io/me\n",
     )
     .unwrap();
     let run = apiscope_in(
@@ -322,9 +322,10 @@ fn a_collection_run_keeps_its_cookies_and_refuses_what_a_server_may_not_set() {
         ],
         b"",
     );
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // (The last one, `# @no-cookie-jar`, goes without the session: 401.)
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let seen = site.requests();
-    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen.len(), 5, "{seen:?}");
     let cookie = |r: &str| {
         r.lines()
             .find_map(|l| {
@@ -348,6 +349,7 @@ fn a_collection_run_keeps_its_cookies_and_refuses_what_a_server_may_not_set() {
         seen[2]
     );
     assert_eq!(cookie(&seen[3]), None, "{}", seen[3]);
+    assert_eq!(cookie(&seen[4]), None, "{}", seen[4]);
     for note in [
         "A cookie for the public suffix 'github.io' was refused",
         "A cookie for another domain (other.example) was refused",

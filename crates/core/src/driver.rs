@@ -276,6 +276,7 @@ pub struct Run {
     /// The dialect the user chose for the answers (a collection's
     /// `# @dialect`), set on every exchange of the run.
     dialect: Option<String>,
+    cookie_jar: bool,
 }
 
 impl Run {
@@ -290,7 +291,19 @@ impl Run {
             stop: None,
             secrets: Vec::new(),
             dialect: None,
+            cookie_jar: true,
         }
+    }
+
+    /// `# @no-cookie-jar`: this run's requests go without the cookie jar.
+    pub fn without_cookie_jar(mut self, off: bool) -> Run {
+        self.cookie_jar = !off;
+        self
+    }
+
+    /// Whether the cookie jar takes part in this run's requests.
+    pub fn cookie_jar(&self) -> bool {
+        self.cookie_jar
     }
 
     /// The dialect the user chose for this run's answers.

@@ -59,6 +59,8 @@ pub enum Outcome {
     Flash(String),
     /// A prompt was answered.
     Prompted(prompt::Purpose, String),
+    /// Close, and show this list entry (a run's result line).
+    ShowEntry(usize),
 }
 
 impl Modal {

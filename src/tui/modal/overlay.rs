@@ -21,6 +21,11 @@ pub struct Overlay {
     pub lines: Vec<(Kind, String)>,
     /// First line shown.
     pub scroll: usize,
+    /// Per line, the list entry it stands for (a run's results): then
+    /// j/k move a cursor over those lines and Enter shows the entry.
+    pub targets: Vec<Option<usize>>,
+    /// The line under the cursor, when lines have targets.
+    pub cursor: Option<usize>,
 }
 
 impl Overlay {
@@ -30,6 +35,26 @@ impl Overlay {
             title: title.into(),
             lines,
             scroll: 0,
+            targets: Vec::new(),
+            cursor: None,
+        }
+    }
+
+    /// Lines that lead somewhere: the cursor starts on the first.
+    pub fn with_targets(mut self, targets: Vec<Option<usize>>) -> Overlay {
+        self.cursor = targets.iter().position(Option::is_some);
+        self.targets = targets;
+        self
+    }
+
+    /// The next line with a target from the cursor, `forward` or back.
+    fn step(&self, forward: bool) -> Option<usize> {
+        let at = self.cursor?;
+        let has = |i: &usize| self.targets.get(*i).is_some_and(Option::is_some);
+        if forward {
+            (at + 1..self.targets.len()).find(has)
+        } else {
+            (0..at).rev().find(has)
         }
     }
 
@@ -37,6 +62,33 @@ impl Overlay {
     pub fn key(&mut self, key: KeyEvent, page: usize) -> Outcome {
         let max = self.lines.len().saturating_sub(1);
         let page = page.max(1);
+        if self.cursor.is_some() {
+            let moved = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => self.step(true),
+                KeyCode::Up | KeyCode::Char('k') => self.step(false),
+                KeyCode::Enter => {
+                    if let Some(entry) = self.cursor.and_then(|c| self.targets[c]) {
+                        return Outcome::ShowEntry(entry);
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(c) = moved {
+                self.cursor = Some(c);
+                // Keep it in view (a few lines of context above).
+                if c < self.scroll || c >= self.scroll + page {
+                    self.scroll = c.saturating_sub(2).min(max);
+                }
+                return Outcome::Keep;
+            }
+            if matches!(
+                key.code,
+                KeyCode::Down | KeyCode::Up | KeyCode::Enter | KeyCode::Char('j' | 'k')
+            ) {
+                return Outcome::Keep;
+            }
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q' | 'd' | 'T') => return Outcome::Close,
             KeyCode::Down | KeyCode::Char('j') => self.scroll = (self.scroll + 1).min(max),
@@ -54,7 +106,14 @@ impl Overlay {
     pub fn render(&self, theme: &Theme, f: &mut Frame, area: Rect) {
         let r = centred(area, 150, area.height.saturating_sub(2));
         f.render_widget(Clear, r);
-        let title = format!("{}  (j/k PgUp/PgDn scroll · Esc closes)", self.title);
+        let title = if self.cursor.is_some() {
+            format!(
+                "{}  (j/k choose · Enter shows it · PgUp/PgDn scroll · Esc closes)",
+                self.title
+            )
+        } else {
+            format!("{}  (j/k PgUp/PgDn scroll · Esc closes)", self.title)
+        };
         let b = block(&title, true, theme);
         let inner = b.inner(r);
         f.render_widget(b, r);
@@ -62,10 +121,11 @@ impl Overlay {
         // nothing is cut off; scrolling moves by whole lines.
         let width = (inner.width as usize).max(1);
         let mut lines: Vec<Line> = Vec::new();
-        for (k, s) in self.lines.iter().skip(self.scroll) {
+        for (i, (k, s)) in self.lines.iter().enumerate().skip(self.scroll) {
             if lines.len() >= inner.height as usize {
                 break;
             }
+            let chosen = self.cursor == Some(i);
             let style = match k {
                 Kind::Title => theme.accent,
                 Kind::Same => theme.text,
@@ -73,7 +133,18 @@ impl Overlay {
                 Kind::New => theme.ok,
                 Kind::Note => theme.dim,
             };
+            let style = if chosen {
+                style.add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                style
+            };
             let text = sanitize(s, false);
+            // (The cursor shows as text too: `›`.)
+            let text = match (self.cursor.is_some(), chosen) {
+                (true, true) => format!("› {text}"),
+                (true, false) => format!("  {text}"),
+                (false, _) => text,
+            };
             if text.chars().count() <= width {
                 lines.push(Line::from(Span::styled(text, style)));
             } else {

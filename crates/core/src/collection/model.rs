@@ -196,6 +196,13 @@ impl HttpRequest {
         })
     }
 
+    /// Whether the request says `# @no-cookie-jar` (JetBrains, httpyac):
+    /// the run's cookie jar neither adds its cookies nor keeps what comes
+    /// back.
+    pub fn no_cookie_jar(&self) -> bool {
+        self.comments.iter().any(|c| c.trim() == "@no-cookie-jar")
+    }
+
     /// The dialect the request names (`# @dialect envelope`): its answers
     /// are decoded as that API, the user's choice.
     pub fn dialect(&self) -> Option<&str> {

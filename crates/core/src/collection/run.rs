@@ -1266,6 +1266,7 @@ impl CollectionRun {
             notes: Vec::new(),
             output: None,
             dialect: None,
+            no_cookie_jar: false,
         })
     }
 

@@ -432,6 +432,8 @@ pub struct Resolved {
     /// The dialect the request names (`# @dialect`), for decoding its
     /// answer as the user chose.
     pub dialect: Option<String>,
+    /// `# @no-cookie-jar`: sent without the run's cookie jar.
+    pub no_cookie_jar: bool,
 }
 
 struct State<'c, 'a> {
@@ -524,7 +526,10 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         st.line = h.line;
         let mut value = st.substitute(&h.value)?;
         if h.name.eq_ignore_ascii_case("authorization") {
-            value = basic_auth(&value);
+            value = match st.httpyac_oauth2(&value)? {
+                Some(bearer) => bearer,
+                None => basic_auth(&value),
+            };
         }
         // (A `{{variable}}` in a header's name too, as JetBrains does.)
         let name = if h.name.contains("{{") {
@@ -617,6 +622,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         values: st.values,
         notes,
         dialect: req.dialect().map(str::to_owned),
+        no_cookie_jar: req.no_cookie_jar(),
         // (Decided by the collection run: who picked it, what trust allows.)
         output: None,
     })
@@ -835,6 +841,119 @@ impl State<'_, '_> {
             .map_err(|e| self.err(format!("{{{{{expr}}}}}: {e}")))?;
         // Its values may use variables (a private client secret).
         let config = config.map_values(|v| self.substitute(v))?;
+        self.oauth2_token_of(expr, &id, &config, id_token)
+    }
+
+    /// httpyac's `Authorization: oauth2 [GRANT] [PREFIX]`: the grant
+    /// (`client_credentials` by default) configured by the variables
+    /// `PREFIX_tokenEndpoint`, `PREFIX_clientId`, `PREFIX_clientSecret`,
+    /// `PREFIX_scope`, … (PREFIX `oauth2` by default), as httpyac reads
+    /// them; the header becomes `Bearer TOKEN`. `None`: not that form.
+    fn httpyac_oauth2(&mut self, value: &str) -> Result<Option<String>, ResolveError> {
+        use crate::auth::oauth2::{ClientAuth, Config, Grant};
+        let mut words = value.split_whitespace();
+        if !words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("oauth2"))
+        {
+            return Ok(None);
+        }
+        let expr = value.trim().to_owned();
+        let grant = match words.next().unwrap_or("client_credentials") {
+            "client_credentials" | "client" => Grant::ClientCredentials,
+            "password" => Grant::Password,
+            "authorization_code" | "code" => Grant::AuthorizationCode,
+            "device_code" | "device" => Grant::DeviceCode,
+            "implicit" => Grant::Implicit,
+            other => {
+                return Err(self
+                    .err(format!(
+                        "Authorization: oauth2 {other}: the grants are client_credentials, password, authorization_code and device_code"
+                    ))
+                    .into());
+            }
+        };
+        let prefix = words.next().unwrap_or("oauth2").to_owned();
+        let get = |st: &mut Self, key: &str| -> Result<Option<String>, ResolveError> {
+            let name = format!("{prefix}_{key}");
+            if st.defined(&name) {
+                st.named(&name).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let token_url = get(self, "tokenEndpoint")?;
+        let client_id = get(self, "clientId")?;
+        let (Some(token_url), Some(client_id)) = (token_url, client_id) else {
+            return Err(self
+                .err(format!(
+                    "Authorization: oauth2: define {prefix}_tokenEndpoint and {prefix}_clientId (httpyac's variables) in an environment or the file"
+                ))
+                .into());
+        };
+        let client_secret = get(self, "clientSecret")?;
+        let header = get(self, "useAuthorizationHeader")?;
+        let config = Config {
+            id: format!("httpyac-{prefix}"),
+            grant,
+            token_url,
+            device_auth_url: get(self, "deviceCodeEndpoint")?,
+            auth_url: get(self, "authorizationEndpoint")?,
+            redirect_url: get(self, "redirectUri")?,
+            client_id,
+            scope: get(self, "scope")?,
+            audience: get(self, "audience")?,
+            resource: get(self, "resource")?,
+            username: get(self, "username")?,
+            password: get(self, "password")?,
+            client_auth: match (&client_secret, header.as_deref()) {
+                (None, _) => ClientAuth::None,
+                (Some(_), Some("false")) => ClientAuth::Body,
+                (Some(_), _) => ClientAuth::Basic,
+            },
+            client_secret,
+        };
+        let id = config.id.clone();
+        let token = self.oauth2_token_of(&expr, &id, &config, false)?;
+        Ok(Some(format!("Bearer {token}")))
+    }
+
+    /// Whether `name` is a variable this resolution can read (without
+    /// reading it).
+    fn defined(&self, name: &str) -> bool {
+        let envs = self.ctx.envs;
+        let mut order: Vec<(&EnvFile, String)> = Vec::new();
+        if let Some(env) = self.ctx.env {
+            order.push((&envs.private, env.to_owned()));
+            order.push((&envs.public, env.to_owned()));
+        }
+        order.push((&envs.private, "$shared".to_owned()));
+        order.push((&envs.public, "$shared".to_owned()));
+        self.ctx.cli.iter().any(|(k, _)| k == name)
+            || self.ctx.secrets.iter().any(|(k, _)| k == name)
+            || self.ctx.request_vars.iter().any(|(k, _)| k == name)
+            || self.ctx.globals.get(name).is_some()
+            || self.ctx.file.variables.iter().any(|v| v.name == name)
+            || order
+                .into_iter()
+                .any(|(map, env)| Environments::get(map, &env, name).is_some())
+            || envs
+                .dotenv
+                .as_ref()
+                .is_some_and(|(_, vars)| vars.iter().any(|(k, _)| k == name))
+    }
+
+    /// The token of an OAuth 2.0 configuration (its values resolved): its
+    /// Token URL's origin confirmed (the client secret goes there), then
+    /// the world's token (cache, refresh or fetch); every secret of it kept.
+    fn oauth2_token_of(
+        &mut self,
+        expr: &str,
+        id: &str,
+        config: &crate::auth::oauth2::Config,
+        id_token: bool,
+    ) -> Result<String, ResolveError> {
+        let id = id.to_owned();
         for s in config.secrets() {
             self.secrets.push(s);
         }
@@ -866,7 +985,7 @@ impl State<'_, '_> {
         let token = self
             .ctx
             .world
-            .oauth2_token(&config, &key)
+            .oauth2_token(config, &key)
             .map_err(|e| self.err(format!("OAuth2 '{id}': {e}")))?;
         for s in token.secrets() {
             if s.len() >= 4 {
