@@ -502,6 +502,64 @@ fn numbered(path: &std::path::Path, n: u32) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
+/// What the progress line of `send --paginate` is made from, after a page.
+pub struct PageProgress<'a> {
+    /// Items received so far.
+    pub items: u64,
+    /// The page's pagination, when it has one.
+    pub pagination: Option<&'a decode::Pagination>,
+    /// The budget after it: (remaining, limit).
+    pub budget: Option<(Option<u64>, Option<u64>)>,
+    /// Its number (1-based).
+    pub page: u32,
+    /// `--max-pages`.
+    pub max_pages: u32,
+    /// Time since the run started.
+    pub elapsed: std::time::Duration,
+    /// When the budget lets the run end, if it says.
+    pub eta: Option<std::time::Duration>,
+}
+
+/// The progress line after a page: the known total of pages (the page
+/// count, or the items' total over the page size; capped by
+/// `--max-pages`), and `N items · budget R/L · ETA …` — every field it
+/// knows, none empty.
+pub struct PageLine {
+    /// The pages in all, when known.
+    pub total: Option<u64>,
+    /// The message's parts.
+    pub parts: Vec<String>,
+}
+
+/// [`PageLine`] for `p`.
+pub fn page_progress(p: &PageProgress<'_>) -> PageLine {
+    let total = p.pagination.and_then(|g| {
+        g.page_count.or_else(|| match (g.total_items, g.page_size) {
+            (Some(t), Some(s)) if s > 0 && t >= 0 => Some((t + s - 1) / s),
+            _ => None,
+        })
+    });
+    let mut parts = vec![format!("{} items", p.items)];
+    match p.budget {
+        Some((Some(r), Some(l))) => parts.push(format!("budget {r}/{l}")),
+        Some((Some(r), None)) => parts.push(format!("budget {r} left")),
+        _ => {}
+    }
+    let total = total.map(|count| count.clamp(1, i64::from(p.max_pages)) as u64);
+    if let Some(count) = total {
+        let done = u64::from(p.page.max(1));
+        if done < count {
+            // The larger of the pace so far and what the budget allows: a
+            // limit to wait for shows at once.
+            let per_page = p.elapsed.as_secs_f64() / done as f64;
+            let by_pace = std::time::Duration::from_secs_f64(per_page * (count - done) as f64);
+            let eta = p.eta.map_or(by_pace, |e| e.max(by_pace));
+            parts.push(format!("ETA {}", crate::time::human(eta)));
+        }
+    }
+    PageLine { total, parts }
+}
+
 /// The page bar's look: with the total once a page tells it, without
 /// (a bare count) before.
 fn page_style(total_known: bool) -> indicatif::ProgressStyle {
@@ -668,38 +726,23 @@ async fn paginate(
                     .as_ref()
                     .and_then(|p| p.items)
                     .unwrap_or(0) as u64;
-                let total = diagnosis.pagination.as_ref().and_then(|p| {
-                    p.page_count.or_else(|| match (p.total_items, p.page_size) {
-                        (Some(t), Some(s)) if s > 0 && t >= 0 => Some((t + s - 1) / s),
-                        _ => None,
-                    })
+                let line = page_progress(&PageProgress {
+                    items,
+                    pagination: diagnosis.pagination.as_ref(),
+                    budget: budget.as_ref().map(|b| (b.remaining, b.limit)),
+                    page: number,
+                    max_pages: args.max_pages,
+                    elapsed: started.elapsed(),
+                    eta,
                 });
-                let mut parts = vec![format!("{items} items")];
-                if let Some(b) = budget {
-                    match (b.remaining, b.limit) {
-                        (Some(r), Some(l)) => parts.push(format!("budget {r}/{l}")),
-                        (Some(r), None) => parts.push(format!("budget {r} left")),
-                        _ => {}
-                    }
-                }
-                if let Some(count) = total {
-                    let count = count.clamp(1, i64::from(args.max_pages)) as u64;
+                if let Some(count) = line.total {
                     if !sized {
                         sized = true;
                         bar.set_style(page_style(true));
                     }
                     bar.set_length(count);
-                    let done = u64::from(number);
-                    if done < count {
-                        // The larger of the pace so far and what the
-                        // budget allows: a limit to wait for shows at once.
-                        let per_page = started.elapsed().as_secs_f64() / done as f64;
-                        let by_pace =
-                            std::time::Duration::from_secs_f64(per_page * (count - done) as f64);
-                        let eta = eta.map_or(by_pace, |e| e.max(by_pace));
-                        parts.push(format!("ETA {}", crate::time::human(eta)));
-                    }
                 }
+                let parts = line.parts;
                 bar.set_position(u64::from(number));
                 last_status = parts.join(" · ");
                 bar.set_message(last_status.clone());
@@ -915,4 +958,86 @@ fn verbose(e: &crate::model::Exchange, color: bool) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PageProgress, page_progress};
+    use apiscope_core::decode::Pagination;
+    use std::time::Duration;
+
+    fn line(
+        pagination: Option<&Pagination>,
+        page: u32,
+        elapsed_ms: u64,
+        eta: Option<u64>,
+    ) -> (Option<u64>, String) {
+        let l = page_progress(&PageProgress {
+            items: 60,
+            pagination,
+            budget: Some((Some(17), Some(20))),
+            page,
+            max_pages: 1000,
+            elapsed: Duration::from_millis(elapsed_ms),
+            eta: eta.map(Duration::from_millis),
+        });
+        (l.total, l.parts.join(" · "))
+    }
+
+    #[test]
+    fn the_progress_line_shows_the_known_total_and_fills_every_field() {
+        // A total from total_items / page_size (200 items by 20: 10 pages),
+        // never the page cap; the ETA by the pace so far (3 pages in 3 s:
+        // 7 more take 7 s).
+        let p = Pagination {
+            total_items: Some(200),
+            page_size: Some(20),
+            ..Pagination::default()
+        };
+        assert_eq!(
+            line(Some(&p), 3, 3_000, None),
+            (Some(10), "60 items · budget 17/20 · ETA 7.0 s".into())
+        );
+        // The budget's wait wins when longer (a limit to wait for).
+        assert_eq!(
+            line(Some(&p), 3, 3_000, Some(120_000)).1,
+            "60 items · budget 17/20 · ETA 2 min"
+        );
+        // A page count says it directly; the last page has no ETA.
+        let p = Pagination {
+            page_count: Some(5),
+            ..Pagination::default()
+        };
+        assert_eq!(
+            line(Some(&p), 5, 9_000, None),
+            (Some(5), "60 items · budget 17/20".into())
+        );
+        // No total known: pages counted without one, no empty field.
+        let (total, text) = line(None, 40, 3_000, None);
+        assert_eq!(total, None);
+        assert_eq!(text, "60 items · budget 17/20");
+        assert!(!text.contains("· ·") && !text.ends_with('·'));
+        // An uneven last page rounds up (95 items by 20: 5 pages); a total
+        // past the cap is the cap.
+        let p = Pagination {
+            total_items: Some(95),
+            page_size: Some(20),
+            ..Pagination::default()
+        };
+        assert_eq!(line(Some(&p), 1, 1_000, None).0, Some(5));
+        let p = Pagination {
+            page_count: Some(50_000),
+            ..Pagination::default()
+        };
+        assert_eq!(line(Some(&p), 1, 1_000, None).0, Some(1000));
+        // Rounding edges of the ETA: 1 page in 0.4 s, 2 left → 0.8 s.
+        let p = Pagination {
+            page_count: Some(3),
+            ..Pagination::default()
+        };
+        assert_eq!(
+            line(Some(&p), 1, 400, None).1,
+            "60 items · budget 17/20 · ETA 0.8 s"
+        );
+    }
 }

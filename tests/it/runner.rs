@@ -614,3 +614,90 @@ fn a_429_whose_wait_is_over_max_wait_could_not_complete() {
         assert!(report.contains("not waited out"), "{report}");
     }
 }
+
+#[test]
+fn every_predicate_of_httpyac_passes_and_fails_on_the_wire() {
+    // Each of httpyac's predicates, once true and once false, on a real
+    // answer: 200, X-Trace t-1, {"items":[{"id":7,"name":"ann"}],"total":1}.
+    // (The digests are of the body's bytes, computed by Python's hashlib.)
+    let s = server(Arc::new(AtomicUsize::new(0)));
+    let dir = tempfile::tempdir().unwrap();
+    let pass = [
+        "status == 200",
+        "status != 404",
+        "status > 199",
+        "status >= 200",
+        "status < 300",
+        "status <= 200",
+        "header x-trace startsWith t-",
+        "header x-trace endsWith -1",
+        "header content-type includes json",
+        "header content-type contains application",
+        "header x-trace exists",
+        "body total isNumber",
+        "body items[0].name isString",
+        "body items isArray",
+        "body items[0].name matches ^a.n$",
+        "body sha256 6809f443eb8ba2e672c1824dbd53c5e6ae139d64e11b4436fe4d3dfe662e1c89",
+        "body sha512 Z316CCtC1aA1rWOApWZe+gwtCq9gT7BWFrjoEgh5aU5n0JAW1b/eYDuhrvT0LOJEnZDKGUFVDKqtZud6g4jofQ==",
+        "body md5 d2654c0148a9b53a9497ad67f8ef8231",
+        "js response.parsedBody.total === 1 isTrue",
+        "js response.parsedBody.total === 2 isFalse",
+        "js typeof response.parsedBody.total === 'number' isBoolean",
+    ];
+    let fail = [
+        "status == 201",
+        "status != 200",
+        "status > 200",
+        "status >= 201",
+        "status < 200",
+        "status <= 199",
+        "header x-trace startsWith x",
+        "header x-trace endsWith 2",
+        "header content-type includes xml",
+        "header x-missing exists",
+        "body items isNumber",
+        "body total isString",
+        "body total isArray",
+        "body items[0].name matches ^b",
+        "body sha256 00",
+        "body md5 00",
+        "js response.parsedBody.total === 2 isTrue",
+    ];
+    let asserts: String = pass
+        .iter()
+        .chain(fail.iter())
+        .map(|a| format!("?? {a}\n"))
+        .collect();
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!("### ok\nGET {}/ok\n\n{asserts}", s.base),
+    );
+    let o = common::apiscope_in(dir.path(), &["test", &file, "--yes", "--trust"], b"");
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    for a in pass {
+        assert!(
+            o.stdout.contains(&format!("    ✔ {a}\n")),
+            "should pass: {a}\n{}",
+            o.stdout
+        );
+    }
+    for a in fail {
+        assert!(
+            o.stdout.contains(&format!("    ✘ {a}  — got")),
+            "should fail: {a}\n{}",
+            o.stdout
+        );
+    }
+    assert!(
+        o.stderr.contains(&format!(
+            "{} test(s): {} passed, {} failed",
+            pass.len() + fail.len(),
+            pass.len(),
+            fail.len()
+        )),
+        "{}",
+        o.stderr
+    );
+}
