@@ -85,6 +85,58 @@ impl Jar {
         (!pairs.is_empty()).then(|| pairs.join("; "))
     }
 
+    /// Every cookie the jar holds (not expired), by domain, path and name:
+    /// what the TUI's cookie view lists.
+    pub fn rows(&self) -> Vec<Row> {
+        let Ok(store) = self.store.lock() else {
+            return Vec::new();
+        };
+        let mut rows: Vec<Row> = store
+            .iter_unexpired()
+            .map(|c| Row {
+                domain: c
+                    .domain
+                    .as_cow()
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default(),
+                host_only: matches!(c.domain, cookie_store::CookieDomain::HostOnly(_)),
+                path: String::from(&c.path),
+                name: c.name().to_owned(),
+                value: c.value().to_owned(),
+                secure: c.secure().unwrap_or(false),
+                http_only: c.http_only().unwrap_or(false),
+                session: matches!(c.expires, cookie_store::CookieExpiration::SessionEnd),
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.domain, &a.path, &a.name).cmp(&(&b.domain, &b.path, &b.name)));
+        rows
+    }
+
+    /// Drops one cookie (and saves a named jar); whether it was there.
+    pub fn remove(&self, domain: &str, path: &str, name: &str) -> bool {
+        let Ok(mut store) = self.store.lock() else {
+            return false;
+        };
+        let gone = store.remove(domain, path, name).is_some();
+        if gone {
+            self.save(&store);
+        }
+        gone
+    }
+
+    /// Writes a named jar's file (0600); an error is said on stderr only
+    /// by the caller's notes, so here it is dropped.
+    fn save(&self, store: &CookieStore) {
+        if let Some(file) = &self.file {
+            let mut bytes = Vec::new();
+            if cookie_store::serde::json::save_incl_expired_and_nonpersistent(store, &mut bytes)
+                .is_ok()
+            {
+                let _ = crate::store::write_private(file, &bytes);
+            }
+        }
+    }
+
     /// Keeps the cookies a response from `url` sets; what it refuses is a
     /// note.
     pub fn store(&self, url: &str, headers: &Headers, notes: &mut Vec<String>) {
@@ -155,6 +207,27 @@ impl Jar {
             }
         }
     }
+}
+
+/// One cookie of a jar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Its domain (the host that set it, for a host-only cookie).
+    pub domain: String,
+    /// Sent to that host only (no `Domain` attribute).
+    pub host_only: bool,
+    /// Its path.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// Its value (a secret: shown masked).
+    pub value: String,
+    /// `Secure`.
+    pub secure: bool,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// It ends with the session (no `Expires` / `Max-Age`).
+    pub session: bool,
 }
 
 impl Default for Jar {

@@ -130,6 +130,11 @@ impl Client {
         })
     }
 
+    /// This client's cookie jar, when it has one.
+    pub fn jar(&self) -> Option<&std::sync::Arc<cookies::Jar>> {
+        self.jar.as_ref()
+    }
+
     /// This client without its cookie jar (`# @no-cookie-jar`): the same
     /// connections, no cookie added or kept.
     pub fn without_jar(&self) -> Client {

@@ -139,6 +139,7 @@ actions! {
     History, "history", ["H"], "history", "history of sent exchanges: search, open, resend", [List];
     Diff, "diff", ["d"], "diff", "mark for a diff; d on another compares them", [];
     Timeline, "timeline", ["T"], "timeline", "rate-limit timeline of the whole session", [];
+    Cookies, "cookies", ["C"], "cookies", "the session's cookie jar: every cookie (values masked); x deletes the one chosen", [];
     Environment, "environment", ["E"], "env", "switch the .http collection's environment", [Collection];
     Variables, "variables", ["V"], "variables", "the selected .http request's variables: values (secrets masked) and where they come from", [Collection];
     SaveRequest, "save_request", ["Ctrl-s"], "save to file", "save the edited .http request into its file (only its lines change)", [Collection];

@@ -206,6 +206,8 @@ pub enum Msg {
         /// The outputs, or why it failed.
         result: Result<Vec<String>, String>,
     },
+    /// The session's cookie jar, listed.
+    Cookies(Vec<crate::http::cookies::Row>),
     /// History search results.
     HistoryRows(Result<Vec<crate::history::Row>, String>),
     /// A history exchange, decoded, with the request line it was sent from.
@@ -327,6 +329,11 @@ pub enum Cmd {
     HistorySearch(String),
     /// Load one exchange of the history; answer with `Msg::HistoryLoaded`.
     HistoryLoad(i64),
+    /// List the session's cookie jar; answer with `Msg::Cookies`.
+    Cookies,
+    /// Drop one cookie (domain, path, name) from the jar; answer with
+    /// `Msg::Cookies`.
+    CookieDelete(String, String, String),
     /// Write the session, a HAR and a Markdown report of these exchanges
     /// under this name in the sessions directory (built off the UI thread);
     /// answer with `Msg::Saved`.
@@ -415,6 +422,8 @@ pub struct App {
     /// Secret values collections resolved this session: redacted by value
     /// in the history.
     pub secrets: Vec<String>,
+    /// The session's cookies as the cookie view (C) last listed them.
+    pub cookie_rows: Vec<crate::http::cookies::Row>,
     /// Collection files changed while a request was on the wire: taken in
     /// when it is done (file, text, what then).
     pub(super) pending_files: Vec<(usize, String, Option<super::editing::AfterWrite>)>,
@@ -485,6 +494,7 @@ impl App {
             collection: None,
             plan: None,
             secrets: Vec::new(),
+            cookie_rows: Vec::new(),
             pending_files: Vec::new(),
             conflict_file: None,
             pending_references: None,
@@ -610,6 +620,10 @@ impl App {
                 if let Some(Modal::History(h)) = self.modal.as_mut() {
                     h.set_rows(result);
                 }
+                Vec::new()
+            }
+            Msg::Cookies(rows) => {
+                self.show_cookies(rows);
                 Vec::new()
             }
             Msg::HistoryLoaded(result) => {
@@ -865,6 +879,14 @@ impl App {
                 self.modal = None;
                 vec![Cmd::HistoryLoad(id)]
             }
+            Outcome::DeleteCookie(i) => match self.cookie_rows.get(i) {
+                Some(r) => vec![Cmd::CookieDelete(
+                    r.domain.clone(),
+                    r.path.clone(),
+                    r.name.clone(),
+                )],
+                None => Vec::new(),
+            },
             Outcome::ShowEntry(entry) => {
                 self.modal = None;
                 if entry < self.entries.len() {
@@ -945,6 +967,7 @@ impl App {
             }
             Action::Diff => self.mark_or_diff(),
             Action::Timeline => self.show_timeline(),
+            Action::Cookies => return vec![Cmd::Cookies],
             Action::Environment => self.next_environment(),
             Action::Variables => self.show_variables(),
             Action::SaveRequest => return self.save_request(),
@@ -1400,6 +1423,69 @@ impl App {
     }
 
     /// `T`: the rate-limit timeline of every exchange in the session.
+    /// The cookie view: every cookie of the session's jar, its value
+    /// masked (a cookie is a credential), `x` deleting the chosen one. The
+    /// cursor stays where it was after a delete.
+    fn show_cookies(&mut self, rows: Vec<crate::http::cookies::Row>) {
+        use super::diff::Kind;
+        let cursor = match &self.modal {
+            Some(Modal::Overlay(o)) if o.purpose == super::modal::overlay::Purpose::Cookies => {
+                o.cursor
+            }
+            _ => None,
+        };
+        let mut lines = vec![(
+            Kind::Title,
+            match rows.len() {
+                0 => {
+                    "The session's cookie jar is empty: no response has set a cookie yet".to_owned()
+                }
+                1 => "1 cookie in the session's jar (x deletes the chosen one)".to_owned(),
+                n => format!("{n} cookies in the session's jar (x deletes the chosen one)"),
+            },
+        )];
+        let mut targets = vec![None];
+        for (i, r) in rows.iter().enumerate() {
+            let shown: String = r.value.chars().take(2).collect();
+            let masked = if r.value.chars().count() <= 4 {
+                "••••".to_owned()
+            } else {
+                format!("{shown}… ({} chars)", r.value.chars().count())
+            };
+            let mut flags = Vec::new();
+            if r.host_only {
+                flags.push("this host only");
+            }
+            if r.secure {
+                flags.push("Secure");
+            }
+            if r.http_only {
+                flags.push("HttpOnly");
+            }
+            flags.push(if r.session { "session" } else { "persistent" });
+            lines.push((
+                Kind::Same,
+                format!(
+                    "{}{}  {}={masked}  {}",
+                    r.domain,
+                    r.path,
+                    r.name,
+                    flags.join(" · ")
+                ),
+            ));
+            targets.push(Some(i));
+        }
+        self.cookie_rows = rows;
+        let mut o = super::modal::overlay::Overlay::new("Cookies", lines).with_targets(targets);
+        o.purpose = super::modal::overlay::Purpose::Cookies;
+        if let Some(c) = cursor {
+            // The same line, or the last one when it was the last deleted.
+            let last = o.targets.iter().rposition(Option::is_some);
+            o.cursor = last.map(|l| c.min(l)).filter(|_| o.cursor.is_some());
+        }
+        self.modal = Some(Modal::Overlay(o));
+    }
+
     fn show_timeline(&mut self) {
         use super::diff::Kind;
         use crate::timeline::LineKind;

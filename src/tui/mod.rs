@@ -575,6 +575,17 @@ fn run_cmd(
                 }),
             }
         }
+        Cmd::Cookies => {
+            let rows = client.jar().map(|j| j.rows()).unwrap_or_default();
+            let _ = tx.send(Msg::Cookies(rows));
+        }
+        Cmd::CookieDelete(domain, path, name) => {
+            if let Some(j) = client.jar() {
+                j.remove(&domain, &path, &name);
+            }
+            let rows = client.jar().map(|j| j.rows()).unwrap_or_default();
+            let _ = tx.send(Msg::Cookies(rows));
+        }
         Cmd::HistoryLoad(id) => {
             let tx = tx.clone();
             let profiles = profiles.clone();

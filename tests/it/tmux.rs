@@ -816,3 +816,38 @@ fn r_on_a_folder_runs_every_file_under_its_name() {
     assert_eq!(common::seen(&api).len(), 2);
     t.quit();
 }
+
+#[test]
+fn c_lists_the_sessions_cookies_masked_and_x_deletes_one() {
+    let server = common::RawServer::start(|req| {
+        let head = String::from_utf8_lossy(req);
+        let cookies = if head.starts_with("GET /login") {
+            "Set-Cookie: session=sess_FAKE_0123456789; Path=/; HttpOnly\r\nSet-Cookie: theme=dark; Path=/ui; Max-Age=3600\r\n"
+        } else {
+            ""
+        };
+        common::Reply::Bytes(
+            format!("HTTP/1.1 200 OK\r\n{cookies}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}")
+                .into_bytes(),
+        )
+    });
+    let url = format!("{}/login", server.base);
+    let Some(t) = Tmux::start(&["GET", &url], 110, 24) else {
+        return;
+    };
+    t.wait_for(&["GET http://127.0.0.1:"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["HTTP 200"]);
+    t.keys(&["Tab", "C"]);
+    let screen = t.wait_for(&["2 cookies in the session's jar", "x deletes it"]);
+    assert!(screen.contains("session=se… (20 chars)"), "{screen}");
+    assert!(screen.contains("HttpOnly · session"), "{screen}");
+    assert!(screen.contains("/ui  theme=••••"), "{screen}");
+    // A cookie is a credential: its value never on screen.
+    assert!(!screen.contains("sess_FAKE_0123456789"), "{screen}");
+    t.keys(&["x"]);
+    let screen = t.wait_for(&["1 cookie in the session's jar"]);
+    assert!(!screen.contains("session=se…"), "{screen}");
+    t.keys(&["Escape"]);
+    t.quit();
+}

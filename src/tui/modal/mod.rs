@@ -61,6 +61,8 @@ pub enum Outcome {
     Prompted(prompt::Purpose, String),
     /// Close, and show this list entry (a run's result line).
     ShowEntry(usize),
+    /// Delete the cookie listed at this index (the cookie view).
+    DeleteCookie(usize),
 }
 
 impl Modal {

@@ -26,6 +26,18 @@ pub struct Overlay {
     pub targets: Vec<Option<usize>>,
     /// The line under the cursor, when lines have targets.
     pub cursor: Option<usize>,
+    /// What choosing a line does.
+    pub purpose: Purpose,
+}
+
+/// What a chosen line of an overlay leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purpose {
+    /// Enter shows the list entry (a run's results).
+    #[default]
+    Entries,
+    /// `x` / Delete deletes the cookie (the cookie view).
+    Cookies,
 }
 
 impl Overlay {
@@ -37,6 +49,7 @@ impl Overlay {
             scroll: 0,
             targets: Vec::new(),
             cursor: None,
+            purpose: Purpose::Entries,
         }
     }
 
@@ -66,9 +79,15 @@ impl Overlay {
             let moved = match key.code {
                 KeyCode::Down | KeyCode::Char('j') => self.step(true),
                 KeyCode::Up | KeyCode::Char('k') => self.step(false),
-                KeyCode::Enter => {
+                KeyCode::Enter if self.purpose == Purpose::Entries => {
                     if let Some(entry) = self.cursor.and_then(|c| self.targets[c]) {
                         return Outcome::ShowEntry(entry);
+                    }
+                    None
+                }
+                KeyCode::Char('x') | KeyCode::Delete if self.purpose == Purpose::Cookies => {
+                    if let Some(i) = self.cursor.and_then(|c| self.targets[c]) {
+                        return Outcome::DeleteCookie(i);
                     }
                     None
                 }
@@ -106,7 +125,9 @@ impl Overlay {
     pub fn render(&self, theme: &Theme, f: &mut Frame, area: Rect) {
         let r = centred(area, 150, area.height.saturating_sub(2));
         f.render_widget(Clear, r);
-        let title = if self.cursor.is_some() {
+        let title = if self.cursor.is_some() && self.purpose == Purpose::Cookies {
+            format!("{}  (j/k choose · x deletes it · Esc closes)", self.title)
+        } else if self.cursor.is_some() {
             format!(
                 "{}  (j/k choose · Enter shows it · PgUp/PgDn scroll · Esc closes)",
                 self.title
