@@ -668,16 +668,23 @@ pub struct TransportArgs {
 impl TransportArgs {
     /// Sets them on a client's options.
     pub fn apply(&self, o: &mut crate::http::ClientOptions) {
+        // (Over config.toml's [transport]: only what is given changes;
+        // `--verify yes` undoes a configured `no` or CA file.)
         match self.verify.as_deref() {
-            None | Some("yes" | "true") => {}
+            None => {}
+            Some("yes" | "true") => {
+                o.insecure = false;
+                o.ca_file = None;
+            }
             Some("no" | "false") => o.insecure = true,
             Some(ca) => o.ca_file = Some(ca.into()),
         }
-        o.client_cert = self
-            .cert
-            .as_ref()
-            .map(|c| (c.into(), self.cert_key.as_ref().map(Into::into)));
-        o.proxy = self.proxy.clone();
-        o.cookie_jar = self.cookie_jar.clone();
+        if let Some(c) = &self.cert {
+            o.client_cert = Some((c.into(), self.cert_key.as_ref().map(Into::into)));
+        }
+        if self.proxy.is_some() {
+            o.proxy.clone_from(&self.proxy);
+        }
+        o.cookie_jar.clone_from(&self.cookie_jar);
     }
 }

@@ -15,7 +15,15 @@
 //! [scripts]                # a trusted collection's scripts (every command)
 //! time_seconds = 2         # the most one script may run
 //! memory_mb = 64           # the most heap one script may use
+//!
+//! [transport]              # every command and the TUI; the options win
+//! verify = "corp-ca.pem"   # "yes", "no" or CA certificates (PEM)
+//! cert = "me.pem"          # a client certificate (PEM) …
+//! cert_key = "me.key"      # … and its key, when not in the same file
+//! proxy = "http://proxy.corp:3128"
 //! ```
+//!
+//! Relative paths are read from the config directory.
 //!
 //! A broken file is reported in one line naming the file and the place, and
 //! apiscope starts with the defaults.
@@ -37,6 +45,8 @@ pub struct Config {
     pub paging: Paging,
     /// The caps of one script.
     pub scripts: Scripts,
+    /// TLS and proxy defaults.
+    pub transport: Transport,
     /// The line of `theme = …`, to name it when the theme is unknown.
     pub theme_line: Option<usize>,
 }
@@ -90,6 +100,51 @@ impl Scripts {
     }
 }
 
+/// `[transport]`: TLS and proxy defaults for every command and the TUI
+/// (`--verify`, `--cert`, `--cert-key`, `--proxy` win over them).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Transport {
+    /// `yes`, `no`, or a file of CA certificates (PEM).
+    pub verify: Option<String>,
+    /// A client certificate (PEM).
+    pub cert: Option<String>,
+    /// Its key, when not in the certificate's file.
+    pub cert_key: Option<String>,
+    /// A proxy URL.
+    pub proxy: Option<String>,
+}
+
+impl Transport {
+    /// Sets these defaults on `o` (paths relative to the config directory).
+    pub fn apply(&self, o: &mut crate::http::ClientOptions) {
+        let path = |p: &str| {
+            let p = PathBuf::from(p);
+            match config_dir() {
+                Some(d) if p.is_relative() => d.join(p),
+                _ => p,
+            }
+        };
+        match self.verify.as_deref() {
+            None | Some("yes" | "true") => {}
+            Some("no" | "false") => o.insecure = true,
+            Some(ca) => o.ca_file = Some(path(ca)),
+        }
+        if let Some(c) = &self.cert {
+            o.client_cert = Some((path(c), self.cert_key.as_deref().map(path)));
+        }
+        if let Some(p) = &self.proxy {
+            o.proxy = Some(p.clone());
+        }
+    }
+}
+
+/// The `[transport]` defaults (none when the file is absent or broken:
+/// a broken file is said by the commands that read it whole).
+pub fn transport() -> Transport {
+    load().0.transport
+}
+
 /// The caps of one script as `config.toml` sets them (the defaults when
 /// it is absent; a broken file is said once, on stderr, by the commands).
 pub fn script_limits() -> crate::collection::script::Limits {
@@ -113,6 +168,8 @@ struct File {
     paging: Paging,
     #[serde(default)]
     scripts: Scripts,
+    #[serde(default)]
+    transport: Transport,
 }
 
 #[derive(Deserialize)]
@@ -221,6 +278,16 @@ pub fn parse(text: &str) -> Result<Config, String> {
             scripts.memory_mb
         ));
     }
+    if let Some(p) = &file.transport.proxy
+        && url::Url::parse(p).is_err()
+    {
+        return Err(format!(
+            "[transport] proxy = \"{p}\": not a URL (http://host:port)"
+        ));
+    }
+    if file.transport.cert_key.is_some() && file.transport.cert.is_none() {
+        return Err("[transport] cert_key without cert".into());
+    }
     let theme_line = text
         .lines()
         .position(|l| l.trim_start().starts_with("theme"))
@@ -230,6 +297,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         keys,
         paging,
         scripts,
+        transport: file.transport,
         theme_line,
     })
 }
@@ -237,6 +305,30 @@ pub fn parse(text: &str) -> Result<Config, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_defaults_are_read_and_checked() {
+        let c =
+            parse("[transport]\nverify = \"no\"\nproxy = \"http://proxy.corp:3128\"\n").unwrap();
+        let mut o = crate::http::ClientOptions::default();
+        c.transport.apply(&mut o);
+        assert!(o.insecure);
+        assert_eq!(o.proxy.as_deref(), Some("http://proxy.corp:3128"));
+        // The command's options win: --verify yes undoes the config's no.
+        let args = crate::cli::TransportArgs {
+            verify: Some("yes".into()),
+            ..Default::default()
+        };
+        args.apply(&mut o);
+        assert!(!o.insecure);
+        assert_eq!(o.proxy.as_deref(), Some("http://proxy.corp:3128"));
+        let e = parse("[transport]\nproxy = \"not a url\"\n").unwrap_err();
+        assert!(e.contains("[transport] proxy"), "{e}");
+        let e = parse("[transport]\ncert_key = \"k.pem\"\n").unwrap_err();
+        assert!(e.contains("cert_key without cert"), "{e}");
+        let e = parse("[transport]\nverfy = \"no\"\n").unwrap_err();
+        assert!(e.contains("verfy"), "{e}");
+    }
     use ratatui::crossterm::event::KeyCode;
 
     #[test]

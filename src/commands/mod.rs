@@ -292,6 +292,8 @@ fn client_with(timeout: f64, set: impl FnOnce(&mut http::ClientOptions)) -> Resu
         timeout: Duration::from_secs_f64(timeout),
         ..Default::default()
     };
+    // config.toml's [transport] first; the command's options win.
+    crate::config::transport().apply(&mut options);
     set(&mut options);
     http::Client::new(options).map_err(|e| Error::Setup(e.to_string()))
 }

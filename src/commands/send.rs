@@ -143,7 +143,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         None => Some(request(&args)?),
     };
     let client = client_with(args.timeout, |o| {
-        o.insecure = args.insecure;
+        o.insecure |= args.insecure;
         o.max_redirects = args.max_redirects;
         o.max_body = args.max_body;
         args.transport.apply(o);

@@ -138,8 +138,10 @@ pub async fn run(args: Args) -> Result<Outcome> {
         (None, None) => crate::tui::theme::Theme::load("dark", color).map_err(Error::Setup)?,
     };
     let profiles = std::sync::Arc::new(load_profiles());
-    let client = http::Client::new(http::ClientOptions::default())
-        .map_err(|e| Error::Setup(e.to_string()))?;
+    let mut options = http::ClientOptions::default();
+    config.transport.apply(&mut options);
+    let client = http::Client::new(options)
+        .map_err(|e| Error::Setup(format!("config.toml [transport]: {e}")))?;
     let mut server = None;
     let (entries, send_first, banner) = if args.demo {
         let s = crate::demo::start(None, crate::demo::DemoConfig::default())

@@ -451,3 +451,32 @@ fn a_named_cookie_jar_lasts_between_runs() {
         bad.stderr
     );
 }
+
+#[test]
+fn config_transport_is_the_default_and_the_options_win() {
+    // config.toml's [transport] verify = CA file (relative to the config
+    // directory): the CA is trusted without --verify.
+    let pki = Pki::new();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("corp-ca.pem"), pki.ca.pem()).unwrap();
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[transport]\nverify = \"corp-ca.pem\"\n",
+    )
+    .unwrap();
+    let (cert, key) = pki.leaf(&["127.0.0.1", "localhost"], (2020, 2090), false);
+    let (url, h) = tls_server(&cert, &key, None);
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &url, "--format", "json", "--timeout", "10"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(json(&run)["status"], 200);
+    // Without the config: an authority this machine does not trust.
+    let run = send(dir.path(), &url, &[]);
+    assert_eq!(json(&run)["error"]["code"], "TLS_ERROR");
+    drop(h);
+}
