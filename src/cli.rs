@@ -65,7 +65,7 @@ pub enum Command {
     /// session, or a bare JSON body.
     Decode(DecodeArgs),
     /// Send one request (or every page) and diagnose the response.
-    Send(SendArgs),
+    Send(Box<SendArgs>),
     /// Open a session, HAR, raw response or curl command in the TUI,
     /// offline, with the first failed exchange selected; or a `.http`
     /// collection (a file, or a directory of them).
@@ -244,6 +244,38 @@ pub struct SendArgs {
     /// Bearer token (sent as `Authorization: Bearer TOKEN`).
     #[arg(long, value_name = "TOKEN")]
     pub bearer: Option<String>,
+
+    /// OAuth 2.0 for this request: the token endpoint. The token (client
+    /// credentials, or password with --oauth2-username) is fetched, kept in
+    /// the token cache and sent as `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["bearer", "auth", "aws_sigv4"])]
+    pub oauth2_token_url: Option<String>,
+
+    /// OAuth 2.0: the client id.
+    #[arg(long, value_name = "ID", requires = "oauth2_token_url")]
+    pub oauth2_client_id: Option<String>,
+
+    /// OAuth 2.0: the client secret (`{{env.NAME}}` reads it from the
+    /// environment, out of the shell history).
+    #[arg(long, value_name = "SECRET", requires = "oauth2_client_id")]
+    pub oauth2_client_secret: Option<String>,
+
+    /// OAuth 2.0: the scope asked for.
+    #[arg(long, value_name = "SCOPE", requires = "oauth2_token_url")]
+    pub oauth2_scope: Option<String>,
+
+    /// OAuth 2.0: the audience (Auth0 and others).
+    #[arg(long, value_name = "AUDIENCE", requires = "oauth2_token_url")]
+    pub oauth2_audience: Option<String>,
+
+    /// OAuth 2.0 password grant: the user (with --oauth2-password).
+    #[arg(long, value_name = "USER", requires_all = ["oauth2_token_url", "oauth2_password"])]
+    pub oauth2_username: Option<String>,
+
+    /// OAuth 2.0 password grant: the password (`{{env.NAME}}` reads it
+    /// from the environment).
+    #[arg(long, value_name = "PASSWORD", requires = "oauth2_username")]
+    pub oauth2_password: Option<String>,
 
     /// Seconds allowed per request.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]

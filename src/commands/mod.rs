@@ -116,7 +116,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 fn dispatch(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Some(Command::Decode(args)) => decode::run(args),
-        Some(Command::Send(args)) => runtime()?.block_on(send::run(args)),
+        Some(Command::Send(args)) => runtime()?.block_on(send::run(*args)),
         Some(Command::DemoServer { port, rate }) => {
             runtime()?.block_on(demo_server::run(port, rate))
         }

@@ -83,6 +83,10 @@ fn items_of(args: &SendArgs, words: &[String]) -> Result<crate::items::Items> {
     }
     if let Some(token) = &args.bearer {
         items.items.push(Item::Bearer(expand(token)?));
+    } else if let Some(token_url) = &args.oauth2_token_url {
+        items
+            .items
+            .push(Item::Bearer(oauth2_token(args, token_url, &expand)?));
     } else if let Some(spec) = &args.aws_sigv4 {
         // The shorthand the client signs with as the request leaves.
         let (user, token) = match &args.auth {
@@ -120,6 +124,72 @@ fn items_of(args: &SendArgs, words: &[String]) -> Result<crate::items::Items> {
         }
     }
     Ok(items)
+}
+
+/// `send --oauth2-token-url …`: the token of that configuration — this
+/// process's, the cache's while fresh, else refreshed or fetched (client
+/// credentials, or the password grant with --oauth2-username), as a
+/// collection's `$auth.token` gets it. The user typed the Token URL: it
+/// is theirs to send the client secret to.
+fn oauth2_token(
+    args: &SendArgs,
+    token_url: &str,
+    expand: &dyn Fn(&str) -> Result<String>,
+) -> Result<String> {
+    use apiscope_core::auth::oauth2::{ClientAuth, Config, Grant};
+    let usage = |m: String| super::Error::Usage(m);
+    let parsed = url::Url::parse(token_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            usage(format!(
+                "--oauth2-token-url {}: not an http(s) URL",
+                crate::report::sanitize(token_url, false)
+            ))
+        })?;
+    let client_id = args
+        .oauth2_client_id
+        .clone()
+        .ok_or_else(|| usage("--oauth2-token-url needs --oauth2-client-id".into()))?;
+    let client_secret = args
+        .oauth2_client_secret
+        .as_deref()
+        .map(expand)
+        .transpose()?;
+    let password = args.oauth2_password.as_deref().map(expand).transpose()?;
+    let config = Config {
+        id: format!("send {}", parsed.origin().ascii_serialization()),
+        grant: if args.oauth2_username.is_some() {
+            Grant::Password
+        } else {
+            Grant::ClientCredentials
+        },
+        token_url: token_url.to_owned(),
+        device_auth_url: None,
+        auth_url: None,
+        redirect_url: None,
+        client_auth: if client_secret.is_some() {
+            ClientAuth::Basic
+        } else {
+            ClientAuth::None
+        },
+        client_id,
+        client_secret,
+        scope: args.oauth2_scope.clone(),
+        audience: args.oauth2_audience.clone(),
+        resource: None,
+        username: args.oauth2_username.clone(),
+        password,
+    };
+    let key = config.cache_key(std::path::Path::new("send"));
+    crate::oauth::token(&config, &key)
+        .map(|t| t.access_token)
+        .map_err(|e| {
+            usage(format!(
+                "--oauth2-token-url: {}",
+                crate::report::sanitize(&e, false)
+            ))
+        })
 }
 
 /// Runs `send`.

@@ -1180,3 +1180,73 @@ fn httpyacs_oauth2_header_form_fetches_caches_and_sends_the_token() {
     );
     assert_eq!(server.requests().len(), before);
 }
+
+#[test]
+fn send_oauth2_options_fetch_once_and_send_the_bearer() {
+    // A one-off request with OAuth 2.0 client credentials on the command
+    // line (the secret from the environment): fetched once for two
+    // processes (the token cache), sent as the bearer; a refused client is
+    // one line, exit 2, nothing sent to the API.
+    let server = oauth_server();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/api/me", server.base);
+    let token_url = format!("{}/token", server.base);
+    let run = |secret: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
+            .current_dir(dir.path())
+            .args([
+                "send",
+                &url,
+                "--oauth2-token-url",
+                &token_url,
+                "--oauth2-client-id",
+                "cli",
+                "--oauth2-client-secret",
+                "{{env.CLIENT_SECRET}}",
+                "--oauth2-scope",
+                "read",
+                "--format",
+                "json",
+            ])
+            .env("APISCOPE_CONFIG_DIR", data.path())
+            .env("APISCOPE_DATA_DIR", data.path())
+            .env("CLIENT_SECRET", secret)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for _ in 0..2 {
+        let (code, stdout, stderr) = run("cs_FAKE_oauth");
+        assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+        assert!(!stdout.contains("at_FAKE_cc_1") && !stderr.contains("cs_FAKE_oauth"));
+    }
+    let seen = server.requests();
+    assert_eq!(
+        seen.iter().filter(|r| r.starts_with("POST /token")).count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|r| r
+                .to_ascii_lowercase()
+                .contains("authorization: bearer at_fake_cc_1"))
+            .count(),
+        2,
+        "{seen:?}"
+    );
+    // Another client secret is another configuration: fetched, refused.
+    let before = server.requests().len();
+    let (code, stdout, stderr) = run("cs_WRONG_FAKE");
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("invalid_client"), "{stderr}");
+    assert!(!stderr.contains("cs_WRONG_FAKE"), "{stderr}");
+    let after = server.requests();
+    assert_eq!(after.len(), before + 1, "only the token request: {after:?}");
+}
