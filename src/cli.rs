@@ -709,7 +709,11 @@ impl TransportArgs {
                 o.ca_file = None;
             }
             Some("no" | "false") => o.insecure = true,
-            Some(ca) => o.ca_file = Some(ca.into()),
+            // (A CA to trust is verification on: a configured "no" ends.)
+            Some(ca) => {
+                o.insecure = false;
+                o.ca_file = Some(ca.into());
+            }
         }
         if let Some(c) = &self.cert {
             o.client_cert = Some((c.into(), self.cert_key.as_ref().map(Into::into)));

@@ -322,6 +322,16 @@ mod tests {
         args.apply(&mut o);
         assert!(!o.insecure);
         assert_eq!(o.proxy.as_deref(), Some("http://proxy.corp:3128"));
+        // So does --verify CA.pem: that CA, verified.
+        let mut o = crate::http::ClientOptions::default();
+        c.transport.apply(&mut o);
+        let args = crate::cli::TransportArgs {
+            verify: Some("ca.pem".into()),
+            ..Default::default()
+        };
+        args.apply(&mut o);
+        assert!(!o.insecure);
+        assert_eq!(o.ca_file.as_deref(), Some(std::path::Path::new("ca.pem")));
         let e = parse("[transport]\nproxy = \"not a url\"\n").unwrap_err();
         assert!(e.contains("[transport] proxy"), "{e}");
         let e = parse("[transport]\ncert_key = \"k.pem\"\n").unwrap_err();

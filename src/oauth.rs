@@ -474,12 +474,15 @@ fn send_blocking(
     request: &crate::model::Request,
     url: &str,
 ) -> Result<crate::model::Exchange, String> {
-    let options = crate::http::ClientOptions {
+    let mut options = crate::http::ClientOptions {
         // A token endpoint that redirects is not followed with the secret.
         max_redirects: 0,
         max_body: 1024 * 1024,
         ..crate::http::ClientOptions::default()
     };
+    // The token endpoint is reached as every request is: config.toml's
+    // [transport] (a corporate CA, a proxy).
+    crate::config::transport().apply(&mut options);
     let exchange = std::thread::scope(|s| {
         s.spawn(|| -> Result<crate::model::Exchange, String> {
             let rt = tokio::runtime::Builder::new_current_thread()

@@ -667,8 +667,17 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
                 tally.add(&result);
                 reports.push(&result)?;
                 done.push(id.index);
-                // (A failed exchange: the run keeps why; no handler runs.)
-                if safe.failure.is_some() || gave_up.is_some() {
+                // (A failed exchange: the run keeps why; no handler runs.
+                // A 429 not waited out is no answer either: nothing reads
+                // it as this request's response.)
+                if let Some(why) = &gave_up {
+                    let mut exchange = exchange;
+                    exchange.failure = Some(crate::model::Failure {
+                        kind: crate::model::FailureKind::Other,
+                        message: format!("429 Too Many Requests, not waited out: {why}"),
+                    });
+                    run.received(&ticket, exchange, &System);
+                } else if safe.failure.is_some() {
                     run.received(&ticket, exchange, &System);
                 }
                 if failed && args.bail {

@@ -130,8 +130,17 @@ impl Registry {
         open.insert(key, opening);
     }
 
-    fn claim(&self, key: (SocketAddr, SocketAddr)) -> Option<Opening> {
-        self.open.lock().ok()?.remove(&key)
+    /// The opening of that connection, taken when this request (asked
+    /// at `sent`) opened it: one opened before it was asked for was
+    /// opened for another request (HTTP/2's first answer may not be its
+    /// opener's), and stays for that one.
+    fn claim(&self, key: (SocketAddr, SocketAddr), sent: Instant) -> Option<Opening> {
+        let mut open = self.open.lock().ok()?;
+        if open.get(&key)?.started >= sent {
+            open.remove(&key)
+        } else {
+            None
+        }
     }
 
     /// The phases of one hop: asked at `sent` (before the request went to
@@ -145,11 +154,7 @@ impl Registry {
         done: Instant,
     ) -> Phases {
         let ms = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64() * 1e3;
-        let opening = info
-            .and_then(|i| self.claim((i.local_addr(), i.remote_addr())))
-            // A connection opened before this request was asked for was
-            // opened for another one: this request found it open.
-            .filter(|o| o.started >= sent);
+        let opening = info.and_then(|i| self.claim((i.local_addr(), i.remote_addr()), sent));
         let mut p = Phases {
             download_ms: Some(ms(head, done)),
             ..Phases::default()

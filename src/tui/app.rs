@@ -424,6 +424,8 @@ pub struct App {
     pub secrets: Vec<String>,
     /// The session's cookies as the cookie view (C) last listed them.
     pub cookie_rows: Vec<crate::http::cookies::Row>,
+    /// C was pressed: its answer opens the cookie view.
+    pub cookies_asked: bool,
     /// Collection files changed while a request was on the wire: taken in
     /// when it is done (file, text, what then).
     pub(super) pending_files: Vec<(usize, String, Option<super::editing::AfterWrite>)>,
@@ -495,6 +497,7 @@ impl App {
             plan: None,
             secrets: Vec::new(),
             cookie_rows: Vec::new(),
+            cookies_asked: false,
             pending_files: Vec::new(),
             conflict_file: None,
             pending_references: None,
@@ -623,7 +626,13 @@ impl App {
                 Vec::new()
             }
             Msg::Cookies(rows) => {
-                self.show_cookies(rows);
+                // The answer to C, or to a delete while the view is open
+                // (not once it was closed, or over another view).
+                let open = matches!(&self.modal, Some(Modal::Overlay(o))
+                    if o.purpose == super::modal::overlay::Purpose::Cookies);
+                if std::mem::take(&mut self.cookies_asked) || open {
+                    self.show_cookies(rows);
+                }
                 Vec::new()
             }
             Msg::HistoryLoaded(result) => {
@@ -967,7 +976,10 @@ impl App {
             }
             Action::Diff => self.mark_or_diff(),
             Action::Timeline => self.show_timeline(),
-            Action::Cookies => return vec![Cmd::Cookies],
+            Action::Cookies => {
+                self.cookies_asked = true;
+                return vec![Cmd::Cookies];
+            }
             Action::Environment => self.next_environment(),
             Action::Variables => self.show_variables(),
             Action::SaveRequest => return self.save_request(),
@@ -1482,6 +1494,7 @@ impl App {
             // The same line, or the last one when it was the last deleted.
             let last = o.targets.iter().rposition(Option::is_some);
             o.cursor = last.map(|l| c.min(l)).filter(|_| o.cursor.is_some());
+            o.scroll = o.cursor.map_or(0, |c| c.saturating_sub(2));
         }
         self.modal = Some(Modal::Overlay(o));
     }

@@ -613,6 +613,24 @@ fn a_429_whose_wait_is_over_max_wait_could_not_complete() {
         let report = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
         assert!(report.contains("not waited out"), "{report}");
     }
+    // The 429 is no answer: a request that reads it is not sent with the
+    // 429's body in it.
+    let file = write(
+        dir.path(),
+        "api.http",
+        &format!(
+            "### limited\n# @name limited\nGET {0}/x\n\n### next\nGET {0}/y?v={{{{limited.response.body.$.error.code}}}}\n",
+            s.base
+        ),
+    );
+    let o = common::apiscope_in(
+        dir.path(),
+        &["test", &file, "--yes", "--max-wait", "1"],
+        b"",
+    );
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    let sent: Vec<String> = s.requests();
+    assert!(!sent.iter().any(|r| r.contains("RATE_LIMITED")), "{sent:?}");
 }
 
 #[test]

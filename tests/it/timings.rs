@@ -236,3 +236,20 @@ fn a_handshake_that_never_ends_says_tls_took_the_time() {
     );
     held.join().unwrap();
 }
+
+#[test]
+fn absurd_har_timings_are_no_crash() {
+    // A HAR may say anything: a wait of 1e300 ms, a negative phase, text.
+    let dir = tempfile::tempdir().unwrap();
+    let har = r#"{"log": {"version": "1.2", "entries": [
+      {"startedDateTime": "2026-01-01T00:00:00Z", "time": 1e300,
+       "request": {"method": "GET", "url": "https://api.example.com/x", "headers": []},
+       "response": {"status": 200, "headers": [], "content": {"text": "{}"}},
+       "timings": {"dns": -5, "connect": "x", "wait": 1e300, "receive": 3}}]}}"#;
+    std::fs::write(dir.path().join("odd.har"), har).unwrap();
+    for format in ["text", "json", "markdown"] {
+        let run = apiscope_in(dir.path(), &["decode", "odd.har", "--format", format], b"");
+        assert_eq!(run.code, 0, "{format}: {}\n{}", run.stdout, run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}

@@ -248,7 +248,8 @@ pub fn human_ms(ms: f64) -> String {
     } else if ms < 60_000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else {
-        human(std::time::Duration::from_secs_f64(ms / 1000.0))
+        // (A HAR may say anything: a duration past what one holds is "?".)
+        std::time::Duration::try_from_secs_f64(ms / 1000.0).map_or_else(|_| "?".to_owned(), human)
     }
 }
 
@@ -274,6 +275,7 @@ mod tests {
         assert_eq!(human_ms(64_000.0), "1 min 04 s");
         assert_eq!(human_ms(-1.0), "?");
         assert_eq!(human_ms(f64::NAN), "?");
+        assert_eq!(human_ms(1e300), "?");
     }
 
     #[test]

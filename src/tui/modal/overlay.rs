@@ -118,6 +118,16 @@ impl Overlay {
             KeyCode::Char('G') | KeyCode::End => self.scroll = max,
             _ => {}
         }
+        // The cursor stays on a line in view: what x or Enter acts on is
+        // what is seen.
+        if let Some(c) = self.cursor
+            && (c < self.scroll || c >= self.scroll + page)
+        {
+            let has = |i: &usize| self.targets.get(*i).is_some_and(Option::is_some);
+            self.cursor = (self.scroll..(self.scroll + page).min(self.targets.len()))
+                .find(has)
+                .or(Some(c));
+        }
         Outcome::Keep
     }
 

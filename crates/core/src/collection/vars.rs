@@ -526,7 +526,18 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         st.line = h.line;
         let mut value = st.substitute(&h.value)?;
         if h.name.eq_ignore_ascii_case("authorization") {
-            value = match st.httpyac_oauth2(&value)? {
+            // (httpyac's form as written in the file: a value that only
+            // reads `oauth2 …` once substituted — a server's — is not it.)
+            let written = h
+                .value
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("oauth2"));
+            value = match written
+                .then(|| st.httpyac_oauth2(&value))
+                .transpose()?
+                .flatten()
+            {
                 Some(bearer) => bearer,
                 None => basic_auth(&value),
             };
@@ -862,13 +873,19 @@ impl State<'_, '_> {
         let grant = match words.next().unwrap_or("client_credentials") {
             "client_credentials" | "client" => Grant::ClientCredentials,
             "password" => Grant::Password,
-            "authorization_code" | "code" => Grant::AuthorizationCode,
-            "device_code" | "device" => Grant::DeviceCode,
-            "implicit" => Grant::Implicit,
+            // (A person at a browser: `apiscope auth login` fills the
+            // cache for a JetBrains Security block, which this form is not.)
+            g @ ("authorization_code" | "code" | "device_code" | "device") => {
+                return Err(self
+                    .err(format!(
+                        "Authorization: oauth2 {g}: an interactive grant; write it as a JetBrains \"Security\" block in the env file, use {{{{$auth.token(\"ID\")}}}} and log in with apiscope auth login ID FILE --env ENV"
+                    ))
+                    .into());
+            }
             other => {
                 return Err(self
                     .err(format!(
-                        "Authorization: oauth2 {other}: the grants are client_credentials, password, authorization_code and device_code"
+                        "Authorization: oauth2 {other}: this form takes client_credentials or password (implicit is not supported)"
                     ))
                     .into());
             }

@@ -773,7 +773,11 @@ fn netscape_cookies(file: &[u8], url: &str) -> Vec<String> {
             let domain = domain.trim_start_matches('.').to_ascii_lowercase();
             let domain_ok = host == domain
                 || (sub.eq_ignore_ascii_case("TRUE") && host.ends_with(&format!(".{domain}")));
-            let path_ok = u.path().starts_with(path);
+            // RFC 6265 §5.1.4: `/foo` matches `/foo` and `/foo/x`, not `/foobar`.
+            let req = u.path();
+            let path_ok = req == *path
+                || (req.starts_with(path)
+                    && (path.ends_with('/') || req[path.len()..].starts_with('/')));
             let secure_ok =
                 !secure.eq_ignore_ascii_case("TRUE") || u.scheme() == "https" || loopback;
             (domain_ok && path_ok && secure_ok).then(|| {
@@ -839,6 +843,9 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
                     .ok_or_else(|| r.err(format!("curl: option {t}: requires parameter")))?;
                 i += 1;
                 v.text.clone()
+            } else if long.starts_with("no-") && !name.starts_with("no-") {
+                // `--no-digest`: the flag turned off.
+                "no".to_owned()
             } else {
                 String::new()
             };
@@ -962,7 +969,9 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
                         cookie_files.push(bytes);
                     }
                 }
-                "digest" => digest = true,
+                "digest" => digest = v != "no",
+                // The last of --basic / --digest wins, as in curl.
+                "basic" if v != "no" => digest = false,
                 "aws-sigv4" => aws = Some(word_text(&v)),
                 "cookie" => {
                     // Several -b are joined with `;`, as curl does.
@@ -1048,8 +1057,23 @@ fn command(words: &[Word], base: BaseDir<'_>) -> Result<Vec<Request>, CurlError>
             )));
         }
         (None, true, Some(u)) => {
-            let (name, password) = u.split_once(':').unwrap_or((u.as_str(), ""));
-            Some(format!("Digest {name} {password}"))
+            // (curl asks for a password it was not given: no terminal here.)
+            let Some((name, password)) = u.split_once(':') else {
+                return Err(r.err(format!(
+                    "--digest -u {}: curl would ask for the password; write -u USER:PASSWORD",
+                    crate::report::sanitize(u, false)
+                )));
+            };
+            let shorthand = format!("Digest {name} {password}");
+            // A name the shorthand cannot carry (`=`, `"`, a space) would
+            // go out as written, password and all: refused.
+            if crate::auth::digest::shorthand(&shorthand).is_none_or(|c| c.user != name) {
+                return Err(r.err(format!(
+                    "--digest -u: the user name '{}' cannot be answered as Digest here (it holds '=', '\"' or a space)",
+                    crate::report::sanitize(name, false)
+                )));
+            }
+            Some(shorthand)
         }
         _ => None,
     };

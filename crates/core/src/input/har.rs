@@ -376,10 +376,11 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
 /// whose DNS, connect and TLS are all `-1` went over a connection already
 /// open (reused). `None` when it holds no phase at all.
 fn phases_of(t: &serde_json::Value) -> Option<crate::model::Phases> {
+    // (A phase over a year is not a measurement: left out.)
     let get = |k: &str| {
         t.get(k)
             .and_then(serde_json::Value::as_f64)
-            .filter(|v| v.is_finite() && *v >= 0.0)
+            .filter(|v| v.is_finite() && (0.0..=3.2e10).contains(v))
     };
     let (dns, connect, ssl) = (get("dns"), get("connect"), get("ssl"));
     let ttfb = match (get("send"), get("wait")) {

@@ -128,3 +128,47 @@ fn digest_and_aws_sigv4_become_the_shorthands_the_client_answers_and_signs_with(
         curl::parse("curl --aws-sigv4 aws:amz:eu-west-1:s3 https://abc.example.com/x").unwrap_err();
     assert!(e.message.contains("--user KEY_ID:SECRET"), "{e}");
 }
+
+#[test]
+fn digest_edges_and_cookie_paths_as_curl_reads_them() {
+    let auth =
+        |cmd: &str| curl::parse(cmd).map(|r| r.headers.get("authorization").map(str::to_owned));
+    // --no-digest and a later --basic turn it off.
+    assert_eq!(
+        auth("curl --digest --no-digest -u ann:pw https://h.example/x")
+            .unwrap()
+            .as_deref(),
+        Some("Basic YW5uOnB3")
+    );
+    assert_eq!(
+        auth("curl --digest --basic -u ann:pw https://h.example/x")
+            .unwrap()
+            .as_deref(),
+        Some("Basic YW5uOnB3")
+    );
+    // No password (curl would ask), or a name the shorthand cannot carry:
+    // one line, never a header sent as written.
+    let e = curl::parse("curl --digest -u ann https://h.example/x").unwrap_err();
+    assert!(e.message.contains("-u USER:PASSWORD"), "{e}");
+    let e = curl::parse("curl --digest -u 'a=b:pw' https://h.example/x").unwrap_err();
+    assert!(e.message.contains("cannot be answered as Digest"), "{e}");
+    // A cookie for /foo goes to /foo and /foo/x, not /foobar (RFC 6265).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.txt"),
+        "h.example\tFALSE\t/foo\tFALSE\t0\tpath\tyes\n",
+    )
+    .unwrap();
+    let cookie = |url: &str| {
+        curl::parse_all_in(&format!("curl -b c.txt {url}"), Some(dir.path())).unwrap()[0]
+            .headers
+            .get("cookie")
+            .map(str::to_owned)
+    };
+    assert_eq!(cookie("https://h.example/foo").as_deref(), Some("path=yes"));
+    assert_eq!(
+        cookie("https://h.example/foo/x").as_deref(),
+        Some("path=yes")
+    );
+    assert_eq!(cookie("https://h.example/foobar"), None);
+}
