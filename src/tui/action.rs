@@ -126,7 +126,8 @@ actions! {
     NextPage, "next_page", ["p"], "next page", "fetch the next page (paced by the budget)", [Response];
     AllPages, "all_pages", ["A"], "all pages", "fetch every page (paced, keeps a reserve, asks before a big run; Esc stops)", [Response];
     Retry, "retry", ["r"], "retry", "resend after Retry-After (countdown; Esc cancels)", [Response];
-    ReplayAll, "replay_all", ["R"], "run all", "re-send every request (paced), then recorded vs live; on a .http request: run every request of the file or folder opened, then each one's result (tests, scripts)", [Collection];
+    ReplayAll, "replay_all", ["R"], "replay all", "re-send every recorded request (paced), then recorded vs live (on a .http request: as Ctrl-r)", [];
+    RunFile, "run_file", ["Ctrl-r", "F5"], "run file", "run every request of the .http file or folder opened (dependencies first, asked once), then each one's result (tests, scripts); Enter on a result shows it", [Collection];
     CopyCurl, "copy_curl", ["c"], "copy curl", "copy the request as a curl command (masked when m is on)", [Response];
     CopyBody, "copy_body", ["y"], "copy body", "copy the response body", [Body];
     CopyReport, "copy_report", ["Y"], "copy report", "copy the diagnosis as a Markdown reply", [Response];

@@ -940,6 +940,19 @@ impl App {
             Action::AllPages => return self.next_page(true, confirmed),
             Action::Retry => return self.retry(confirmed),
             Action::ReplayAll => return self.replay_all(confirmed),
+            Action::RunFile => {
+                if self.collection.is_some()
+                    && matches!(
+                        self.entries[self.selected].origin,
+                        Origin::Collection { .. }
+                    )
+                {
+                    return self.replay_all(confirmed);
+                }
+                self.flash = Some(
+                    "Ctrl-r runs a .http collection: choose one of its requests (apiscope open FILE.http or DIR)".into(),
+                );
+            }
             Action::CopyCurl => return self.copy_curl(),
             Action::CopyBody => return self.copy_body(),
             Action::CopyReport => return self.copy_diagnosis(),

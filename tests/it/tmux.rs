@@ -797,8 +797,11 @@ fn r_on_a_folder_runs_every_file_under_its_name() {
     let Some(t) = Tmux::start(&["open", &path, "--trust"], 120, 36) else {
         return;
     };
-    t.wait_for(&["one", "two"]);
-    t.keys(&["R"]);
+    // Ctrl-r (run file), the key of its own; R does the same on a .http
+    // request (the other test).
+    let screen = t.wait_for(&["one", "two", "Ctrl-r run file"]);
+    assert!(!screen.contains("R run all"), "{screen}");
+    t.keys(&["C-r"]);
     let name = dir
         .path()
         .file_name()
