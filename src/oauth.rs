@@ -55,6 +55,19 @@ pub struct Entry {
     pub token: Token,
 }
 
+impl Entry {
+    /// The cache's entry for `token` of `config` (its Token URL redacted).
+    fn of(config: &Config, token: &Token) -> Entry {
+        Entry {
+            id: config.id.clone(),
+            grant: config.grant.label().to_owned(),
+            token_url: crate::redact::url(&config.token_url),
+            client_id: config.client_id.clone(),
+            token: token.clone(),
+        }
+    }
+}
+
 /// The cache file's contents: key → entry.
 pub type Cache = BTreeMap<String, Entry>;
 
@@ -168,16 +181,7 @@ fn obtain(config: &Config, key: &str, refused: Option<&str>) -> Result<Token, St
         }
         _ => fetch(config, None)?,
     };
-    cache.insert(
-        key.to_owned(),
-        Entry {
-            id: config.id.clone(),
-            grant: config.grant.label().to_owned(),
-            token_url: crate::redact::url(&config.token_url),
-            client_id: config.client_id.clone(),
-            token: token.clone(),
-        },
-    );
+    cache.insert(key.to_owned(), Entry::of(config, &token));
     write_cache(&path, &cache)?;
     if let Ok(mut memo) = MEMO.lock() {
         memo.get_or_insert_with(HashMap::new)
@@ -302,16 +306,7 @@ fn cache_token(config: &Config, key: &str, token: &Token) -> Result<(), String> 
         cache_path().ok_or("no data directory for the token cache (set APISCOPE_DATA_DIR)")?;
     let _lock = lock(&path)?;
     let mut cache = read_cache(&path);
-    cache.insert(
-        key.to_owned(),
-        Entry {
-            id: config.id.clone(),
-            grant: config.grant.label().to_owned(),
-            token_url: crate::redact::url(&config.token_url),
-            client_id: config.client_id.clone(),
-            token: token.clone(),
-        },
-    );
+    cache.insert(key.to_owned(), Entry::of(config, token));
     write_cache(&path, &cache)
 }
 

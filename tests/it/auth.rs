@@ -1240,6 +1240,15 @@ fn send_oauth2_options_fetch_once_and_send_the_bearer() {
         2,
         "{seen:?}"
     );
+    // Nothing written outside the token cache holds the token or the
+    // secret (the history above all).
+    let kept = everything_but_the_cache(data.path());
+    for secret in ["at_FAKE_cc_1", "cs_FAKE_oauth"] {
+        assert!(
+            !kept.contains(secret),
+            "{secret} written outside the token cache"
+        );
+    }
     // Another client secret is another configuration: fetched, refused.
     let before = server.requests().len();
     let (code, stdout, stderr) = run("cs_WRONG_FAKE");
