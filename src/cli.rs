@@ -659,8 +659,8 @@ pub enum AuthAction {
         #[arg(long)]
         yes: bool,
         /// Print the authorization URL without opening a browser (a
-        /// headless machine: open it elsewhere; the redirect still comes
-        /// back to 127.0.0.1 here).
+        /// headless machine: open it elsewhere, then paste the address the
+        /// browser ends on, or its code, back here).
         #[arg(long)]
         no_browser: bool,
     },
@@ -698,6 +698,14 @@ pub struct TransportArgs {
 }
 
 impl TransportArgs {
+    /// What they give of TLS (`--insecure` counts as `--verify no`).
+    pub fn given(&self, insecure: bool) -> crate::http::TlsGiven {
+        crate::http::TlsGiven {
+            verify: insecure || self.verify.is_some(),
+            cert: self.cert.is_some(),
+        }
+    }
+
     /// Sets them on a client's options.
     pub fn apply(&self, o: &mut crate::http::ClientOptions) {
         // (Over config.toml's [transport]: only what is given changes;

@@ -366,6 +366,25 @@ pub fn code_login(
             .spawn();
     }
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    // A headless machine: the browser elsewhere cannot reach this
+    // listener, so the address it ended on (or the code alone) may be
+    // pasted here instead, one line.
+    let (paste_tx, pasted) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if paste_tx.send(line.trim().to_owned()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(REDIRECT_WAIT_S);
     let page = |conn: &mut std::net::TcpStream, status: &str, text: &str| {
         let body = format!("<!doctype html><title>apiscope</title><p>{text}</p>");
@@ -382,6 +401,17 @@ pub fn code_login(
             return Err(format!(
                 "no redirect came back within {REDIRECT_WAIT_S} s: run auth login again"
             ));
+        }
+        if let Ok(line) = pasted.try_recv() {
+            match read_pasted(&line, redirect.path(), &state) {
+                Pasted::Code(code) => break code,
+                Pasted::Refused(e) => return Err(e),
+                Pasted::Nothing => continue,
+                Pasted::Unclear(why) => {
+                    eprintln!("apiscope: {why}");
+                    continue;
+                }
+            }
         }
         let Ok((mut conn, _)) = listener.accept() else {
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -411,40 +441,25 @@ pub fn code_login(
             page(&mut conn, "404 Not Found", "Not here.");
             continue;
         }
-        let q: Vec<(String, String)> = got.query_pairs().into_owned().collect();
-        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        if get("state").as_deref() != Some(state.as_str()) {
-            page(
-                &mut conn,
-                "400 Bad Request",
-                "The sign-in did not match the one apiscope started: nothing was exchanged.",
-            );
-            return Err("the redirect's state does not match the one sent (another sign-in, or a forged redirect): nothing was exchanged".into());
+        match read_redirect(&got, &state) {
+            Ok(code) => {
+                page(
+                    &mut conn,
+                    "200 OK",
+                    "Signed in: you can close this tab and go back to the terminal.",
+                );
+                break code;
+            }
+            Err((page_text, e)) => {
+                let status = if page_text.starts_with("The sign-in was refused") {
+                    "200 OK"
+                } else {
+                    "400 Bad Request"
+                };
+                page(&mut conn, status, page_text);
+                return Err(e);
+            }
         }
-        if let Some(e) = get("error") {
-            page(
-                &mut conn,
-                "200 OK",
-                "The sign-in was refused; see the terminal.",
-            );
-            let desc = get("error_description")
-                .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
-                .unwrap_or_default();
-            return Err(format!(
-                "the authorization server answered {}{desc}",
-                crate::report::sanitize(&e, false)
-            ));
-        }
-        let Some(code) = get("code") else {
-            page(&mut conn, "400 Bad Request", "No code in the redirect.");
-            return Err("the redirect carried no code".into());
-        };
-        page(
-            &mut conn,
-            "200 OK",
-            "Signed in: you can close this tab and go back to the terminal.",
-        );
-        break code;
     };
     drop(listener);
     let exchange = send_blocking(
@@ -460,6 +475,93 @@ pub fn code_login(
     )?;
     cache_token(config, key, &token)?;
     Ok(token)
+}
+
+/// What a line pasted during `auth login` holds.
+#[derive(Debug, PartialEq)]
+enum Pasted {
+    /// The code to redeem.
+    Code(String),
+    /// A redirect that ends the login (another state, an error).
+    Refused(String),
+    /// An empty line.
+    Nothing,
+    /// Not a redirect nor a code: why, and the login waits on.
+    Unclear(String),
+}
+
+/// Reads a line pasted while `auth login` waits: the address the browser
+/// ended on (its `state` checked as the listener checks it), its query
+/// alone, or the bare code (the person copied it from their own browser).
+fn read_pasted(line: &str, path: &str, state: &str) -> Pasted {
+    let line = line.trim();
+    if line.is_empty() {
+        return Pasted::Nothing;
+    }
+    let url = if line.contains("://") {
+        url::Url::parse(line).ok()
+    } else if line.contains("code=") || line.contains("error=") {
+        url::Url::parse(&format!(
+            "http://127.0.0.1{path}?{}",
+            line.trim_start_matches('?')
+        ))
+        .ok()
+    } else if line
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=%".contains(&b))
+        && line.len() <= 4096
+    {
+        return Pasted::Code(line.to_owned());
+    } else {
+        None
+    };
+    let Some(url) = url else {
+        return Pasted::Unclear(
+            "that is not the address the browser ended on, nor a code: paste the whole address (…?code=…&state=…)".into(),
+        );
+    };
+    if url.path() != path {
+        return Pasted::Unclear(format!(
+            "that address is not the redirect (its path is not {}): paste the address the browser ended on",
+            crate::report::sanitize(path, false)
+        ));
+    }
+    match read_redirect(&url, state) {
+        Ok(code) => Pasted::Code(code),
+        Err((_, e)) => Pasted::Refused(e),
+    }
+}
+
+/// The code a redirect to the listener carries, its one-time `state`
+/// checked; else the page to show the browser and the error.
+fn read_redirect(got: &url::Url, state: &str) -> Result<String, (&'static str, String)> {
+    let q: Vec<(String, String)> = got.query_pairs().into_owned().collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if get("state").as_deref() != Some(state) {
+        return Err((
+            "The sign-in did not match the one apiscope started: nothing was exchanged.",
+            "the redirect's state does not match the one sent (another sign-in, or a forged redirect): nothing was exchanged".into(),
+        ));
+    }
+    if let Some(e) = get("error") {
+        let desc = get("error_description")
+            .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
+            .unwrap_or_default();
+        return Err((
+            "The sign-in was refused; see the terminal.",
+            format!(
+                "the authorization server answered {}{desc}",
+                crate::report::sanitize(&e, false)
+            ),
+        ));
+    }
+    match get("code") {
+        Some(code) if !code.is_empty() => Ok(code),
+        _ => Err((
+            "No code in the redirect.",
+            "the redirect carried no code".into(),
+        )),
+    }
 }
 
 /// Sends one request to an authorization server (on a thread of its own,
@@ -498,4 +600,47 @@ fn send_blocking(
         ));
     }
     Ok(exchange)
+}
+
+#[cfg(test)]
+mod pasted_tests {
+    use super::{Pasted, read_pasted};
+
+    #[test]
+    fn a_pasted_address_is_judged_as_the_listener_judges_a_redirect() {
+        let p = "/callback";
+        assert_eq!(
+            read_pasted(
+                "http://127.0.0.1:8400/callback?code=c_FAKE&state=s1",
+                p,
+                "s1"
+            ),
+            Pasted::Code("c_FAKE".into())
+        );
+        assert_eq!(
+            read_pasted("?code=c_FAKE&state=s1", p, "s1"),
+            Pasted::Code("c_FAKE".into())
+        );
+        assert_eq!(
+            read_pasted("  c_FAKE/x  ", p, "s1"),
+            Pasted::Code("c_FAKE/x".into())
+        );
+        assert_eq!(read_pasted("", p, "s1"), Pasted::Nothing);
+        assert!(matches!(
+            read_pasted("http://127.0.0.1:8400/callback?code=c&state=other", p, "s1"),
+            Pasted::Refused(e) if e.contains("state does not match")
+        ));
+        assert!(matches!(
+            read_pasted("http://127.0.0.1:8400/callback?error=access_denied&state=s1", p, "s1"),
+            Pasted::Refused(e) if e.contains("access_denied")
+        ));
+        assert!(matches!(
+            read_pasted("http://127.0.0.1:8400/other?code=c&state=s1", p, "s1"),
+            Pasted::Unclear(_)
+        ));
+        assert!(matches!(
+            read_pasted("not a code at all", p, "s1"),
+            Pasted::Unclear(_)
+        ));
+    }
 }

@@ -74,15 +74,21 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                 secrets: Vec::new(),
             };
             let run = super::collection::open(&file, env.as_deref(), &[], &trust)?;
-            let config = Config::find(run.envs(0), run.env(), &id)
-                .map_err(|e| Error::Usage(format!("{}: {e}", file.display())))?;
-            let config = config
-                .map_values(|v| {
-                    run.substitute(0, v, 0, &crate::oauth::System)
-                        .map(|(t, _)| t)
-                        .map_err(|e| format!("{e:?}"))
-                })
-                .map_err(|e| Error::Usage(format!("auth configuration '{id}': {e}")))?;
+            let config = match id.strip_prefix("httpyac-") {
+                // httpyac's `Authorization: oauth2 GRANT PREFIX`: its
+                // variables, its grant as a request of the file names it.
+                // (Its values are the variables' values already.)
+                Some(prefix) => httpyac_config(&run, prefix)
+                    .map_err(|e| Error::Usage(format!("{}: {e}", file.display())))?,
+                None => Config::find(run.envs(0), run.env(), &id)
+                    .map_err(|e| Error::Usage(format!("{}: {e}", file.display())))?
+                    .map_values(|v| {
+                        run.substitute(0, v, 0, &crate::oauth::System)
+                            .map(|(t, _)| t)
+                            .map_err(|e| format!("{e:?}"))
+                    })
+                    .map_err(|e| Error::Usage(format!("auth configuration '{id}': {e}")))?,
+            };
             // Where the client's secret goes: the Token URL, and for the
             // device grant its Device Auth URL; each confirmed.
             let mut urls = vec![("Token URL", config.token_url.clone())];
@@ -133,7 +139,7 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
             } else if config.grant == apiscope_core::auth::oauth2::Grant::AuthorizationCode {
                 crate::oauth::code_login(&config, &key, !no_browser, |url| {
                     eprintln!(
-                        "apiscope: to sign in, open this URL in a browser (waiting for its redirect):\n{}",
+                        "apiscope: to sign in, open this URL in a browser (waiting for its redirect; on another machine, paste here the address it ends on and press Enter):\n{}",
                         crate::report::sanitize(url, false)
                     );
                 })
@@ -153,6 +159,51 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
         .write_all(out.as_bytes())
         .map_err(|e| Error::Usage(e.to_string()))?;
     Ok(Outcome::Ok)
+}
+
+/// The configuration of httpyac's `Authorization: oauth2 GRANT PREFIX`:
+/// the grant as the first request of the collection that uses PREFIX
+/// writes it, the values from PREFIX's variables (as that request would
+/// read them).
+fn httpyac_config(
+    run: &crate::collection::run::CollectionRun,
+    prefix: &str,
+) -> std::result::Result<Config, String> {
+    use apiscope_core::auth::oauth2::Grant;
+    let grant = run
+        .ids()
+        .flat_map(|id| run.request(id).headers.iter())
+        .filter(|h| h.name.eq_ignore_ascii_case("authorization"))
+        .find_map(|h| {
+            let mut words = h.value.split_whitespace();
+            if !words.next()?.eq_ignore_ascii_case("oauth2") {
+                return None;
+            }
+            let grant = words.next().unwrap_or("client_credentials");
+            (words.next().unwrap_or("oauth2") == prefix).then(|| Config::httpyac_grant(grant))?
+        })
+        .ok_or_else(|| {
+            format!(
+                "no request writes `Authorization: oauth2 GRANT {prefix}` (httpyac's form), and there is no Security.Auth configuration 'httpyac-{prefix}'"
+            )
+        })?;
+    if grant == Grant::Implicit {
+        return Err("the implicit grant is not supported".into());
+    }
+    let config = Config::httpyac(prefix, grant, |name| {
+        match run.substitute(0, &format!("{{{{{name}}}}}"), 0, &crate::oauth::System) {
+            Ok((v, _)) => Ok(Some(v)),
+            Err(crate::collection::vars::ResolveError::Error(e))
+                if e.message.contains("is not defined") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(format!("{{{{{name}}}}}: {e:?}")),
+        }
+    })?;
+    config.ok_or_else(|| {
+        format!("define {prefix}_tokenEndpoint and {prefix}_clientId (httpyac's variables)")
+    })
 }
 
 /// A collection argument as a file: the file, or the only (first) `.http`

@@ -322,6 +322,10 @@ pub fn notes(resolved: &Resolved) {
 pub struct Net<'a> {
     /// The client.
     pub client: &'a crate::http::Client,
+    /// What the command line gave of TLS (over an env's SSLConfiguration).
+    pub given: crate::http::TlsGiven,
+    /// The client for the last request whose env had an SSLConfiguration.
+    pub tls_client: Option<(crate::collection::vars::Tls, crate::http::Client)>,
     /// The driver's engine.
     pub engine: Engine,
     /// The profiles.
@@ -374,8 +378,14 @@ impl Net<'_> {
             .without_cookie_jar(resolved.no_cookie_jar);
         let mut last: Option<Exchange> = None;
         let mut rejected = 0u64;
-        let summary = drive::drive(
+        let client = client_for(
             self.client,
+            resolved.tls.as_ref(),
+            self.given,
+            &mut self.tls_client,
+        )?;
+        let summary = drive::drive(
+            client,
             &mut self.engine,
             &mut run,
             self.profiles,
@@ -417,6 +427,30 @@ impl Net<'_> {
         }
         Ok(exchange)
     }
+}
+
+/// The client for a collection's request: `base`, or, when its
+/// environment has an `SSLConfiguration`, `base` with it (what the command
+/// line gave still wins), kept in `cache` for the requests after it.
+pub fn client_for<'c>(
+    base: &'c crate::http::Client,
+    tls: Option<&crate::collection::vars::Tls>,
+    given: crate::http::TlsGiven,
+    cache: &'c mut Option<(crate::collection::vars::Tls, crate::http::Client)>,
+) -> Result<&'c crate::http::Client> {
+    let Some(tls) = tls else {
+        return Ok(base);
+    };
+    if cache.as_ref().is_none_or(|(t, _)| t != tls) {
+        let client = base.for_env_tls(tls, given).map_err(|e| {
+            Error::Usage(format!(
+                "the environment's SSLConfiguration: {}",
+                crate::report::sanitize(&e.to_string(), false)
+            ))
+        })?;
+        *cache = Some((tls.clone(), client));
+    }
+    Ok(&cache.as_ref().expect("set above").1)
 }
 
 /// `>> file` (never over an existing file: `name-1.ext`…) or `>>! file`.

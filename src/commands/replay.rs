@@ -152,6 +152,8 @@ async fn collection(
         args.transport.apply(o);
     })?;
     let mut net = Net {
+        given: args.transport.given(false),
+        tls_client: None,
         client: &client,
         engine: Engine::default(),
         profiles,

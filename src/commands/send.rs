@@ -178,6 +178,9 @@ fn oauth2_token(
         scope: args.oauth2_scope.clone(),
         audience: args.oauth2_audience.clone(),
         resource: None,
+        subject_token: None,
+        subject_token_type: None,
+        requested_token_type: None,
         username: args.oauth2_username.clone(),
         password,
     };
@@ -236,6 +239,8 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
                 super::collection::open(&path, args.env.as_deref(), &args.vars, &args.trust)?;
             let goal = super::collection::pick(&run, selector.as_deref())?;
             let mut net = super::collection::Net {
+                given: args.transport.given(args.insecure),
+                tls_client: None,
                 client: &client,
                 engine: Engine::default(),
                 profiles: &profiles,
@@ -255,6 +260,18 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             request
         }
         (None, None) => unreachable!("a request or a collection target"),
+    };
+    // Its environment's SSLConfiguration (under --cert/--verify given).
+    let client = match goal_resolved.as_ref().and_then(|r| r.tls.as_ref()) {
+        Some(t) => client
+            .for_env_tls(t, args.transport.given(args.insecure))
+            .map_err(|e| {
+                super::Error::Usage(format!(
+                    "the environment's SSLConfiguration: {}",
+                    crate::report::sanitize(&e.to_string(), false)
+                ))
+            })?,
+        None => client,
     };
     // `# @no-cookie-jar`: the run's jar stays out of this request.
     let client = match &goal_resolved {

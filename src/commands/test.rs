@@ -534,6 +534,8 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
         args.transport.apply(o);
     })?;
     let mut net = Net {
+        given: args.transport.given(false),
+        tls_client: None,
         client: &client,
         engine: Engine::default(),
         profiles: &profiles,

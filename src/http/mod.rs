@@ -39,6 +39,16 @@ pub struct ClientOptions {
     pub phases: bool,
 }
 
+/// What the command line gave of TLS: it wins over an environment's
+/// `SSLConfiguration`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TlsGiven {
+    /// `--verify` or `--insecure`.
+    pub verify: bool,
+    /// `--cert`.
+    pub cert: bool,
+}
+
 /// The default `--max-body`: 256 MB.
 pub const DEFAULT_MAX_BODY: usize = 256 * 1024 * 1024;
 
@@ -127,6 +137,48 @@ impl Client {
             options,
             jar,
             phases,
+        })
+    }
+
+    /// This client with its options changed by `set` (another TLS setup):
+    /// a client of its own, sharing this one's cookie jar.
+    pub fn reconfigured(
+        &self,
+        set: impl FnOnce(&mut ClientOptions),
+    ) -> Result<Client, ClientError> {
+        let mut options = self.options.clone();
+        set(&mut options);
+        // (The jar is this one's, not one made or read anew.)
+        options.cookies = false;
+        options.cookie_jar = None;
+        let mut client = Client::new(options)?;
+        client.options.cookies = self.options.cookies;
+        client
+            .options
+            .cookie_jar
+            .clone_from(&self.options.cookie_jar);
+        client.jar.clone_from(&self.jar);
+        Ok(client)
+    }
+
+    /// This client for a collection's request whose environment has an
+    /// `SSLConfiguration`: its client certificate and verification, under
+    /// what the command line gave (`--cert`, `--verify`, `--insecure`
+    /// win).
+    pub fn for_env_tls(
+        &self,
+        tls: &apiscope_core::collection::vars::Tls,
+        given: TlsGiven,
+    ) -> Result<Client, ClientError> {
+        self.reconfigured(|o| {
+            if !given.cert
+                && let Some(cert) = &tls.cert
+            {
+                o.client_cert = Some((cert.clone(), tls.key.clone()));
+            }
+            if !given.verify && !tls.verify {
+                o.insecure = true;
+            }
         })
     }
 

@@ -117,6 +117,9 @@ impl App {
             done: 0,
             ticket: None,
             answered: false,
+            renew: None,
+            renewed: false,
+            tls: None,
         })
     }
 
@@ -352,6 +355,8 @@ impl App {
                 self.follow(entry);
                 self.flash = Some(flash);
                 let settings = Settings::default();
+                let renew = renewable(&resolved);
+                let tls = resolved.tls.clone().map(Box::new);
                 self.start(Activity {
                     run: Run::retry(resolved.request, settings)
                         .with_secrets(resolved.secrets)
@@ -364,6 +369,9 @@ impl App {
                     done: 0,
                     ticket: Some(ticket),
                     answered: false,
+                    renew,
+                    renewed: false,
+                    tls,
                 })
             }
             Next::Ready { ticket, resolved } => {
@@ -379,6 +387,8 @@ impl App {
                 if let Some(t) = typed {
                     self.entries[goal_entry].draft = Some(t);
                 }
+                let renew = renewable(&resolved);
+                let tls = resolved.tls.clone().map(Box::new);
                 self.start(Activity {
                     run: Run::once(resolved.request)
                         .with_secrets(resolved.secrets)
@@ -391,6 +401,9 @@ impl App {
                     done: 0,
                     ticket: Some(ticket),
                     answered: false,
+                    renew,
+                    renewed: false,
+                    tls,
                 })
             }
             Next::Confirm(q) => {
@@ -699,6 +712,9 @@ impl App {
             done: 0,
             ticket: None,
             answered: false,
+            renew: None,
+            renewed: false,
+            tls: self.entries[source].tls.clone(),
         })
     }
 
@@ -742,6 +758,9 @@ impl App {
             done: 0,
             ticket: None,
             answered: false,
+            renew: None,
+            renewed: false,
+            tls: self.entries[target].tls.clone(),
         })
     }
 
@@ -861,6 +880,9 @@ impl App {
             done: 0,
             ticket: None,
             answered: false,
+            renew: None,
+            renewed: false,
+            tls: None,
         })
     }
 
@@ -920,6 +942,8 @@ impl App {
                 let dialect_hint = api_key(&out.request)
                     .and_then(|k| self.dialects.get(&k).cloned())
                     .flatten();
+                let tls = self.activity.as_ref().and_then(|a| a.tls.clone());
+                self.entries[entry].tls.clone_from(&tls);
                 vec![Cmd::Send {
                     id,
                     line: self.entries[entry].line.clone(),
@@ -928,6 +952,7 @@ impl App {
                     dialect,
                     secrets: self.secrets.clone(),
                     cookies,
+                    tls,
                 }]
             }
             Step::Wait { until, why } => {
@@ -1038,7 +1063,7 @@ impl App {
         &mut self,
         id: u64,
         exchange: Exchange,
-        diagnosis: Diagnosis,
+        mut diagnosis: Diagnosis,
         at: Instant,
     ) -> Vec<Cmd> {
         self.now = at;
@@ -1074,7 +1099,43 @@ impl App {
         {
             a.answered = true;
         }
+        let refused = exchange.response.status == Some(401);
+        let mut exchange = exchange;
+        if let Some(a) = self.activity.as_mut()
+            && a.entry == flight.entry
+            && std::mem::take(&mut a.renewed)
+        {
+            let note = "The first answer was 401 with the cached OAuth2 token: the token was renewed and the request sent again";
+            exchange.response.notes.insert(0, note.into());
+            diagnosis.notes.insert(0, note.into());
+        }
         self.entries[flight.entry].set_response(exchange, diagnosis);
+        // A 401 to a collection's request that carried an OAuth 2.0
+        // token: the token renewed once (refreshed, or fetched anew) and
+        // the request sent again, as the CLI does.
+        if refused
+            && let Some(a) = self.activity.as_mut()
+            && a.entry == flight.entry
+            && let Some(old) = a.renew.take()
+            && let Some(new) = crate::oauth::renewed(&old)
+        {
+            if let Some(c) = self.collection.as_mut() {
+                c.run.keep_secrets(&new.secrets);
+                self.secrets = c.run.secrets();
+            }
+            a.tls = new.tls.clone().map(Box::new);
+            a.run = Run::once(new.request)
+                .with_secrets(new.secrets)
+                .with_dialect(new.dialect)
+                .without_cookie_jar(new.no_cookie_jar);
+            a.answered = false;
+            a.renewed = true;
+            self.flash = Some(
+                "The OAuth2 token was refused (401): renewed once, and the request sent again"
+                    .into(),
+            );
+            return self.step();
+        }
         if let (Origin::Collection { file, index }, Some(c)) = (
             self.entries[flight.entry].origin.clone(),
             self.collection.as_ref(),
@@ -1351,4 +1412,16 @@ fn run_line(e: &Entry, entry: usize) -> RunLine {
         details,
         entry,
     }
+}
+
+/// A resolved request to keep for one renewal: when it carries an OAuth
+/// 2.0 token (`{{$auth.token(…)}}`).
+fn renewable(
+    resolved: &crate::collection::vars::Resolved,
+) -> Option<Box<crate::collection::vars::Resolved>> {
+    resolved
+        .sources
+        .iter()
+        .any(|(_, s)| matches!(s, crate::collection::vars::Source::OAuth2 { .. }))
+        .then(|| Box::new(resolved.clone()))
 }

@@ -151,6 +151,14 @@ pub struct Activity {
     pub ticket: Option<crate::collection::run::Ticket>,
     /// Whether a response for `entry` arrived in this run.
     pub answered: bool,
+    /// A collection's request that carried an OAuth 2.0 token this
+    /// process got: renewed once and sent again when answered 401.
+    pub renew: Option<Box<crate::collection::vars::Resolved>>,
+    /// Whether it was (its answer then says so).
+    pub renewed: bool,
+    /// The client TLS its requests go with (a collection environment's
+    /// `SSLConfiguration`).
+    pub tls: Option<Box<crate::collection::vars::Tls>>,
 }
 
 /// An active body search.
@@ -262,6 +270,8 @@ pub enum Cmd {
         /// Values to redact by value in the history's copy (a collection's
         /// secrets).
         secrets: Vec<String>,
+        /// A collection environment's `SSLConfiguration` to send it with.
+        tls: Option<Box<crate::collection::vars::Tls>>,
     },
     /// Abort the request with this id.
     Cancel(u64),

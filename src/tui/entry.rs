@@ -58,6 +58,9 @@ pub struct Entry {
     pub dialect: Option<String>,
     /// Where it came from.
     pub origin: Origin,
+    /// The client TLS it was last sent with (its collection environment's
+    /// `SSLConfiguration`): its next page and its retry go the same way.
+    pub tls: Option<Box<crate::collection::vars::Tls>>,
     /// The last exchange.
     pub exchange: Option<Box<Exchange>>,
     /// Its diagnosis (boxed: an entry stays small, and a collection has
@@ -122,6 +125,7 @@ impl Entry {
             label: label.map(str::to_owned),
             dialect: None,
             origin: Origin::Session,
+            tls: None,
             exchange: None,
             diagnosis: None,
             body: None,

@@ -308,6 +308,8 @@ async fn event_loop(
     let theme = launch.theme;
     let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
     let mut jq_task: Option<tokio::task::AbortHandle> = None;
+    // The client of the last collection environment with an SSLConfiguration.
+    let mut tls_client: Option<(crate::collection::vars::Tls, Client)> = None;
     let mut pending: Vec<Cmd> = Vec::new();
     if launch.send_first {
         pending.extend(app.update(Msg::Key(event::KeyEvent::from(event::KeyCode::Enter))));
@@ -367,6 +369,7 @@ async fn event_loop(
             run_cmd(
                 cmd,
                 &launch.client,
+                &mut tls_client,
                 &launch.profiles,
                 history.as_ref(),
                 &mut jq_task,
@@ -413,9 +416,11 @@ async fn event_loop(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_cmd(
     cmd: Cmd,
     client: &Client,
+    tls_client: &mut Option<(crate::collection::vars::Tls, Client)>,
     profiles: &Arc<Profiles>,
     history: Option<&crate::history::Worker>,
     jq_task: &mut Option<tokio::task::AbortHandle>,
@@ -432,12 +437,46 @@ fn run_cmd(
             dialect,
             secrets,
             cookies,
+            tls,
         } => {
+            // A collection environment's SSLConfiguration: a client of its
+            // own (the session's jar shared), kept for the next request.
+            let base = match tls.as_deref() {
+                None => client,
+                Some(t) => {
+                    if tls_client.as_ref().is_none_or(|(k, _)| k != t) {
+                        match client.for_env_tls(t, crate::http::TlsGiven::default()) {
+                            Ok(c) => *tls_client = Some((t.clone(), c)),
+                            Err(e) => {
+                                let ex = crate::model::Exchange {
+                                    request: Some(request),
+                                    failure: Some(crate::model::Failure {
+                                        kind: crate::model::FailureKind::Tls,
+                                        message: format!(
+                                            "not sent: the environment's SSLConfiguration: {e}"
+                                        ),
+                                    }),
+                                    ..Default::default()
+                                };
+                                let d = decode::diagnose(&ex, profiles, &Default::default());
+                                let _ = tx.send(Msg::Response {
+                                    id,
+                                    exchange: Box::new(ex),
+                                    diagnosis: Box::new(d),
+                                    at: Instant::now(),
+                                });
+                                return;
+                            }
+                        }
+                    }
+                    &tls_client.as_ref().expect("set above").1
+                }
+            };
             // (`# @no-cookie-jar`: the session's jar stays out of it.)
             let client = if cookies {
-                client.clone()
+                base.clone()
             } else {
-                client.without_jar()
+                base.without_jar()
             };
             let profiles = profiles.clone();
             let tx = tx.clone();

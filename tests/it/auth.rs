@@ -239,7 +239,7 @@ fn oauth_server() -> RawServer {
 
 /// [`oauth_server`] whose API takes only tokens numbered `min` or later
 /// (an earlier one is revoked: 401 `invalid_token`).
-fn oauth_server_from(min: usize) -> RawServer {
+pub(crate) fn oauth_server_from(min: usize) -> RawServer {
     let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     RawServer::start(move |req| {
         let text = String::from_utf8_lossy(req).into_owned();
@@ -296,7 +296,7 @@ fn oauth_server_from(min: usize) -> RawServer {
     })
 }
 
-fn oauth_collection(dir: &std::path::Path, base: &str, secret: &str) {
+pub(crate) fn oauth_collection(dir: &std::path::Path, base: &str, secret: &str) {
     std::fs::write(
         dir.join("api.http"),
         "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: Bearer {{$auth.token(\"api\")}}\n",
@@ -595,100 +595,123 @@ fn a_refused_oauth2_token_is_renewed_once_and_the_request_resent() {
 /// asking again, and without it the run says to log in first.
 #[test]
 fn the_device_grant_logs_in_once_and_runs_use_its_token() {
-    let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let p = polls.clone();
-    let server = RawServer::start(move |req| {
-        let text = String::from_utf8_lossy(req).into_owned();
-        if text.starts_with("POST /device") {
-            return reply(
-                200,
-                &[("Content-Type", "application/json")],
-                r#"{"device_code":"dc_FAKE_device","user_code":"WDJB-MJHT","verification_uri":"https://idp.example/activate","expires_in":60,"interval":1}"#,
-            );
-        }
-        if text.starts_with("POST /token") && text.contains("device_code=dc_FAKE_device") {
-            if p.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+    // As a JetBrains Security block, and as httpyac's `oauth2 device_code`.
+    for httpyac in [false, true] {
+        let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let p = polls.clone();
+        let server = RawServer::start(move |req| {
+            let text = String::from_utf8_lossy(req).into_owned();
+            if text.starts_with("POST /device") {
                 return reply(
-                    400,
+                    200,
                     &[("Content-Type", "application/json")],
-                    r#"{"error":"authorization_pending"}"#,
+                    r#"{"device_code":"dc_FAKE_device","user_code":"WDJB-MJHT","verification_uri":"https://idp.example/activate","expires_in":60,"interval":1}"#,
                 );
             }
-            return reply(
-                200,
-                &[("Content-Type", "application/json")],
-                r#"{"access_token":"at_FAKE_device_1","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE_device"}"#,
-            );
-        }
-        if text
-            .to_ascii_lowercase()
-            .contains("authorization: bearer at_fake_device_1")
-        {
-            reply(
-                200,
-                &[("Content-Type", "application/json")],
-                r#"{"me":"ann"}"#,
+            if text.starts_with("POST /token") && text.contains("device_code=dc_FAKE_device") {
+                if p.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return reply(
+                        400,
+                        &[("Content-Type", "application/json")],
+                        r#"{"error":"authorization_pending"}"#,
+                    );
+                }
+                return reply(
+                    200,
+                    &[("Content-Type", "application/json")],
+                    r#"{"access_token":"at_FAKE_device_1","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE_device"}"#,
+                );
+            }
+            if text
+                .to_ascii_lowercase()
+                .contains("authorization: bearer at_fake_device_1")
+            {
+                reply(
+                    200,
+                    &[("Content-Type", "application/json")],
+                    r#"{"me":"ann"}"#,
+                )
+            } else {
+                reply(401, &[], "")
+            }
+        });
+        let data = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let id = if httpyac { "httpyac-tv" } else { "tv" };
+        if httpyac {
+            std::fs::write(
+                dir.path().join("api.http"),
+                "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: oauth2 device_code tv\n",
             )
+            .unwrap();
+            std::fs::write(
+                dir.path().join("http-client.env.json"),
+                serde_json::json!({"dev": {"host": server.base,
+                "tv_deviceCodeEndpoint": format!("{}/device", server.base),
+                "tv_tokenEndpoint": format!("{}/token", server.base),
+                "tv_clientId": "tv-app", "tv_scope": "read"}})
+                .to_string(),
+            )
+            .unwrap();
         } else {
-            reply(401, &[], "")
+            std::fs::write(
+            dir.path().join("api.http"),
+            "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: Bearer {{$auth.token(\"tv\")}}\n",
+        )
+        .unwrap();
+            std::fs::write(
+                dir.path().join("http-client.env.json"),
+                serde_json::json!({"dev": {"host": server.base, "Security": {"Auth": {"tv": {
+                    "Type": "OAuth2", "Grant Type": "Device Authorization",
+                    "Device Auth URL": format!("{}/device", server.base),
+                    "Token URL": format!("{}/token", server.base),
+                    "Client ID": "tv-app", "Client Credentials": "none", "Scope": "read"
+                }}}}})
+                .to_string(),
+            )
+            .unwrap();
         }
-    });
-    let data = tempfile::tempdir().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("api.http"),
-        "### me\n# @name me\nGET {{host}}/api/me\nAuthorization: Bearer {{$auth.token(\"tv\")}}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("http-client.env.json"),
-        serde_json::json!({"dev": {"host": server.base, "Security": {"Auth": {"tv": {
-            "Type": "OAuth2", "Grant Type": "Device Authorization",
-            "Device Auth URL": format!("{}/device", server.base),
-            "Token URL": format!("{}/token", server.base),
-            "Client ID": "tv-app", "Client Credentials": "none", "Scope": "read"
-        }}}}})
-        .to_string(),
-    )
-    .unwrap();
-    let run = |args: &[&str]| crate::common::apiscope_with(data.path(), dir.path(), args, b"");
-    // Not logged in: the run says how.
-    let first = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
-    assert_eq!(first.code, 2, "{}\n{}", first.stdout, first.stderr);
-    assert!(
-        first.stderr.contains("run `apiscope auth login tv"),
-        "{}",
-        first.stderr
-    );
-    let login = run(&["auth", "login", "tv", "api.http", "--env", "dev", "--yes"]);
-    assert_eq!(login.code, 0, "{}\n{}", login.stdout, login.stderr);
-    assert!(
-        login
-            .stderr
-            .contains("open https://idp.example/activate and enter the code WDJB-MJHT"),
-        "{}",
-        login.stderr
-    );
-    assert!(
-        login.stdout.contains("Cached a token for 'tv'"),
-        "{}",
-        login.stdout
-    );
-    assert!(
-        !login.stdout.contains("at_FAKE") && !login.stderr.contains("dc_FAKE"),
-        "{}{}",
-        login.stdout,
-        login.stderr
-    );
-    assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
-    let me = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
-    assert_eq!(me.code, 0, "{}\n{}", me.stdout, me.stderr);
-    let tokens = server
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("POST /token"))
-        .count();
-    assert_eq!(tokens, 2, "the two polls only: {:?}", server.requests());
+        let run = |args: &[&str]| crate::common::apiscope_with(data.path(), dir.path(), args, b"");
+        // Not logged in: the run says how.
+        let first = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
+        assert_eq!(first.code, 2, "{}\n{}", first.stdout, first.stderr);
+        assert!(
+            first
+                .stderr
+                .contains(&format!("run `apiscope auth login {id} ")),
+            "{}",
+            first.stderr
+        );
+        let login = run(&["auth", "login", id, "api.http", "--env", "dev", "--yes"]);
+        assert_eq!(login.code, 0, "{}\n{}", login.stdout, login.stderr);
+        assert!(
+            login
+                .stderr
+                .contains("open https://idp.example/activate and enter the code WDJB-MJHT"),
+            "{}",
+            login.stderr
+        );
+        assert!(
+            login.stdout.contains(&format!("Cached a token for '{id}'")),
+            "{}",
+            login.stdout
+        );
+        assert!(
+            !login.stdout.contains("at_FAKE") && !login.stderr.contains("dc_FAKE"),
+            "{}{}",
+            login.stdout,
+            login.stderr
+        );
+        assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let me = run(&["send", "api.http#me", "--env", "dev", "--yes"]);
+        assert_eq!(me.code, 0, "{}\n{}", me.stdout, me.stderr);
+        let tokens = server
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with("POST /token"))
+            .count();
+        assert_eq!(tokens, 2, "the two polls only: {:?}", server.requests());
+    }
 }
 
 /// Reads lines of a child's stderr until one holds `needle`, within 20 s.
@@ -775,7 +798,7 @@ fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
         .to_string(),
     )
     .unwrap();
-    let login = |state_override: Option<&str>| {
+    let login = |state_override: Option<&str>, paste: bool| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apiscope"))
             .current_dir(dir.path())
             .args([
@@ -790,11 +813,13 @@ fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
             ])
             .env("APISCOPE_DATA_DIR", data.path())
             .env("APISCOPE_CONFIG_DIR", data.path())
+            .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut input = child.stdin.take().unwrap();
         let url = line_with(&mut err, "https://idp.example/authorize?");
         let u = url::Url::parse(&url).unwrap();
         let q: std::collections::HashMap<String, String> = u.query_pairs().into_owned().collect();
@@ -808,7 +833,17 @@ fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
             "{redirect}"
         );
         let state = state_override.unwrap_or(&q["state"]).to_owned();
-        let status = browser_get(&format!("{redirect}?code=code_FAKE_1&state={state}"));
+        let landed = format!("{redirect}?code=code_FAKE_1&state={state}");
+        let status = if paste {
+            // A headless machine: the browser elsewhere ended on the
+            // loopback address it could not reach; the person pastes it.
+            use std::io::Write as _;
+            writeln!(input, "{landed}").unwrap();
+            0
+        } else {
+            browser_get(&landed)
+        };
+        drop(input);
         let out = child.wait_with_output().unwrap();
         let mut rest = String::new();
         let _ = std::io::Read::read_to_string(&mut err, &mut rest);
@@ -821,19 +856,29 @@ fn the_code_grant_with_pkce_logs_in_through_the_loopback_redirect() {
         )
     };
     // Another state: refused, nothing exchanged.
-    let (status, code, _, stderr, _) = login(Some("forged_FAKE"));
+    let (status, code, _, stderr, _) = login(Some("forged_FAKE"), false);
     assert_eq!(status, 400);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("state does not match"), "{stderr}");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     // The right one: the code redeemed with the verifier of the challenge.
-    let (status, code, stdout, stderr, challenge) = login(None);
+    let (status, code, _, stderr, _) = login(Some("forged_FAKE"), true);
+    assert_eq!(status, 0);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("state does not match"), "{stderr}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // Pasted back by hand, with its state: redeemed as a redirect is.
+    let (_, code, stdout, stderr, _) = login(None, true);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Cached a token for 'web'"), "{stdout}");
+    assert_eq!(server.requests().len(), 1);
+    let (status, code, stdout, stderr, challenge) = login(None, false);
     assert_eq!(status, 200);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("Cached a token for 'web'"), "{stdout}");
     let seen = server.requests();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    let body = seen[0].split("\r\n\r\n").nth(1).unwrap_or("");
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let body = seen[1].split("\r\n\r\n").nth(1).unwrap_or("");
     let verifier = url::form_urlencoded::parse(body.as_bytes())
         .find(|(k, _)| k == "code_verifier")
         .map(|(_, v)| v.into_owned())

@@ -854,3 +854,44 @@ fn c_lists_the_sessions_cookies_masked_and_x_deletes_one() {
     t.keys(&["Escape"]);
     t.quit();
 }
+
+/// The TUI as the CLI: a collection's request whose OAuth2 token the API
+/// refuses (401 `invalid_token`) has it renewed once (the refresh token)
+/// and is sent again; its answer says so.
+#[test]
+fn a_refused_oauth2_token_is_renewed_once_in_the_tui() {
+    let server = crate::auth::oauth_server_from(2);
+    let dir = tempfile::tempdir().unwrap();
+    crate::auth::oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let file = dir.path().join("api.http").display().to_string();
+    let Some(t) = Tmux::start(&["open", &file, "--env", "dev"], 140, 35) else {
+        return;
+    };
+    t.keep_untrusted();
+    t.wait_for(&["env: dev", "me"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["Send secrets to a new origin?", "OAuth2 token 'api'"]);
+    t.keys(&["y"]);
+    let screen = t.wait_for(&[
+        "HTTP 200",
+        "The first answer was 401 with the cached OAuth2",
+    ]);
+    assert!(!screen.contains("at_FAKE"), "{screen}");
+    let seen: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "POST /token HTTP/1.1",
+            "GET /api/me HTTP/1.1",
+            "POST /token HTTP/1.1",
+            "GET /api/me HTTP/1.1"
+        ]
+    );
+    assert!(server.requests()[2].contains("grant_type=refresh_token"));
+    assert!(server.requests()[3].contains("at_FAKE_refreshed_2"));
+    t.quit();
+}

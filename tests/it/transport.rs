@@ -480,3 +480,95 @@ fn config_transport_is_the_default_and_the_options_win() {
     assert_eq!(json(&run)["error"]["code"], "TLS_ERROR");
     drop(h);
 }
+
+/// The JetBrains env file's `SSLConfiguration`: the client certificate and
+/// key read from the collection (as `< file` is), `verifyHostCertificate:
+/// false` applied only to a trusted collection; a key outside the
+/// collection, or an encrypted one, is one line and nothing is sent.
+#[test]
+fn an_env_files_ssl_configuration_is_applied_as_trust_allows() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf(&["127.0.0.1"], (2020, 2090), false);
+    let (url, _h) = tls_server(&cert, &key, Some(&pki.ca));
+    let (client, client_key) = pki.leaf(&["apiscope-client"], (2020, 2090), true);
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("client.pem"), client.pem()).unwrap();
+    std::fs::write(dir.path().join("client.key"), client_key.serialize_pem()).unwrap();
+    std::fs::write(outside.path().join("id.key"), client_key.serialize_pem()).unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### me\n# @name me\nGET {{host}}\n",
+    )
+    .unwrap();
+    let env = |ssl: serde_json::Value| {
+        std::fs::write(
+            dir.path().join("http-client.env.json"),
+            serde_json::json!({"dev": {"host": url, "SSLConfiguration": ssl}}).to_string(),
+        )
+        .unwrap();
+    };
+    env(serde_json::json!({
+        "clientCertificate": "client.pem",
+        "clientCertificateKey": {"path": "client.key", "format": "PEM"},
+        "verifyHostCertificate": false
+    }));
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            "api.http#me",
+            "--env",
+            "dev",
+            "--yes",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        apiscope_in(dir.path(), &args, b"")
+    };
+    // Untrusted: the certificate is read from inside the collection, but
+    // verification stays on (a note says why): the test CA is unknown.
+    let run = send(&[]);
+    assert!(
+        run.stderr
+            .contains("verifyHostCertificate: false is not applied"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        json(&run)["findings"]
+            .to_string()
+            .contains("an authority this machine does not trust"),
+        "{}",
+        run.stdout
+    );
+    // Trusted: sent with the client certificate, the server not verified.
+    let run = send(&["--trust"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(json(&run)["status"], 200);
+    // `apiscope test` sends it the same way.
+    let run = apiscope_in(
+        dir.path(),
+        &["test", "api.http", "--env", "dev", "--trust", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // A key outside the collection: not read, one line, nothing sent.
+    let key_path = outside.path().join("id.key").display().to_string();
+    env(serde_json::json!({"clientCertificate": "client.pem", "clientCertificateKey": key_path}));
+    let run = send(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("clientCertificateKey")
+            && run.stderr.contains("outside the collection directory"),
+        "{}",
+        run.stderr
+    );
+    // An encrypted key: said how to decrypt it.
+    env(serde_json::json!({"clientCertificate": "client.pem", "hasCertificatePassphrase": true}));
+    let run = send(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("openssl pkey"), "{}", run.stderr);
+}

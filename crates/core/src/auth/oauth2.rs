@@ -22,6 +22,9 @@ pub enum Grant {
     DeviceCode,
     /// `Implicit`: not supported (OAuth 2.1 drops it).
     Implicit,
+    /// `Token Exchange` (RFC 8693): a token the caller has (`Subject
+    /// Token`) traded for one for this API.
+    TokenExchange,
 }
 
 impl Grant {
@@ -37,6 +40,7 @@ impl Grant {
             "authorizationcode" => Grant::AuthorizationCode,
             "deviceauthorization" | "devicecode" => Grant::DeviceCode,
             "implicit" => Grant::Implicit,
+            "tokenexchange" => Grant::TokenExchange,
             _ => return None,
         })
     }
@@ -49,6 +53,7 @@ impl Grant {
             Grant::AuthorizationCode => "Authorization Code",
             Grant::DeviceCode => "Device Authorization",
             Grant::Implicit => "Implicit",
+            Grant::TokenExchange => "Token Exchange",
         }
     }
 
@@ -106,6 +111,67 @@ pub struct Config {
     pub password: Option<String>,
     /// `Client Credentials`: how the client authenticates.
     pub client_auth: ClientAuth,
+    /// `Subject Token` (Token Exchange): the token traded.
+    pub subject_token: Option<String>,
+    /// `Subject Token Type` (Token Exchange; an access token by default).
+    pub subject_token_type: Option<String>,
+    /// `Requested Token Type` (Token Exchange).
+    pub requested_token_type: Option<String>,
+}
+
+impl Config {
+    /// httpyac's grant word in `Authorization: oauth2 GRANT [PREFIX]`.
+    pub fn httpyac_grant(word: &str) -> Option<Grant> {
+        Some(match word {
+            "client_credentials" | "client" => Grant::ClientCredentials,
+            "password" => Grant::Password,
+            "authorization_code" | "code" => Grant::AuthorizationCode,
+            "device_code" | "device" => Grant::DeviceCode,
+            "implicit" => Grant::Implicit,
+            _ => return None,
+        })
+    }
+
+    /// The configuration httpyac reads for `oauth2 GRANT PREFIX` from the
+    /// variables `PREFIX_tokenEndpoint`, `PREFIX_clientId`,
+    /// `PREFIX_clientSecret`, `PREFIX_scope`, … (`get` reads one, `None`
+    /// when undefined); `None` when the Token URL or the client id is not
+    /// defined. Its id is `httpyac-PREFIX`.
+    pub fn httpyac<E>(
+        prefix: &str,
+        grant: Grant,
+        mut get: impl FnMut(&str) -> Result<Option<String>, E>,
+    ) -> Result<Option<Config>, E> {
+        let mut var = |key: &str| get(&format!("{prefix}_{key}"));
+        let (Some(token_url), Some(client_id)) = (var("tokenEndpoint")?, var("clientId")?) else {
+            return Ok(None);
+        };
+        let client_secret = var("clientSecret")?;
+        let header = var("useAuthorizationHeader")?;
+        Ok(Some(Config {
+            id: format!("httpyac-{prefix}"),
+            grant,
+            token_url,
+            device_auth_url: var("deviceCodeEndpoint")?,
+            auth_url: var("authorizationEndpoint")?,
+            redirect_url: var("redirectUri")?,
+            client_id,
+            scope: var("scope")?,
+            audience: var("audience")?,
+            resource: var("resource")?,
+            username: var("username")?,
+            password: var("password")?,
+            client_auth: match (&client_secret, header.as_deref()) {
+                (None, _) => ClientAuth::None,
+                (Some(_), Some("false")) => ClientAuth::Body,
+                (Some(_), _) => ClientAuth::Basic,
+            },
+            client_secret,
+            subject_token: None,
+            subject_token_type: None,
+            requested_token_type: None,
+        }))
+    }
 }
 
 /// The most configurations read, and the longest value.
@@ -201,7 +267,7 @@ impl Config {
         let grant_text = text("Grant Type")?.ok_or("no 'Grant Type'")?;
         let grant = Grant::parse(&grant_text).ok_or_else(|| {
             format!(
-                "'Grant Type' {grant_text} is not one of Client Credentials, Password, Authorization Code, Device Authorization"
+                "'Grant Type' {grant_text} is not one of Client Credentials, Password, Authorization Code, Device Authorization, Token Exchange"
             )
         })?;
         let token_url = text("Token URL")?.ok_or("no 'Token URL'")?;
@@ -232,6 +298,9 @@ impl Config {
             username: text("Username")?,
             password: text("Password")?,
             client_auth,
+            subject_token: text("Subject Token")?,
+            subject_token_type: text("Subject Token Type")?,
+            requested_token_type: text("Requested Token Type")?,
         })
     }
 
@@ -248,6 +317,9 @@ impl Config {
             resource: opt(&self.resource)?,
             username: opt(&self.username)?,
             password: opt(&self.password)?,
+            subject_token: opt(&self.subject_token)?,
+            subject_token_type: opt(&self.subject_token_type)?,
+            requested_token_type: opt(&self.requested_token_type)?,
             device_auth_url: opt(&self.device_auth_url)?,
             auth_url: opt(&self.auth_url)?,
             redirect_url: opt(&self.redirect_url)?,
@@ -257,9 +329,10 @@ impl Config {
         })
     }
 
-    /// The values a log must never show: the client secret, the password.
+    /// The values a log must never show: the client secret, the
+    /// password, the token traded.
     pub fn secrets(&self) -> Vec<String> {
-        [&self.client_secret, &self.password]
+        [&self.client_secret, &self.password, &self.subject_token]
             .into_iter()
             .flatten()
             .filter(|s| s.len() >= 4)
@@ -286,6 +359,9 @@ impl Config {
             self.resource.as_deref(),
             self.username.as_deref(),
             self.password.as_deref(),
+            self.subject_token.as_deref(),
+            self.subject_token_type.as_deref(),
+            self.requested_token_type.as_deref(),
         ] {
             h.update(part.unwrap_or("\u{0}").as_bytes());
             h.update([0xff]);
@@ -452,6 +528,28 @@ impl Config {
                         .clone()
                         .ok_or("the Password grant needs a 'Password'")?,
                 ));
+            }
+            (None, Grant::TokenExchange) => {
+                // RFC 8693 §2.1.
+                form.push((
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange".into(),
+                ));
+                form.push((
+                    "subject_token",
+                    self.subject_token
+                        .clone()
+                        .ok_or("the Token Exchange grant needs a 'Subject Token'")?,
+                ));
+                form.push((
+                    "subject_token_type",
+                    self.subject_token_type
+                        .clone()
+                        .unwrap_or_else(|| "urn:ietf:params:oauth:token-type:access_token".into()),
+                ));
+                if let Some(t) = &self.requested_token_type {
+                    form.push(("requested_token_type", t.clone()));
+                }
             }
             (None, g @ (Grant::DeviceCode | Grant::AuthorizationCode)) => {
                 return Err(format!(
@@ -759,6 +857,51 @@ mod tests {
         let mut d = c.clone();
         d.client_secret = Some("other_FAKE".into());
         assert_ne!(a, d.cache_key(std::path::Path::new("/a")));
+    }
+
+    #[test]
+    fn a_token_exchange_is_rfc_8693s() {
+        let e = envs(
+            serde_json::json!({"dev": {"Security": {"Auth": {"x": {
+                "Type": "OAuth2", "Grant Type": "Token Exchange",
+                "Token URL": "https://idp.example/token", "Client ID": "svc",
+                "Client Secret": "cs_FAKE", "Subject Token": "st_FAKE_subject",
+                "Audience": "https://api.example", "Requested Token Type": "urn:ietf:params:oauth:token-type:jwt"
+            }}}}}),
+            None,
+        );
+        let c = Config::find(&e, Some("dev"), "x").unwrap();
+        assert_eq!(c.grant, Grant::TokenExchange);
+        assert!(!c.grant.interactive());
+        assert!(c.secrets().contains(&"st_FAKE_subject".to_owned()));
+        let body = String::from_utf8_lossy(&c.token_request(None).unwrap().body).into_owned();
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("grant_type"),
+            Some("urn:ietf:params:oauth:grant-type:token-exchange")
+        );
+        assert_eq!(get("subject_token"), Some("st_FAKE_subject"));
+        assert_eq!(
+            get("subject_token_type"),
+            Some("urn:ietf:params:oauth:token-type:access_token")
+        );
+        assert_eq!(
+            get("requested_token_type"),
+            Some("urn:ietf:params:oauth:token-type:jwt")
+        );
+        assert_eq!(get("audience"), Some("https://api.example"));
+        // Without the token to trade: said.
+        let mut d = c.clone();
+        d.subject_token = None;
+        assert!(d.token_request(None).unwrap_err().contains("Subject Token"));
+        // Another subject token is another cache entry.
+        assert_ne!(
+            c.cache_key(std::path::Path::new("/a")),
+            d.cache_key(std::path::Path::new("/a"))
+        );
     }
 
     #[test]

@@ -1258,15 +1258,18 @@ impl CollectionRun {
             },
             Err(e) => return Err(err(e.to_string())),
         };
+        let mut notes = Vec::new();
+        let tls = vars::tls_of(&self.context(id.file, world, dry), &mut notes).map_err(err)?;
         Ok(Resolved {
             request,
             secrets,
             sources,
             values,
-            notes: Vec::new(),
+            notes,
             output: None,
             dialect: None,
             no_cookie_jar: false,
+            tls,
         })
     }
 

@@ -190,6 +190,123 @@ impl Environments {
     }
 }
 
+/// An environment's `SSLConfiguration` block (JetBrains HTTP Client), as
+/// written: each path with the directory of the env file that gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SslConfiguration {
+    /// `clientCertificate`: (the env file's directory, the path written).
+    pub cert: Option<(PathBuf, String)>,
+    /// `clientCertificateKey`.
+    pub key: Option<(PathBuf, String)>,
+    /// `verifyHostCertificate`.
+    pub verify: Option<bool>,
+    /// The env file that wrote each key (for messages).
+    pub file: String,
+}
+
+/// The client TLS a collection's request is sent with: its environment's
+/// `SSLConfiguration`, the paths checked by the trust model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tls {
+    /// The client certificate (PEM), its key in the same file or in `key`.
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key (PEM).
+    pub key: Option<PathBuf>,
+    /// Whether the server's certificate is verified (off only when the
+    /// env says so and the collection is trusted).
+    pub verify: bool,
+}
+
+impl Environments {
+    /// `env`'s `SSLConfiguration` (the private file's keys over the public
+    /// file's, each over `$shared`), or `None` when no file has one.
+    pub fn ssl_configuration(&self, env: Option<&str>) -> Result<Option<SslConfiguration>, String> {
+        let mut order: Vec<(&EnvFile, &str)> =
+            vec![(&self.public, "$shared"), (&self.private, "$shared")];
+        if let Some(e) = env {
+            order.push((&self.public, e));
+            order.push((&self.private, e));
+        }
+        let mut out: Option<SslConfiguration> = None;
+        for (file, e) in order {
+            let Some((path, m)) = file.as_ref() else {
+                continue;
+            };
+            let Some(block) = m.get(e).and_then(|v| v.get("SSLConfiguration")) else {
+                continue;
+            };
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let Some(block) = block.as_object() else {
+                return Err(format!("{name}: {e}.SSLConfiguration is not an object"));
+            };
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let c = out.get_or_insert_with(SslConfiguration::default);
+            c.file = name.clone();
+            // A path: "cert.pem", or {"path": "cert.pem", "format": "PEM"}.
+            let path_of = |key: &str, v: &Value| -> Result<String, String> {
+                let (p, format) = match v {
+                    Value::String(s) => (s.as_str(), None),
+                    Value::Object(o) => (
+                        o.get("path").and_then(Value::as_str).ok_or_else(|| {
+                            format!("{name}: {e}.SSLConfiguration.{key} has no \"path\"")
+                        })?,
+                        o.get("format").and_then(Value::as_str),
+                    ),
+                    _ => {
+                        return Err(format!(
+                            "{name}: {e}.SSLConfiguration.{key} is neither a path nor {{\"path\": …}}"
+                        ));
+                    }
+                };
+                let lower = p.to_ascii_lowercase();
+                if format.is_some_and(|f| !f.eq_ignore_ascii_case("pem"))
+                    || lower.ends_with(".p12")
+                    || lower.ends_with(".pfx")
+                {
+                    return Err(format!(
+                        "{name}: {e}.SSLConfiguration.{key}: only PEM files are read (a PKCS#12 file converts with openssl pkcs12 -in FILE.p12 -out cert.pem -nodes)"
+                    ));
+                }
+                if p.is_empty() || p.len() > 4096 || p.contains('\0') {
+                    return Err(format!("{name}: {e}.SSLConfiguration.{key} is not a path"));
+                }
+                Ok(p.to_owned())
+            };
+            for (k, v) in block {
+                match k.as_str() {
+                    "clientCertificate" => c.cert = Some((dir.clone(), path_of(k, v)?)),
+                    "clientCertificateKey" => c.key = Some((dir.clone(), path_of(k, v)?)),
+                    "verifyHostCertificate" => {
+                        c.verify = Some(v.as_bool().ok_or_else(|| {
+                            format!("{name}: {e}.SSLConfiguration.verifyHostCertificate is not true or false")
+                        })?);
+                    }
+                    "hasCertificatePassphrase" if v.as_bool() == Some(true) => {
+                        return Err(format!(
+                            "{name}: {e}.SSLConfiguration: an encrypted client key (hasCertificatePassphrase) is not read; decrypt it once (openssl pkey -in KEY.pem -out KEY.plain.pem) and point clientCertificateKey there"
+                        ));
+                    }
+                    // (Keys of later JetBrains versions: not ours to refuse.)
+                    _ => {}
+                }
+            }
+        }
+        if let Some(c) = &out
+            && c.key.is_some()
+            && c.cert.is_none()
+        {
+            return Err(format!(
+                "{}: SSLConfiguration has a clientCertificateKey but no clientCertificate",
+                c.file
+            ));
+        }
+        Ok(out)
+    }
+}
+
 /// `NAME=value`, `export NAME="value"`, `# comments`.
 fn parse_dotenv(text: &str) -> Vec<(String, String)> {
     text.lines()
@@ -434,6 +551,8 @@ pub struct Resolved {
     pub dialect: Option<String>,
     /// `# @no-cookie-jar`: sent without the run's cookie jar.
     pub no_cookie_jar: bool,
+    /// Its environment's `SSLConfiguration`, when it has one.
+    pub tls: Option<Tls>,
 }
 
 struct State<'c, 'a> {
@@ -617,7 +736,8 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             }
         }
     };
-    let notes = Vec::new();
+    let mut notes = Vec::new();
+    let tls = tls_of(ctx, &mut notes).map_err(|e| st.err(e))?;
     let mut secrets = st.secrets;
     secrets.sort();
     secrets.dedup();
@@ -634,9 +754,48 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         notes,
         dialect: req.dialect().map(str::to_owned),
         no_cookie_jar: req.no_cookie_jar(),
+        tls,
         // (Decided by the collection run: who picked it, what trust allows.)
         output: None,
     })
+}
+
+/// The environment's `SSLConfiguration` as the trust model allows it:
+/// certificate and key files read as `< file` is (inside the collection,
+/// or a trusted one's `--allow-read` directories); verification turned
+/// off only by a trusted collection (else a note says it stays on).
+pub fn tls_of(ctx: &Context<'_>, notes: &mut Vec<String>) -> Result<Option<Tls>, String> {
+    let Some(c) = ctx.envs.ssl_configuration(ctx.env)? else {
+        return Ok(None);
+    };
+    let judge = |what: &str, (dir, path): &(PathBuf, String)| {
+        ctx.trust
+            .may_read(dir, path, ctx.world)
+            .map_err(|e| format!("{}: SSLConfiguration's {what} {e}", c.file))
+    };
+    let cert = c
+        .cert
+        .as_ref()
+        .map(|p| judge("clientCertificate", p))
+        .transpose()?;
+    let key = c
+        .key
+        .as_ref()
+        .map(|p| judge("clientCertificateKey", p))
+        .transpose()?;
+    let verify = match c.verify {
+        Some(false) if ctx.trust.trusted() => false,
+        Some(false) => {
+            notes.push(format!(
+                "{}: SSLConfiguration's verifyHostCertificate: false is not applied: the collection is not trusted, so the server's certificate is still verified (apiscope trust {})",
+                c.file,
+                ctx.trust.root().display()
+            ));
+            true
+        }
+        _ => true,
+    };
+    Ok(Some(Tls { cert, key, verify }))
 }
 
 /// Substitutes the variables of any text (a request line the user edited)
@@ -861,7 +1020,7 @@ impl State<'_, '_> {
     /// `PREFIX_scope`, … (PREFIX `oauth2` by default), as httpyac reads
     /// them; the header becomes `Bearer TOKEN`. `None`: not that form.
     fn httpyac_oauth2(&mut self, value: &str) -> Result<Option<String>, ResolveError> {
-        use crate::auth::oauth2::{ClientAuth, Config, Grant};
+        use crate::auth::oauth2::{Config, Grant};
         let mut words = value.split_whitespace();
         if !words
             .next()
@@ -870,65 +1029,31 @@ impl State<'_, '_> {
             return Ok(None);
         }
         let expr = value.trim().to_owned();
-        let grant = match words.next().unwrap_or("client_credentials") {
-            "client_credentials" | "client" => Grant::ClientCredentials,
-            "password" => Grant::Password,
-            // (A person at a browser: `apiscope auth login` fills the
-            // cache for a JetBrains Security block, which this form is not.)
-            g @ ("authorization_code" | "code" | "device_code" | "device") => {
+        let word = words.next().unwrap_or("client_credentials");
+        let grant = match Config::httpyac_grant(word) {
+            Some(Grant::Implicit) | None => {
                 return Err(self
                     .err(format!(
-                        "Authorization: oauth2 {g}: an interactive grant; write it as a JetBrains \"Security\" block in the env file, use {{{{$auth.token(\"ID\")}}}} and log in with apiscope auth login ID FILE --env ENV"
+                        "Authorization: oauth2 {word}: this form takes client_credentials, password, authorization_code or device_code (implicit is not supported)"
                     ))
                     .into());
             }
-            other => {
-                return Err(self
-                    .err(format!(
-                        "Authorization: oauth2 {other}: this form takes client_credentials or password (implicit is not supported)"
-                    ))
-                    .into());
-            }
+            Some(g) => g,
         };
         let prefix = words.next().unwrap_or("oauth2").to_owned();
-        let get = |st: &mut Self, key: &str| -> Result<Option<String>, ResolveError> {
-            let name = format!("{prefix}_{key}");
-            if st.defined(&name) {
-                st.named(&name).map(Some)
+        let config = Config::httpyac(&prefix, grant, |name| {
+            if self.defined(name) {
+                self.named(name).map(Some)
             } else {
                 Ok(None)
             }
-        };
-        let token_url = get(self, "tokenEndpoint")?;
-        let client_id = get(self, "clientId")?;
-        let (Some(token_url), Some(client_id)) = (token_url, client_id) else {
+        })?;
+        let Some(config) = config else {
             return Err(self
                 .err(format!(
                     "Authorization: oauth2: define {prefix}_tokenEndpoint and {prefix}_clientId (httpyac's variables) in an environment or the file"
                 ))
                 .into());
-        };
-        let client_secret = get(self, "clientSecret")?;
-        let header = get(self, "useAuthorizationHeader")?;
-        let config = Config {
-            id: format!("httpyac-{prefix}"),
-            grant,
-            token_url,
-            device_auth_url: get(self, "deviceCodeEndpoint")?,
-            auth_url: get(self, "authorizationEndpoint")?,
-            redirect_url: get(self, "redirectUri")?,
-            client_id,
-            scope: get(self, "scope")?,
-            audience: get(self, "audience")?,
-            resource: get(self, "resource")?,
-            username: get(self, "username")?,
-            password: get(self, "password")?,
-            client_auth: match (&client_secret, header.as_deref()) {
-                (None, _) => ClientAuth::None,
-                (Some(_), Some("false")) => ClientAuth::Body,
-                (Some(_), _) => ClientAuth::Basic,
-            },
-            client_secret,
         };
         let id = config.id.clone();
         let token = self.oauth2_token_of(&expr, &id, &config, false)?;
