@@ -49,7 +49,7 @@ pub fn config(options: &ClientOptions) -> Result<rustls::ClientConfig, ClientErr
     let builder = if options.insecure {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerifier(provider)))
+            .with_custom_certificate_verifier(Arc::new(NoVerifier(provider.clone())))
     } else {
         builder.with_root_certificates(roots)
     };
@@ -74,9 +74,26 @@ pub fn config(options: &ClientOptions) -> Result<rustls::ClientConfig, ClientErr
                 return Err(unusable("no certificate".into()));
             }
             let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| unusable(e.to_string()))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| unusable(e.to_string()))?
+            let key = provider
+                .key_provider
+                .load_private_key(key)
+                .map_err(|e| unusable(e.to_string()))?;
+            let certified = rustls::sign::CertifiedKey::new(chain, key);
+            // A key that is not the certificate's is refused here; a
+            // certificate webpki cannot parse (X.509 v1, as `openssl x509
+            // -req` makes without extensions) is sent as curl sends it:
+            // the server judges it.
+            if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+                certified.keys_match()
+            {
+                return Err(ClientError(format!(
+                    "--cert {}: the private key is not the certificate's",
+                    cert.display()
+                )));
+            }
+            builder.with_client_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(
+                certified,
+            )))
         }
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

@@ -566,6 +566,20 @@ fn an_env_files_ssl_configuration_is_applied_as_trust_allows() {
         "{}",
         run.stderr
     );
+    // A key that is not the certificate's: one line, nothing sent.
+    let other = rcgen::KeyPair::generate().unwrap();
+    std::fs::write(dir.path().join("other.key"), other.serialize_pem()).unwrap();
+    env(
+        serde_json::json!({"clientCertificate": "client.pem", "clientCertificateKey": "other.key"}),
+    );
+    let run = send(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("the private key is not the certificate's"),
+        "{}",
+        run.stderr
+    );
     // An encrypted key: said how to decrypt it.
     env(serde_json::json!({"clientCertificate": "client.pem", "hasCertificatePassphrase": true}));
     let run = send(&[]);
