@@ -701,6 +701,10 @@ fn postman_body(
             .cloned()
             .collect()
     };
+    // A body switched off (`"disabled": true`): newman sends none.
+    if b.get("disabled").and_then(Value::as_bool) == Some(true) {
+        return Body::None;
+    }
     match b.get("mode").and_then(Value::as_str).unwrap_or("") {
         "raw" => {
             let raw = b.get("raw").map(scalar).unwrap_or_default();
@@ -965,7 +969,9 @@ mod tests {
                 {"name": "form", "request": {"method": "POST", "url": "{{base}}/f",
                     "body": {"mode": "urlencoded", "urlencoded": [{"key": "q", "value": "{{q}}"}, {"key": "k", "value": "a b"}, {"key": "q", "value": "2"}]}}},
                 {"name": "up", "request": {"method": "POST", "url": "{{base}}/u",
-                    "body": {"mode": "file", "file": {"src": "data/x.json"}}}}
+                    "body": {"mode": "file", "file": {"src": "data/x.json"}}}},
+                {"name": "off", "request": {"method": "POST", "url": "{{base}}/o",
+                    "body": {"disabled": true, "mode": "raw", "raw": "foo=bar"}}}
             ]
         }));
         let r = &out.requests;
@@ -993,5 +999,15 @@ mod tests {
             r[3].body
         );
         assert!(r[3].headers.iter().any(|h| h.value == "application/json"));
+        // A body switched off is not sent (newman's custom-http-method).
+        assert!(matches!(r[4].body, Body::None), "{:?}", r[4].body);
+        assert!(
+            !r[4]
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("content-type")),
+            "{:?}",
+            r[4].headers
+        );
     }
 }
