@@ -98,7 +98,15 @@ pub struct Client {
     /// The connections opened, until their first response claims their
     /// phases (when phases are measured).
     phases: Option<std::sync::Arc<timed::Registry>>,
+    /// A Postman collection's Digest state, as its runtime keeps it on the
+    /// auth: the challenge's values and the next nonce count, by origin
+    /// and shorthand (the requests that share an auth send ahead).
+    digest_memo: DigestMemo,
 }
+
+type DigestMemo = std::sync::Arc<
+    std::sync::Mutex<std::collections::HashMap<String, apiscope_core::auth::digest::Preset>>,
+>;
 
 impl Client {
     /// Builds the client. Proxies come from the environment (`HTTP_PROXY`,
@@ -137,6 +145,7 @@ impl Client {
             options,
             jar,
             phases,
+            digest_memo: DigestMemo::default(),
         })
     }
 
@@ -228,8 +237,50 @@ impl Client {
             .headers
             .get("authorization")
             .and_then(apiscope_core::auth::digest::shorthand);
-        if digest.is_some() {
+        // A Postman collection's digest (its shorthand has the challenge's
+        // keys): the values its runtime would hold by now — another
+        // request's challenge, or the realm and nonce given — answered
+        // ahead (a challenge still gets its answer).
+        let digest_key = digest
+            .as_ref()
+            .and_then(|c| c.preset.as_ref())
+            .filter(|p| !p.shared.is_empty())
+            .and_then(|_| {
+                let origin = url::Url::parse(current.url.as_deref().unwrap_or(""))
+                    .ok()?
+                    .origin()
+                    .ascii_serialization();
+                Some(format!(
+                    "{origin}\n{}",
+                    current.headers.get("authorization").unwrap_or("")
+                ))
+            });
+        let mut digest_used: Option<apiscope_core::auth::digest::Preset> = None;
+        if let Some(creds) = &digest {
             current.headers.remove("authorization");
+            let remembered = digest_key
+                .as_ref()
+                .and_then(|k| self.digest_memo.lock().ok().and_then(|m| m.get(k).cloned()));
+            let ahead = remembered.or_else(|| {
+                creds
+                    .preset
+                    .clone()
+                    .filter(apiscope_core::auth::digest::Preset::ready)
+            });
+            if let Some(preset) = ahead {
+                match apiscope_core::auth::digest::postman_answer(
+                    creds,
+                    &preset,
+                    &current.method,
+                    &target_of(&current),
+                ) {
+                    Ok(v) => {
+                        current.headers.push("Authorization", v);
+                        digest_used = Some(preset);
+                    }
+                    Err(e) => notes.push(format!("Digest: {e}")),
+                }
+            }
         }
         // `Authorization: AWS KEY_ID SECRET region:R service:S`: signed
         // (SigV4) as each hop leaves, on this origin only.
@@ -240,6 +291,32 @@ impl Client {
         if aws.is_some() {
             current.headers.remove("authorization");
         }
+        // `Authorization: OAuth1 consumer_key="…" …`: signed (RFC 5849) as
+        // each hop leaves, from its URL before signing, on this origin only.
+        let mut oauth1 = current
+            .headers
+            .get("authorization")
+            .and_then(apiscope_core::auth::oauth1::shorthand);
+        if oauth1.is_some() {
+            current.headers.remove("authorization");
+        } else if current.headers.get("authorization").is_some_and(|v| {
+            v.trim_start()
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("oauth1 "))
+        }) {
+            // (Never on the wire as written: it holds the secrets.)
+            return Exchange {
+                request: Some(current),
+                response: Response::default(),
+                timing: timing(started, started_wall, None),
+                failure: Some(Failure {
+                    kind: FailureKind::Other,
+                    message: "OAuth 1.0: the `Authorization: OAuth1 …` line could not be read (each value is key=\"value\", none holding a double quote): nothing sent".into(),
+                }),
+                dialect: None,
+            };
+        }
+        let mut oauth1_url: Option<String> = None;
         let mut answered = 0u32;
         let mut hop = 0;
         loop {
@@ -272,6 +349,52 @@ impl Client {
                     };
                 }
             }
+            if let Some(o) = &oauth1 {
+                let base = oauth1_url
+                    .get_or_insert_with(|| current.url.clone().unwrap_or_default())
+                    .clone();
+                let form: Option<Vec<(String, String)>> = current
+                    .headers
+                    .get("content-type")
+                    .filter(|ct| {
+                        ct.to_ascii_lowercase()
+                            .starts_with("application/x-www-form-urlencoded")
+                    })
+                    .map(|_| {
+                        url::form_urlencoded::parse(&current.body)
+                            .into_owned()
+                            .collect()
+                    });
+                let now = crate::time::unix_ms(std::time::SystemTime::now()) / 1000;
+                match o.sign(
+                    &current.method,
+                    &base,
+                    form.as_deref(),
+                    &current.body,
+                    u64::try_from(now).unwrap_or(0),
+                    &apiscope_core::auth::oauth1::nonce(),
+                ) {
+                    Ok(signed) => {
+                        current.url = Some(signed.url);
+                        current.headers.remove("authorization");
+                        if let Some(h) = signed.header {
+                            current.headers.push("Authorization", h);
+                        }
+                    }
+                    Err(e) => {
+                        return Exchange {
+                            request: Some(current),
+                            response: Response::default(),
+                            timing: timing(started, started_wall, None),
+                            failure: Some(Failure {
+                                kind: FailureKind::Other,
+                                message: format!("OAuth 1.0: {e}"),
+                            }),
+                            dialect: None,
+                        };
+                    }
+                }
+            }
             let result = self.send_once(&current, sink.as_deref_mut()).await;
             // (This hop's phases: the time of the hops before it counts as
             // waiting before it.)
@@ -301,9 +424,10 @@ impl Client {
             if let Some(creds) = &digest
                 && matches!(status, 401 | 407)
             {
-                match digest_answer(&current, &response, creds, answered) {
-                    Ok(Some(value)) => {
+                match digest_answer(&current, &response, creds, answered, digest_used.as_ref()) {
+                    Ok(Some((value, used))) => {
                         answered += 1;
+                        digest_used = used;
                         let name = if status == 407 {
                             "proxy-authorization"
                         } else {
@@ -389,11 +513,20 @@ impl Client {
                     if !same_origin(&current, &next) {
                         digest = None;
                         aws = None;
+                        oauth1 = None;
                     }
+                    oauth1_url = None;
                     current = next;
                     hop += 1;
                     continue;
                 }
+            }
+            // Answered: the next request of the same auth counts on.
+            if let (Some(key), Some(used)) = (&digest_key, digest_used.take())
+                && !matches!(response.status, Some(401 | 407))
+                && let Ok(mut memo) = self.digest_memo.lock()
+            {
+                memo.insert(key.clone(), used.counted_on());
             }
             notes.append(&mut response.notes);
             response.notes = notes;
@@ -570,25 +703,33 @@ fn digest_answer(
     response: &Response,
     creds: &apiscope_core::auth::digest::Credentials,
     answered: u32,
-) -> Result<Option<String>, String> {
+    used: Option<&apiscope_core::auth::digest::Preset>,
+) -> Result<Option<(String, Option<apiscope_core::auth::digest::Preset>)>, String> {
     use apiscope_core::auth::digest;
     use apiscope_core::decode::auth::challenges_of;
     let (name, list) = challenges_of(&response.headers, response.status)
         .ok_or("the server answered 401 without a WWW-Authenticate challenge")?;
     let list = list.map_err(|e| format!("the {name} header could not be read ({e})"))?;
     let challenge = digest::pick(&list)?;
+    let target = target_of(request);
+    // A Postman collection's digest: answered as its runtime answers
+    // (once; not again with the values already sent).
+    if let Some(preset) = &creds.preset {
+        if answered >= 1 {
+            return Ok(None);
+        }
+        return match used.unwrap_or(preset).from_challenge(challenge) {
+            Some(next) => digest::postman_answer(creds, &next, &request.method, &target)
+                .map(|v| Some((v, Some(next)))),
+            None => Ok(None),
+        };
+    }
     let stale = challenge
         .param("stale")
         .is_some_and(|s| s.eq_ignore_ascii_case("true"));
     if answered >= 2 || (answered == 1 && !stale) {
         return Ok(None);
     }
-    let url = url::Url::parse(request.url.as_deref().unwrap_or(""))
-        .map_err(|e| format!("the URL does not parse ({e})"))?;
-    let target = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
     digest::answer(
         challenge,
         creds,
@@ -597,7 +738,17 @@ fn digest_answer(
         answered + 1,
         &digest::cnonce(),
     )
-    .map(Some)
+    .map(|v| Some((v, None)))
+}
+
+/// A request's target as Digest signs it: its path and query.
+fn target_of(request: &Request) -> String {
+    url::Url::parse(request.url.as_deref().unwrap_or(""))
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_default()
 }
 
 /// `256 MB`, `512 KB`, `12 bytes`.

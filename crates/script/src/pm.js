@@ -145,5 +145,5 @@ globalThis.__makePm = function () {
       out.tests.push({ name, failure: ok ? null : "false" });
     }
   };
-  g.postman = { setEnvironmentVariable: (k, v) => client.global.set(k, v), getEnvironmentVariable: (k) => lookup(k), setGlobalVariable: (k, v) => client.global.set(k, v), getGlobalVariable: (k) => lookup(k), setNextRequest: unavailable("postman.setNextRequest") };
+  g.postman = { setEnvironmentVariable: (k, v) => client.global.set(k, v), getEnvironmentVariable: (k) => lookup(k), setGlobalVariable: (k, v) => client.global.set(k, v), getGlobalVariable: (k) => lookup(k), getResponseHeader: (k) => (pmResponse ? pmResponse.headers.get(k) : undefined), clearEnvironmentVariable: (k) => client.global.clear(k), clearGlobalVariable: (k) => client.global.clear(k), setNextRequest: unavailable("postman.setNextRequest") };
 };

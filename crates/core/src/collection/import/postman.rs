@@ -138,7 +138,7 @@ pub fn from_postman_in(
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice),
         &[],
-        root_auth,
+        root_auth.map(|a| (a, "the collection".to_owned())),
         &root_scripts,
         &mut out,
         &mut vault,
@@ -364,7 +364,7 @@ fn joined(parent: &str, own: &str) -> String {
 fn walk_items(
     items: &[Value],
     path: &[String],
-    auth: Option<&Value>,
+    auth: Option<(&Value, String)>,
     scripts: &(String, String),
     out: &mut Imported,
     vault: &mut Vault<'_>,
@@ -383,10 +383,12 @@ fn walk_items(
         // (newman reads an explicit `{"type": "inherit"}` as no auth at
         // all; only an item without `auth` inherits.)
         let own_auth = item.get("auth").or_else(|| item.pointer("/request/auth"));
+        // (With where it is written: requests that share a folder's auth
+        // share its state, as Postman's runtime keeps it on the auth.)
         let auth = match own_auth {
             Some(a) if a.get("type").and_then(Value::as_str) == Some("inherit") => None,
-            Some(a) => Some(a),
-            None => auth,
+            Some(a) => Some((a, where_.clone())),
+            None => auth.clone(),
         };
         let scripts = (
             joined(&scripts.0, &event_script(item, "prerequest", &where_, out)),
@@ -400,7 +402,7 @@ fn walk_items(
                 ));
                 continue;
             }
-            walk_items(children, &here, auth, &scripts, out, vault, names);
+            walk_items(children, &here, auth.clone(), &scripts, out, vault, names);
             continue;
         }
         let Some(req) = item.get("request") else {
@@ -410,7 +412,19 @@ fn walk_items(
             .pointer("/protocolProfileBehavior/disableBodyPruning")
             .and_then(Value::as_bool)
             == Some(true);
-        if let Some(r) = postman_request(req, keep_body, &where_, auth, out, vault) {
+        let shared = auth
+            .as_ref()
+            .map(|(_, owner)| owner.clone())
+            .filter(|owner| *owner != where_);
+        if let Some(r) = postman_request(
+            req,
+            keep_body,
+            &where_,
+            auth.map(|(a, _)| a),
+            shared.as_deref(),
+            out,
+            vault,
+        ) {
             let rname = unique(names, var_name(&name));
             // Scripts go to files of their own beside the collection,
             // never into the `.http` text (a `%}` or `###` in one cannot
@@ -455,6 +469,7 @@ fn postman_request(
     keep_body: bool,
     where_: &str,
     auth: Option<&Value>,
+    shared: Option<&str>,
     out: &mut Imported,
     vault: &mut Vault<'_>,
 ) -> Option<HttpRequest> {
@@ -487,19 +502,20 @@ fn postman_request(
                 .into_iter()
                 .flatten()
                 .filter(|q| q.get("disabled").and_then(Value::as_bool) != Some(true))
-                .filter_map(|q| {
+                .map(|q| {
                     let k = q.get("key").and_then(Value::as_str).unwrap_or("");
                     // A key without a value goes as `flag`; an empty
                     // value as `empty=`.
                     // (A `#` in a parameter is data: newman encodes it.)
                     let k = k.replace('#', "%23").replace('&', "%26");
                     match q.get("value") {
-                        None | Some(Value::Null) if k.is_empty() => None,
-                        None | Some(Value::Null) => Some(k),
-                        Some(v) => Some(format!(
+                        // (An empty word stays: `?a&&b`, `?` alone — newman
+                        // keeps them.)
+                        None | Some(Value::Null) => k,
+                        Some(v) => format!(
                             "{k}={}",
                             outside_vars(&scalar(v), |t| t.replace('#', "%23").replace('&', "%26"))
-                        )),
+                        ),
                     }
                 })
                 .collect();
@@ -526,6 +542,28 @@ fn postman_request(
     }
     url = secret_query(&url, vault);
     let mut headers: Vec<Header> = Vec::new();
+    // The URL's user and password (`url.auth`): Basic, as newman sends
+    // them (the password kept in the private env file).
+    if let Some(a) = url_v.get("auth").and_then(Value::as_object) {
+        let user = a.get("user").map(scalar).unwrap_or_default();
+        let password = a.get("password").map(scalar).unwrap_or_default();
+        if !user.is_empty() && !user.contains(char::is_whitespace) {
+            let password = if password.is_empty() || crate::template::has_placeholder(&password) {
+                password
+            } else {
+                vault.var("password", &password)
+            };
+            headers.push(Header {
+                name: "Authorization".into(),
+                value: if password.is_empty() {
+                    format!("Basic {user}:")
+                } else {
+                    format!("Basic {user} {password}")
+                },
+                line: 0,
+            });
+        }
+    }
     for h in header_v.and_then(Value::as_array).into_iter().flatten() {
         if h.get("disabled").and_then(Value::as_bool) == Some(true) {
             continue;
@@ -550,7 +588,7 @@ fn postman_request(
     if let Some(a) = auth
         && matches!(
             a.get("type").and_then(Value::as_str),
-            Some("bearer" | "basic")
+            Some("bearer" | "basic" | "digest" | "oauth1")
         )
     {
         headers.retain(|h| !h.name.eq_ignore_ascii_case("authorization"));
@@ -599,6 +637,114 @@ fn postman_request(
                     },
                     line: 0,
                 });
+            }
+            "digest" => {
+                // `Digest USER PASSWORD`: the challenge answered; with the
+                // realm and nonce given, answered ahead as Postman's
+                // runtime does (`realm="…" nonce="…" …` after it).
+                let u = param("username").unwrap_or_default();
+                let p = param("password").unwrap_or_default();
+                let p = if p.is_empty() { p } else { keep("password", p) };
+                // (The algorithm always: it marks Postman's way of
+                // answering, its header's form.)
+                let mut value = format!(
+                    "Digest {u} {p} algorithm=\"{}\"",
+                    param("algorithm")
+                        .filter(|a| !a.is_empty() && !a.contains('"'))
+                        .unwrap_or_else(|| "MD5".into())
+                );
+                {
+                    for (key, name) in [
+                        ("realm", "realm"),
+                        ("nonce", "nonce"),
+                        ("qop", "qop"),
+                        ("nonceCount", "nc"),
+                        ("clientNonce", "cnonce"),
+                        ("opaque", "opaque"),
+                    ] {
+                        let v = param(key).unwrap_or_default();
+                        if !v.is_empty() && !v.contains('"') {
+                            value.push_str(&format!(" {name}=\"{v}\""));
+                        }
+                    }
+                    // The folder (or collection) whose auth it is: the
+                    // requests under it share what a challenge taught.
+                    if let Some(owner) = shared.filter(|o| !o.contains('"')) {
+                        value.push_str(&format!(" shared=\"{owner}\""));
+                    }
+                }
+                if u.is_empty() || p.is_empty() || u.contains(char::is_whitespace) {
+                    out.skipped.push(format!(
+                        "{where_}: digest authentication without a user name and a password (or with a space in the name) is not carried over"
+                    ));
+                } else {
+                    headers.push(Header {
+                        name: "Authorization".into(),
+                        value,
+                        line: 0,
+                    });
+                }
+            }
+            "oauth1" => {
+                // apiscope's `OAuth1 key="value" …` shorthand: signed as
+                // newman's runtime signs (a fresh nonce and timestamp).
+                let method = param("signatureMethod").unwrap_or_else(|| "HMAC-SHA1".into());
+                let ck = param("consumerKey").unwrap_or_default();
+                let cs = param("consumerSecret").unwrap_or_default();
+                let truthy = |k: &str| param(k).is_some_and(|v| v == "true");
+                if method.to_ascii_uppercase().starts_with("RSA") {
+                    out.skipped.push(format!(
+                        "{where_}: OAuth 1.0 with {method} is not carried over (HMAC-SHA1, HMAC-SHA256, HMAC-SHA512 and PLAINTEXT are)"
+                    ));
+                } else if ck.is_empty() || cs.is_empty() {
+                    // (newman signs nothing without both.)
+                } else {
+                    let mut words = vec![format!("consumer_key=\"{ck}\"")];
+                    let mut bad = false;
+                    for (key, name, secret) in [
+                        ("consumerSecret", "consumer_secret", true),
+                        ("token", "token", false),
+                        ("tokenSecret", "token_secret", true),
+                        ("signatureMethod", "signature_method", false),
+                        ("version", "version", false),
+                        ("realm", "realm", false),
+                        ("callback", "callback", false),
+                        ("verifier", "verifier", false),
+                        ("timestamp", "timestamp", false),
+                        ("nonce", "nonce", false),
+                    ] {
+                        let Some(v) = param(key) else { continue };
+                        if v.contains('"') {
+                            bad = true;
+                        }
+                        let v = if secret && !v.is_empty() {
+                            keep(name, v)
+                        } else {
+                            v
+                        };
+                        words.push(format!("{name}=\"{v}\""));
+                    }
+                    if !truthy("addParamsToHeader") {
+                        words.push("in=\"query\"".into());
+                    }
+                    if truthy("includeBodyHash") {
+                        words.push("body_hash=\"true\"".into());
+                    }
+                    if truthy("addEmptyParamsToSign") {
+                        words.push("empty_params=\"true\"".into());
+                    }
+                    if bad || ck.contains('"') {
+                        out.skipped.push(format!(
+                            "{where_}: OAuth 1.0 values holding a double quote are not carried over"
+                        ));
+                    } else {
+                        headers.push(Header {
+                            name: "Authorization".into(),
+                            value: format!("OAuth1 {}", words.join(" ")),
+                            line: 0,
+                        });
+                    }
+                }
             }
             "apikey" => {
                 let k = param("key").unwrap_or_else(|| "X-Api-Key".into());
@@ -949,6 +1095,60 @@ mod tests {
 
     fn imported(doc: serde_json::Value) -> Imported {
         from_postman_in(&doc, &[], "../").unwrap()
+    }
+
+    /// Digest and OAuth 1.0 become apiscope's shorthands (their secrets
+    /// in the private env file): the folder's digest marked as shared by
+    /// the requests under it, a request's own not; RSA signing refused.
+    #[test]
+    fn digest_and_oauth1_become_shorthands_with_their_secrets_kept_apart() {
+        let out = imported(serde_json::json!({
+            "info": {"name": "n", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+            "item": [
+                {"name": "F", "auth": {"type": "digest", "digest": [{"key": "username", "value": "ann"}, {"key": "password", "value": "pw_FAKE_digest"}]},
+                 "item": [{"name": "a", "request": {"method": "GET", "url": "http://h.test/a",
+                    "header": [{"key": "Authorization", "value": "Digest stale"}]}}]},
+                {"name": "own", "request": {"method": "GET", "url": "http://h.test/b", "auth": {"type": "digest", "digest": {
+                    "username": "ann", "password": "pw_FAKE_digest", "realm": "R", "nonce": "N", "algorithm": "SHA-256"}}}},
+                {"name": "o1", "request": {"method": "GET", "url": "http://h.test/c", "auth": {"type": "oauth1", "oauth1": {
+                    "consumerKey": "ck", "consumerSecret": "cs_FAKE_oauth1", "token": "tk", "tokenSecret": "ts_FAKE_oauth1",
+                    "signatureMethod": "HMAC-SHA256", "addParamsToHeader": true}}}},
+                {"name": "rsa", "request": {"method": "GET", "url": "http://h.test/d", "auth": {"type": "oauth1", "oauth1": {
+                    "consumerKey": "ck", "privateKey": "-----BEGIN", "signatureMethod": "RSA-SHA1"}}}}
+            ]
+        }));
+        let auth = |i: usize| {
+            out.requests[i]
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .map(|h| h.value.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            auth(0),
+            [r#"Digest ann {{password}} algorithm="MD5" shared="F""#]
+        );
+        assert_eq!(
+            auth(1),
+            [r#"Digest ann {{password}} algorithm="SHA-256" realm="R" nonce="N""#]
+        );
+        let o1 = auth(2);
+        assert_eq!(o1.len(), 1);
+        let parsed = crate::auth::oauth1::shorthand(&o1[0]).unwrap();
+        assert_eq!(parsed.signature_method, "HMAC-SHA256");
+        assert!(!parsed.in_query);
+        assert!(!o1[0].contains("FAKE"), "{}", o1[0]);
+        assert!(auth(3).is_empty());
+        assert!(
+            out.skipped.iter().any(|s| s.contains("RSA-SHA1")),
+            "{:?}",
+            out.skipped
+        );
+        let private = serde_json::to_string(&out.private_env).unwrap();
+        for secret in ["pw_FAKE_digest", "cs_FAKE_oauth1", "ts_FAKE_oauth1"] {
+            assert!(private.contains(secret), "{secret}: {private}");
+        }
     }
 
     /// What newman does that an imported `.http` file must do too: path
