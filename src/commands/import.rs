@@ -498,6 +498,8 @@ fn bruno(dir: &Path, shown: &str) -> Result<Imported> {
     let mut files = Vec::new();
     collect_bru(dir, &mut files)?;
     files.sort();
+    // (bruno.json too: its `scripts.flow` orders the response scripts.)
+    files.push(("bruno.json".to_owned(), meta));
     Ok(import::from_bruno(&files, &name))
 }
 

@@ -31,9 +31,8 @@ fn recorder() -> RawServer {
     })
 }
 
-/// Collections that differ on purpose (the fixtures' README says why): a
-/// Bruno script (`bru.setVar`, `req.setHeader`) is not run by apiscope.
-const KNOWN_DIFFERENT: &[&str] = &["12-script-pre-request", "13-script-post-response-token"];
+/// Collections that differ on purpose (the fixtures' README says why).
+const KNOWN_DIFFERENT: &[&str] = &[];
 
 /// A copy of `src` with `http://localhost:4041` pointed at `base`.
 fn copy(src: &std::path::Path, dst: &std::path::Path, base: &str) {

@@ -335,12 +335,17 @@ fn a_bruno_folder_becomes_a_collection() {
         "{}",
         run.stderr
     );
+    // Its tests go to a script file of their own, run once trusted.
     assert!(
-        run.stderr
-            .contains("users / Create user: its tests block is not run"),
+        run.stderr.contains(
+            "runs a test script, ./scripts/create_user.post.js, once the collection is trusted"
+        ),
         "{}",
         run.stderr
     );
+    let script =
+        std::fs::read_to_string(dir.path().join("team-api/scripts/create_user.post.js")).unwrap();
+    assert!(script.contains("test(\"ok\", () => {});"), "{script}");
     let out = dir.path().join("team-api");
     let http = std::fs::read_to_string(out.join("team-api.http")).unwrap();
     assert!(http.contains("### users / Create user"), "{http}");

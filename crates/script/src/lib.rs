@@ -14,7 +14,7 @@
 //! JSON: the bridge is one string in and one string out.
 
 use apiscope_core::collection::script::{
-    GlobalChange, Phase, ScriptEngine, ScriptJob, ScriptOutcome, ScriptTest,
+    GlobalChange, Phase, RequestEdit, ScriptEngine, ScriptJob, ScriptOutcome, ScriptTest,
 };
 use rquickjs::{CatchResultExt, CaughtError, Context, Runtime};
 use serde_json::{Value, json};
@@ -26,6 +26,10 @@ pub const PRELUDE: &str = include_str!("prelude.js");
 /// Postman's `pm` over it: evaluated only for a script that names `pm` or
 /// `postman` (parsing the API is most of a small script's cost).
 pub const PM: &str = include_str!("pm.js");
+
+/// Bruno's `bru`, `req`, `res`, `test` and `expect` over both: for a
+/// script that names `bru`, `req` or `res` (an imported Bruno script).
+pub const BRU: &str = include_str!("bru.js");
 
 /// The most of a response body a script sees (`response.body`).
 pub const MAX_BODY: usize = 32 << 20;
@@ -94,7 +98,8 @@ impl Warm {
             let f = rquickjs::Function::new(ctx.clone(), native_digest)?;
             ctx.globals().set("__digest", f)?;
             ctx.eval::<(), _>(PRELUDE)?;
-            ctx.eval::<(), _>(PM)
+            ctx.eval::<(), _>(PM)?;
+            ctx.eval::<(), _>(BRU)
         })
         .ok()?;
         Some(Warm { rt, ctx, used: 0 })
@@ -199,13 +204,25 @@ fn run_in(warm: &Warm, job: &ScriptJob) -> ScriptOutcome {
         ]
         .iter()
         .any(|w| job.code.contains(w));
+        // Bruno's API (it needs pm's chai for `expect`).
+        let bruno = ["bru.", "req.", "res."]
+            .iter()
+            .any(|w| job.code.contains(w));
         let g = ctx.globals();
         let prepared = g
             .get::<_, rquickjs::Function>("__make")
             .and_then(|f| f.call::<_, ()>((input(job),)))
             .and_then(|()| {
-                if postman {
+                if postman || bruno {
                     g.get::<_, rquickjs::Function>("__makePm")
+                        .and_then(|f| f.call::<_, ()>(()))
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| {
+                if bruno {
+                    g.get::<_, rquickjs::Function>("__makeBru")
                         .and_then(|f| f.call::<_, ()>(()))
                 } else {
                     Ok(())
@@ -353,7 +370,22 @@ fn outcome_of(v: &Value) -> ScriptOutcome {
             line: None,
         })
         .collect();
+    let edits = list("edits")
+        .iter()
+        .filter_map(|e| {
+            let e = strs(e);
+            Some(match (e.first().map(String::as_str), e.len()) {
+                (Some("header"), 3) => RequestEdit::Header(e[1].clone(), e[2].clone()),
+                (Some("unset"), 2) => RequestEdit::RemoveHeader(e[1].clone()),
+                (Some("body"), 2) => RequestEdit::Body(e[1].clone()),
+                (Some("url"), 2) => RequestEdit::Url(e[1].clone()),
+                (Some("method"), 2) => RequestEdit::Method(e[1].clone()),
+                _ => return None,
+            })
+        })
+        .collect();
     ScriptOutcome {
+        edits,
         globals,
         request_vars,
         tests,
@@ -535,6 +567,64 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("SyntaxError")),
             "{syntax:?}"
+        );
+    }
+
+    /// Bruno's API: runtime variables (a number stays a number for the
+    /// next script), the environment, the request's edits, the response,
+    /// tests with chai's expect; what the sandbox lacks is one line.
+    #[test]
+    fn bruno_scripts_run_with_bru_req_and_res() {
+        let o = run(&job(
+            r#"
+            bru.setVar("n", 1);
+            bru.setVar("token", res.body.token);
+            req.setHeader("X-Tenant", bru.getEnvVar("host").toUpperCase());
+            req.setBody({ a: 1, b: [true] });
+            req.deleteHeader("x-old");
+            test("status", function () { expect(res.status).to.equal(200); expect(res.getHeader("x-id")).to.equal("a"); });
+            test("fails", () => expect(res.getStatus()).to.equal(201));
+            "#,
+            r#"{"token":"t_1"}"#,
+        ));
+        assert_eq!(o.error, None);
+        assert_eq!(
+            o.globals,
+            [
+                GlobalChange::Set("n".into(), "1".into()),
+                GlobalChange::Set("token".into(), "t_1".into())
+            ]
+        );
+        assert_eq!(
+            o.edits,
+            [
+                RequestEdit::Header("X-Tenant".into(), "HTTPS://A.TEST".into()),
+                RequestEdit::Body(r#"{"a":1,"b":[true]}"#.into()),
+                RequestEdit::RemoveHeader("x-old".into())
+            ]
+        );
+        assert_eq!(o.tests.len(), 2);
+        assert_eq!(o.tests[0].failure, None);
+        assert!(o.tests[1].failure.is_some());
+        // The next script (same thread) reads 1 back as a number.
+        let mut next = job(r#"bru.setVar("n", bru.getVar("n") + 1);"#, "{}");
+        next.globals = vec![("n".into(), "1".into())];
+        assert_eq!(
+            run(&next).globals,
+            [GlobalChange::Set("n".into(), "2".into())]
+        );
+        // A value the run changed since is read as it is now.
+        let mut next = job(r#"bru.setVar("m", bru.getVar("n") + 1);"#, "{}");
+        next.globals = vec![("n".into(), "5".into())];
+        assert_eq!(
+            run(&next).globals,
+            [GlobalChange::Set("m".into(), "51".into())]
+        );
+        let o = run(&job("bru.sleep(10)", "{}"));
+        assert!(
+            o.error.as_deref().is_some_and(|e| e.contains("bru.sleep")),
+            "{:?}",
+            o.error
         );
     }
 

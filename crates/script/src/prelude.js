@@ -117,7 +117,7 @@ delete globalThis.__digest;
 globalThis.__make = function (inputText) {
   const g = globalThis;
   const input = JSON.parse(inputText);
-  const out = { globals: [], request_vars: [], tests: [], logs: [], exited: false };
+  const out = { globals: [], request_vars: [], tests: [], logs: [], exited: false, edits: [] };
   const globals = new Map(input.globals);
   const requestVars = new Map(input.request_vars);
   const environment = new Map(input.environment);
@@ -226,6 +226,7 @@ globalThis.__make = function (inputText) {
   else delete g.response;
   delete g.pm;
   delete g.postman;
+  for (const k of ["bru", "req", "res", "test", "expect"]) delete g[k];
   for (const k of ["tests", "environment", "globals", "iteration", "responseBody", "responseCode", "responseHeaders", "responseTime", "__beforeResult"]) delete g[k];
   g.console = { log, info: log, warn: log, error: log, debug: log };
   g.setTimeout = unavailable("setTimeout");

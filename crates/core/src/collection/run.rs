@@ -61,6 +61,15 @@ pub struct Ticket {
     pub carried: Option<String>,
 }
 
+/// What a request's pre-request script left for its resolution.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct PreRan {
+    /// `request.variables.set`.
+    vars: Vec<(String, String)>,
+    /// Its changes to the request.
+    edits: Vec<super::script::RequestEdit>,
+}
+
 /// The way to one request: the requests it needs first, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -80,7 +89,7 @@ pub struct Plan {
     checked: bool,
     /// The `request.variables` each request's pre-request script set (it
     /// ran for this plan).
-    pre_run: Vec<(RequestId, Vec<(String, String)>)>,
+    pre_run: Vec<(RequestId, PreRan)>,
 }
 
 impl Plan {
@@ -822,14 +831,13 @@ impl CollectionRun {
             };
             // Its pre-request script, once, just before it is resolved.
             if self.request(top).pre.is_some() && !plan.pre_run.iter().any(|(i, _)| *i == top) {
-                let vars = self.run_pre(top, world);
-                plan.pre_run.push((top, vars));
+                let ran = self.run_pre(top, world);
+                plan.pre_run.push((top, ran));
             }
-            let request_vars: &[(String, String)] = plan
-                .pre_run
-                .iter()
-                .find(|(i, _)| *i == top)
-                .map_or(&[], |(_, v)| v.as_slice());
+            let ran = plan.pre_run.iter().find(|(i, _)| *i == top).map(|(_, r)| r);
+            let request_vars: &[(String, String)] = ran.map_or(&[], |r| r.vars.as_slice());
+            let edits: Vec<super::script::RequestEdit> =
+                ran.map(|r| r.edits.clone()).unwrap_or_default();
             let resolved = if top == plan.goal
                 && let Some(line) = &plan.line
             {
@@ -849,6 +857,11 @@ impl CollectionRun {
             }
             match resolved {
                 Ok(mut r) => {
+                    // What its pre-request script changed (Bruno's `req.*`),
+                    // before the trust model looks at where it goes.
+                    for e in &edits {
+                        e.apply(&mut r.request);
+                    }
                     let automatic = top != plan.goal && !plan.deps_picked;
                     let (planned, carried) = self.planned(top, &r, automatic, &HashMap::new());
                     // An origin seen only now (from a response): asked
@@ -1539,8 +1552,9 @@ impl CollectionRun {
         }
     }
 
-    /// Runs `id`'s pre-request script: the `request.variables` it set.
-    fn run_pre(&mut self, id: RequestId, world: &dyn World) -> Vec<(String, String)> {
+    /// Runs `id`'s pre-request script: the `request.variables` it set and
+    /// the changes it made to the request.
+    fn run_pre(&mut self, id: RequestId, world: &dyn World) -> PreRan {
         let r = self.request(id);
         let request = ScriptRequest {
             method: r.method.clone(),
@@ -1558,8 +1572,28 @@ impl CollectionRun {
         };
         let env = self.env.clone();
         let job = self.job(id.file, &env, Phase::Pre, request, None);
-        self.run_script(id, Phase::Pre, env, job, world)
-            .request_vars
+        let outcome = self.run_script(id, Phase::Pre, env, job, world);
+        // (A header a script sets that looks like a credential is a secret
+        // from here on.)
+        let keep: Vec<String> = outcome
+            .edits
+            .iter()
+            .filter_map(|e| match e {
+                super::script::RequestEdit::Header(n, v)
+                    if v.len() >= 4
+                        && (crate::secrets::is_secret_field(n)
+                            || crate::secrets::looks_like_token(v)) =>
+                {
+                    Some(v.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        self.keep_secrets(&keep);
+        PreRan {
+            vars: outcome.request_vars,
+            edits: outcome.edits,
+        }
     }
 
     /// Runs the response handler of the request `ticket` sent.

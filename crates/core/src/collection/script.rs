@@ -117,9 +117,44 @@ pub struct ScriptTest {
     pub line: Option<usize>,
 }
 
+/// A change a pre-request script made to its request (Bruno's
+/// `req.setHeader`, `req.setBody`, …), applied once the request is
+/// resolved, before the trust model looks at where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestEdit {
+    /// A header set (every header of that name replaced).
+    Header(String, String),
+    /// Every header of that name removed.
+    RemoveHeader(String),
+    /// The body replaced.
+    Body(String),
+    /// The URL replaced.
+    Url(String),
+    /// The method replaced.
+    Method(String),
+}
+
+impl RequestEdit {
+    /// Applies it to `request`.
+    pub fn apply(&self, request: &mut crate::model::Request) {
+        match self {
+            RequestEdit::Header(n, v) => {
+                request.headers.remove(n);
+                request.headers.push(n.clone(), v.clone());
+            }
+            RequestEdit::RemoveHeader(n) => request.headers.remove(n),
+            RequestEdit::Body(b) => request.body = b.clone().into_bytes().into(),
+            RequestEdit::Url(u) => request.url = Some(u.clone()),
+            RequestEdit::Method(m) => request.method = m.to_ascii_uppercase(),
+        }
+    }
+}
+
 /// What a script did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScriptOutcome {
+    /// Its changes to its request (a pre-request script's), in order.
+    pub edits: Vec<RequestEdit>,
     /// Its changes to `client.global`, in order.
     pub globals: Vec<GlobalChange>,
     /// `request.variables.set(name, value)`, in order.
@@ -173,6 +208,8 @@ pub fn sets(code: &str) -> Vec<String> {
             "pm.variables.set",
             "postman.setEnvironmentVariable",
             "postman.setGlobalVariable",
+            "bru.setVar",
+            "bru.setEnvVar",
         ],
     )
 }

@@ -1,6 +1,7 @@
 //! Bruno collection folders (`.bru` files).
 
 use super::*;
+use crate::collection::{Script, ScriptCode};
 
 /// The top-level blocks of a `.bru` file: (name, content lines).
 fn bru_blocks(text: &str) -> Vec<(String, Vec<String>)> {
@@ -65,6 +66,49 @@ struct Level {
     auth: Option<BruAuth>,
     vars: Vec<(String, String)>,
     seq: Option<i64>,
+    /// `script:pre-request`.
+    pre: String,
+    /// `script:post-response`, `vars:post-response` and `tests`, as one
+    /// response script.
+    post: String,
+}
+
+/// A `.bru` file's scripts: its `script:pre-request`, and its
+/// `script:post-response`, `vars:post-response` (each `name: expression`
+/// as `bru.setVar`) and `tests` in the order Bruno runs them.
+fn scripts_of(block: &dyn Fn(&str) -> Option<Vec<String>>) -> (String, String) {
+    let code = |tag: &str| {
+        block(tag)
+            .map(|l| l.join("\n"))
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_default()
+    };
+    let vars: String = bru_dict(&block("vars:post-response").unwrap_or_default())
+        .into_iter()
+        .filter(|(k, v)| !k.is_empty() && !v.trim().is_empty())
+        .map(|(k, v)| format!("bru.setVar({}, {v});\n", serde_json::Value::String(k)))
+        .collect();
+    let mut post = String::new();
+    for part in [vars, code("script:post-response"), code("tests")] {
+        if !part.trim().is_empty() {
+            post.push_str(&scoped(&part));
+        }
+    }
+    let pre = code("script:pre-request");
+    (
+        if pre.trim().is_empty() {
+            String::new()
+        } else {
+            scoped(&pre)
+        },
+        post,
+    )
+}
+
+/// Code in a block of its own (each level's script has its own scope in
+/// Bruno: two may declare the same `const`).
+fn scoped(code: &str) -> String {
+    format!("{{\n{}\n}}\n", code.trim_end())
 }
 
 fn auth_of(mode: &str, block: &dyn Fn(&str) -> Option<Vec<String>>) -> BruAuth {
@@ -213,6 +257,18 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
     let mut public = Envs::new();
     let mut requests: Vec<(OrderKey, HttpRequest)> = Vec::new();
     let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // `"scripts": {"flow": "sequential"}` in bruno.json: response scripts
+    // top down (else request first, Bruno's "sandwich").
+    let sequential = files
+        .iter()
+        .find(|(rel, _)| rel == "bruno.json")
+        .and_then(|(_, t)| serde_json::from_str::<serde_json::Value>(t).ok())
+        .and_then(|v| {
+            v.pointer("/scripts/flow")
+                .and_then(serde_json::Value::as_str)
+                .map(|f| f == "sequential")
+        })
+        .unwrap_or(false);
     // The collection's and each folder's level first.
     let mut levels: BTreeMap<String, Level> = BTreeMap::new();
     for (rel, text) in files {
@@ -244,18 +300,7 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             .into_iter()
             .find(|(k, _)| k == "seq")
             .and_then(|(_, v)| v.parse().ok());
-        for tag in ["script:pre-request", "script:post-response", "tests"] {
-            if block(tag).is_some_and(|l| l.iter().any(|x| !x.trim().is_empty())) {
-                out.skipped.push(format!(
-                    "{}: its {tag} block is not run",
-                    if dir.is_empty() {
-                        "the collection"
-                    } else {
-                        dir.as_str()
-                    }
-                ));
-            }
-        }
+        (level.pre, level.post) = scripts_of(&block);
         levels.insert(dir, level);
     }
     // The collection's variables rank below every environment: `$shared`.
@@ -274,6 +319,10 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
     }
     let mut folders = std::collections::BTreeSet::new();
     for (rel, text) in files {
+        // (bruno.json is read above, for its script flow.)
+        if !rel.ends_with(".bru") {
+            continue;
+        }
         let blocks = bru_blocks(text);
         let block = |name: &str| {
             blocks
@@ -577,18 +626,40 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
             }
             _ => url,
         };
-        for tag in [
-            "script:pre-request",
-            "script:post-response",
-            "tests",
-            "vars:post-response",
-        ] {
-            if block(tag).is_some_and(|l| l.iter().any(|x| !x.trim().is_empty())) {
-                out.skipped
-                    .push(format!("{where_}: its {tag} block is not run"));
+        // Scripts: the collection's, each folder's, the request's before
+        // it is sent; after, the request's first and the collection's
+        // last (Bruno's default "sandwich" flow; `"flow": "sequential"` in
+        // bruno.json runs them top down). Written to files of their own,
+        // never into the `.http` text; run once the collection is trusted.
+        let (own_pre, own_post) = scripts_of(&block);
+        let mut pre = String::new();
+        let mut posts: Vec<String> = Vec::new();
+        for d in &chain {
+            if let Some(l) = levels.get(d) {
+                pre.push_str(&l.pre);
+                posts.push(l.post.clone());
             }
         }
+        pre.push_str(&own_pre);
+        posts.push(own_post);
+        if !sequential {
+            posts.reverse();
+        }
+        let post: String = posts.concat();
         let n = unique(&mut names, var_name(&title));
+        let mut file_script = |code: &str, kind: &str| -> Option<Script> {
+            if code.trim().is_empty() {
+                return None;
+            }
+            let rel = format!("scripts/{n}.{kind}.js");
+            out.files.push((rel.clone(), code.to_owned()));
+            Some(Script {
+                line: 0,
+                code: ScriptCode::File(format!("./{rel}")),
+            })
+        };
+        let pre = file_script(&pre, "pre");
+        let handler = file_script(&post, "post");
         requests.push((
             key,
             HttpRequest {
@@ -597,6 +668,8 @@ pub fn from_bruno(files: &[(String, String)], collection_name: &str) -> Imported
                 comments,
                 headers,
                 body,
+                pre,
+                handler,
                 ..HttpRequest::new(&method, &url)
             },
         ));
