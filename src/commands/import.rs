@@ -352,6 +352,14 @@ fn read_import(
         match serde_json::from_str(&text) {
             Ok(v) => Some(v),
             // JSON that does not parse (a truncated export) says where.
+            // Nested past what is read (a collection of 10,000 nested
+            // folders): said as such, not as a broken file.
+            Err(e) if e.to_string().contains("recursion limit exceeded") => {
+                return Err(Error::Usage(format!(
+                    "{shown}:{}: nested more than 128 levels deep (objects in objects), more than apiscope reads; nothing was written",
+                    e.line()
+                )));
+            }
             Err(e) if text.trim_start().starts_with(['{', '[']) => {
                 return Err(Error::Usage(format!(
                     "{shown}:{}: not valid JSON ({e}); nothing was written",
@@ -434,19 +442,31 @@ fn read_import(
         }
         "har" | "curl" | "session" => {
             let exchanges = crate::input::read_any(&path.to_string_lossy())?;
-            let requests: Vec<crate::model::Request> =
-                exchanges.into_iter().filter_map(|e| e.request).collect();
+            // What reading the file left out of each request (a HAR's
+            // malformed headers): in the summary, by request.
+            let mut left_out = Vec::new();
+            let requests: Vec<crate::model::Request> = exchanges
+                .into_iter()
+                .filter_map(|e| e.request.map(|r| (r, e.response.notes)))
+                .enumerate()
+                .map(|(i, (r, notes))| {
+                    left_out.extend(
+                        notes
+                            .into_iter()
+                            .filter(|n| n.ends_with("left out"))
+                            .map(|n| format!("request {}: {n}", i + 1)),
+                    );
+                    r
+                })
+                .collect();
             let source = match from.as_str() {
                 "har" => "HAR",
                 "curl" => "curl command file",
                 _ => "apiscope session",
             };
-            Ok(import::from_requests(
-                stem,
-                source,
-                &requests,
-                &file_name(stem),
-            ))
+            let mut imported = import::from_requests(stem, source, &requests, &file_name(stem));
+            imported.skipped.extend(left_out);
+            Ok(imported)
         }
         other => Err(Error::Usage(format!(
             "--from {other}: not a format apiscope imports"

@@ -222,3 +222,44 @@ fn a_har_recorded_by_headless_chromium_replays_as_chromium_sent_it() {
         assert_eq!(body, sent, "{line}");
     }
 }
+
+/// A HAR whose pseudo-headers and headers are malformed (an unknown
+/// pseudo-header, a `:method` that is not the entry's, a name that is no
+/// token, a value that breaks the line): each left out with one note, the
+/// request still sent as recorded; a form given only as `params` goes
+/// encoded as a form.
+#[test]
+fn a_har_with_malformed_pseudo_headers_replays_and_says_what_it_left_out() {
+    let (s, got) = replay("malformed-pseudo.har");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, "GET /a HTTP/1.1");
+    assert_eq!(header(&got[0].1, "x-ok"), ["1"]);
+    assert!(header(&got[0].1, "injected").is_empty(), "{:?}", got[0].1);
+    assert!(header(&got[0].1, "x-split").is_empty(), "{:?}", got[0].1);
+    assert_eq!(got[1].0, "POST /form HTTP/1.1");
+    assert_eq!(got[1].2, "q=a+b%26c&lang=%C3%A9");
+    well_formed(&s.base, &got);
+    // Offline, the notes say what was left out, one line each.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.har");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/har/malformed-pseudo.har",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let o = common::apiscope_in(dir.path(), &["replay", &path.to_string_lossy()], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for note in [
+        "The HAR's :method POST is not its request's method GET",
+        "request pseudo-header `:bogus` is not one HTTP/2 defines: left out",
+        "request header `bad name` is not a valid header name: left out",
+        "request header `x-split` is not a valid header (its value breaks the line): left out",
+        "response pseudo-header `:weird` is not one HTTP/2 defines",
+    ] {
+        assert!(o.stdout.contains(note), "{note}:\n{}", o.stdout);
+    }
+}

@@ -574,6 +574,31 @@ fn bad_exports_are_one_line_or_bounded() {
         "{}",
         run.stderr
     );
+    // A Postman collection of 10,000 nested folders: one line saying so,
+    // nothing written, no stack overflow.
+    let mut deep = String::new();
+    for i in 0..10_000 {
+        deep.push_str(&format!(r#"{{"name":"f{i}","item":["#));
+    }
+    deep.push_str(r#"{"name":"leaf","request":"http://127.0.0.1:9/deep"}"#);
+    deep.push_str(&"]}".repeat(10_000));
+    std::fs::write(
+        dir.path().join("deep.json"),
+        format!(
+            r#"{{"info":{{"name":"deep","schema":"https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}},"item":[{deep}]}}"#
+        ),
+    )
+    .unwrap();
+    let run = apiscope_in(dir.path(), &["import", "deep.json", "-o", "deep"], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("deep.json:1: nested more than 128 levels deep"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("deep").exists());
     // A schema that refers to itself ten times over, and a $ref to nowhere:
     // imported within the node budget, the dangling reference listed.
     let props: Vec<String> = (0..10)

@@ -477,8 +477,9 @@ fn an_imported_har_or_postman_file_cannot_add_a_request_or_a_directive() {
         "{private}"
     );
     assert!(
-        out.stderr
-            .contains("the X-Note header's value holds a line break"),
+        out.stderr.contains(
+            "request 1: The HAR's request header `X-Note` is not a valid header (its value breaks the line): left out"
+        ),
         "{}",
         out.stderr
     );

@@ -252,13 +252,53 @@ fn walk<'de, R: serde_json::de::Read<'de>>(
 /// the pseudo-headers `:authority`, `:method`, `:path`, `:scheme` and
 /// `:status`: they are the request line and the status, not headers, and
 /// no HTTP/1.1 request may carry them — left out, as the browser sent them.
-fn headers(list: Vec<NameValue>) -> Headers {
-    Headers(
-        list.into_iter()
-            .filter(|nv| !nv.name.starts_with(':'))
-            .map(|nv| (nv.name, nv.value.unwrap_or_default()))
-            .collect(),
-    )
+/// A header that is not one (a name that is no token, a value holding
+/// a line break), or a pseudo-header HTTP/2 does not define, is left out
+/// with a note naming it.
+fn headers(list: Vec<NameValue>, what: &str, notes: &mut Vec<String>) -> Headers {
+    const PSEUDO: &[&str] = &[
+        ":authority",
+        ":method",
+        ":path",
+        ":scheme",
+        ":status",
+        ":protocol",
+    ];
+    let shown = |n: &str| n.chars().take(64).collect::<String>();
+    let token = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    let mut out = Vec::new();
+    for nv in list {
+        let value = nv.value.unwrap_or_default();
+        if nv.name.starts_with(':') {
+            if !PSEUDO.contains(&nv.name.to_ascii_lowercase().as_str()) && notes.len() < 20 {
+                notes.push(format!(
+                    "The HAR's {what} pseudo-header `{}` is not one HTTP/2 defines: left out",
+                    shown(&nv.name)
+                ));
+            }
+            continue;
+        }
+        if !token(&nv.name) || value.contains(['\r', '\n', '\0']) {
+            if notes.len() < 20 {
+                notes.push(format!(
+                    "The HAR's {what} header `{}` is not a valid header{}: left out",
+                    shown(&nv.name),
+                    if token(&nv.name) {
+                        " (its value breaks the line)"
+                    } else {
+                        " name"
+                    }
+                ));
+            }
+            continue;
+        }
+        out.push((nv.name, value));
+    }
+    Headers(out)
 }
 
 /// A recorded request's headers as a replay sends them: what the client
@@ -267,7 +307,11 @@ fn headers(list: Vec<NameValue>) -> Headers {
 /// server), the hop-by-hop headers, and `Accept-Encoding` (a browser
 /// offers `zstd`, which the client could not decode) — and the `cookies`
 /// array becomes a `Cookie` header where the export left it out.
-fn request_headers(list: Vec<NameValue>, cookies: Vec<NameValue>) -> Headers {
+fn request_headers(
+    list: Vec<NameValue>,
+    cookies: Vec<NameValue>,
+    notes: &mut Vec<String>,
+) -> Headers {
     const DERIVED: &[&str] = &[
         "host",
         "content-length",
@@ -279,7 +323,7 @@ fn request_headers(list: Vec<NameValue>, cookies: Vec<NameValue>) -> Headers {
         "upgrade",
         "accept-encoding",
     ];
-    let mut h = headers(list);
+    let mut h = headers(list, "request", notes);
     h.0.retain(|(k, _)| !DERIVED.iter().any(|d| k.eq_ignore_ascii_case(d)));
     if h.get("cookie").is_none() && !cookies.is_empty() {
         let jar: Vec<String> = cookies
@@ -292,28 +336,46 @@ fn request_headers(list: Vec<NameValue>, cookies: Vec<NameValue>) -> Headers {
 }
 
 fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
+    // (`params` alone: the form's fields, decoded, encoded again as the
+    // form was sent.)
     let body = e
         .request
         .post_data
         .map(|p| match p.text {
             Some(t) => t.into_bytes(),
-            None => p
-                .params
-                .into_iter()
-                .map(|nv| format!("{}={}", nv.name, nv.value.unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join("&")
-                .into_bytes(),
+            None => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                for nv in p.params {
+                    form.append_pair(&nv.name, nv.value.as_deref().unwrap_or_default());
+                }
+                form.finish().into_bytes()
+            }
         })
         .unwrap_or_default();
+    let mut notes = Vec::new();
+    // A `:method` that is not the entry's method: the entry's goes.
+    if let Some(m) = e
+        .request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(":method"))
+        .and_then(|h| h.value.as_deref())
+        .filter(|m| !m.eq_ignore_ascii_case(&e.request.method))
+    {
+        notes.push(format!(
+            "The HAR's :method {} is not its request's method {}: {} is what was recorded and what a replay sends",
+            m.chars().take(32).collect::<String>(),
+            e.request.method,
+            e.request.method
+        ));
+    }
     let request = Request {
         method: e.request.method,
         url: Some(e.request.url),
-        headers: request_headers(e.request.headers, e.request.cookies),
+        headers: request_headers(e.request.headers, e.request.cookies, &mut notes),
         body: body.into(),
     };
 
-    let mut notes = Vec::new();
     let mut body = Vec::new();
     if let Some(c) = e.response.content
         && let Some(text) = c.text
@@ -345,7 +407,7 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
         status,
         reason: e.response.status_text.filter(|s| !s.is_empty()),
         version: e.response.http_version.filter(|s| !s.is_empty()),
-        headers: headers(e.response.headers),
+        headers: headers(e.response.headers, "response", &mut notes),
         body: body.into(),
         notes,
     };
