@@ -647,3 +647,81 @@ fn a_collection_of_100000_items_imports() {
     assert_eq!(http.matches("\n###").count(), 100_000);
     assert!(http.contains("# @name request_99999"), "names stay unique");
 }
+
+/// Insomnia's YAML export (v4, as Insomnia writes it with "Export Data →
+/// YAML") imports as its JSON twin does: the same `.http` file and the
+/// same environment files, byte for byte.
+#[test]
+fn an_insomnia_yaml_export_imports_as_its_json_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = r#"_type: export
+__export_format: 4
+__export_date: 2026-12-07T10:00:00.000Z
+__export_source: insomnia.desktop.app:v2023.5.8
+resources:
+  - _id: wrk_1
+    _type: workspace
+    parentId: null
+    name: Shop
+  - _id: env_base
+    _type: environment
+    parentId: wrk_1
+    name: Base Environment
+    data:
+      baseUrl: https://shop.example
+      api_token: tok_FAKE_insomnia
+  - _id: env_prod
+    _type: environment
+    parentId: env_base
+    name: Production
+    data:
+      baseUrl: https://shop.example
+  - _id: fld_1
+    _type: request_group
+    parentId: wrk_1
+    name: Orders
+  - _id: req_1
+    _type: request
+    parentId: fld_1
+    name: Create order
+    method: POST
+    url: "{{ _.baseUrl }}/orders"
+    headers:
+      - name: X-Off
+        value: "1"
+        disabled: true
+    parameters:
+      - name: dry
+        value: "true"
+    authentication:
+      type: bearer
+      token: "{{ _.api_token }}"
+    body:
+      mimeType: application/json
+      text: '{"sku": "A-1"}'
+"#;
+    std::fs::write(dir.path().join("shop.yaml"), yaml).unwrap();
+    std::fs::write(
+        dir.path().join("shop.json"),
+        INSOMNIA.replace("BASE", "https://shop.example"),
+    )
+    .unwrap();
+    for (file, out) in [("shop.yaml", "from-yaml"), ("shop.json", "from-json")] {
+        let run = apiscope_in(dir.path(), &["import", file, "-o", out], b"");
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("read as an Insomnia export (format 4)"),
+            "{file}: {}",
+            run.stderr
+        );
+    }
+    for f in [
+        "shop.http",
+        "http-client.env.json",
+        "http-client.private.env.json",
+    ] {
+        let a = std::fs::read_to_string(dir.path().join("from-yaml").join(f)).unwrap();
+        let b = std::fs::read_to_string(dir.path().join("from-json").join(f)).unwrap();
+        assert_eq!(a, b, "{f}");
+    }
+}

@@ -106,6 +106,15 @@ impl Warm {
     }
 }
 
+/// `text` as one line: line breaks written `\n`, at most 500 characters.
+fn one_line(text: &str) -> String {
+    let flat = text.replace("\r\n", "\\n").replace(['\n', '\r'], "\\n");
+    match flat.char_indices().nth(500) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat,
+    }
+}
+
 /// The digests and HMACs behind `CryptoJS` and JetBrains' `crypto`:
 /// `(algorithm, data as hex[, key as hex])` → the digest as hex.
 fn native_digest(
@@ -165,7 +174,12 @@ pub fn run(job: &ScriptJob) -> ScriptOutcome {
             };
         };
         warm.used += 1;
-        let outcome = run_in(warm, job);
+        let mut outcome = run_in(warm, job);
+        // One line, whatever the script threw (a message with line breaks,
+        // a megabyte of text).
+        if let Some(e) = outcome.error.as_mut() {
+            *e = one_line(e);
+        }
         if outcome.error.is_some() || warm.used >= REUSE {
             *slot = None;
         }

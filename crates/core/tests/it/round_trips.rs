@@ -169,3 +169,58 @@ fn har_and_curl_requests() {
         import::from_requests("ticket", "HAR", &requests, "default"),
     );
 }
+
+/// A browser's HAR, read by the HAR reader (pseudo-headers, the derived
+/// headers, a form given as params, cookies in their array), imported,
+/// written, read back and written again.
+#[test]
+fn a_har_read_from_its_file() {
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "Chrome", "version": "120"}, "entries": [
+        {"startedDateTime": "2026-12-07T10:00:00.000Z", "time": 12,
+         "request": {"method": "GET", "url": "https://api.shop.test/boards?limit=5&q=a%20b", "httpVersion": "http/2.0",
+            "headers": [{"name": ":authority", "value": "api.shop.test"}, {"name": ":method", "value": "GET"}, {"name": ":path", "value": "/boards?limit=5&q=a%20b"}, {"name": ":scheme", "value": "https"},
+                        {"name": "accept", "value": "application/json"}, {"name": "accept-encoding", "value": "gzip, br, zstd"}],
+            "queryString": [], "cookies": [{"name": "sid", "value": "s_FAKE_1"}], "headersSize": -1, "bodySize": 0},
+         "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0", "headers": [], "cookies": [], "content": {"size": 2, "mimeType": "application/json", "text": "{}"}, "redirectURL": "", "headersSize": -1, "bodySize": 2},
+         "cache": {}, "timings": {"send": 1, "wait": 10, "receive": 1}},
+        {"startedDateTime": "2026-12-07T10:00:01.000Z", "time": 9,
+         "request": {"method": "POST", "url": "https://api.shop.test/login", "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}, {"name": "Host", "value": "api.shop.test"}, {"name": "Content-Length", "value": "18"}],
+            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 18,
+            "postData": {"mimeType": "application/x-www-form-urlencoded", "params": [{"name": "user", "value": "ann"}, {"name": "note", "value": "a b"}]}},
+         "response": {"status": 204, "statusText": "No Content", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [], "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "", "headersSize": -1, "bodySize": 0},
+         "cache": {}, "timings": {"send": 1, "wait": 7, "receive": 1}}
+    ]}});
+    let exchanges =
+        apiscope_core::input::har::read(har.to_string().as_bytes(), "ticket.har").unwrap();
+    let requests: Vec<Request> = exchanges.into_iter().filter_map(|e| e.request).collect();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[0]
+            .headers
+            .0
+            .iter()
+            .all(|(k, _)| !k.starts_with(':')),
+        "{:?}",
+        requests[0].headers
+    );
+    assert_eq!(&requests[1].body[..], b"user=ann&note=a+b");
+    round_trip(
+        "HAR file",
+        import::from_requests("ticket", "HAR", &requests, "ticket"),
+    );
+}
+
+/// curl commands as a support ticket pastes them (line continuations,
+/// `-H`, `--data-raw`, `-u`, `--json`), read by the curl reader, imported,
+/// written, read back and written again.
+#[test]
+fn curl_commands_read_from_their_file() {
+    let text = "curl 'https://api.shop.test/boards?limit=5' \\\n  -H 'Accept: application/json' \\\n  -H 'X-Trace: t 1'\n\ncurl -X POST https://api.shop.test/cards -H 'Content-Type: application/json' --data-raw '{\"title\": \"Hello\"}'\n\ncurl -u ann:pw_FAKE https://api.shop.test/me\n\ncurl --json '{\"a\": [1, 2]}' https://api.shop.test/items\n";
+    let requests = apiscope_core::input::curl::parse_all(text).unwrap();
+    assert_eq!(requests.len(), 4);
+    round_trip(
+        "curl file",
+        import::from_requests("ticket", "curl command file", &requests, "ticket"),
+    );
+}
