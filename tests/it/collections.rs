@@ -455,3 +455,49 @@ fn replay_live_resolves_everything_first_sends_what_it_can_and_sums_up() {
     let lines: Vec<String> = received(&server).into_iter().map(|r| r.0).collect();
     assert_eq!(lines, ["GET /one HTTP/1.1", "GET /three HTTP/1.1"]);
 }
+
+/// What other tools' `.http` files hold that apiscope does not do: a
+/// WebSocket or gRPC request is refused with one line naming it, a
+/// directive it does not apply is a note, and the request still goes.
+#[test]
+fn websocket_grpc_and_foreign_directives_are_said_not_guessed() {
+    let server = crate::common::RawServer::start(|_| crate::common::reply(200, &[], "{}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "### ws\n# @name ws\nWEBSOCKET ws://127.0.0.1:9/ws\n\n### rpc\n# @name rpc\nGRPC 127.0.0.1:9/svc.Greeter/SayHello\n\n### plain\n# @name plain\n# @no-redirect\n# @ref other\nGET {}/plain\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    for (name, words) in [
+        (
+            "ws",
+            "a WEBSOCKET request (JetBrains' WebSocket client): apiscope sends HTTP requests only",
+        ),
+        (
+            "rpc",
+            "a GRPC request (JetBrains' gRPC client): apiscope sends HTTP requests only",
+        ),
+    ] {
+        let run = crate::common::apiscope_in(
+            dir.path(),
+            &["send", &format!("api.http#{name}"), "--yes"],
+            b"",
+        );
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(words), "{}", run.stderr);
+    }
+    let run = crate::common::apiscope_in(dir.path(), &["send", "api.http#plain", "--yes"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("JetBrains' # @no-redirect is not applied")
+            && run.stderr.contains("httpyac's # @ref is not read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+}

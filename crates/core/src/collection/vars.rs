@@ -615,6 +615,19 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         stack: Vec::new(),
         memo: HashMap::new(),
     };
+    // JetBrains' WebSocket and gRPC requests: not HTTP requests apiscope
+    // sends (said before anything is resolved).
+    if let Some(kind) = ["WEBSOCKET", "GRPC"]
+        .into_iter()
+        .find(|k| req.method.eq_ignore_ascii_case(k))
+    {
+        return Err(st
+            .err(format!(
+                "a {kind} request (JetBrains' {} client): apiscope sends HTTP requests only",
+                if kind == "GRPC" { "gRPC" } else { "WebSocket" }
+            ))
+            .into());
+    }
     let url = st.substitute(&req.url)?;
     let dir = super::run::dir_of(&ctx.file.path);
     let parsed = match url::Url::parse(url.trim()) {
@@ -736,7 +749,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             }
         }
     };
-    let mut notes = Vec::new();
+    let mut notes = directive_notes(req);
     let tls = tls_of(ctx, &mut notes).map_err(|e| st.err(e))?;
     let mut secrets = st.secrets;
     secrets.sort();
@@ -758,6 +771,76 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         // (Decided by the collection run: who picked it, what trust allows.)
         output: None,
     })
+}
+
+/// Directives other tools read that apiscope does not apply, each said
+/// once per request (the request still goes).
+pub fn directive_notes(req: &HttpRequest) -> Vec<String> {
+    const NOT_APPLIED: &[(&str, &str)] = &[
+        (
+            "@no-redirect",
+            "JetBrains' # @no-redirect is not applied: redirects are followed (send --max-redirects 0 does it)",
+        ),
+        (
+            "@no-log",
+            "JetBrains' # @no-log is not applied: the exchange goes to the history (APISCOPE_HISTORY=off keeps none)",
+        ),
+        (
+            "@no-auto-encoding",
+            "JetBrains' # @no-auto-encoding is not applied: the URL is sent as the URL parser writes it",
+        ),
+        (
+            "@timeout",
+            "# @timeout is not applied: --timeout sets the time a request may take",
+        ),
+        (
+            "@connection-timeout",
+            "# @connection-timeout is not applied: --timeout sets the time a request may take",
+        ),
+        (
+            "@use-os-credentials",
+            "JetBrains' # @use-os-credentials is not applied (no NTLM or Kerberos)",
+        ),
+        (
+            "@import",
+            "httpyac's # @import is not read: a request uses another file's variables and responses only when both files are in one collection directory",
+        ),
+        (
+            "@ref",
+            "httpyac's # @ref is not read: a request that uses {{name.response…}} sends 'name' first on its own",
+        ),
+        (
+            "@forceRef",
+            "httpyac's # @forceRef is not read: a request that uses {{name.response…}} sends 'name' first on its own",
+        ),
+        (
+            "@loop",
+            "httpyac's # @loop is not run: the request goes once (apiscope test --iterations N repeats a whole run)",
+        ),
+        ("@sleep", "httpyac's # @sleep is not applied"),
+        (
+            "@disabled",
+            "httpyac's # @disabled is not applied: the request goes when it is picked",
+        ),
+        (
+            "@jwt",
+            "httpyac's # @jwt is not applied (the diagnosis reads a JWT bearer token on its own)",
+        ),
+        (
+            "@save",
+            "httpyac's # @save is not applied (send -o FILE, or >> file in a trusted collection)",
+        ),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for c in &req.comments {
+        let word = c.split_whitespace().next().unwrap_or("");
+        if let Some((_, note)) = NOT_APPLIED.iter().find(|(d, _)| *d == word)
+            && !out.iter().any(|n| n == note)
+        {
+            out.push((*note).to_owned());
+        }
+    }
+    out
 }
 
 /// The environment's `SSLConfiguration` as the trust model allows it:
