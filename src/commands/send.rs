@@ -705,10 +705,15 @@ async fn paginate(
         .with_secrets(secrets.to_vec())
         .with_dialect(dialect);
     let bar = count_bar(u64::from(args.max_pages), "page");
-    // Until a page says how many there are, the bar counts pages without
-    // a total (the page cap is no total).
-    bar.set_style(page_style(false));
+    // Until the first page is in, no count ("page 0" would read as a
+    // page); then pages without a total until a page says how many there
+    // are (the page cap is no total).
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} · {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
     bar.set_message("sending page 1");
+    let mut counting = false;
     let mut sized = false;
     let mut last_rejected: Option<(u32, String)> = None;
     let color = args.format == Format::Text && use_color();
@@ -785,6 +790,20 @@ async fn paginate(
                         // Kept: when the wait proves longer than --max-wait,
                         // this 429 is what stopped the run and is shown.
                         last_rejected = Some((*number, shown_text(exchange, diagnosis)));
+                        // No ETA shorter than the wait the 429 asks for.
+                        if let Some(w) = retry {
+                            let line = page_progress(&PageProgress {
+                                items,
+                                pagination: diagnosis.pagination.as_ref(),
+                                budget: budget.as_ref().map(|b| (b.remaining, b.limit)),
+                                page: number.saturating_sub(1),
+                                max_pages: args.max_pages,
+                                elapsed: started.elapsed(),
+                                eta: Some(eta.map_or(w, |e| e.max(w))),
+                            });
+                            last_status = line.parts.join(" · ");
+                            bar.set_message(last_status.clone());
+                        }
                         bar.suspend(|| match retry {
                             Some(w) if w > settings_max_wait => eprintln!(
                                 "apiscope: page {number}: 429 Too Many Requests; the next try could only go in {} (longer than --max-wait)",
@@ -825,9 +844,13 @@ async fn paginate(
                 if let Some(count) = line.total {
                     if !sized {
                         sized = true;
+                        counting = true;
                         bar.set_style(page_style(true));
                     }
                     bar.set_length(count);
+                } else if !counting {
+                    counting = true;
+                    bar.set_style(page_style(false));
                 }
                 let parts = line.parts;
                 bar.set_position(u64::from(number));

@@ -369,6 +369,7 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
             e.request.method
         ));
     }
+    let request_url = e.request.url.to_ascii_lowercase();
     let request = Request {
         method: e.request.method,
         url: Some(e.request.url),
@@ -425,7 +426,10 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
                 .started_date_time
                 .as_deref()
                 .and_then(crate::time::rfc3339_offset_min),
-            phases: e.timings.as_ref().and_then(phases_of),
+            phases: e
+                .timings
+                .as_ref()
+                .and_then(|t| phases_of(t, !request_url.starts_with("http:"))),
         },
         failure: None,
         dialect: None,
@@ -437,14 +441,16 @@ fn exchange(e: Entry, budget: &mut super::encoding::Inflate) -> Exchange {
 /// difference; `send` + `wait` is the time to the first byte. An entry
 /// whose DNS, connect and TLS are all `-1` went over a connection already
 /// open (reused). `None` when it holds no phase at all.
-fn phases_of(t: &serde_json::Value) -> Option<crate::model::Phases> {
+fn phases_of(t: &serde_json::Value, tls: bool) -> Option<crate::model::Phases> {
     // (A phase over a year is not a measurement: left out.)
     let get = |k: &str| {
         t.get(k)
             .and_then(serde_json::Value::as_f64)
             .filter(|v| v.is_finite() && (0.0..=3.2e10).contains(v))
     };
-    let (dns, connect, ssl) = (get("dns"), get("connect"), get("ssl"));
+    // (Firefox writes `ssl: 0` for a plain-http request: no handshake.)
+    let ssl = get("ssl").filter(|s| tls || *s > 0.0);
+    let (dns, connect) = (get("dns"), get("connect"));
     let ttfb = match (get("send"), get("wait")) {
         (None, None) => None,
         (s, w) => Some(s.unwrap_or(0.0) + w.unwrap_or(0.0)),
@@ -458,7 +464,7 @@ fn phases_of(t: &serde_json::Value) -> Option<crate::model::Phases> {
         download_ms: get("receive"),
         reused: dns.is_none()
             && connect.is_none()
-            && ssl.is_none()
+            && get("ssl").is_none()
             && ttfb.is_some()
             && t.get("connect").and_then(serde_json::Value::as_f64) == Some(-1.0),
         stopped_in: None,

@@ -224,3 +224,23 @@ fn curl_commands_read_from_their_file() {
         import::from_requests("ticket", "curl command file", &requests, "ticket"),
     );
 }
+
+/// Firefox writes `ssl: 0` for a plain-http request: no handshake there,
+/// so no TLS phase (an https one keeps its `ssl`, 0 ms included).
+#[test]
+fn a_plain_http_entry_has_no_tls_phase_whatever_its_ssl_says() {
+    let entry = |url: &str| {
+        json!({"startedDateTime": "2026-12-07T10:00:00.000Z", "time": 20,
+         "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1", "headers": [], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+         "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [], "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "", "headersSize": -1, "bodySize": 0},
+         "cache": {}, "timings": {"blocked": 0, "dns": 1, "connect": 3, "ssl": 0, "send": 0, "wait": 15, "receive": 1}})
+    };
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "Firefox", "version": "128"},
+        "entries": [entry("http://plain.test/a"), entry("https://secure.test/b")]}});
+    let x = apiscope_core::input::har::read(har.to_string().as_bytes(), "f.har").unwrap();
+    let p0 = x[0].timing.phases.unwrap();
+    assert_eq!(p0.tls_ms, None);
+    assert_eq!(p0.connect_ms, Some(3.0));
+    let p1 = x[1].timing.phases.unwrap();
+    assert_eq!(p1.tls_ms, Some(0.0));
+}
