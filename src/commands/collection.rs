@@ -325,7 +325,7 @@ pub struct Net<'a> {
     /// What the command line gave of TLS (over an env's SSLConfiguration).
     pub given: crate::http::TlsGiven,
     /// The client for the last request whose env had an SSLConfiguration.
-    pub tls_client: Option<(crate::collection::vars::Tls, crate::http::Client)>,
+    pub transport_client: Option<(crate::collection::vars::Transport, crate::http::Client)>,
     /// The driver's engine.
     pub engine: Engine,
     /// The profiles.
@@ -380,9 +380,9 @@ impl Net<'_> {
         let mut rejected = 0u64;
         let client = client_for(
             self.client,
-            resolved.tls.as_ref(),
+            resolved.transport.as_ref(),
             self.given,
-            &mut self.tls_client,
+            &mut self.transport_client,
         )?;
         let summary = drive::drive(
             client,
@@ -434,15 +434,15 @@ impl Net<'_> {
 /// line gave still wins), kept in `cache` for the requests after it.
 pub fn client_for<'c>(
     base: &'c crate::http::Client,
-    tls: Option<&crate::collection::vars::Tls>,
+    tls: Option<&crate::collection::vars::Transport>,
     given: crate::http::TlsGiven,
-    cache: &'c mut Option<(crate::collection::vars::Tls, crate::http::Client)>,
+    cache: &'c mut Option<(crate::collection::vars::Transport, crate::http::Client)>,
 ) -> Result<&'c crate::http::Client> {
     let Some(tls) = tls else {
         return Ok(base);
     };
     if cache.as_ref().is_none_or(|(t, _)| t != tls) {
-        let client = base.for_env_tls(tls, given).map_err(|e| {
+        let client = base.for_request(tls, given).map_err(|e| {
             Error::Usage(format!(
                 "the environment's SSLConfiguration: {}",
                 crate::report::sanitize(&e.to_string(), false)

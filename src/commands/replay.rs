@@ -153,7 +153,7 @@ async fn collection(
     })?;
     let mut net = Net {
         given: args.transport.given(false),
-        tls_client: None,
+        transport_client: None,
         client: &client,
         engine: Engine::default(),
         profiles,

@@ -240,7 +240,7 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
             let goal = super::collection::pick(&run, selector.as_deref())?;
             let mut net = super::collection::Net {
                 given: args.transport.given(args.insecure),
-                tls_client: None,
+                transport_client: None,
                 client: &client,
                 engine: Engine::default(),
                 profiles: &profiles,
@@ -262,9 +262,9 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         (None, None) => unreachable!("a request or a collection target"),
     };
     // Its environment's SSLConfiguration (under --cert/--verify given).
-    let client = match goal_resolved.as_ref().and_then(|r| r.tls.as_ref()) {
+    let client = match goal_resolved.as_ref().and_then(|r| r.transport.as_ref()) {
         Some(t) => client
-            .for_env_tls(t, args.transport.given(args.insecure))
+            .for_request(t, args.transport.given(args.insecure))
             .map_err(|e| {
                 super::Error::Usage(format!(
                     "the environment's SSLConfiguration: {}",

@@ -535,7 +535,7 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
     })?;
     let mut net = Net {
         given: args.transport.given(false),
-        tls_client: None,
+        transport_client: None,
         client: &client,
         engine: Engine::default(),
         profiles: &profiles,

@@ -170,23 +170,29 @@ impl Client {
         Ok(client)
     }
 
-    /// This client for a collection's request whose environment has an
-    /// `SSLConfiguration`: its client certificate and verification, under
-    /// what the command line gave (`--cert`, `--verify`, `--insecure`
-    /// win).
-    pub fn for_env_tls(
+    /// This client for a collection's request that goes its own way: its
+    /// environment's `SSLConfiguration` (client certificate, verification;
+    /// what the command line gave — `--cert`, `--verify`, `--insecure` —
+    /// still wins), `# @no-redirect`, `# @timeout`.
+    pub fn for_request(
         &self,
-        tls: &apiscope_core::collection::vars::Tls,
+        t: &apiscope_core::collection::vars::Transport,
         given: TlsGiven,
     ) -> Result<Client, ClientError> {
         self.reconfigured(|o| {
             if !given.cert
-                && let Some(cert) = &tls.cert
+                && let Some(cert) = &t.cert
             {
-                o.client_cert = Some((cert.clone(), tls.key.clone()));
+                o.client_cert = Some((cert.clone(), t.key.clone()));
             }
-            if !given.verify && !tls.verify {
+            if !given.verify && !t.verify {
                 o.insecure = true;
+            }
+            if t.no_redirect {
+                o.max_redirects = 0;
+            }
+            if let Some(ms) = t.timeout_ms {
+                o.timeout = Duration::from_millis(ms.max(1));
             }
         })
     }

@@ -119,7 +119,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
-            tls: None,
+            transport: None,
         })
     }
 
@@ -356,7 +356,7 @@ impl App {
                 self.flash = Some(flash);
                 let settings = Settings::default();
                 let renew = renewable(&resolved);
-                let tls = resolved.tls.clone().map(Box::new);
+                let transport = resolved.transport.clone().map(Box::new);
                 self.start(Activity {
                     run: Run::retry(resolved.request, settings)
                         .with_secrets(resolved.secrets)
@@ -371,7 +371,7 @@ impl App {
                     answered: false,
                     renew,
                     renewed: false,
-                    tls,
+                    transport,
                 })
             }
             Next::Ready { ticket, resolved } => {
@@ -388,7 +388,7 @@ impl App {
                     self.entries[goal_entry].draft = Some(t);
                 }
                 let renew = renewable(&resolved);
-                let tls = resolved.tls.clone().map(Box::new);
+                let transport = resolved.transport.clone().map(Box::new);
                 self.start(Activity {
                     run: Run::once(resolved.request)
                         .with_secrets(resolved.secrets)
@@ -403,7 +403,7 @@ impl App {
                     answered: false,
                     renew,
                     renewed: false,
-                    tls,
+                    transport,
                 })
             }
             Next::Confirm(q) => {
@@ -714,7 +714,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
-            tls: self.entries[source].tls.clone(),
+            transport: self.entries[source].transport.clone(),
         })
     }
 
@@ -760,7 +760,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
-            tls: self.entries[target].tls.clone(),
+            transport: self.entries[target].transport.clone(),
         })
     }
 
@@ -882,7 +882,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
-            tls: None,
+            transport: None,
         })
     }
 
@@ -942,8 +942,8 @@ impl App {
                 let dialect_hint = api_key(&out.request)
                     .and_then(|k| self.dialects.get(&k).cloned())
                     .flatten();
-                let tls = self.activity.as_ref().and_then(|a| a.tls.clone());
-                self.entries[entry].tls.clone_from(&tls);
+                let transport = self.activity.as_ref().and_then(|a| a.transport.clone());
+                self.entries[entry].transport.clone_from(&transport);
                 vec![Cmd::Send {
                     id,
                     line: self.entries[entry].line.clone(),
@@ -952,7 +952,7 @@ impl App {
                     dialect,
                     secrets: self.secrets.clone(),
                     cookies,
-                    tls,
+                    transport,
                 }]
             }
             Step::Wait { until, why } => {
@@ -1123,7 +1123,7 @@ impl App {
                 c.run.keep_secrets(&new.secrets);
                 self.secrets = c.run.secrets();
             }
-            a.tls = new.tls.clone().map(Box::new);
+            a.transport = new.transport.clone().map(Box::new);
             a.run = Run::once(new.request)
                 .with_secrets(new.secrets)
                 .with_dialect(new.dialect)

@@ -158,7 +158,7 @@ pub struct Activity {
     pub renewed: bool,
     /// The client TLS its requests go with (a collection environment's
     /// `SSLConfiguration`).
-    pub tls: Option<Box<crate::collection::vars::Tls>>,
+    pub transport: Option<Box<crate::collection::vars::Transport>>,
 }
 
 /// An active body search.
@@ -271,7 +271,7 @@ pub enum Cmd {
         /// secrets).
         secrets: Vec<String>,
         /// A collection environment's `SSLConfiguration` to send it with.
-        tls: Option<Box<crate::collection::vars::Tls>>,
+        transport: Option<Box<crate::collection::vars::Transport>>,
     },
     /// Abort the request with this id.
     Cancel(u64),

@@ -60,7 +60,7 @@ pub struct Entry {
     pub origin: Origin,
     /// The client TLS it was last sent with (its collection environment's
     /// `SSLConfiguration`): its next page and its retry go the same way.
-    pub tls: Option<Box<crate::collection::vars::Tls>>,
+    pub transport: Option<Box<crate::collection::vars::Transport>>,
     /// The last exchange.
     pub exchange: Option<Box<Exchange>>,
     /// Its diagnosis (boxed: an entry stays small, and a collection has
@@ -125,7 +125,7 @@ impl Entry {
             label: label.map(str::to_owned),
             dialect: None,
             origin: Origin::Session,
-            tls: None,
+            transport: None,
             exchange: None,
             diagnosis: None,
             body: None,

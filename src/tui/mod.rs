@@ -309,7 +309,7 @@ async fn event_loop(
     let mut tasks: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
     let mut jq_task: Option<tokio::task::AbortHandle> = None;
     // The client of the last collection environment with an SSLConfiguration.
-    let mut tls_client: Option<(crate::collection::vars::Tls, Client)> = None;
+    let mut transport_client: Option<(crate::collection::vars::Transport, Client)> = None;
     let mut pending: Vec<Cmd> = Vec::new();
     if launch.send_first {
         pending.extend(app.update(Msg::Key(event::KeyEvent::from(event::KeyCode::Enter))));
@@ -369,7 +369,7 @@ async fn event_loop(
             run_cmd(
                 cmd,
                 &launch.client,
-                &mut tls_client,
+                &mut transport_client,
                 &launch.profiles,
                 history.as_ref(),
                 &mut jq_task,
@@ -420,7 +420,7 @@ async fn event_loop(
 fn run_cmd(
     cmd: Cmd,
     client: &Client,
-    tls_client: &mut Option<(crate::collection::vars::Tls, Client)>,
+    transport_client: &mut Option<(crate::collection::vars::Transport, Client)>,
     profiles: &Arc<Profiles>,
     history: Option<&crate::history::Worker>,
     jq_task: &mut Option<tokio::task::AbortHandle>,
@@ -437,16 +437,16 @@ fn run_cmd(
             dialect,
             secrets,
             cookies,
-            tls,
+            transport,
         } => {
             // A collection environment's SSLConfiguration: a client of its
             // own (the session's jar shared), kept for the next request.
-            let base = match tls.as_deref() {
+            let base = match transport.as_deref() {
                 None => client,
                 Some(t) => {
-                    if tls_client.as_ref().is_none_or(|(k, _)| k != t) {
-                        match client.for_env_tls(t, crate::http::TlsGiven::default()) {
-                            Ok(c) => *tls_client = Some((t.clone(), c)),
+                    if transport_client.as_ref().is_none_or(|(k, _)| k != t) {
+                        match client.for_request(t, crate::http::TlsGiven::default()) {
+                            Ok(c) => *transport_client = Some((t.clone(), c)),
                             Err(e) => {
                                 let ex = crate::model::Exchange {
                                     request: Some(request),
@@ -469,7 +469,7 @@ fn run_cmd(
                             }
                         }
                     }
-                    &tls_client.as_ref().expect("set above").1
+                    &transport_client.as_ref().expect("set above").1
                 }
             };
             // (`# @no-cookie-jar`: the session's jar stays out of it.)

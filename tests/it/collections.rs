@@ -466,7 +466,7 @@ fn websocket_grpc_and_foreign_directives_are_said_not_guessed() {
     std::fs::write(
         dir.path().join("api.http"),
         format!(
-            "### ws\n# @name ws\nWEBSOCKET ws://127.0.0.1:9/ws\n\n### rpc\n# @name rpc\nGRPC 127.0.0.1:9/svc.Greeter/SayHello\n\n### plain\n# @name plain\n# @no-redirect\n# @ref other\nGET {}/plain\n",
+            "### ws\n# @name ws\nWEBSOCKET ws://127.0.0.1:9/ws\n\n### rpc\n# @name rpc\nGRPC 127.0.0.1:9/svc.Greeter/SayHello\n\n### plain\n# @name plain\n# @no-log\n# @ref other\nGET {}/plain\n",
             server.base
         ),
     )
@@ -493,11 +493,77 @@ fn websocket_grpc_and_foreign_directives_are_said_not_guessed() {
     let run = crate::common::apiscope_in(dir.path(), &["send", "api.http#plain", "--yes"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("JetBrains' # @no-redirect is not applied")
+        run.stderr.contains("JetBrains' # @no-log is not applied")
             && run.stderr.contains("httpyac's # @ref is not read"),
         "{}",
         run.stderr
     );
     assert_eq!(server.requests().len(), 1);
+}
+
+/// JetBrains' `# @no-redirect`: the redirect is the answer; `# @timeout`
+/// bounds the request (a bad value is one line naming it).
+#[test]
+fn no_redirect_and_timeout_directives_are_applied() {
+    let server = RawServer::start(|req| {
+        if req.starts_with(b"GET /old") {
+            crate::common::reply(302, &[("Location", "/new")], "")
+        } else if req.starts_with(b"GET /slow") {
+            // (Bounded: the test's client gives up long before.)
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            crate::common::reply(200, &[], "{}")
+        } else {
+            crate::common::reply(200, &[], "{}")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "### old\n# @name old\n# @no-redirect\nGET {b}/old\n\n### follow\n# @name follow\nGET {b}/old\n\n### slow\n# @name slow\n# @timeout 300 ms\nGET {b}/slow\n\n### bad\n# @name bad\n# @timeout soon\nGET {b}/x\n",
+            b = server.base
+        ),
+    )
+    .unwrap();
+    let send = |name: &str| {
+        crate::common::apiscope_in(
+            dir.path(),
+            &[
+                "send",
+                &format!("api.http#{name}"),
+                "--yes",
+                "--format",
+                "json",
+            ],
+            b"",
+        )
+    };
+    let run = send("old");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(run.stdout.trim()).unwrap()["status"],
+        302,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.requests().len(), 1);
+    let run = send("follow");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests().len(), 3, "the redirect followed");
+    let started = std::time::Instant::now();
+    let run = send("slow");
+    assert!(
+        run.stdout.contains("TIMEOUT") || run.stdout.contains("timed out"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    // (Far below the default 30 s: the directive's 300 ms applied.)
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let run = send("bad");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("# @timeout soon: not a time"),
+        "{}",
+        run.stderr
+    );
 }

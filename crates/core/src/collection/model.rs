@@ -203,6 +203,46 @@ impl HttpRequest {
         self.comments.iter().any(|c| c.trim() == "@no-cookie-jar")
     }
 
+    /// `# @no-redirect` (JetBrains): a redirect is the answer.
+    pub fn no_redirect(&self) -> bool {
+        self.comments.iter().any(|c| c.trim() == "@no-redirect")
+    }
+
+    /// `# @timeout N` (JetBrains; seconds, or `N ms`, `N s`, `N m`): the
+    /// time the request may take, in milliseconds; a value that is not a
+    /// time is an error naming it.
+    pub fn timeout_ms(&self) -> Result<Option<u64>, String> {
+        let Some(rest) = self.comments.iter().find_map(|c| {
+            let rest = c.trim().strip_prefix("@timeout")?;
+            rest.starts_with([' ', '\t'])
+                .then(|| rest.trim().to_owned())
+        }) else {
+            return Ok(None);
+        };
+        let (num, unit) = match rest.find(|c: char| !c.is_ascii_digit() && c != '.') {
+            Some(at) => (rest[..at].trim(), rest[at..].trim()),
+            None => (rest.as_str(), ""),
+        };
+        let n: f64 = num
+            .parse()
+            .ok()
+            .filter(|n: &f64| n.is_finite() && *n > 0.0)
+            .ok_or_else(|| {
+                format!("# @timeout {rest}: not a time (write seconds, or N ms, N s, N m)")
+            })?;
+        let ms = match unit {
+            "" | "s" | "sec" | "seconds" => n * 1000.0,
+            "ms" => n,
+            "m" | "min" | "minutes" => n * 60_000.0,
+            other => {
+                return Err(format!(
+                    "# @timeout {rest}: the unit {other} is not one of ms, s, m"
+                ));
+            }
+        };
+        Ok(Some(ms.min(1e12) as u64))
+    }
+
     /// The dialect the request names (`# @dialect envelope`): its answers
     /// are decoded as that API, the user's choice.
     pub fn dialect(&self) -> Option<&str> {

@@ -1272,7 +1272,12 @@ impl CollectionRun {
             Err(e) => return Err(err(e.to_string())),
         };
         let mut notes = Vec::new();
-        let tls = vars::tls_of(&self.context(id.file, world, dry), &mut notes).map_err(err)?;
+        let transport = vars::transport_of(
+            &self.context(id.file, world, dry),
+            self.request(id),
+            &mut notes,
+        )
+        .map_err(err)?;
         Ok(Resolved {
             request,
             secrets,
@@ -1282,7 +1287,7 @@ impl CollectionRun {
             output: None,
             dialect: None,
             no_cookie_jar: false,
-            tls,
+            transport,
         })
     }
 

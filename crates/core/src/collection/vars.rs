@@ -204,10 +204,11 @@ pub struct SslConfiguration {
     pub file: String,
 }
 
-/// The client TLS a collection's request is sent with: its environment's
-/// `SSLConfiguration`, the paths checked by the trust model.
+/// How a collection's request goes, where it differs from the run's
+/// client: its environment's `SSLConfiguration` (the paths checked by the
+/// trust model) and its own `# @no-redirect` / `# @timeout`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Tls {
+pub struct Transport {
     /// The client certificate (PEM), its key in the same file or in `key`.
     pub cert: Option<PathBuf>,
     /// The client certificate's key (PEM).
@@ -215,6 +216,22 @@ pub struct Tls {
     /// Whether the server's certificate is verified (off only when the
     /// env says so and the collection is trusted).
     pub verify: bool,
+    /// `# @no-redirect`: a redirect is the answer, not followed.
+    pub no_redirect: bool,
+    /// `# @timeout N`: the time the request may take, in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            cert: None,
+            key: None,
+            verify: true,
+            no_redirect: false,
+            timeout_ms: None,
+        }
+    }
 }
 
 impl Environments {
@@ -551,8 +568,9 @@ pub struct Resolved {
     pub dialect: Option<String>,
     /// `# @no-cookie-jar`: sent without the run's cookie jar.
     pub no_cookie_jar: bool,
-    /// Its environment's `SSLConfiguration`, when it has one.
-    pub tls: Option<Tls>,
+    /// How it goes where that differs from the run's client (its
+    /// environment's `SSLConfiguration`, `# @no-redirect`, `# @timeout`).
+    pub transport: Option<Transport>,
 }
 
 struct State<'c, 'a> {
@@ -750,7 +768,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         }
     };
     let mut notes = directive_notes(req);
-    let tls = tls_of(ctx, &mut notes).map_err(|e| st.err(e))?;
+    let transport = transport_of(ctx, req, &mut notes).map_err(|e| st.err(e))?;
     let mut secrets = st.secrets;
     secrets.sort();
     secrets.dedup();
@@ -767,7 +785,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
         notes,
         dialect: req.dialect().map(str::to_owned),
         no_cookie_jar: req.no_cookie_jar(),
-        tls,
+        transport,
         // (Decided by the collection run: who picked it, what trust allows.)
         output: None,
     })
@@ -778,20 +796,12 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
 pub fn directive_notes(req: &HttpRequest) -> Vec<String> {
     const NOT_APPLIED: &[(&str, &str)] = &[
         (
-            "@no-redirect",
-            "JetBrains' # @no-redirect is not applied: redirects are followed (send --max-redirects 0 does it)",
-        ),
-        (
             "@no-log",
             "JetBrains' # @no-log is not applied: the exchange goes to the history (APISCOPE_HISTORY=off keeps none)",
         ),
         (
             "@no-auto-encoding",
             "JetBrains' # @no-auto-encoding is not applied: the URL is sent as the URL parser writes it",
-        ),
-        (
-            "@timeout",
-            "# @timeout is not applied: --timeout sets the time a request may take",
         ),
         (
             "@connection-timeout",
@@ -847,7 +857,7 @@ pub fn directive_notes(req: &HttpRequest) -> Vec<String> {
 /// certificate and key files read as `< file` is (inside the collection,
 /// or a trusted one's `--allow-read` directories); verification turned
 /// off only by a trusted collection (else a note says it stays on).
-pub fn tls_of(ctx: &Context<'_>, notes: &mut Vec<String>) -> Result<Option<Tls>, String> {
+pub fn tls_of(ctx: &Context<'_>, notes: &mut Vec<String>) -> Result<Option<Transport>, String> {
     let Some(c) = ctx.envs.ssl_configuration(ctx.env)? else {
         return Ok(None);
     };
@@ -878,7 +888,30 @@ pub fn tls_of(ctx: &Context<'_>, notes: &mut Vec<String>) -> Result<Option<Tls>,
         }
         _ => true,
     };
-    Ok(Some(Tls { cert, key, verify }))
+    Ok(Some(Transport {
+        cert,
+        key,
+        verify,
+        ..Transport::default()
+    }))
+}
+
+/// How `req` goes where that differs from the run's client: its
+/// environment's `SSLConfiguration` ([`tls_of`]) and its `# @no-redirect`
+/// and `# @timeout` directives; `None` when nothing differs.
+pub fn transport_of(
+    ctx: &Context<'_>,
+    req: &HttpRequest,
+    notes: &mut Vec<String>,
+) -> Result<Option<Transport>, String> {
+    let mut t = tls_of(ctx, notes)?;
+    if req.no_redirect() {
+        t.get_or_insert_with(Transport::default).no_redirect = true;
+    }
+    if let Some(ms) = req.timeout_ms()? {
+        t.get_or_insert_with(Transport::default).timeout_ms = Some(ms);
+    }
+    Ok(t)
 }
 
 /// Substitutes the variables of any text (a request line the user edited)
