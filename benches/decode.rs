@@ -260,6 +260,7 @@ fn main() {
         secrets: &[],
         responses: &responses,
         globals: &std::collections::HashMap::new(),
+        scoped: &apiscope::collection::vars::Scoped::default(),
         request_vars: &[],
         setters: &std::collections::HashMap::new(),
         world: &world,

@@ -798,7 +798,7 @@ fn newmans_own_collections_go_out_as_newman_sends_them() {
 
 /// Own collections that differ from newman on purpose or by a known gap
 /// (`tests/fixtures/postman/README.md` says why).
-const KNOWN_DIFFERENT: &[&str] = &["23-variables-precedence"];
+const KNOWN_DIFFERENT: &[&str] = &[];
 
 /// Collections built from the shapes of public ones
 /// (`tests/fixtures/postman/`, its README says which): every one goes out

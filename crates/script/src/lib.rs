@@ -361,6 +361,17 @@ fn outcome_of(v: &Value) -> ScriptOutcome {
                 Some("set") if c.len() == 3 => Some(GlobalChange::Set(c[1].clone(), c[2].clone())),
                 Some("clear") if c.len() >= 2 => Some(GlobalChange::Clear(c[1].clone())),
                 Some("clearAll") => Some(GlobalChange::ClearAll),
+                Some("collection") if c.len() == 3 => {
+                    Some(GlobalChange::SetCollection(c[1].clone(), c[2].clone()))
+                }
+                Some("uncollection") if c.len() >= 2 => {
+                    Some(GlobalChange::ClearCollection(c[1].clone()))
+                }
+                Some("global") if c.len() == 3 => {
+                    Some(GlobalChange::SetGlobal(c[1].clone(), c[2].clone()))
+                }
+                Some("unglobal") if c.len() >= 2 => Some(GlobalChange::ClearGlobal(c[1].clone())),
+                Some("hide") if c.len() >= 2 => Some(GlobalChange::HideEnv(c[1].clone())),
                 _ => None,
             }
         })
@@ -675,11 +686,13 @@ mod tests {
         assert_eq!(t[2], ("json", None));
         assert_eq!(t[3].0, "fails");
         assert!(t[3].1.is_some_and(|m| m.contains("length 3")), "{t:?}");
+        // (A collection variable ranks below the environment: its scope
+        // goes along.)
         assert_eq!(
             o.globals,
             [
                 GlobalChange::Set("token".into(), "t_1".into()),
-                GlobalChange::Set("n".into(), "2".into())
+                GlobalChange::SetCollection("n".into(), "2".into())
             ]
         );
         assert_eq!(o.logs, ["https://a.test login a 200 OK"]);

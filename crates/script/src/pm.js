@@ -100,10 +100,26 @@ globalThis.__makePm = function () {
     };
     Object.defineProperty(pmResponse, "to", { get: () => expect(pmResponse).to });
   }
+  // Postman's scopes where their order matters: an environment value
+  // unset is hidden for the run; collection and global values set rank
+  // below the environment (globals lowest), as newman ranks them.
+  const own = new Map();
+  const valueOf = (v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  const lower_scope = (kind) => ({
+    ...scope(),
+    get: (name) => { name = String(name); return own.has(kind + name) ? own.get(kind + name) : lookup(name); },
+    set: (name, value) => { name = String(name); value = valueOf(value); own.set(kind + name, value); out.globals.push([kind, name, value]); },
+    unset: (name) => { name = String(name); own.delete(kind + name); out.globals.push(["un" + kind, name, ""]); },
+    has: (name) => own.has(kind + String(name)) || lookup(name) !== undefined,
+  });
+  const envScope = {
+    ...scope(),
+    unset: (name) => { client.global.clear(name); out.globals.push(["hide", String(name), ""]); },
+  };
   const pm = {
-    environment: scope(),
-    collectionVariables: scope(),
-    globals: scope(),
+    environment: envScope,
+    collectionVariables: lower_scope("collection"),
+    globals: lower_scope("global"),
     variables: scope(),
     iterationData: { get: () => undefined, has: () => false, toObject: () => ({}) },
     info: { requestName: input.request_name, iteration: 0, iterationCount: 1, eventName: input.response ? "test" : "prerequest" },

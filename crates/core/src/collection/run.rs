@@ -325,6 +325,8 @@ pub struct CollectionRun {
     /// Variables set by scripts, by environment: name → (value, the
     /// label of the request whose script set it).
     globals: HashMap<Option<String>, HashMap<String, (String, String)>>,
+    /// Postman's lower scopes set by scripts, by environment.
+    scoped: HashMap<Option<String>, vars::Scoped>,
     /// The origin of the request whose script set a variable (the one
     /// credential rule: it may go back there unasked).
     global_origins: HashMap<(Option<String>, String), String>,
@@ -355,6 +357,9 @@ impl std::fmt::Debug for CollectionRun {
 
 static NO_ANSWERS: std::sync::LazyLock<HashMap<String, Exchange>> =
     std::sync::LazyLock::new(HashMap::new);
+static NO_SCOPED: std::sync::LazyLock<vars::Scoped> =
+    std::sync::LazyLock::new(vars::Scoped::default);
+
 static NO_GLOBALS: std::sync::LazyLock<HashMap<String, (String, String)>> =
     std::sync::LazyLock::new(HashMap::new);
 static NO_SETTERS: std::sync::LazyLock<HashMap<String, usize>> =
@@ -405,6 +410,7 @@ impl CollectionRun {
             engine: None,
             limits: Limits::default(),
             globals: HashMap::new(),
+            scoped: HashMap::new(),
             global_origins: HashMap::new(),
             reports: Vec::new(),
             statuses: HashMap::new(),
@@ -627,6 +633,7 @@ impl CollectionRun {
             secrets: &self.cli_secrets,
             responses: self.answers(self.env.as_ref(), file),
             globals: self.globals.get(&self.env).unwrap_or(&NO_GLOBALS),
+            scoped: self.scoped.get(&self.env).unwrap_or(&NO_SCOPED),
             request_vars: &[],
             setters: self.setters.get(file).unwrap_or(&NO_SETTERS),
             world,
@@ -1457,9 +1464,35 @@ impl CollectionRun {
         // like a credential is redacted by value from here on.
         let origin = self.origin_of_last(id, &env);
         let globals = self.globals.entry(env.clone()).or_default();
+        let scoped = self.scoped.entry(env.clone()).or_default();
         let mut keep = Vec::new();
         for change in &outcome.globals {
+            if let GlobalChange::SetCollection(k, v) | GlobalChange::SetGlobal(k, v) = change
+                && v.len() >= 4
+                && (crate::secrets::is_secret_field(k) || crate::secrets::looks_like_token(v))
+            {
+                keep.push(v.clone());
+            }
             match change {
+                GlobalChange::SetCollection(k, v) => {
+                    scoped
+                        .collection
+                        .insert(k.clone(), (v.clone(), label.clone()));
+                    scoped.hidden_collection.remove(k);
+                }
+                GlobalChange::ClearCollection(k) => {
+                    scoped.collection.remove(k);
+                    scoped.hidden_collection.insert(k.clone());
+                }
+                GlobalChange::SetGlobal(k, v) => {
+                    scoped.global.insert(k.clone(), (v.clone(), label.clone()));
+                }
+                GlobalChange::ClearGlobal(k) => {
+                    scoped.global.remove(k);
+                }
+                GlobalChange::HideEnv(k) => {
+                    scoped.hidden.insert(k.clone());
+                }
                 GlobalChange::Set(k, v) => {
                     globals.insert(k.clone(), (v.clone(), label.clone()));
                     if v.len() >= 4
@@ -1532,11 +1565,38 @@ impl CollectionRun {
         request: ScriptRequest,
         response: Option<ScriptResponse>,
     ) -> ScriptJob {
-        let mut environment = self.envs[file].variables(env.as_deref());
-        for v in &self.files[file].variables {
-            if !environment.iter().any(|(k, _)| *k == v.name) {
-                environment.push((v.name.clone(), v.value.clone()));
+        // In the order a request reads them (newman's for what Postman
+        // scripts set): the environment, collection variables scripts set,
+        // `$shared` (a Postman collection's own), the file's, globals
+        // scripts set; each name once.
+        let none = vars::Scoped::default();
+        let sc = self.scoped.get(env).unwrap_or(&none);
+        let mut environment: Vec<(String, String)> = Vec::new();
+        let add = |environment: &mut Vec<(String, String)>, k: &str, v: &str| {
+            if !environment.iter().any(|(n, _)| n == k) {
+                environment.push((k.to_owned(), v.to_owned()));
             }
+        };
+        if let Some(e) = env.as_deref() {
+            for (k, v) in self.envs[file].env_only(e) {
+                if !sc.hidden.contains(&k) {
+                    add(&mut environment, &k, &v);
+                }
+            }
+        }
+        for (k, (v, _)) in &sc.collection {
+            add(&mut environment, k, v);
+        }
+        for (k, v) in self.envs[file].variables(None) {
+            if !sc.hidden_collection.contains(&k) {
+                add(&mut environment, &k, &v);
+            }
+        }
+        for v in &self.files[file].variables {
+            add(&mut environment, &v.name, &v.value);
+        }
+        for (k, (v, _)) in &sc.global {
+            add(&mut environment, k, v);
         }
         ScriptJob {
             phase,

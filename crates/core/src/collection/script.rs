@@ -103,6 +103,18 @@ pub enum GlobalChange {
     Clear(String),
     /// `client.global.clearAll()`.
     ClearAll,
+    /// `pm.collectionVariables.set(name, value)`: below the environment,
+    /// above the collection's own values (Postman's order).
+    SetCollection(String, String),
+    /// `pm.collectionVariables.unset(name)`.
+    ClearCollection(String),
+    /// `pm.globals.set(name, value)`: the lowest scope (Postman's order).
+    SetGlobal(String, String),
+    /// `pm.globals.unset(name)`.
+    ClearGlobal(String),
+    /// `pm.environment.unset(name)`: the environment's value hidden for
+    /// the rest of the run (a lower scope's shows through).
+    HideEnv(String),
 }
 
 /// One `client.test(name, fn)`: passed, or why not.

@@ -153,6 +153,25 @@ impl Environments {
         })
     }
 
+    /// The variables of the environment `env` alone (not `$shared`): the
+    /// private file's over the public file's.
+    pub fn env_only(&self, env: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for map in [&self.private, &self.public] {
+            let Some(Value::Object(m)) = map.as_ref().and_then(|(_, m)| m.get(env)) else {
+                continue;
+            };
+            for name in m.keys() {
+                if !out.iter().any(|(n, _)| n == name)
+                    && let Some(v) = Environments::get(map, env, name)
+                {
+                    out.push((name.clone(), v));
+                }
+            }
+        }
+        out
+    }
+
     /// Every variable of `env` (and `$shared`) with the value a request
     /// would get: `request.environment` of a script.
     pub fn variables(&self, env: Option<&str>) -> Vec<(String, String)> {
@@ -188,6 +207,22 @@ impl Environments {
             _ => None,
         }
     }
+}
+
+/// What Postman scripts set in the scopes that rank below the environment,
+/// and the environment values they unset (newman's order: local, then the
+/// environment, then the collection, then globals).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scoped {
+    /// `pm.collectionVariables.set`: name → (value, the request's label).
+    pub collection: HashMap<String, (String, String)>,
+    /// `pm.globals.set`.
+    pub global: HashMap<String, (String, String)>,
+    /// `pm.environment.unset`: the environment's value no longer used.
+    pub hidden: std::collections::HashSet<String>,
+    /// `pm.collectionVariables.unset`: the collection's value (`$shared`)
+    /// no longer used.
+    pub hidden_collection: std::collections::HashSet<String>,
 }
 
 /// An environment's `SSLConfiguration` block (JetBrains HTTP Client), as
@@ -507,6 +542,8 @@ pub struct Context<'a> {
     /// Variables set by scripts of this run (in this environment): name →
     /// (value, the label of the request whose script set it).
     pub globals: &'a HashMap<String, (String, String)>,
+    /// Postman's scopes set by scripts of this run (in this environment).
+    pub scoped: &'a Scoped,
     /// `request.variables.set` by this request's pre-request script.
     pub request_vars: &'a [(String, String)],
     /// The variables a response handler of the file sets (found without
@@ -1191,6 +1228,8 @@ impl State<'_, '_> {
             || self.ctx.secrets.iter().any(|(k, _)| k == name)
             || self.ctx.request_vars.iter().any(|(k, _)| k == name)
             || self.ctx.globals.get(name).is_some()
+            || self.ctx.scoped.collection.contains_key(name)
+            || self.ctx.scoped.global.contains_key(name)
             || self.ctx.file.variables.iter().any(|v| v.name == name)
             || order
                 .into_iter()
@@ -1562,12 +1601,29 @@ impl State<'_, '_> {
             })
         };
         let mut order: Vec<(&EnvFile, String, bool)> = Vec::new();
-        if let Some(env) = self.ctx.env {
+        if let Some(env) = self.ctx.env
+            && !self.ctx.scoped.hidden.contains(name)
+        {
             order.push((&envs.private, env.to_owned(), true));
             order.push((&envs.public, env.to_owned(), false));
         }
-        order.push((&envs.private, "$shared".to_owned(), true));
-        order.push((&envs.public, "$shared".to_owned(), false));
+        if !self.ctx.scoped.hidden_collection.contains(name) {
+            order.push((&envs.private, "$shared".to_owned(), true));
+            order.push((&envs.public, "$shared".to_owned(), false));
+        }
+        if let Some((v, by)) = self.ctx.scoped.collection.get(name) {
+            // (Below the environment, above the collection's own values.)
+            if order.iter().all(|(_, e, _)| e == "$shared")
+                || order
+                    .iter()
+                    .filter(|(_, e, _)| e != "$shared")
+                    .all(|(m, e, _)| Environments::get(m, e, name).is_none())
+            {
+                let v = v.clone();
+                self.used(name, Source::Script(by.clone()), &v);
+                return Ok(v);
+            }
+        }
         for (map, env, private) in order {
             if map.is_none() {
                 continue;
@@ -1590,6 +1646,12 @@ impl State<'_, '_> {
                 self.used(name, Source::Dotenv, &v);
                 return Ok(v);
             }
+        }
+        // `pm.globals.set`: the lowest scope.
+        if let Some((v, by)) = self.ctx.scoped.global.get(name) {
+            let v = v.clone();
+            self.used(name, Source::Script(by.clone()), &v);
+            return Ok(v);
         }
         // Its own pre-request script sets it (or, a script file, may):
         // known once it ran.
@@ -1803,6 +1865,7 @@ mod tests {
         }
     }
 
+    static NO_SCOPED: std::sync::LazyLock<Scoped> = std::sync::LazyLock::new(Scoped::default);
     static NO_GLOBALS: std::sync::LazyLock<HashMap<String, (String, String)>> =
         std::sync::LazyLock::new(HashMap::new);
     static NO_SETTERS: std::sync::LazyLock<HashMap<String, usize>> =
@@ -1824,6 +1887,7 @@ mod tests {
             secrets: &[],
             responses,
             globals: &NO_GLOBALS,
+            scoped: &NO_SCOPED,
             request_vars: &[],
             setters: &NO_SETTERS,
             world: &Fixed,
