@@ -567,3 +567,23 @@ fn no_redirect_and_timeout_directives_are_applied() {
         run.stderr
     );
 }
+
+/// A variable named by another (Postman's nested variables, which newman
+/// resolves innermost first): `{{base_{{env}}}}`.
+#[test]
+fn a_variable_named_by_another_resolves_innermost_first() {
+    let server = RawServer::start(|_| crate::common::reply(200, &[], "{}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!(
+            "@stage = dev\n@base_dev = {}\n@base_prod = http://127.0.0.1:9\n\n### n\n# @name n\nGET {{{{base_{{{{stage}}}}}}}}/nested?x={{{{stage}}}}\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let run = crate::common::apiscope_in(dir.path(), &["send", "api.http#n", "--yes"], b"");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let seen = server.requests();
+    assert!(seen[0].starts_with("GET /nested?x=dev "), "{seen:?}");
+}

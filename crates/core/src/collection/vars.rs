@@ -1069,6 +1069,29 @@ impl State<'_, '_> {
         self.substitute_encoded(text, None)
     }
 
+    /// `text` with each variable that sits inside another's name
+    /// substituted (innermost first; at most 20 levels, as Postman).
+    fn inner_first(&mut self, text: &str) -> Result<String, ResolveError> {
+        let mut t = text.to_owned();
+        for _ in 0..20 {
+            let Some((at, len)) = crate::template::pieces(&t).find_map(|p| match p {
+                Piece::Var(v) if v.expr.contains("{{") => Some((v.at, v.raw.len())),
+                _ => None,
+            }) else {
+                break;
+            };
+            let raw = &t[at..at + len];
+            let inner_at = raw.rfind("{{").unwrap_or(0);
+            let inner = raw[inner_at..].to_owned();
+            let value = self.substitute(&inner)?;
+            if value.contains("{{") || t.len() + value.len() > MAX_EXPANSION {
+                break;
+            }
+            t.replace_range(at + inner_at..at + len, &value);
+        }
+        Ok(t)
+    }
+
     /// [`State::substitute`], each variable's value passed through
     /// `encode` (a form body's `# @urlencode-variables`).
     fn substitute_encoded(
@@ -1076,6 +1099,17 @@ impl State<'_, '_> {
         text: &str,
         encode: Option<fn(&str) -> String>,
     ) -> Result<String, ResolveError> {
+        // A variable named by another (Postman's nested `{{a_{{env}}}}`):
+        // the inner one first, then the name it makes.
+        let nested;
+        let text = if crate::template::pieces(text)
+            .any(|p| matches!(p, Piece::Var(v) if v.expr.contains("{{")))
+        {
+            nested = self.inner_first(text)?;
+            nested.as_str()
+        } else {
+            text
+        };
         let mut out = String::with_capacity(text.len());
         for piece in crate::template::pieces(text) {
             match piece {
