@@ -370,6 +370,7 @@ pub fn code_login(
     // listener, so the address it ended on (or the code alone) may be
     // pasted here instead, one line.
     let (paste_tx, pasted) = std::sync::mpsc::channel::<String>();
+    let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut line = String::new();
@@ -403,7 +404,7 @@ pub fn code_login(
             ));
         }
         if let Ok(line) = pasted.try_recv() {
-            match read_pasted(&line, redirect.path(), &state) {
+            match read_pasted(&line, redirect.path(), &state, typed) {
                 Pasted::Code(code) => break code,
                 Pasted::Refused(e) => return Err(e),
                 Pasted::Nothing => continue,
@@ -493,7 +494,7 @@ enum Pasted {
 /// Reads a line pasted while `auth login` waits: the address the browser
 /// ended on (its `state` checked as the listener checks it), its query
 /// alone, or the bare code (the person copied it from their own browser).
-fn read_pasted(line: &str, path: &str, state: &str) -> Pasted {
+fn read_pasted(line: &str, path: &str, state: &str, bare_ok: bool) -> Pasted {
     let line = line.trim();
     if line.is_empty() {
         return Pasted::Nothing;
@@ -506,11 +507,14 @@ fn read_pasted(line: &str, path: &str, state: &str) -> Pasted {
             line.trim_start_matches('?')
         ))
         .ok()
-    } else if line
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=%".contains(&b))
+    } else if bare_ok
+        && line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=%".contains(&b))
         && line.len() <= 4096
     {
+        // (Typed at a terminal by the person signing in; piped input must
+        // carry the state.)
         return Pasted::Code(line.to_owned());
     } else {
         None
@@ -613,33 +617,40 @@ mod pasted_tests {
             read_pasted(
                 "http://127.0.0.1:8400/callback?code=c_FAKE&state=s1",
                 p,
-                "s1"
+                "s1",
+                false
             ),
             Pasted::Code("c_FAKE".into())
         );
         assert_eq!(
-            read_pasted("?code=c_FAKE&state=s1", p, "s1"),
+            read_pasted("?code=c_FAKE&state=s1", p, "s1", true),
             Pasted::Code("c_FAKE".into())
         );
         assert_eq!(
-            read_pasted("  c_FAKE/x  ", p, "s1"),
+            read_pasted("  c_FAKE/x  ", p, "s1", true),
             Pasted::Code("c_FAKE/x".into())
         );
-        assert_eq!(read_pasted("", p, "s1"), Pasted::Nothing);
+        assert_eq!(read_pasted("", p, "s1", true), Pasted::Nothing);
         assert!(matches!(
-            read_pasted("http://127.0.0.1:8400/callback?code=c&state=other", p, "s1"),
+            read_pasted("http://127.0.0.1:8400/callback?code=c&state=other", p, "s1", true),
             Pasted::Refused(e) if e.contains("state does not match")
         ));
         assert!(matches!(
-            read_pasted("http://127.0.0.1:8400/callback?error=access_denied&state=s1", p, "s1"),
+            read_pasted("http://127.0.0.1:8400/callback?error=access_denied&state=s1", p, "s1", true),
             Pasted::Refused(e) if e.contains("access_denied")
         ));
         assert!(matches!(
-            read_pasted("http://127.0.0.1:8400/other?code=c&state=s1", p, "s1"),
+            read_pasted("http://127.0.0.1:8400/other?code=c&state=s1", p, "s1", true),
             Pasted::Unclear(_)
         ));
         assert!(matches!(
-            read_pasted("not a code at all", p, "s1"),
+            read_pasted("not a code at all", p, "s1", true),
+            Pasted::Unclear(_)
+        ));
+        // Piped in (no terminal): a bare code is not taken, its state
+        // cannot be checked.
+        assert!(matches!(
+            read_pasted("c_FAKE", p, "s1", false),
             Pasted::Unclear(_)
         ));
     }

@@ -167,6 +167,8 @@ impl Client {
             .cookie_jar
             .clone_from(&self.options.cookie_jar);
         client.jar.clone_from(&self.jar);
+        // (What Digest challenges taught is the run's too.)
+        client.digest_memo = self.digest_memo.clone();
         Ok(client)
     }
 
@@ -185,8 +187,13 @@ impl Client {
             {
                 o.client_cert = Some((cert.clone(), t.key.clone()));
             }
-            if !given.verify && !t.verify {
-                o.insecure = true;
+            if !given.verify {
+                match t.verify {
+                    Some(false) => o.insecure = true,
+                    // (On, whatever config.toml said.)
+                    Some(true) => o.insecure = false,
+                    None => {}
+                }
             }
             if t.no_redirect {
                 o.max_redirects = 0;
@@ -306,9 +313,11 @@ impl Client {
         if oauth1.is_some() {
             current.headers.remove("authorization");
         } else if current.headers.get("authorization").is_some_and(|v| {
-            v.trim_start()
-                .get(..7)
-                .is_some_and(|p| p.eq_ignore_ascii_case("oauth1 "))
+            let mut words = v.split_whitespace();
+            words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("oauth1"))
+                && words.next().is_some()
         }) {
             // (Never on the wire as written: it holds the secrets.)
             return Exchange {
@@ -518,6 +527,7 @@ impl Client {
                     }
                     if !same_origin(&current, &next) {
                         digest = None;
+                        digest_used = None;
                         aws = None;
                         oauth1 = None;
                     }

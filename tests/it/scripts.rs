@@ -455,3 +455,41 @@ fn the_script_caps_come_from_config_toml() {
         o.stdout
     );
 }
+
+/// A pre-request script's change that carries a private value (Bruno's
+/// `req.setHeader(…, bru.getEnvVar("apiKey"))`) counts as the request's
+/// own secret: to an origin not confirmed, nothing goes unasked.
+#[test]
+fn a_private_value_a_script_puts_in_a_header_is_asked_about() {
+    let server = crate::common::RawServer::start(|_| crate::common::reply(200, &[], "{}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### x\n# @name x\n< {%\n  req.setHeader(\"X-K\", bru.getEnvVar(\"apiKey\"));\n%}\nGET {{host}}/x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        serde_json::json!({"dev": {"host": server.base}}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"apiKey": "k_FAKE_private_1234"}}).to_string(),
+    )
+    .unwrap();
+    let run = crate::common::apiscope_in(
+        dir.path(),
+        &["send", "api.http#x", "--env", "dev", "--trust"],
+        b"",
+    );
+    assert_ne!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        server.requests().is_empty(),
+        "sent unasked: {:?}",
+        server.requests()
+    );
+    assert!(
+        !run.stdout.contains("k_FAKE_private_1234") && !run.stderr.contains("k_FAKE_private_1234")
+    );
+}

@@ -98,6 +98,9 @@ const PARAMS: &[&str] = &[
     "xamzsignature",
     "xamzcredential",
     "xamzsecuritytoken",
+    // (OAuth 1.0 in the query: PLAINTEXT's signature is the secrets.)
+    "oauthsignature",
+    "oauthtoken",
     "auth",
     "session",
     "sessionid",
@@ -769,6 +772,9 @@ mod tests {
             "API_KEY",
             "X-Amz-Signature",
             "client_secret",
+            // OAuth 1.0 in the query (PLAINTEXT's signature is the secrets).
+            "oauth_signature",
+            "oauth_token",
         ] {
             assert!(is_secret_param(p), "{p}");
         }

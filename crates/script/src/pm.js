@@ -111,6 +111,8 @@ globalThis.__makePm = function () {
     set: (name, value) => { name = String(name); value = valueOf(value); own.set(kind + name, value); out.globals.push([kind, name, value]); },
     unset: (name) => { name = String(name); own.delete(kind + name); out.globals.push(["un" + kind, name, ""]); },
     has: (name) => own.has(kind + String(name)) || lookup(name) !== undefined,
+    // (Only this scope's values: client.global is another scope.)
+    clear: () => { for (const k of [...own.keys()]) if (k.startsWith(kind)) { own.delete(k); out.globals.push(["un" + kind, k.slice(kind.length), ""]); } },
   });
   const envScope = {
     ...scope(),

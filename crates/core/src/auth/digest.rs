@@ -82,7 +82,15 @@ impl Preset {
             next.opaque = opaque;
         }
         if !qop.is_empty() {
-            next.qop = qop;
+            // (A list, `auth, auth-int`: auth, the one answered.)
+            next.qop = if qop
+                .split(',')
+                .any(|q| q.trim().eq_ignore_ascii_case("auth"))
+            {
+                "auth".into()
+            } else {
+                qop
+            };
         }
         if !next.qop.is_empty() {
             const ASCII: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -440,6 +448,12 @@ mod tests {
             shorthand("Digest ann two words").unwrap().password,
             "two words"
         );
+        // A challenge that offers a list of qop: auth is answered.
+        let c = shorthand(r#"Digest ann pw algorithm="MD5""#).unwrap();
+        let ch = parse_challenges(r#"Digest realm="R", nonce="N", qop="auth, auth-int""#).unwrap();
+        let next = c.preset.as_ref().unwrap().from_challenge(&ch[0]).unwrap();
+        assert_eq!(next.qop, "auth");
+        assert!(postman_answer(&c, &next, "GET", "/").is_ok());
     }
 
     /// RFC 7616 §3.9.1: the example, MD5 and SHA-256, to the digit.

@@ -866,8 +866,44 @@ impl CollectionRun {
                 Ok(mut r) => {
                     // What its pre-request script changed (Bruno's `req.*`),
                     // before the trust model looks at where it goes.
-                    for e in &edits {
-                        e.apply(&mut r.request);
+                    // Their `{{…}}` substituted as the request's are (Bruno
+                    // interpolates after the script), and a private value
+                    // they carry counted as the request's own (asked about
+                    // before it goes to an origin not confirmed).
+                    if !edits.is_empty() {
+                        use super::script::RequestEdit as E;
+                        let private = self.envs[top.file].secret_values();
+                        let line = self.request(top).line;
+                        let mut carried_private = Vec::new();
+                        for e in &edits {
+                            let mut e = e.clone();
+                            if let E::Header(_, t) | E::Body(t) | E::Url(t) = &mut e {
+                                if crate::template::has_placeholder(t)
+                                    && let Ok((text, secrets)) = vars::substitute(
+                                        &self.context(top.file, world, None),
+                                        t,
+                                        line,
+                                    )
+                                {
+                                    *t = text;
+                                    r.secrets.extend(secrets);
+                                }
+                                carried_private.extend(
+                                    private
+                                        .iter()
+                                        .filter(|v| v.len() >= 4 && t.contains(v.as_str()))
+                                        .cloned(),
+                                );
+                            }
+                            e.apply(&mut r.request);
+                        }
+                        if !carried_private.is_empty() {
+                            r.sources.push((
+                                "a pre-request script's change".into(),
+                                vars::Source::PrivateEnv(self.env.clone().unwrap_or_default()),
+                            ));
+                            r.secrets.extend(carried_private);
+                        }
                     }
                     let automatic = top != plan.goal && !plan.deps_picked;
                     let (planned, carried) = self.planned(top, &r, automatic, &HashMap::new());
@@ -1153,10 +1189,13 @@ impl CollectionRun {
                         });
                     // A value shaped or named like a credential (a dry
                     // check cannot see it: a handler not run yet sets it).
+                    let scoped = self.scoped.get(&self.env);
                     let set = self
                         .globals
                         .get(&self.env)
                         .and_then(|g| g.get(name))
+                        .or_else(|| scoped.and_then(|s| s.collection.get(name)))
+                        .or_else(|| scoped.and_then(|s| s.global.get(name)))
                         .map(|(v, _)| v);
                     let secretish = crate::secrets::is_secret_field(name)
                         || set.is_some_and(|v| v.len() >= 4 && crate::secrets::looks_like_token(v));
@@ -1467,6 +1506,19 @@ impl CollectionRun {
         let scoped = self.scoped.entry(env.clone()).or_default();
         let mut keep = Vec::new();
         for change in &outcome.globals {
+            // (Where the request whose script set it went: the value may
+            // go back there unasked, as client.global's.)
+            if let GlobalChange::SetCollection(k, _) | GlobalChange::SetGlobal(k, _) = change {
+                match &origin {
+                    Some(o) => {
+                        self.global_origins
+                            .insert((env.clone(), k.clone()), o.clone());
+                    }
+                    None => {
+                        self.global_origins.remove(&(env.clone(), k.clone()));
+                    }
+                }
+            }
             if let GlobalChange::SetCollection(k, v) | GlobalChange::SetGlobal(k, v) = change
                 && v.len() >= 4
                 && (crate::secrets::is_secret_field(k) || crate::secrets::looks_like_token(v))

@@ -242,31 +242,19 @@ pub struct SslConfiguration {
 /// How a collection's request goes, where it differs from the run's
 /// client: its environment's `SSLConfiguration` (the paths checked by the
 /// trust model) and its own `# @no-redirect` / `# @timeout`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Transport {
     /// The client certificate (PEM), its key in the same file or in `key`.
     pub cert: Option<PathBuf>,
     /// The client certificate's key (PEM).
     pub key: Option<PathBuf>,
-    /// Whether the server's certificate is verified (off only when the
-    /// env says so and the collection is trusted).
-    pub verify: bool,
+    /// Whether the server's certificate is verified, when the env says
+    /// (off only in a trusted collection); `None`: as the run's client.
+    pub verify: Option<bool>,
     /// `# @no-redirect`: a redirect is the answer, not followed.
     pub no_redirect: bool,
     /// `# @timeout N`: the time the request may take, in milliseconds.
     pub timeout_ms: Option<u64>,
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Transport {
-            cert: None,
-            key: None,
-            verify: true,
-            no_redirect: false,
-            timeout_ms: None,
-        }
-    }
 }
 
 impl Environments {
@@ -914,16 +902,16 @@ pub fn tls_of(ctx: &Context<'_>, notes: &mut Vec<String>) -> Result<Option<Trans
         .map(|p| judge("clientCertificateKey", p))
         .transpose()?;
     let verify = match c.verify {
-        Some(false) if ctx.trust.trusted() => false,
+        Some(false) if ctx.trust.trusted() => Some(false),
         Some(false) => {
             notes.push(format!(
-                "{}: SSLConfiguration's verifyHostCertificate: false is not applied: the collection is not trusted, so the server's certificate is still verified (apiscope trust {})",
+                "{}: SSLConfiguration's verifyHostCertificate: false is not applied: the collection is not trusted, so the server's certificate is verified (apiscope trust {})",
                 c.file,
                 ctx.trust.root().display()
             ));
-            true
+            Some(true)
         }
-        _ => true,
+        other => other,
     };
     Ok(Some(Transport {
         cert,

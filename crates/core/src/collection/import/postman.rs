@@ -673,9 +673,13 @@ fn postman_request(
                         value.push_str(&format!(" shared=\"{owner}\""));
                     }
                 }
-                if u.is_empty() || p.is_empty() || u.contains(char::is_whitespace) {
+                if u.is_empty()
+                    || p.is_empty()
+                    || u.contains(char::is_whitespace)
+                    || u.contains(['=', '"'])
+                {
                     out.skipped.push(format!(
-                        "{where_}: digest authentication without a user name and a password (or with a space in the name) is not carried over"
+                        "{where_}: digest authentication without a user name and a password (or with a space, `=` or `\"` in the name) is not carried over"
                     ));
                 } else {
                     headers.push(Header {
