@@ -634,3 +634,148 @@ fn encoded_chained_and_cli_secrets_reach_no_written_byte() {
         }
     }
 }
+
+/// An imported Postman collection's OAuth 1.0 secrets (HMAC in the
+/// header, PLAINTEXT in the query, where the signature *is* the secrets)
+/// and its Digest password: kept in the private env file only, and none
+/// reaches the wire as written, the history, a saved HAR, session or
+/// report, or what is printed (`send -v` included).
+#[test]
+fn oauth1_and_digest_secrets_of_an_import_reach_no_written_byte() {
+    let server =
+        RawServer::start(|_| common::reply(200, &[("Content-Type", "application/json")], "{}"));
+    let collection = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let auth1 = |method: &str, in_header: bool| {
+        serde_json::json!({"type": "oauth1", "oauth1": [
+            {"key": "consumerKey", "value": "ck_plain"},
+            {"key": "consumerSecret", "value": "FAKEOAUTHCS71"},
+            {"key": "token", "value": "tk_plain"},
+            {"key": "tokenSecret", "value": "FAKEOAUTHTS72"},
+            {"key": "signatureMethod", "value": method},
+            {"key": "addParamsToHeader", "value": in_header}
+        ]})
+    };
+    let doc = serde_json::json!({
+        "info": {"name": "planted", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [
+            {"name": "hmac", "request": {"method": "GET", "url": format!("{}/h?x=1", server.base), "auth": auth1("HMAC-SHA1", true)}},
+            {"name": "plain", "request": {"method": "GET", "url": format!("{}/p?x=1", server.base), "auth": auth1("PLAINTEXT", false)}},
+            {"name": "dig", "request": {"method": "GET", "url": format!("{}/d", server.base), "auth": {"type": "digest", "digest": [
+                {"key": "username", "value": "ann"}, {"key": "password", "value": "FAKEDIGESTPW73"},
+                {"key": "realm", "value": "R"}, {"key": "nonce", "value": "N"}]}}}
+        ]
+    });
+    std::fs::write(collection.path().join("c.json"), doc.to_string()).unwrap();
+    let o = run(
+        &[
+            "import",
+            &collection.path().join("c.json").display().to_string(),
+            "-o",
+            &collection.path().join("out").display().to_string(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = collection.path().join("out");
+    let http = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "http"))
+        .unwrap();
+    let markers = ["FAKEOAUTHCS71", "FAKEOAUTHTS72", "FAKEDIGESTPW73"];
+    assert!(leaks(&std::fs::read(&http).unwrap(), &markers).is_empty());
+    let file = http.display().to_string();
+    let mut printed = Vec::new();
+    for args in [
+        vec!["replay", &file, "--live", "--yes", "--trust"],
+        vec![
+            "replay", &file, "--live", "--yes", "--trust", "--format", "markdown",
+        ],
+        vec![
+            "send",
+            &format!("{file}#plain"),
+            "--yes",
+            "--trust",
+            "-v",
+            "--save",
+            "p.har",
+        ],
+        vec![
+            "send",
+            &format!("{file}#hmac"),
+            "--yes",
+            "--trust",
+            "-v",
+            "--save",
+            "h.json",
+        ],
+        vec![
+            "send",
+            &format!("{file}#dig"),
+            "--yes",
+            "--trust",
+            "-v",
+            "--save",
+            "d.md",
+        ],
+    ] {
+        let o = run(&args, dir.path());
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        printed.push(o.stdout);
+        printed.push(o.stderr);
+    }
+    let mut found = Vec::new();
+    for (name, bytes) in written(dir.path()) {
+        for m in leaks(&bytes, &markers) {
+            found.push(format!("{m} in {name}"));
+        }
+    }
+    for p in &printed {
+        for m in leaks(p, &markers) {
+            found.push(format!("{m} printed"));
+        }
+    }
+    let seen = server.requests();
+    assert!(seen.len() >= 8, "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|r| r.starts_with("GET /p?x=1&oauth_consumer_key=ck_plain")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|r| r.starts_with("GET /h?x=1") && r.contains("oauth_signature=")),
+        "{seen:?}"
+    );
+    // On the wire: the shorthands never as written; PLAINTEXT's signature
+    // is the secrets by design (that is what it sends), nothing else is.
+    for r in server.requests() {
+        assert!(!r.contains("OAuth1 ") && !r.contains("Digest ann "), "{r}");
+        if !r.starts_with("GET /p") {
+            for m in leaks(r.as_bytes(), &markers) {
+                found.push(format!(
+                    "{m} on the wire: {}",
+                    r.lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "leaked: {found:#?}");
+    assert!(
+        written(dir.path())
+            .iter()
+            .any(|(n, _)| n.ends_with("history.sqlite3")),
+        "the history was written"
+    );
+}
