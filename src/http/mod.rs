@@ -246,10 +246,7 @@ impl Client {
         // `Authorization: Digest USER PASSWORD`: never sent as it is; the
         // server's challenge is answered (once, and once more for a stale
         // nonce), on this origin only.
-        let mut digest = current
-            .headers
-            .get("authorization")
-            .and_then(apiscope_core::auth::digest::shorthand);
+        let mut digest = take_shorthand(&mut current, apiscope_core::auth::digest::shorthand);
         // A Postman collection's digest (its shorthand has the challenge's
         // keys): the values its runtime would hold by now — another
         // request's challenge, or the realm and nonce given — answered
@@ -270,7 +267,6 @@ impl Client {
             });
         let mut digest_used: Option<apiscope_core::auth::digest::Preset> = None;
         if let Some(creds) = &digest {
-            current.headers.remove("authorization");
             let remembered = digest_key
                 .as_ref()
                 .and_then(|k| self.digest_memo.lock().ok().and_then(|m| m.get(k).cloned()));
@@ -297,39 +293,26 @@ impl Client {
         }
         // `Authorization: AWS KEY_ID SECRET region:R service:S`: signed
         // (SigV4) as each hop leaves, on this origin only.
-        let mut aws = current
-            .headers
-            .get("authorization")
-            .and_then(apiscope_core::auth::sigv4::shorthand);
-        if aws.is_some() {
-            current.headers.remove("authorization");
-        }
+        let mut aws = take_shorthand(&mut current, apiscope_core::auth::sigv4::shorthand);
         // `Authorization: OAuth1 consumer_key="…" …`: signed (RFC 5849) as
         // each hop leaves, from its URL before signing, on this origin only.
-        let mut oauth1 = current
-            .headers
-            .get("authorization")
-            .and_then(apiscope_core::auth::oauth1::shorthand);
-        if oauth1.is_some() {
-            current.headers.remove("authorization");
-        } else if current.headers.get("authorization").is_some_and(|v| {
-            let mut words = v.split_whitespace();
-            words
-                .next()
-                .is_some_and(|w| w.eq_ignore_ascii_case("oauth1"))
-                && words.next().is_some()
-        }) {
+        let mut oauth1 = take_shorthand(&mut current, apiscope_core::auth::oauth1::shorthand);
+        if oauth1.is_none()
+            && current.headers.get("authorization").is_some_and(|v| {
+                let mut words = v.split_whitespace();
+                words
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("oauth1"))
+                    && words.next().is_some()
+            })
+        {
             // (Never on the wire as written: it holds the secrets.)
-            return Exchange {
-                request: Some(current),
-                response: Response::default(),
-                timing: timing(started, started_wall, None),
-                failure: Some(Failure {
-                    kind: FailureKind::Other,
-                    message: "OAuth 1.0: the `Authorization: OAuth1 …` line could not be read (each value is key=\"value\", none holding a double quote): nothing sent".into(),
-                }),
-                dialect: None,
-            };
+            return not_sent(
+                current,
+                started,
+                started_wall,
+                "OAuth 1.0: the `Authorization: OAuth1 …` line could not be read (each value is key=\"value\", none holding a double quote): nothing sent",
+            );
         }
         let mut oauth1_url: Option<String> = None;
         let mut answered = 0u32;
@@ -352,16 +335,7 @@ impl Client {
                     a,
                     &apiscope_core::auth::sigv4::amz_date(now),
                 ) {
-                    return Exchange {
-                        request: Some(current),
-                        response: Response::default(),
-                        timing: timing(started, started_wall, None),
-                        failure: Some(Failure {
-                            kind: FailureKind::Other,
-                            message: format!("AWS SigV4: {e}"),
-                        }),
-                        dialect: None,
-                    };
+                    return not_sent(current, started, started_wall, format!("AWS SigV4: {e}"));
                 }
             }
             if let Some(o) = &oauth1 {
@@ -397,16 +371,7 @@ impl Client {
                         }
                     }
                     Err(e) => {
-                        return Exchange {
-                            request: Some(current),
-                            response: Response::default(),
-                            timing: timing(started, started_wall, None),
-                            failure: Some(Failure {
-                                kind: FailureKind::Other,
-                                message: format!("OAuth 1.0: {e}"),
-                            }),
-                            dialect: None,
-                        };
+                        return not_sent(current, started, started_wall, format!("OAuth 1.0: {e}"));
                     }
                 }
             }
@@ -778,6 +743,30 @@ pub fn human_size(n: usize) -> String {
         format!("{} KB", n / 1024)
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// A shorthand `Authorization` (Digest's, AWS's, OAuth1's), read and
+/// taken off the request: it never goes on the wire as written.
+fn take_shorthand<T>(request: &mut Request, read: fn(&str) -> Option<T>) -> Option<T> {
+    let found = request.headers.get("authorization").and_then(read);
+    if found.is_some() {
+        request.headers.remove("authorization");
+    }
+    found
+}
+
+/// An exchange for a request that was not sent, and why (one line).
+fn not_sent(request: Request, started: Instant, wall_ms: i64, why: impl Into<String>) -> Exchange {
+    Exchange {
+        request: Some(request),
+        response: Response::default(),
+        timing: timing(started, wall_ms, None),
+        failure: Some(Failure {
+            kind: FailureKind::Other,
+            message: why.into(),
+        }),
+        dialect: None,
     }
 }
 

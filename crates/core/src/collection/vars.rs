@@ -175,24 +175,10 @@ impl Environments {
     /// Every variable of `env` (and `$shared`) with the value a request
     /// would get: `request.environment` of a script.
     pub fn variables(&self, env: Option<&str>) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        let mut order: Vec<(&EnvFile, &str)> = Vec::new();
-        if let Some(env) = env {
-            order.push((&self.private, env));
-            order.push((&self.public, env));
-        }
-        order.push((&self.private, "$shared"));
-        order.push((&self.public, "$shared"));
-        for (map, env) in order {
-            let Some(Value::Object(m)) = map.as_ref().and_then(|(_, m)| m.get(env)) else {
-                continue;
-            };
-            for name in m.keys() {
-                if !out.iter().any(|(n, _)| n == name)
-                    && let Some(v) = Environments::get(map, env, name)
-                {
-                    out.push((name.clone(), v));
-                }
+        let mut out = env.map(|e| self.env_only(e)).unwrap_or_default();
+        for (name, v) in self.env_only("$shared") {
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, v));
             }
         }
         out
