@@ -154,6 +154,27 @@ pub fn token(config: &Config, key: &str) -> Result<Token, String> {
     obtain(config, key, None)
 }
 
+/// A token for `config` already here, without the network or a wait for
+/// the cache's lock: this process's, else the cache's while fresh (then
+/// kept as this process's). `None`: it must be fetched ([`token`]).
+pub fn held(config: &Config, key: &str) -> Option<Token> {
+    if let Ok(memo) = MEMO.lock()
+        && let Some((_, t)) = memo.as_ref().and_then(|m| m.get(key))
+        && t.fresh(now(), REFRESH_BEFORE_S)
+    {
+        return Some(t.clone());
+    }
+    let token = read_cache(&cache_path()?).remove(key)?.token;
+    if !token.fresh(now(), REFRESH_BEFORE_S) {
+        return None;
+    }
+    if let Ok(mut memo) = MEMO.lock() {
+        memo.get_or_insert_with(HashMap::new)
+            .insert(key.to_owned(), (config.clone(), token.clone()));
+    }
+    Some(token)
+}
+
 /// The cache's token for `key` unless it is `refused`, else refreshed or
 /// fetched; the cache locked meanwhile and written after.
 fn obtain(config: &Config, key: &str, refused: Option<&str>) -> Result<Token, String> {

@@ -17,7 +17,6 @@ use crate::decode::Diagnosis;
 use crate::driver::{self, Received, Run, Settings, Step, Stop};
 use crate::line::quote;
 use crate::model::{Exchange, Request};
-use crate::oauth::System;
 use std::time::Instant;
 
 impl App {
@@ -119,6 +118,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
+            renewing: false,
             transport: None,
         })
     }
@@ -336,8 +336,29 @@ impl App {
         else {
             return Vec::new();
         };
-        let next = c.run.next(&mut plan, &System);
+        let world = super::collection::Held::new(std::mem::take(&mut self.tokens));
+        let next = c.run.next(&mut plan, &world);
         self.secrets = c.run.secrets();
+        let (delivered, wanted) = world.into_parts();
+        // A token to fetch first: off the UI thread, then asked again (the
+        // plan where it stopped; a pre-request script that ran is not run
+        // again).
+        if let Some((config, key)) = wanted
+            && matches!(next, Next::Failed(_))
+        {
+            self.tokens = delivered;
+            self.plan = Some((plan, goal_entry));
+            self.fetching = Some(key.clone());
+            self.flash = Some(format!(
+                "Getting the OAuth2 token '{}' from {} · Esc cancels",
+                config.id,
+                crate::redact::url(&config.token_url)
+            ));
+            return vec![Cmd::Token {
+                config: Box::new(config),
+                key,
+            }];
+        }
         match next {
             Next::Send {
                 ticket,
@@ -371,6 +392,7 @@ impl App {
                     answered: false,
                     renew,
                     renewed: false,
+                    renewing: false,
                     transport,
                 })
             }
@@ -403,6 +425,7 @@ impl App {
                     answered: false,
                     renew,
                     renewed: false,
+                    renewing: false,
                     transport,
                 })
             }
@@ -650,7 +673,9 @@ impl App {
             self.flash = Some("No next page: this response is the last (or not a page)".into());
             return Vec::new();
         };
-        let Some(request) = ex.request.clone() else {
+        // (As handed to the client when this session sent it: a signed
+        // request is signed afresh for its next page.)
+        let Some(request) = e.given.as_deref().cloned().or_else(|| ex.request.clone()) else {
             self.flash = Some("The request of this response is not known".into());
             return Vec::new();
         };
@@ -714,6 +739,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
+            renewing: false,
             transport: self.entries[source].transport.clone(),
         })
     }
@@ -760,6 +786,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
+            renewing: false,
             transport: self.entries[target].transport.clone(),
         })
     }
@@ -882,6 +909,7 @@ impl App {
             answered: false,
             renew: None,
             renewed: false,
+            renewing: false,
             transport: None,
         })
     }
@@ -928,6 +956,7 @@ impl App {
                     id,
                     entry,
                     started: self.now,
+                    given: Some(Box::new(out.request.clone())),
                 });
                 if !out.stripped.is_empty() {
                     let host = out
@@ -1110,42 +1139,98 @@ impl App {
             diagnosis.notes.insert(0, note.into());
         }
         self.entries[flight.entry].set_response(exchange, diagnosis);
+        self.entries[flight.entry].given = flight.given;
         // A 401 to a collection's request that carried an OAuth 2.0
         // token: the token renewed once (refreshed, or fetched anew) and
         // the request sent again, as the CLI does.
+        // (Off the UI thread: the token endpoint may be slow.)
         if refused
             && let Some(a) = self.activity.as_mut()
             && a.entry == flight.entry
             && let Some(old) = a.renew.take()
-            && let Some(new) = crate::oauth::renewed(&old)
         {
-            if let Some(c) = self.collection.as_mut() {
-                c.run.keep_secrets(&new.secrets);
-                self.secrets = c.run.secrets();
-            }
-            a.transport = new.transport.clone().map(Box::new);
-            a.run = Run::once(new.request)
-                .with_secrets(new.secrets)
-                .with_dialect(new.dialect)
-                .without_cookie_jar(new.no_cookie_jar);
-            a.answered = false;
-            a.renewed = true;
+            a.renewing = true;
+            self.flash =
+                Some("The OAuth2 token was refused (401): renewing it · Esc cancels".into());
+            return vec![Cmd::Renew {
+                entry: flight.entry,
+                resolved: old,
+            }];
+        }
+        self.answered(flight.entry, received)
+    }
+
+    /// A renewal after a 401 ended: the request sent again with its new
+    /// tokens, or (none) the 401 stands.
+    pub(super) fn renewal_done(
+        &mut self,
+        entry: usize,
+        new: Option<Box<crate::collection::vars::Resolved>>,
+    ) -> Vec<Cmd> {
+        // (Cancelled meanwhile, or another run: nothing to do.)
+        let Some(a) = self
+            .activity
+            .as_mut()
+            .filter(|a| a.entry == entry && a.renewing)
+        else {
+            return Vec::new();
+        };
+        a.renewing = false;
+        let Some(new) = new else {
             self.flash = Some(
-                "The OAuth2 token was refused (401): renewed once, and the request sent again"
+                "The OAuth2 token was refused (401), and no new one could be had: see the response"
                     .into(),
             );
-            return self.step();
+            return self.answered(entry, Received::Ignored);
+        };
+        if let Some(c) = self.collection.as_mut() {
+            c.run.keep_secrets(&new.secrets);
+            self.secrets = c.run.secrets();
         }
-        if let (Origin::Collection { file, index }, Some(c)) = (
-            self.entries[flight.entry].origin.clone(),
-            self.collection.as_ref(),
-        ) && let Some(r) = c.run.files().get(file).and_then(|f| f.requests.get(index))
+        a.transport = new.transport.clone().map(Box::new);
+        a.run = Run::once(new.request)
+            .with_secrets(new.secrets)
+            .with_dialect(new.dialect)
+            .without_cookie_jar(new.no_cookie_jar);
+        a.answered = false;
+        a.renewed = true;
+        self.flash = Some(
+            "The OAuth2 token was refused (401): renewed once, and the request sent again".into(),
+        );
+        self.step()
+    }
+
+    /// An OAuth 2.0 token fetch ended: the plan that waited for it goes
+    /// on (unless it was cancelled, or another run started meanwhile).
+    pub(super) fn token_fetched(
+        &mut self,
+        key: String,
+        result: Result<apiscope_core::auth::oauth2::Token, String>,
+    ) -> Vec<Cmd> {
+        if self.fetching.take().as_ref() != Some(&key)
+            || self.plan.is_none()
+            || self.activity.is_some()
+            || self.in_flight.is_some()
+        {
+            return Vec::new();
+        }
+        self.tokens.insert(key, result);
+        self.flash = None;
+        self.advance_plan()
+    }
+
+    /// A response settled in its entry: its `??` assertions checked, and
+    /// the run's next step.
+    fn answered(&mut self, entry: usize, received: Received) -> Vec<Cmd> {
+        if let (Origin::Collection { file, index }, Some(c)) =
+            (self.entries[entry].origin.clone(), self.collection.as_ref())
+            && let Some(r) = c.run.files().get(file).and_then(|f| f.requests.get(index))
             && !r.asserts.is_empty()
         {
             let asserts = r.asserts.clone();
-            self.entries[flight.entry].check(&asserts);
+            self.entries[entry].check(&asserts);
         }
-        if flight.entry == self.selected {
+        if entry == self.selected {
             self.scroll = 0;
             self.hscroll = 0;
             self.search = None;
@@ -1293,8 +1378,10 @@ impl App {
             self.flash = Some("jq filter stopped".into());
             return vec![Cmd::CancelJq];
         }
-        let had = self.in_flight.is_some() || self.activity.is_some();
+        let had = self.in_flight.is_some() || self.activity.is_some() || self.fetching.is_some();
         self.plan = None;
+        self.fetching = None;
+        self.tokens.clear();
         self.search = None;
         let cmds = self.cancel_quietly();
         if had {

@@ -114,6 +114,8 @@ pub struct InFlight {
     pub entry: usize,
     /// When it left.
     pub started: Instant,
+    /// The request as handed to the client (see `Entry::given`).
+    pub given: Option<Box<Request>>,
 }
 
 /// What kind of driver run is in progress.
@@ -156,6 +158,8 @@ pub struct Activity {
     pub renew: Option<Box<crate::collection::vars::Resolved>>,
     /// Whether it was (its answer then says so).
     pub renewed: bool,
+    /// The renewal is running (off the UI thread, `Cmd::Renew`).
+    pub renewing: bool,
     /// The client TLS its requests go with (a collection environment's
     /// `SSLConfiguration`).
     pub transport: Option<Box<crate::collection::vars::Transport>>,
@@ -216,6 +220,20 @@ pub enum Msg {
     },
     /// The session's cookie jar, listed.
     Cookies(Vec<crate::http::cookies::Row>),
+    /// An OAuth 2.0 token fetch ended.
+    Token {
+        /// The cache key asked for.
+        key: String,
+        /// The token, or why not.
+        result: Result<apiscope_core::auth::oauth2::Token, String>,
+    },
+    /// A renewal ended: the request with new tokens, or `None`.
+    Renewed {
+        /// The entry of the request.
+        entry: usize,
+        /// The request again, with its tokens renewed.
+        resolved: Option<Box<crate::collection::vars::Resolved>>,
+    },
     /// History search results.
     HistoryRows(Result<Vec<crate::history::Row>, String>),
     /// A history exchange, decoded, with the request line it was sent from.
@@ -272,6 +290,22 @@ pub enum Cmd {
         secrets: Vec<String>,
         /// A collection environment's `SSLConfiguration` to send it with.
         transport: Option<Box<crate::collection::vars::Transport>>,
+    },
+    /// Get an OAuth 2.0 token (the cache's, refreshed or fetched) off the
+    /// UI thread; answer with `Msg::Token`.
+    Token {
+        /// The configuration, its values resolved.
+        config: Box<apiscope_core::auth::oauth2::Config>,
+        /// Its cache key.
+        key: String,
+    },
+    /// Renew the OAuth 2.0 tokens a request refused with a 401 carried,
+    /// off the UI thread; answer with `Msg::Renewed`.
+    Renew {
+        /// The entry of the request.
+        entry: usize,
+        /// The request as resolved.
+        resolved: Box<crate::collection::vars::Resolved>,
     },
     /// Abort the request with this id.
     Cancel(u64),
@@ -429,6 +463,12 @@ pub struct App {
     /// A collection request being sent, its dependencies first: the
     /// collection run's plan, and the entry it leads to.
     pub plan: Option<(crate::collection::run::Plan, usize)>,
+    /// The OAuth 2.0 token the plan waits for, fetched off the UI thread
+    /// (`Cmd::Token`): its cache key.
+    pub fetching: Option<String>,
+    /// Tokens (or why not) fetches delivered, by cache key, kept while
+    /// the plan that asked for them goes on.
+    pub(super) tokens: super::collection::Delivered,
     /// Secret values collections resolved this session: redacted by value
     /// in the history.
     pub secrets: Vec<String>,
@@ -505,6 +545,8 @@ impl App {
             banner: None,
             collection: None,
             plan: None,
+            fetching: None,
+            tokens: std::collections::HashMap::new(),
             secrets: Vec::new(),
             cookie_rows: Vec::new(),
             cookies_asked: false,
@@ -635,6 +677,8 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Token { key, result } => self.token_fetched(key, result),
+            Msg::Renewed { entry, resolved } => self.renewal_done(entry, resolved),
             Msg::Cookies(rows) => {
                 // The answer to C, or to a delete while the view is open
                 // (not once it was closed, or over another view).
@@ -1092,6 +1136,7 @@ impl App {
         if self.jq_running
             || self.in_flight.is_some()
             || self.activity.is_some()
+            || self.fetching.is_some()
             || self.search.is_some()
         {
             return self.cancel_all();

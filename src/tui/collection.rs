@@ -6,10 +6,72 @@
 
 use super::entry::{Entry, Origin};
 use crate::collection::run::{CollectionRun, RequestId, dir_of};
+use crate::collection::trust::FileFacts;
 use crate::collection::vars::{Environments, ResolveError, Resolved, Source};
+use crate::collection::vars::{System, World};
 use crate::collection::{CollectionError, HttpFile};
-use crate::oauth::System;
+use apiscope_core::auth::oauth2::{Config, Token};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// Tokens (or why not) that fetches delivered, by cache key.
+pub type Delivered = HashMap<String, Result<Token, String>>;
+
+/// The TUI's world: the system's clock, environment and disk, but OAuth
+/// 2.0 tokens only as already here (this process's, the cache's while
+/// fresh, or `delivered` by a fetch that ran off the UI thread). A token
+/// that must be fetched is noted as `wanted`, for the caller to fetch
+/// (`Cmd::Token`) and ask again with it: the UI never waits on a token
+/// endpoint.
+pub struct Held {
+    delivered: Delivered,
+    wanted: RefCell<Option<(Config, String)>>,
+}
+
+impl Held {
+    /// With the tokens (or why not) fetches delivered, by cache key.
+    pub fn new(delivered: Delivered) -> Held {
+        Held {
+            delivered,
+            wanted: RefCell::new(None),
+        }
+    }
+
+    /// What was delivered, and the token to fetch (its configuration and
+    /// cache key), if one was wanted.
+    pub fn into_parts(self) -> (Delivered, Option<(Config, String)>) {
+        (self.delivered, self.wanted.into_inner())
+    }
+}
+
+impl World for Held {
+    fn now(&self) -> i64 {
+        System.now()
+    }
+    fn var(&self, name: &str) -> Option<String> {
+        System.var(name)
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        System.read(path)
+    }
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+        System.canonical(path)
+    }
+    fn facts(&self, path: &Path) -> std::io::Result<FileFacts> {
+        System.facts(path)
+    }
+    fn oauth2_token(&self, config: &Config, key: &str) -> Result<Token, String> {
+        if let Some(r) = self.delivered.get(key) {
+            return r.clone();
+        }
+        if let Some(t) = crate::oauth::held(config, key) {
+            return Ok(t);
+        }
+        *self.wanted.borrow_mut() = Some((config.clone(), key.to_owned()));
+        Err("no token yet (sending the request gets one)".into())
+    }
+}
 
 /// The files beside a `.http` file that hold its environments.
 pub const ENV_FILES: [&str; 3] = [
@@ -304,7 +366,8 @@ impl Collections {
     /// Resolves request `index` of `file` with this session's responses
     /// (in the environment chosen), sending nothing.
     pub fn resolve(&self, file: usize, index: usize) -> Result<Resolved, ResolveError> {
-        self.run.resolve(RequestId { file, index }, &System)
+        self.run
+            .resolve(RequestId { file, index }, &Held::new(HashMap::new()))
     }
 
     /// Substitutes the variables of a line that belongs to no request of
@@ -316,7 +379,7 @@ impl Collections {
         text: &str,
     ) -> Result<(String, Vec<String>), String> {
         self.run
-            .substitute(file, text, 0, &System)
+            .substitute(file, text, 0, &Held::new(HashMap::new()))
             .map_err(|e| match e {
                 ResolveError::Need(dep) => {
                     format!("it uses the response of '{dep}': send '{dep}' first")

@@ -928,7 +928,7 @@ impl App {
     /// selection stays on the same request. Put off while a request is on
     /// the wire (entry numbers must not move under it).
     pub(super) fn reload_file(&mut self, file: usize, text: &str, after: Option<AfterWrite>) {
-        if self.in_flight.is_some() || self.activity.is_some() {
+        if self.in_flight.is_some() || self.activity.is_some() || self.fetching.is_some() {
             self.pending_files.push((file, text.to_owned(), after));
             return;
         }
@@ -1128,7 +1128,7 @@ impl App {
 
     /// Reloads put off while a request was on the wire.
     pub(super) fn apply_pending_files(&mut self) {
-        if self.in_flight.is_some() || self.activity.is_some() {
+        if self.in_flight.is_some() || self.activity.is_some() || self.fetching.is_some() {
             return;
         }
         for (file, text, after) in std::mem::take(&mut self.pending_files) {

@@ -63,6 +63,11 @@ pub struct Entry {
     pub transport: Option<Box<crate::collection::vars::Transport>>,
     /// The last exchange.
     pub exchange: Option<Box<Exchange>>,
+    /// The request of the last exchange as it was handed to the client,
+    /// before the client signed it (OAuth 1.0, AWS SigV4, Digest) or added
+    /// the jar's cookies: a next page starts from it, signed afresh.
+    /// Memory only (it may hold an OAuth1 shorthand's secrets).
+    pub given: Option<Box<crate::model::Request>>,
     /// Its diagnosis (boxed: an entry stays small, and a collection has
     /// thousands of entries that have none).
     pub diagnosis: Option<Box<Diagnosis>>,
@@ -127,6 +132,7 @@ impl Entry {
             origin: Origin::Session,
             transport: None,
             exchange: None,
+            given: None,
             diagnosis: None,
             body: None,
             filtered: None,
@@ -181,6 +187,7 @@ impl Entry {
         self.highlight = None;
         self.highlight_tried = false;
         self.exchange = Some(Box::new(exchange));
+        self.given = None;
         self.diagnosis = Some(Box::new(diagnosis));
         self.tests.clear();
         self.script.clear();

@@ -614,6 +614,22 @@ fn run_cmd(
                 }),
             }
         }
+        Cmd::Token { config, key } => {
+            // (A token endpoint may be slow, or wait on another process's
+            // refresh: never on the UI thread.)
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let result = crate::oauth::token(&config, &key);
+                let _ = tx.send(Msg::Token { key, result });
+            });
+        }
+        Cmd::Renew { entry, resolved } => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let resolved = crate::oauth::renewed(&resolved).map(Box::new);
+                let _ = tx.send(Msg::Renewed { entry, resolved });
+            });
+        }
         Cmd::Cookies => {
             let rows = client.jar().map(|j| j.rows()).unwrap_or_default();
             let _ = tx.send(Msg::Cookies(rows));

@@ -855,6 +855,128 @@ fn c_lists_the_sessions_cookies_masked_and_x_deletes_one() {
     t.quit();
 }
 
+/// `p` on a response to an OAuth 1.0-signed request: the next page is
+/// signed afresh for its own URL (a signature covers the URL, so page 1's
+/// would be refused), as the server checks.
+#[test]
+fn the_next_page_of_an_oauth1_request_is_signed_anew() {
+    use crate::common::{RawServer, Reply};
+    let shorthand = r#"OAuth1 consumer_key="ck_FAKE" consumer_secret="cs_FAKE_o1" token="tk_FAKE" token_secret="ts_FAKE_o1""#;
+    let config = apiscope_core::auth::oauth1::shorthand(shorthand).unwrap();
+    let port = std::sync::Arc::new(std::sync::OnceLock::<u16>::new());
+    let p = port.clone();
+    let server = RawServer::start(move |req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        let target = text.split(' ').nth(1).unwrap_or("/").to_owned();
+        let auth = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("authorization: ")
+                    .or(l.strip_prefix("Authorization: "))
+            })
+            .unwrap_or("")
+            .to_owned();
+        let param = |k: &str| {
+            auth.split(&format!("{k}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let base = format!("http://127.0.0.1:{}", p.get().copied().unwrap_or(0));
+        let expected = config
+            .sign(
+                "GET",
+                &format!("{base}{target}"),
+                None,
+                b"",
+                param("oauth_timestamp").parse().unwrap_or(0),
+                &param("oauth_nonce"),
+            )
+            .ok()
+            .and_then(|s| s.header)
+            .unwrap_or_default();
+        let valid = !auth.is_empty()
+            && expected.contains(&format!("oauth_signature=\"{}\"", param("oauth_signature")));
+        let (status, body) = if valid {
+            ("200 OK", "[1]")
+        } else {
+            ("401 Unauthorized", r#"{"error":"bad signature"}"#)
+        };
+        Reply::Bytes(
+            format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nLink: <{base}/items?page=2>; rel=\"next\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                .into_bytes(),
+        )
+    });
+    port.set(server.port).unwrap();
+    let url = format!("{}/items?page=1", server.base);
+    let header = format!("Authorization:{shorthand}");
+    let Some(t) = Tmux::start(&["GET", &url, &header], 140, 30) else {
+        return;
+    };
+    // (A request given on the command line is sent at once.)
+    t.wait_for(&["HTTP 200"]);
+    t.keys(&["Tab", "p"]);
+    t.wait_for(&["Requests (2)", "200 GET /items?page=2", "HTTP 200"]);
+    let seen: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        seen,
+        ["GET /items?page=1 HTTP/1.1", "GET /items?page=2 HTTP/1.1"]
+    );
+    let screen = t.wait_for(&["page=2"]);
+    assert!(
+        !screen.contains("cs_FAKE_o1") && !screen.contains("ts_FAKE_o1"),
+        "{screen}"
+    );
+    t.quit();
+}
+
+/// A slow token endpoint does not freeze the TUI: the token is fetched off
+/// the UI thread (the screen says so), Esc cancels meanwhile, and the
+/// request that waited for it is then not sent.
+#[test]
+fn a_slow_token_endpoint_leaves_the_tui_answering() {
+    use crate::common::{RawServer, reply};
+    let server = RawServer::start(|req| {
+        if req.starts_with(b"POST /token") {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            return reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"access_token":"at_FAKE_slow","token_type":"Bearer","expires_in":3600}"#,
+            );
+        }
+        reply(200, &[("Content-Type", "application/json")], "{}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    crate::auth::oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let file = dir.path().join("api.http").display().to_string();
+    let Some(t) = Tmux::start(&["open", &file, "--env", "dev"], 140, 35) else {
+        return;
+    };
+    t.keep_untrusted();
+    t.wait_for(&["env: dev", "me"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["Send secrets to a new origin?", "OAuth2 token 'api'"]);
+    t.keys(&["y"]);
+    t.wait_for(&["Getting the OAuth2 token 'api'", "Esc cancels"]);
+    t.keys(&["Escape"]);
+    t.wait_for(&["Cancelled"]);
+    // (The token endpoint answers 3 s after it was asked.)
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let seen: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(seen, ["POST /token HTTP/1.1"]);
+    t.quit();
+}
+
 /// The TUI as the CLI: a collection's request whose OAuth2 token the API
 /// refuses (401 `invalid_token`) has it renewed once (the refresh token)
 /// and is sent again; its answer says so.
