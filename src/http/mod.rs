@@ -574,7 +574,14 @@ impl Client {
             );
         }
         let mut notes = Vec::new();
-        let body = read_body(resp, self.options.max_body, &mut notes, sink).await;
+        let body = read_body(
+            resp,
+            self.options.max_body,
+            self.options.timeout,
+            &mut notes,
+            sink,
+        )
+        .await;
         let phases = self
             .phases
             .as_ref()
@@ -601,6 +608,7 @@ impl Client {
 async fn read_body(
     mut resp: reqwest::Response,
     max: usize,
+    timeout: Duration,
     notes: &mut Vec<String>,
     mut sink: Option<&mut Sink<'_>>,
 ) -> bytes::Bytes {
@@ -657,7 +665,7 @@ async fn read_body(
             }
             Ok(None) => break,
             Err(e) => {
-                notes.push(format!("The body could not be read completely: {e}"));
+                notes.push(body_stopped(classify(e), total, length, timeout));
                 break;
             }
         }
@@ -674,6 +682,29 @@ async fn read_body(
             all.into()
         }
     }
+}
+
+/// The note for a body that stopped before its end: how much arrived of
+/// how much was promised, and why it stopped.
+fn body_stopped(f: Failure, got: usize, length: Option<u64>, timeout: Duration) -> String {
+    use apiscope_core::model::INCOMPLETE_BODY;
+    let arrived = match length {
+        Some(n) => format!("{got} of {n} bytes arrived"),
+        None => format!("{got} bytes arrived"),
+    };
+    let why = match f.kind {
+        FailureKind::Timeout => format!(
+            "before the {} timeout ran out (the server stalled mid-body, or the link is slow; --timeout gives it longer)",
+            crate::time::human_ms(timeout.as_secs_f64() * 1000.0)
+        ),
+        _ if f.kind == FailureKind::Reset
+            || f.message.to_ascii_lowercase().contains("end of file") =>
+        {
+            "then the connection closed (the server or a proxy cut it; a Content-Length longer than the body is a server bug)".to_owned()
+        }
+        _ => format!("then reading failed: {}", f.message),
+    };
+    format!("{INCOMPLETE_BODY}{arrived}, {why}")
 }
 
 /// The `Authorization` answering a Digest challenge of `response`, the

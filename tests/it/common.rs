@@ -218,6 +218,9 @@ pub enum Reply {
     /// This head, then zeros without end (until the client goes away, or
     /// 2 GB, or 30 s): an endless body.
     Endless(Vec<u8>),
+    /// These bytes, then nothing while the connection stays open (this
+    /// long at most): a server that stalls mid-body.
+    Stall(Vec<u8>, std::time::Duration),
 }
 
 /// A raw HTTP/1.1 server on 127.0.0.1 for hostile answers: each request's
@@ -284,6 +287,13 @@ impl RawServer {
                     match reply {
                         Reply::Bytes(b) => {
                             let _ = conn.write_all(&b);
+                        }
+                        Reply::Stall(b, how_long) => {
+                            let _ = conn.write_all(&b);
+                            // (Until the client goes away, or the time is up.)
+                            let _ = conn.set_read_timeout(Some(how_long));
+                            let mut sink = [0u8; 64];
+                            let _ = conn.read(&mut sink);
                         }
                         Reply::Endless(head) => {
                             let _ = conn.write_all(&head);

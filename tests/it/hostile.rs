@@ -416,3 +416,47 @@ fn a_big_json_body_is_printed_as_it_came() {
         &out[..out.len().min(400)]
     );
 }
+
+/// A body that stops before its end — the server stalls until the
+/// timeout, or closes the connection early — is still diagnosed, and the
+/// diagnosis says so (how much arrived, of how much, and why), in the
+/// text and the JSON findings, rather than calling the link slow.
+#[test]
+fn a_body_that_stops_early_is_a_finding_that_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\": [1,".to_vec();
+    let stalled = {
+        let head = head.clone();
+        RawServer::start(move |_| Reply::Stall(head.clone(), Duration::from_secs(10)))
+    };
+    let o = run(
+        &["send", &stalled.base, "--timeout", "1", "--format", "json"],
+        dir.path(),
+    );
+    survived(&o, "stalled body");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], 200);
+    let findings = v["findings"].to_string();
+    assert!(
+        findings.contains(
+            "The response body is incomplete: 13 of 100 bytes arrived, before the 1.0 s timeout ran out"
+        ),
+        "{findings}"
+    );
+    assert!(
+        !findings.contains("a large body or a slow link"),
+        "{findings}"
+    );
+    let closed = RawServer::start(move |_| Reply::Bytes(head.clone()));
+    let o = run(&["send", &closed.base], dir.path());
+    survived(&o, "closed early");
+    // Still a response (design.md: a broken body is diagnosed, not
+    // refused): exit 0 for a 200.
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("13 of 100 bytes arrived, then the connection closed"),
+        "{out}"
+    );
+    assert!(!out.contains("error decoding response body"), "{out}");
+}

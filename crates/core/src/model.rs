@@ -81,6 +81,11 @@ pub struct Request {
     pub body: Bytes,
 }
 
+/// How a response's note begins when its body stopped before its end (a
+/// timeout mid-body, a connection closed early): the diagnosis makes it a
+/// finding.
+pub const INCOMPLETE_BODY: &str = "The body is incomplete: ";
+
 /// The response half of an exchange.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Response {

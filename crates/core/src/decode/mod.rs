@@ -441,9 +441,11 @@ fn diagnose_as(
         method: exchange.request.as_ref().map(|r| r.method.clone()),
         reason: response.reason.clone(),
         dialect_name: profile.name.clone(),
+        // (A body that stopped early is a finding, below.)
         notes: response
             .notes
             .iter()
+            .filter(|n| !n.starts_with(crate::model::INCOMPLETE_BODY))
             .cloned()
             .chain(view.notes)
             .chain(rate_limit.iter().flat_map(|r| r.notes.iter().cloned()))
@@ -464,9 +466,20 @@ fn diagnose_as(
     };
     // Findings first: a step may depend on them (no credential sent).
     diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);
-    diagnosis
-        .findings
-        .extend(findings::slow_phase(&exchange.timing));
+    // A body that stopped before its end says why, rather than "a large
+    // body or a slow link".
+    match response
+        .notes
+        .iter()
+        .find_map(|n| n.strip_prefix(crate::model::INCOMPLETE_BODY))
+    {
+        Some(why) => diagnosis.findings.push(format!(
+            "The response body is incomplete: {why}; what arrived was decoded, the rest is missing"
+        )),
+        None => diagnosis
+            .findings
+            .extend(findings::slow_phase(&exchange.timing)),
+    }
     if diagnosis.is_error() {
         diagnosis.troubleshooting =
             troubleshoot::steps(profile, profiles.generic(), &diagnosis, now);
