@@ -493,3 +493,34 @@ fn a_private_value_a_script_puts_in_a_header_is_asked_about() {
         !run.stdout.contains("k_FAKE_private_1234") && !run.stderr.contains("k_FAKE_private_1234")
     );
 }
+
+/// A handler that throws before it sets the token: `replay --live` sends
+/// its request once, and the request that needs the token is not sent —
+/// rather than sending the failing one again as a dependency (its handler
+/// would throw again).
+#[test]
+fn a_handler_that_throws_is_not_sent_again_as_a_dependency() {
+    let s = api();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "### Login\n# @name login\nPOST {0}/login\n\n> {{% throw new Error(\"no token today\"); client.global.set(\"auth_token\", response.body.token); %}}\n\n### me\n# @name me\nGET {0}/me\nAuthorization: Bearer {{{{auth_token}}}}\n",
+        s.base
+    );
+    let file = dir.path().join("api.http");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let o = common::apiscope_in(
+        dir.path(),
+        &["replay", &file, "--live", "--trust", "--yes"],
+        b"",
+    );
+    let seen = common::seen(&s);
+    assert_eq!(seen.len(), 1, "{seen:?}\n{}", o.stderr);
+    assert!(o.stderr.contains("no token today"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("'login' was sent (200) and its handler did not set it"),
+        "{}",
+        o.stderr
+    );
+}

@@ -97,9 +97,13 @@ impl Warm {
         ctx.with(|ctx| {
             let f = rquickjs::Function::new(ctx.clone(), native_digest)?;
             ctx.globals().set("__digest", f)?;
-            ctx.eval::<(), _>(PRELUDE)?;
-            ctx.eval::<(), _>(PM)?;
-            ctx.eval::<(), _>(BRU)
+            // (Shifted down by API_LINES, so a stack frame of the API is
+            // told from one of the script's own: QuickJS names both
+            // `eval_script`.)
+            let shifted = |source: &str| format!("{}{source}", "\n".repeat(API_LINES));
+            ctx.eval::<(), _>(shifted(PRELUDE))?;
+            ctx.eval::<(), _>(shifted(PM))?;
+            ctx.eval::<(), _>(shifted(BRU))
         })
         .ok()?;
         Some(Warm { rt, ctx, used: 0 })
@@ -327,13 +331,19 @@ fn run_in(warm: &Warm, job: &ScriptJob) -> ScriptOutcome {
     })
 }
 
+/// Where the script API's own lines start (prelude.js, pm.js and bru.js
+/// are evaluated this many lines down; a script is far shorter).
+const API_LINES: usize = 1_000_000;
+
 /// The line of the script's own code in a QuickJS stack (`at <eval>
-/// (eval_script:3)`).
+/// (eval_script:3)`): the innermost frame that is not the API's (an
+/// error the API throws — a call the sandbox lacks, a failed
+/// `pm.expect` — names the script's line that called it).
 fn line_of(stack: &str) -> Option<usize> {
     stack.lines().find_map(|l| {
         let at = l.find("eval_script:")? + "eval_script:".len();
         let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
+        digits.parse().ok().filter(|n| *n < API_LINES)
     })
 }
 
@@ -402,6 +412,7 @@ fn outcome_of(v: &Value) -> ScriptOutcome {
             Some(match (e.first().map(String::as_str), e.len()) {
                 (Some("header"), 3) => RequestEdit::Header(e[1].clone(), e[2].clone()),
                 (Some("unset"), 2) => RequestEdit::RemoveHeader(e[1].clone()),
+                (Some("add"), 3) => RequestEdit::AddHeader(e[1].clone(), e[2].clone()),
                 (Some("body"), 2) => RequestEdit::Body(e[1].clone()),
                 (Some("url"), 2) => RequestEdit::Url(e[1].clone()),
                 (Some("method"), 2) => RequestEdit::Method(e[1].clone()),
@@ -539,6 +550,28 @@ mod tests {
         let e = o.error.expect("an error");
         assert!(e.starts_with("api.http:12: ReferenceError:"), "{e}");
         assert_eq!(o.globals, [GlobalChange::Set("a".into(), "1".into())]);
+    }
+
+    /// An error the API throws (a call the sandbox lacks, a failed
+    /// `client.assert`) names the script's line that made the call, not
+    /// the API's own.
+    #[test]
+    fn errors_thrown_by_the_api_name_the_scripts_line() {
+        for (code, kind) in [
+            (
+                "client.global.set('a', 1);\n\nsetTimeout(() => 1, 1);",
+                "Error",
+            ),
+            ("\n\nrequire('fs');", "Error"),
+            ("// a comment\n\npm.expect(1).to.equal(2);", ""),
+        ] {
+            let o = run(&job(code, "{}"));
+            let e = o.error.expect("an error");
+            assert!(
+                e.starts_with(&format!("api.http:12: {kind}")),
+                "{code}: {e}"
+            );
+        }
     }
 
     #[test]

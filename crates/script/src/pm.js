@@ -118,6 +118,88 @@ globalThis.__makePm = function () {
     ...scope(),
     unset: (name) => { client.global.clear(name); out.globals.push(["hide", String(name), ""]); },
   };
+  // pm.request: read, and (in a pre-request script) changed as Postman's
+  // request is — headers added, upserted, removed — the changes applied to
+  // the request before it is sent.
+  const reqHeaders = (req.headers || []).map((p) => [p[0], p[1]]);
+  const editReq = (e) => { if (!input.response && out.edits.length < 1000) out.edits.push(e); };
+  const headerOf = (h, v) => {
+    if (typeof h === "string" && v === undefined) {
+      const i = h.indexOf(":");
+      return i < 0 ? [h.trim(), ""] : [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+    }
+    if (typeof h === "string") return [h, text(v)];
+    if (h && typeof h === "object") return [String(h.key ?? h.name ?? ""), text(h.value ?? "")];
+    throw new TypeError("a header is { key, value } or 'Name: value'");
+  };
+  const dropHeader = (name) => {
+    for (let i = reqHeaders.length - 1; i >= 0; i--) if (lower(reqHeaders[i][0]) === lower(name)) reqHeaders.splice(i, 1);
+  };
+  const headerList = {
+    get: (name) => { const h = reqHeaders.find((p) => lower(p[0]) === lower(name)); return h ? h[1] : undefined; },
+    has: (name, value) => reqHeaders.some((p) => lower(p[0]) === lower(name) && (value === undefined || p[1] === value)),
+    add(h) { const [k, v] = headerOf(h); if (!k) return; reqHeaders.push([k, v]); editReq(["add", k, v]); },
+    upsert(h) { const [k, v] = headerOf(h); if (!k) return; dropHeader(k); reqHeaders.push([k, v]); editReq(["header", k, v]); },
+    remove(name) { name = typeof name === "object" && name ? String(name.key ?? "") : String(name); dropHeader(name); editReq(["unset", name]); },
+    toObject() { const o = {}; for (const [k, v] of reqHeaders) o[k] = v; return o; },
+    all: () => reqHeaders.map(([key, value]) => ({ key, value })),
+    each(fn) { reqHeaders.map(([key, value]) => ({ key, value })).forEach(fn); },
+    count: () => reqHeaders.length,
+  };
+  // (Postman's Url, read: the parts scripts ask for most.)
+  const urlOf = (raw) => {
+    const hash = raw.indexOf("#");
+    const noHash = hash < 0 ? raw : raw.slice(0, hash);
+    const q = noHash.indexOf("?");
+    const base = q < 0 ? noHash : noHash.slice(0, q);
+    const queryString = q < 0 ? "" : noHash.slice(q + 1);
+    const scheme = base.indexOf("://");
+    const afterScheme = scheme < 0 ? base : base.slice(scheme + 3);
+    const slash = afterScheme.indexOf("/");
+    const hostPort = slash < 0 ? afterScheme : afterScheme.slice(0, slash);
+    const path = slash < 0 ? "/" : afterScheme.slice(slash);
+    const hostOnly = hostPort.slice(hostPort.lastIndexOf("@") + 1).replace(/:\d+$/, "");
+    const pairs = queryString === "" ? [] : queryString.split("&").map((w) => {
+      const i = w.indexOf("=");
+      return i < 0 ? { key: w, value: null } : { key: w.slice(0, i), value: w.slice(i + 1) };
+    });
+    return {
+      toString: () => raw,
+      getRaw: () => raw,
+      getPath: () => path,
+      getPathWithQuery: () => (queryString === "" ? path : `${path}?${queryString}`),
+      getQueryString: () => queryString,
+      getHost: () => hostOnly,
+      getRemote: () => hostPort.slice(hostPort.lastIndexOf("@") + 1),
+      protocol: scheme < 0 ? undefined : base.slice(0, scheme),
+      host: hostOnly.split("."),
+      path: path.split("/").filter((s) => s !== ""),
+      query: {
+        get: (k) => { const p = pairs.find((x) => x.key === k); return p ? p.value : undefined; },
+        has: (k) => pairs.some((x) => x.key === k),
+        all: () => pairs.map((p) => ({ ...p })),
+        toObject: () => { const o = {}; for (const p of pairs) o[p.key] = p.value; return o; },
+        count: () => pairs.length,
+        each: (fn) => pairs.map((p) => ({ ...p })).forEach(fn),
+        add: unavailable("pm.request.url.query.add"),
+        upsert: unavailable("pm.request.url.query.upsert"),
+        remove: unavailable("pm.request.url.query.remove"),
+      },
+      addQueryParams: unavailable("pm.request.url.addQueryParams"),
+      removeQueryParams: unavailable("pm.request.url.removeQueryParams"),
+      update: unavailable("pm.request.url.update"),
+    };
+  };
+  const pmRequest = {
+    method: req.method,
+    // (As newman: the template before sending, the URL sent after.)
+    url: urlOf(req.url || ""),
+    headers: headerList,
+    addHeader(h, v) { headerList.add(v === undefined ? h : { key: h, value: v }); },
+    upsertHeader(h) { headerList.upsert(h); },
+    removeHeader(name) { headerList.remove(name); },
+    body: { raw: req.body, toString: () => req.body, update: unavailable("pm.request.body.update") },
+  };
   const pm = {
     environment: envScope,
     collectionVariables: lower_scope("collection"),
@@ -125,13 +207,7 @@ globalThis.__makePm = function () {
     variables: scope(),
     iterationData: { get: () => undefined, has: () => false, toObject: () => ({}) },
     info: { requestName: input.request_name, iteration: 0, iterationCount: 1, eventName: input.response ? "test" : "prerequest" },
-    request: {
-      method: req.method,
-      // (As newman: the template before sending, the URL sent after.)
-      url: { toString: () => req.url, getRaw: () => req.url },
-      headers: { get: (name) => { const v = request.headers.valueOf(name); return v === null ? undefined : v; }, has: (name) => request.headers.valueOf(name) !== null },
-      body: { raw: req.body, toString: () => req.body },
-    },
+    request: pmRequest,
     test: (name, fn) => client.test(name, fn),
     expect,
     sendRequest: unavailable("pm.sendRequest"),

@@ -313,6 +313,9 @@ pub struct CollectionRun {
     responses: HashMap<Option<String>, Answers>,
     /// Requests whose last send got no response: why (the client's words).
     failures: HashMap<(Option<String>, RequestId), String>,
+    /// Requests whose response handler threw on their last answer: sending one again as a dependency would not set
+    /// what it failed to set.
+    handler_failed: std::collections::HashSet<(Option<String>, RequestId)>,
     /// Requests whose answer came from a send that carried secret-source
     /// values: the origin it went to (values chained from it are secret
     /// sources that may go back there).
@@ -403,6 +406,7 @@ impl CollectionRun {
             cli: Vec::new(),
             responses: HashMap::new(),
             failures: HashMap::new(),
+            handler_failed: std::collections::HashSet::new(),
             carried: HashMap::new(),
             secrets: Vec::new(),
             setters,
@@ -946,9 +950,12 @@ impl CollectionRun {
                         file: top.file,
                         index,
                     };
-                    if plan.sent.contains(&dep) {
-                        // Sent, and its handler did not set it: say so
-                        // rather than sending it again.
+                    if plan.sent.contains(&dep)
+                        || self.handler_failed.contains(&(self.env.clone(), dep))
+                    {
+                        // Sent (in this plan, or its handler failed on its
+                        // last answer), and its handler did not set it: say
+                        // so rather than sending it again.
                         let status = self
                             .statuses
                             .get(&(self.env.clone(), dep))
@@ -1722,7 +1729,14 @@ impl CollectionRun {
             sent_request(exchange),
             Some(response_of(exchange)),
         );
-        self.run_script(ticket.id, Phase::Response, ticket.env.clone(), job, world);
+        let outcome = self.run_script(ticket.id, Phase::Response, ticket.env.clone(), job, world);
+        // (A handler not run — an untrusted collection — runs once trusted.)
+        let key = (ticket.env.clone(), ticket.id);
+        if outcome.error.is_some() {
+            self.handler_failed.insert(key);
+        } else {
+            self.handler_failed.remove(&key);
+        }
     }
 
     /// The `?? js` assertions of the request `ticket` sent, each evaluated

@@ -136,6 +136,9 @@ pub struct ScriptTest {
 pub enum RequestEdit {
     /// A header set (every header of that name replaced).
     Header(String, String),
+    /// A header added (those of that name kept: Postman's
+    /// `pm.request.headers.add`).
+    AddHeader(String, String),
     /// Every header of that name removed.
     RemoveHeader(String),
     /// The body replaced.
@@ -154,6 +157,7 @@ impl RequestEdit {
                 request.headers.remove(n);
                 request.headers.push(n.clone(), v.clone());
             }
+            RequestEdit::AddHeader(n, v) => request.headers.push(n.clone(), v.clone()),
             RequestEdit::RemoveHeader(n) => request.headers.remove(n),
             RequestEdit::Body(b) => request.body = b.clone().into_bytes().into(),
             RequestEdit::Url(u) => request.url = Some(u.clone()),

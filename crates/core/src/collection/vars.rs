@@ -1532,6 +1532,38 @@ impl State<'_, '_> {
         Ok(value)
     }
 
+    /// A value a script set: its own `{{…}}` resolved in turn (as newman
+    /// resolves a variable's value that names others; cycles and depth
+    /// are errors, as for file variables).
+    fn script_value(
+        &mut self,
+        name: &str,
+        v: String,
+        source: Source,
+    ) -> Result<String, ResolveError> {
+        let v = if crate::template::has_placeholder(&v) {
+            let cycle = self.stack.iter().any(|s| s == name);
+            if cycle || self.stack.len() >= MAX_NESTING {
+                let mut path = self.stack.clone();
+                path.push(name.to_owned());
+                return Err(self
+                    .err(format!(
+                        "variables a script set refer to each other in a cycle, or more than {MAX_NESTING} deep: {}",
+                        path.iter().take(6).cloned().collect::<Vec<_>>().join(" → ")
+                    ))
+                    .into());
+            }
+            self.stack.push(name.to_owned());
+            let r = self.substitute(&v);
+            self.stack.pop();
+            r?
+        } else {
+            v
+        };
+        self.used(name, source, &v);
+        Ok(v)
+    }
+
     fn named(&mut self, name: &str) -> Result<String, ResolveError> {
         if let Some((_, v)) = self.ctx.cli.iter().rev().find(|(k, _)| k == name) {
             let v = v.clone();
@@ -1545,13 +1577,11 @@ impl State<'_, '_> {
         }
         if let Some((_, v)) = self.ctx.request_vars.iter().rev().find(|(k, _)| k == name) {
             let v = v.clone();
-            self.used(name, Source::Script("its pre-request script".into()), &v);
-            return Ok(v);
+            return self.script_value(name, v, Source::Script("its pre-request script".into()));
         }
         if let Some((v, by)) = self.ctx.globals.get(name) {
-            let v = v.clone();
-            self.used(name, Source::Script(by.clone()), &v);
-            return Ok(v);
+            let (v, by) = (v.clone(), by.clone());
+            return self.script_value(name, v, Source::Script(by));
         }
         if let Some(var) = self
             .ctx
@@ -1627,9 +1657,8 @@ impl State<'_, '_> {
                     .filter(|(_, e, _)| e != "$shared")
                     .all(|(m, e, _)| Environments::get(m, e, name).is_none())
             {
-                let v = v.clone();
-                self.used(name, Source::Script(by.clone()), &v);
-                return Ok(v);
+                let (v, by) = (v.clone(), by.clone());
+                return self.script_value(name, v, Source::Script(by));
             }
         }
         for (map, env, private) in order {
@@ -1657,9 +1686,8 @@ impl State<'_, '_> {
         }
         // `pm.globals.set`: the lowest scope.
         if let Some((v, by)) = self.ctx.scoped.global.get(name) {
-            let v = v.clone();
-            self.used(name, Source::Script(by.clone()), &v);
-            return Ok(v);
+            let (v, by) = (v.clone(), by.clone());
+            return self.script_value(name, v, Source::Script(by));
         }
         // Its own pre-request script sets it (or, a script file, may):
         // known once it ran.

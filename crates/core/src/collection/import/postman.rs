@@ -130,8 +130,16 @@ pub fn from_postman_in(
     // The collection's scripts run before (pre-request) and after (test)
     // each of its requests, then each folder's, then the request's own.
     let root_scripts = (
-        event_script(doc, "prerequest", "the collection", &mut out),
-        event_script(doc, "test", "the collection", &mut out),
+        level(
+            Vec::new(),
+            "the collection",
+            event_script(doc, "prerequest", "the collection", &mut out),
+        ),
+        level(
+            Vec::new(),
+            "the collection",
+            event_script(doc, "test", "the collection", &mut out),
+        ),
     );
     walk_items(
         doc.get("item")
@@ -156,6 +164,14 @@ const UNSUPPORTED: &[&str] = &[
     "pm.cookies",
     "pm.execution",
     "pm.iterationData",
+    "pm.request.url.query.add",
+    "pm.request.url.query.upsert",
+    "pm.request.url.query.remove",
+    "pm.request.url.addQueryParams",
+    "pm.request.url.removeQueryParams",
+    "pm.request.url.update",
+    "pm.request.body.update",
+    "pm.request.auth",
     "postman.setNextRequest",
     "require(",
     "CryptoJS.AES",
@@ -352,11 +368,47 @@ fn relative_to(base: &str, src: &str) -> String {
 }
 
 /// The code of a script made of its parents' and its own parts.
-fn joined(parent: &str, own: &str) -> String {
-    match (parent.is_empty(), own.is_empty()) {
-        (true, _) => own.to_owned(),
-        (false, true) => parent.to_owned(),
-        (false, false) => format!("{parent}{own}"),
+/// The scripts of one event, each level's (the collection's, each
+/// folder's, the request's) with where it is from.
+type Levels = Vec<(String, String)>;
+
+/// `parent`'s levels, and `own` (of `where_`) after them when not empty.
+fn level(parent: Levels, where_: &str, own: String) -> Levels {
+    let mut out = parent;
+    if !own.trim().is_empty() {
+        out.push((where_.to_owned(), own));
+    }
+    out
+}
+
+/// One script file of an event's levels. One level is written as it is;
+/// several run each on its own, as newman runs them: an error in one does
+/// not stop the next (the first is reported once all ran), and names one
+/// declares are not seen by the next (`const data` in two levels is no
+/// clash). `client.exit()` still ends them all.
+fn script_text(levels: &[(String, String)], event: &str) -> String {
+    match levels {
+        [] => String::new(),
+        [(_, code)] => code.clone(),
+        _ => {
+            let mut out = String::from(
+                "// Imported from a Postman collection: each level's script runs on its own, as\n// newman runs them (an error in one does not stop the next; names declared in\n// one are not seen by the next).\nvar __apiscope_failed = [];\n",
+            );
+            for (where_, code) in levels {
+                let where_ = where_.replace(['\n', '\r'], " ");
+                out.push_str(&format!(
+                    "// ── {where_}: its {event} script\ntry {{ (function () {{\n{code}"
+                ));
+                if !code.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(
+                    "})(); } catch (e) { if (e === globalThis.__exit) throw e; __apiscope_failed.push(e); }\n",
+                );
+            }
+            out.push_str("if (__apiscope_failed.length > 0) throw __apiscope_failed[0];\n");
+            out
+        }
     }
 }
 
@@ -365,7 +417,7 @@ fn walk_items(
     items: &[Value],
     path: &[String],
     auth: Option<(&Value, String)>,
-    scripts: &(String, String),
+    scripts: &(Levels, Levels),
     out: &mut Imported,
     vault: &mut Vault<'_>,
     names: &mut std::collections::HashSet<String>,
@@ -391,8 +443,16 @@ fn walk_items(
             None => auth.clone(),
         };
         let scripts = (
-            joined(&scripts.0, &event_script(item, "prerequest", &where_, out)),
-            joined(&scripts.1, &event_script(item, "test", &where_, out)),
+            level(
+                scripts.0.clone(),
+                &where_,
+                event_script(item, "prerequest", &where_, out),
+            ),
+            level(
+                scripts.1.clone(),
+                &where_,
+                event_script(item, "test", &where_, out),
+            ),
         );
         if let Some(children) = item.get("item").and_then(Value::as_array) {
             out.folders += 1;
@@ -429,12 +489,13 @@ fn walk_items(
             // Scripts go to files of their own beside the collection,
             // never into the `.http` text (a `%}` or `###` in one cannot
             // change the file), and run once the collection is trusted.
-            let mut file_script = |code: &str, kind: &str| -> Option<Script> {
+            let mut file_script = |levels: &Levels, kind: &str| -> Option<Script> {
+                let code = script_text(levels, if kind == "pre" { "pre-request" } else { "test" });
                 if code.trim().is_empty() {
                     return None;
                 }
                 let rel = format!("scripts/{rname}.{kind}.js");
-                out.files.push((rel.clone(), code.to_owned()));
+                out.files.push((rel.clone(), code));
                 Some(Script {
                     line: 0,
                     code: ScriptCode::File(format!("./{rel}")),
