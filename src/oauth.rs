@@ -23,6 +23,9 @@ impl World for System {
     fn now(&self) -> i64 {
         crate::collection::vars::System.now()
     }
+    fn now_ms(&self) -> i64 {
+        crate::collection::vars::System.now_ms()
+    }
     fn var(&self, name: &str) -> Option<String> {
         crate::collection::vars::System.var(name)
     }

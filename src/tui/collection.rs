@@ -49,6 +49,9 @@ impl World for Held {
     fn now(&self) -> i64 {
         System.now()
     }
+    fn now_ms(&self) -> i64 {
+        System.now_ms()
+    }
     fn var(&self, name: &str) -> Option<String> {
         System.var(name)
     }

@@ -75,6 +75,136 @@ pub fn http_date(unix: i64) -> String {
     )
 }
 
+/// `ms` moved by `n` of `unit` as REST Client's date variables write it
+/// (`y`, `M`, `w`, `d`, `h`, `m`, `s`, `ms`); months and years move on the
+/// calendar, the day kept within the month (Jan 31 + 1 M = Feb 28), as
+/// dayjs does. `None`: not a unit.
+pub fn add(ms: i64, n: i64, unit: &str) -> Option<i64> {
+    let fixed = |per: i64| Some(ms.saturating_add(n.saturating_mul(per)));
+    match unit {
+        "ms" => fixed(1),
+        "s" => fixed(1000),
+        "m" => fixed(60_000),
+        "h" => fixed(3_600_000),
+        "d" => fixed(86_400_000),
+        "w" => fixed(604_800_000),
+        "M" | "y" => {
+            let months = if unit == "y" { n.checked_mul(12)? } else { n };
+            let days = ms.div_euclid(86_400_000);
+            let within = ms.rem_euclid(86_400_000);
+            let (y, m, d) = civil(days);
+            let total = (y.checked_mul(12)? + (m - 1)).checked_add(months)?;
+            let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+            let last = days_from_civil(ny + i64::from(nm == 12), nm % 12 + 1, 1)
+                - days_from_civil(ny, nm, 1);
+            let nd = days_from_civil(ny, nm, d.min(last));
+            nd.checked_mul(86_400_000)?.checked_add(within)
+        }
+        _ => None,
+    }
+}
+
+/// `ms` (Unix milliseconds, shown at `offset_min` from UTC) in a dayjs
+/// format, as httpyac and REST Client write `{{$datetime "FORMAT"}}`:
+/// `YYYY YY M MM MMM MMMM D DD d dd ddd dddd H HH h hh a A m mm s ss SSS Z
+/// ZZ`, and `[literal text]`; any other character as it is.
+pub fn format_dayjs(ms: i64, offset_min: i32, fmt: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const DAYS: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
+    let local = ms.saturating_add(i64::from(offset_min) * 60_000);
+    let days = local.div_euclid(86_400_000);
+    let within = local.rem_euclid(86_400_000);
+    let (y, mo, d) = civil(days);
+    let (h, mi, s, milli) = (
+        within / 3_600_000,
+        within / 60_000 % 60,
+        within / 1000 % 60,
+        within % 1000,
+    );
+    // 1970-01-01 was a Thursday (4).
+    let weekday = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
+    let month = MONTHS[usize::try_from(mo - 1).unwrap_or(0).min(11)];
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    let sign = if offset_min < 0 { '-' } else { '+' };
+    let (oh, om) = (offset_min.abs() / 60, offset_min.abs() % 60);
+    const TOKENS: [&str; 26] = [
+        "YYYY", "MMMM", "dddd", "MMM", "ddd", "SSS", "YY", "MM", "DD", "dd", "HH", "hh", "mm",
+        "ss", "ZZ", "M", "D", "d", "H", "h", "a", "A", "m", "s", "Z", "[",
+    ];
+    let mut out = String::new();
+    let mut rest = fmt;
+    while let Some(c) = rest.chars().next() {
+        let Some(t) = TOKENS.iter().find(|t| rest.starts_with(**t)) else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        };
+        if *t == "[" {
+            match rest[1..].find(']') {
+                Some(end) => {
+                    out.push_str(&rest[1..=end]);
+                    rest = &rest[end + 2..];
+                }
+                None => {
+                    out.push('[');
+                    rest = &rest[1..];
+                }
+            }
+            continue;
+        }
+        match *t {
+            "YYYY" => out.push_str(&format!("{y:04}")),
+            "YY" => out.push_str(&format!("{:02}", y.rem_euclid(100))),
+            "MMMM" => out.push_str(month),
+            "MMM" => out.push_str(&month[..3]),
+            "MM" => out.push_str(&format!("{mo:02}")),
+            "M" => out.push_str(&mo.to_string()),
+            "DD" => out.push_str(&format!("{d:02}")),
+            "D" => out.push_str(&d.to_string()),
+            "dddd" => out.push_str(DAYS[weekday]),
+            "ddd" => out.push_str(&DAYS[weekday][..3]),
+            "dd" => out.push_str(&DAYS[weekday][..2]),
+            "d" => out.push_str(&weekday.to_string()),
+            "HH" => out.push_str(&format!("{h:02}")),
+            "H" => out.push_str(&h.to_string()),
+            "hh" => out.push_str(&format!("{h12:02}")),
+            "h" => out.push_str(&h12.to_string()),
+            "a" => out.push_str(if h < 12 { "am" } else { "pm" }),
+            "A" => out.push_str(if h < 12 { "AM" } else { "PM" }),
+            "mm" => out.push_str(&format!("{mi:02}")),
+            "m" => out.push_str(&mi.to_string()),
+            "ss" => out.push_str(&format!("{s:02}")),
+            "s" => out.push_str(&s.to_string()),
+            "SSS" => out.push_str(&format!("{milli:03}")),
+            "ZZ" => out.push_str(&format!("{sign}{oh:02}{om:02}")),
+            _ => out.push_str(&format!("{sign}{oh:02}:{om:02}")),
+        }
+        rest = &rest[t.len()..];
+    }
+    out
+}
+
 /// Unix milliseconds of RFC 3339 text (`2026-01-01T00:00:00.123Z`,
 /// `…+01:00`, a space instead of `T`).
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
@@ -266,6 +396,63 @@ pub fn human_window(s: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// dayjs's output for the same instants (checked with node and dayjs
+    /// 1.11.23, httpyac's, in UTC).
+    #[test]
+    fn dayjs_formats_and_calendar_offsets() {
+        // 2026-01-31T13:05:09.042Z, a Saturday.
+        let t = 1_769_864_709_042;
+        assert_eq!(format_dayjs(t, 0, "YYYY-MM-DD"), "2026-01-31");
+        assert_eq!(
+            format_dayjs(t, 0, "DD-MM-YYYY HH:mm:ss.SSS"),
+            "31-01-2026 13:05:09.042"
+        );
+        assert_eq!(
+            format_dayjs(t, 0, "ddd, D MMM YYYY [at] h A"),
+            "Sat, 31 Jan 2026 at 1 PM"
+        );
+        assert_eq!(
+            format_dayjs(t, 0, "dddd MMMM YY d dd a hh"),
+            "Saturday January 26 6 Sa pm 01"
+        );
+        assert_eq!(
+            format_dayjs(t, 0, "YYYY-MM-DDTHH:mm:ssZ"),
+            "2026-01-31T13:05:09+00:00"
+        );
+        assert_eq!(format_dayjs(t, 330, "HH:mm Z ZZ"), "18:35 +05:30 +0530");
+        // (An unclosed bracket is a character; its letters tokens.)
+        assert_eq!(format_dayjs(t, 0, "[unclosed"), "[unclo9e6");
+        // Months keep the day within the month; years likewise.
+        assert_eq!(
+            add(t, 1, "M").map(rfc3339_ms).as_deref(),
+            Some("2026-02-28T13:05:09.042Z")
+        );
+        assert_eq!(
+            add(t, -13, "M").map(rfc3339_ms).as_deref(),
+            Some("2024-12-31T13:05:09.042Z")
+        );
+        let leap = 1_709_208_000_000; // 2024-02-29T12:00:00Z
+        assert_eq!(
+            add(leap, 1, "y").map(rfc3339_ms).as_deref(),
+            Some("2025-02-28T12:00:00.000Z")
+        );
+        assert_eq!(
+            add(t, 1, "d").map(rfc3339_ms).as_deref(),
+            Some("2026-02-01T13:05:09.042Z")
+        );
+        assert_eq!(
+            add(t, -2, "h").map(rfc3339_ms).as_deref(),
+            Some("2026-01-31T11:05:09.042Z")
+        );
+        assert_eq!(
+            add(t, 1, "w").map(rfc3339_ms).as_deref(),
+            Some("2026-02-07T13:05:09.042Z")
+        );
+        assert_eq!(add(t, 5, "ms"), Some(t + 5));
+        assert_eq!(add(t, 1, "Q"), None);
+        assert_eq!(add(t, i64::MAX, "y"), None);
+    }
 
     #[test]
     fn phases_for_a_person() {

@@ -406,6 +406,10 @@ pub fn parse_lenient(path: &Path, text: &str) -> HttpFile {
                 } else if let Some(a) = t.strip_prefix("??") {
                     asserts.push((last.number, a.trim().to_owned()));
                     body_lines.pop();
+                } else if t.starts_with("<>") {
+                    // A JetBrains response reference (`<> 2024-…json`, the
+                    // response it saved): never sent.
+                    body_lines.pop();
                 } else {
                     break;
                 }

@@ -410,6 +410,10 @@ impl Source {
 pub trait World {
     /// Now, Unix seconds.
     fn now(&self) -> i64;
+    /// Now, Unix milliseconds (`$isoTimestamp`, `$datetime` write them).
+    fn now_ms(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
     /// A variable of the process environment.
     fn var(&self, name: &str) -> Option<String>;
     /// A regular file's bytes, at most [`super::trust::MAX_READ`]: a FIFO,
@@ -440,6 +444,9 @@ pub struct System;
 impl World for System {
     fn now(&self) -> i64 {
         crate::time::unix_ms(std::time::SystemTime::now()) / 1000
+    }
+    fn now_ms(&self) -> i64 {
+        crate::time::unix_ms(std::time::SystemTime::now())
     }
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
@@ -658,6 +665,29 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             .into());
     }
     let url = st.substitute(&req.url)?;
+    // An origin-form request line (`GET /path` and a `Host:` header), as
+    // JetBrains and httpyac read it: the server is the Host's; https when
+    // its port is 443 or 8443 (httpyac's rule), else http.
+    let url = match req
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("host"))
+    {
+        Some(h) if url.trim_start().starts_with('/') => {
+            st.line = h.line;
+            let host = st.substitute(&h.value)?;
+            st.line = req.line;
+            let host = host.trim();
+            let port = host.rsplit_once(':').map(|(_, p)| p);
+            let scheme = if matches!(port, Some("443" | "8443")) {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}{}", url.trim())
+        }
+        _ => url,
+    };
     let dir = super::run::dir_of(&ctx.file.path);
     let parsed = match url::Url::parse(url.trim()) {
         Ok(u) => u.to_string(),
@@ -755,10 +785,20 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
                 super::FormEncoding::WwwForm => www_form_value,
             });
             let text = st.substitute_encoded(t, encode)?.replace("\r\n", "\n");
-            if form {
-                text.lines().map(str::trim).collect::<String>().into_bytes()
-            } else {
-                text.into_bytes()
+            match (form, encode) {
+                // (Written by the Postman import: encoded as newman does.)
+                (true, Some(_)) => text.lines().map(str::trim).collect::<String>().into_bytes(),
+                // As httpyac sends a form written by hand: spaces around
+                // `=` and `&` dropped, then what may not go raw in a URL
+                // escaped (a space, `"<>\`{}`, controls, non-ASCII, a `%`
+                // that starts no escape); `%XX`, `+` and the rest kept.
+                (true, None) => url_escaped(
+                    &text
+                        .lines()
+                        .map(|l| form_line_tidied(l.trim()))
+                        .collect::<String>(),
+                ),
+                _ => text.into_bytes(),
             }
         }
         Body::File { path, substitute } => {
@@ -1320,6 +1360,21 @@ impl State<'_, '_> {
         }
     }
 
+    /// Now moved by REST Client's offset words (`1 d`, `-2 h`; none: now),
+    /// Unix milliseconds; `None` when they are not an offset.
+    fn offset(&self, expr: &str, words: &[&str]) -> Result<Option<i64>, ResolveError> {
+        let _ = expr;
+        let now = self.ctx.world.now_ms();
+        Ok(match words {
+            [] => Some(now),
+            [n, unit] => n
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| crate::time::add(now, n, unit)),
+            _ => None,
+        })
+    }
+
     fn dynamic(&mut self, expr: &str, d: &str) -> Result<String, ResolveError> {
         if let Some(rest) = d
             .strip_prefix("auth.token")
@@ -1328,9 +1383,34 @@ impl State<'_, '_> {
         {
             return self.oauth2(expr, rest.0, rest.1);
         }
-        let mut words = d.split_whitespace();
-        let head = words.next().unwrap_or("");
-        let args: Vec<&str> = words.collect();
+        // JetBrains' call form (`$random.integer(1, 100)`,
+        // `$random.uuid()`), else words (a quoted format one word).
+        let (head, owned): (&str, Vec<String>) =
+            match d.trim().strip_suffix(')').and_then(|c| c.split_once('(')) {
+                Some((name, inner)) if !name.contains(char::is_whitespace) => (
+                    name,
+                    inner
+                        .split(',')
+                        .map(|a| a.trim().trim_matches(['"', '\'']).to_owned())
+                        .filter(|a| !a.is_empty())
+                        .collect(),
+                ),
+                _ => {
+                    let mut w = quoted_words(d);
+                    let head = if w.is_empty() {
+                        String::new()
+                    } else {
+                        w.remove(0)
+                    };
+                    let head = d
+                        .trim_start()
+                        .get(..head.len())
+                        .filter(|h| *h == head)
+                        .unwrap_or("");
+                    (head, w)
+                }
+            };
+        let args: Vec<&str> = owned.iter().map(String::as_str).collect();
         if let Some(v) = random_value(head, &args) {
             self.used(expr, Source::Dynamic, &v);
             return Ok(v);
@@ -1338,23 +1418,51 @@ impl State<'_, '_> {
         let v = match head {
             "uuid" | "guid" | "random.uuid" | "randomUUID" => uuid_v4(),
             "datetime" | "localDatetime" => {
-                // REST Client's `{{$datetime iso8601}}` / `rfc1123` (local
-                // time is written in UTC: the zone database is not here).
-                let now = self.ctx.world.now();
-                match args.first().map(|a| a.trim_matches(['"', '\''])) {
-                    Some("rfc1123") => crate::time::http_date(now),
-                    Some("iso8601") | None => crate::time::rfc3339(now),
+                // REST Client's `{{$datetime iso8601|rfc1123|"FORMAT"
+                // [N UNIT]}}` (local time is written in UTC: the zone
+                // database is not read).
+                let local = head == "localDatetime";
+                let Some(at) = self.offset(expr, args.get(1..).unwrap_or_default())? else {
+                    return Err(self
+                        .err(format!(
+                            "{{{{{expr}}}}}: write $datetime FORMAT [N UNIT], UNIT one of y M w d h m s ms"
+                        ))
+                        .into());
+                };
+                let quoted = d
+                    .split_whitespace()
+                    .nth(1)
+                    .is_some_and(|w| w.starts_with(['"', '\'']));
+                match args.first().copied() {
+                    Some(f) if quoted => crate::time::format_dayjs(at, 0, f),
+                    Some("rfc1123") if local => {
+                        crate::time::format_dayjs(at, 0, "ddd, DD MMM YYYY HH:mm:ss ZZ")
+                    }
+                    Some("rfc1123") => crate::time::http_date(at.div_euclid(1000)),
+                    Some("iso8601") | None if local => {
+                        crate::time::format_dayjs(at, 0, "YYYY-MM-DDTHH:mm:ssZ")
+                    }
+                    Some("iso8601") | None => crate::time::rfc3339_ms(at),
                     Some(other) => {
                         return Err(self
                             .err(format!(
-                                "{{{{{expr}}}}}: the format {other} is not one apiscope writes (iso8601, rfc1123)"
+                                "{{{{{expr}}}}}: the format {other} is not one apiscope writes (iso8601, rfc1123, or a quoted format such as \"YYYY-MM-DD\")"
                             ))
                             .into());
                     }
                 }
             }
-            "timestamp" => self.ctx.world.now().to_string(),
-            "isoTimestamp" => crate::time::rfc3339(self.ctx.world.now()),
+            "timestamp" => match self.offset(expr, &args)? {
+                Some(at) => at.div_euclid(1000).to_string(),
+                None => {
+                    return Err(self
+                        .err(format!(
+                            "{{{{{expr}}}}}: write $timestamp [N UNIT], UNIT one of y M w d h m s ms"
+                        ))
+                        .into());
+                }
+            },
+            "isoTimestamp" => crate::time::rfc3339_ms(self.ctx.world.now_ms()),
             "randomInt" => {
                 let (lo, hi) = match args.as_slice() {
                     [] => (0, 1000),
@@ -1789,6 +1897,8 @@ pub fn random_value(name: &str, args: &[&str]) -> Option<String> {
     };
     const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    // (JetBrains: letters, digits and underscores.)
+    const WORD: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
     const HEX: &[u8] = b"0123456789abcdef";
     Some(match name {
         "random.email" | "randomEmail" | "randomExampleEmail" => format!(
@@ -1809,7 +1919,7 @@ pub fn random_value(name: &str, args: &[&str]) -> Option<String> {
         "randomBoolean" | "random.bool" => fastrand::bool().to_string(),
         "randomAlphaNumeric" => chars(ALNUM, 1),
         "random.alphabetic" => chars(ALPHA, count()),
-        "random.alphanumeric" => chars(ALNUM, count()),
+        "random.alphanumeric" => chars(WORD, count()),
         "random.hexadecimal" => chars(HEX, count()),
         "randomHexColor" => format!("#{}", chars(HEX, 6)),
         "randomIP" => format!("192.0.2.{}", fastrand::u8(1..255)),
@@ -1849,6 +1959,66 @@ pub fn random_value(name: &str, args: &[&str]) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// A form body's line with the spaces around its `=` and `&` taken out.
+fn form_line_tidied(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for (i, piece) in line.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        let mut parts = piece.split('=');
+        if let Some(first) = parts.next() {
+            out.push_str(if i == 0 {
+                first.trim_end()
+            } else {
+                first.trim()
+            });
+        }
+        for p in parts {
+            out.push('=');
+            out.push_str(p.trim());
+        }
+    }
+    out
+}
+
+/// Escapes what may not go raw in a URL as the `encodeurl` package does
+/// (httpyac's form bodies): every byte but `!#$%&'()*+,-./0-9:;=?@A-Z[\]^_
+/// a-z|~` as `%XX`, and a `%` that starts no `%XX` as `%25`.
+fn url_escaped(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    for (i, &c) in b.iter().enumerate() {
+        let raw = matches!(c, 0x21 | 0x23..=0x3B | 0x3D | 0x3F..=0x5F | 0x61..=0x7A | 0x7C | 0x7E);
+        let escape_start = c == b'%'
+            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if raw && (c != b'%' || escape_start) {
+            out.push(c);
+        } else {
+            out.extend_from_slice(format!("%{c:02X}").as_bytes());
+        }
+    }
+    out
+}
+
+/// `text` in words split at whitespace, a `'…'` or `"…"` one word (its
+/// quotes taken off).
+fn quoted_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let q = rest.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let (word, next) = match q.and_then(|q| rest[1..].find(q).map(|e| (q, e))) {
+            Some((_, end)) => (&rest[1..=end], &rest[end + 2..]),
+            None => rest.split_at(rest.find(char::is_whitespace).unwrap_or(rest.len())),
+        };
+        out.push(word.to_owned());
+        rest = next.trim_start();
+    }
+    out
 }
 
 /// A random (version 4) UUID.
