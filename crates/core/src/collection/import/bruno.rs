@@ -154,20 +154,29 @@ fn substitute_static(text: &str, vars: &[(String, String)]) -> String {
     out
 }
 
-/// JSON with `//` and `/* */` comments (which Bruno strips) taken out.
+/// JSON with `//` and `/* */` comments taken out as Bruno does it (the
+/// `decomment` package): a comment alone on its lines takes its lines
+/// with it; a comment after text leaves the text (and the spaces before
+/// the comment); a block comment before text on its line takes the spaces
+/// after it.
 fn strip_json_comments(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     let mut in_str = false;
     let mut start = 0;
+    // Where the current line starts, in `text`.
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let blank = |s: &str| s.bytes().all(|c| c == b' ' || c == b'\t');
+    // The end of the line from `at`, past its newline (`\n` or `\r\n`).
+    let past_eol = |at: usize| text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
     while i < b.len() {
         if in_str {
             if b[i] == b'\\' {
                 i += 2;
                 continue;
             }
-            if b[i] == b'"' {
+            if b[i] == b'"' || b[i] == b'\n' {
                 in_str = false;
             }
             i += 1;
@@ -176,19 +185,35 @@ fn strip_json_comments(text: &str) -> String {
         if b[i] == b'"' {
             in_str = true;
         } else if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
-            out.push_str(&text[start..i]);
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
+            let ls = line_start(i).max(start);
+            let alone = blank(&text[ls..i]);
+            out.push_str(&text[start..if alone { ls } else { i }]);
+            let eol = text[i..].find('\n').map_or(text.len(), |n| i + n);
+            // (Alone: the line goes, its newline too; else the newline stays.)
+            i = if alone { past_eol(i) } else { eol };
+            if !alone && eol > 0 && text[..eol].ends_with('\r') {
+                i = eol - 1;
             }
             start = i;
             continue;
         } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            out.push_str(&text[start..i]);
-            i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
+            let ls = line_start(i).max(start);
+            let alone_before = blank(&text[ls..i]);
+            let close = text[i + 2..]
+                .find("*/")
+                .map_or(text.len(), |n| i + 2 + n + 2);
+            let eol = text[close..].find('\n').map_or(text.len(), |n| close + n);
+            let rest_of_line = text[close..eol].trim_end_matches('\r');
+            if alone_before && blank(rest_of_line) {
+                out.push_str(&text[start..ls]);
+                i = past_eol(close);
+            } else if alone_before {
+                out.push_str(&text[start..i]);
+                i = close + (rest_of_line.len() - rest_of_line.trim_start().len());
+            } else {
+                out.push_str(&text[start..i]);
+                i = close;
             }
-            i = (i + 2).min(b.len());
             start = i;
             continue;
         }
@@ -689,4 +714,36 @@ fn bru_blocks_docs(blocks: &[(String, Vec<String>)]) -> Vec<String> {
         .find(|(n, _)| n == "docs")
         .map(|(_, l)| l.iter().take(6).cloned().collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_json_comments;
+
+    /// What `decomment` (Bruno's) makes of the same texts (node, the
+    /// package Bruno's CLI 4.1 ships).
+    #[test]
+    fn comments_go_as_decomment_takes_them() {
+        for (text, decommented) in [
+            (
+                "{\n  // a line comment\n  \"a\": 1, /* inline */\n  \"b\": 2 // trailing\n}",
+                "{\n  \"a\": 1, \n  \"b\": 2 \n}",
+            ),
+            (
+                "{\n  /* block\n     two */\n  \"a\": 1\n}",
+                "{\n  \"a\": 1\n}",
+            ),
+            (
+                "{\"a\": \"//not\", /* x */ \"b\": 1}\n// last",
+                "{\"a\": \"//not\",  \"b\": 1}\n",
+            ),
+            ("  /* x */  \"a\"\n", "  \"a\"\n"),
+            ("{\r\n  // c\r\n  \"a\": 1\r\n}", "{\r\n  \"a\": 1\r\n}"),
+            ("{\"u\": \"http://x/*y*/\"}", "{\"u\": \"http://x/*y*/\"}"),
+        ] {
+            assert_eq!(strip_json_comments(text), decommented, "{text:?}");
+        }
+        // (decomment refuses a comment never closed; the rest goes.)
+        assert_eq!(strip_json_comments("{} /* never closed"), "{} ");
+    }
 }

@@ -409,14 +409,71 @@ fn secret_body(text: &str, content_type: &str, vault: &mut Vault<'_>) -> String 
     let Ok(mut json) = serde_json::from_str::<Value>(text) else {
         return text.to_owned();
     };
-    if !secret_fields(&mut json, vault, 0) {
+    let mut moved = Vec::new();
+    if !secret_fields(&mut json, vault, 0, &mut moved) {
         return text.to_owned(); // nothing moved: the body exactly as sent
     }
-    serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_owned())
+    // The body as written, each secret value's token replaced in place
+    // (its spacing and key order are what the other tool sends); written
+    // anew only when a value is escaped in a way this cannot find.
+    let mut out = text.to_owned();
+    for (key, value, var) in &moved {
+        let (Ok(k), Ok(v), Ok(w)) = (
+            serde_json::to_string(key),
+            serde_json::to_string(value),
+            serde_json::to_string(var),
+        ) else {
+            return serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_owned());
+        };
+        match replaced_pair(&out, &k, &v, &w) {
+            Some(t) => out = t,
+            None => {
+                return serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_owned());
+            }
+        }
+    }
+    out
 }
 
-/// Replaces secret fields' values with `{{variables}}`; whether any was.
-fn secret_fields(v: &mut Value, vault: &mut Vault<'_>, depth: usize) -> bool {
+/// `text` with every `KEY: VALUE` (JSON tokens, any spacing around the
+/// colon) given `with` for its value; `None` when there is none.
+fn replaced_pair(text: &str, key: &str, value: &str, with: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut found = false;
+    while let Some(i) = rest.find(key) {
+        let after_key = &rest[i + key.len()..];
+        let value_at = after_key
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start)
+            .filter(|t| t.starts_with(value))
+            .map(|t| rest.len() - t.len());
+        match value_at {
+            Some(at) => {
+                out.push_str(&rest[..at]);
+                out.push_str(with);
+                rest = &rest[at + value.len()..];
+                found = true;
+            }
+            None => {
+                out.push_str(&rest[..i + key.len()]);
+                rest = after_key;
+            }
+        }
+    }
+    out.push_str(rest);
+    found.then_some(out)
+}
+
+/// Replaces secret fields' values with `{{variables}}` (each moved one in
+/// `moved`: key, value, variable); whether any was.
+fn secret_fields(
+    v: &mut Value,
+    vault: &mut Vault<'_>,
+    depth: usize,
+    moved: &mut Vec<(String, String, String)>,
+) -> bool {
     if depth > 64 {
         return false;
     }
@@ -428,16 +485,18 @@ fn secret_fields(v: &mut Value, vault: &mut Vault<'_>, depth: usize) -> bool {
                     && is_secret(k, s)
                     && !s.is_empty()
                 {
-                    *child = Value::String(vault.var(k, s));
+                    let var = vault.var(k, s);
+                    moved.push((k.clone(), s.clone(), var.clone()));
+                    *child = Value::String(var);
                     changed = true;
                 } else {
-                    changed |= secret_fields(child, vault, depth + 1);
+                    changed |= secret_fields(child, vault, depth + 1, moved);
                 }
             }
         }
         Value::Array(items) => {
             for child in items {
-                changed |= secret_fields(child, vault, depth + 1);
+                changed |= secret_fields(child, vault, depth + 1, moved);
             }
         }
         _ => {}
@@ -509,7 +568,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("X-Api-Key: {{x_api_key}}"), "{text}");
-        assert!(text.contains("\"password\": \"{{password}}\""), "{text}");
+        // (The body as it was written, its secret value replaced.)
+        assert!(
+            text.contains(r#"{"name":"x","auth":{"password":"{{password}}"}}"#),
+            "{text}"
+        );
         assert!(text.contains("# @name post_boards_2"), "{text}");
         let private = &got.private_env["ticket"];
         assert_eq!(private["access_token"], "tok_FAKE_1");

@@ -368,6 +368,21 @@ fn relative_to(base: &str, src: &str) -> String {
 }
 
 /// The code of a script made of its parents' and its own parts.
+/// `text` percent-encoded as postman-url-encoder encodes a query
+/// parameter: controls, non-ASCII (UTF-8), space `"` `#` `'` `<` `>`, and
+/// `extra` (`&` in a value; `&` and `=` in a key).
+fn query_param_encoded(text: &str, extra: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if !(0x20..0x7F).contains(&b) || b" \"#'<>".contains(&b) || extra.contains(&b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
 /// The scripts of one event, each level's (the collection's, each
 /// folder's, the request's) with where it is from.
 type Levels = Vec<(String, String)>;
@@ -813,8 +828,21 @@ fn postman_request(
             }
             "apikey" => {
                 let k = param("key").unwrap_or_else(|| "X-Api-Key".into());
-                let v = keep(&k, param("value").unwrap_or_default());
-                if param("in").as_deref() == Some("query") {
+                let in_query = param("in").as_deref() == Some("query");
+                let raw = param("value").unwrap_or_default();
+                // (In the query, encoded as newman adds a query parameter:
+                // `&` and the query set in a value, `&` and `=` in a key.)
+                let v = if in_query && !crate::template::has_placeholder(&raw) {
+                    keep(&k, query_param_encoded(&raw, b"&"))
+                } else {
+                    keep(&k, raw)
+                };
+                if in_query {
+                    let k = if crate::template::has_placeholder(&k) {
+                        k
+                    } else {
+                        query_param_encoded(&k, b"&=")
+                    };
                     url.push(if url.contains('?') { '&' } else { '?' });
                     url.push_str(&format!("{k}={v}"));
                 } else {
@@ -1104,20 +1132,41 @@ fn postman_body(
         }
         "graphql" => {
             set_ct(headers, "application/json");
-            let query = b.pointer("/graphql/query").map(scalar).unwrap_or_default();
-            let vars = b
-                .pointer("/graphql/variables")
-                .map(scalar)
-                .unwrap_or_default();
-            // newman leaves `variables` out when it is empty.
-            let doc = if vars.trim().is_empty() {
-                serde_json::json!({"query": query})
-            } else {
-                let vars: Value = serde_json::from_str(&vars).unwrap_or(Value::Object(Map::new()));
-                serde_json::json!({"query": query, "variables": vars})
+            // As newman's runtime builds it: `variables` written as text
+            // goes in as written (never parsed, left out when empty), the
+            // query and operation name as JSON strings; `variables` given
+            // as an object, the whole compact.
+            let graphql = b.get("graphql");
+            let field = |k: &str| graphql.and_then(|g| g.get(k));
+            let text = match field("variables") {
+                Some(v) if !v.is_string() && !v.is_null() => {
+                    let mut doc = Map::new();
+                    for k in ["query", "operationName", "variables"] {
+                        if let Some(x) = field(k).filter(|x| !x.is_null()) {
+                            doc.insert(k.to_owned(), x.clone());
+                        }
+                    }
+                    serde_json::to_string(&doc).unwrap_or_default()
+                }
+                vars => {
+                    let mut parts = Vec::new();
+                    for k in ["query", "operationName"] {
+                        if let Some(Value::String(s)) = field(k) {
+                            parts.push(format!(
+                                "\"{k}\":{}",
+                                serde_json::to_string(s).unwrap_or_default()
+                            ));
+                        }
+                    }
+                    if let Some(Value::String(v)) = vars
+                        && !v.is_empty()
+                    {
+                        parts.push(format!("\"variables\":{v}"));
+                    }
+                    format!("{{{}}}", parts.join(","))
+                }
             };
-            // Compact, as Postman and newman send it.
-            Body::Text(serde_json::to_string(&doc).unwrap_or_default())
+            Body::Text(text)
         }
         "" => Body::None,
         other => {
