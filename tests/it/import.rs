@@ -303,6 +303,77 @@ fn an_insomnia_export_keeps_environments_and_folders() {
     assert_eq!(body, r#"{"sku": "A-1"}"#);
 }
 
+/// Insomnia's form bodies on the wire as Insomnia builds them: a
+/// urlencoded form's names and values rendered, then encoded
+/// (`encodeURIComponent`, a `%XX` kept — insomnia-url's
+/// `flexibleEncodeComponent`), a variable's value too; a multipart form's
+/// text parts as written and its file part read from the file.
+#[test]
+fn insomnia_forms_go_out_encoded_and_as_multipart() {
+    let server = echo();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("logo.txt"), "LOGO-BYTES").unwrap();
+    let export = serde_json::json!({"_type": "export", "__export_format": 4, "resources": [
+        {"_id": "wrk_1", "_type": "workspace", "parentId": null, "name": "Forms"},
+        {"_id": "env_base", "_type": "environment", "parentId": "wrk_1", "name": "Base Environment",
+         "data": {"baseUrl": server.base, "note": "a b+c!/é", "who": "ann"}},
+        {"_id": "req_1", "_type": "request", "parentId": "wrk_1", "name": "Form", "method": "POST",
+         "url": "{{ _.baseUrl }}/form", "headers": [],
+         "body": {"mimeType": "application/x-www-form-urlencoded", "params": [
+            {"name": "user name", "value": "ann é & co"},
+            {"name": "pre", "value": "100%25 sure"},
+            {"name": "note", "value": "{{ _.note }}"},
+            {"name": "off", "value": "x", "disabled": true}]}},
+        {"_id": "req_2", "_type": "request", "parentId": "wrk_1", "name": "Upload", "method": "POST",
+         "url": "{{ _.baseUrl }}/upload", "headers": [],
+         "body": {"mimeType": "multipart/form-data", "params": [
+            {"name": "title", "value": "Hello {{ _.who }}"},
+            {"name": "logo", "type": "file", "fileName": dir.path().join("logo.txt")}]}}
+    ]});
+    std::fs::write(dir.path().join("forms.json"), export.to_string()).unwrap();
+    let run = apiscope_in(dir.path(), &["import", "forms.json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = dir.path().join("forms/forms.http").display().to_string();
+    let root = dir.path().display().to_string();
+    for name in ["form", "upload"] {
+        let run = apiscope(
+            &[
+                "send",
+                &format!("{file}#{name}"),
+                "--yes",
+                "--trust",
+                "--allow-read",
+                &root,
+            ],
+            b"",
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    }
+    let requests = server.requests();
+    let (head, body) = head_and_body(&requests[0]);
+    assert!(
+        head.contains("content-type: application/x-www-form-urlencoded"),
+        "{head}"
+    );
+    assert_eq!(
+        body,
+        "user%20name=ann%20%C3%A9%20%26%20co&pre=100%25%20sure&note=a%20b%2Bc!%2F%C3%A9"
+    );
+    let (head, body) = head_and_body(&requests[1]);
+    assert!(
+        head.contains("content-type: multipart/form-data; boundary="),
+        "{head}"
+    );
+    assert!(
+        body.contains("Content-Disposition: form-data; name=\"title\"\r\n\r\nHello ann\r\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Content-Disposition: form-data; name=\"logo\"; filename=\"logo.txt\"\r\nContent-Type: text/plain\r\n\r\nLOGO-BYTES\r\n"),
+        "{body}"
+    );
+}
+
 #[test]
 fn a_bruno_folder_becomes_a_collection() {
     let server = echo();

@@ -178,6 +178,8 @@ pub enum FormEncoding {
     Newman,
     /// URLSearchParams': `+` for a space; letters, digits and `*-._` kept.
     WwwForm,
+    /// Insomnia's: `encodeURIComponent`, a `%XX` already there kept.
+    UriComponent,
 }
 
 impl HttpRequest {
@@ -191,6 +193,7 @@ impl HttpRequest {
             match c.trim().strip_prefix("@urlencode-variables")?.trim() {
                 "" => Some(FormEncoding::Newman),
                 "www-form" => Some(FormEncoding::WwwForm),
+                "uri-component" => Some(FormEncoding::UriComponent),
                 _ => None,
             }
         })

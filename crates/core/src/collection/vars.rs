@@ -783,6 +783,7 @@ pub fn resolve(ctx: &Context<'_>, req: &HttpRequest) -> Result<Resolved, Resolve
             let encode = req.urlencode_variables().filter(|_| form).map(|e| match e {
                 super::FormEncoding::Newman => form_value as fn(&str) -> String,
                 super::FormEncoding::WwwForm => www_form_value,
+                super::FormEncoding::UriComponent => uri_component_value,
             });
             let text = st.substitute_encoded(t, encode)?.replace("\r\n", "\n");
             match (form, encode) {
@@ -1025,6 +1026,25 @@ pub fn form_value(text: &str) -> String {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A form field's name or value as Insomnia writes it (insomnia-url's
+/// `flexibleEncodeComponent`): `encodeURIComponent` — letters, digits and
+/// `-_.!~*'()` kept — with a `%XX` already there kept as it is.
+pub fn uri_component_value(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in b.iter().enumerate() {
+        let escape = c == b'%'
+            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) || escape {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
         }
     }
     out

@@ -25,6 +25,82 @@ fn insomnia_vars(text: &str, where_: &str, skipped: &mut Vec<String>) -> String 
     out
 }
 
+/// A `multipart/form-data` body of Insomnia's params, in the JetBrains
+/// multipart syntax: a text part's value as written (its variables
+/// converted), a file part (`"type": "file"`) read from its `fileName`
+/// when sent; the Content-Type set with the boundary.
+fn multipart(
+    params: &[&Value],
+    where_: &str,
+    headers: &mut Vec<Header>,
+    skipped: &mut Vec<String>,
+    vault: &Vault<'_>,
+) -> Body {
+    let boundary = "WebAppBoundary";
+    headers.retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+    if params.is_empty() {
+        return Body::None;
+    }
+    headers.push(Header {
+        name: "Content-Type".into(),
+        value: format!("multipart/form-data; boundary={boundary}"),
+        line: 0,
+    });
+    let mut text = String::new();
+    for p in params {
+        let Some(name) = p.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = insomnia_vars(name, where_, skipped);
+        if super::harden::has_control(&name) || name.contains('"') {
+            skipped.push(format!(
+                "{where_}: the form field name '{}' holds a quote or a line break; not carried over",
+                name.escape_default()
+            ));
+            continue;
+        }
+        let value = insomnia_vars(
+            &p.get("value").map(scalar).unwrap_or_default(),
+            where_,
+            skipped,
+        );
+        if value.contains(boundary) {
+            skipped.push(format!(
+                "{where_}: the form field '{name}' holds the multipart boundary; not carried over"
+            ));
+            continue;
+        }
+        text.push_str(&format!("--{boundary}\n"));
+        if p.get("type").and_then(Value::as_str) == Some("file") {
+            let src = p.get("fileName").map(scalar).unwrap_or_default();
+            if src.is_empty() || super::harden::has_control(&src) {
+                skipped.push(format!(
+                    "{where_}: the file of form field '{name}' is not named (or its name has a line break); sent empty"
+                ));
+                text.push_str(&format!(
+                    "Content-Disposition: form-data; name=\"{name}\"\n\n\n"
+                ));
+                continue;
+            }
+            let src = super::postman::relative_to(&vault.files_base, &src);
+            let file = std::path::Path::new(&src)
+                .file_name()
+                .map(|f| f.to_string_lossy().replace('"', "%22"))
+                .unwrap_or_default();
+            let ty = super::postman::newman_type(&file);
+            text.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\nContent-Type: {ty}\n\n< {src}\n"
+            ));
+        } else {
+            text.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"\n\n{value}\n"
+            ));
+        }
+    }
+    text.push_str(&format!("--{boundary}--"));
+    Body::Text(text)
+}
+
 /// An Insomnia export (v4, JSON or YAML already parsed): workspaces,
 /// folders (`request_group`) as title paths, requests, and environments
 /// (the base one as `$shared`, sub-environments by name).
@@ -236,6 +312,7 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
                 )),
             }
         }
+        let mut comments_extra: Vec<String> = Vec::new();
         let body = match r.get("body") {
             Some(b) if b.get("text").is_some() => {
                 let text = insomnia_vars(
@@ -262,35 +339,56 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
                 }
             }
             Some(b) if b.get("params").is_some() => {
-                let pairs: Vec<String> = b
+                let params: Vec<&Value> = b
                     .get("params")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                     .filter(|p| p.get("disabled").and_then(Value::as_bool) != Some(true))
-                    .filter_map(|p| {
-                        Some(format!(
-                            "{}={}",
-                            p.get("name")?.as_str()?,
-                            p.get("value").map(scalar).unwrap_or_default()
-                        ))
-                    })
                     .collect();
-                if !headers
-                    .iter()
-                    .any(|h| h.name.eq_ignore_ascii_case("content-type"))
-                {
-                    headers.push(Header {
-                        name: "Content-Type".into(),
-                        value: "application/x-www-form-urlencoded".into(),
-                        line: 0,
-                    });
+                let mime = b.get("mimeType").map(scalar).unwrap_or_default();
+                if mime.to_ascii_lowercase().starts_with("multipart/") {
+                    multipart(&params, &where_, &mut headers, &mut out.skipped, &vault)
+                } else {
+                    // As Insomnia sends a form: each name and value
+                    // rendered, then encoded (encodeURIComponent, a `%XX`
+                    // kept) — a variable's value too, once substituted.
+                    let field = |v: Option<&Value>, skipped: &mut Vec<String>| {
+                        let text =
+                            insomnia_vars(&v.map(scalar).unwrap_or_default(), &where_, skipped);
+                        outside_vars(&text, crate::collection::vars::uri_component_value)
+                    };
+                    let pairs: Vec<String> = params
+                        .iter()
+                        .filter(|p| p.get("name").and_then(Value::as_str).is_some())
+                        .map(|p| {
+                            format!(
+                                "{}={}",
+                                field(p.get("name"), &mut out.skipped),
+                                field(p.get("value"), &mut out.skipped)
+                            )
+                        })
+                        .collect();
+                    if !headers
+                        .iter()
+                        .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+                    {
+                        headers.push(Header {
+                            name: "Content-Type".into(),
+                            value: "application/x-www-form-urlencoded".into(),
+                            line: 0,
+                        });
+                    }
+                    let text = secret_body(
+                        &pairs.join("&"),
+                        "application/x-www-form-urlencoded",
+                        &mut vault,
+                    );
+                    if crate::template::has_placeholder(&text) {
+                        comments_extra.push("@urlencode-variables uri-component".to_owned());
+                    }
+                    Body::Text(text)
                 }
-                Body::Text(secret_body(
-                    &pairs.join("&"),
-                    "application/x-www-form-urlencoded",
-                    &mut vault,
-                ))
             }
             _ => Body::None,
         };
@@ -301,8 +399,11 @@ pub fn from_insomnia(doc: &Value) -> Result<Imported, String> {
             comments: r
                 .get("description")
                 .and_then(Value::as_str)
-                .map(|d| d.lines().take(6).map(str::to_owned).collect())
-                .unwrap_or_default(),
+                .map(|d| d.lines().take(6).map(str::to_owned).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(comments_extra)
+                .collect(),
             headers,
             body,
             ..HttpRequest::new(

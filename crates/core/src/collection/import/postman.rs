@@ -300,7 +300,7 @@ fn url_from_parts(o: &Map<String, Value>) -> Option<String> {
 
 /// The type newman gives a file part (its MIME database, the common
 /// part); curl's smaller table otherwise.
-fn newman_type(file: &str) -> &'static str {
+pub(super) fn newman_type(file: &str) -> &'static str {
     let ext = file
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
@@ -355,7 +355,7 @@ fn form_encode(text: &str) -> String {
 
 /// A file path of the collection as the `.http` file names it: a
 /// relative one after `base`; absolute ones, `~` and `{{…}}` as written.
-fn relative_to(base: &str, src: &str) -> String {
+pub(super) fn relative_to(base: &str, src: &str) -> String {
     if base.is_empty()
         || src.is_empty()
         || std::path::Path::new(src).is_absolute()
