@@ -584,6 +584,19 @@ pub struct ImportArgs {
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<String>,
 
+    /// A Postman globals export (newman's `-g`): its values are defined
+    /// in every environment, below the collection's variables, as Postman
+    /// ranks them (an `--env-file` that is a globals export is read so
+    /// too).
+    #[arg(long, value_name = "FILE")]
+    pub globals: Option<String>,
+
+    /// Where a Postman collection's form files are (newman's
+    /// `--working-dir`): the directory their `src` paths are relative to,
+    /// instead of the collection's.
+    #[arg(long = "files-dir", value_name = "DIR")]
+    pub files_dir: Option<String>,
+
     /// Replace files that exist in the output directory.
     #[arg(long)]
     pub force: bool,

@@ -377,9 +377,11 @@ fn read_import(
             ))
         })??,
     };
-    if from != "postman" && !args.env_files.is_empty() {
+    if from != "postman"
+        && (!args.env_files.is_empty() || args.globals.is_some() || args.files_dir.is_some())
+    {
         return Err(Error::Usage(
-            "--env-file goes with a Postman collection".into(),
+            "--env-file, --globals and --files-dir go with a Postman collection".into(),
         ));
     }
     match from.as_str() {
@@ -390,17 +392,27 @@ fn read_import(
                 ))
             })?;
             let mut envs = Vec::new();
-            for f in &args.env_files {
+            let files = args
+                .env_files
+                .iter()
+                .map(|f| ("--env-file", f))
+                .chain(args.globals.iter().map(|f| ("--globals", f)));
+            for (option, f) in files {
                 let bytes = std::fs::read(f)
-                    .map_err(|e| Error::Usage(format!("--env-file {f}: cannot read: {e}")))?;
+                    .map_err(|e| Error::Usage(format!("{option} {f}: cannot read: {e}")))?;
                 let t = crate::input::encoding::text_of(&bytes).ok_or_else(|| {
                     Error::Usage(format!(
-                        "--env-file {f}: neither UTF-8 nor UTF-16 (with its byte-order mark)"
+                        "{option} {f}: neither UTF-8 nor UTF-16 (with its byte-order mark)"
                     ))
                 })?;
-                let v: serde_json::Value = serde_json::from_str(&t).map_err(|e| {
-                    Error::Usage(format!("--env-file {f}:{}: not valid JSON: {e}", e.line()))
+                let mut v: serde_json::Value = serde_json::from_str(&t).map_err(|e| {
+                    Error::Usage(format!("{option} {f}:{}: not valid JSON: {e}", e.line()))
                 })?;
+                if option == "--globals"
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.insert("_postman_variable_scope".into(), "globals".into());
+                }
                 let name = Path::new(f)
                     .file_stem()
                     .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
@@ -410,7 +422,9 @@ fn read_import(
             // working directory): written as the .http file will reach them.
             let base = way_between(
                 args.output.as_deref().unwrap_or("collection"),
-                path.parent().unwrap_or(Path::new("")),
+                args.files_dir
+                    .as_deref()
+                    .map_or_else(|| path.parent().unwrap_or(Path::new("")), Path::new),
             );
             import::from_postman_in(&doc, &envs, &base)
                 .map_err(|e| Error::Usage(format!("{shown}: {e}")))

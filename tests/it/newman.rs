@@ -715,6 +715,16 @@ fn differential(
             let layout = dir.join("test/integration").join(name);
             std::fs::create_dir_all(&layout).unwrap();
             for e in std::fs::read_dir(corpus.join(name)).unwrap().flatten() {
+                // `files/`: the form files, where newman's working
+                // directory (and apiscope's --files-dir) points.
+                if e.path().is_dir() {
+                    std::fs::create_dir_all(dir.join(e.file_name())).unwrap();
+                    for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+                        std::fs::copy(f.path(), dir.join(e.file_name()).join(f.file_name()))
+                            .unwrap();
+                    }
+                    continue;
+                }
                 let bytes = std::fs::read(e.path()).unwrap();
                 std::fs::write(dir.join(e.file_name()), pointed_at(&bytes, base)).unwrap();
                 if !e.file_name().to_string_lossy().ends_with(".json") {
@@ -727,10 +737,13 @@ fn differential(
             .iter()
             .map(|f| dir.join(f))
             .find(|p| p.exists());
+        let globals = Some(dir.join("globals.json")).filter(|p| p.exists());
+        let files = dir.join("files");
         jobs.push(serde_json::json!({
-            "dir": dir,
+            "dir": if files.is_dir() { files } else { dir.clone() },
             "collection": dir.join("collection.json"),
             "environment": env,
+            "globals": globals,
         }));
         let env_name = env.and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()));
         servers.push((name, theirs, ours, env_name));
@@ -742,6 +755,7 @@ fn differential(
           for (const j of jobs) {
             await new Promise((done) => newman.run({
               collection: j.collection, environment: j.environment || undefined,
+              globals: j.globals || undefined,
               reporters: [], timeoutRequest: 5000, workingDir: j.dir,
             }, () => done()));
           }
@@ -763,6 +777,12 @@ fn differential(
         let mut import = vec!["import", "collection.json", "-o", "c"];
         if let Some(env) = env {
             import.extend(["--env-file", env.as_str()]);
+        }
+        if dir.join("globals.json").exists() {
+            import.extend(["--globals", "globals.json"]);
+        }
+        if dir.join("files").is_dir() {
+            import.extend(["--files-dir", "files"]);
         }
         let run = apiscope_in(&dir, &import, b"");
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);

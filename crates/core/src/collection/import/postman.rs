@@ -87,7 +87,36 @@ pub fn from_postman_in(
             .or_default()
             .insert(k.to_owned(), val);
     }
-    for (file, env) in envs {
+    // Globals exports (newman's `-g`): defined everywhere, below the
+    // collection's variables.
+    for (_, globals) in envs.iter().filter(|(_, e)| is_globals(e)) {
+        for v in globals
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            // (newman uses a value exported with `enabled: false` too.)
+            let Some(k) = v.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            let taken = [&public, &private]
+                .iter()
+                .any(|m| m.get("$shared").is_some_and(|s| s.contains_key(k)));
+            if taken {
+                continue;
+            }
+            let val = v.get("value").map(scalar).unwrap_or_default();
+            let secret = v.get("type").and_then(Value::as_str) == Some("secret")
+                || super::is_secret(k, &val);
+            let target = if secret { &mut private } else { &mut public };
+            target
+                .entry("$shared".into())
+                .or_default()
+                .insert(k.to_owned(), val);
+        }
+    }
+    for (file, env) in envs.iter().filter(|(_, e)| !is_globals(e)) {
         let env_name = env
             .get("name")
             .and_then(Value::as_str)
@@ -368,6 +397,11 @@ pub(super) fn relative_to(base: &str, src: &str) -> String {
 }
 
 /// The code of a script made of its parents' and its own parts.
+/// Whether a Postman export is a globals export (`-g` for newman).
+fn is_globals(doc: &Value) -> bool {
+    doc.get("_postman_variable_scope").and_then(Value::as_str) == Some("globals")
+}
+
 /// `text` percent-encoded as postman-url-encoder encodes a query
 /// parameter: controls, non-ASCII (UTF-8), space `"` `#` `'` `<` `>`, and
 /// `extra` (`&` in a value; `&` and `=` in a key).
