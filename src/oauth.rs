@@ -216,27 +216,56 @@ fn obtain(config: &Config, key: &str, refused: Option<&str>) -> Result<Token, St
 
 /// `resolved` again with the OAuth 2.0 tokens it carried renewed (another
 /// process's newer one from the cache, else refreshed or fetched), when it
-/// carried any this process got; `None` otherwise.
+/// carried any this process got; `Ok(None)` when it carried none; why not
+/// when renewing failed or gave the same token back.
 pub fn renewed(
     resolved: &crate::collection::vars::Resolved,
-) -> Option<crate::collection::vars::Resolved> {
+) -> Result<Option<crate::collection::vars::Resolved>, String> {
     use crate::collection::vars::Source;
     let mut out = resolved.clone();
     let mut any = false;
+    let mut why = None;
     for (name, source) in &resolved.sources {
         if !matches!(source, Source::OAuth2 { .. }) || name.contains("idToken") {
             continue;
         }
-        let old = resolved.values.iter().find(|(k, _)| k == name)?.1.clone();
-        let (key, config) = {
-            let memo = MEMO.lock().ok()?;
+        let Some(old) = resolved
+            .values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+        else {
+            continue;
+        };
+        let found = MEMO.lock().ok().and_then(|memo| {
             memo.as_ref()?
                 .iter()
                 .find(|(_, (_, t))| t.access_token == old)
-                .map(|(k, (c, _))| (k.clone(), c.clone()))?
+                .map(|(k, (c, _))| (k.clone(), c.clone()))
+        });
+        let Some((key, config)) = found else {
+            continue;
         };
-        let new = obtain(&config, &key, Some(&old)).ok()?;
+        let new = match obtain(&config, &key, Some(&old)) {
+            Ok(t) => t,
+            Err(e) => {
+                why = Some(format!(
+                    "renewing the OAuth2 token '{}' failed: {e}",
+                    config.id
+                ));
+                continue;
+            }
+        };
         if new.access_token == old {
+            let expired = if new.expires_at.is_some_and(|at| at <= now()) {
+                " (it expires as it is issued: the endpoint's expires_in is 0?)"
+            } else {
+                ""
+            };
+            why = Some(format!(
+                "the token endpoint gave the same token back for '{}'{expired}",
+                config.id
+            ));
             continue;
         }
         let swap = |s: &str| s.replace(&old, &new.access_token);
@@ -252,7 +281,11 @@ pub fn renewed(
         out.secrets.extend(new.secrets());
         any = true;
     }
-    any.then_some(out)
+    match (any, why) {
+        (true, _) => Ok(Some(out)),
+        (false, Some(why)) => Err(why),
+        (false, None) => Ok(None),
+    }
 }
 
 /// Asks the token endpoint.

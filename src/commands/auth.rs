@@ -73,7 +73,7 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                 allow_read: Vec::new(),
                 secrets: Vec::new(),
             };
-            let run = super::collection::open(&file, env.as_deref(), &[], &trust)?;
+            let run = super::collection::open(&file, env.as_deref(), &[], &trust, None)?;
             let config = match id.strip_prefix("httpyac-") {
                 // httpyac's `Authorization: oauth2 GRANT PREFIX`: its
                 // variables, its grant as a request of the file names it.

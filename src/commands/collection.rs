@@ -61,6 +61,7 @@ pub fn open(
     env: Option<&str>,
     vars: &[String],
     trust: &crate::cli::TrustArgs,
+    cookie_jar: Option<&str>,
 ) -> Result<CollectionRun> {
     if !path.exists() {
         return Err(Error::Usage(format!(
@@ -94,6 +95,15 @@ pub fn open(
         crate::config::script_limits(),
     );
     run.read_scripts(&System);
+    // A jar kept from earlier runs holds the user's cookies: the trust
+    // model asks before they go anywhere not confirmed.
+    if let Some(name) = cookie_jar {
+        let held = crate::http::cookies::Jar::named(name).map_err(Error::Usage)?;
+        run.set_cookie_jar((
+            name.to_owned(),
+            Box::new(move |url: &str| held.header_for(url).is_some()),
+        ));
+    }
     Ok(run)
 }
 
@@ -347,12 +357,23 @@ impl Net<'_> {
     /// within `--max-wait`, paced by the engine's budget); the final
     /// exchange. `>> file` is written.
     pub async fn send(&mut self, run: &mut CollectionRun, resolved: &Resolved) -> Result<Exchange> {
-        let exchange = self.send_once(resolved).await?;
+        let mut exchange = self.send_once(resolved).await?;
         // A 401 to a request that carried an OAuth 2.0 token: the token is
         // renewed once (refreshed, or fetched anew) and the request resent.
-        if exchange.response.status == Some(401)
-            && let Some(renewed) = crate::oauth::renewed(resolved)
-        {
+        let renewal = if exchange.response.status == Some(401) {
+            crate::oauth::renewed(resolved)
+        } else {
+            Ok(None)
+        };
+        if let Err(why) = &renewal {
+            exchange.response.notes.insert(
+                0,
+                format!(
+                    "The answer was 401 with the OAuth2 token, which could not be renewed: {why}"
+                ),
+            );
+        }
+        if let Ok(Some(renewed)) = renewal {
             eprintln!(
                 "apiscope: the OAuth2 token was refused (401): renewed once, and the request sent again"
             );

@@ -68,7 +68,13 @@ async fn collection(
     use super::collection::{Net, open};
     use crate::collection::run::Next;
     use crate::oauth::System;
-    let mut run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
+    let mut run = open(
+        path,
+        args.env.as_deref(),
+        &args.vars,
+        &args.trust,
+        args.transport.cookie_jar.as_deref(),
+    )?;
     let shown = report::sanitize(&path.display().to_string(), false);
     let count = run.files()[0].requests.len();
     if count == 0 {

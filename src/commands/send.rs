@@ -235,8 +235,13 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
     let request = match (request, collection) {
         (Some(r), _) => r,
         (None, Some((path, selector))) => {
-            let mut run =
-                super::collection::open(&path, args.env.as_deref(), &args.vars, &args.trust)?;
+            let mut run = super::collection::open(
+                &path,
+                args.env.as_deref(),
+                &args.vars,
+                &args.trust,
+                args.transport.cookie_jar.as_deref(),
+            )?;
             let goal = super::collection::pick(&run, selector.as_deref())?;
             let mut net = super::collection::Net {
                 given: args.transport.given(args.insecure),
@@ -300,11 +305,22 @@ pub async fn run(args: SendArgs) -> Result<Outcome> {
         let mut exchange = exchange;
         // A 401 to a request that carried an OAuth 2.0 token: renewed
         // once (refreshed, or fetched anew), and the request sent again.
-        if exchange.response.status == Some(401)
-            && written.is_none()
-            && let Some(r) = goal_resolved.as_ref()
+        let renewal = match goal_resolved.as_ref() {
+            Some(r) if exchange.response.status == Some(401) && written.is_none() => {
+                crate::oauth::renewed(r)
+            }
+            _ => Ok(None),
+        };
+        if let Err(why) = &renewal {
+            exchange.response.notes.insert(
+                0,
+                format!(
+                    "The answer was 401 with the OAuth2 token, which could not be renewed: {why}"
+                ),
+            );
+        }
+        if let Ok(Some(renewed)) = renewal
             && let Some((run, ..)) = session.as_mut()
-            && let Some(renewed) = crate::oauth::renewed(r)
         {
             run.keep_secrets(&renewed.secrets);
             eprintln!(

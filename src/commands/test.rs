@@ -286,7 +286,13 @@ fn judge_recorded(
     };
     let mut results = Vec::new();
     for path in files {
-        let run = open(path, args.env.as_deref(), &args.vars, &args.trust)?;
+        let run = open(
+            path,
+            args.env.as_deref(),
+            &args.vars,
+            &args.trust,
+            args.transport.cookie_jar.as_deref(),
+        )?;
         let asserts = parse_asserts(&run)?;
         let shown = report::sanitize(&path.display().to_string(), false);
         for id in run.ids().collect::<Vec<_>>() {
@@ -479,7 +485,13 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
     for path in &files {
         let mut asserts = Vec::new();
         for i in 0..iterations.min(rows.len()) {
-            let run = open(path, args.env.as_deref(), &vars_of(i), &args.trust)?;
+            let run = open(
+                path,
+                args.env.as_deref(),
+                &vars_of(i),
+                &args.trust,
+                args.transport.cookie_jar.as_deref(),
+            )?;
             if i == 0 {
                 asserts = parse_asserts(&run)?;
             }
@@ -555,7 +567,13 @@ pub async fn run(args: TestArgs) -> Result<Outcome> {
     {
         // Each iteration starts afresh: its own variables, no response of
         // another iteration reused.
-        let mut run = open(path, args.env.as_deref(), &vars_of(i), &args.trust)?;
+        let mut run = open(
+            path,
+            args.env.as_deref(),
+            &vars_of(i),
+            &args.trust,
+            args.transport.cookie_jar.as_deref(),
+        )?;
         if asked.contains(path) {
             let all = run.preflight_all(&System);
             run.confirm(&all);

@@ -1165,7 +1165,7 @@ impl App {
     pub(super) fn renewal_done(
         &mut self,
         entry: usize,
-        new: Option<Box<crate::collection::vars::Resolved>>,
+        new: Result<Box<crate::collection::vars::Resolved>, String>,
     ) -> Vec<Cmd> {
         // (Cancelled meanwhile, or another run: nothing to do.)
         let Some(a) = self
@@ -1176,12 +1176,15 @@ impl App {
             return Vec::new();
         };
         a.renewing = false;
-        let Some(new) = new else {
-            self.flash = Some(
-                "The OAuth2 token was refused (401), and no new one could be had: see the response"
-                    .into(),
-            );
-            return self.answered(entry, Received::Ignored);
+        let new = match new {
+            Ok(new) => new,
+            Err(why) => {
+                self.flash = Some(crate::report::sanitize(
+                    &format!("The OAuth2 token was refused (401), and not renewed: {why}"),
+                    false,
+                ));
+                return self.answered(entry, Received::Ignored);
+            }
         };
         if let Some(c) = self.collection.as_mut() {
             c.run.keep_secrets(&new.secrets);

@@ -231,8 +231,8 @@ pub enum Msg {
     Renewed {
         /// The entry of the request.
         entry: usize,
-        /// The request again, with its tokens renewed.
-        resolved: Option<Box<crate::collection::vars::Resolved>>,
+        /// The request again, with its tokens renewed, or why not.
+        resolved: Result<Box<crate::collection::vars::Resolved>, String>,
     },
     /// History search results.
     HistoryRows(Result<Vec<crate::history::Row>, String>),

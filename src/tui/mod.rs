@@ -626,7 +626,11 @@ fn run_cmd(
         Cmd::Renew { entry, resolved } => {
             let tx = tx.clone();
             std::thread::spawn(move || {
-                let resolved = crate::oauth::renewed(&resolved).map(Box::new);
+                let resolved = match crate::oauth::renewed(&resolved) {
+                    Ok(Some(r)) => Ok(Box::new(r)),
+                    Ok(None) => Err("no token of this session to renew".to_owned()),
+                    Err(why) => Err(why),
+                };
                 let _ = tx.send(Msg::Renewed { entry, resolved });
             });
         }

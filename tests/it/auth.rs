@@ -589,6 +589,44 @@ fn a_refused_oauth2_token_is_renewed_once_and_the_request_resent() {
     }
 }
 
+/// A token endpoint that gives the same token again (here one that
+/// expires as issued, `expires_in: 0`): the 401 stands, once renewed, and
+/// the answer says why rather than nothing.
+#[test]
+fn a_renewal_that_gives_the_same_token_says_so() {
+    let server = RawServer::start(|req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        if text.starts_with("POST /token") {
+            return reply(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"access_token":"at_FAKE_same","token_type":"Bearer","expires_in":0}"#,
+            );
+        }
+        reply(
+            401,
+            &[("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
+            "",
+        )
+    });
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    oauth_collection(dir.path(), &server.base, "cs_FAKE_oauth");
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("could not be renewed: the token endpoint gave the same token back for 'api' (it expires as it is issued"),
+        "{}",
+        run.stdout
+    );
+    assert!(server.requests().len() <= 4, "{}", server.requests().len());
+}
+
 /// The Device Authorization grant (RFC 8628) from `auth login`: the code
 /// and the URL shown, the token endpoint polled through
 /// `authorization_pending`, the token cached; a later run uses it without

@@ -460,3 +460,32 @@ fn a_body_that_stops_early_is_a_finding_that_says_why() {
     );
     assert!(!out.contains("error decoding response body"), "{out}");
 }
+
+/// A `Set-Cookie` of 1 MB: the response cannot be read (its headers are
+/// past what a client reads), and the diagnosis says so, with a step —
+/// one JSON line, no panic, no cookie kept.
+#[test]
+fn a_megabyte_set_cookie_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = RawServer::start(|_| {
+        let big = "x".repeat(1 << 20);
+        Reply::Bytes(
+            format!("HTTP/1.1 200 OK\r\nSet-Cookie: huge={big}\r\nContent-Length: 2\r\n\r\n{{}}")
+                .into_bytes(),
+        )
+    });
+    let o = run(&["send", &server.base, "--format", "json"], dir.path());
+    survived(&o, "1 MB Set-Cookie");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .to_string()
+            .contains("headers are larger than a client reads"),
+        "{v}"
+    );
+    assert!(
+        v["troubleshooting"][0].to_string().contains("Set-Cookie")
+            || v["troubleshooting"][0].to_string().contains("cookie"),
+        "{v}"
+    );
+}

@@ -202,6 +202,34 @@ fn tls_failures_name_their_cause_and_the_options_fix_them() {
         "{d}"
     );
 
+    // A self-signed CA certificate serving as the server's own (`openssl
+    // req -x509` without extensions), given to --verify: named.
+    let mut p = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let self_key = rcgen::KeyPair::generate().unwrap();
+    let self_signed = p.self_signed(&self_key).unwrap();
+    let own = dir.path().join("self.pem");
+    std::fs::write(&own, self_signed.pem()).unwrap();
+    let (url, _h) = tls_server(&self_signed, &self_key, None);
+    let d = json(&send(
+        dir.path(),
+        &url,
+        &["--verify", &own.to_string_lossy()],
+    ));
+    assert!(
+        d["findings"]
+            .to_string()
+            .contains("a CA certificate (CA:TRUE) serving as its own"),
+        "{d}"
+    );
+    assert!(
+        d["troubleshooting"][0]
+            .as_str()
+            .unwrap()
+            .contains("leaf certificate"),
+        "{d}"
+    );
+
     // A client certificate wanted: without one, said; with one, 200.
     let (cert, key) = pki.leaf(&["127.0.0.1"], (2020, 2090), false);
     let (url, _h) = tls_server(&cert, &key, Some(&pki.ca));
@@ -585,4 +613,75 @@ fn an_env_files_ssl_configuration_is_applied_as_trust_allows() {
     let run = send(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("openssl pkey"), "{}", run.stderr);
+}
+
+/// A jar kept from earlier runs holds the user's session: a collection
+/// (a stranger's, untrusted) whose request would carry those cookies is
+/// asked about as for any secret source — refused without a person or
+/// `--yes`, sent with `--yes` — while a cookie the run's own answers set
+/// needs no question.
+#[test]
+fn a_persisted_cookie_jar_is_a_secret_source_for_a_collection() {
+    let site = cookie_site();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let login = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &[
+            "send",
+            "POST",
+            &format!("{}/login", site.base),
+            "--cookie-jar",
+            "work",
+        ],
+        b"",
+    );
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let col = dir.path().join("stranger");
+    std::fs::create_dir_all(&col).unwrap();
+    std::fs::write(
+        col.join("api.http"),
+        format!("### me\n# @name me\nGET {}/me\n", site.base),
+    )
+    .unwrap();
+    let file = col.join("api.http").display().to_string();
+    let before = site.requests().len();
+    let refused = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &format!("{file}#me"), "--cookie-jar", "work"],
+        b"",
+    );
+    assert_eq!(refused.code, 2, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("the cookie jar 'work'")
+            && refused.stderr.contains("nothing was sent"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(site.requests().len(), before, "sent without a yes");
+    let sent = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &[
+            "send",
+            &format!("{file}#me"),
+            "--cookie-jar",
+            "work",
+            "--yes",
+        ],
+        b"",
+    );
+    assert_eq!(sent.code, 0, "{}\n{}", sent.stdout, sent.stderr);
+    assert!(site.requests().last().unwrap().contains("sess_FAKE_1"));
+    // Without the persisted jar there is nothing of the user's to ask
+    // about.
+    let plain = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", &format!("{file}#me")],
+        b"",
+    );
+    assert_eq!(plain.code, 1, "{}", plain.stderr);
 }

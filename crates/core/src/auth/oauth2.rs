@@ -777,8 +777,15 @@ pub fn read_token(
         let desc = s("error_description")
             .map(|d| format!(": {}", crate::report::sanitize(&d, false)))
             .unwrap_or_default();
+        // (With what to do, from the RFC 6749 / 8628 codes' steps.)
+        let step = crate::decode::profile::Profiles::built_in()
+            .generic()
+            .code(&e)
+            .and_then(|c| c.steps.first().cloned())
+            .map(|s| format!(" — {s}"))
+            .unwrap_or_default();
         return Err(format!(
-            "the token endpoint answered {status} {}{desc}",
+            "the token endpoint answered {status} {}{desc}{step}",
             crate::report::sanitize(&e, false)
         ));
     }
@@ -987,6 +994,12 @@ mod tests {
             (200, "text/html", &b"<html><body>Sign in</body></html>"[..], "an HTML page, not a token"),
             (200, "application/json", &br#"{"token":"x"}"#[..], "has no access_token"),
             (500, "", &b""[..], "answered 500 with an empty body"),
+            // Each RFC error with its step, where the user sees it.
+            (400, "application/json", &br#"{"error":"expired_token"}"#[..], "expired_token — Start the device authorization again"),
+            (400, "application/json", &br#"{"error":"invalid_grant"}"#[..], "invalid_grant — Get a new grant"),
+            (400, "application/json", &br#"{"error":"invalid_scope"}"#[..], "invalid_scope — Check the Scope"),
+            (400, "application/json", &br#"{"error":"unauthorized_client"}"#[..], "unauthorized_client — Enable this grant type"),
+            (401, "application/json", &br#"{"error":"invalid_client"}"#[..], "invalid_client — Check the Client ID and the Client Secret"),
         ] {
             let e = read_token(Some(status), Some(ct), body, 0, None).unwrap_err();
             assert!(e.contains(words), "{e}");

@@ -303,6 +303,10 @@ pub const MAX_SCRIPT: usize = 1 << 20;
 /// The responses of one environment: per file, by request name.
 type Answers = HashMap<usize, HashMap<String, Exchange>>;
 
+/// A persisted cookie jar as the trust model sees it: its name, and
+/// whether it held cookies for a URL when the run began.
+pub type CookieJarSource = (String, Box<dyn Fn(&str) -> bool + Send + Sync>);
+
 /// One run of a collection.
 pub struct CollectionRun {
     files: Vec<HttpFile>,
@@ -324,6 +328,10 @@ pub struct CollectionRun {
     trust: super::trust::Trust,
     /// Runs scripts (none: scripts are not run, and say so).
     engine: Option<Box<dyn ScriptEngine>>,
+    /// A jar kept from earlier runs (`--cookie-jar NAME`): its name, and
+    /// whether it held cookies for a URL when the run began. Its cookies
+    /// are the user's, a secret source: sent only where confirmed.
+    cookie_jar: Option<CookieJarSource>,
     limits: Limits,
     /// Variables set by scripts, by environment: name → (value, the
     /// label of the request whose script set it).
@@ -412,6 +420,7 @@ impl CollectionRun {
             setters,
             scripts_read,
             engine: None,
+            cookie_jar: None,
             limits: Limits::default(),
             globals: HashMap::new(),
             scoped: HashMap::new(),
@@ -466,6 +475,12 @@ impl CollectionRun {
     /// The `--var NAME=VALUE`s (they win over everything).
     pub fn set_vars(&mut self, vars: Vec<(String, String)>) {
         self.cli = vars;
+    }
+
+    /// The persisted cookie jar the run's requests go with (see
+    /// [`CookieJarSource`]).
+    pub fn set_cookie_jar(&mut self, jar: CookieJarSource) {
+        self.cookie_jar = Some(jar);
     }
 
     /// The engine that runs this run's scripts, and its caps. Scripts run
@@ -1249,6 +1264,16 @@ impl CollectionRun {
                 }
                 _ => {}
             }
+        }
+        // Cookies a persisted jar held for it before the run: the user's
+        // (a session), asked about as any secret source (not those the
+        // run's own answers set).
+        if let (Some((jar, held)), Some(url)) = (&self.cookie_jar, r.request.url.as_deref())
+            && !r.no_cookie_jar
+            && !r.request.headers.contains("cookie")
+            && held(url)
+        {
+            add(&format!("the cookie jar '{jar}'"));
         }
         let unconfirmed =
             !secrets.is_empty() && origin.as_deref().is_none_or(|o| !self.trust.confirmed(o));

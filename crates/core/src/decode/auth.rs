@@ -555,6 +555,11 @@ pub fn tls_cause(message: &str) -> Option<(&'static str, &'static str)> {
             "The server's certificate was issued for another host name",
             "Check the host in the URL against the certificate's names (a CDN or load balancer may serve another site's certificate)",
         )
+    } else if has(&["causedasendentity", "ca used as end entity"]) {
+        (
+            "The server's certificate is a CA certificate (CA:TRUE) serving as its own — a self-signed test certificate made with `openssl req -x509` and no extensions",
+            "Give the server a leaf certificate (basicConstraints CA:FALSE) signed by that CA and pass the CA with --verify CA.pem; curl --cacert takes such a certificate, rustls does not; --verify no only for a test server",
+        )
     } else if has(&[
         "unknownissuer",
         "unknown issuer",

@@ -523,6 +523,22 @@ fn network_failure(
     d.findings.extend(findings::slow_phase(&exchange.timing));
     d.troubleshooting =
         troubleshoot::steps(generic, generic, &d, options.now.unwrap_or_else(unix_now));
+    // A header section too big to read (a huge Set-Cookie, a header
+    // repeated without end): the response is lost, and says why.
+    if failure
+        .message
+        .to_ascii_lowercase()
+        .contains("message head is too large")
+    {
+        d.findings.push(
+            "The response's headers are larger than a client reads (about 400 KB): a huge Set-Cookie, or a header repeated without end".into(),
+        );
+        d.troubleshooting.insert(
+            0,
+            "Look at the response's headers alone (curl -sS -D - -o /dev/null URL | head): the server or a proxy in front of it sends them; a cookie that grows on every request is the usual cause".into(),
+        );
+        d.troubleshooting.truncate(troubleshoot::MAX_STEPS);
+    }
     // A TLS failure's cause, from its message: said first.
     if failure.kind == crate::model::FailureKind::Tls
         && let Some((finding, step)) = auth::tls_cause(&failure.message)
