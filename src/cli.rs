@@ -88,6 +88,10 @@ pub enum Command {
         /// What a collection may read, write and send.
         #[command(flatten)]
         trust: TrustArgs,
+        /// How requests reach the server (TLS, client certificate, proxy,
+        /// a kept cookie jar), over config.toml's [transport].
+        #[command(flatten)]
+        transport: TransportArgs,
     },
     /// Replay the exchanges of a file headless: a session, HAR, raw response
     /// or curl command file. Offline it prints the recorded diagnoses;
@@ -680,7 +684,7 @@ pub enum AuthAction {
 }
 
 /// How requests reach the server: TLS trust, a client certificate, a
-/// proxy (xh's names). For `send`, `replay --live` and `test`.
+/// proxy (xh's names). For `send`, `replay --live`, `test` and `open`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct TransportArgs {
     /// Which servers' certificates to trust: `yes` (the system's CAs, the

@@ -126,6 +126,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             env,
             yes,
             trust,
+            transport,
         }) => runtime()?.block_on(tui::run(tui::Args {
             demo: false,
             theme: theme.or(cli.theme),
@@ -134,6 +135,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             env,
             yes,
             trust,
+            transport,
         })),
         Some(Command::Trust(args)) => trust::run(&args),
         Some(Command::Auth { action }) => auth::run(action),
@@ -195,6 +197,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             env: None,
             yes: false,
             trust: crate::cli::TrustArgs::default(),
+            transport: crate::cli::TransportArgs::default(),
         })),
     }
 }

@@ -22,6 +22,8 @@ pub struct Args {
     pub yes: bool,
     /// What a collection may read, write and send.
     pub trust: crate::cli::TrustArgs,
+    /// `open`'s transport options (over config.toml's `[transport]`).
+    pub transport: crate::cli::TransportArgs,
 }
 
 /// Runs the TUI until the user quits.
@@ -140,8 +142,17 @@ pub async fn run(args: Args) -> Result<Outcome> {
     let profiles = std::sync::Arc::new(load_profiles());
     let mut options = http::ClientOptions::default();
     config.transport.apply(&mut options);
-    let client = http::Client::new(options)
-        .map_err(|e| Error::Setup(format!("config.toml [transport]: {e}")))?;
+    args.transport.apply(&mut options);
+    let client = http::Client::new(options).map_err(|e| Error::Usage(e.to_string()))?;
+    // A kept jar's cookies are the user's: a collection's request that
+    // would carry them is asked about (the trust model).
+    if let (Some(name), Some(c)) = (&args.transport.cookie_jar, collection.as_mut()) {
+        let held = http::cookies::Jar::named(name).map_err(Error::Usage)?;
+        c.run.set_cookie_jar((
+            name.clone(),
+            Box::new(move |url: &str| held.header_for(url).is_some()),
+        ));
+    }
     let mut server = None;
     let (entries, send_first, banner) = if args.demo {
         let s = crate::demo::start(None, crate::demo::DemoConfig::default())
@@ -186,6 +197,7 @@ pub async fn run(args: Args) -> Result<Outcome> {
         flash,
         history: open_history(),
         collection,
+        given: args.transport.given(false),
     })
     .await;
     if let Some(s) = server {

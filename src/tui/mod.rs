@@ -65,6 +65,9 @@ pub struct Launch {
     pub history: Option<crate::history::History>,
     /// `.http` collections to show (their requests after `entries`).
     pub collection: Option<collection::Collections>,
+    /// What the command line gave of TLS (it wins over an env file's
+    /// `SSLConfiguration`).
+    pub given: crate::http::TlsGiven,
 }
 
 /// The demo session's requests against a demo server at `base`: every
@@ -368,7 +371,7 @@ async fn event_loop(
             }
             run_cmd(
                 cmd,
-                &launch.client,
+                (&launch.client, launch.given),
                 &mut transport_client,
                 &launch.profiles,
                 history.as_ref(),
@@ -419,7 +422,7 @@ async fn event_loop(
 #[allow(clippy::too_many_arguments)]
 fn run_cmd(
     cmd: Cmd,
-    client: &Client,
+    (client, given): (&Client, crate::http::TlsGiven),
     transport_client: &mut Option<(crate::collection::vars::Transport, Client)>,
     profiles: &Arc<Profiles>,
     history: Option<&crate::history::Worker>,
@@ -445,7 +448,7 @@ fn run_cmd(
                 None => client,
                 Some(t) => {
                     if transport_client.as_ref().is_none_or(|(k, _)| k != t) {
-                        match client.for_request(t, crate::http::TlsGiven::default()) {
+                        match client.for_request(t, given) {
                             Ok(c) => *transport_client = Some((t.clone(), c)),
                             Err(e) => {
                                 let ex = crate::model::Exchange {

@@ -935,6 +935,40 @@ fn the_next_page_of_an_oauth1_request_is_signed_anew() {
     t.quit();
 }
 
+/// `open` takes the transport options as `send` does: `--cookie-jar NAME`
+/// keeps the session's cookies in the named jar (the cookie view lists
+/// them; the file is there after quitting).
+#[test]
+fn open_takes_the_transport_options() {
+    use crate::common::{RawServer, Reply};
+    let site = RawServer::start(|_| {
+        Reply::Bytes(
+            b"HTTP/1.1 200 OK\r\nSet-Cookie: session=sess_FAKE_tui; Path=/\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                .to_vec(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        format!("### login\n# @name login\nPOST {}/login\n", site.base),
+    )
+    .unwrap();
+    let file = dir.path().join("api.http").display().to_string();
+    let Some(t) = Tmux::start(&["open", &file, "--cookie-jar", "work"], 120, 30) else {
+        return;
+    };
+    t.keep_untrusted();
+    t.wait_for(&["login"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["HTTP 200"]);
+    t.keys(&["Tab", "C"]);
+    t.wait_for(&["1 cookie in the session's jar"]);
+    t.keys(&["Escape"]);
+    t.quit();
+    let jar = std::fs::read_to_string(t._config.path().join("cookies/work.json")).unwrap();
+    assert!(jar.contains("sess_FAKE_tui"), "{jar}");
+}
+
 /// A slow token endpoint does not freeze the TUI: the token is fetched off
 /// the UI thread (the screen says so), Esc cancels meanwhile, and the
 /// request that waited for it is then not sent.
