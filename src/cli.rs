@@ -665,10 +665,12 @@ pub enum AuthAction {
     Login {
         /// The configuration's id.
         id: String,
-        /// The collection: a .http file or its directory.
-        #[arg(value_name = "FILE.http|DIR")]
+        /// The collection: a .http file or its directory (this directory
+        /// when not given).
+        #[arg(value_name = "FILE.http|DIR", default_value = ".")]
         collection: String,
-        /// The environment whose Security.Auth block holds it.
+        /// The environment whose Security.Auth block holds it (when not
+        /// given: the one environment that has it).
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
         /// Confirm the Token URL's origin (its client secret goes there),

@@ -406,7 +406,10 @@ pub fn code_login(
     let _ = redirect.set_port(Some(actual));
     let redirect_s = redirect.to_string();
     let state = random_token(16)?;
-    let verifier = random_token(32)?;
+    let verifier = match &config.code_verifier {
+        Some(v) => v.clone(),
+        None => random_token(32)?,
+    };
     let url = config.authorization_url(&redirect_s, &state, &verifier)?;
     show(&url);
     if browser {

@@ -73,6 +73,29 @@ pub fn run(action: AuthAction) -> Result<Outcome> {
                 allow_read: Vec::new(),
                 secrets: Vec::new(),
             };
+            // (No --env: the one environment whose Security block has it.)
+            let env = match env {
+                Some(e) => Some(e),
+                None => {
+                    let run = super::collection::open(&file, None, &[], &trust, None)?;
+                    let envs = run.envs(0);
+                    let having: Vec<String> = envs
+                        .names()
+                        .into_iter()
+                        .filter(|n| Config::find(envs, Some(n.as_str()), &id).is_ok())
+                        .collect();
+                    match having.as_slice() {
+                        [one] => Some(one.clone()),
+                        [] => None,
+                        many => {
+                            return Err(Error::Usage(format!(
+                                "auth configuration '{id}' is in the environments {}: choose one with --env",
+                                many.join(", ")
+                            )));
+                        }
+                    }
+                }
+            };
             let run = super::collection::open(&file, env.as_deref(), &[], &trust, None)?;
             let config = match id.strip_prefix("httpyac-") {
                 // httpyac's `Authorization: oauth2 GRANT PREFIX`: its

@@ -181,6 +181,8 @@ fn oauth2_token(
         subject_token: None,
         subject_token_type: None,
         requested_token_type: None,
+        pkce: apiscope_core::auth::oauth2::Pkce::S256,
+        code_verifier: None,
         username: args.oauth2_username.clone(),
         password,
     };

@@ -535,6 +535,20 @@ fn a_token_endpoint_error_is_one_line_and_nothing_else_is_sent() {
         "the failed one and the login's: {:?}",
         server.requests()
     );
+    // As design.md writes it, `auth login ID`: the collection in this
+    // directory, the one environment that has the configuration.
+    let bare = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["auth", "login", "api", "--yes"],
+        b"",
+    );
+    assert_eq!(bare.code, 0, "{}\n{}", bare.stdout, bare.stderr);
+    assert!(
+        bare.stdout.contains("Cached a token for 'api'"),
+        "{}",
+        bare.stdout
+    );
 }
 
 /// A token the API refuses (401 `invalid_token`, revoked before it

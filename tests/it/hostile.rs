@@ -459,6 +459,8 @@ fn a_body_that_stops_early_is_a_finding_that_says_why() {
         "{out}"
     );
     assert!(!out.contains("error decoding response body"), "{out}");
+    // (The protocol the answer came in, on the Timing line.)
+    assert!(out.contains("in all) · HTTP/1.1"), "{out}");
 }
 
 /// A `Set-Cookie` of 1 MB: the response cannot be read (its headers are

@@ -79,6 +79,21 @@ pub enum ClientAuth {
     None,
 }
 
+/// PKCE (RFC 7636) for the Authorization Code grant, as the `PKCE` key
+/// of a JetBrains block says: `true` or absent (S256, apiscope's default),
+/// `false` (none), or `{"Code Challenge Method": "Plain"|"SHA-256",
+/// "Code Verifier": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Pkce {
+    /// `code_challenge_method=S256` (a verifier of the block's, or fresh).
+    #[default]
+    S256,
+    /// `code_challenge_method=plain`: the challenge is the verifier.
+    Plain,
+    /// No PKCE parameters at all.
+    Off,
+}
+
 /// One auth configuration, its values as written (they may hold
 /// `{{variables}}`, resolved by the caller with [`Config::map_values`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +132,10 @@ pub struct Config {
     pub subject_token_type: Option<String>,
     /// `Requested Token Type` (Token Exchange).
     pub requested_token_type: Option<String>,
+    /// PKCE for the Authorization Code grant.
+    pub pkce: Pkce,
+    /// A `Code Verifier` the block fixes (else a fresh one per login).
+    pub code_verifier: Option<String>,
 }
 
 impl Config {
@@ -170,6 +189,8 @@ impl Config {
             subject_token: None,
             subject_token_type: None,
             requested_token_type: None,
+            pkce: Pkce::S256,
+            code_verifier: None,
         }))
     }
 }
@@ -283,9 +304,46 @@ impl Config {
                 ));
             }
         };
+        let (pkce, code_verifier) = match m.get("PKCE") {
+            None | Some(Value::Null | Value::Bool(true)) => (Pkce::S256, None),
+            Some(Value::Bool(false)) => (Pkce::Off, None),
+            Some(Value::Object(o)) => {
+                let method = o
+                    .get("Code Challenge Method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("SHA-256");
+                let pkce = match method.to_ascii_lowercase().as_str() {
+                    "plain" => Pkce::Plain,
+                    "sha-256" | "sha256" | "s256" => Pkce::S256,
+                    other => {
+                        return Err(format!(
+                            "'PKCE' 'Code Challenge Method' {other} is not one of Plain, SHA-256"
+                        ));
+                    }
+                };
+                let verifier = o
+                    .get("Code Verifier")
+                    .and_then(Value::as_str)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned);
+                if let Some(v) = &verifier
+                    && !(43..=128).contains(&v.len())
+                {
+                    return Err(
+                        "'PKCE' 'Code Verifier' is 43 to 128 characters (RFC 7636 §4.1)".into(),
+                    );
+                }
+                (pkce, verifier)
+            }
+            Some(_) => {
+                return Err("'PKCE' is true, false, or an object of 'Code Challenge Method' and 'Code Verifier'".into());
+            }
+        };
         Ok(Config {
             id: id.to_owned(),
             grant,
+            pkce,
+            code_verifier,
             token_url,
             device_auth_url: text("Device Auth URL")?,
             auth_url: text("Auth URL")?,
@@ -414,8 +472,17 @@ impl Config {
                 q.append_pair("audience", a);
             }
             q.append_pair("state", state);
-            q.append_pair("code_challenge", &pkce_challenge(verifier));
-            q.append_pair("code_challenge_method", "S256");
+            match self.pkce {
+                Pkce::S256 => {
+                    q.append_pair("code_challenge", &pkce_challenge(verifier));
+                    q.append_pair("code_challenge_method", "S256");
+                }
+                Pkce::Plain => {
+                    q.append_pair("code_challenge", verifier);
+                    q.append_pair("code_challenge_method", "plain");
+                }
+                Pkce::Off => {}
+            }
         }
         Ok(url.into())
     }
@@ -428,15 +495,15 @@ impl Config {
         redirect: &str,
         verifier: &str,
     ) -> crate::model::Request {
-        self.form_request(
-            self.token_url.clone(),
-            vec![
-                ("grant_type", "authorization_code".into()),
-                ("code", code.to_owned()),
-                ("redirect_uri", redirect.to_owned()),
-                ("code_verifier", verifier.to_owned()),
-            ],
-        )
+        let mut form = vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code.to_owned()),
+            ("redirect_uri", redirect.to_owned()),
+        ];
+        if self.pkce != Pkce::Off {
+            form.push(("code_verifier", verifier.to_owned()));
+        }
+        self.form_request(self.token_url.clone(), form)
     }
 
     /// The token request that polls a device authorization (RFC 8628
@@ -1004,6 +1071,54 @@ mod tests {
             let e = read_token(Some(status), Some(ct), body, 0, None).unwrap_err();
             assert!(e.contains(words), "{e}");
         }
+    }
+
+    /// The block's `PKCE` key: absent or true S256, false none, an object
+    /// Plain or SHA-256 with a fixed verifier; the URL and the redeeming
+    /// request follow it.
+    #[test]
+    fn the_pkce_key_is_honoured() {
+        let base = serde_json::json!({"Type": "OAuth2", "Grant Type": "Authorization Code",
+            "Token URL": "https://idp.example/token", "Auth URL": "https://idp.example/auth", "Client ID": "cli"});
+        let with = |pkce: Option<Value>| {
+            let mut m = base.as_object().cloned().unwrap();
+            if let Some(p) = pkce {
+                m.insert("PKCE".into(), p);
+            }
+            Config::from_json("a", &m)
+        };
+        let v = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let url = |c: &Config| {
+            c.authorization_url("http://127.0.0.1:9/cb", "st", v)
+                .unwrap()
+        };
+        let body = |c: &Config| {
+            String::from_utf8_lossy(&c.code_token_request("code", "r", v).body).into_owned()
+        };
+        for c in [with(None).unwrap(), with(Some(Value::Bool(true))).unwrap()] {
+            assert!(url(&c).contains("code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"), "{}", url(&c));
+            assert!(body(&c).contains("code_verifier="));
+        }
+        let off = with(Some(Value::Bool(false))).unwrap();
+        assert!(!url(&off).contains("code_challenge"), "{}", url(&off));
+        assert!(!body(&off).contains("code_verifier"));
+        let plain = with(Some(
+            serde_json::json!({"Code Challenge Method": "Plain", "Code Verifier": v}),
+        ))
+        .unwrap();
+        assert_eq!(plain.code_verifier.as_deref(), Some(v));
+        assert!(url(&plain).contains(&format!("code_challenge={v}&code_challenge_method=plain")));
+        assert!(
+            with(Some(serde_json::json!({"Code Challenge Method": "MD5"})))
+                .unwrap_err()
+                .contains("Plain, SHA-256")
+        );
+        assert!(
+            with(Some(serde_json::json!({"Code Verifier": "short"})))
+                .unwrap_err()
+                .contains("43 to 128")
+        );
+        assert!(with(Some(serde_json::json!("yes"))).is_err());
     }
 
     /// RFC 7636 Appendix B: the example verifier's challenge.

@@ -198,6 +198,10 @@ pub struct Diagnosis {
     /// The reason phrase of the status line.
     #[serde(skip)]
     pub reason: Option<String>,
+    /// The HTTP version the answer came in (`HTTP/1.1`, `HTTP/2`), when
+    /// known.
+    #[serde(skip)]
+    pub http_version: Option<String>,
     /// The dialect's human name.
     #[serde(skip)]
     pub dialect_name: String,
@@ -463,6 +467,11 @@ fn diagnose_as(
         response_headers: response.headers.0.clone(),
         rate_limit,
         timings: Timings::of(&exchange.timing),
+        http_version: response.version.as_deref().map(|v| match v {
+            "HTTP/2.0" => "HTTP/2".to_owned(),
+            "HTTP/3.0" => "HTTP/3".to_owned(),
+            other => other.to_owned(),
+        }),
     };
     // Findings first: a step may depend on them (no credential sent).
     diagnosis.findings = findings::check(profile, exchange, &diagnosis, tree);

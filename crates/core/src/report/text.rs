@@ -137,7 +137,12 @@ fn one(out: &mut String, d: &Diagnosis, st: &Style) {
         }
     }
     if let Some(t) = &d.timings {
-        let _ = writeln!(out, "{:<12}{}", "Timing", st.dim(&t.line()));
+        // (With the protocol the answer came in.)
+        let line = match &d.http_version {
+            Some(v) => format!("{} · {}", t.line(), s(v)),
+            None => t.line(),
+        };
+        let _ = writeln!(out, "{:<12}{}", "Timing", st.dim(&line));
     }
     if !d.troubleshooting.is_empty() {
         let _ = writeln!(out, "\n{}", st.bold("Troubleshooting"));
