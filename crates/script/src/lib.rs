@@ -686,6 +686,21 @@ mod tests {
         );
     }
 
+    /// A chai word the subset lacks names itself (not "cannot read
+    /// property of undefined").
+    #[test]
+    fn a_chai_word_apiscope_lacks_is_named() {
+        let o = run(&job(
+            "\npm.expect([1]).to.have.ordered.deep.frobnicated([1]);",
+            "{}",
+        ));
+        let e = o.error.expect("an error");
+        assert!(
+            e.contains(":11: Error: pm.expect(…).frobnicated is not in apiscope's chai subset"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn postman_scripts_run_with_pm() {
         let o = run(&job(

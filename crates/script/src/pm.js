@@ -31,18 +31,38 @@ globalThis.__makePm = function () {
   };
   const show = (v) => (typeof v === "string" ? "'" + v + "'" : text(v));
   const typeName = (v) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+  // The path `a.b[0].c` into a value (chai's nested property).
+  const pathValue = (v, path) => {
+    let cur = v;
+    for (const part of String(path).replace(/\[(\w+)\]/g, ".$1").split(".").filter((p) => p !== "")) {
+      if (cur === null || cur === undefined || !Object.prototype.hasOwnProperty.call(Object(cur), part)) return { has: false };
+      cur = cur[part];
+    }
+    return { has: true, value: cur };
+  };
   function expect(actual) {
-    const state = { not: false, deep: false };
+    const state = { not: false, deep: false, nested: false, any: false, include: false };
     const check = (ok, message) => {
       if (state.not ? ok : !ok) throw new Error((state.not ? "expected not: " : "expected ") + message);
-      return chain;
+      return self;
     };
     const chain = {};
-    for (const word of ["to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same", "does"]) {
-      Object.defineProperty(chain, word, { get: () => chain });
+    // A chain word apiscope's chai subset lacks fails with its name, not
+    // with "cannot read property of undefined".
+    const self = new Proxy(chain, {
+      get(target, prop, receiver) {
+        if (typeof prop === "symbol" || prop in target) return Reflect.get(target, prop, receiver);
+        if (prop === "then" || prop === "toJSON") return undefined;
+        throw new Error("pm.expect(…)." + prop + " is not in apiscope's chai subset (README: Scripts)");
+      },
+    });
+    for (const word of ["to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same", "does", "own", "ordered", "itself", "but", "also", "still", "all"]) {
+      Object.defineProperty(chain, word, { get: () => self });
     }
-    Object.defineProperty(chain, "not", { get: () => { state.not = !state.not; return chain; } });
-    Object.defineProperty(chain, "deep", { get: () => { state.deep = true; return chain; } });
+    Object.defineProperty(chain, "not", { get: () => { state.not = !state.not; return self; } });
+    Object.defineProperty(chain, "deep", { get: () => { state.deep = true; return self; } });
+    Object.defineProperty(chain, "nested", { get: () => { state.nested = true; return self; } });
+    Object.defineProperty(chain, "any", { get: () => { state.any = true; return self; } });
     const flag = (name, test, message) => Object.defineProperty(chain, name, { get: () => check(test(), message) });
     flag("true", () => actual === true, show(actual) + " to be true");
     flag("false", () => actual === false, show(actual) + " to be false");
@@ -53,34 +73,71 @@ globalThis.__makePm = function () {
     flag("empty", () => (actual && (actual.length === 0 || (typeof actual === "object" && Object.keys(actual).length === 0))), show(actual) + " to be empty");
     chain.equal = chain.equals = chain.eq = (v) => check(state.deep ? deepEqual(actual, v) : actual === v, show(actual) + " to equal " + show(v));
     chain.eql = (v) => check(deepEqual(actual, v), show(actual) + " to deeply equal " + show(v));
-    chain.a = chain.an = (t) => check(typeName(actual) === String(t).toLowerCase(), show(actual) + " to be a " + t);
+    // A word that is also a call (`.an('object')`, `.an.instanceof(…)`,
+    // `.include(…)`, `.include.members(…)`): the call, whose other
+    // properties are the chain's.
+    const chainable = (f) => new Proxy(f, {
+      get(target, prop, receiver) {
+        if (typeof prop === "symbol" || Object.prototype.hasOwnProperty.call(target, prop)) return Reflect.get(target, prop, receiver);
+        return self[prop];
+      },
+    });
+    chain.a = chain.an = chainable((t) => check(typeName(actual) === String(t).toLowerCase(), show(actual) + " to be a " + t));
     chain.above = chain.greaterThan = chain.gt = (n) => check(actual > n, show(actual) + " to be above " + n);
     chain.below = chain.lessThan = chain.lt = (n) => check(actual < n, show(actual) + " to be below " + n);
     chain.least = chain.gte = (n) => check(actual >= n, show(actual) + " to be at least " + n);
     chain.most = chain.lte = (n) => check(actual <= n, show(actual) + " to be at most " + n);
     chain.within = (lo, hi) => check(actual >= lo && actual <= hi, show(actual) + " to be within " + lo + ".." + hi);
     chain.oneOf = (list) => check(list.some((x) => deepEqual(x, actual)), show(actual) + " to be one of " + text(list));
-    chain.include = chain.includes = chain.contain = chain.contains = (v) => check(
+    const include = (v) => check(
       typeof actual === "string" ? actual.includes(v)
         : Array.isArray(actual) ? actual.some((x) => deepEqual(x, v))
         : actual && typeof actual === "object" && typeof v === "object" ? Object.keys(v).every((k) => deepEqual(actual[k], v[k]))
         : false,
       show(actual) + " to include " + show(v));
+    // `.include.members([…])`, `.include.keys(…)`: include as a word too.
+    const members = (list) => check(
+      Array.isArray(actual) && Array.isArray(list)
+        && (state.include ? list.every((x) => actual.some((y) => deepEqual(x, y)))
+          : list.length === actual.length && list.every((x) => actual.some((y) => deepEqual(x, y))) && actual.every((y) => list.some((x) => deepEqual(x, y)))),
+      show(actual) + (state.include ? " to include members " : " to have the same members as ") + text(list));
+    chain.members = members;
+    for (const name of ["include", "includes", "contain", "contains"]) {
+      const f = (v) => include(v);
+      f.members = (list) => { state.include = true; return members(list); };
+      f.keys = (...k) => { state.include = true; return chain.keys(...k); };
+      chain[name] = chainable(f);
+    }
+    chain.string = (s) => check(typeof actual === "string" && actual.includes(s), show(actual) + " to contain " + show(s));
+    chain.satisfy = chain.satisfies = (fn) => check(!!fn(actual), show(actual) + " to satisfy the function");
+    chain.closeTo = chain.approximately = (v, delta) => check(Math.abs(actual - v) <= delta, show(actual) + " to be close to " + v + " ± " + delta);
+    chain.instanceof = chain.instanceOf = (t) => check(actual instanceof t, show(actual) + " to be an instance of " + (t && t.name));
     chain.property = (name, ...value) => {
-      const has = actual !== null && actual !== undefined && Object.prototype.hasOwnProperty.call(Object(actual), name);
-      if (value.length === 0) return check(has, text(actual) + " to have property '" + name + "'");
-      return check(has && deepEqual(actual[name], value[0]), text(actual) + " to have property '" + name + "' of " + show(value[0]));
+      const found = state.nested
+        ? pathValue(actual, name)
+        : actual !== null && actual !== undefined && Object.prototype.hasOwnProperty.call(Object(actual), name)
+          ? { has: true, value: actual[name] } : { has: false };
+      if (value.length === 0) return check(found.has, text(actual) + " to have " + (state.nested ? "nested " : "") + "property '" + name + "'");
+      return check(found.has && deepEqual(found.value, value[0]), text(actual) + " to have property '" + name + "' of " + show(value[0]));
     };
     chain.lengthOf = chain.length = (n) => check(actual != null && actual.length === n, show(actual) + " to have length " + n);
     chain.match = (re) => check(re.test(String(actual)), show(actual) + " to match " + re);
-    chain.keys = (...k) => { const want = k.flat(); return check(actual && want.every((x) => Object.prototype.hasOwnProperty.call(actual, x)), text(actual) + " to have keys " + want.join(", ")); };
+    chain.keys = chain.key = (...k) => {
+      const want = k.flat().flatMap((x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.keys(x) : [x]));
+      const has = (x) => actual && Object.prototype.hasOwnProperty.call(Object(actual), x);
+      // `all` (the default): exactly these, or at least these after
+      // `include`; `any`: one of them.
+      const ok = state.any ? want.some(has)
+        : want.every(has) && (state.include || !actual || typeof actual !== "object" || Object.keys(actual).length === want.length);
+      return check(ok, text(actual) + " to have " + (state.any ? "any of" : "") + " keys " + want.join(", "));
+    };
     chain.status = (code) => check(actual && (actual.code === code || actual.status === code), "status " + (actual && actual.code) + " to be " + code);
     chain.header = (name, value) => {
       const v = actual && actual.headers ? actual.headers.get(name) : undefined;
       return check(value === undefined ? v != null : v === value, "header " + name + (value === undefined ? " to be present" : " to be " + show(value)));
     };
     chain.jsonBody = (path) => check(actual && typeof actual.json === "function" && (path === undefined || actual.json()[path] !== undefined), "a JSON body" + (path ? " with " + path : ""));
-    return chain;
+    return self;
   }
   let pmResponse;
   if (response !== undefined) {
