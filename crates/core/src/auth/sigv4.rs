@@ -193,7 +193,12 @@ pub fn signature(
         canonical_headers.push_str(&format!("{n}:{}\n", values.join(",")));
     }
     let signed_headers = names.join(";");
-    let payload = hex(&Sha256::digest(&req.body));
+    // (S3: the payload hash is the one `x-amz-content-sha256` declares —
+    // `UNSIGNED-PAYLOAD` too — as AWS and curl sign it.)
+    let payload = req
+        .headers
+        .get("x-amz-content-sha256")
+        .map_or_else(|| hex(&Sha256::digest(&req.body)), |v| v.trim().to_owned());
     let canonical = format!(
         "{}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{payload}",
         req.method
