@@ -1356,3 +1356,136 @@ fn send_oauth2_options_fetch_once_and_send_the_bearer() {
     let after = server.requests();
     assert_eq!(after.len(), before + 1, "only the token request: {after:?}");
 }
+
+/// The Password grant on the wire, with its RFC errors: the token (and
+/// its `id_token`, `{{$auth.idToken("ID")}}`) fetched with the user's
+/// credentials; an API 401 renews it — the refresh token refused with
+/// `invalid_grant`, so fetched anew with the grant — and the request is
+/// sent again; a scope the server refuses (`invalid_scope`) is one line
+/// with its step and nothing reaches the API.
+#[test]
+fn the_password_grant_its_id_token_and_a_refused_refresh() {
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = RawServer::start(move |req| {
+        let text = String::from_utf8_lossy(req).into_owned();
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        let json = [("Content-Type", "application/json")];
+        if text.starts_with("POST /token") {
+            if body.contains("grant_type=refresh_token") {
+                return reply(
+                    400,
+                    &json,
+                    r#"{"error":"invalid_grant","error_description":"refresh token revoked"}"#,
+                );
+            }
+            if !(body.contains("grant_type=password")
+                && body.contains("username=ann")
+                && body.contains("password=pw_FAKE_grant"))
+            {
+                return reply(400, &json, r#"{"error":"invalid_request"}"#);
+            }
+            if body.contains("scope=bad") {
+                return reply(400, &json, r#"{"error":"invalid_scope"}"#);
+            }
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            return reply(
+                200,
+                &json,
+                &format!(
+                    r#"{{"access_token":"at_FAKE_pw_{n}","token_type":"Bearer","expires_in":3600,"refresh_token":"rt_FAKE_pw_{n}","id_token":"idt_FAKE_{n}"}}"#
+                ),
+            );
+        }
+        let ok = text.contains("Bearer at_FAKE_pw_2") && text.contains("idt_FAKE_");
+        if ok {
+            reply(200, &json, r#"{"me":"ann"}"#)
+        } else {
+            reply(
+                401,
+                &[("WWW-Authenticate", r#"Bearer error="invalid_token""#)],
+                "",
+            )
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.http"),
+        "### me\n# @name me\nGET {{host}}/me\nAuthorization: Bearer {{$auth.token(\"pw\")}}\nX-Id-Token: {{$auth.idToken(\"pw\")}}\n",
+    )
+    .unwrap();
+    let block = |scope: &str| {
+        serde_json::json!({"host": server.base, "Security": {"Auth": {"pw": {
+            "Type": "OAuth2", "Grant Type": "Password", "Token URL": format!("{}/token", server.base),
+            "Client ID": "cli", "Client Credentials": "none", "Username": "ann", "Password": "{{pw}}", "Scope": scope
+        }}}})
+    };
+    std::fs::write(
+        dir.path().join("http-client.env.json"),
+        serde_json::json!({"dev": block("read"), "badscope": block("bad")}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("http-client.private.env.json"),
+        serde_json::json!({"dev": {"pw": "pw_FAKE_grant"}, "badscope": {"pw": "pw_FAKE_grant"}})
+            .to_string(),
+    )
+    .unwrap();
+    let run = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "dev", "--yes"],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            let line = r.lines().next().unwrap_or("").to_owned();
+            let grant = r
+                .split("grant_type=")
+                .nth(1)
+                .map(|g| g.split('&').next().unwrap_or("").to_owned());
+            grant.map_or(line.clone(), |g| format!("{line} {g}"))
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /token HTTP/1.1 password",
+            "GET /me HTTP/1.1",
+            "POST /token HTTP/1.1 refresh_token",
+            "POST /token HTTP/1.1 password",
+            "GET /me HTTP/1.1"
+        ]
+    );
+    for secret in ["pw_FAKE_grant", "at_FAKE_pw", "idt_FAKE_", "rt_FAKE_pw"] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{secret}"
+        );
+    }
+    let before = server.requests().len();
+    let bad = crate::common::apiscope_with(
+        data.path(),
+        dir.path(),
+        &["send", "api.http#me", "--env", "badscope", "--yes"],
+        b"",
+    );
+    assert_eq!(bad.code, 2, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(
+        bad.stderr.contains("invalid_scope — Check the Scope"),
+        "{}",
+        bad.stderr
+    );
+    let after: Vec<String> = server.requests()[before..]
+        .iter()
+        .map(|r| r.lines().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        after,
+        ["POST /token HTTP/1.1"],
+        "nothing but the token request"
+    );
+}
