@@ -47,6 +47,8 @@ pub struct Config {
     pub scripts: Scripts,
     /// TLS and proxy defaults.
     pub transport: Transport,
+    /// The OAuth 2.0 token cache's settings.
+    pub oauth2: OAuth2,
     /// The line of `theme = …`, to name it when the theme is unknown.
     pub theme_line: Option<usize>,
 }
@@ -96,6 +98,23 @@ impl Scripts {
         crate::collection::script::Limits {
             memory: (self.memory_mb as usize) << 20,
             time: std::time::Duration::from_secs_f64(self.time_seconds),
+        }
+    }
+}
+
+/// `[oauth2]`: how the token cache renews.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuth2 {
+    /// A cached token is renewed this many seconds before it expires
+    /// (clock skew, a slow request): 0 to 86400.
+    pub refresh_before_seconds: i64,
+}
+
+impl Default for OAuth2 {
+    fn default() -> OAuth2 {
+        OAuth2 {
+            refresh_before_seconds: crate::oauth::REFRESH_BEFORE_S,
         }
     }
 }
@@ -170,6 +189,8 @@ struct File {
     scripts: Scripts,
     #[serde(default)]
     transport: Transport,
+    #[serde(default)]
+    oauth2: OAuth2,
 }
 
 #[derive(Deserialize)]
@@ -292,12 +313,16 @@ pub fn parse(text: &str) -> Result<Config, String> {
         .lines()
         .position(|l| l.trim_start().starts_with("theme"))
         .map(|i| i + 1);
+    if !(0..=86_400).contains(&file.oauth2.refresh_before_seconds) {
+        return Err("[oauth2] refresh_before_seconds is 0 to 86400".into());
+    }
     Ok(Config {
         theme: file.theme,
         keys,
         paging,
         scripts,
         transport: file.transport,
+        oauth2: file.oauth2,
         theme_line,
     })
 }
@@ -339,6 +364,18 @@ mod tests {
         let e = parse("[transport]\nverfy = \"no\"\n").unwrap_err();
         assert!(e.contains("verfy"), "{e}");
     }
+    #[test]
+    fn the_token_caches_skew_is_read_and_checked() {
+        assert_eq!(parse("").unwrap().oauth2.refresh_before_seconds, 60);
+        let c = parse("[oauth2]\nrefresh_before_seconds = 300\n").unwrap();
+        assert_eq!(c.oauth2.refresh_before_seconds, 300);
+        for bad in ["-1", "90000"] {
+            let e = parse(&format!("[oauth2]\nrefresh_before_seconds = {bad}\n")).unwrap_err();
+            assert!(e.contains("0 to 86400"), "{e}");
+        }
+        assert!(parse("[oauth2]\nskew = 1\n").unwrap_err().contains("skew"));
+    }
+
     use ratatui::crossterm::event::KeyCode;
 
     #[test]

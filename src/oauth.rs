@@ -11,8 +11,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// A token is refreshed this long before it expires.
+/// A token is refreshed this long before it expires, unless config.toml
+/// says otherwise.
 pub const REFRESH_BEFORE_S: i64 = 60;
+
+/// Seconds before expiry a cached token is renewed: config.toml's
+/// `[oauth2] refresh_before_seconds`, else [`REFRESH_BEFORE_S`] (read once).
+pub fn refresh_before() -> i64 {
+    static SKEW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *SKEW.get_or_init(|| crate::config::load().0.oauth2.refresh_before_seconds)
+}
 
 /// The world of every command: the core's (clock, environment, disk), and
 /// OAuth 2.0 tokens from the cache or the network.
@@ -150,7 +158,7 @@ fn now() -> i64 {
 pub fn token(config: &Config, key: &str) -> Result<Token, String> {
     if let Ok(memo) = MEMO.lock()
         && let Some((_, t)) = memo.as_ref().and_then(|m| m.get(key))
-        && t.fresh(now(), REFRESH_BEFORE_S)
+        && t.fresh(now(), refresh_before())
     {
         return Ok(t.clone());
     }
@@ -163,12 +171,12 @@ pub fn token(config: &Config, key: &str) -> Result<Token, String> {
 pub fn held(config: &Config, key: &str) -> Option<Token> {
     if let Ok(memo) = MEMO.lock()
         && let Some((_, t)) = memo.as_ref().and_then(|m| m.get(key))
-        && t.fresh(now(), REFRESH_BEFORE_S)
+        && t.fresh(now(), refresh_before())
     {
         return Some(t.clone());
     }
     let token = read_cache(&cache_path()?).remove(key)?.token;
-    if !token.fresh(now(), REFRESH_BEFORE_S) {
+    if !token.fresh(now(), refresh_before()) {
         return None;
     }
     if let Ok(mut memo) = MEMO.lock() {
@@ -188,7 +196,7 @@ fn obtain(config: &Config, key: &str, refused: Option<&str>) -> Result<Token, St
     let cached = cache.get(key).map(|e| e.token.clone());
     let token = match cached {
         Some(t)
-            if t.fresh(now(), REFRESH_BEFORE_S) && refused.is_none_or(|r| r != t.access_token) =>
+            if t.fresh(now(), refresh_before()) && refused.is_none_or(|r| r != t.access_token) =>
         {
             t
         }
