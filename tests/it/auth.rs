@@ -1460,7 +1460,14 @@ fn the_password_grant_its_id_token_and_a_refused_refresh() {
             "GET /me HTTP/1.1"
         ]
     );
+    // Planted: the password, the tokens and the id token reach no printed
+    // line and no file but the token cache (the history included).
+    let kept = everything_but_the_cache(data.path());
     for secret in ["pw_FAKE_grant", "at_FAKE_pw", "idt_FAKE_", "rt_FAKE_pw"] {
+        assert!(
+            !kept.contains(secret),
+            "{secret} written outside the token cache"
+        );
         assert!(
             !run.stdout.contains(secret) && !run.stderr.contains(secret),
             "{secret}"

@@ -1017,37 +1017,46 @@ pub fn substitute_all(
     Ok((out, st.secrets, st.sources, st.values))
 }
 
-/// A form field's name or value as newman writes it on the wire
-/// (`encodeURIComponent`, and `!'()*` too).
-pub fn form_value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// A form field's name or value as Insomnia writes it (insomnia-url's
-/// `flexibleEncodeComponent`): `encodeURIComponent` — letters, digits and
-/// `-_.!~*'()` kept — with a `%XX` already there kept as it is.
-pub fn uri_component_value(text: &str) -> String {
+/// `text` with every byte `raw` does not keep written `%XX` (UTF-8 bytes
+/// one by one); with `keep_escapes`, a `%XX` already there stays as it is
+/// (and a `%` that starts none is `%25`). Every tool's encoding is one
+/// `raw` set of this.
+pub fn percent_encoded(text: &str, raw: impl Fn(u8) -> bool, keep_escapes: bool) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in b.iter().enumerate() {
-        let escape = c == b'%'
+        let escape = keep_escapes
+            && c == b'%'
             && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
             && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) || escape {
+        if escape || ((!keep_escapes || c != b'%') && raw(c)) {
             out.push(c as char);
         } else {
             out.push_str(&format!("%{c:02X}"));
         }
     }
     out
+}
+
+/// A form field's name or value as newman writes it on the wire
+/// (`encodeURIComponent`, and `!'()*` too).
+pub fn form_value(text: &str) -> String {
+    percent_encoded(
+        text,
+        |b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b),
+        false,
+    )
+}
+
+/// A form field's name or value as Insomnia writes it (insomnia-url's
+/// `flexibleEncodeComponent`): `encodeURIComponent` — letters, digits and
+/// `-_.!~*'()` kept — with a `%XX` already there kept as it is.
+pub fn uri_component_value(text: &str) -> String {
+    percent_encoded(
+        text,
+        |b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b),
+        true,
+    )
 }
 
 /// A form field's value as a browser's URLSearchParams writes it: `+` for
@@ -2008,20 +2017,12 @@ fn form_line_tidied(line: &str) -> String {
 /// (httpyac's form bodies): every byte but `!#$%&'()*+,-./0-9:;=?@A-Z[\]^_
 /// a-z|~` as `%XX`, and a `%` that starts no `%XX` as `%25`.
 fn url_escaped(text: &str) -> Vec<u8> {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    for (i, &c) in b.iter().enumerate() {
-        let raw = matches!(c, 0x21 | 0x23..=0x3B | 0x3D | 0x3F..=0x5F | 0x61..=0x7A | 0x7C | 0x7E);
-        let escape_start = c == b'%'
-            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        if raw && (c != b'%' || escape_start) {
-            out.push(c);
-        } else {
-            out.extend_from_slice(format!("%{c:02X}").as_bytes());
-        }
-    }
-    out
+    percent_encoded(
+        text,
+        |c| matches!(c, 0x21 | 0x23..=0x3B | 0x3D | 0x3F..=0x5F | 0x61..=0x7A | 0x7C | 0x7E),
+        true,
+    )
+    .into_bytes()
 }
 
 /// `text` in words split at whitespace, a `'…'` or `"…"` one word (its

@@ -234,15 +234,11 @@ fn search_params_encode(text: &str) -> String {
 /// byte `%XX`; a `{{variable}}` left whole.
 fn uri_component(text: &str) -> String {
     outside_vars(text, |lit| {
-        let mut out = String::new();
-        for c in lit.bytes() {
-            if c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c) {
-                out.push(c as char);
-            } else {
-                out.push_str(&format!("%{c:02X}"));
-            }
-        }
-        out
+        crate::collection::vars::percent_encoded(
+            lit,
+            |c| c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c),
+            false,
+        )
     })
 }
 

@@ -97,23 +97,14 @@ pub fn from_postman_in(
             .flatten()
         {
             // (newman uses a value exported with `enabled: false` too.)
-            let Some(k) = v.get("key").and_then(Value::as_str) else {
-                continue;
-            };
-            let taken = [&public, &private]
-                .iter()
-                .any(|m| m.get("$shared").is_some_and(|s| s.contains_key(k)));
-            if taken {
-                continue;
+            let taken = v.get("key").and_then(Value::as_str).is_some_and(|k| {
+                [&public, &private]
+                    .iter()
+                    .any(|m| m.get("$shared").is_some_and(|s| s.contains_key(k)))
+            });
+            if !taken {
+                put_export_value(v, "$shared", &mut public, &mut private);
             }
-            let val = v.get("value").map(scalar).unwrap_or_default();
-            let secret = v.get("type").and_then(Value::as_str) == Some("secret")
-                || super::is_secret(k, &val);
-            let target = if secret { &mut private } else { &mut public };
-            target
-                .entry("$shared".into())
-                .or_default()
-                .insert(k.to_owned(), val);
         }
     }
     for (file, env) in envs.iter().filter(|(_, e)| !is_globals(e)) {
@@ -128,17 +119,7 @@ pub fn from_postman_in(
         };
         // (newman uses a value exported with `enabled: false` too.)
         for v in values {
-            let Some(k) = v.get("key").and_then(Value::as_str) else {
-                continue;
-            };
-            let val = v.get("value").map(scalar).unwrap_or_default();
-            let secret = v.get("type").and_then(Value::as_str) == Some("secret")
-                || super::is_secret(k, &val);
-            let target = if secret { &mut private } else { &mut public };
-            target
-                .entry(env_name.clone())
-                .or_default()
-                .insert(k.to_owned(), val);
+            put_export_value(v, &env_name, &mut public, &mut private);
         }
     }
     let reserved = public
@@ -397,6 +378,23 @@ pub(super) fn relative_to(base: &str, src: &str) -> String {
 }
 
 /// The code of a script made of its parents' and its own parts.
+/// One value of a Postman environment or globals export under `env`: in
+/// the private file when it is a secret (its `type`, or its name and
+/// shape), else the public one.
+fn put_export_value(v: &Value, env: &str, public: &mut Envs, private: &mut Envs) {
+    let Some(k) = v.get("key").and_then(Value::as_str) else {
+        return;
+    };
+    let val = v.get("value").map(scalar).unwrap_or_default();
+    let secret =
+        v.get("type").and_then(Value::as_str) == Some("secret") || super::is_secret(k, &val);
+    let target = if secret { private } else { public };
+    target
+        .entry(env.to_owned())
+        .or_default()
+        .insert(k.to_owned(), val);
+}
+
 /// Whether a Postman export is a globals export (`-g` for newman).
 fn is_globals(doc: &Value) -> bool {
     doc.get("_postman_variable_scope").and_then(Value::as_str) == Some("globals")
@@ -406,15 +404,11 @@ fn is_globals(doc: &Value) -> bool {
 /// parameter: controls, non-ASCII (UTF-8), space `"` `#` `'` `<` `>`, and
 /// `extra` (`&` in a value; `&` and `=` in a key).
 fn query_param_encoded(text: &str, extra: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if !(0x20..0x7F).contains(&b) || b" \"#'<>".contains(&b) || extra.contains(&b) {
-            out.push_str(&format!("%{b:02X}"));
-        } else {
-            out.push(b as char);
-        }
-    }
-    out
+    crate::collection::vars::percent_encoded(
+        text,
+        |b| (0x20..0x7F).contains(&b) && !b" \"#'<>".contains(&b) && !extra.contains(&b),
+        false,
+    )
 }
 
 /// The scripts of one event, each level's (the collection's, each
